@@ -1,0 +1,415 @@
+"""Case workspace: case.toml, evidence originals, derived files, facts, events, custody log.
+
+    >>> from tradeshield.case import Case
+    >>> case = Case.init("my-phone-case", role="seller", platform="xianyu", item="海信A5Pro",
+    ...                  price=1100, order="1234567890", counterparty="远方私人")   # doctest: +SKIP
+    >>> [r.status for r in case.add(["invoice.pdf"], note="发票")]                 # doctest: +SKIP
+    ['added']
+    >>> case.add_event("2021-05-23 10:12", "shipped", note="顺丰 SF1234567890")     # doctest: +SKIP
+
+Layout::
+
+    case.toml        the case facts the user gave (role, platform, item, price, …)
+    custody.jsonl    append-only, hash-chained log of everything done to the case
+    events.jsonl     dated facts (shipped, delivered, refund requested, …)
+    evidence/        originals, copied in, hashed and made read-only
+    derived/         files generated from originals (frames, upload copies, pages, …)
+    facts/           JSON facts extracted by the capability modules (invoice, chat, photos …)
+    statements/      dispute statements
+
+A command finds its case like git finds a repository: ``--case DIR``, else
+``TRADESHIELD_CASE``, else the current folder or one of its parents.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from tradeshield import i18n
+from tradeshield.custody import CustodyLog, canonical
+from tradeshield.errors import CaseError, InputError, UsageError
+from tradeshield.fsutil import Progress, atomic_write, check_input, copy_hashed, hash_file, sniff_kind, write_bytes
+from tradeshield.timeutil import format_offset, parse_offset, parse_time
+
+CASE_FILE = "case.toml"
+ROLES = ("seller", "buyer")
+PLATFORMS = ("xianyu", "taobao", "zhuanzhuan", "pinduoduo", "jd", "ebay", "other")
+EVENT_KINDS = (
+    "listed", "ordered", "paid", "shipped", "delivered", "received", "signed", "confirmed",
+    "discount-requested", "discount-refused", "defect-claimed", "refund-requested", "return-requested",
+    "return-shipped", "return-received", "dispute-opened", "evidence-submitted", "ruling", "appeal",
+    "card-key-delivered", "message", "other",
+)
+SUBDIRS = ("evidence", "derived", "statements", "facts")
+
+i18n.register({
+    "case.not_found": ("找不到案件（当前目录及其上级都没有 case.toml）；先运行 tradeshield init，或用 --case 指定",
+                       "no case found (no case.toml here or in any parent folder); run tradeshield init or pass --case"),
+    "case.not_a_case": ("不是案件目录：{path}（缺少 case.toml）", "not a case folder: {path} (no case.toml)"),
+    "case.exists": ("目录已是案件：{path}", "folder already holds a case: {path}"),
+    "case.not_empty": ("目录非空：{path}（请选择新目录）", "folder is not empty: {path} (choose a new folder)"),
+    "case.bad_toml": ("case.toml 无法读取：{reason}", "case.toml cannot be read: {reason}"),
+    "case.bad_role": ("角色必须是 seller 或 buyer：{role}", "role must be seller or buyer: {role}"),
+    "case.bad_platform": ("未知平台：{platform}（可用：{choices}）", "unknown platform: {platform} (choose from {choices})"),
+    "case.bad_price": ("价格必须是非负数字：{price}", "price must be a non-negative number: {price}"),
+    "event.bad_kind": ("未知事件类型：{kind}（可用：{choices}）", "unknown event kind: {kind} (choose from {choices})"),
+    "add.copy_mismatch": ("复制后的文件与原件哈希不符：{path}（磁盘故障？原件未受影响）",
+                          "copy does not match the original's hash: {path} (disk fault? the original is untouched)"),
+    "add.source_changed": ("复制过程中原文件被修改：{path}", "the source changed while it was copied: {path}"),
+    "facts.bad_name": ("无效的事实名称：{name}", "invalid facts name: {name}"),
+    "derived.bad_path": ("派生文件路径必须在 derived/ 内：{path}", "derived file path must stay inside derived/: {path}"),
+})
+
+
+@dataclass
+class EvidenceItem:
+    path: str                     # relative to the case root, posix style: evidence/IMG_0012.JPG
+    sha256: str
+    size: int
+    kind: str                     # video / photo / pdf / ofd / xml / chat / other
+    original_path: str
+    original_mtime: str
+    capture_time: str | None = None
+    capture_source: str | None = None
+    note: str | None = None
+    added: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AddResult:
+    status: str                   # added / duplicate
+    item: EvidenceItem
+    source: str
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "source": self.source, **self.item.to_dict()}
+
+
+@dataclass
+class Event:
+    time: str                     # ISO 8601 with offset
+    kind: str
+    note: str | None = None
+    source: str = "user"          # user / chat:<sha12>:<lines> / courier:<sha12> / evidence:<path>
+    ref: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def dump_toml(data: dict) -> str:
+    lines = ["# tradeshield case — facts you gave; edit with care, every change is yours to explain", ""]
+    for k, v in data.items():
+        if v is None or isinstance(v, dict):
+            continue
+        lines.append(f"{k} = {_toml_value(v)}")
+    return "\n".join(lines) + "\n"
+
+
+def load_toml(path: Path) -> dict:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CaseError("case.bad_toml", reason=str(e)) from None
+
+
+def _price(value) -> int | float | None:
+    if value is None or value == "":
+        return None
+    try:
+        num = float(str(value).replace("¥", "").replace("￥", "").replace(",", "").strip())
+    except ValueError:
+        raise UsageError("case.bad_price", price=value) from None
+    if num < 0 or num != num:
+        raise UsageError("case.bad_price", price=value)
+    return int(num) if num.is_integer() else num
+
+
+class Case:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).resolve()
+        if not (self.root / CASE_FILE).is_file():
+            raise CaseError("case.not_a_case", path=str(root))
+        self.custody = CustodyLog(self.root / "custody.jsonl")
+
+    # ------------------------------------------------------------ creation and lookup
+    @classmethod
+    def init(cls, path: str | os.PathLike, *, role: str, platform: str = "xianyu", item: str | None = None,
+             price=None, order: str | None = None, counterparty: str | None = None, currency: str = "CNY",
+             timezone: str = "+08:00", title: str | None = None) -> "Case":
+        root = Path(path)
+        if (root / CASE_FILE).exists():
+            raise CaseError("case.exists", path=str(root))
+        if role not in ROLES:
+            raise UsageError("case.bad_role", role=role)
+        if platform not in PLATFORMS:
+            raise UsageError("case.bad_platform", platform=platform, choices=", ".join(PLATFORMS))
+        tz = parse_offset(timezone)
+        if root.exists() and any(p for p in root.iterdir() if not p.name.startswith(".")):
+            raise CaseError("case.not_empty", path=str(root))
+        root.mkdir(parents=True, exist_ok=True)
+        for sub in SUBDIRS:
+            (root / sub).mkdir(exist_ok=True)
+        info = {
+            "title": title or root.resolve().name,
+            "role": role,
+            "platform": platform,
+            "item": item,
+            "price": _price(price),
+            "currency": currency,
+            "order": order,
+            "counterparty": counterparty,
+            "timezone": format_offset(tz),
+            "created": dt.datetime.now(tz).isoformat(timespec="seconds"),
+        }
+        write_bytes(root / CASE_FILE, dump_toml(info).encode("utf-8"))
+        case = cls(root)
+        case.custody.append("init", files=[case._file_record(CASE_FILE)], details={"case": {k: v for k, v in info.items() if v is not None}})
+        return case
+
+    @classmethod
+    def find(cls, explicit: str | os.PathLike | None = None, start: str | os.PathLike | None = None) -> "Case":
+        if explicit:
+            return cls(explicit)
+        env = os.environ.get("TRADESHIELD_CASE")
+        if env:
+            return cls(env)
+        here = Path(start or os.getcwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / CASE_FILE).is_file():
+                return cls(folder)
+        raise CaseError("case.not_found")
+
+    # ------------------------------------------------------------ info
+    @property
+    def info(self) -> dict:
+        return load_toml(self.root / CASE_FILE)
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return parse_offset(self.info.get("timezone"))
+
+    @property
+    def evidence_dir(self) -> Path:
+        return self.root / "evidence"
+
+    @property
+    def derived_dir(self) -> Path:
+        return self.root / "derived"
+
+    @property
+    def statements_dir(self) -> Path:
+        return self.root / "statements"
+
+    @property
+    def facts_dir(self) -> Path:
+        return self.root / "facts"
+
+    def update_info(self, **changes) -> dict:
+        info = self.info
+        if "price" in changes:
+            changes["price"] = _price(changes["price"])
+        info.update({k: v for k, v in changes.items() if v is not None})
+        write_bytes(self.root / CASE_FILE, dump_toml(info).encode("utf-8"))
+        self.custody.append("case-update", files=[self._file_record(CASE_FILE)], details={"changes": changes})
+        return info
+
+    def rel(self, path: str | os.PathLike) -> str:
+        return Path(path).resolve().relative_to(self.root).as_posix()
+
+    def _file_record(self, rel: str) -> dict:
+        sha, size = hash_file(self.root / rel)
+        return {"path": rel, "sha256": sha, "size": size}
+
+    # ------------------------------------------------------------ evidence
+    def evidence(self) -> list[EvidenceItem]:
+        items: dict[str, EvidenceItem] = {}
+        for e in self.custody.entries():
+            if e.get("action") == "add" and "item" in e.get("details", {}):
+                d = e["details"]["item"]
+                items[d["sha256"]] = EvidenceItem(**{k: d.get(k) for k in EvidenceItem.__dataclass_fields__})
+        return list(items.values())
+
+    def evidence_by_hash(self, sha256: str) -> EvidenceItem | None:
+        for item in self.evidence():
+            if item.sha256 == sha256 or (len(sha256) >= 8 and item.sha256.startswith(sha256)):
+                return item
+        return None
+
+    def evidence_path(self, item: EvidenceItem) -> Path:
+        return self.root / item.path
+
+    def add(self, paths: Iterable[str | os.PathLike], note: str | None = None,
+            progress: Progress | None = None) -> list[AddResult]:
+        """Copy originals in (never moving or editing them); directories are walked."""
+        files: list[Path] = []
+        for p in paths:
+            p = Path(p)
+            if p.is_dir():
+                for dirpath, dirnames, filenames in os.walk(p):
+                    dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                    files.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
+            else:
+                files.append(p)
+        for f in files:  # every input checked before anything is copied
+            check_input(f)
+        known = {item.sha256: item for item in self.evidence()}
+        results = []
+        for f in files:
+            results.append(self._add_one(f, note, known, progress))
+        return results
+
+    def ensure_evidence(self, path: str | os.PathLike, note: str | None = None,
+                        progress: Progress | None = None) -> EvidenceItem:
+        """The case's evidence item for ``path``: a file already inside evidence/, or one added now."""
+        p = Path(path)
+        try:
+            rel = self.rel(p)
+        except ValueError:
+            rel = None
+        if rel and rel.startswith("evidence/"):
+            for item in self.evidence():
+                if item.path == rel:
+                    return item
+        return self.add([p], note=note, progress=progress)[0].item
+
+    def _add_one(self, src: Path, note, known: dict, progress) -> AddResult:
+        st = src.stat()
+        sha_src, _ = hash_file(src, progress, label=src.name)
+        if sha_src in known:
+            self.custody.append("add-duplicate", files=[{"path": known[sha_src].path, "sha256": sha_src, "size": st.st_size}],
+                                details={"source": str(src.resolve())})
+            return AddResult("duplicate", known[sha_src], str(src))
+        dest = self._free_name(src.name, sha_src)
+        sha, size = copy_hashed(src, dest, progress, label=src.name)
+        st2 = src.stat()
+        if sha != sha_src or (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            dest.unlink(missing_ok=True)
+            raise InputError("add.source_changed", path=str(src))
+        sha_copy, _ = hash_file(dest)
+        if sha_copy != sha:
+            dest.unlink(missing_ok=True)
+            raise InputError("add.copy_mismatch", path=str(src))
+        os.chmod(dest, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        kind = sniff_kind(dest)
+        from tradeshield.meta import capture_time
+
+        when, source = capture_time(dest, kind)
+        item = EvidenceItem(
+            path=self.rel(dest), sha256=sha, size=size, kind=kind, original_path=str(src.resolve()),
+            original_mtime=dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat(),
+            capture_time=when, capture_source=source, note=note,
+            added=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        )
+        self.custody.append("add", files=[{"path": item.path, "sha256": sha, "size": size}], details={"item": item.to_dict()})
+        known[sha] = item
+        return AddResult("added", item, str(src))
+
+    def _free_name(self, name: str, sha: str) -> Path:
+        name = name.replace("/", "_").replace("\\", "_") or "file"
+        dest = self.evidence_dir / name
+        if not dest.exists():
+            return dest
+        stem, suffix = os.path.splitext(name)
+        return self.evidence_dir / f"{stem}-{sha[:8]}{suffix}"
+
+    # ------------------------------------------------------------ derived files
+    def derived_path(self, relname: str) -> Path:
+        """Path under derived/ for a generated file (folders made, traversal refused)."""
+        dest = (self.derived_dir / relname).resolve()
+        if not dest.is_relative_to(self.derived_dir.resolve()):
+            raise UsageError("derived.bad_path", path=relname)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return dest
+
+    def record_derived(self, paths: Iterable[str | os.PathLike], *, action: str, sources: list[str],
+                       params: dict | None = None, details: dict | None = None) -> dict:
+        """Log files already written (atomically) under the case: which originals and parameters made them.
+
+        ``sources`` are SHA-256 digests of the originals (or of other derived files).
+        """
+        files = [self._file_record(self.rel(p)) for p in paths]
+        return self.custody.append(action, files=files, details={"sources": list(sources), "params": params or {},
+                                                                  **(details or {})})
+
+    def derived_records(self) -> dict[str, dict]:
+        """Latest provenance per derived path: {path: {sha256, action, sources, params}}."""
+        out: dict[str, dict] = {}
+        for e in self.custody.entries():
+            d = e.get("details", {})
+            if "sources" not in d:
+                continue
+            for f in e.get("files", []):
+                out[f["path"]] = {"sha256": f["sha256"], "size": f.get("size"), "action": e["action"],
+                                  "sources": d["sources"], "params": d.get("params", {}), "time": e.get("time")}
+        return out
+
+    # ------------------------------------------------------------ facts
+    def write_facts(self, name: str, data, *, sources: list[str] | None = None, action: str | None = None) -> Path:
+        if not name.replace("-", "").replace("_", "").isalnum():
+            raise UsageError("facts.bad_name", name=name)
+        path = self.facts_dir / f"{name}.json"
+        write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+        self.record_derived([path], action=action or f"facts:{name}", sources=sources or [])
+        return path
+
+    def read_facts(self, name: str, default=None):
+        path = self.facts_dir / f"{name}.json"
+        if not path.exists():
+            return default
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return default
+
+    # ------------------------------------------------------------ events
+    @property
+    def events_path(self) -> Path:
+        return self.root / "events.jsonl"
+
+    def add_event(self, when: str | dt.datetime, kind: str, note: str | None = None, source: str = "user",
+                  ref: dict | None = None) -> Event:
+        if kind not in EVENT_KINDS:
+            raise UsageError("event.bad_kind", kind=kind, choices=", ".join(EVENT_KINDS))
+        t = when if isinstance(when, dt.datetime) else parse_time(when, self.tz)
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=self.tz)
+        ev = Event(time=t.isoformat(), kind=kind, note=note, source=source, ref=ref or {})
+        line = canonical(ev.to_dict()) + b"\n"
+        existing = self.events_path.read_bytes() if self.events_path.exists() else b""
+        with atomic_write(self.events_path) as f:
+            f.write(existing + line)
+        self.custody.append("event", files=[self._file_record("events.jsonl")], details={"event": ev.to_dict()})
+        return ev
+
+    def events(self) -> list[Event]:
+        if not self.events_path.exists():
+            return []
+        out = []
+        for ln in self.events_path.read_text(encoding="utf-8").splitlines():
+            if ln.strip():
+                try:
+                    out.append(Event(**json.loads(ln)))
+                except (ValueError, TypeError):
+                    continue
+        return sorted(out, key=lambda e: dt.datetime.fromisoformat(e.time))

@@ -1,0 +1,80 @@
+"""Command-line layer (typer + rich). Thin: parse → one library call → render.
+
+Only this package imports typer and rich. Each command group lives in its own module and
+registers itself on ``app``; heavy libraries (cv2, av, pypdfium2) are imported inside the
+command functions so ``tradeshield --help`` starts fast.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from tradeshield import i18n
+from tradeshield.errors import TradeshieldError
+
+app = typer.Typer(
+    name="tradeshield",
+    help="Evidence toolkit for second-hand trades: cases, custody log, tamper-evident bundles, statements.\n\n"
+         "二手交易举证工具：案件、保管日志、防篡改证据包、申诉陈述。\n\n"
+         "Example / 示例:  tradeshield demo",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+)
+
+
+@app.callback()
+def _root(
+    lang: str = typer.Option(None, "--lang", help="Language of messages: zh or en (default: from the locale)."),
+) -> None:
+    if lang:
+        i18n.set_lang(lang)
+
+
+# Command modules register themselves on import. Order = order in --help.
+from tradeshield.cli import core  # noqa: E402,F401
+
+for _name in ("video", "photo", "invoice", "chat", "statement", "check", "packet"):
+    try:
+        __import__(f"tradeshield.cli.{_name}")
+    except ModuleNotFoundError as _e:  # a capability not built yet
+        if _e.name != f"tradeshield.cli.{_name}":
+            raise
+
+
+def main(argv: list[str] | None = None) -> None:
+    debug = os.environ.get("TRADESHIELD_DEBUG") == "1"
+    try:
+        rv = app(args=argv, standalone_mode=False, prog_name="tradeshield")
+        code = rv if isinstance(rv, int) else 0
+    except TradeshieldError as e:
+        if debug:
+            raise
+        _fail(e.message(), e.exit_code)
+    except typer.Exit as e:
+        code = e.exit_code
+    except typer.Abort:
+        _fail(i18n.t("interrupted"), 130)
+    except KeyboardInterrupt:
+        _fail(i18n.t("interrupted"), 130)
+    except BrokenPipeError:
+        code = 0
+    except Exception as e:
+        if hasattr(e, "show") and hasattr(e, "exit_code"):  # click's usage errors (typer vendors click)
+            e.show()
+            sys.exit(2 if e.exit_code not in (0, 1) else e.exit_code)
+        # last resort: one line, never a traceback with local variables
+        if debug:
+            raise
+        _fail(i18n.t("internal", reason=f"{type(e).__name__}: {e}"), 2)
+    sys.exit(code)
+
+
+def _fail(message: str, code: int) -> None:
+    first = message.strip().splitlines()[0] if message.strip() else message
+    print(f"tradeshield: {first}", file=sys.stderr)
+    sys.exit(code)

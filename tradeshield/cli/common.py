@@ -1,0 +1,99 @@
+"""Options declared once, one output path (``emit``), and the rich progress adapter.
+
+Machine output (``--json``) goes to stdout; progress bars and warnings go to stderr.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+
+from tradeshield import i18n
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout. / 输出 JSON。")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes. / 安静模式。")]
+LangOpt = Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: locale). / 语言。")]
+CaseOpt = Annotated[Optional[str], typer.Option("--case", help="Case folder (default: this folder or a parent; "
+                                                               "or TRADESHIELD_CASE). / 案件目录。")]
+
+
+@dataclass
+class Out:
+    json: bool = False
+    quiet: bool = False
+
+    def __post_init__(self):
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def emit(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
+        """The one output path: JSON for machines, ``render`` for people."""
+        if self.json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+            sys.stdout.flush()
+        elif render is not None:
+            render(self.console)
+
+    def note(self, text: str, style: str = "yellow") -> None:
+        if not self.quiet and not self.json:
+            self.err.print(text, style=style, markup=False)
+
+    def warn(self, text: str) -> None:
+        """Warnings always reach stderr, even with --json or --quiet (they change what the data means)."""
+        self.err.print(text, style="yellow", markup=False)
+
+    @contextlib.contextmanager
+    def progress(self, min_total: int = 50 * 1024 * 1024, delay: float = 1.0):
+        """``with out.progress() as cb: lib_call(progress=cb)`` — a ``(label, done, total)`` callback.
+
+        The bar (on stderr) appears only for work over ``min_total`` units or slower than ``delay`` s;
+        ``--quiet`` gives ``None`` so the library reports nothing.
+        """
+        if self.quiet:
+            yield None
+            return
+        bar = _Bar(self.err, min_total, delay)
+        try:
+            yield bar
+        finally:
+            bar.close()
+
+
+def start(lang: str | None, json_out: bool = False, quiet: bool = False) -> Out:
+    if lang:
+        i18n.set_lang(lang)
+    return Out(json=json_out, quiet=quiet)
+
+
+class _Bar:
+    def __init__(self, console: Console, min_total: int, delay: float):
+        self.console, self.min_total, self.delay = console, min_total, delay
+        self.t0 = time.monotonic()
+        self.progress = None
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, label: str, done: int, total: int | None) -> None:
+        if self.progress is None:
+            big = total is not None and total >= self.min_total
+            slow = time.monotonic() - self.t0 > self.delay
+            if not (big or slow):
+                return
+            from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                                     TimeRemainingColumn(), console=self.console, transient=True)
+            self.progress.start()
+        if label not in self.tasks:
+            self.tasks[label] = self.progress.add_task(label[-40:], total=total)
+        self.progress.update(self.tasks[label], completed=done, total=total)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None

@@ -1,0 +1,161 @@
+"""Core commands: init, add, event, log, seal, bundle, verify, stamp, demo."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, List, Optional
+
+import typer
+from rich.table import Table
+
+from tradeshield import i18n
+from tradeshield.cli import app
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+
+event_app = typer.Typer(help="Dated facts of the trade (shipped, delivered, refund requested …). / 交易事件。",
+                        no_args_is_help=True)
+app.add_typer(event_app, name="event")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="New case folder. / 新案件目录。")],
+    role: Annotated[str, typer.Option(help="seller or buyer. / 卖家或买家。")] = "seller",
+    platform: Annotated[str, typer.Option(help="xianyu, taobao, zhuanzhuan, … / 平台。")] = "xianyu",
+    item: Annotated[Optional[str], typer.Option(help="What was traded. / 商品。")] = None,
+    price: Annotated[Optional[str], typer.Option(help="Agreed price. / 成交价。")] = None,
+    order: Annotated[Optional[str], typer.Option(help="Order number. / 订单号。")] = None,
+    counterparty: Annotated[Optional[str], typer.Option(help="The other side's nickname or id. / 对方昵称。")] = None,
+    currency: Annotated[str, typer.Option(help="Currency code. / 币种。")] = "CNY",
+    tz: Annotated[str, typer.Option("--tz", help="UTC offset of your times. / 时区偏移。")] = "+08:00",
+    json_out: JsonOpt = False, lang: LangOpt = None,
+) -> None:
+    """Create a case folder.  / 新建案件目录。
+
+    Example: tradeshield init my-phone-case --role seller --platform xianyu --item "海信A5Pro" --price 1100 --order 1234567890 --counterparty 远方私人
+    """
+    from tradeshield.case import Case
+
+    out = start(lang, json_out)
+    case = Case.init(folder, role=role, platform=platform, item=item, price=price, order=order,
+                     counterparty=counterparty, currency=currency, timezone=tz)
+    out.emit({"case": str(case.root), **case.info},
+             lambda c: c.print(i18n.t("cli.init.done", path=str(case.root))))
+
+
+@app.command()
+def add(
+    files: Annotated[List[Path], typer.Argument(help="Files or folders to copy into the case. / 证据文件或目录。")],
+    note: Annotated[Optional[str], typer.Option(help="Why these files matter. / 备注。")] = None,
+    case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
+) -> None:
+    """Copy originals into the case, hash them and log it (originals are never changed).  / 添加证据原件。
+
+    Example: tradeshield add ~/Downloads/invoice.pdf ~/DCIM/IMG_0012.JPG --note "发票与序列号照片"
+    """
+    from tradeshield.case import Case
+
+    out = start(lang, json_out, quiet)
+    c = Case.find(case)
+    with out.progress() as cb:
+        results = c.add(files, note=note, progress=cb)
+
+    def render(con):
+        t = Table(show_edge=False)
+        for col in ("status", "path", "kind", "sha256", "capture"):
+            t.add_column(i18n.t("cli.col." + col))
+        for r in results:
+            it = r.item
+            cap = f"{it.capture_time} ({it.capture_source})" if it.capture_time else "-"
+            t.add_row(i18n.t("cli.add." + r.status), it.path, it.kind, it.sha256[:16], cap)
+        con.print(t)
+
+    out.emit([r.to_dict() for r in results], render)
+
+
+@event_app.command("add")
+def event_add(
+    time: Annotated[str, typer.Argument(help="When, e.g. '2021-05-23 10:12' (case timezone) or ISO with offset.")],
+    kind: Annotated[str, typer.Argument(help="shipped, delivered, received, refund-requested, other, …")],
+    note: Annotated[Optional[str], typer.Option(help="Detail, e.g. the tracking number. / 备注。")] = None,
+    case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
+) -> None:
+    """Record a dated fact.  / 记录事件。
+
+    Example: tradeshield event add "2021-05-23 10:12" shipped --note "顺丰 SF1234567890"
+    """
+    from tradeshield.case import Case
+
+    out = start(lang, json_out)
+    ev = Case.find(case).add_event(time, kind, note=note)
+    out.emit(ev.to_dict(), lambda c: c.print(i18n.t("cli.event.done", time=ev.time, kind=ev.kind)))
+
+
+@event_app.command("list")
+def event_list(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None) -> None:
+    """List the case's events in time order.  / 列出事件。
+
+    Example: tradeshield event list --json
+    """
+    from tradeshield.case import Case
+
+    out = start(lang, json_out)
+    events = Case.find(case).events()
+
+    def render(con):
+        t = Table(show_edge=False)
+        for col in ("time", "kind", "note", "source"):
+            t.add_column(i18n.t("cli.col." + col))
+        for e in events:
+            t.add_row(e.time, e.kind, e.note or "", e.source)
+        con.print(t)
+
+    out.emit([e.to_dict() for e in events], render)
+
+
+@app.command()
+def log(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None) -> None:
+    """Show the custody log and whether its hash chain is intact.  / 查看保管日志。
+
+    Example: tradeshield log
+    """
+    from tradeshield.case import Case
+
+    out = start(lang, json_out)
+    c = Case.find(case)
+    entries = c.custody.entries()
+    problems = c.custody.verify()
+
+    def render(con):
+        t = Table(show_edge=False)
+        for col in ("seq", "time", "action", "files", "hash"):
+            t.add_column(i18n.t("cli.col." + col))
+        for e in entries:
+            files = ", ".join(f"{f['path']} {f['sha256'][:12]}" for f in e.get("files", [])[:3])
+            more = len(e.get("files", [])) - 3
+            if more > 0:
+                files += f" (+{more})"
+            t.add_row(str(e.get("seq")), e.get("time", ""), e.get("action", ""), files, e.get("prev", "")[:12])
+        con.print(t)
+        if problems:
+            for p in problems:
+                con.print(p.describe(), style="red", markup=False)
+        else:
+            con.print(i18n.t("cli.log.intact", n=len(entries)), style="green")
+
+    out.emit({"ok": not problems, "entries": entries, "problems": [p.to_dict() for p in problems]}, render)
+    if problems:
+        raise typer.Exit(1)
+
+
+i18n.register({
+    "cli.init.done": ("已创建案件：{path}", "case created: {path}"),
+    "cli.event.done": ("已记录事件：{time} {kind}", "event recorded: {time} {kind}"),
+    "cli.add.added": ("已添加", "added"),
+    "cli.add.duplicate": ("重复（未再复制）", "duplicate (not copied again)"),
+    "cli.log.intact": ("保管链完整：{n} 条记录", "custody chain intact: {n} entries"),
+    "cli.col.status": ("状态", "status"), "cli.col.path": ("路径", "path"), "cli.col.kind": ("类型", "kind"),
+    "cli.col.sha256": ("SHA-256", "SHA-256"), "cli.col.capture": ("拍摄时间（来源）", "capture time (source)"),
+    "cli.col.time": ("时间", "time"), "cli.col.note": ("备注", "note"), "cli.col.source": ("来源", "source"),
+    "cli.col.seq": ("序号", "#"), "cli.col.action": ("操作", "action"), "cli.col.files": ("文件", "files"),
+    "cli.col.hash": ("前一条哈希", "prev hash"),
+})

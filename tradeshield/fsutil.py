@@ -1,0 +1,167 @@
+"""File primitives: atomic writes, streamed hashing, hashed copies, content sniffing.
+
+    >>> from tradeshield.fsutil import atomic_write, hash_file
+    >>> with atomic_write("out.txt") as f:          # doctest: +SKIP
+    ...     f.write(b"all or nothing")
+    >>> hash_file("out.txt")                         # doctest: +SKIP
+    ('5c0e…', 14)
+
+Every file tradeshield writes goes through ``atomic_write``: a temp file in the same folder,
+fsync, then ``os.replace``. An interrupted write leaves at most a hidden ``.*.tmp-*`` file,
+never a half-written file under the final name.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator
+
+from tradeshield.errors import InputError
+
+CHUNK = 1 << 20  # 1 MiB: below 64 KiB reads cost up to 20 % (TECH-NOTES)
+Progress = Callable[[str, int, "int | None"], None]
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None) -> Iterator:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    with atomic_write(path, "wb") as f:
+        f.write(data)
+
+
+def write_text(path: str | os.PathLike, text: str) -> None:
+    write_bytes(path, text.encode("utf-8"))
+
+
+def check_input(path: str | os.PathLike) -> Path:
+    """A readable, non-empty regular file, or an InputError naming it."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError("file.missing", path=str(path)) from None
+    except OSError as e:
+        raise InputError("file.unreadable", path=str(path), reason=e.strerror or str(e)) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("file.not_file", path=str(path))
+    if st.st_size == 0:
+        raise InputError("file.empty", path=str(path))
+    return p
+
+
+def hash_file(path: str | os.PathLike, progress: Progress | None = None, label: str = "") -> tuple[str, int]:
+    """SHA-256 hex digest and size, streamed with a reused 1 MiB buffer."""
+    h = hashlib.sha256()
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    size = 0
+    total = os.path.getsize(path)
+    with open(path, "rb", buffering=0) as f:
+        while True:
+            n = f.readinto(buf)
+            if not n:
+                break
+            h.update(view[:n])
+            size += n
+            if progress:
+                progress(label or str(path), size, total)
+    return h.hexdigest(), size
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def copy_hashed(src: str | os.PathLike, dst: str | os.PathLike, progress: Progress | None = None,
+                label: str = "") -> tuple[str, int]:
+    """Copy src to dst atomically while hashing what was read; returns (sha256, size)."""
+    h = hashlib.sha256()
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    size = 0
+    total = os.path.getsize(src)
+    with open(src, "rb", buffering=0) as fin, atomic_write(dst, "wb") as fout:
+        while True:
+            n = fin.readinto(buf)
+            if not n:
+                break
+            h.update(view[:n])
+            fout.write(view[:n])
+            size += n
+            if progress:
+                progress(label or str(src), size, total)
+    return h.hexdigest(), size
+
+
+# ---------------------------------------------------------------- content sniffing
+
+_VIDEO_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"qt  ", b"M4V ", b"M4VP",
+                 b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"avc1", b"dash", b"MSNV", b"XAVC", b"mmp4", b"f4v "}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+
+
+def sniff_kind(path: str | os.PathLike) -> str:
+    """Kind from content, not extension: video / photo / pdf / ofd / xml / chat / other."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n") or head[:6] in (b"GIF87a", b"GIF89a"):
+        return "photo"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "photo"
+    if head[:2] in (b"II", b"MM") and head[2:4] in (b"*\x00", b"\x00*"):
+        return "photo"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in _HEIF_BRANDS:
+            return "photo"
+        return "video"
+    if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip"):
+        return "video"
+    if head[:4] == b"\x1a\x45\xdf\xa3" or (head[:4] == b"RIFF" and head[8:12] == b"AVI "):
+        return "video"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head[:4] == b"PK\x03\x04":
+        return "ofd" if b"OFD.xml" in head or b"Doc_0" in head else "other"
+    if _looks_text(head):
+        stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if stripped.startswith(b"<?xml") and b"EInvoice" in head:
+            return "xml"
+        return "chat"
+    return "other"
+
+
+def _looks_text(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head.decode(enc)
+            return True
+        except UnicodeDecodeError as e:
+            if enc == "utf-8" and e.start >= len(head) - 3:  # a character cut at the buffer end
+                return True
+    return False

@@ -1,0 +1,76 @@
+"""Capture time of a photo or video, with the source it came from.
+
+    >>> from tradeshield.meta import capture_time
+    >>> capture_time("IMG_0012.JPG", "photo")        # doctest: +SKIP
+    ('2021-05-20T10:11:12+08:00', 'exif:DateTimeOriginal+OffsetTimeOriginal')
+
+A metadata time is a claim made by the device, not a proof; callers name the source.
+Heavy libraries (Pillow, PyAV) are imported inside the functions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+
+def capture_time(path, kind: str) -> tuple[str | None, str | None]:
+    try:
+        if kind == "photo":
+            return photo_time(path)
+        if kind == "video":
+            return video_time(path)
+    except Exception:  # metadata is optional: unreadable metadata means "no capture time"
+        return None, None
+    return None, None
+
+
+def photo_time(path) -> tuple[str | None, str | None]:
+    from PIL import Image
+
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:  # pragma: no cover
+        pass
+    with Image.open(path) as im:
+        exif = im.getexif()
+        sub = exif.get_ifd(0x8769)
+    raw = sub.get(0x9003) or sub.get(0x9004) or exif.get(0x0132)
+    if not raw:
+        return None, None
+    src = "exif:DateTimeOriginal" if sub.get(0x9003) else ("exif:DateTimeDigitized" if sub.get(0x9004) else "exif:DateTime")
+    try:
+        when = dt.datetime.strptime(str(raw).strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None, None
+    offset = sub.get(0x9011) or sub.get(0x9010)
+    if offset and re.fullmatch(r"[+-]\d\d:\d\d", str(offset).strip("\x00 ")):
+        off = str(offset).strip("\x00 ")
+        return when.isoformat() + off, src + "+OffsetTimeOriginal"
+    return when.isoformat(), src + " (no offset)"
+
+
+def video_time(path) -> tuple[str | None, str | None]:
+    import av
+
+    with av.open(str(path)) as c:
+        meta = dict(c.metadata)
+        for s in c.streams:
+            for k, v in s.metadata.items():
+                meta.setdefault(k, v)
+    apple = meta.get("com.apple.quicktime.creationdate")
+    if apple:
+        try:
+            return dt.datetime.fromisoformat(apple.replace("Z", "+00:00")).isoformat(), "quicktime:creationdate"
+        except ValueError:
+            pass
+    ct = meta.get("creation_time")
+    if ct:
+        try:
+            when = dt.datetime.fromisoformat(ct.replace("Z", "+00:00"))
+            if when.year > 1970:
+                return when.isoformat(), "container:creation_time"
+        except ValueError:
+            pass
+    return None, None
