@@ -1,0 +1,102 @@
+"""Shared image helpers: boxed labels, caption strips, JPEG output within platform limits.
+
+    >>> from PIL import Image
+    >>> from tradeshield.imaging import add_caption, save_jpeg_within
+    >>> im = add_caption(Image.new("RGB", (800, 600), "white"), ["2021-05-20 10:11 +08:00", "sha256 1a2b3c4d5e6f"])
+    >>> info = save_jpeg_within(im, "out.jpg")       # doctest: +SKIP
+
+Pillow is imported inside the functions: this module is cheap to import.
+"""
+from __future__ import annotations
+
+import io
+import os
+
+from tradeshield.config import LIMITS
+from tradeshield.fonts import load_font
+from tradeshield.fsutil import write_bytes
+
+
+def draw_label(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
+    """Draw ``lines`` in a dark box with light text, sized to the image height (legible on any frame)."""
+    from PIL import ImageDraw
+
+    img = img.convert("RGB")
+    h = img.height
+    size = max(12, int(h * scale))
+    font = load_font(size)
+    draw = ImageDraw.Draw(img)
+    pad = max(4, size // 3)
+    boxes = [draw.textbbox((0, 0), ln, font=font) for ln in lines]
+    line_h = max((b[3] - b[1]) for b in boxes) + pad // 2 if boxes else size
+    width = max((b[2] - b[0]) for b in boxes) + 2 * pad if boxes else 0
+    height = line_h * len(lines) + pad * 2
+    x = pad if corner in ("bl", "tl") else img.width - width - pad
+    y = img.height - height - pad if corner in ("bl", "br") else pad
+    overlay = img.copy()
+    ImageDraw.Draw(overlay).rectangle([x, y, x + width, y + height], fill=(0, 0, 0))
+    from PIL import Image
+
+    img = Image.blend(img, overlay, 0.72)
+    draw = ImageDraw.Draw(img)
+    for i, ln in enumerate(lines):
+        draw.text((x + pad, y + pad + i * line_h - boxes[i][1]), ln, font=font, fill=(255, 255, 255))
+    return img
+
+
+def add_caption(img, lines: list[str], scale: float = 0.022, min_size: int = 14):
+    """Return a copy of ``img`` with a white strip below it holding ``lines`` (the original is untouched)."""
+    from PIL import Image, ImageDraw
+
+    img = img.convert("RGB")
+    size = max(min_size, int(max(img.width, img.height) * scale))
+    font = load_font(size)
+    pad = max(4, size // 3)
+    line_h = size + pad // 2
+    strip_h = line_h * len(lines) + 2 * pad
+    out = Image.new("RGB", (img.width, img.height + strip_h), (255, 255, 255))
+    out.paste(img, (0, 0))
+    draw = ImageDraw.Draw(out)
+    draw.line([(0, img.height), (img.width, img.height)], fill=(180, 180, 180), width=max(1, size // 12))
+    for i, ln in enumerate(lines):
+        draw.text((pad, img.height + pad + i * line_h), ln, font=font, fill=(20, 20, 20))
+    return out
+
+
+def fit_long_side(img, max_side: int):
+    if max(img.size) <= max_side:
+        return img
+    from PIL import Image
+
+    ratio = max_side / max(img.size)
+    return img.resize((max(1, round(img.width * ratio)), max(1, round(img.height * ratio))), Image.LANCZOS)
+
+
+def encode_jpeg_within(img, max_side: int | None = None, max_bytes: int | None = None, quality: int = 88,
+                       exif: bytes | None = None) -> bytes:
+    """JPEG bytes with the long side ≤ max_side and size ≤ max_bytes: lower quality first, then resolution."""
+    max_side = max_side or LIMITS.image_long_side
+    max_bytes = max_bytes or LIMITS.image_bytes
+    img = fit_long_side(img.convert("RGB"), max_side)
+    while True:
+        for q in (quality, 80, 72, 64):
+            buf = io.BytesIO()
+            kwargs = {"quality": q, "optimize": True}
+            if exif:
+                kwargs["exif"] = exif
+            img.save(buf, "JPEG", **kwargs)
+            if buf.tell() <= max_bytes:
+                return buf.getvalue()
+        img = fit_long_side(img, int(max(img.size) * 0.8))
+
+
+def save_jpeg_within(img, path: str | os.PathLike, max_side: int | None = None, max_bytes: int | None = None,
+                     quality: int = 88, exif: bytes | None = None) -> dict:
+    """Write a JPEG within the limits atomically; returns {path, width, height, bytes}."""
+    from PIL import Image
+
+    data = encode_jpeg_within(img, max_side, max_bytes, quality, exif)
+    write_bytes(path, data)
+    with Image.open(io.BytesIO(data)) as im:
+        w, h = im.size
+    return {"path": str(path), "width": w, "height": h, "bytes": len(data)}
