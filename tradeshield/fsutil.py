@@ -68,23 +68,56 @@ def check_input(path: str | os.PathLike) -> Path:
     return p
 
 
-def hash_file(path: str | os.PathLike, progress: Progress | None = None, label: str = "") -> tuple[str, int]:
-    """SHA-256 hex digest and size, streamed with a reused 1 MiB buffer."""
+def stream_hash(src, sink: Callable[[memoryview], object] | None = None, progress: Progress | None = None,
+                label: str = "", total: int | None = None, limit: int | None = None) -> tuple[str, int]:
+    """SHA-256 of everything read from ``src`` (a raw binary file), optionally passing each chunk to ``sink``.
+
+    Hashing runs on a helper thread while the caller's thread reads and writes the next chunk (hashlib,
+    zlib and file I/O release the GIL), so a hashed copy costs about as much as hashing alone.
+    ``limit`` stops after that many bytes (for an entry inside a larger file).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     h = hashlib.sha256()
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
+    bufs = [bytearray(CHUNK * 4), bytearray(CHUNK * 4)]
+    pending = [None, None]
     size = 0
-    total = os.path.getsize(path)
-    with open(path, "rb", buffering=0) as f:
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        i = 0
         while True:
-            n = f.readinto(buf)
+            slot = i % 2
+            if pending[slot] is not None:
+                pending[slot].result()
+            buf = bufs[slot]
+            if limit is not None and limit - size < len(buf):
+                view = memoryview(buf)[: max(0, limit - size)]
+                n = src.readinto(view) if len(view) else 0
+            else:
+                n = src.readinto(buf)
             if not n:
                 break
-            h.update(view[:n])
+            chunk = memoryview(buf)[:n]
+            pending[slot] = pool.submit(h.update, chunk)
+            if sink is not None:
+                sink(chunk)
             size += n
             if progress:
-                progress(label or str(path), size, total)
+                progress(label, size, total)
+            i += 1
+        for p in pending:
+            if p is not None:
+                p.result()
     return h.hexdigest(), size
+
+
+def hash_file(path: str | os.PathLike, progress: Progress | None = None, label: str = "") -> tuple[str, int]:
+    """SHA-256 hex digest and size, streamed in 4 MiB chunks."""
+    total = os.path.getsize(path)
+    if total < CHUNK:
+        data = Path(path).read_bytes()
+        return hashlib.sha256(data).hexdigest(), len(data)
+    with open(path, "rb", buffering=0) as f:
+        return stream_hash(f, progress=progress, label=label or str(path), total=total)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -94,22 +127,9 @@ def sha256_bytes(data: bytes) -> str:
 def copy_hashed(src: str | os.PathLike, dst: str | os.PathLike, progress: Progress | None = None,
                 label: str = "") -> tuple[str, int]:
     """Copy src to dst atomically while hashing what was read; returns (sha256, size)."""
-    h = hashlib.sha256()
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
-    size = 0
     total = os.path.getsize(src)
     with open(src, "rb", buffering=0) as fin, atomic_write(dst, "wb") as fout:
-        while True:
-            n = fin.readinto(buf)
-            if not n:
-                break
-            h.update(view[:n])
-            fout.write(view[:n])
-            size += n
-            if progress:
-                progress(label or str(src), size, total)
-    return h.hexdigest(), size
+        return stream_hash(fin, fout.write, progress, label or str(src), total)
 
 
 # ---------------------------------------------------------------- content sniffing

@@ -147,6 +147,121 @@ def log(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None) -
         raise typer.Exit(1)
 
 
+
+@app.command()
+def seal(case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None) -> None:
+    """Print one short message with a seal code of your evidence, to paste into the platform chat before shipping.  / 生成证据封存码。
+
+    The platform's own chat record then dates your evidence: files that match the code existed
+    when you posted it.
+
+    Example: tradeshield seal
+    """
+    from tradeshield.bundle import seal as do_seal
+    from tradeshield.case import Case
+
+    out = start(lang, json_out, quiet)
+    with out.progress() as cb:
+        res = do_seal(Case.find(case), progress=cb)
+
+    def render(con):
+        out.note(i18n.t("cli.seal.title", chars=res["chars"]), style="dim")
+        con.print(res["message"], markup=False)
+
+    out.emit(res, render)
+
+
+@app.command()
+def bundle(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Zip file to write. / 输出 zip。")],
+    sign: Annotated[bool, typer.Option("--sign", help="Sign with your Ed25519 key (created on first use). / 签名。")] = False,
+    include_secrets: Annotated[bool, typer.Option("--include-secrets", help="Also include card-key salts. / 包含卡密盐值。")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file. / 覆盖。")] = False,
+    case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
+) -> None:
+    """Write the case as a tamper-evident bundle (BagIt zip + manifest + Merkle root).  / 生成防篡改证据包。
+
+    Example: tradeshield bundle -o ../case.zip --sign
+    """
+    from tradeshield.bundle import build_bundle
+    from tradeshield.case import Case
+    from tradeshield.errors import InputError
+
+    out = start(lang, json_out, quiet)
+    if output.exists() and not force:
+        raise InputError("file.exists", path=str(output))
+    with out.progress() as cb:
+        res = build_bundle(Case.find(case), output, sign=sign, include_secrets=include_secrets, progress=cb)
+    out.emit(res, lambda con: con.print(i18n.t("cli.bundle.done", **res)))
+
+
+@app.command()
+def verify(
+    target: Annotated[Path, typer.Argument(help="A bundle zip or a case folder. / 证据包或案件目录。")],
+    code: Annotated[Optional[str], typer.Option("--code", help="Seal code to check against (TS1-…). / 封存码。")] = None,
+    tsr: Annotated[Optional[Path], typer.Option("--tsr", help="RFC 3161 response (default: BUNDLE.tsr beside it).")] = None,
+    tsa_ca: Annotated[Optional[Path], typer.Option("--tsa-ca", help="CA certificate of the TSA, to check its chain.")] = None,
+    json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
+) -> None:
+    """Check every hash, the custody chain, Merkle root, signature, seal code and timestamps. Exit 0 intact, 1 tampered, 2 unusable.  / 核验证据包。
+
+    Example: tradeshield verify ../case.zip --code TS1-ABCDEFGHIJKLMNOPQRST
+    """
+    from tradeshield.verify import verify as do_verify
+
+    out = start(lang, json_out, quiet)
+    with out.progress() as cb:
+        rep = do_verify(target, code=code, tsr=tsr, ca_file=str(tsa_ca) if tsa_ca else None, progress=cb)
+
+    def render(con):
+        if rep.ok and rep.kind == "case":
+            con.print("✔ " + i18n.t("verify.ok_case", files=rep.info.get("files", 0),
+                                    n=rep.info.get("custody_entries", 0)), style="green")
+        elif rep.ok:
+            con.print("✔ " + i18n.t("verify.ok", files=rep.info.get("files", 0), root=rep.info.get("merkle_root", "-"),
+                                    code=rep.info.get("seal_code", "-")), style="green")
+        else:
+            con.print("✘ " + i18n.t("verify.bad", n=len(rep.problems)), style="bold red")
+            for p in rep.problems:
+                con.print("  " + p.describe(), style="red", markup=False)
+        if rep.info.get("signed"):
+            con.print(i18n.t("cli.verify.signed", fp=rep.info.get("fingerprint")))
+        if rep.info.get("code"):
+            con.print(i18n.t("cli.verify.code", **rep.info["code"]))
+        for ts in rep.info.get("timestamps", []):
+            con.print(i18n.t("cli.verify.tsr", path=ts.get("path"), time=ts.get("gen_time", "?"), ok=ts.get("ok")))
+
+    out.emit(rep.to_dict(), render)
+    if not rep.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stamp(
+    bundle_zip: Annotated[Optional[Path], typer.Argument(help="Bundle to stamp (default: the case's evidence).")] = None,
+    response: Annotated[Optional[Path], typer.Option("--import", help="Import a TSA response (.tsr) into the case.")] = None,
+    case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
+) -> None:
+    """Write an RFC 3161 timestamp request (.tsq) for the evidence's Merkle root, to send to any public TSA.  / 生成可信时间戳请求。
+
+    Send it with: curl -H "Content-Type: application/timestamp-query" --data-binary @FILE.tsq https://freetsa.org/tsr -o FILE.tsr
+
+    Example: tradeshield stamp ../case.zip
+    """
+    from tradeshield import stamp as st
+    from tradeshield.case import Case
+
+    out = start(lang, json_out, quiet)
+    with out.progress() as cb:
+        if response:
+            res = st.import_response(Case.find(case), response)
+        elif bundle_zip:
+            res = st.stamp_bundle(bundle_zip, progress=cb)
+        else:
+            res = st.stamp_case(Case.find(case), progress=cb)
+    key = "cli.stamp.imported" if response else "cli.stamp.done"
+    out.emit(res, lambda con: con.print(i18n.t(key, **res)))
+
 i18n.register({
     "cli.init.done": ("已创建案件：{path}", "case created: {path}"),
     "cli.event.done": ("已记录事件：{time} {kind}", "event recorded: {time} {kind}"),
@@ -158,4 +273,13 @@ i18n.register({
     "cli.col.time": ("时间", "time"), "cli.col.note": ("备注", "note"), "cli.col.source": ("来源", "source"),
     "cli.col.seq": ("序号", "#"), "cli.col.action": ("操作", "action"), "cli.col.files": ("文件", "files"),
     "cli.col.hash": ("前一条哈希", "prev hash"),
+    "cli.seal.title": ("复制到平台聊天（{chars} 字）", "paste into the platform chat ({chars} chars)"),
+    "cli.bundle.done": ("已写出 {path}：{files} 个文件，Merkle 根 {merkle_root}，封存码 {seal_code}",
+                        "wrote {path}: {files} files, Merkle root {merkle_root}, seal code {seal_code}"),
+    "cli.verify.signed": ("已签名，公钥指纹 {fp}", "signed, key fingerprint {fp}"),
+    "cli.verify.code": ("封存码 {code} 与{matches}相符", "seal code {code} matches the {matches}"),
+    "cli.verify.tsr": ("时间戳 {path}：{time}（有效：{ok}）", "timestamp {path}: {time} (valid: {ok})"),
+    "cli.stamp.done": ("已写出时间戳请求 {request}（{files} 个文件，根 {root}）；把响应保存为 {response_expected}",
+                       "wrote the timestamp request {request} ({files} files, root {root}); save the response as {response_expected}"),
+    "cli.stamp.imported": ("已导入时间戳响应 {response}", "imported the timestamp response {response}"),
 })
