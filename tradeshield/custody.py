@@ -118,7 +118,8 @@ def verify_chain(lines: list[bytes], name: str = "custody.jsonl", head: str | No
             continue
         if not isinstance(entry, dict) or entry.get("prev") != prev:
             findings.append(ChainBroken(where, expected=prev, found=str(entry.get("prev") if isinstance(entry, dict) else None),
-                                        detail="prev hash does not match the line before"))
+                                        detail=f"line {i - 1} was edited, removed or reordered (its hash is not the one line {i} records)"
+                                        if i > 1 else "first line does not start the chain"))
         elif canonical(entry) != raw:
             findings.append(ChainBroken(where, detail="line is not in canonical form (edited?)"))
         prev = hashlib.sha256(raw).hexdigest()
