@@ -262,6 +262,36 @@ def stamp(
     key = "cli.stamp.imported" if response else "cli.stamp.done"
     out.emit(res, lambda con: con.print(i18n.t(key, **res)))
 
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Where to build the demo (default ./tradeshield-demo).")] = Path("tradeshield-demo"),
+    json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
+) -> None:
+    """Build a complete sample seller case offline and run every command on it.  / 运行内置演示案件。
+
+    Example: tradeshield demo /tmp/ts-demo
+    """
+    from tradeshield.demo import run_demo
+
+    out = start(lang, json_out, quiet)
+    with out.progress(min_total=1 << 62) as cb:
+        res = run_demo(folder, lang=lang, progress=cb)
+
+    def render(con):
+        t = Table(show_edge=False, title=i18n.t("cli.demo.title", path=res["folder"]))
+        t.add_column(i18n.t("cli.col.step"))
+        t.add_column("")
+        t.add_column(i18n.t("cli.col.result"), overflow="fold")
+        for s in res["steps"]:
+            t.add_row(s["step"], "[green]✔[/]" if s["ok"] else "[red]✘[/]", s["summary"])
+        con.print(t)
+        con.print(i18n.t("cli.demo.next", case=res["case"]))
+
+    out.emit(res, render)
+    if not res["ok"]:
+        raise typer.Exit(1)
+
 i18n.register({
     "cli.init.done": ("已创建案件：{path}", "case created: {path}"),
     "cli.event.done": ("已记录事件：{time} {kind}", "event recorded: {time} {kind}"),
@@ -273,6 +303,10 @@ i18n.register({
     "cli.col.time": ("时间", "time"), "cli.col.note": ("备注", "note"), "cli.col.source": ("来源", "source"),
     "cli.col.seq": ("序号", "#"), "cli.col.action": ("操作", "action"), "cli.col.files": ("文件", "files"),
     "cli.col.hash": ("前一条哈希", "prev hash"),
+    "cli.demo.title": ("演示案件：{path}", "demo case: {path}"),
+    "cli.demo.next": ("下一步：cd {case} 后运行 tradeshield log、tradeshield verify .",
+                      "next: cd {case} and try tradeshield log, tradeshield verify ."),
+    "cli.col.step": ("步骤", "step"), "cli.col.result": ("结果", "result"),
     "cli.seal.title": ("复制到平台聊天（{chars} 字）", "paste into the platform chat ({chars} chars)"),
     "cli.bundle.done": ("已写出 {path}：{files} 个文件，Merkle 根 {merkle_root}，封存码 {seal_code}",
                         "wrote {path}: {files} files, Merkle root {merkle_root}, seal code {seal_code}"),

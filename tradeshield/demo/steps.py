@@ -1,0 +1,74 @@
+"""The demo's steps: (name, function(ctx) -> one-line summary), in the order a user would run them."""
+from __future__ import annotations
+
+from tradeshield.demo.assets import IMEI
+
+
+def _case(ctx):
+    from tradeshield.case import Case
+
+    return Case(ctx["folder"] / "case")
+
+
+def step_init(ctx):
+    from tradeshield.case import Case
+
+    case = Case.init(ctx["folder"] / "case", role="seller", platform="xianyu", item="海信A5Pro 手机", price=1100,
+                     order="1234567890", counterparty="远方私人")
+    case.update_info(listed_price=1150)
+    return f"{case.root}"
+
+
+def step_add(ctx):
+    a = ctx["assets"]
+    case = _case(ctx)
+    res = case.add([a["invoice"]], note="原机主的电子发票", progress=ctx["progress"])
+    res += case.add([a["photo"]], note=f"IMEI 标签照片（{IMEI}）")
+    res += case.add([a["video"]], note="打包发货视频")
+    res += case.add([a["chat"]], note="旺旺聊天记录")
+    res += case.add([a["courier"]], note="顺丰物流记录")
+    return f"{len(res)} originals: " + ", ".join(f"{r.item.kind}" for r in res)
+
+
+def step_events(ctx):
+    case = _case(ctx)
+    case.add_event("2021-05-20 21:10", "paid", note="买家付款 ¥1100")
+    case.add_event("2021-05-23 18:12", "shipped", note="顺丰 SF1234567890")
+    case.add_event("2021-05-26 20:19", "refund-requested", note="买家以“开不了机”为由申请退款")
+    return f"{len(case.events())} events"
+
+
+def step_seal(ctx):
+    from tradeshield.bundle import seal
+
+    res = seal(_case(ctx), lang=ctx["lang"])
+    return res["message"]
+
+
+def step_bundle(ctx):
+    from tradeshield.bundle import build_bundle
+    from tradeshield.signing import key_exists
+
+    out = ctx["folder"] / "case.zip"
+    res = build_bundle(_case(ctx), out, sign=key_exists(), progress=ctx["progress"])
+    ctx["bundle"] = out
+    return f"{out.name}: {res['files']} files, seal code {res['seal_code']}"
+
+
+def step_verify(ctx):
+    from tradeshield.verify import verify
+
+    rep = verify(ctx["bundle"])
+    if not rep.ok:
+        return "TAMPERED: " + "; ".join(p.describe(ctx["lang"]) for p in rep.problems)
+    return f"intact, Merkle root {rep.info['merkle_root'][:16]}…"
+
+
+STEPS = [
+    ("init", step_init),
+    ("add", step_add),
+    ("events", step_events),
+    ("seal", step_seal),
+    ("bundle", step_bundle),
+    ("verify", step_verify),
+]
