@@ -1,0 +1,93 @@
+"""The core commands through the real CLI: exit codes, one-line errors, --json, languages."""
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+
+@pytest.fixture
+def made(cli, tmp_path):
+    r = cli("init", "c", "--role", "seller", "--item", "海信A5Pro", "--price", "1100", "--order", "1234567890",
+            "--counterparty", "远方私人", "--json")
+    assert r.code == 0, r
+    src = tmp_path / "IMG_0012.JPG"
+    from PIL import Image
+
+    Image.new("RGB", (80, 60), (10, 200, 10)).save(src, "JPEG")
+    r = cli("add", src, "--note", "序列号照片", "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    return tmp_path / "c"
+
+
+def test_init_add_event_log_json(cli, made):
+    r = cli("event", "add", "2021-05-23 10:12", "shipped", "--note", "顺丰 SF1234567890", "--json", cwd=made)
+    assert r.code == 0 and r.json["time"] == "2021-05-23T10:12:00+08:00"
+    r = cli("log", "--json", cwd=made / "evidence")  # found from a subfolder
+    assert r.code == 0 and r.json["ok"] is True
+    assert [e["action"] for e in r.json["entries"]] == ["init", "add", "event"]
+    r = cli("add", made / "evidence" / "IMG_0012.JPG", "--json", cwd=made)
+    assert r.json[0]["status"] == "duplicate"
+
+
+def test_errors_are_one_line_exit_2(cli, made, tmp_path):
+    r = cli("add", "nope.jpg", cwd=made)
+    assert r.code == 2 and r.stderr == "tradeshield: file not found: nope.jpg\n"
+    r = cli("add", "nope.jpg", "--lang", "zh", cwd=made)
+    assert r.code == 2 and r.stderr == "tradeshield: 找不到文件：nope.jpg\n"
+    r = cli("log", cwd=tmp_path)
+    assert r.code == 2 and "no case found" in r.stderr and "Traceback" not in r.stderr
+    r = cli("event", "add", "not a time", "shipped", cwd=made)
+    assert r.code == 2 and r.stderr.startswith("tradeshield: cannot read the time: not a time")
+    r = cli("init", "c", cwd=tmp_path)
+    assert r.code == 2 and "already holds a case" in r.stderr
+    r = cli("verify", tmp_path / "IMG_0012.JPG")
+    assert r.code == 2 and r.stderr.startswith("tradeshield: not a zip bundle or a case folder")
+
+
+def test_bundle_verify_seal_exit_codes(cli, made, tmp_path):
+    seal = cli("seal", "--json", cwd=made)
+    assert seal.code == 0 and seal.json["chars"] <= 200
+    out = tmp_path / "case.zip"
+    r = cli("bundle", "-o", out, "--sign", "--json", cwd=made)
+    assert r.code == 0 and r.json["signed"] is True, r
+    r = cli("bundle", "-o", out, cwd=made)
+    assert r.code == 2 and "--force" in r.stderr
+    r = cli("verify", out, "--code", seal.json["code"], "--json")
+    assert r.code == 0 and r.json["ok"] is True and r.json["code"]["matches"] == "seal"
+    assert r.json["problems"] == []
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(out) as zin, zipfile.ZipFile(bad, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.endswith("IMG_0012.JPG"):
+                data = data[:-2] + b"\x00\x00"
+            zout.writestr(info, data)
+    r = cli("verify", bad, "--json")
+    assert r.code == 1 and r.json["ok"] is False
+    assert {(p["path"], p["problem"]) for p in r.json["problems"]} == {
+        ("data/evidence/IMG_0012.JPG", "modified"), ("tradeshield-manifest.json", "merkle-mismatch")}
+    r = cli("verify", bad, "--lang", "zh")
+    assert r.code == 1 and "已被修改：data/evidence/IMG_0012.JPG" in r.stdout
+    r = cli("verify", made, "--json")
+    assert r.code == 0 and r.json["kind"] == "case"
+
+
+def test_demo_runs_every_step(cli, tmp_path):
+    r = cli("demo", tmp_path / "d", "--json", "-q")
+    assert r.code == 0, r
+    res = r.json
+    assert all(s["ok"] for s in res["steps"]), res["steps"]
+    steps = [s["step"] for s in res["steps"]]
+    for required in ("assets", "init", "add", "events", "seal", "bundle", "verify"):
+        assert required in steps
+    r = cli("verify", tmp_path / "d" / "case.zip")
+    assert r.code == 0
+    # rerunning replaces its own folder, but never a folder it did not make
+    assert cli("demo", tmp_path / "d", "-q").code == 0
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "keep.txt").write_text("mine")
+    r = cli("demo", other)
+    assert r.code == 2 and (other / "keep.txt").read_text() == "mine"
