@@ -52,7 +52,7 @@ accuracy = secs:1, millisecs:500
 ordering = yes
 tsa_name = yes
 ess_cert_id_chain = no
-ess_cert_id_alg = sha256
+ess_cert_id_alg = {ess}
 """
 
 KEYGEN = {
@@ -89,7 +89,9 @@ class LocalTSA:
         openssl("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", "tsa.pem", "-days", "30", "-extfile", "ext.cnf", "-extensions", "tsa_ext", cwd=root)
         (root / "serial").write_text("01\n")
-        (root / "tsa.cnf").write_text(TSA_CNF.format(dir=root, policy=POLICY))
+        # The EC TSA names its certificate by SHA-1 (ESS signingCertificate v1), the RSA one by SHA-256 (v2).
+        ess = "sha1" if key_type == "ec" else "sha256"
+        (root / "tsa.cnf").write_text(TSA_CNF.format(dir=root, policy=POLICY, ess=ess))
         self.n = 0
 
     def reply(self, tsq: bytes, token_out: bool = False) -> bytes:
@@ -98,6 +100,18 @@ class LocalTSA:
         req.write_bytes(tsq)
         openssl("ts", "-reply", "-queryfile", req, "-config", self.root / "tsa.cnf", "-out", out,
                 *(["-token_out"] if token_out else []), cwd=self.root)
+        return out.read_bytes()
+
+
+    def cms_token(self, tst: bytes, signer: str, *options: str) -> bytes:
+        """A bare token over ``tst`` signed by `openssl cms -sign` (which, unlike `openssl ts -reply`, can
+        sign with RSA-PSS or without a timeStamping certificate; it adds no ESS signing-certificate)."""
+        self.n += 1
+        src, out = self.root / f"tst{self.n}.der", self.root / f"cms{self.n}.tok"
+        src.write_bytes(tst)
+        openssl("cms", "-sign", "-binary", "-nodetach", "-outform", "DER", "-econtent_type", "1.2.840.113549.1.9.16.1.4",
+                "-in", src, "-signer", f"{signer}.pem", "-inkey", f"{signer}.key", "-md", "sha256", "-nosmimecap",
+                "-out", out, *options, cwd=self.root)
         return out.read_bytes()
 
 
@@ -134,6 +148,14 @@ def flip(data: bytes, offset: int, mask: int = 0x01) -> bytes:
 def token_parts(tsr: bytes):
     """(TSTInfo DER, signed attributes DER, signature bytes) of a response, to aim tamperings at."""
     sd = tsp.TimeStampResp.load(tsr)["time_stamp_token"]["content"]
+    signer = sd["signer_infos"][0]
+    return sd["encap_content_info"]["content"].contents, signer["signed_attrs"].dump(), signer["signature"].contents
+
+
+def token_parts_bare(token: bytes):
+    from asn1crypto import cms
+
+    sd = cms.ContentInfo.load(token)["content"]
     signer = sd["signer_infos"][0]
     return sd["encap_content_info"]["content"].contents, signer["signed_attrs"].dump(), signer["signature"].contents
 
@@ -267,6 +289,46 @@ def test_chain_to_another_ca_is_untrusted(good, other_ca):
     info = tsa.check_response(good, DIGEST, nonce=4242, ca_file=str(other_ca))
     assert info.signature_ok and info.chain_ok is False
     assert info.problems == ["chain-untrusted"] and info.chain_error
+
+
+def test_ess_signing_certificate_attribute_is_the_one_checked(local_tsa, good):
+    """v2 (SHA-256) for the RSA TSA, v1 (SHA-1) for the EC TSA: both name the TSA certificate."""
+    _, attrs, _ = token_parts(good)
+    oid = bytes.fromhex("060b2a864886f70d010910022f" if local_tsa.key_type == "rsa" else "060b2a864886f70d010910020c")
+    assert oid in attrs
+    info = tsa.check_response(good, DIGEST, nonce=4242)
+    assert "signer-cert-mismatch" not in info.problems
+
+
+@pytest.mark.parametrize("local_tsa", ["rsa"], indirect=True)
+def test_rsa_pss_signature_is_verified(local_tsa, good):
+    tst, _, _ = token_parts(good)
+    token = local_tsa.cms_token(tst, "tsa", "-keyopt", "rsa_padding_mode:pss", "-keyopt", "rsa_pss_saltlen:32")
+    assert bytes.fromhex("06092a864886f70d01010a") in token  # id-RSASSA-PSS really is the signature algorithm
+    info = tsa.check_response(token, DIGEST, nonce=4242)
+    # openssl cms adds no ESS signing-certificate attribute, which RFC 3161 requires: reported, signature fine
+    assert info.signature_ok and info.problems == ["signer-cert-mismatch"]
+    _, _, sig = token_parts_bare(token)
+    bad = flip(token, token.index(sig) + 100)
+    assert tsa.check_response(bad, DIGEST, nonce=4242).problems == ["signature-invalid"]
+
+
+def test_token_without_signed_attributes_is_verified_over_tstinfo(local_tsa, good):
+    tst, _, _ = token_parts(good)
+    token = local_tsa.cms_token(tst, "tsa", "-noattr")
+    info = tsa.check_response(token, DIGEST, nonce=4242)
+    assert info.signature_ok and info.problems == ["signer-cert-mismatch"]
+    tst_at = token.index(tst)
+    bad = flip(token, tst_at + tst.index(bytes.fromhex(DIGEST)))
+    assert tsa.check_response(bad, DIGEST, nonce=4242).problems == ["imprint-mismatch", "signature-invalid"]
+
+
+def test_signer_without_timestamping_usage_is_reported(local_tsa, good):
+    tst, _, _ = token_parts(good)
+    token = local_tsa.cms_token(tst, "ca")  # the CA signs: a valid signature by a non-TSA certificate
+    info = tsa.check_response(token, DIGEST, nonce=4242, ca_file=str(local_tsa.ca))
+    assert info.signature_ok and info.chain_ok is False
+    assert info.problems == ["signer-not-tsa", "signer-cert-mismatch", "chain-untrusted"]
 
 
 @pytest.mark.parametrize("data", [b"", b"garbage\n" * 10, b"\x30\x82\x01", bytes(range(256))])

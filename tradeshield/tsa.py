@@ -17,7 +17,7 @@ else it finds is a problem code in ``info.problems`` so ``verify`` can report it
 - ``signature-invalid``     messageDigest or the CMS signature does not hold: the token was altered
 - ``signer-missing``        no certificate for the signer (request sent without certReq; pass the TSA cert)
 - ``signer-not-tsa``        the signer's certificate lacks the timeStamping extended key usage
-- ``signer-cert-mismatch``  the ESS signing-certificate attribute names another certificate
+- ``signer-cert-mismatch``  no ESS signing-certificate attribute, or it names another certificate
 - ``chain-untrusted``       ``openssl ts -verify`` rejects the chain against the given CA file
 
 The signature is checked in Python (asn1crypto + cryptography) so it works without the openssl binary;
@@ -26,6 +26,7 @@ only the certificate chain needs ``openssl ts -verify`` (``chain_ok`` is None wi
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import shutil
 import subprocess
@@ -57,8 +58,8 @@ i18n.register({
     "tsa.problem.signer-missing": ("回执不含签名证书；请用 --ca 提供时间服务机构证书",
                                    "the reply carries no signer certificate; give the TSA certificate as CA file"),
     "tsa.problem.signer-not-tsa": ("签名证书不是时间戳专用证书", "the signer certificate is not a timestamping certificate"),
-    "tsa.problem.signer-cert-mismatch": ("签名属性中的证书与签名证书不符",
-                                         "the signed attributes name another signer certificate"),
+    "tsa.problem.signer-cert-mismatch": ("签名属性未注明签名证书或注明的是另一张证书",
+                                         "the signed attributes do not name the signer certificate"),
     "tsa.problem.chain-untrusted": ("时间服务机构证书链不受所给 CA 信任",
                                     "the TSA certificate chain is not trusted by the given CA"),
 })
@@ -271,7 +272,8 @@ def _attr(signed_attrs, name: str):
 
 
 def _ess_ok(signed_attrs, cert) -> bool:
-    """The ESS signing-certificate attribute, when present, must name the certificate that signed."""
+    """RFC 3161 2.4.2: the ESS signing-certificate attribute must be there and name the certificate that
+    signed, so a look-alike certificate cannot be slipped in beside the signature."""
     der = cert.dump()
     v2 = _attr(signed_attrs, "signing_certificate_v2")
     if v2 is not None:
@@ -281,7 +283,7 @@ def _ess_ok(signed_attrs, cert) -> bool:
     v1 = _attr(signed_attrs, "signing_certificate")
     if v1 is not None:
         return v1["certs"][0]["cert_hash"].native == hashlib.sha1(der).digest()
-    return True
+    return False
 
 
 def _check_signature(tok: _Token, extra_certs: list) -> tuple[bool, object, list[str]]:
@@ -310,12 +312,18 @@ def _check_signature(tok: _Token, extra_certs: list) -> tuple[bool, object, list
         ok = False
         problems.append("signature-invalid")
     try:
-        if "time_stamping" not in (cert.extended_key_usage_value.native or []):
-            problems.append("signer-not-tsa")
-        if ok and not _ess_ok(signed_attrs, cert):
-            problems.append("signer-cert-mismatch")
+        eku = cert.extended_key_usage_value
+        tsa_cert = eku is not None and "time_stamping" in eku.native
     except _PARSE_ERRORS:
+        tsa_cert = False
+    if not tsa_cert:
         problems.append("signer-not-tsa")
+    try:
+        ess_ok = _ess_ok(signed_attrs, cert)
+    except _PARSE_ERRORS:
+        ess_ok = False
+    if ok and not ess_ok:
+        problems.append("signer-cert-mismatch")
     return ok, cert, problems
 
 
@@ -347,7 +355,8 @@ def _check_chain(tsr: bytes, tok: _Token, imprint_hex: str, ca_file: str) -> tup
         if marker in detail:
             detail = detail.rsplit(marker, 1)[1]
             break
-    return False, detail.strip()[:300]
+    detail = re.sub(r":?\.\./crypto/\S*", "", detail)
+    return False, detail.strip(" :")[:300]
 
 
 def _tsa_name(tst: tsp.TSTInfo) -> str | None:
