@@ -339,6 +339,20 @@ def test_garbage_is_an_input_error(data):
     assert i18n.has(exc.value.key) and exc.value.message("zh") != exc.value.message("en")
 
 
+@pytest.mark.parametrize("data", [b"<html><body>502 Bad Gateway</body></html>", b'  {"error": "rate limited"}'])
+def test_error_page_saved_as_tsr_is_named_as_such(data):
+    with pytest.raises(InputError) as exc:
+        tsa.check_response(data, DIGEST, path="case.tsr")
+    assert exc.value.key == "tsa.web_page" and "case.tsr" in exc.value.message("zh")
+
+
+def test_der_ca_file_works_like_pem(local_tsa, good, tmp_path):
+    der = tmp_path / "ca.der"
+    openssl("x509", "-in", local_tsa.ca, "-outform", "DER", "-out", der, cwd=tmp_path)
+    info = tsa.check_response(good, DIGEST, nonce=4242, ca_file=str(der))
+    assert info.chain_ok is True and info.problems == []
+
+
 def test_truncated_response_and_request_file_are_input_errors(good):
     for data in (good[:-1], good[: len(good) // 2], good + b"\n", tsa.build_request(DIGEST)):
         with pytest.raises(InputError) as exc:
@@ -403,3 +417,12 @@ def test_every_problem_code_has_both_languages():
         zh, en = tsa.describe(code, "zh"), tsa.describe(code, "en")
         assert zh != en and "tsa.problem" not in zh + en
         assert f"``{code}``" in tsa.__doc__
+
+
+def test_without_openssl_the_chain_is_not_judged_but_the_signature_is(good, local_tsa, monkeypatch):
+    monkeypatch.setattr(tsa.shutil, "which", lambda name: None)
+    info = tsa.check_response(good, DIGEST, nonce=4242, ca_file=str(local_tsa.ca))
+    assert info.chain_ok is None and info.signature_ok and info.problems == []
+    _, _, sig = token_parts(good)
+    bad = flip(good, good.index(sig) + len(sig) - 1)
+    assert tsa.check_response(bad, DIGEST, nonce=4242, ca_file=str(local_tsa.ca)).problems == ["signature-invalid"]

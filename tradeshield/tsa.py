@@ -47,6 +47,9 @@ i18n.register({
     "tsa.bad_request": ("不是 RFC 3161 时间戳请求（.tsq）：{path}", "not an RFC 3161 timestamp request (.tsq): {path}"),
     "tsa.not_der": ("无法读取时间戳回执 {path}：不是 RFC 3161 回执（.tsr）或令牌",
                     "cannot read timestamp reply {path}: not an RFC 3161 response (.tsr) or token"),
+    "tsa.web_page": ("时间戳回执 {path} 是一个网页或报错信息，不是 .tsr；请检查 TSA 网址和 Content-Type 后重新发送",
+                     "timestamp reply {path} is a web page or error message, not a .tsr; check the TSA address "
+                     "and the Content-Type header, then send the .tsq again"),
     "tsa.rejected": ("时间服务机构拒绝了请求 {path}：{status}（{reason}）；请重新发送 .tsq",
                      "the TSA refused the request {path}: {status} ({reason}); send the .tsq again"),
     "tsa.no_token": ("时间戳回执 {path} 中没有时间戳令牌", "timestamp reply {path} holds no timestamp token"),
@@ -162,7 +165,9 @@ def _load_token(tsr: bytes, path: str) -> tuple[cms.ContentInfo, bool]:
                 raise ValueError("not signed data")
             return token, True
         except _PARSE_ERRORS:
-            raise InputError("tsa.not_der", path=path) from None
+            # A TSA that fails often answers with an HTML or JSON error page, saved under the .tsr name.
+            web = data.lstrip()[:1] in (b"<", b"{")
+            raise InputError("tsa.web_page" if web else "tsa.not_der", path=path) from None
     if status not in _GRANTED:
         info = resp["status"]
         texts = [s for s in (info["status_string"].native or []) if s]
@@ -327,21 +332,24 @@ def _check_signature(tok: _Token, extra_certs: list) -> tuple[bool, object, list
     return ok, cert, problems
 
 
-def _check_chain(tsr: bytes, tok: _Token, imprint_hex: str, ca_file: str) -> tuple[bool | None, str | None]:
+def _check_chain(tsr: bytes, tok: _Token, imprint_hex: str, ca_certs: list) -> tuple[bool | None, str | None]:
     """``openssl ts -verify`` against ``ca_file``. It is given the token's own imprint, so its verdict is
     about signature and chain only; the imprint is compared with ours separately. A token made without
-    certReq carries no certificates: the signer's must then come from the CA file, given as untrusted too."""
+    certReq carries no certificates: the signer's must then come from the CA file, given as untrusted too.
+    The CA certificates are written out as PEM, so a DER CA file works as well."""
     exe = shutil.which("openssl")
     if exe is None:
         return None, None
     with tempfile.TemporaryDirectory(prefix="tradeshield-tsa-") as tmp:
         reply = Path(tmp) / "reply.tsr"
         reply.write_bytes(tsr)
-        cmd = [exe, "ts", "-verify", "-digest", imprint_hex, "-in", str(reply), "-CAfile", str(ca_file)]
+        ca = Path(tmp) / "ca.pem"
+        ca.write_bytes(b"".join(pem.armor("CERTIFICATE", c.dump()) for c in ca_certs))
+        cmd = [exe, "ts", "-verify", "-digest", imprint_hex, "-in", str(reply), "-CAfile", str(ca)]
         if tok.bare:
             cmd.append("-token_in")
         if not tok.certs:
-            cmd += ["-untrusted", str(ca_file)]
+            cmd += ["-untrusted", str(ca)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         except (OSError, subprocess.TimeoutExpired) as e:
@@ -394,7 +402,7 @@ def check_response(tsr: bytes, digest_hex: str, nonce: int | None = None, ca_fil
         problems.append("nonce-mismatch")
     chain_ok, chain_error = (None, None)
     if ca_file:
-        chain_ok, chain_error = _check_chain(bytes(tsr), tok, got.hex(), ca_file)
+        chain_ok, chain_error = _check_chain(bytes(tsr), tok, got.hex(), extra)
         if chain_ok is False:
             problems.append("chain-untrusted")
     return TimestampInfo(
