@@ -291,40 +291,46 @@ def _ess_ok(signed_attrs, cert) -> bool:
     return False
 
 
+def _signed_bytes(tok: _Token) -> bytes:
+    """What the TSA's signature covers, once messageDigest is shown to be the hash of the TSTInfo."""
+    signer = tok.signer
+    signed_attrs = signer["signed_attrs"]
+    if not signed_attrs:
+        return tok.tst_raw
+    want = _attr(signed_attrs, "message_digest")
+    algo = signer["digest_algorithm"]["algorithm"].native
+    if want is None or want.native != hashlib.new(algo, tok.tst_raw).digest():
+        raise ValueError("messageDigest does not match the TSTInfo")
+    if _attr(signed_attrs, "content_type").native != "tst_info":
+        raise ValueError("contentType is not TSTInfo")
+    # Signed over the DER of the attributes as a SET OF, not the [0] IMPLICIT tag they travel in.
+    return b"\x31" + signed_attrs.dump()[1:]
+
+
+def _is_tsa_cert(cert) -> bool:
+    try:
+        eku = cert.extended_key_usage_value
+        return eku is not None and "time_stamping" in eku.native
+    except _PARSE_ERRORS:
+        return False
+
+
 def _check_signature(tok: _Token, extra_certs: list) -> tuple[bool, object, list[str]]:
     """(signature_ok, signer cert or None, problems) — messageDigest first, then the CMS signature."""
-    signer = tok.signer
-    cert = _find_signer(signer["sid"], tok.certs + extra_certs)
+    cert = _find_signer(tok.signer["sid"], tok.certs + extra_certs)
     if cert is None:
         return False, None, ["signer-missing"]
     problems = []
-    signed_attrs = signer["signed_attrs"]
     try:
-        if signed_attrs:
-            want = _attr(signed_attrs, "message_digest")
-            algo = signer["digest_algorithm"]["algorithm"].native
-            if want is None or want.native != hashlib.new(algo, tok.tst_raw).digest():
-                raise ValueError("messageDigest does not match the TSTInfo")
-            if _attr(signed_attrs, "content_type").native != "tst_info":
-                raise ValueError("contentType is not TSTInfo")
-            # Signed over the DER of the attributes as a SET OF, not the [0] IMPLICIT tag they travel in.
-            data = b"\x31" + signed_attrs.dump()[1:]
-        else:
-            data = tok.tst_raw
-        _verify_signature(cert, signer, data)
+        _verify_signature(cert, tok.signer, _signed_bytes(tok))
         ok = True
     except Exception:  # InvalidSignature, a malformed key or value: all mean "does not verify"
         ok = False
         problems.append("signature-invalid")
-    try:
-        eku = cert.extended_key_usage_value
-        tsa_cert = eku is not None and "time_stamping" in eku.native
-    except _PARSE_ERRORS:
-        tsa_cert = False
-    if not tsa_cert:
+    if not _is_tsa_cert(cert):
         problems.append("signer-not-tsa")
     try:
-        ess_ok = _ess_ok(signed_attrs, cert)
+        ess_ok = _ess_ok(tok.signer["signed_attrs"], cert)
     except _PARSE_ERRORS:
         ess_ok = False
     if ok and not ess_ok:
@@ -333,7 +339,7 @@ def _check_signature(tok: _Token, extra_certs: list) -> tuple[bool, object, list
 
 
 def _check_chain(tsr: bytes, tok: _Token, imprint_hex: str, ca_certs: list) -> tuple[bool | None, str | None]:
-    """``openssl ts -verify`` against ``ca_file``. It is given the token's own imprint, so its verdict is
+    """``openssl ts -verify`` against the CA file's certificates. It is given the token's own imprint, so its verdict is
     about signature and chain only; the imprint is compared with ours separately. A token made without
     certReq carries no certificates: the signer's must then come from the CA file, given as untrusted too.
     The CA certificates are written out as PEM, so a DER CA file works as well."""
