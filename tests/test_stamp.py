@@ -64,7 +64,8 @@ def test_bundle_stamp_checked_beside_the_zip(evidence_case, tsa_server, tmp_path
     assert rep.ok and rep.info["timestamps"][0]["ok"]
     (tmp_path / "case.tsr").write_bytes(tsa_server.reply(tsa.build_request("cd" * 32)))
     rep = verify(out)
-    assert [(p.problem, p.detail) for p in rep.problems] == [("timestamp-invalid", "imprint-mismatch")]
+    assert [(p.problem, p.detail) for p in rep.problems] == [("timestamp-invalid", "imprint-mismatch"),
+                                                             ("timestamp-invalid", "nonce-mismatch")]
 
 
 def test_stamp_cli(evidence_case, tsa_server, cli, tmp_path):

@@ -353,8 +353,12 @@ def _check_timestamps(zpath: Path, tsr, root: str, ca_file, rep: Report) -> None
 def _check_one_tsr(path: Path, digest: str, ca_file, rep: Report) -> dict:
     from tradeshield import tsa
 
+    nonce = None
+    tsq = path.with_suffix(".tsq")
     try:
-        info = tsa.check_response(path.read_bytes(), digest, ca_file=ca_file)
+        if tsq.is_file():  # the request kept beside the reply lets the nonce be checked too
+            nonce = tsa.read_request(tsq.read_bytes()).get("nonce")
+        info = tsa.check_response(path.read_bytes(), digest, nonce=nonce, ca_file=ca_file)
     except InputError as e:
         rep.problems.append(TimestampInvalid(str(path), detail=e.message()))
         return {"path": str(path), "ok": False}
