@@ -22,6 +22,10 @@ from typing import Callable, Iterator
 
 from tradeshield.errors import InputError
 
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK  # what a plain open() would give; mkstemp's 0600 is not what users expect
+DIR_MODE = 0o777 & ~_UMASK
 CHUNK = 1 << 20  # 1 MiB: below 64 KiB reads cost up to 20 % (TECH-NOTES)
 Progress = Callable[[str, int, "int | None"], None]
 
@@ -35,6 +39,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
             yield f
             f.flush()
+            os.fchmod(f.fileno(), FILE_MODE)
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:

@@ -1,0 +1,159 @@
+"""report.html: one self-contained, phone-readable page about the case (no scripts, no network).
+
+    >>> from tradeshield.report import write_report
+    >>> write_report(case, "packet/report.html", packet_result, statement_result, "zh")   # doctest: +SKIP
+
+Every string from the evidence (chat lines, file names, notes) goes through Jinja2's autoescape,
+thumbnails are inline data: URIs, and a Content-Security-Policy forbids scripts and remote loads,
+so opening the report can neither run nor fetch anything.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+from importlib import resources
+from pathlib import Path
+
+from tradeshield import TOOL, i18n
+from tradeshield.fsutil import write_text
+
+THUMB = 320
+
+
+def _thumb(path: Path) -> str | None:
+    try:
+        from PIL import Image, ImageOps
+
+        try:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
+        except ImportError:  # pragma: no cover
+            pass
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            im.thumbnail((THUMB, THUMB))
+            buf = io.BytesIO()
+            im.save(buf, "JPEG", quality=70)
+        return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    except Exception:  # not an image, or unreadable: the report shows the hash and no picture
+        return None
+
+
+def _timeline(case, lang: str) -> list[dict]:
+    rows = [{"time": e.time, "what": e.kind, "detail": e.note or "", "source": e.source} for e in case.events()]
+    for ev in (case.read_facts("chat", {}) or {}).get("events", []):
+        if ev.get("time"):
+            who = ev.get("sender") or ev.get("role") or ""
+            rows.append({"time": ev["time"], "what": ev.get("kind", ""), "detail": f"{who}: {ev.get('text', '')}",
+                         "source": "chat lines {}".format("-".join(map(str, (ev.get("ref") or {}).get("lines", []))))})
+    for ev in (case.read_facts("courier", {}) or {}).get("events", []):
+        if ev.get("time"):
+            rows.append({"time": ev["time"], "what": ev.get("status", ""), "detail": ev.get("text", ""), "source": "courier"})
+    for it in case.evidence():
+        if it.capture_time:
+            rows.append({"time": it.capture_time, "what": "captured", "detail": Path(it.path).name,
+                         "source": it.capture_source or ""})
+
+    def key(r):
+        try:
+            t = dt.datetime.fromisoformat(r["time"])
+            return t if t.tzinfo else t.replace(tzinfo=case.tz)
+        except ValueError:
+            return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+    return sorted(rows, key=key)
+
+
+def _findings(case) -> list[dict]:
+    out = []
+    for v in (case.read_facts("frames", {}) or {}).get("videos", []):
+        cont = v.get("continuity") or {}
+        out.append({"what": f"video {Path(v.get('path', '')).name}", "verdict": cont.get("verdict", ""),
+                    "details": [w.get("en") or w.get("code") for w in cont.get("warnings", [])]})
+    for c in (case.read_facts("compare", {}) or {}).get("comparisons", []):
+        out.append({"what": "compare before/after", "verdict": c.get("verdict", ""),
+                    "details": [r if isinstance(r, str) else (r.get("en") or r.get("code") or str(r)) for r in c.get("reasons", [])]})
+    chk = case.read_facts("check", None)
+    if chk:
+        out.append({"what": "counterparty check", "verdict": f"{chk.get('level', '')} ({chk.get('score', '')})",
+                    "details": [r.get("en") or r.get("id") or str(r) if isinstance(r, dict) else str(r)
+                                for r in chk.get("reasons", [])]})
+    return out
+
+
+def _evidence(case) -> list[dict]:
+    derived = case.derived_records()
+    sheets = {}
+    for path, rec in derived.items():
+        if rec["action"] == "frames" and "sheet" in Path(path).name:
+            for s in rec["sources"]:
+                sheets[s] = case.root / path
+    rows = []
+    for it in sorted(case.evidence(), key=lambda i: i.path):
+        thumb_src = case.root / it.path if it.kind == "photo" else sheets.get(it.sha256)
+        rows.append({"name": Path(it.path).name, "kind": it.kind, "sha256": it.sha256, "size": it.size,
+                     "capture": it.capture_time or "", "capture_source": it.capture_source or "",
+                     "note": it.note or "", "thumb": _thumb(thumb_src) if thumb_src else None})
+    return rows
+
+
+def _derived(case) -> list[dict]:
+    names = {it.sha256: Path(it.path).name for it in case.evidence()}
+    rows = []
+    for path, rec in sorted(case.derived_records().items()):
+        rows.append({"path": path, "action": rec["action"], "sha256": rec["sha256"],
+                     "sources": [names.get(s, s[:12]) for s in rec["sources"]],
+                     "params": ", ".join(f"{k}={v}" for k, v in sorted(rec["params"].items()) if not isinstance(v, (dict, list)))})
+    return rows
+
+
+def render_report(case, packet: dict, statement: dict, lang: str) -> str:
+    import jinja2
+
+    src = resources.files("tradeshield").joinpath("data/report.html.j2").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
+    tpl = env.from_string(src)
+    uploads = [{**u, "thumb": _thumb(Path(u["path"]))} for u in packet.get("upload", [])]
+    return tpl.render(
+        t=lambda key, **kw: i18n.t(key, lang, **kw), lang=lang, tool=TOOL, info=case.info,
+        generated=dt.datetime.now(case.tz).isoformat(timespec="seconds"), packet=packet, uploads=uploads,
+        messages=statement.get("messages") or [], missing=statement.get("missing") or [],
+        statement_error=statement.get("error"), timeline=_timeline(case, lang), findings=_findings(case),
+        evidence=_evidence(case), derived=_derived(case), bundle=packet.get("bundle", {}),
+        invoice=(case.read_facts("invoice", {}) or {}).get("documents", []),
+    )
+
+
+def write_report(case, path: Path, packet: dict, statement: dict, lang: str) -> str:
+    write_text(path, render_report(case, packet, statement, lang))
+    return str(path)
+
+
+i18n.register({
+    "report.title": ("交易纠纷证据报告", "Trade dispute evidence report"),
+    "report.summary": ("案件概要", "Case summary"),
+    "report.role": ("身份", "Role"), "report.platform": ("平台", "Platform"), "report.item": ("商品", "Item"),
+    "report.price": ("成交价", "Price"), "report.order": ("订单号", "Order"), "report.counterparty": ("对方", "Counterparty"),
+    "report.seal": ("证据包封存码", "Bundle seal code"), "report.root": ("Merkle 根", "Merkle root"),
+    "report.signed": ("签名公钥指纹", "Signing key fingerprint"), "report.unsigned": ("未签名", "not signed"),
+    "report.upload": ("上传图片", "Images to upload"), "report.messages": ("陈述（逐条复制）", "Statement (copy one by one)"),
+    "report.missing": ("缺少的事实", "Missing facts"), "report.timeline": ("时间线", "Timeline"),
+    "report.evidence": ("证据原件", "Evidence originals"), "report.derived": ("派生文件与来源", "Derived files and provenance"),
+    "report.findings": ("分析结论", "Findings"), "report.invoice": ("发票信息", "Invoice facts"),
+    "report.verify": ("如何核验", "How to verify"),
+    "report.verify_text": ("任何人都可以用 tradeshield 核验证据包：所有文件的哈希、保管日志链、Merkle 根和签名。"
+                           "结果为“完好”说明文件自打包后未被改动；封存码若在发货前已发到平台聊天中，则可证明这些文件当时已存在。",
+                           "Anyone can check the bundle with tradeshield: every file's hash, the custody chain, the Merkle "
+                           "root and the signature. 'Intact' means nothing changed since it was bundled; a seal code posted in "
+                           "the platform chat before shipping shows the files existed then."),
+    "report.verify_plain": ("不用 tradeshield 也可核对每个文件的哈希：", "without tradeshield, every file's hash can be checked too:"),
+    "report.col.time": ("时间", "Time"), "report.col.what": ("事件", "What"), "report.col.detail": ("内容", "Detail"),
+    "report.col.source": ("来源", "Source"), "report.col.file": ("文件", "File"), "report.col.kind": ("类型", "Kind"),
+    "report.col.capture": ("拍摄时间", "Captured"), "report.col.note": ("备注", "Note"), "report.col.action": ("操作", "Action"),
+    "report.col.params": ("参数", "Parameters"), "report.col.verdict": ("结论", "Verdict"),
+    "report.left_out": ("合并/未单独上传", "Combined / not uploaded separately"),
+    "report.footer": ("由 {tool} 生成于 {time}。本报告不执行脚本，也不加载任何外部内容。",
+                      "Made by {tool} on {time}. This report runs no scripts and loads nothing from outside."),
+})
