@@ -479,3 +479,51 @@ def facts_from(values: dict) -> Facts:
     data["asks"] = sorted(set(data.get("asks") or []))
     data.setdefault("category", "other")
     return Facts(**data)
+
+
+def run_check(values: dict, *, case=None, rules_path=None, use_watchlist: bool = True, progress=None) -> dict:
+    """The whole ``tradeshield check``: merge case defaults, read the chat, consult the watchlist, store.
+
+    ``values`` holds facts (profile merged with command-line values) plus optional ``chat``,
+    ``chat_format``, ``me`` and ``messages``. Inside a case the result goes to facts/check.json.
+    """
+    from tradeshield.fsutil import check_input, hash_file
+
+    values = dict(values)
+    if case is not None:
+        info = case.info
+        for key in ("role", "platform", "price", "counterparty"):
+            if values.get(key) is None and info.get(key) is not None:
+                values[key] = info[key]
+    rules = load_rules(rules_path)
+    facts = validate(facts_from(values), rules)
+    messages, chat_info, sources = values.get("messages") or [], None, []
+    if values.get("chat"):
+        path = check_input(values["chat"])
+        messages = read_chat_messages(path, values.get("chat_format") or "auto", values.get("me"),
+                                      case.tz if case is not None else None)
+        sha = hash_file(path)[0]
+        chat_info, sources = {"path": str(path), "sha256": sha, "messages": len(messages)}, [sha]
+    hits = []
+    if use_watchlist and facts.counterparty:
+        from tradeshield.watchlist import Watchlist
+
+        hits = [e.to_dict() for e in Watchlist().lookup(facts.counterparty, facts.platform)]
+    result = evaluate(facts, messages, rules=rules, watch_hits=hits, progress=progress)
+    if chat_info:
+        result["chat"] = chat_info
+        for reason in result["reasons"]:
+            for ev in reason["evidence"]:
+                if ev["kind"] == "chat":
+                    ev["source"] = chat_info["sha256"]
+    if case is not None:
+        result["checked_at"] = _now_iso()
+        case.write_facts("check", result, sources=sources)
+        result["stored"] = str(case.facts_dir / "check.json")
+    return result
+
+
+def _now_iso() -> str:
+    import datetime as dt
+
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
