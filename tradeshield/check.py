@@ -44,7 +44,7 @@ i18n.register({
     "check.contradiction": ("事实互相矛盾：{what}", "contradictory facts: {what}"),
     "check.share_without_trades": ("给了同类占比 {share} 但交易数为 0", "a same-category share of {share} with 0 trades"),
     "check.profile_bad": ("资料文件无法读取：{path}（{reason}）", "cannot read the profile {path} ({reason})"),
-    "check.profile_key": ("资料文件中有未知项：{key}（可用：{choices}）", "unknown key in the profile: {key} (allowed: {choices})"),
+    "check.profile_key": ("资料文件中有未知项：{name}（可用：{choices}）", "unknown key in the profile: {name} (allowed: {choices})"),
     "check.profile_messages": ("资料文件 messages 第 {n} 条无效：需要 text，role 为 me/them/system",
                                "profile message {n} is invalid: it needs text, and role me/them/system"),
     "check.rules_bad": ("规则文件无效：{path}（{reason}）", "the rules file is invalid: {path} ({reason})"),
@@ -439,7 +439,7 @@ def load_profile(path: str | os.PathLike, *, extra_keys: tuple[str, ...] = ()) -
         raise InputError("check.profile_bad", path=str(path), reason=str(e).splitlines()[0]) from None
     for key in data:
         if key not in PROFILE_KEYS and key not in extra_keys:
-            raise InputError("check.profile_key", key=key, choices=", ".join(PROFILE_KEYS))
+            raise InputError("check.profile_key", name=key, choices=", ".join(PROFILE_KEYS))
     if "chat" in data:
         data["chat"] = str((p.parent / str(data["chat"])).resolve())
     if "messages" in data:
