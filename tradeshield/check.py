@@ -358,7 +358,7 @@ def _phrase(rule, facts, ctx):
 
 
 def _reason(rule: dict, params: dict, evidence: list, facts: Facts) -> dict:
-    values = {**facts.to_dict(), **{k: v for k, v in params.items()}}
+    values = {**facts.to_dict(), **params}
     out = {"id": rule["id"], "weight": rule["weight"], "evidence": evidence}
     for lang in i18n.LANGS:
         local = {k: (v[lang] if isinstance(v, dict) and lang in v else v) for k, v in values.items()}

@@ -39,6 +39,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 i18n.register({
     "watch.corrupt": ("关注名单文件已损坏或不是 tradeshield 名单：{path}（{reason}）；可改名后重建",
                       "the watchlist file is corrupt or not a tradeshield watchlist: {path} ({reason}); rename it to start afresh"),
+    "watch.busy": ("关注名单被另一进程占用超过 {seconds:g} 秒：{path}；稍后再试", "the watchlist stayed locked by another process for {seconds:g} s: {path}; try again"),
     "watch.bad_id": ("无效的对方账号：{value}（1–64 个字符，不含控制字符）", "invalid counterparty id: {value} (1–64 characters, no control characters)"),
     "watch.bad_platform": ("未知平台：{value}（可用：{choices}）", "unknown platform: {value} (choose from {choices})"),
     "watch.bad_reason": ("原因过长（最多 {max} 个字符）", "reason too long (at most {max} characters)"),
@@ -138,7 +139,7 @@ class Watchlist:
                 raise
         except sqlite3.DatabaseError as e:
             if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
-                raise
+                raise InputError("watch.busy", path=str(self.path), seconds=self.timeout) from None
             raise InputError("watch.corrupt", path=str(self.path), reason=str(e)) from None
         finally:
             con.close()
