@@ -138,6 +138,14 @@ def upright(im):
     from PIL import ImageOps
 
     out = ImageOps.exif_transpose(im)
+    if out.mode in ("RGBA", "LA", "PA") or (out.mode == "P" and "transparency" in out.info):
+        from PIL import Image
+
+        # transparent pixels onto white, as a viewer shows them (a plain convert turns them black)
+        rgba = out.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
     return out.convert("RGB") if out.mode != "RGB" else out
 
 
