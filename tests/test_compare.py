@@ -100,3 +100,119 @@ def _perspective(img, k: float):
 def save(img, path, quality: int = 92):
     img.save(path, "JPEG", quality=quality)
     return path
+
+
+# ------------------------------------------------------------------ tests
+
+@pytest.fixture(scope="module")
+def units():
+    """Two units of the same kind, and the prepared features of unit 1's reference photo."""
+    from tradeshield.compare import prepare
+
+    one, two = make_item(1), make_item(2)
+    return {"one": one, "two": two, "ref": prepare(one)}
+
+
+@pytest.mark.parametrize("kind", TRANSFORMS)
+def test_same_unit_under_every_transformation_is_same(units, kind):
+    from tradeshield.compare import match_pair, pair_verdict, prepare
+
+    m = match_pair(units["ref"], prepare(transform(units["one"], kind, seed=3)))
+    assert pair_verdict(m) == "same", m | {"matches": len(m["matches"])}
+
+
+@pytest.mark.parametrize("kind", ("none",) + TRANSFORMS)
+def test_other_unit_of_same_kind_is_never_same(units, kind):
+    from tradeshield.compare import match_pair, pair_verdict, prepare
+
+    other = units["two"] if kind == "none" else transform(units["two"], kind, seed=3)
+    m = match_pair(units["ref"], prepare(other))
+    assert pair_verdict(m) != "same", m | {"matches": len(m["matches"])}
+    # the shared logo and label do align the two units, yet the surface does not match
+    assert m["spread"] < 0.4
+
+
+def test_untextured_pictures_are_inconclusive():
+    from PIL import Image
+
+    from tradeshield.compare import match_pair, pair_verdict, prepare
+
+    a = prepare(Image.new("RGB", (600, 400), (120, 120, 120)))
+    b = prepare(Image.new("RGB", (600, 400), (125, 125, 125)))
+    m = match_pair(a, b)
+    assert (m["inliers"], pair_verdict(m)) == (0, "weak")
+
+
+def imei(n: int) -> dict:
+    from tradeshield.serials import imei_fact
+
+    body = f"{n:014d}"
+    from tradeshield.serials import luhn_digit
+
+    return {**imei_fact(body + str(luhn_digit(body))), "source": None}
+
+
+def test_serial_rules():
+    from tradeshield.compare import decide, serial_evidence
+    from tradeshield.serials import find_serials
+
+    a, b = imei(35209900176148), imei(35209900176149)     # same TAC 35209900
+    other_model = imei(86123456789012)
+    assert serial_evidence([a], [a])[0] == "same"
+    assert serial_evidence([a], [other_model])[0] == "different"
+    v, reasons = serial_evidence([a], [b])                 # may be IMEI1 vs IMEI2 of one phone
+    assert v is None and reasons[0]["code"] == "serial-maybe-dual"
+    assert serial_evidence([a, b], [imei(35209900176150), imei(35209900176151)])[0] == "different"
+    assert serial_evidence([], [a])[0] is None
+    misread = {**a, "value": a["value"][:-1] + str((int(a["value"][-1]) + 1) % 10), "valid": False}
+    assert serial_evidence([misread], [other_model])[0] is None   # a failed check digit is no identity
+    s1 = find_serials("S/N: C02L13ECF8J2")
+    s2 = find_serials("S/N: C02M24FDG9K3")
+    assert serial_evidence(s1, s2)[0] == "different"
+    # serials and pictures disagreeing (the original box with another unit) is never decided
+    assert decide("same", "different")[0] == "inconclusive"
+    assert decide(None, "same") == ("same", [])
+    assert decide(None, None)[0] == "inconclusive"
+
+
+def test_compare_in_case_writes_facts_and_side_by_side(case, tmp_path, units):
+    from PIL import Image
+
+    from tradeshield.compare import compare_photos
+
+    before = save(units["one"], tmp_path / "before.jpg")
+    after_same = save(transform(units["one"], "combined", seed=5), tmp_path / "after_same.jpg", quality=80)
+    after_other = save(units["two"], tmp_path / "after_other.jpg")
+    calls = []
+    res = compare_photos(case, [before], [after_same], progress=lambda *a: calls.append(a))
+    assert res["verdict"] == "same" and res["visual_verdict"] == "same" and res["serial_verdict"] is None
+    assert res["best_pair"]["inliers"] >= 40 and calls[-1][1] == calls[-1][2]
+    assert {r["code"] for r in res["reasons"]} >= {"serial-none", "visual-same"}
+    with Image.open(case.root / res["image"]) as im:
+        assert im.format == "JPEG" and im.width > im.height
+    res2 = compare_photos(case, [before], [after_other])
+    assert res2["verdict"] != "same"
+    facts = case.read_facts("compare")["comparisons"]
+    assert [c["verdict"] for c in facts] == ["same", res2["verdict"]]
+    import hashlib
+
+    assert facts[0]["before"] == [hashlib.sha256(before.read_bytes()).hexdigest()]
+    assert {e.sha256 for e in case.evidence()} >= set(facts[0]["before"] + facts[0]["after"] + facts[1]["after"])
+
+
+def test_cli_compare(cli, case, tmp_path, units):
+    before = save(units["one"], tmp_path / "b.jpg")
+    after = save(transform(units["one"], "rotate", seed=1), tmp_path / "a.jpg")
+    r = cli("compare", "--before", before, "--after", after, "--json", cwd=case.root)
+    assert r.code == 0, r
+    assert r.json["verdict"] == "same" and r.json["image"].startswith("derived/compare/")
+    bad = cli("compare", "--before", before, "--after", tmp_path / "missing.jpg", cwd=case.root)
+    assert bad.code == 2 and bad.stderr.strip() == f"tradeshield: file not found: {tmp_path / 'missing.jpg'}"
+    usage = cli("compare", before, cwd=case.root)
+    assert usage.code == 2 and "--before" in usage.stderr
+
+
+def test_split_sides():
+    from tradeshield.cli.photo import split_sides
+
+    assert split_sides(["--before", "a", "b", "--after=c", "d", "-b", "e"]) == (["a", "b", "e"], ["c", "d"])
