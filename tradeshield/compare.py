@@ -63,6 +63,7 @@ i18n.register({
                                       "serials and pictures disagree (e.g. the original box with another unit); not decisive"),
     "verdict.same": ("同一物品", "same item"), "verdict.different": ("不是同一物品", "different item"),
     "verdict.inconclusive": ("无法确定", "inconclusive"),
+    "compare.no_serial": ("未读到可比对的序列号", "none readable on both sides"),
     "compare.caption": ("之前 {before} ↔ 之后 {after} · 结论：{verdict}", "before {before} ↔ after {after} · verdict: {verdict}"),
     "compare.caption2": ("{inliers} 个一致特征点（绿线）· 序列号：{serial}", "{inliers} consistent features (green lines) · serials: {serial}"),
 })
@@ -309,7 +310,7 @@ def _write_image(case, bs, as_, best, result) -> str:
     from tradeshield.imaging import save_jpeg_within
 
     b, a = bs[best["before"]], as_[best["after"]]
-    serial = result["serial_verdict"] or "-"
+    serial = i18n.t("verdict." + result["serial_verdict"]) if result["serial_verdict"] else i18n.t("compare.no_serial")
     caption = [i18n.t("compare.caption", before=b["sha256"][:12], after=a["sha256"][:12],
                       verdict=i18n.t("verdict." + result["verdict"])),
                i18n.t("compare.caption2", inliers=best["inliers"], serial=serial)]
