@@ -34,8 +34,12 @@ def photo_time(path) -> tuple[str | None, str | None]:
     except ImportError:  # pragma: no cover
         pass
     with Image.open(path) as im:
-        exif = im.getexif()
-        sub = exif.get_ifd(0x8769)
+        return exif_time(im.getexif())
+
+
+def exif_time(exif) -> tuple[str | None, str | None]:
+    """Capture time from a Pillow ``Image.Exif`` (DateTimeOriginal + OffsetTimeOriginal, then fallbacks)."""
+    sub = exif.get_ifd(0x8769)
     raw = sub.get(0x9003) or sub.get(0x9004) or exif.get(0x0132)
     if not raw:
         return None, None
@@ -44,10 +48,13 @@ def photo_time(path) -> tuple[str | None, str | None]:
         when = dt.datetime.strptime(str(raw).strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
     except ValueError:
         return None, None
-    offset = sub.get(0x9011) or sub.get(0x9010)
-    if offset and re.fullmatch(r"[+-]\d\d:\d\d", str(offset).strip("\x00 ")):
-        off = str(offset).strip("\x00 ")
-        return when.isoformat() + off, src + "+OffsetTimeOriginal"
+    # the offset tag that belongs to the time tag used, then the file's general OffsetTime
+    own = {"exif:DateTimeOriginal": (0x9011, "OffsetTimeOriginal"), "exif:DateTimeDigitized": (0x9012, "OffsetTimeDigitized"),
+           "exif:DateTime": (0x9010, "OffsetTime")}[src]
+    for tag, name in (own, (0x9010, "OffsetTime")):
+        off = str(sub.get(tag) or "").strip("\x00 ")
+        if re.fullmatch(r"[+-]\d\d:\d\d", off):
+            return when.isoformat() + off, f"{src}+{name}"
     return when.isoformat(), src + " (no offset)"
 
 
