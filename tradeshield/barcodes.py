@@ -5,7 +5,7 @@
     >>> decode(Image.open("box_label.jpg"))          # doctest: +SKIP
     [{'format': 'Code128', 'text': '352099001761481', 'position': [[12, 40], [300, 40], [300, 90], [12, 90]]}]
 
-zxing-cpp decodes 8/10 of ../shared/corpus/barcodes against OpenCV's 5/10 and is the only one of the two
+zxing-cpp decodes 9/10 of ../shared/corpus/barcodes against OpenCV's 5/10 (bench/bench_compare.py) and is the only one of the two
 that reads Code 128, the symbology of IMEI labels (TECH-NOTES.md), so it is the decoder.
 """
 from __future__ import annotations

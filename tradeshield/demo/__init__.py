@@ -20,6 +20,7 @@ from tradeshield.errors import CaseError, TradeshieldError
 MARKER = ".tradeshield-demo"
 
 i18n.register({
+    "demo.step_failed": ("演示步骤未达到预期：{what}", "demo step did not give the expected result: {what}"),
     "demo.not_empty": ("目录非空且不是演示目录：{path}", "folder is not empty and is not a demo folder: {path}"),
 })
 

@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 from tradeshield.demo.assets import IMEI
+from tradeshield.errors import TradeshieldError
+
+
+class StepFailed(TradeshieldError):
+    """A demo step ran but did not produce what the demo case must show."""
 
 
 def _case(ctx):
@@ -38,6 +43,22 @@ def step_events(ctx):
     return f"{len(case.events())} events"
 
 
+def _evidence(ctx, kind):
+    case = _case(ctx)
+    return case, [case.evidence_path(i) for i in case.evidence() if i.kind == kind]
+
+
+def step_photo(ctx):
+    from tradeshield.photo import register_photos
+
+    case, photos = _evidence(ctx, "photo")
+    res = register_photos(case, photos, label="serial")
+    serials = [s["value"] for p in res["photos"] for s in p.get("serials", []) if s.get("valid")]
+    if IMEI not in serials:
+        raise StepFailed("demo.step_failed", what=f"the IMEI {IMEI} was not decoded from the label photo")
+    return f"IMEI {IMEI} decoded from the label (Luhn valid); upload copy without GPS"
+
+
 def step_seal(ctx):
     from tradeshield.bundle import seal
 
@@ -68,6 +89,7 @@ STEPS = [
     ("init", step_init),
     ("add", step_add),
     ("events", step_events),
+    ("photo", step_photo),
     ("seal", step_seal),
     ("bundle", step_bundle),
     ("verify", step_verify),
