@@ -1,0 +1,332 @@
+"""Purchase facts from a document's text: Chinese e-invoices (old and 数电), receipts and order pages (zh/en).
+
+    >>> from tradeshield.invoice.fields import parse_text
+    >>> doc = parse_text("电子发票（普通发票）\\n发票号码：23112000000012345678\\n开票日期：2023年11月02日")
+    >>> doc["type"], doc["fields"]["invoice_number"]["value"], doc["fields"]["date"]["value"]
+    ('e-invoice', '23112000000012345678', '2023-11-02')
+
+Every field is ``{"value": …, "source_text": <the line it was read from>}``. Text from PDFs puts spaces
+between label characters ("校 验 码", "名    称") and mixes ``：``/``:``, ``（）``/``()`` and ¥ as U+00A5 or
+U+FFE5, so lines are NFKC-normalised for matching and labels allow spaces between their characters.
+Buyer and seller share labels: a 购/销 mark on the line (the old vertical "购买方"/"销售方" text), else the
+nearest 购买方/销售方 heading above, else the order (buyer first, as issuers print it) decides.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from tradeshield.invoice.amount import words_to_amount
+
+MIN_TEXT_CHARS = 12  # fewer visible characters than this: treat the document as having no text layer
+
+
+def _label(text: str) -> str:
+    """Regex for a label whose characters may be separated by spaces."""
+    return r"\s*".join(re.escape(ch) for ch in text)
+
+
+COLON = r"\s*[:：]?\s*"
+MONEY = r"(-?\d[\d,]*\.\d{1,2}|-?\d+)"
+DATE_RE = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?"
+                     r"(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+EN_MONTHS = {m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                                 "nov", "dec"])}
+EN_DATE_RE = re.compile(r"(?:(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+(\d{4})|([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4}))")
+
+# labels that end a value when several blocks share one line
+STOP_LABELS = ["统一社会信用代码/纳税人识别号", "纳税人识别号", "地址、电话", "地址电话", "开户行及账号", "名称", "发票代码",
+               "发票号码", "开票日期", "校验码", "机器编号", "密码区", "购买方信息", "销售方信息", "价税合计", "备注", "收款人",
+               "复核", "开票人"]
+_STOP_RE = re.compile("|".join(_label(s) for s in STOP_LABELS) + r"|(?<=\S)\s{2,}(?=[购销])")
+
+SIMPLE = {
+    "invoice_code": (_label("发票代码") + COLON + r"(\d{12}|\d{10})(?!\d)", None),
+    "invoice_number": (_label("发票号码") + COLON + r"(\d{20}|\d{12}|\d{8})(?!\d)", None),
+    "check_code": (_label("校验码") + COLON + r"((?:\d{5}\s*){3}\d{5})(?!\d)", lambda v: re.sub(r"\s", "", v)),
+    "machine_number": (_label("机器编号") + COLON + r"(\d{12})(?!\d)", None),
+}
+PARTY_LABELS = {"name": _label("名称") + COLON, "tax_id": r"(?:" + _label("统一社会信用代码") + r"\s*/\s*)?"
+                + _label("纳税人识别号") + COLON}
+TAX_ID_RE = re.compile(r"[0-9A-Z]{15,20}")
+ITEM_RE = re.compile(r"(\*[^*\s]{1,30}\*\S+)(.*)$")
+RATE_RE = re.compile(r"^(\d{1,2}(?:\.\d+)?%|免税|不征税|\*+)$")
+NUM_RE = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
+
+
+def normalize(line: str) -> str:
+    return unicodedata.normalize("NFKC", line).replace("\u00a0", " ").strip()
+
+
+def field(value, line: str, **extra) -> dict:
+    return {"value": value, "source_text": line.strip(), **extra}
+
+
+def money(text: str) -> str | None:
+    try:
+        return str(Decimal(text.replace(",", "")).quantize(Decimal("0.01")))
+    except InvalidOperation:
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    m = DATE_RE.search(text)
+    if m:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        time = f"T{int(m.group(4)):02d}:{m.group(5)}:{m.group(6) or '00'}" if m.group(4) else ""
+    else:
+        m = EN_DATE_RE.search(text)
+        if not m:
+            return None
+        if m.group(1):
+            d, mon, y = int(m.group(1)), m.group(2), int(m.group(3))
+        else:
+            mon, d, y = m.group(4), int(m.group(5)), int(m.group(6))
+        mo = EN_MONTHS.get(mon.lower())
+        if mo is None:
+            return None
+        time = ""
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and 1990 <= y <= 2100):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}{time}"
+
+
+def split_lines(text: str) -> list[tuple[str, str]]:
+    """(original, normalised) per non-empty line."""
+    out = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        norm = normalize(raw)
+        if norm:
+            out.append((raw.strip(), norm))
+    return out
+
+
+def visible_chars(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+# ---------------------------------------------------------------- e-invoice
+
+def _value_until_stop(rest: str) -> str:
+    m = _STOP_RE.search(rest)
+    return (rest[:m.start()] if m else rest).strip(" :：")
+
+
+def _parties(lines) -> dict:
+    """Buyer and seller 名称 / 纳税人识别号, by mark, heading or order."""
+    found: dict[str, list] = {"name": [], "tax_id": []}
+    heading = None
+    for raw, norm in lines:
+        if re.search(_label("购买方") + "|" + _label("购方"), norm):
+            heading = "buyer"
+        if re.search(_label("销售方") + "|" + _label("销方"), norm):
+            heading = "seller"
+        for key, pat in PARTY_LABELS.items():
+            for m in re.finditer(pat, norm):
+                prefix = norm[:m.start()]
+                if key == "name" and re.search(_label("纳税人识别号") + r"\s*$|开户行|收款", prefix):
+                    continue
+                value = _value_until_stop(norm[m.end():])
+                if key == "tax_id":
+                    tid = TAX_ID_RE.match(value)
+                    value = tid.group(0) if tid else ""
+                mark = "buyer" if re.search(r"购\s*$|购买方\S*\s*$", prefix) else \
+                    "seller" if re.search(r"销\s*$|销售方\S*\s*$", prefix) else None
+                found[key].append((value, raw, mark, heading if prefix.strip() == "" or mark else None))
+    out = {}
+    for key, hits in found.items():
+        roles = _assign_roles(hits)
+        for role, (value, raw) in roles.items():
+            if value:
+                out[f"{role}_{key}"] = field(value, raw)
+    return out
+
+
+def _assign_roles(hits) -> dict:
+    roles: dict[str, tuple] = {}
+    unassigned = []
+    for value, raw, mark, heading in hits:
+        role = mark or heading
+        if role and role not in roles:
+            roles[role] = (value, raw)
+        else:
+            unassigned.append((value, raw))
+    for role in ("buyer", "seller"):
+        if role not in roles and unassigned:
+            roles[role] = unassigned.pop(0)
+    return roles
+
+
+def _item(raw: str, norm: str) -> dict | None:
+    m = ITEM_RE.search(norm)
+    if not m:
+        return None
+    tokens = m.group(2).split()
+    item = {"name": m.group(1), "spec": None, "unit": None, "quantity": None, "price": None, "amount": None,
+            "tax_rate": None, "tax": None, "source_text": raw.strip()}
+    if len(tokens) >= 3 and RATE_RE.match(tokens[-2]):
+        item["tax"] = tokens.pop() if NUM_RE.match(tokens[-1]) or tokens[-1].startswith("*") else None
+        item["tax_rate"] = tokens.pop()
+    nums = []
+    while tokens and NUM_RE.match(tokens[-1]) and len(nums) < 3:
+        nums.insert(0, tokens.pop())
+    if nums:
+        item["amount"] = money(nums[-1])
+    if len(nums) >= 2:
+        item["price"] = nums[-2]
+    if len(nums) == 3:
+        item["quantity"] = nums[0]
+    if tokens and len(tokens[-1]) <= 2 and not re.search(r"[0-9A-Za-z]", tokens[-1]):
+        item["unit"] = tokens.pop()
+    item["spec"] = " ".join(tokens) or None
+    return item
+
+
+def _totals(lines) -> dict:
+    out = {}
+    for raw, norm in lines:
+        m = re.search(_label("小写") + r"\s*[)）]?\s*[:：]?\s*¥?\s*" + MONEY, norm)
+        if m and "total" not in out:
+            out["total"] = field(money(m.group(1)), raw)
+        m = re.search(_label("大写") + r"\s*[)）]?\s*[:：]?\s*([⊗ⓧ]?\s*(?:[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正负]\s*)+)", norm)
+        if m and "total_in_words" not in out:
+            words = re.sub(r"\s", "", m.group(1))
+            value = words_to_amount(words)
+            out["total_in_words"] = field(words, raw, amount=str(value) if value is not None else None)
+        m = re.match(r"^" + _label("合") + r"\s*" + _label("计") + r"\s*¥?\s*" + MONEY + r"\s+¥?\s*" + MONEY, norm)
+        if m and "amount_without_tax" not in out:
+            out["amount_without_tax"] = field(money(m.group(1)), raw)
+            out["tax"] = field(money(m.group(2)), raw)
+    return out
+
+
+def parse_invoice(lines) -> dict:
+    fields: dict = {}
+    for raw, norm in lines[:6]:
+        if "发票" in norm.replace(" ", "") and "title" not in fields and not re.search(_label("发票代码") + "|"
+                                                                                    + _label("发票号码"), norm):
+            fields["title"] = field(re.sub(r"\s+", "", norm), raw)
+    for raw, norm in lines:
+        for key, (pat, conv) in SIMPLE.items():
+            m = re.search(pat, norm)
+            if m and key not in fields:
+                fields[key] = field(conv(m.group(1)) if conv else m.group(1), raw)
+        m = re.search(_label("开票日期") + COLON + r"(.+)$", norm)
+        if m and "date" not in fields and parse_date(m.group(1)):
+            fields["date"] = field(parse_date(m.group(1)), raw)
+    fields.update(_parties(lines))
+    items = [it for it in (_item(raw, norm) for raw, norm in lines) if it]
+    if items:
+        fields["items"] = field(items, "\n".join(it["source_text"] for it in items))
+    fields.update(_totals(lines))
+    return fields
+
+
+# ---------------------------------------------------------------- receipts and order pages
+
+RECEIPT_LABELS = {
+    "order_number": (r"订单编号|订单号码|订单号|交易单号|交易号|流水号|Order\s*(?:No\.?|Number|ID|#)|Receipt\s*(?:No\.?|Number|#)"
+                     r"|Invoice\s*(?:No\.?|Number|#)"),
+    "date": (r"下单时间|订单日期|交易时间|付款时间|支付时间|成交时间|创建时间|购买日期|日期|Order\s*date|Ordered\s*on"
+             r"|Order\s*placed|Date\s*of\s*purchase|Purchase\s*date|Date"),
+    "total": (r"实付款|实付金额|实付|实收|应付金额|应付|订单总额|订单金额|总计|总额|合计|Grand\s*total|Order\s*total"
+              r"|Amount\s*paid|Total\s*paid|Total"),
+    "seller_name": r"商家名称|商家|店铺名称|店铺|卖家|商户名称|商户|收款方|Sold\s*by|Merchant|Seller|Store|Shop",
+}
+CURRENCY = {"¥": "CNY", "$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "HK$": "HKD", "RMB": "CNY", "CNY": "CNY",
+            "USD": "USD", "EUR": "EUR", "GBP": "GBP", "元": "CNY"}
+NOT_ITEM = re.compile(r"(?i)total|subtotal|tax|vat|shipping|delivery|discount|coupon|tip|balance|change|paid|"
+                      r"合计|总计|小计|实付|应付|运费|优惠|折扣|税|找零|实收|积分|红包|订单|日期|时间")
+ITEM_LINE = re.compile(r"^(?P<name>.*?[^\d\s:：].*?)\s+(?:[x×X*]\s*(?P<qty>\d+)\s+)?"
+                       r"(?P<cur>US\$|HK\$|[¥$€£])?\s*(?P<amount>\d[\d,]*\.\d{2})\s*(?:元)?$")
+
+
+def _receipt_value(key: str, norm: str):
+    pat = r"(?i)(?:^|[\s|])(?:" + RECEIPT_LABELS[key] + r")\s*[:：#]?\s*(.+)$"
+    m = re.search(pat, norm)
+    if not m:
+        return None
+    rest = m.group(1).strip()
+    if key == "order_number":
+        v = re.match(r"[A-Za-z0-9][A-Za-z0-9-]{5,39}", rest)
+        return v.group(0) if v and re.search(r"\d", v.group(0)) else None
+    if key == "date":
+        return parse_date(rest)
+    if key == "total":
+        v = re.match(r"(US\$|HK\$|RMB|CNY|USD|EUR|GBP|[¥$€£])?\s*(-?\d[\d,]*(?:\.\d{1,2})?)\s*(元)?", rest)
+        if not v:
+            return None
+        cur = v.group(1) or v.group(3)
+        return (money(v.group(2)), CURRENCY.get(cur) if cur else None)
+    return re.split(r"\s{2,}", rest)[0].strip() or None
+
+
+def parse_receipt(lines) -> dict:
+    fields: dict = {}
+    total_rank = None
+    labels = re.compile(r"(?i)" + RECEIPT_LABELS["total"])
+    for raw, norm in lines:
+        for key in ("order_number", "date", "seller_name", "total"):
+            value = _receipt_value(key, norm)
+            if value is None:
+                continue
+            if key == "total":
+                # the most specific label wins: 实付款 / Grand total over 合计 / Total
+                rank = _total_rank(labels, norm)
+                if total_rank is not None and rank >= total_rank:
+                    continue
+                total_rank = rank
+                fields["total"] = field(value[0], raw, currency=value[1])
+            elif key not in fields:
+                fields[key] = field(value, raw)
+    items = []
+    for raw, norm in lines:
+        m = ITEM_LINE.match(norm)
+        if m and not NOT_ITEM.search(m.group("name")):
+            items.append({"name": m.group("name").strip(), "quantity": m.group("qty"),
+                          "amount": money(m.group("amount")), "source_text": raw.strip()})
+    if items:
+        fields["items"] = field(items, "\n".join(it["source_text"] for it in items))
+    return fields
+
+
+def _total_rank(labels, norm: str) -> int:
+    order = [re.compile(p, re.I) for p in (r"实付|Amount\s*paid|Total\s*paid", r"Grand\s*total|Order\s*total|订单总额|应付",
+                                             r"总计|总额|订单金额|实收", r"合计|Total")]
+    for i, p in enumerate(order):
+        if p.search(norm):
+            return i
+    return len(order)
+
+
+# ---------------------------------------------------------------- entry point and cross-checks
+
+def parse_text(text: str) -> dict:
+    """{"type", "fields", "checks"} from a document's text; type is e-invoice, receipt, document or scanned."""
+    if visible_chars(text) < MIN_TEXT_CHARS:
+        return {"type": "scanned", "fields": {}, "checks": []}
+    lines = split_lines(text)
+    fields = parse_invoice(lines)
+    if any(k in fields for k in ("invoice_number", "invoice_code")) or "title" in fields and "total" in fields:
+        kind = "e-invoice"
+    else:
+        fields = parse_receipt(lines)
+        kind = "receipt" if fields else "document"
+    return {"type": kind, "fields": fields, "checks": cross_checks(fields)}
+
+
+def cross_checks(fields: dict) -> list[dict]:
+    """Agreement between fields that must agree: 大写 vs 小写, 金额 + 税额 vs 价税合计."""
+    checks = []
+    total = fields.get("total", {}).get("value")
+    words = fields.get("total_in_words")
+    if words:
+        ok = words.get("amount") is not None and total is not None and Decimal(words["amount"]) == Decimal(total)
+        checks.append({"check": "total-words", "ok": ok, "expected": total, "found": words.get("amount"),
+                       "source_text": words["value"]})
+    net, tax = fields.get("amount_without_tax", {}).get("value"), fields.get("tax", {}).get("value")
+    if net and tax and total:
+        ok = Decimal(net) + Decimal(tax) == Decimal(total)
+        checks.append({"check": "net-plus-tax", "ok": ok, "expected": total, "found": str(Decimal(net) + Decimal(tax))})
+    return checks

@@ -1,0 +1,220 @@
+"""PDF pages → upload-ready JPEGs (pypdfium2), in parallel processes when the page count pays.
+
+    >>> from tradeshield.invoice.render import PageRenderer, open_pdf
+    >>> doc = open_pdf("dzfp.pdf", password=None)                                          # doctest: +SKIP
+    >>> with PageRenderer(doc, "dzfp.pdf", ["p001.jpg"], dpi=200, sha256="ab12…", name="dzfp.pdf") as r:  # doctest: +SKIP
+    ...     pages = r.start().finish()
+    >>> pages[0]["width"], pages[0]["bytes"]                              # doctest: +SKIP
+    (1433, 412345)
+
+Each page is rendered at ``dpi`` (lowered when the page is so large that the long side or the pixel
+count would pass the caps), white margins are trimmed, a caption strip names the page n/N and the
+PDF's SHA-256 prefix, and the JPEG is kept within the platform limits. pdfium is not thread-safe,
+so parallel work uses processes; each worker opens the document itself. Forked workers inherit the
+imported modules and the loaded caption font, which is what makes them cheap to start.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import os
+
+from tradeshield import i18n
+from tradeshield.config import LIMITS
+from tradeshield.errors import InputError
+
+MAX_PIXELS = 40_000_000        # per rendered page; ~a 400 DPI A4 page. Larger pages are rendered at a lower DPI.
+TRIM_THRESHOLD = 236           # grey level below which a pixel counts as ink (JPEG/scan noise stays out)
+TRIM_MARGIN_PT = 10            # white kept around the ink, in PDF points (~3.5 mm)
+JPEG_QUALITY = 85
+PAGES_PER_WORKER = 3           # below this a process start costs more than it saves
+
+i18n.register({
+    "invoice.pdf_password": ("PDF 已加密：请用 --password 提供打开密码：{path}",
+                             "the PDF is encrypted: give its password with --password: {path}"),
+    "invoice.pdf_wrong_password": ("PDF 密码不正确：{path}", "wrong password for the PDF: {path}"),
+    "invoice.pdf_bad": ("PDF 已损坏或不完整，无法打开：{path}（{reason}）",
+                        "the PDF is damaged or incomplete and cannot be opened: {path} ({reason})"),
+    "invoice.pdf_no_pages": ("PDF 没有页面：{path}", "the PDF has no pages: {path}"),
+    "invoice.pdf_page_bad": ("PDF 第 {page} 页无法渲染：{path}（{reason}）",
+                             "page {page} of the PDF cannot be rendered: {path} ({reason})"),
+    "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
+})
+
+
+def open_pdf(path, password: str | None = None):
+    """A pypdfium2 document, or an InputError that says what is wrong and what to do."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(path), password=password or None)
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code == pdfium.raw.FPDF_ERR_PASSWORD:
+            key = "invoice.pdf_wrong_password" if password else "invoice.pdf_password"
+            raise InputError(key, path=str(path)) from None
+        raise InputError("invoice.pdf_bad", path=str(path), reason=str(e).split(":")[-1].strip() or "pdfium") from None
+    if len(doc) == 0:
+        doc.close()
+        raise InputError("invoice.pdf_no_pages", path=str(path))
+    return doc
+
+
+def page_scale(width_pt: float, height_pt: float, dpi: int, max_side: int, max_pixels: int = MAX_PIXELS):
+    """(scale, capped): pdfium scale for ``dpi``, lowered so the long side and pixel count stay in bounds."""
+    w, h = max(width_pt, 1e-3), max(height_pt, 1e-3)
+    scale = dpi / 72
+    cap = min(max_side / max(w, h), (max_pixels / (w * h)) ** 0.5)
+    return (cap, True) if cap < scale else (scale, False)
+
+
+def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
+    return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
+
+
+def _ink_box(img, margin: int):
+    """Bounding box of the non-white content plus ``margin`` px, found on a 4× reduced copy (thin lines
+    survive the box filter as grey), or None for a blank page."""
+    small = img.reduce(4) if min(img.size) >= 64 else img
+    f = img.width / small.width
+    box = small.convert("L").point(lambda v: 255 if v < TRIM_THRESHOLD else 0).getbbox()
+    if box is None:
+        return None
+    left, top, right, bottom = (int(box[0] * f), int(box[1] * f), int(box[2] * f + f), int(box[3] * f + f))
+    return (max(0, left - margin), max(0, top - margin), min(img.width, right + margin),
+            min(img.height, bottom + margin))
+
+
+def _encode(img) -> bytes:
+    """JPEG within the limits: one plain encode when it fits (the usual case), else the shared fitter."""
+    from tradeshield.imaging import encode_jpeg_within
+
+    if max(img.size) <= LIMITS.image_long_side:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=JPEG_QUALITY)
+        if buf.tell() <= LIMITS.image_bytes:
+            return buf.getvalue()
+    return encode_jpeg_within(img, quality=JPEG_QUALITY)
+
+
+def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
+    """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
+    from tradeshield.fsutil import write_bytes
+    from tradeshield.imaging import add_caption
+
+    try:
+        page = doc[index]
+        w_pt, h_pt = page.get_size()
+        # the caption strip adds ~5 % to the height: leave room so the final long side stays in the limit
+        scale, capped = page_scale(w_pt, h_pt, dpi, int(LIMITS.image_long_side * 0.94))
+        img = page.render(scale=scale, rev_byteorder=True).to_pil()
+        page.close()
+    except Exception as e:  # pdfium raises its own errors for broken page content
+        raise InputError("invoice.pdf_page_bad", page=index + 1, path=name, reason=str(e)[:120]) from None
+    box = _ink_box(img, round(TRIM_MARGIN_PT * scale))
+    if box and box != (0, 0, img.width, img.height):
+        img = img.crop(box)
+    out = add_caption(img, caption_lines(index + 1, total, sha256, name))
+    data = _encode(out)
+    write_bytes(dest, data)
+    return {"page": index + 1, "path": str(dest), "width": out.width, "height": out.height, "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
+            "trimmed": bool(box), "image": out if index == 0 else None}
+
+
+# ---------------------------------------------------------------- worker processes
+
+_DOC = None
+
+
+def _worker_init(path: str, password: str | None) -> None:
+    global _DOC
+    import pypdfium2 as pdfium
+
+    _DOC = pdfium.PdfDocument(path, password=password or None)
+
+
+def _worker_page(index: int, dest: str, kw: dict) -> dict:
+    try:
+        rec = render_one(_DOC, index, dest, **kw)
+    except InputError as e:  # exceptions with keyword parameters do not survive pickling: send them as data
+        return {"error": e.key, "params": e.params}
+    rec["image"] = None  # not worth pickling back: the parent renders page 1, whose pixels it keeps
+    return rec
+
+
+def worker_count(pages: int) -> int:
+    """Processes to fork besides the parent (0: render in the parent alone)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # spawned workers re-import everything: not worth it for invoice-sized documents
+    return max(0, min(cores, pages // PAGES_PER_WORKER) - 1)
+
+
+class PageRenderer:
+    """Render every page of an open document; forked workers start on ``start()`` so the parent can read
+    the text layer meanwhile, then ``finish()`` has the parent render page 1 and steal pages not yet taken.
+
+    Workers take pages from the end, the parent from the front; a page is the parent's when it can still
+    cancel the worker's job for it, so the two meet wherever their speeds make them meet.
+    """
+
+    def __init__(self, doc, path, dests: list, *, dpi: int, sha256: str, name: str, password: str | None = None,
+                 progress=None, workers: int | None = None):
+        self.doc, self.path, self.dests, self.password, self.progress = doc, str(path), [str(d) for d in dests], \
+            password, progress
+        self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
+        self.workers = worker_count(len(dests)) if workers is None else workers
+        self.pool = None
+        self.futures: dict[int, object] = {}
+        self.results: dict[int, dict] = {}
+
+    def __enter__(self) -> "PageRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def start(self) -> "PageRenderer":
+        if self.workers <= 0:
+            return self
+        from concurrent.futures import ProcessPoolExecutor
+
+        from tradeshield.fonts import load_font
+
+        load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_worker_init, initargs=(self.path, self.password))
+        for i in range(len(self.dests) - 1, 0, -1):
+            self.futures[i] = self.pool.submit(_worker_page, i, self.dests[i], self.kw)
+        return self
+
+    def finish(self) -> list[dict]:
+        for i in range(len(self.dests)):
+            fut = self.futures.get(i)
+            if fut is not None and not fut.cancel():
+                break  # the workers have this page and every page after it
+            self.futures.pop(i, None)
+            self.results[i] = render_one(self.doc, i, self.dests[i], **self.kw)
+            self._collect(block=False)
+        while self.futures:
+            self._collect(block=True)
+        return [self.results[i] for i in range(len(self.dests))]
+
+    def _collect(self, block: bool) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if block:
+            wait(list(self.futures.values()), return_when=FIRST_COMPLETED)
+        for i, fut in list(self.futures.items()):
+            if fut.done():
+                rec = fut.result()
+                del self.futures[i]
+                if "error" in rec:
+                    raise InputError(rec["error"], **rec["params"])
+                self.results[i] = rec
+        if self.progress:
+            self.progress(self.kw["name"], len(self.results), len(self.dests))
