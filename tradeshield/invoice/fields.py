@@ -204,9 +204,9 @@ def _totals(lines) -> dict:
 def parse_invoice(lines) -> dict:
     fields: dict = {}
     for raw, norm in lines[:6]:
-        if "发票" in norm.replace(" ", "") and "title" not in fields and not re.search(_label("发票代码") + "|"
-                                                                                    + _label("发票号码"), norm):
-            fields["title"] = field(re.sub(r"\s+", "", norm), raw)
+        head = norm[:m.start()] if (m := _STOP_RE.search(norm)) else norm  # a title can share its line with a label
+        if "发票" in head and "title" not in fields:
+            fields["title"] = field(re.sub(r"\s+", "", head), raw)
     for raw, norm in lines:
         for key, (pat, conv) in SIMPLE.items():
             m = re.search(pat, norm)

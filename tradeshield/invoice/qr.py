@@ -37,7 +37,7 @@ def cross_check(image, fields: dict) -> list[dict]:
 
     corner = image.crop((0, 0, max(1, image.width // 2), max(1, image.height // 3)))
     try:
-        codes = [c for c in decode(corner, try_harder=False) if c["format"] == "QRCode"]
+        codes = [c for c in decode(corner, try_harder=False) if c["format"].replace(" ", "").lower() == "qrcode"]
     except Exception:  # the cross-check is optional: a decoder failure must not cost the user the pages
         return []
     for code in codes:
