@@ -359,3 +359,20 @@ def test_corpus_multipage(case, corpus, name, pages):
     assert [p["page"] for p in doc["pages"]] == list(range(1, pages + 1))
     assert doc["type"] in ("document", "receipt")  # neither is an invoice; nothing invoice-like is claimed
     assert not any(k in doc["fields"] for k in ("invoice_number", "invoice_code", "check_code"))
+
+
+@pytest.mark.parametrize("step", [4, 1])
+def test_trim_keeps_a_thin_rule_the_grid_misses(step):
+    from PIL import Image, ImageDraw
+
+    from tradeshield.invoice.render import _ink_box
+
+    img = Image.new("RGBX", (400, 600), (255, 255, 255, 255))
+    d = ImageDraw.Draw(img)
+    d.rectangle([150, 200, 250, 300], fill=(0, 0, 0, 255))
+    d.line([(37, 101), (37, 499)], fill=(0, 0, 0, 255))    # 1-px vertical rule on a column the grid skips
+    d.line([(90, 523), (300, 523)], fill=(0, 0, 0, 255))   # 1-px horizontal rule on a row the grid skips
+    left, top, right, bottom = _ink_box(img, 0, step)
+    assert (left, top) == (37, 101) and 301 <= right < 301 + step and 524 <= bottom < 524 + step
+    assert _ink_box(img, 5, step)[:2] == (32, 96)
+    assert _ink_box(Image.new("RGBX", (400, 600), (255, 255, 255, 255)), 5, step) is None

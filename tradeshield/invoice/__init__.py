@@ -71,8 +71,10 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
         from tradeshield.fsutil import sniff_kind
 
         raise InputError("invoice.unsupported", path=str(path), kind=sniff_kind(path))
+    warm = _warm_font()  # fc-match and the font check take tens of ms: overlap them with the copy
     item = case.ensure_evidence(path, progress=progress)
     src = case.evidence_path(item)
+    warm.join()  # before any fork: a child must not inherit a running thread
     if kind == "pdf":
         doc = _pdf(case, src, item.sha256, path.name, dpi, password, progress)
     else:
@@ -80,6 +82,16 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
     doc = {"sha256": item.sha256, "path": item.path, "original": str(path.resolve()), **doc}
     _store(case, doc)
     return doc
+
+
+def _warm_font():
+    import threading
+
+    from tradeshield.fonts import cjk_font_path
+
+    t = threading.Thread(target=cjk_font_path, name="font-lookup", daemon=True)
+    t.start()
+    return t
 
 
 def _read_structured(kind: str, path: Path) -> dict:

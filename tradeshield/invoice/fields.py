@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from tradeshield.invoice.amount import words_to_amount
 
-MIN_TEXT_CHARS = 12  # fewer visible characters than this: treat the document as having no text layer
+MIN_TEXT_CHARS = 4  # fewer visible characters than this: the document has no usable text layer
 
 
 def _label(text: str) -> str:

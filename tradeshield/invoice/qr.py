@@ -35,7 +35,7 @@ def cross_check(image, fields: dict) -> list[dict]:
     """Decode the QR code in the top-left part of page 1 and compare it with ``fields`` (adds missing ones)."""
     from tradeshield.barcodes import decode
 
-    corner = image.crop((0, 0, max(1, image.width // 2), max(1, image.height // 3)))
+    corner = image.crop((0, 0, max(1, image.width // 2), max(1, image.height // 3))).convert("L")
     try:
         codes = [c for c in decode(corner, try_harder=False) if c["format"].replace(" ", "").lower() == "qrcode"]
     except Exception:  # the cross-check is optional: a decoder failure must not cost the user the pages

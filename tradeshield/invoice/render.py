@@ -73,17 +73,36 @@ def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
     return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
 
 
-def _ink_box(img, margin: int):
-    """Bounding box of the non-white content plus ``margin`` px, found on a 4× reduced copy (thin lines
-    survive the box filter as grey), or None for a blank page."""
-    small = img.reduce(4) if min(img.size) >= 64 else img
-    f = img.width / small.width
-    box = small.convert("L").point(lambda v: 255 if v < TRIM_THRESHOLD else 0).getbbox()
+def _bbox(img):
+    return img.convert("L").point(lambda v: 255 if v < TRIM_THRESHOLD else 0).getbbox()
+
+
+def _ink_box(img, margin: int, step: int = 4):
+    """Bounding box of the non-white content plus ``margin`` px, or None for a blank page.
+
+    A grid of every ``step``-th pixel finds the content roughly; the margins outside that rough box are then
+    scanned at full resolution, so a one-pixel rule the grid stepped over still counts, at a fraction of
+    the cost of scanning the whole page.
+    """
+    from PIL import Image
+
+    w, h = img.size
+    rough = _bbox(img.resize((max(1, w // step), max(1, h // step)), Image.NEAREST)) if min(w, h) >= 8 * step else None
+    if rough is None:
+        box = _bbox(img)
+    else:
+        left, top = rough[0] * step, rough[1] * step
+        right, bottom = min(w, rough[2] * step), min(h, rough[3] * step)  # at most step-1 px loose
+        box = (left, top, right, bottom)
+        for region in ((0, 0, w, top), (0, bottom, w, h), (0, top, left, bottom), (right, top, w, bottom)):
+            if region[2] > region[0] and region[3] > region[1]:
+                found = _bbox(img.crop(region))
+                if found:
+                    box = (min(box[0], region[0] + found[0]), min(box[1], region[1] + found[1]),
+                           max(box[2], region[0] + found[2]), max(box[3], region[1] + found[3]))
     if box is None:
         return None
-    left, top, right, bottom = (int(box[0] * f), int(box[1] * f), int(box[2] * f + f), int(box[3] * f + f))
-    return (max(0, left - margin), max(0, top - margin), min(img.width, right + margin),
-            min(img.height, bottom + margin))
+    return (max(0, box[0] - margin), max(0, box[1] - margin), min(w, box[2] + margin), min(h, box[3] + margin))
 
 
 def _encode(img) -> bytes:
@@ -98,29 +117,46 @@ def _encode(img) -> bytes:
     return encode_jpeg_within(img, quality=JPEG_QUALITY)
 
 
+def caption_strip(width: int, lines: list[str]):
+    """The shared caption style (imaging.add_caption) as a strip ``width`` wide, in RGBX like the page."""
+    from PIL import Image
+
+    from tradeshield.imaging import add_caption
+
+    return add_caption(Image.new("RGB", (width, 1), (255, 255, 255)), lines).convert("RGBX")
+
+
 def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
     """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
+    from PIL import Image
+
     from tradeshield.fsutil import write_bytes
-    from tradeshield.imaging import add_caption
 
     try:
         page = doc[index]
         w_pt, h_pt = page.get_size()
-        # the caption strip adds ~5 % to the height: leave room so the final long side stays in the limit
+        # the caption strip adds a little height: leave room so the final long side stays in the limit
         scale, capped = page_scale(w_pt, h_pt, dpi, int(LIMITS.image_long_side * 0.94))
-        img = page.render(scale=scale, rev_byteorder=True).to_pil()
+        # RGBX straight from pdfium: PIL wraps that buffer without a copy (RGB would be unpacked)
+        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+        img = bitmap.to_pil()
         page.close()
     except Exception as e:  # pdfium raises its own errors for broken page content
         raise InputError("invoice.pdf_page_bad", page=index + 1, path=name, reason=str(e)[:120]) from None
-    box = _ink_box(img, round(TRIM_MARGIN_PT * scale))
-    if box and box != (0, 0, img.width, img.height):
-        img = img.crop(box)
-    out = add_caption(img, caption_lines(index + 1, total, sha256, name))
+    full = (0, 0, img.width, img.height)
+    box = _ink_box(img, round(TRIM_MARGIN_PT * scale)) or full
+    width, height = box[2] - box[0], box[3] - box[1]
+    strip = caption_strip(width, caption_lines(index + 1, total, sha256, name))
+    # one copy of the page: pasted at a negative offset, the trimmed margins simply fall outside
+    out = Image.new("RGBX", (width, height + strip.height - 1))
+    out.paste(img, (-box[0], -box[1]))
+    out.paste(strip, (0, height - 1))
+    del img, bitmap
     data = _encode(out)
     write_bytes(dest, data)
     return {"page": index + 1, "path": str(dest), "width": out.width, "height": out.height, "bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
-            "trimmed": bool(box), "image": out if index == 0 else None}
+            "trimmed": box != full, "image": out if index == 0 else None}
 
 
 # ---------------------------------------------------------------- worker processes
