@@ -376,3 +376,22 @@ def test_trim_keeps_a_thin_rule_the_grid_misses(step):
     assert (left, top) == (37, 101) and 301 <= right < 301 + step and 524 <= bottom < 524 + step
     assert _ink_box(img, 5, step)[:2] == (32, 96)
     assert _ink_box(Image.new("RGBX", (400, 600), (255, 255, 255, 255)), 5, step) is None
+
+
+def test_english_label_e_invoice():
+    text = ("ELECTRONIC VAT INVOICE (GENERAL)\r\nInvoice code: 017090709584\r\nInvoice No.: 534439589175\r\n"
+            "Date: 2024-03-01\r\nCheck code: 98936812917358800691\r\nBuyer\r\nName: Zhang San Trading Co.\r\n"
+            "Taxpayer ID: 914293832298424337X\r\nAddress, phone: No.597 Demo Road\r\nSeller\r\n"
+            "Name: Example Digital Flagship Store\r\nTaxpayer ID: 911337731380475340X\r\n"
+            "Item Spec Qty Unit price Amount Tax 13%\r\nGift box M534-A 2 956.19 1,912.38 248.61\r\n"
+            "Smartphone 6.7in 256GB M733-B 1 5,922.83 5,922.83 769.97\r\nTotal (incl. tax): CNY 7,835.21\r\n")
+    out = parse_text(text)
+    assert out["type"] == "e-invoice"
+    assert {k: v["value"] for k, v in out["fields"].items() if k != "items"} == {
+        "title": "ELECTRONIC VAT INVOICE (GENERAL)", "invoice_code": "017090709584", "invoice_number": "534439589175",
+        "date": "2024-03-01", "check_code": "98936812917358800691", "buyer_name": "Zhang San Trading Co.",
+        "buyer_tax_id": "914293832298424337X", "seller_name": "Example Digital Flagship Store",
+        "seller_tax_id": "911337731380475340X", "total": "7835.21"}
+    items = out["fields"]["items"]["value"]
+    assert [(i["name"], i["spec"], i["quantity"], i["amount"]) for i in items] == [
+        ("Gift box", "M534-A", "2", "1912.38"), ("Smartphone 6.7in 256GB", "M733-B", "1", "5922.83")]

@@ -41,14 +41,35 @@ STOP_LABELS = ["统一社会信用代码/纳税人识别号", "纳税人识别�
                "复核", "开票人"]
 _STOP_RE = re.compile("|".join(_label(s) for s in STOP_LABELS) + r"|(?<=\S)\s{2,}(?=[购销])")
 
+# Chinese labels with optional spaces between characters; the English ones some issuers print instead
 SIMPLE = {
-    "invoice_code": (_label("发票代码") + COLON + r"(\d{12}|\d{10})(?!\d)", None),
-    "invoice_number": (_label("发票号码") + COLON + r"(\d{20}|\d{12}|\d{8})(?!\d)", None),
-    "check_code": (_label("校验码") + COLON + r"((?:\d{5}\s*){3}\d{5})(?!\d)", lambda v: re.sub(r"\s", "", v)),
-    "machine_number": (_label("机器编号") + COLON + r"(\d{12})(?!\d)", None),
+    "invoice_code": (r"(?:" + _label("发票代码") + r"|(?i:invoice\s*code))" + COLON + r"(\d{12}|\d{10})(?!\d)", None),
+    "invoice_number": (r"(?:" + _label("发票号码") + r"|(?i:invoice\s*(?:no\.?|number)))" + COLON
+                       + r"(\d{20}|\d{12}|\d{8})(?!\d)", None),
+    "check_code": (r"(?:" + _label("校验码") + r"|(?i:check\s*code))" + COLON + r"((?:\d{5}\s*){3}\d{5})(?!\d)",
+                   lambda v: re.sub(r"\s", "", v)),
+    "machine_number": (r"(?:" + _label("机器编号") + r"|(?i:machine\s*(?:no\.?|number)))" + COLON + r"(\d{12})(?!\d)",
+                       None),
 }
-PARTY_LABELS = {"name": _label("名称") + COLON, "tax_id": r"(?:" + _label("统一社会信用代码") + r"\s*/\s*)?"
-                + _label("纳税人识别号") + COLON}
+SIMPLE_RE = {k: (re.compile(p), conv) for k, (p, conv) in SIMPLE.items()}
+DATE_LABEL_RE = re.compile(r"(?:" + _label("开票日期") + r"|(?i:^(?:issue\s*)?date(?:\s*of\s*issue)?))" + COLON + r"(.+)$")
+PARTY_LABELS = {"name": re.compile(_label("名称") + COLON + r"|(?i:\bname\s*:\s*)"),
+                "tax_id": re.compile(r"(?:(?:" + _label("统一社会信用代码") + r"\s*/\s*)?" + _label("纳税人识别号")
+                                     + r"|(?i:taxpayer\s*id(?:entification)?(?:\s*(?:no\.?|number))?))" + COLON)}
+BUYER_RE = re.compile(_label("购买方") + "|" + _label("购方") + r"|(?i:^buyer\b)")
+SELLER_RE = re.compile(_label("销售方") + "|" + _label("销方") + r"|(?i:^seller\b)")
+NAME_SKIP_RE = re.compile(_label("纳税人识别号") + r"\s*$|开户行|收款|(?i:bank|address)")
+BUYER_MARK_RE = re.compile(r"购\s*$|购买方\S*\s*$")
+SELLER_MARK_RE = re.compile(r"销\s*$|销售方\S*\s*$")
+TOTAL_RE = re.compile(r"(?:" + _label("小写") + r"\s*[)）]?|(?i:total\s*(?:amount\s*)?\(incl\.?\s*tax\)))\s*[:：]?\s*"
+                      r"(?:¥|CNY|RMB)?\s*" + MONEY)
+WORDS_RE = re.compile(_label("大写") + r"\s*[)）]?\s*[:：]?\s*([⊗ⓧ]?\s*(?:[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正负]\s*)+)")
+SUM_RE = re.compile(r"^" + _label("合") + r"\s*" + _label("计") + r"\s*¥?\s*" + MONEY + r"\s+¥?\s*" + MONEY)
+EN_ITEM_HEAD_RE = re.compile(r"(?i)^item\b.*\bamount\b")
+EN_ITEM_RE = re.compile(r"^(?P<name>.*?[A-Za-z].*?)\s+(?P<qty>\d+(?:\.\d+)?)\s+(?P<price>\d[\d,]*\.\d{2})\s+"
+                        r"(?P<amount>\d[\d,]*\.\d{2})(?:\s+(?P<tax>\d[\d,]*\.\d{2}))?$")
+CJK_GAP_RE = re.compile(r"(?<=[\u4e00-\u9fff()])\s+(?=[\u4e00-\u9fff()])")
+SPEC_RE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Za-z0-9+./-]*$")
 TAX_ID_RE = re.compile(r"[0-9A-Z]{15,20}")
 ITEM_RE = re.compile(r"(\*[^*\s]{1,30}\*\S+)(.*)$")
 RATE_RE = re.compile(r"^(\d{1,2}(?:\.\d+)?%|免税|不征税|\*+)$")
@@ -118,21 +139,20 @@ def _parties(lines) -> dict:
     found: dict[str, list] = {"name": [], "tax_id": []}
     heading = None
     for raw, norm in lines:
-        if re.search(_label("购买方") + "|" + _label("购方"), norm):
+        if BUYER_RE.search(norm):
             heading = "buyer"
-        if re.search(_label("销售方") + "|" + _label("销方"), norm):
+        if SELLER_RE.search(norm):
             heading = "seller"
         for key, pat in PARTY_LABELS.items():
-            for m in re.finditer(pat, norm):
+            for m in pat.finditer(norm):
                 prefix = norm[:m.start()]
-                if key == "name" and re.search(_label("纳税人识别号") + r"\s*$|开户行|收款", prefix):
+                if key == "name" and NAME_SKIP_RE.search(prefix):
                     continue
                 value = _value_until_stop(norm[m.end():])
                 if key == "tax_id":
                     tid = TAX_ID_RE.match(value)
                     value = tid.group(0) if tid else ""
-                mark = "buyer" if re.search(r"购\s*$|购买方\S*\s*$", prefix) else \
-                    "seller" if re.search(r"销\s*$|销售方\S*\s*$", prefix) else None
+                mark = "buyer" if BUYER_MARK_RE.search(prefix) else "seller" if SELLER_MARK_RE.search(prefix) else None
                 found[key].append((value, raw, mark, heading if prefix.strip() == "" or mark else None))
     out = {}
     for key, hits in found.items():
@@ -186,37 +206,58 @@ def _item(raw: str, norm: str) -> dict | None:
 def _totals(lines) -> dict:
     out = {}
     for raw, norm in lines:
-        m = re.search(_label("小写") + r"\s*[)）]?\s*[:：]?\s*¥?\s*" + MONEY, norm)
+        m = TOTAL_RE.search(norm)
         if m and "total" not in out:
             out["total"] = field(money(m.group(1)), raw)
-        m = re.search(_label("大写") + r"\s*[)）]?\s*[:：]?\s*([⊗ⓧ]?\s*(?:[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正负]\s*)+)", norm)
+        m = WORDS_RE.search(norm)
         if m and "total_in_words" not in out:
             words = re.sub(r"\s", "", m.group(1))
             value = words_to_amount(words)
             out["total_in_words"] = field(words, raw, amount=str(value) if value is not None else None)
-        m = re.match(r"^" + _label("合") + r"\s*" + _label("计") + r"\s*¥?\s*" + MONEY + r"\s+¥?\s*" + MONEY, norm)
+        m = SUM_RE.match(norm)
         if m and "amount_without_tax" not in out:
             out["amount_without_tax"] = field(money(m.group(1)), raw)
             out["tax"] = field(money(m.group(2)), raw)
     return out
 
 
+def _en_items(lines) -> list[dict]:
+    """Item rows under an English "Item … Amount" header: name [model], quantity, unit price, amount [, tax]."""
+    items, inside = [], False
+    for raw, norm in lines:
+        if EN_ITEM_HEAD_RE.search(norm):
+            inside = True
+            continue
+        m = EN_ITEM_RE.match(norm) if inside else None
+        if not m:
+            inside = inside and not TOTAL_RE.search(norm)
+            continue
+        words = m.group("name").split()
+        spec = words.pop() if len(words) > 1 and SPEC_RE.match(words[-1]) else None
+        items.append({"name": " ".join(words), "spec": spec, "unit": None, "quantity": m.group("qty"),
+                      "price": money(m.group("price")), "amount": money(m.group("amount")), "tax_rate": None,
+                      "tax": money(m.group("tax")) if m.group("tax") else None, "source_text": raw.strip()})
+    return items
+
+
 def parse_invoice(lines) -> dict:
     fields: dict = {}
     for raw, norm in lines[:6]:
         head = norm[:m.start()] if (m := _STOP_RE.search(norm)) else norm  # a title can share its line with a label
-        if "发票" in head and "title" not in fields:
-            fields["title"] = field(re.sub(r"\s+", "", head), raw)
+        if ("发票" in head or re.search(r"(?i)\binvoice\b", head)) and "title" not in fields and len(head) < 60:
+            fields["title"] = field(CJK_GAP_RE.sub("", head).strip(), raw)
     for raw, norm in lines:
-        for key, (pat, conv) in SIMPLE.items():
-            m = re.search(pat, norm)
-            if m and key not in fields:
+        for key, (pat, conv) in SIMPLE_RE.items():
+            if key in fields:
+                continue
+            m = pat.search(norm)
+            if m:
                 fields[key] = field(conv(m.group(1)) if conv else m.group(1), raw)
-        m = re.search(_label("开票日期") + COLON + r"(.+)$", norm)
-        if m and "date" not in fields and parse_date(m.group(1)):
+        m = DATE_LABEL_RE.search(norm) if "date" not in fields else None
+        if m and parse_date(m.group(1)):
             fields["date"] = field(parse_date(m.group(1)), raw)
     fields.update(_parties(lines))
-    items = [it for it in (_item(raw, norm) for raw, norm in lines) if it]
+    items = [it for it in (_item(raw, norm) for raw, norm in lines) if it] or _en_items(lines)
     if items:
         fields["items"] = field(items, "\n".join(it["source_text"] for it in items))
     fields.update(_totals(lines))
