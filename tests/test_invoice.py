@@ -395,3 +395,21 @@ def test_english_label_e_invoice():
     items = out["fields"]["items"]["value"]
     assert [(i["name"], i["spec"], i["quantity"], i["amount"]) for i in items] == [
         ("Gift box", "M534-A", "2", "1912.38"), ("Smartphone 6.7in 256GB", "M733-B", "1", "5922.83")]
+
+
+def test_scanned_invoice_reads_only_its_qr_code(case, tmp_path):
+    """An image-only invoice: the QR code is data the page states, so it is read; nothing else is."""
+    import pypdfium2 as pdfium
+    from reportlab.lib.utils import ImageReader
+
+    docs.old_invoice(tmp_path / "text.pdf")
+    img = pdfium.PdfDocument(str(tmp_path / "text.pdf"))[0].render(scale=150 / 72).to_pil()
+    c = docs._canvas(tmp_path / "scan.pdf")
+    c.drawImage(ImageReader(img), 0, 0, width=595, height=842)
+    c.save()
+    doc = process(case, tmp_path / "scan.pdf")
+    assert doc["type"] == "scanned"
+    assert values(doc) == {"invoice_code": "011002100111", "invoice_number": "12345678", "date": "2023-05-18",
+                           "check_code": "12345678901357924680"}
+    assert doc["fields"]["invoice_number"]["source_text"].startswith("QR: 01,10,011002100111,12345678,")
+    assert [n["code"] for n in doc["notes"]] == ["qr_only"]

@@ -25,6 +25,8 @@ i18n.register({
                             "not a PDF, OFD or XML invoice: {path} (looks like {kind})"),
     "invoice.note.no_text": ("没有文字层（扫描件）：无法读取发票字段，未作任何推测",
                              "no text layer (scanned image): the fields could not be read, and nothing was guessed"),
+    "invoice.note.qr_only": ("没有文字层（扫描件）：只读取了二维码中的字段，其余字段未作推测",
+                             "no text layer (scanned image): only the QR code's fields were read, nothing else was guessed"),
     "invoice.note.no_fields": ("有文字层，但未识别出发票或收据字段", "the text layer holds no invoice or receipt fields"),
     "invoice.note.capped": ("第 {page} 页尺寸过大，以 {dpi} DPI 渲染以保持在限制内",
                             "page {page} is very large: rendered at {dpi} DPI to stay within the limits"),
@@ -133,24 +135,27 @@ def _pdf(case, src: Path, sha: str, name: str, dpi: int, password, progress) -> 
             texts = _page_texts(pdf)
             parsed = parse_text("\n".join(texts))
             _locate(parsed["fields"], texts)
-            pages = renderer.finish()
+            pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
     finally:
         pdf.close()
-    first_image = pages[0].pop("image", None)
     for p in pages:
         p.pop("image", None)
         p["path"] = case.rel(p["path"])
     case.record_derived(dests, action="invoice-pages", sources=[sha], params={"dpi": dpi, "pages": len(pages)})
     notes = [note("invoice.note.capped", page=p["page"], dpi=p["dpi"]) for p in pages if p["capped"]]
-    if parsed["type"] in ("e-invoice", "scanned") and first_image is not None:
-        from tradeshield.invoice.qr import cross_check
-
-        parsed["checks"] += cross_check(first_image, parsed["fields"])
     if parsed["type"] == "scanned":
-        notes.append(note("invoice.note.no_text"))
+        notes.append(note("invoice.note.qr_only" if parsed["fields"] else "invoice.note.no_text"))
     elif parsed["type"] == "document":
         notes.append(note("invoice.note.no_fields"))
     return {**parsed, "pages": pages, "notes": notes + _check_notes(parsed["checks"])}
+
+
+def _qr_check(parsed: dict, image) -> None:
+    """Compare (or, for a scan, supply) code, number, date and check code with the QR code on page 1."""
+    if parsed["type"] in ("e-invoice", "scanned"):
+        from tradeshield.invoice.qr import cross_check
+
+        parsed["checks"] += cross_check(image, parsed["fields"])
 
 
 def _page_texts(pdf) -> list[str]:

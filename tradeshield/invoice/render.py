@@ -228,13 +228,17 @@ class PageRenderer:
             self.futures[i] = self.pool.submit(_worker_page, i, self.dests[i], self.kw)
         return self
 
-    def finish(self) -> list[dict]:
+    def finish(self, on_first=None) -> list[dict]:
+        """All page records in order; ``on_first(image)`` runs on page 1's pixels as soon as they exist."""
+        self.on_first = on_first
         for i in range(len(self.dests)):
             fut = self.futures.get(i)
             if fut is not None and not fut.cancel():
                 break  # the workers have this page and every page after it
             self.futures.pop(i, None)
             self.results[i] = render_one(self.doc, i, self.dests[i], **self.kw)
+            if i == 0 and self.on_first is not None:
+                self.on_first(self.results[0]["image"])  # while the workers still render
             self._collect(block=False)
         while self.futures:
             self._collect(block=True)
