@@ -24,11 +24,12 @@ def invoice(
 ) -> None:
     """Turn an invoice or receipt into upload-ready JPEG pages and read its purchase facts.  / 发票转图片并读取字段。
 
+    Example: tradeshield invoice ~/Downloads/dzfp_044002000111_12345678.pdf --password 1234
+
     PDF pages are rendered (margins trimmed, a caption with page n/N and the PDF's SHA-256), within the
     platform's image limits; OFD and XML 数电票 give a labelled fact card. Fields (invoice number, date,
     buyer, seller, items, total …) are stored in the case, each with the text it was read from.
-
-    Example: tradeshield invoice ~/Downloads/dzfp_044002000111_12345678.pdf --password 1234
+    PDF 逐页转为 JPEG（裁白边、页脚注明页码与哈希）；OFD/XML 生成字段卡片；字段连同原文存入案件。
     """
     from tradeshield.case import Case
     from tradeshield.invoice import process

@@ -27,7 +27,7 @@ from tradeshield.errors import InputError
 MAX_PIXELS = 40_000_000        # per rendered page; ~a 400 DPI A4 page. Larger pages are rendered at a lower DPI.
 TRIM_THRESHOLD = 236           # grey level below which a pixel counts as ink (JPEG/scan noise stays out)
 TRIM_MARGIN_PT = 10            # white kept around the ink, in PDF points (~3.5 mm)
-JPEG_QUALITY = 85
+JPEG_QUALITY = 80            # text stays crisp at 200 DPI; 85 costs ~25 % more encode time
 PAGES_PER_WORKER = 3           # below this a process start costs more than it saves
 
 i18n.register({
