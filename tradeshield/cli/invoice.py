@@ -1,4 +1,8 @@
-"""``tradeshield invoice``: invoice / receipt PDF, OFD or XML → JPEG pages (or a fact card) and purchase facts."""
+"""``tradeshield invoice``: invoice / receipt PDF, OFD or XML → JPEG pages (or a fact card) and purchase facts.
+
+    $ tradeshield invoice ~/Downloads/dzfp_044002000111_12345678.pdf
+    $ tradeshield invoice receipt.pdf --dpi 250 --password 1234 --json
+"""
 from __future__ import annotations
 
 from pathlib import Path

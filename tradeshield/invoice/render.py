@@ -166,7 +166,11 @@ _DOC = None
 
 def _worker_init(path: str, password: str | None) -> None:
     global _DOC
+    import signal
+
     import pypdfium2 as pdfium
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
 
     _DOC = pdfium.PdfDocument(path, password=password or None)
 
