@@ -413,3 +413,16 @@ def test_scanned_invoice_reads_only_its_qr_code(case, tmp_path):
                            "check_code": "12345678901357924680"}
     assert doc["fields"]["invoice_number"]["source_text"].startswith("QR: 01,10,011002100111,12345678,")
     assert [n["code"] for n in doc["notes"]] == ["qr_only"]
+
+
+def test_broken_ofd_refused(case, tmp_path):
+    import zipfile
+
+    (tmp_path / "cut.ofd").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    with zipfile.ZipFile(tmp_path / "empty.ofd", "w") as z:
+        z.writestr("Doc_0/Document.xml", "<Document/>")
+    for name in ("cut.ofd", "empty.ofd"):
+        with pytest.raises(InputError) as e:
+            process(case, tmp_path / name)
+        assert e.value.key == "invoice.ofd_bad"
+    assert case.evidence() == []

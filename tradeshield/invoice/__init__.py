@@ -40,15 +40,19 @@ i18n.register({
 
 
 def detect(path: Path) -> str:
-    """pdf / ofd / xml / other, from content (the extension only breaks a tie between zip and text files)."""
+    """pdf / ofd / xml / other: fsutil's content sniffing, with the extension breaking the tie for a zip
+    whose first entry is not OFD.xml and for an XML file that names EInvoice only after its first 4 KiB."""
+    from tradeshield.fsutil import sniff_kind
+
+    kind = sniff_kind(path)
+    if kind in ("pdf", "ofd", "xml"):
+        return kind
     with open(path, "rb") as f:
-        head = f.read(4096)
-    if b"%PDF-" in head[:1024]:
-        return "pdf"
-    if head[:4] == b"PK\x03\x04":
-        return "ofd" if b"OFD.xml" in head or b"Doc_0" in head or path.suffix.lower() == ".ofd" else "other"
-    stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
-    if stripped.startswith(b"<") and (b"EInvoice" in head or path.suffix.lower() == ".xml"):
+        head = f.read(64)
+    suffix = path.suffix.lower()
+    if head[:4] == b"PK\x03\x04" and suffix == ".ofd":
+        return "ofd"
+    if head.lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"<") and suffix == ".xml":
         return "xml"
     return "other"
 
@@ -72,7 +76,7 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
     else:
         from tradeshield.fsutil import sniff_kind
 
-        raise InputError("invoice.unsupported", path=str(path), kind=sniff_kind(path))
+        raise InputError("invoice.unsupported", path=str(path), kind=sniff_kind(path))  # says what it is instead
     warm = _warm_font()  # fc-match and the font check take tens of ms: overlap them with the copy
     item = case.ensure_evidence(path, progress=progress)
     src = case.evidence_path(item)

@@ -283,9 +283,14 @@ ITEM_LINE = re.compile(r"^(?P<name>.*?[^\d\s:：].*?)\s+(?:[x×X*]\s*(?P<qty>\d+
                        r"(?P<cur>US\$|HK\$|[¥$€£])?\s*(?P<amount>\d[\d,]*\.\d{2})\s*(?:元)?$")
 
 
+RECEIPT_RE = {k: re.compile(r"(?i)(?:^|[\s|])(?:" + p + r")\s*[:：#]?\s*(.+)$") for k, p in RECEIPT_LABELS.items()}
+# the most specific total label wins: 实付款 / Amount paid over Grand total over 总计 over 合计 / Total
+TOTAL_RANKS = [re.compile(p, re.I) for p in (r"实付|Amount\s*paid|Total\s*paid", r"Grand\s*total|Order\s*total|订单总额|应付",
+                                             r"总计|总额|订单金额|实收", r"合计|Total")]
+
+
 def _receipt_value(key: str, norm: str):
-    pat = r"(?i)(?:^|[\s|])(?:" + RECEIPT_LABELS[key] + r")\s*[:：#]?\s*(.+)$"
-    m = re.search(pat, norm)
+    m = RECEIPT_RE[key].search(norm)
     if not m:
         return None
     rest = m.group(1).strip()
@@ -306,15 +311,13 @@ def _receipt_value(key: str, norm: str):
 def parse_receipt(lines) -> dict:
     fields: dict = {}
     total_rank = None
-    labels = re.compile(r"(?i)" + RECEIPT_LABELS["total"])
     for raw, norm in lines:
         for key in ("order_number", "date", "seller_name", "total"):
             value = _receipt_value(key, norm)
             if value is None:
                 continue
             if key == "total":
-                # the most specific label wins: 实付款 / Grand total over 合计 / Total
-                rank = _total_rank(labels, norm)
+                rank = _total_rank(norm)
                 if total_rank is not None and rank >= total_rank:
                     continue
                 total_rank = rank
@@ -332,13 +335,11 @@ def parse_receipt(lines) -> dict:
     return fields
 
 
-def _total_rank(labels, norm: str) -> int:
-    order = [re.compile(p, re.I) for p in (r"实付|Amount\s*paid|Total\s*paid", r"Grand\s*total|Order\s*total|订单总额|应付",
-                                             r"总计|总额|订单金额|实收", r"合计|Total")]
-    for i, p in enumerate(order):
+def _total_rank(norm: str) -> int:
+    for i, p in enumerate(TOTAL_RANKS):
         if p.search(norm):
             return i
-    return len(order)
+    return len(TOTAL_RANKS)
 
 
 # ---------------------------------------------------------------- entry point and cross-checks
