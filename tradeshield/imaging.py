@@ -48,7 +48,8 @@ def add_caption(img, lines: list[str], scale: float = 0.022, min_size: int = 14)
     """Return a copy of ``img`` with a white strip below it holding ``lines`` (the original is untouched)."""
     from PIL import Image, ImageDraw
 
-    img = img.convert("RGB")
+    if img.mode != "RGB":  # convert() to the same mode would copy a full page for nothing
+        img = img.convert("RGB")
     size = max(min_size, int(max(img.width, img.height) * scale))
     font = load_font(size)
     pad = max(4, size // 3)

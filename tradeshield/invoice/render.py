@@ -1,0 +1,264 @@
+"""PDF pages → upload-ready JPEGs (pypdfium2), in parallel processes when the page count pays.
+
+    >>> from tradeshield.invoice.render import PageRenderer, open_pdf
+    >>> doc = open_pdf("dzfp.pdf", password=None)                                          # doctest: +SKIP
+    >>> with PageRenderer(doc, "dzfp.pdf", ["p001.jpg"], dpi=200, sha256="ab12…", name="dzfp.pdf") as r:  # doctest: +SKIP
+    ...     pages = r.start().finish()
+    >>> pages[0]["width"], pages[0]["bytes"]                              # doctest: +SKIP
+    (1433, 412345)
+
+Each page is rendered at ``dpi`` (lowered when the page is so large that the long side or the pixel
+count would pass the caps), white margins are trimmed, a caption strip names the page n/N and the
+PDF's SHA-256 prefix, and the JPEG is kept within the platform limits. pdfium is not thread-safe,
+so parallel work uses processes; each worker opens the document itself. Forked workers inherit the
+imported modules and the loaded caption font, which is what makes them cheap to start.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+import os
+
+from tradeshield import i18n
+from tradeshield.config import LIMITS
+from tradeshield.errors import InputError
+
+MAX_PIXELS = 40_000_000        # per rendered page; ~a 400 DPI A4 page. Larger pages are rendered at a lower DPI.
+TRIM_THRESHOLD = 236           # grey level below which a pixel counts as ink (JPEG/scan noise stays out)
+TRIM_MARGIN_PT = 10            # white kept around the ink, in PDF points (~3.5 mm)
+JPEG_QUALITY = 80            # text stays crisp at 200 DPI; 85 costs ~25 % more encode time
+PAGES_PER_WORKER = 3           # below this a process start costs more than it saves
+
+i18n.register({
+    "invoice.pdf_password": ("PDF 已加密：请用 --password 提供打开密码：{path}",
+                             "the PDF is encrypted: give its password with --password: {path}"),
+    "invoice.pdf_wrong_password": ("PDF 密码不正确：{path}", "wrong password for the PDF: {path}"),
+    "invoice.pdf_bad": ("PDF 已损坏或不完整，无法打开：{path}（{reason}）",
+                        "the PDF is damaged or incomplete and cannot be opened: {path} ({reason})"),
+    "invoice.pdf_no_pages": ("PDF 没有页面：{path}", "the PDF has no pages: {path}"),
+    "invoice.pdf_page_bad": ("PDF 第 {page} 页无法渲染：{path}（{reason}）",
+                             "page {page} of the PDF cannot be rendered: {path} ({reason})"),
+    "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
+})
+
+
+def open_pdf(path, password: str | None = None):
+    """A pypdfium2 document, or an InputError that says what is wrong and what to do."""
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(path), password=password or None)
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+        if code == pdfium.raw.FPDF_ERR_PASSWORD:
+            key = "invoice.pdf_wrong_password" if password else "invoice.pdf_password"
+            raise InputError(key, path=str(path)) from None
+        raise InputError("invoice.pdf_bad", path=str(path), reason=str(e).split(":")[-1].strip() or "pdfium") from None
+    if len(doc) == 0:
+        doc.close()
+        raise InputError("invoice.pdf_no_pages", path=str(path))
+    return doc
+
+
+def page_scale(width_pt: float, height_pt: float, dpi: int, max_side: int, max_pixels: int = MAX_PIXELS):
+    """(scale, capped): pdfium scale for ``dpi``, lowered so the long side and pixel count stay in bounds."""
+    w, h = max(width_pt, 1e-3), max(height_pt, 1e-3)
+    scale = dpi / 72
+    cap = min(max_side / max(w, h), (max_pixels / (w * h)) ** 0.5)
+    return (cap, True) if cap < scale else (scale, False)
+
+
+def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
+    return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
+
+
+def _bbox(img):
+    return img.convert("L").point(lambda v: 255 if v < TRIM_THRESHOLD else 0).getbbox()
+
+
+def _ink_box(img, margin: int, step: int = 4):
+    """Bounding box of the non-white content plus ``margin`` px, or None for a blank page.
+
+    A grid of every ``step``-th pixel finds the content roughly; the margins outside that rough box are then
+    scanned at full resolution, so a one-pixel rule the grid stepped over still counts, at a fraction of
+    the cost of scanning the whole page.
+    """
+    from PIL import Image
+
+    w, h = img.size
+    rough = _bbox(img.resize((max(1, w // step), max(1, h // step)), Image.NEAREST)) if min(w, h) >= 8 * step else None
+    if rough is None:
+        box = _bbox(img)
+    else:
+        left, top = rough[0] * step, rough[1] * step
+        right, bottom = min(w, rough[2] * step), min(h, rough[3] * step)  # at most step-1 px loose
+        box = (left, top, right, bottom)
+        for region in ((0, 0, w, top), (0, bottom, w, h), (0, top, left, bottom), (right, top, w, bottom)):
+            if region[2] > region[0] and region[3] > region[1]:
+                found = _bbox(img.crop(region))
+                if found:
+                    box = (min(box[0], region[0] + found[0]), min(box[1], region[1] + found[1]),
+                           max(box[2], region[0] + found[2]), max(box[3], region[1] + found[3]))
+    if box is None:
+        return None
+    return (max(0, box[0] - margin), max(0, box[1] - margin), min(w, box[2] + margin), min(h, box[3] + margin))
+
+
+def _encode(img) -> bytes:
+    """JPEG within the limits: one plain encode when it fits (the usual case), else the shared fitter."""
+    from tradeshield.imaging import encode_jpeg_within
+
+    if max(img.size) <= LIMITS.image_long_side:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=JPEG_QUALITY)
+        if buf.tell() <= LIMITS.image_bytes:
+            return buf.getvalue()
+    return encode_jpeg_within(img, quality=JPEG_QUALITY)
+
+
+def caption_strip(width: int, lines: list[str]):
+    """The shared caption style (imaging.add_caption) as a strip ``width`` wide, in RGBX like the page."""
+    from PIL import Image
+
+    from tradeshield.imaging import add_caption
+
+    return add_caption(Image.new("RGB", (width, 1), (255, 255, 255)), lines).convert("RGBX")
+
+
+def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
+    """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
+    from PIL import Image
+
+    from tradeshield.fsutil import write_bytes
+
+    try:
+        page = doc[index]
+        w_pt, h_pt = page.get_size()
+        # the caption strip adds a little height: leave room so the final long side stays in the limit
+        scale, capped = page_scale(w_pt, h_pt, dpi, int(LIMITS.image_long_side * 0.94))
+        # RGBX straight from pdfium: PIL wraps that buffer without a copy (RGB would be unpacked)
+        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+        img = bitmap.to_pil()
+        page.close()
+    except Exception as e:  # pdfium raises its own errors for broken page content
+        raise InputError("invoice.pdf_page_bad", page=index + 1, path=name, reason=str(e)[:120]) from None
+    full = (0, 0, img.width, img.height)
+    box = _ink_box(img, round(TRIM_MARGIN_PT * scale)) or full
+    width, height = box[2] - box[0], box[3] - box[1]
+    strip = caption_strip(width, caption_lines(index + 1, total, sha256, name))
+    # one copy of the page: pasted at a negative offset, the trimmed margins simply fall outside
+    out = Image.new("RGBX", (width, height + strip.height - 1))
+    out.paste(img, (-box[0], -box[1]))
+    out.paste(strip, (0, height - 1))
+    del img, bitmap
+    data = _encode(out)
+    write_bytes(dest, data)
+    return {"page": index + 1, "path": str(dest), "width": out.width, "height": out.height, "bytes": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
+            "trimmed": box != full, "image": out if index == 0 else None}
+
+
+# ---------------------------------------------------------------- worker processes
+
+_DOC = None
+
+
+def _worker_init(path: str, password: str | None) -> None:
+    global _DOC
+    import signal
+
+    import pypdfium2 as pdfium
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
+
+    _DOC = pdfium.PdfDocument(path, password=password or None)
+
+
+def _worker_page(index: int, dest: str, kw: dict) -> dict:
+    try:
+        rec = render_one(_DOC, index, dest, **kw)
+    except InputError as e:  # exceptions with keyword parameters do not survive pickling: send them as data
+        return {"error": e.key, "params": e.params}
+    rec["image"] = None  # not worth pickling back: the parent renders page 1, whose pixels it keeps
+    return rec
+
+
+def worker_count(pages: int) -> int:
+    """Processes to fork besides the parent (0: render in the parent alone)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0  # spawned workers re-import everything: not worth it for invoice-sized documents
+    return max(0, min(cores, pages // PAGES_PER_WORKER) - 1)
+
+
+class PageRenderer:
+    """Render every page of an open document; forked workers start on ``start()`` so the parent can read
+    the text layer meanwhile, then ``finish()`` has the parent render page 1 and steal pages not yet taken.
+
+    Workers take pages from the end, the parent from the front; a page is the parent's when it can still
+    cancel the worker's job for it, so the two meet wherever their speeds make them meet.
+    """
+
+    def __init__(self, doc, path, dests: list, *, dpi: int, sha256: str, name: str, password: str | None = None,
+                 progress=None, workers: int | None = None):
+        self.doc, self.path, self.dests, self.password, self.progress = doc, str(path), [str(d) for d in dests], \
+            password, progress
+        self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
+        self.workers = worker_count(len(dests)) if workers is None else workers
+        self.pool = None
+        self.futures: dict[int, object] = {}
+        self.results: dict[int, dict] = {}
+
+    def __enter__(self) -> "PageRenderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def start(self) -> "PageRenderer":
+        if self.workers <= 0:
+            return self
+        from concurrent.futures import ProcessPoolExecutor
+
+        from tradeshield.fonts import load_font
+
+        load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                        initializer=_worker_init, initargs=(self.path, self.password))
+        for i in range(len(self.dests) - 1, 0, -1):
+            self.futures[i] = self.pool.submit(_worker_page, i, self.dests[i], self.kw)
+        return self
+
+    def finish(self, on_first=None) -> list[dict]:
+        """All page records in order; ``on_first(image)`` runs on page 1's pixels as soon as they exist."""
+        self.on_first = on_first
+        for i in range(len(self.dests)):
+            fut = self.futures.get(i)
+            if fut is not None and not fut.cancel():
+                break  # the workers have this page and every page after it
+            self.futures.pop(i, None)
+            self.results[i] = render_one(self.doc, i, self.dests[i], **self.kw)
+            if i == 0 and self.on_first is not None:
+                self.on_first(self.results[0]["image"])  # while the workers still render
+            self._collect(block=False)
+        while self.futures:
+            self._collect(block=True)
+        return [self.results[i] for i in range(len(self.dests))]
+
+    def _collect(self, block: bool) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        if block:
+            wait(list(self.futures.values()), return_when=FIRST_COMPLETED)
+        for i, fut in list(self.futures.items()):
+            if fut.done():
+                rec = fut.result()
+                del self.futures[i]
+                if "error" in rec:
+                    raise InputError(rec["error"], **rec["params"])
+                self.results[i] = rec
+        if self.progress:
+            self.progress(self.kw["name"], len(self.results), len(self.dests))
