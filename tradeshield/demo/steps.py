@@ -59,6 +59,19 @@ def step_photo(ctx):
     return f"IMEI {IMEI} decoded from the label (Luhn valid); upload copy without GPS"
 
 
+def step_invoice(ctx):
+    from tradeshield.invoice import process
+
+    case, pdfs = _evidence(ctx, "pdf")
+    doc = process(case, pdfs[0], progress=ctx["progress"])
+    fields = doc.get("fields", {})
+    total = (fields.get("total") or {}).get("value")
+    date = (fields.get("date") or {}).get("value")
+    if not total or not date:
+        raise StepFailed("demo.step_failed", what="the invoice's date and total were not read")
+    return f"{len(doc.get('pages', []))} page(s) as JPEG; bought {date} for ¥{total}"
+
+
 def step_seal(ctx):
     from tradeshield.bundle import seal
 
@@ -90,6 +103,7 @@ STEPS = [
     ("add", step_add),
     ("events", step_events),
     ("photo", step_photo),
+    ("invoice", step_invoice),
     ("seal", step_seal),
     ("bundle", step_bundle),
     ("verify", step_verify),
