@@ -43,6 +43,7 @@ _CLAUSE = set("，、：,:")
 _CLOSERS = set("」』”’》）)]】〕\"'")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
+_QUOTES = (r"「[^「」]*」", r"『[^『』]*』", r"“[^“”]*”", r"‘[^‘’]*’", r"《[^《》]*》", r"\"[^\"]*\"")
 _PROTECTED = [re.compile(p) for p in (
     r"https?://[^\s<>\"'「」『』“”‘’《》（）()，。！？；、]+",            # URL (trailing . , trimmed below)
     r"www\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9/_%?=&#.-]+)+",
@@ -56,8 +57,9 @@ _PROTECTED = [re.compile(p) for p in (
     r"\d[\d,.:/-]*\d",                                                  # number with separators
     r"\d+(?: \d+)+",                                                    # digit groups: IMEI, tracking no.
     r"[A-Za-z0-9][A-Za-z0-9_-]*\d[A-Za-z0-9_-]*",                       # order number, hash, serial
-    r"「[^「」]*」", r"『[^『』]*』", r"“[^“”]*”", r"‘[^‘’]*’", r"《[^《》]*》", r"\"[^\"]*\"",  # quotations
+    *_QUOTES,
 )]
+_QUOTE_RX = re.compile("|".join(_QUOTES))
 
 
 def measure(text: str, mode: str = "utf16") -> int:
@@ -102,12 +104,19 @@ def protected_spans(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in merged]
 
 
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each quotation, marks included."""
+    return [m.span() for m in _QUOTE_RX.finditer(text)]
+
+
 def _level_after(text: str, p: int) -> int | None:
     """Quality of a break whose previous message ends with text[:p] (text[p-1] not whitespace)."""
     j = p - 1
     while j >= 0 and text[j] in _CLOSERS:
         j -= 1
     prev = text[j] if j >= 0 else ""
+    if prev == "." and j > 0 and text[j - 1].isdigit():
+        return None  # "1. item", "5." — a list number, not a sentence end
     if prev in _SENT_END:
         return SENTENCE
     if prev in _CLAUSE:
