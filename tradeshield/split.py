@@ -250,10 +250,17 @@ def _plan(t: _Text, points: list[int], levels: list[int], limit: int, count: str
     for j in range(last):
         if t.cost(points[j], points[j + 1]) > room:
             _unbreakable(t, points[j], points[j + 1], room)
-    total = t.cost(0, len(t.text))
-    n = max(2, -(-total // limit))
+    # every cap is at most `room`, and with uniform caps the furthest-reaching split is optimal:
+    # its count under `room` is a lower bound on the answer
+    n = max(2, _greedy_count(t, points, [room] * (last + 1), forced) or 2)
+    widest = max(t.cost(points[j], points[j + 1]) for j in range(last))
     while n <= last + 1:
-        plan = _solve(t, points, levels, _caps(n, limit, count, style), forced)
+        caps = _caps(n, limit, count, style)
+        # when every gap fits every message, the furthest-reaching split is optimal: skip counts it disproves
+        if widest <= min(caps) and (_greedy_count(t, points, caps, forced) or n + 1) > n:
+            n += 1
+            continue
+        plan = _solve(t, points, levels, caps, forced)
         if plan is not None:
             return plan
         n += 1
@@ -268,38 +275,85 @@ def _unbreakable(t: _Text, a: int, b: int, room: int):
     raise InputError("split.unbreakable", run=shown, length=t.cost(a, b), room=room)
 
 
+def _far(t: _Text, points: list[int], j: int, cap: int) -> int:
+    """Largest point index k >= j with message points[j]..points[k] within cap (cost grows with k)."""
+    lo, hi = j, len(points) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if t.cost(points[j], points[mid]) <= cap:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _greedy_count(t: _Text, points: list[int], caps: list[int], forced: int | None) -> int | None:
+    """Messages the furthest-reaching split needs under ``caps`` (None if it cannot finish)."""
+    j, last = 0, len(points) - 1
+    for i, cap in enumerate(caps):
+        k = _far(t, points, j, cap)
+        if i == 0 and forced is not None:
+            if k < forced:
+                return None
+            k = forced
+        if k == j:
+            return None
+        if k == last:
+            return i + 1
+        j = k
+    return None
+
+
 def _solve(t: _Text, points: list[int], levels: list[int], caps: list[int], forced: int | None):
-    """Exactly len(caps) messages, message i within caps[i]; least total break penalty, or None."""
+    """Exactly len(caps) messages, message i within caps[i]; least total break penalty, or None.
+
+    Layer by layer over the reachable break points; for each target the valid sources form a
+    sliding window (cost only grows as the source moves back), so a monotone deque gives the
+    cheapest one in O(1) amortised.
+    """
+    from collections import deque
+
     n, last = len(caps), len(points) - 1
     room_after = [sum(caps[i + 1:]) for i in range(n)]
-    end_solid, end = t.solid[-1], len(t.text)
-    gap = t.max_gap
-    best: dict[int, tuple[int, int]] = {0: (0, -1)}     # point index -> (penalty, previous index)
-    layers = []
+    end_solid, end, gap = t.solid[-1], len(t.text), t.max_gap
+    src, pen = [0], {0: 0}
+    layers: list[dict[int, int]] = []
     for i in range(n):
-        nxt: dict[int, tuple[int, int]] = {}
-        for j, (pen, _) in best.items():
-            k = j + 1
-            while k <= last and t.cost(points[j], points[k]) <= caps[i]:
-                # what is left must fit the messages left: breaks drop at most `gap` units each
-                left = max(end_solid - t.solid[points[k]], t.cost(points[k], end) - max(n - i - 2, 0) * gap)
-                if (i < n - 1) != (k == last) and left <= room_after[i]:
-                    cand = pen + (levels[k] if k != last else 0)
-                    if k not in nxt or cand < nxt[k][0]:
-                        nxt[k] = (cand, j)
-                if i == 0 and forced is not None and k == forced:
-                    break
-                k += 1
-        if i == 0 and forced is not None:
-            nxt = {k: v for k, v in nxt.items() if k == forced}
-        layers.append(nxt)
-        best = nxt
-        if not best:
+        cap, back, npen = caps[i], {}, {}
+        dq: deque = deque()
+        add = left = 0
+        q = src[0] + 1
+        while q <= last:
+            while add < len(src) and src[add] < q:
+                p = src[add]
+                while dq and pen[dq[-1]] >= pen[p]:
+                    dq.pop()
+                dq.append(p)
+                add += 1
+            while left < add and t.cost(points[src[left]], points[q]) > cap:
+                left += 1
+            floor = src[left] if left < add else q   # sources below it cannot reach q
+            while dq and dq[0] < floor:
+                dq.popleft()
+            if not dq:
+                if add == len(src):
+                    break  # every source is too far behind: later targets are out of reach
+                q += 1
+                continue
+            # what is left must fit the messages left: breaks drop at most `gap` units each
+            rest = max(end_solid - t.solid[points[q]], t.cost(points[q], end) - max(n - i - 2, 0) * gap)
+            if (i < n - 1) != (q == last) and rest <= room_after[i] and not (i == 0 and forced not in (None, q)):
+                npen[q] = pen[dq[0]] + (levels[q] if q != last else 0)
+                back[q] = dq[0]
+            q += 1
+        if not npen:
             return None
-    if last not in best:
+        layers.append(back)
+        src, pen = sorted(npen), npen
+    if last not in pen:
         return None
     plan, k = [last], last
     for i in range(n - 1, -1, -1):
-        k = layers[i][k][1]
+        k = layers[i][k]
         plan.append(k)
     return plan[::-1]
