@@ -1,0 +1,245 @@
+"""Dispute statements written from the case's stored facts, never from guesses.
+
+    >>> from tradeshield.case import Case
+    >>> from tradeshield.statement import build_statement, save_statement
+    >>> case = Case.find()                                                     # doctest: +SKIP
+    >>> st = build_statement(case, "seller-refund-after-discount", lang="zh")  # doctest: +SKIP
+    >>> st.missing          # facts the scenario needs and how to supply each   # doctest: +SKIP
+    []
+    >>> st.split.messages[0]                                                    # doctest: +SKIP
+    '（1/4）订单1234567890（海信A5Pro，成交价¥1100）：买家于2021-05-29 20:01要求优惠¥50 …'
+    >>> save_statement(case, st)                                                # doctest: +SKIP
+
+Scenarios live in ``templates/scenarios.toml`` (role, title, required and optional facts);
+each has one Jinja2 template per language, ``<scenario>.<lang>.j2``. The first paragraph of a
+template is the summary and becomes message 1 on its own; blank lines separate paragraphs and
+the lines of a paragraph are joined. Facts are gathered by ``tradeshield.statement_facts``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tradeshield import i18n
+from tradeshield.errors import InputError, UsageError
+from tradeshield.fsutil import write_bytes
+from tradeshield.split import SplitResult, split_text
+from tradeshield.statement_facts import Fact, format_gap, gather_facts, how_to_supply, is_after
+
+i18n.register({
+    "statement.unknown_scenario": ("未知场景：{name}（用 tradeshield statement --list 查看）",
+                                   "unknown scenario: {name} (see tradeshield statement --list)"),
+    "statement.no_templates": ("找不到模板目录（templates/）：安装不完整？", "templates/ not found: broken install?"),
+    "statement.bad_index": ("场景索引无法读取：{reason}", "the scenario index cannot be read: {reason}"),
+    "statement.bad_template": ("模板出错：{name}（{reason}）", "template error: {name} ({reason})"),
+    "statement.no_text": ("模板没有生成任何文字：{name}", "the template produced no text: {name}"),
+})
+
+
+def templates_dir() -> Path:
+    """The installed ``tradeshield/templates`` resource, else the checkout's top-level ``templates/``."""
+    from importlib import resources
+
+    installed = resources.files("tradeshield").joinpath("templates")
+    if installed.is_dir() and installed.joinpath("scenarios.toml").is_file():
+        return Path(str(installed))
+    repo = Path(__file__).resolve().parent.parent / "templates"
+    if repo.is_dir():
+        return repo
+    raise UsageError("statement.no_templates")
+
+
+@dataclass
+class Scenario:
+    name: str
+    role: str                     # seller / buyer / any
+    title: dict                   # {"zh": …, "en": …}
+    required: list[str]
+    optional: list[str]
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "role": self.role, "title": self.title, "required": self.required,
+                "optional": self.optional}
+
+
+def scenarios() -> dict[str, Scenario]:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads((templates_dir() / "scenarios.toml").read_text(encoding="utf-8"))
+        return {name: Scenario(name, d["role"], {"zh": d["title_zh"], "en": d["title_en"]},
+                               list(d["required"]), list(d.get("optional", [])))
+                for name, d in data["scenario"].items()}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise UsageError("statement.bad_index", reason=str(e)) from None
+
+
+def get_scenario(name: str) -> Scenario:
+    all_ = scenarios()
+    if name not in all_:
+        raise UsageError("statement.unknown_scenario", name=name)
+    return all_[name]
+
+
+@dataclass
+class Missing:
+    fact: str
+    description: str
+    how: str
+
+    def to_dict(self) -> dict:
+        return {"fact": self.fact, "description": self.description, "how": self.how}
+
+
+@dataclass
+class Statement:
+    scenario: Scenario
+    lang: str
+    text: str = ""
+    split: SplitResult | None = None
+    facts: dict[str, Fact] = field(default_factory=dict)       # the facts the template could use
+    missing: list[Missing] = field(default_factory=list)
+    lint: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
+
+    def sources(self) -> list[str]:
+        return sorted({s for f in self.facts.values() for s in f.sources})
+
+    def to_dict(self) -> dict:
+        return {"scenario": self.scenario.name, "lang": self.lang, "ok": self.ok,
+                "missing": [m.to_dict() for m in self.missing], "text": self.text,
+                "split": self.split.to_dict() if self.split else None,
+                "facts": {k: f.to_dict() for k, f in sorted(self.facts.items())}, "lint": self.lint}
+
+
+def missing_facts(scenario: Scenario, facts: dict[str, Fact], lang: str) -> list[Missing]:
+    return [Missing(name, i18n.t(f"fact.{name}", lang), how_to_supply(name, lang))
+            for name in scenario.required if name not in facts]
+
+
+def build_statement(case, scenario: str, lang: str = "zh", limit: int | None = None,
+                    count: str = "utf16") -> Statement:
+    """Render ``scenario`` from the case's facts and split it; ``missing`` lists what is absent."""
+    from tradeshield.lint import lint_text
+
+    sc = get_scenario(scenario)
+    lang = i18n.normalize(lang)
+    facts = gather_facts(case)
+    st = Statement(sc, lang, facts={k: v for k, v in facts.items() if k in sc.required or k in sc.optional
+                                    or k in _ALWAYS})
+    st.missing = missing_facts(sc, facts, lang)
+    if st.missing:
+        return st
+    paragraphs = render_paragraphs(sc, lang, facts, case)
+    st.text = "\n\n".join(paragraphs)
+    st.split = _split_with_summary(st.text, paragraphs, limit, count, lang)
+    st.lint = lint_text(st.text, limit=limit, count=count, lang=lang, messages=st.split.parts).to_dict()
+    return st
+
+
+_ALWAYS = ("role", "platform")
+
+
+def _split_with_summary(text: str, paragraphs: list[str], limit, count: str, lang: str) -> SplitResult:
+    """Message 1 is the summary paragraph alone when it fits; otherwise the plain optimal split."""
+    if len(paragraphs) > 1:
+        try:
+            return split_text(text, limit=limit, count=count, style=lang, first_break=len(paragraphs[0]) + 2)
+        except InputError:
+            pass
+    return split_text(text, limit=limit, count=count, style=lang)
+
+
+def render_paragraphs(sc: Scenario, lang: str, facts: dict[str, Fact], case) -> list[str]:
+    import jinja2
+
+    env = jinja2.Environment(loader=_ParagraphLoader(str(templates_dir())), trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.ChainableUndefined, autoescape=False)
+    name = f"{sc.name}.{lang}.j2"
+    values = _Values({k: f.value for k, f in facts.items()})
+    helpers = {"f": values, "gap": lambda a, b: format_gap(a, b, lang), "q": lambda ev: quote(ev, lang),
+               "after": is_after,
+               "role": case.info.get("role"), "lang": lang}
+    try:
+        raw = env.get_template(name).render(**helpers)
+    except jinja2.TemplateError as e:
+        raise UsageError("statement.bad_template", name=name, reason=str(e)) from None
+    joiner = "" if lang == "zh" else " "
+    paragraphs = []
+    for block in raw.split(_PARA):
+        lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+        if lines:
+            paragraphs.append(joiner.join(lines))
+    if not paragraphs:
+        raise UsageError("statement.no_text", name=name)
+    return paragraphs
+
+
+_PARA = "\x1e"   # a blank line in a template's source; trim_blocks would otherwise eat it
+
+
+def _paragraph_loader():
+    import jinja2
+
+    class Loader(jinja2.FileSystemLoader):
+        def get_source(self, environment, template):
+            src, path, uptodate = super().get_source(environment, template)
+            return re.sub(r"\n[ \t]*\n", "\n" + _PARA + "\n", src), path, uptodate
+    return Loader
+
+
+def _ParagraphLoader(path: str):
+    return _paragraph_loader()(path)
+
+
+class _Values(dict):
+    """Facts for templates: ``f.name`` is the value, or None when the case lacks it."""
+
+    def __getattr__(self, name):
+        return self.get(name)
+
+
+QUOTE_MAX = 60
+
+
+def quote(ev: dict | None, lang: str) -> str:
+    """A chat quote with its sender and time; long text is cut with an ellipsis inside the marks."""
+    if not ev or not ev.get("text"):
+        return ""
+    text = " ".join(str(ev["text"]).split())
+    if len(text) > QUOTE_MAX:
+        text = text[: QUOTE_MAX - 1] + "…"
+    sender = ev.get("sender") or ""
+    if lang == "zh":
+        return f"{sender}（{ev['when']}）：「{text}」"
+    return f"{sender} ({ev['when']}): “{text}”"
+
+
+def statement_text(st: Statement) -> str:
+    """The file form: each message followed by a blank line, ready to copy one by one."""
+    return "\n\n".join(st.split.messages) + "\n"
+
+
+def save_statement(case, st: Statement, now: dt.datetime | None = None) -> list[Path]:
+    """statements/<time>-<scenario>-<lang>.txt and .json (provenance); atomic, logged, never overwriting."""
+    stamp = (now or dt.datetime.now(case.tz)).strftime("%Y%m%d-%H%M%S")
+    base = case.statements_dir / f"{stamp}-{st.scenario.name}-{st.lang}"
+    n = 1
+    while base.with_suffix(".txt").exists():
+        n += 1
+        base = case.statements_dir / f"{stamp}-{st.scenario.name}-{st.lang}-{n}"
+    txt, meta = base.with_suffix(".txt"), base.with_suffix(".json")
+    write_bytes(txt, statement_text(st).encode("utf-8"))
+    write_bytes(meta, (json.dumps(st.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    case.record_derived([txt, meta], action="statement", sources=st.sources(),
+                        params={"scenario": st.scenario.name, "lang": st.lang, "limit": st.split.limit,
+                                "count": st.split.count})
+    return [txt, meta]
