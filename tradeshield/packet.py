@@ -120,15 +120,18 @@ def _upload_image(src: Path, dest: Path, caption: str) -> dict:
 
 def _statement(case, scenario: str | None, lang: str, limit: int) -> dict:
     """Messages for the scenario from the statement module; missing facts are listed, never invented."""
+    from tradeshield.statement import build_statement, save_statement
+
     try:
-        from tradeshield import statement
-    except ImportError as e:  # statements not available in this build
-        return {"messages": [], "missing": [], "error": str(e)}
-    try:
-        res = statement.write_statement(case, scenario or "generic", lang=lang, limit=limit)
+        st = build_statement(case, scenario or "generic", lang=lang, limit=limit)
     except InputError as e:
         return {"messages": [], "missing": [], "error": e.message(lang)}
-    return res
+    if not st.ok:
+        return {"messages": [], "missing": [m.to_dict() for m in st.missing],
+                "error": i18n.t("packet.no_statement", lang, reason=", ".join(m.description for m in st.missing))}
+    save_statement(case, st)
+    return {"messages": [{"text": m, "chars": c} for m, c in zip(st.split.messages, st.split.counts)],
+            "missing": [], "error": None, "scenario": st.scenario.name}
 
 
 def build_packet(case, out: str | os.PathLike, *, scenario: str | None = None, lang: str | None = None,
