@@ -94,8 +94,10 @@ class Context:
     def _role(self, sender: str, hint: str | None) -> str:
         if hint in ("me", "system"):
             return hint
-        if self.me and (sender == self.me or sender.startswith(self.me + ":") or sender.startswith(self.me + "(")):
-            return "me"
+        if self.me:   # an explicit --me decides; the buyer/seller side is only a fallback
+            if sender == self.me or sender.startswith(self.me + ":") or sender.startswith(self.me + "("):
+                return "me"
+            return "them" if sender else "system"
         if hint in ("买家", "卖家") and self.side:
             return "me" if (hint == "卖家") == (self.side == "seller") else "them"
         if not sender:
