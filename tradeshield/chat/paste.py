@@ -57,16 +57,15 @@ class Paste:
                         ctx.skip(line)
                     continue
                 start = self._start(ln, names)
-                if start is None and cur is not None:
+                notice = start is None and any(x in ln for x in SYSTEM)
+                if start is None and cur is not None and not notice:
                     cur[3] += "\n" + ln
                     cur[5] = line
                     continue
                 if cur is not None:
                     yield tuple(cur)
                 sender, text = start if start else ("", ln)
-                role = "system" if any(s in ln for s in SYSTEM) and not start else ctx.role_of(sender)
-                if not start and role != "system":
-                    role = "them"
+                role = "system" if notice else ctx.role_of(sender) if start else "them"
                 cur = [self._iso(state, ctx), sender, role, text, line, line]
         if cur is not None:
             yield tuple(cur)

@@ -26,7 +26,15 @@ def _text(value) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(_text(v) for v in value)
+        out, prev_entity = "", False
+        for v in value:
+            piece = _text(v)
+            entity = isinstance(v, dict)
+            if entity and prev_entity and out and not out[-1].isspace() and piece and not piece[0].isspace():
+                out += " "        # two formatted entities back to back: Telegram shows them apart
+            out += piece
+            prev_entity = entity
+        return out
     if isinstance(value, dict):
         return str(value.get("text", ""))
     return ""
