@@ -35,8 +35,8 @@ i18n.register({
 @dataclass(frozen=True)
 class Rule:
     kind: str
-    pattern: re.Pattern
-    unless: re.Pattern | None
+    confirm: re.Pattern | None
+    unless: tuple[str, ...]
     amount: bool
 
 
@@ -50,29 +50,44 @@ def rules_path() -> Path:
     return user if user.is_file() else BUILTIN
 
 
+def _literal_re(words) -> re.Pattern:
+    # longest first so 开不了机 wins over 开不了; a plain alternation keeps the regex engine on its fast path
+    words = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)) or "(?!)")
+
+
 @functools.lru_cache(maxsize=4)
-def load_rules(path: str | None = None) -> tuple[tuple[Rule, ...], re.Pattern]:
+def load_rules(path: str | None = None):
+    """(rules, trigger → rule indices, zh trigger regex, lower-cased en trigger regex)."""
     import tomllib
 
     p = Path(path) if path else rules_path()
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
-        rules = []
+        rules, triggers = [], {}
         for r in data.get("rule", []):
-            pats = list(r.get("zh", [])) + list(r.get("en", []))
-            if not pats:
+            words = [w for w in r.get("zh", [])] + [w.lower() for w in r.get("en", [])]
+            if not words:
                 continue
-            unless = r.get("unless") or []
-            rules.append(Rule(str(r["kind"]), re.compile("|".join(f"(?:{x})" for x in pats), re.I),
-                              re.compile("|".join(f"(?:{x})" for x in unless), re.I) if unless else None,
-                              bool(r.get("amount"))))
-        combined = re.compile("|".join(f"(?:{r.pattern.pattern})" for r in rules) or "(?!)", re.I)
-    except (OSError, ValueError, KeyError, re.error) as e:
+            conf = r.get("confirm") or []
+            rules.append(Rule(str(r["kind"]), re.compile("|".join(f"(?:{x})" for x in conf)) if conf else None,
+                              tuple(r.get("unless") or ()), bool(r.get("amount"))))
+            for w in words:
+                triggers.setdefault(w, []).append(len(rules) - 1)
+    except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("chat.bad_rules", path=str(p), reason=str(e)) from None
-    return tuple(rules), combined
+    zh = _literal_re(w for w in triggers if not w.isascii() or not w.isalpha())
+    en = _literal_re(w for w in triggers if w.isascii() and any(c.isalpha() for c in w))
+    return tuple(rules), triggers, zh, en
+
+
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_DIGIT = re.compile(r"\d")
 
 
 def amount_in(text: str) -> str | None:
+    if _DIGIT.search(text) is None:
+        return None
     for m in _AMOUNT.finditer(text):
         val = m[1] or m[2] or m[3]
         if val:
@@ -81,21 +96,44 @@ def amount_in(text: str) -> str | None:
 
 
 class Matcher:
-    """``match(text) -> [(kind, matched, amount|None)]`` with the cheap pre-filter in front."""
+    """``match(text) -> [(kind, matched, amount|None)]``; ``search(text)`` is the cheap pre-filter."""
 
     def __init__(self, path: str | None = None):
-        self.rules, combined = load_rules(path)
-        self.search = combined.search
+        self.rules, self.triggers, zh, en = load_rules(path)
+        self._zh, self._en = zh, en
+        self._zh_search, self._en_search = zh.search, en.search
+        self._letter = _ASCII_LETTER.search
+
+    def search(self, text: str):
+        hit = self._zh_search(text)
+        if hit is None and self._letter(text) is not None:
+            hit = self._en_search(text.lower())
+        return hit
 
     def match(self, text: str) -> list[tuple[str, str, str | None]]:
-        if self.search(text) is None:
-            return []
-        out = []
-        for r in self.rules:
-            m = r.pattern.search(text)
-            if m is None or (r.unless is not None and r.unless.search(text)):
-                continue
-            out.append((r.kind, m.group(0), amount_in(text) if r.amount else None))
+        hits = [(m.group(), m.start(), m.end(), text) for m in self._zh.finditer(text)]
+        if self._letter(text) is not None:
+            low = text.lower()
+            hits += [(m.group(), m.start(), m.end(), low) for m in self._en.finditer(low)]
+        done, out = set(), []
+        for word, s, e, hay in hits:
+            for i in self.triggers.get(word, ()):
+                if i in done:
+                    continue
+                r = self.rules[i]
+                matched = text[s:e]
+                if r.confirm is not None:
+                    m = r.confirm.search(hay, max(0, s - 6), min(len(hay), e + 12))
+                    if m is None:
+                        continue
+                    if m.start() <= e and m.end() >= s:     # the confirmation overlaps: show both
+                        matched = text[min(s, m.start()):max(e, m.end())]
+                if r.unless and any(u in text for u in r.unless):
+                    done.add(i)
+                    continue
+                done.add(i)
+                out.append((r.kind, matched, amount_in(text) if r.amount else None))
+        out.sort(key=lambda x: [r.kind for r in self.rules].index(x[0]))
         return out
 
 
