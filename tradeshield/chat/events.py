@@ -36,7 +36,7 @@ i18n.register({
 class Rule:
     kind: str
     confirm: re.Pattern | None
-    unless: tuple[str, ...]
+    unless: re.Pattern | None
     amount: bool
 
 
@@ -71,7 +71,7 @@ def load_rules(path: str | None = None):
                 continue
             conf = r.get("confirm") or []
             rules.append(Rule(str(r["kind"]), re.compile("|".join(f"(?:{x})" for x in conf)) if conf else None,
-                              tuple(r.get("unless") or ()), bool(r.get("amount"))))
+                              _literal_re(r["unless"]) if r.get("unless") else None, bool(r.get("amount"))))
             for w in words:
                 triggers.setdefault(w, []).append(len(rules) - 1)
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
@@ -85,12 +85,28 @@ _ASCII_LETTER = re.compile("[A-Za-z]")
 _DIGIT = re.compile(r"\d")
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d{1,2})?")
+_CURRENCY_BEFORE = ("¥", "￥", "RMB", "rmb", "CNY")
+_CURRENCY_AFTER = ("元", "块", "rmb", "RMB", "yuan")
+_PRICE_WORDS = ("便宜", "少", "减", "优惠", "让", "退", "差价", "价", "出价", "卖", "付", "转", "off")
+
+
 def amount_in(text: str) -> str | None:
+    """The money amount in a message: ¥50 / 50元 / 50块, or a 2–6 digit number right after a price word.
+
+    Long digit runs (order and tracking numbers) are never amounts.
+    """
     if _DIGIT.search(text) is None:
         return None
-    for m in _AMOUNT.finditer(text):
-        val = m[1] or m[2] or m[3]
-        if val:
+    for m in _NUMBER.finditer(text):
+        val, s, e = m.group(), m.start(), m.end()
+        whole = val.split(".")[0]
+        if len(whole) > 7:
+            continue
+        before = text[max(0, s - 4):s].rstrip()
+        if before.endswith(_CURRENCY_BEFORE) or text[e:e + 4].lstrip().startswith(_CURRENCY_AFTER):
+            return val
+        if 2 <= len(whole) <= 6 and before.rstrip("个了点我你").endswith(_PRICE_WORDS):
             return val
     return None
 
@@ -103,6 +119,7 @@ class Matcher:
         self._zh, self._en = zh, en
         self._zh_search, self._en_search = zh.search, en.search
         self._letter = _ASCII_LETTER.search
+        self._rank = {r.kind: i for i, r in enumerate(self.rules)}
 
     def search(self, text: str):
         hit = self._zh_search(text)
@@ -111,30 +128,42 @@ class Matcher:
         return hit
 
     def match(self, text: str) -> list[tuple[str, str, str | None]]:
-        hits = [(m.group(), m.start(), m.end(), text) for m in self._zh.finditer(text)]
-        if self._letter(text) is not None:
-            low = text.lower()
-            hits += [(m.group(), m.start(), m.end(), low) for m in self._en.finditer(low)]
-        done, out = set(), []
-        for word, s, e, hay in hits:
-            for i in self.triggers.get(word, ()):
-                if i in done:
-                    continue
-                r = self.rules[i]
-                matched = text[s:e]
-                if r.confirm is not None:
-                    m = r.confirm.search(hay, max(0, s - 6), min(len(hay), e + 12))
-                    if m is None:
+        out = None
+        done = None
+        for hay in (text, None):
+            if hay is None:
+                if self._letter(text) is None:
+                    break
+                hay = text.lower()
+                finder = self._en.finditer
+            else:
+                finder = self._zh.finditer
+            for m in finder(hay):
+                for i in self.triggers.get(m.group(), ()):
+                    if done is not None and i in done:
                         continue
-                    if m.start() <= e and m.end() >= s:     # the confirmation overlaps: show both
-                        matched = text[min(s, m.start()):max(e, m.end())]
-                if r.unless and any(u in text for u in r.unless):
+                    done = done or set()
                     done.add(i)
-                    continue
-                done.add(i)
-                out.append((r.kind, matched, amount_in(text) if r.amount else None))
-        out.sort(key=lambda x: [r.kind for r in self.rules].index(x[0]))
-        return out
+                    hit = self._check(self.rules[i], text, hay, m.start(), m.end())
+                    if hit is not None:
+                        out = out or []
+                        out.append(hit)
+        if out and len(out) > 1:
+            out.sort(key=lambda x: self._rank[x[0]])
+        return out or []
+
+    @staticmethod
+    def _check(r: Rule, text: str, hay: str, s: int, e: int):
+        matched = text[s:e]
+        if r.confirm is not None:
+            m = r.confirm.search(hay, max(0, s - 6), min(len(hay), e + 12))
+            if m is None:
+                return None
+            if m.start() <= e and m.end() >= s:     # the confirmation overlaps: show both
+                matched = text[min(s, m.start()):max(e, m.end())]
+        if r.unless is not None and r.unless.search(hay) is not None:
+            return None
+        return r.kind, matched, amount_in(text) if r.amount else None
 
 
 def event_dict(kind, matched, amount, time, sender, role, text, source, a, b) -> dict:

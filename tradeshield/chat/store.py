@@ -39,31 +39,42 @@ def _spool(records, sha: str, matcher: Matcher, mfile, efile, progress_count=Non
     tmpl = '{"time":%s,"sender":%s,"role":"%s","text":%s,"attachments":%s,"source":"' + sha + '","lines":[%d,%d]}\n'
     etmpl = ('{"time":%s,"kind":"%s","sender":%s,"role":"%s","text":%s,"matched":%s%s,'
              '"ref":{"source":"' + sha + '","lines":[%d,%d]}}\n')
-    pre, match = matcher.search, matcher.match
+    match = matcher.match
     tracker = OrderTracker()
     up = tracker.add
     buf, ebuf = [], []
     n = 0
     kinds = Counter()
     first = last = None
+    prev = None
     for t, sender, role, text, a, b in records:
-        tq = '"' + t + '"' if t else "null"
+        qt = _q(text)
         att = "[]"
         if "[" in text or "http" in text or "<" in text:
             found = attachments_of(text)
             if found:
                 att = "[" + ",".join(map(_q, found)) + "]"
-        buf.append(tmpl % (tq, _q(sender), role, _q(text), att, a, b))
         if t:
-            up(t)
-            if first is None or t < first:
-                first = t
+            tq = '"' + t + '"'
+            if prev is None or t < prev or t[19:] != prev[19:]:
+                tracker.prev = prev
+                up(t)             # only the unusual cases go through the tracker's full comparison
+                if first is None or t < first:
+                    first = t
+            elif t != prev:
+                tracker.up = True
+            prev = t
             if last is None or t > last:
                 last = t
-        if pre(text) is not None:
-            for kind, matched, amount in match(text):
+        else:
+            tq = "null"
+        qs = _q(sender)
+        buf.append(tmpl % (tq, qs, role, qt, att, a, b))
+        evs = match(text)
+        if evs:
+            for kind, matched, amount in evs:
                 kinds[kind] += 1
-                ebuf.append(etmpl % (tq, kind, _q(sender), role, _q(text), _q(matched),
+                ebuf.append(etmpl % (tq, kind, qs, role, qt, _q(matched),
                                      ',"amount":"%s"' % amount if amount else "", a, b))
         n += 1
         if len(buf) >= BATCH:
