@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Benchmark `tradeshield chat` against the naive parser on the same export, in one run.
+
+    /work/venv/bin/python bench/bench_chat.py [/tmp/ts-bench/chat-1M.txt] [--runs 1]
+
+Measures wall time and peak RSS (``/usr/bin/time -f %M`` when present, else ``resource``
+children usage) of the whole ``tradeshield chat`` process — evidence copy, parse, events,
+chat.jsonl, facts — and of ../shared/bench/chat_naive.py, alternating the two so machine load hits
+both; prints messages/s and the ratios (speed ≥ 1.0 and memory ≤ 0.5 are the targets).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NAIVE = next((p for p in (ROOT.parent / "shared" / "bench" / "chat_naive.py", Path("/work/shared/bench/chat_naive.py"))
+              if p.exists()), ROOT.parent / "shared" / "bench" / "chat_naive.py")
+PY = sys.executable
+
+
+def measure(cmd: list[str], env=None, cwd=None) -> tuple[float, float, str]:
+    """(seconds, peak RSS MiB, stdout) of one process."""
+    timer = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        full = [timer, "-f", "%M", "-o", rss.name, *cmd] if timer else cmd
+        t0 = time.perf_counter()
+        proc = subprocess.run(full, capture_output=True, text=True, env=env, cwd=cwd)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            sys.exit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+        if timer:
+            peak = int(rss.read().strip().splitlines()[-1]) / 1024
+        else:
+            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return wall, peak, proc.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("chat", nargs="?", default="/tmp/ts-bench/chat-1M.txt")
+    ap.add_argument("--runs", type=int, default=1)
+    args = ap.parse_args()
+    src = Path(args.chat)
+    if not src.is_file():
+        sys.exit(f"missing {src}: run ../shared/bench/make_corpus.sh first")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TRADESHIELD_LANG="en")
+    rows = []
+    for run in range(args.runs):
+        with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp:
+            subprocess.run([PY, "-m", "tradeshield", "init", f"{tmp}/case", "--role", "seller"], env=env,
+                           check=True, capture_output=True)
+            nt, nm, nout = measure([PY, str(NAIVE), str(src)])
+            tt, tm, tout = measure([PY, "-m", "tradeshield", "chat", str(src), "--json", "--quiet",
+                                    "--case", f"{tmp}/case"], env=env)
+            res = json.loads(tout)
+            n_naive = int(nout.split()[0])
+            rows.append((nt, nm, n_naive, tt, tm, res["messages"], sum(res["event_counts"].values())))
+    for nt, nm, nn, tt, tm, tn, ev in rows:
+        print(f"input            {src} ({src.stat().st_size / 2**20:.0f} MiB)")
+        print(f"naive parser     {nn:>9,} msgs  {nt:6.2f} s  {nn / nt / 1000:7.0f} k msgs/s  peak RSS {nm:6.0f} MiB")
+        print(f"tradeshield chat {tn:>9,} msgs  {tt:6.2f} s  {tn / tt / 1000:7.0f} k msgs/s  peak RSS {tm:6.0f} MiB"
+              f"  ({ev:,} events; evidence copy, provenance, chat.jsonl, facts included)")
+        print(f"ratio            speed {nt / tt:.2f}x naive (target >= 1.0)   memory {tm / nm:.2f}x naive (target <= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Key events in a conversation, from the rules in ``rules.toml`` (zh and en, editable without code).
+
+    >>> from tradeshield.chat.events import find_events
+    >>> from tradeshield.chat.model import Message
+    >>> [e["kind"] for e in find_events([Message(None, "买家", "them", "能便宜50吗")])]
+    ['discount-request']
+
+One combined regex of every rule's patterns is tried on each message first; only messages it
+hits are checked rule by rule, so a million messages cost one C-level scan each. A user copy of
+the rules (``<config dir>/chat-rules.toml`` or ``TRADESHIELD_CHAT_RULES``) replaces the built-in one.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from tradeshield import i18n
+from tradeshield.errors import InputError
+
+KINDS = ("discount-request", "refund-request", "return-request", "defect-claim", "receipt-ack", "confirm-request",
+         "off-platform", "fake-service", "threat", "insult", "agreement", "requirement")
+BUILTIN = Path(__file__).with_name("rules.toml")
+# money: ¥50 / 50元 / 50块 / RMB 50, or a bare 2–6 digit number right after a price word
+_AMOUNT = re.compile(r"(?:[¥￥]|RMB|rmb|CNY)\s*(\d{1,7}(?:\.\d{1,2})?)|(\d{1,7}(?:\.\d{1,2})?)\s*(?:元|块|rmb|RMB|yuan)|"
+                     r"(?:便宜|少|减|优惠|让|退|差价|价格?|出价|卖|付|转)(?:个|了|点|我|你)?\s*(\d{2,6}(?:\.\d{1,2})?)(?!\d)")
+
+i18n.register({
+    "chat.bad_rules": ("事件规则文件有误：{path}（{reason}）", "event rules file is invalid: {path} ({reason})"),
+})
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    confirm: re.Pattern | None
+    unless: re.Pattern | None
+    amount: bool
+
+
+def rules_path() -> Path:
+    env = os.environ.get("TRADESHIELD_CHAT_RULES")
+    if env:
+        return Path(env)
+    from tradeshield.config import user_config_dir
+
+    user = user_config_dir() / "chat-rules.toml"
+    return user if user.is_file() else BUILTIN
+
+
+def _literal_re(words) -> re.Pattern:
+    # longest first so 开不了机 wins over 开不了; a plain alternation keeps the regex engine on its fast path
+    words = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words)) or "(?!)")
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: str | None = None):
+    """(rules, trigger → rule indices, zh trigger regex, lower-cased en trigger regex)."""
+    import tomllib
+
+    p = Path(path) if path else rules_path()
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        rules, triggers = [], {}
+        for r in data.get("rule", []):
+            words = [w for w in r.get("zh", [])] + [w.lower() for w in r.get("en", [])]
+            if not words:
+                continue
+            conf = r.get("confirm") or []
+            rules.append(Rule(str(r["kind"]), re.compile("|".join(f"(?:{x})" for x in conf)) if conf else None,
+                              _literal_re(r["unless"]) if r.get("unless") else None, bool(r.get("amount"))))
+            for w in words:
+                triggers.setdefault(w, []).append(len(rules) - 1)
+    except (OSError, ValueError, KeyError, TypeError, re.error) as e:
+        raise InputError("chat.bad_rules", path=str(p), reason=str(e)) from None
+    zh = _literal_re(w for w in triggers if not w.isascii() or not w.isalpha())
+    en = _literal_re(w for w in triggers if w.isascii() and any(c.isalpha() for c in w))
+    return tuple(rules), triggers, zh, en
+
+
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_DIGIT = re.compile(r"\d")
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d{1,2})?")
+_CURRENCY_BEFORE = ("¥", "￥", "RMB", "rmb", "CNY")
+_CURRENCY_AFTER = ("元", "块", "rmb", "RMB", "yuan")
+_PRICE_WORDS = ("便宜", "少", "减", "优惠", "让", "退", "差价", "价", "出价", "卖", "付", "转", "off")
+
+
+def amount_in(text: str) -> str | None:
+    """The money amount in a message: ¥50 / 50元 / 50块, or a 2–6 digit number right after a price word.
+
+    Long digit runs (order and tracking numbers) are never amounts.
+    """
+    if _DIGIT.search(text) is None:
+        return None
+    for m in _NUMBER.finditer(text):
+        val, s, e = m.group(), m.start(), m.end()
+        whole = val.split(".")[0]
+        if len(whole) > 7:
+            continue
+        before = text[max(0, s - 4):s].rstrip()
+        if before.endswith(_CURRENCY_BEFORE) or text[e:e + 4].lstrip().startswith(_CURRENCY_AFTER):
+            return val
+        if 2 <= len(whole) <= 6 and before.rstrip("个了点我你").endswith(_PRICE_WORDS):
+            return val
+    return None
+
+
+class Matcher:
+    """``match(text) -> [(kind, matched, amount|None)]``; ``search(text)`` is the cheap pre-filter."""
+
+    def __init__(self, path: str | None = None):
+        self.rules, self.triggers, zh, en = load_rules(path)
+        self._zh, self._en = zh, en
+        self._zh_search, self._en_search = zh.search, en.search
+        self._letter = _ASCII_LETTER.search
+        self._rank = {r.kind: i for i, r in enumerate(self.rules)}
+
+    def search(self, text: str):
+        hit = self._zh_search(text)
+        if hit is None and self._letter(text) is not None:
+            hit = self._en_search(text.lower())
+        return hit
+
+    def match(self, text: str) -> list[tuple[str, str, str | None]]:
+        out = None
+        done = None
+        for hay in (text, None):
+            if hay is None:
+                if self._letter(text) is None:
+                    break
+                hay = text.lower()
+                finder = self._en.finditer
+            else:
+                finder = self._zh.finditer
+            for m in finder(hay):
+                for i in self.triggers.get(m.group(), ()):
+                    if done is not None and i in done:
+                        continue
+                    done = done or set()
+                    done.add(i)
+                    hit = self._check(self.rules[i], text, hay, m.start(), m.end())
+                    if hit is not None:
+                        out = out or []
+                        out.append(hit)
+        if out and len(out) > 1:
+            out.sort(key=lambda x: self._rank[x[0]])
+        return out or []
+
+    @staticmethod
+    def _check(r: Rule, text: str, hay: str, s: int, e: int):
+        matched = text[s:e]
+        if r.confirm is not None:
+            m = r.confirm.search(hay, max(0, s - 6), min(len(hay), e + 12))
+            if m is None:
+                return None
+            if m.start() <= e and m.end() >= s:     # the confirmation overlaps: show both
+                matched = text[min(s, m.start()):max(e, m.end())]
+        if r.unless is not None and r.unless.search(hay) is not None:
+            return None
+        return r.kind, matched, amount_in(text) if r.amount else None
+
+
+def event_dict(kind, matched, amount, time, sender, role, text, source, a, b) -> dict:
+    ev = {"kind": kind, "time": time, "sender": sender, "role": role, "text": text, "matched": matched,
+          "ref": {"source": source, "lines": [a, b]}}
+    if amount is not None:
+        ev["amount"] = amount
+    return ev
+
+
+def find_events(messages) -> list[dict]:
+    """Events for ``Message`` objects (or dicts with the same fields), in the order given."""
+    matcher = Matcher()
+    out = []
+    for m in messages:
+        get = m.get if isinstance(m, dict) else lambda k, _m=m: getattr(_m, k, None)
+        text = get("text") or ""
+        for kind, matched, amount in matcher.match(text):
+            t = get("time")
+            lines = get("lines") or [get("line_start"), get("line_end")]
+            out.append(event_dict(kind, matched, amount, t.isoformat() if hasattr(t, "isoformat") else t,
+                                  get("sender"), get("role"), text, get("source"), lines[0], lines[1]))
+    return out

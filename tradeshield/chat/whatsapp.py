@@ -1,0 +1,76 @@
+"""WhatsApp TXT exports (Android ``DD/MM/YY, HH:MM - Name: text`` and iOS ``[MM/DD/YY HH:MM] Name: text``).
+
+    >>> from tradeshield.chat.whatsapp import FORMAT
+    >>> FORMAT.prepare("20/01/19, 11:23 - A: hi\\n").order
+    'dmy'
+
+The date order depends on the phone's locale, so it is inferred from the whole sample: a first
+field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
+year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``. Lines without ``Name:`` are system
+lines. The same layout with ``[YYYY-MM-DD, HH:MM]`` is what signal-export writes.
+"""
+from __future__ import annotations
+
+import re
+
+from tradeshield.chat.engine import Context, LineFormat
+
+HEADER = re.compile(r"\n\u200e?\[?(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+                    r"(?:[\s\u202f]?([aApP]\.?\s?[mM]\.?|上午|下午))?\]?(?: -|:)? ([^\n]*)$", re.M)
+_SENDER = re.compile(r"^([^:\n]{1,80}?):(?: |$|(?=\S))(.*)$", re.S)
+
+
+class WhatsApp(LineFormat):
+    per_message = 1.3
+    order = "dmy"
+    notes: list = []
+
+    def prepare(self, sample: str) -> "WhatsApp":
+        a_big = b_big = ymd = False
+        for m in HEADER.finditer("\n" + sample):
+            a, b = m[1], m[2]
+            if len(a) == 4:
+                ymd = True
+            elif int(a) > 12:
+                a_big = True
+            elif int(b) > 12:
+                b_big = True
+        fmt = WhatsApp(self.name, self.header)
+        fmt.notes = []
+        if ymd:
+            fmt.order = "ymd"
+        elif b_big and not a_big:
+            fmt.order = "mdy"
+        else:
+            fmt.order = "dmy"
+            if not a_big:
+                fmt.notes = [("chat.whatsapp_ambiguous", {})]
+        return fmt
+
+    def score(self, sample: str) -> float:
+        fmt = self.prepare(sample)
+        base = LineFormat.score(fmt, sample)
+        heads = [m[6] for m in HEADER.finditer("\n" + sample)]
+        named = sum(1 for r in heads if _SENDER.match(r))
+        return base * (named / len(heads)) if heads else 0.0
+
+    def make(self, m, ctx: Context):
+        a, b, c = m[1], m[2], m[3]
+        if self.order == "ymd":
+            y, mo, d = a, b, c
+        elif self.order == "mdy":
+            y, mo, d = c, a, b
+        else:
+            y, mo, d = c, b, a
+        if len(y) == 2:
+            y = "20" + y
+        iso = ctx.iso(f"{y}-{mo}-{d}", m[4].replace(".", ":"), m[5])
+        rest = m[6]
+        sm = _SENDER.match(rest)
+        if sm is None or sm[1].startswith("http"):
+            return iso, "", "system", rest
+        sender = sm[1].strip()
+        return iso, sender, ctx.role_of(sender), sm[2].strip()
+
+
+FORMAT = WhatsApp("whatsapp", HEADER)

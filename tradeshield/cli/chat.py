@@ -1,0 +1,166 @@
+"""Chat, courier and timeline commands: chat exports, tracking text, the merged case timeline."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from tradeshield import i18n
+from tradeshield.cli import app
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, wechat-txt, wechat-csv, wechat-html, "
+                                                             "whatsapp, telegram, instagram, csv, paste. / 格式。")]
+MeOpt = Annotated[Optional[str], typer.Option("--me", help="Your nickname in the export (marks your messages). / 你的昵称。")]
+TzOpt = Annotated[Optional[str], typer.Option("--tz", help="UTC offset of the export's times (default: the case's). / 时区。")]
+EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force an encoding (gb18030, utf-16 …). / 编码。")]
+RenderOpt = Annotated[bool, typer.Option("--render", help="Also draw the chat as phone-style images. / 生成聊天图片。")]
+
+i18n.register({
+    "cli.chat.summary": ("{messages} 条消息（{fmt}，{enc}，置信度 {conf:.0%}，{order}），{first} → {last}",
+                         "{messages} messages ({fmt}, {enc}, confidence {conf:.0%}, {order}), {first} → {last}"),
+    "cli.chat.saved": ("已保存：{path}", "saved: {path}"),
+    "cli.chat.no_events": ("未发现关键事件", "no key events found"),
+    "cli.chat.more": ("……另有 {n} 条事件，见 {path}", "… {n} more events in {path}"),
+    "cli.chat.images": ("聊天图片：{paths}", "chat images: {paths}"),
+    "cli.col.sender": ("发送者", "sender"), "cli.col.matched": ("匹配", "matched"), "cli.col.text": ("内容", "text"),
+    "cli.col.lines": ("行", "lines"), "cli.col.amount": ("金额", "amount"), "cli.col.status": ("状态", "status"),
+    "cli.col.pattern": ("模式", "pattern"), "cli.col.evidence": ("依据", "evidence"),
+    "cli.courier.summary": ("{n} 条物流事件（{carrier}）", "{n} courier events ({carrier})"),
+    "cli.timeline.none": ("时间线为空：先记录事件或导入聊天、物流", "the timeline is empty: add events, a chat or courier text first"),
+    "cli.timeline.image": ("时间线图片：{path}", "timeline image: {path}"),
+})
+
+
+def _short(text: str, n: int = 40) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _warn(out, warnings) -> None:
+    lang = i18n.get_lang()
+    for w in warnings:
+        out.warn(w["zh"] if lang == "zh" else w["en"])
+
+
+@app.command()
+def chat(
+    file: Annotated[Path, typer.Argument(help="Chat export (txt / csv / html / json). / 聊天记录导出文件。")],
+    fmt: FormatOpt = "auto", me: MeOpt = None, tz: TzOpt = None, encoding: EncOpt = None, render: RenderOpt = False,
+    case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
+) -> None:
+    """Read a chat export into the case: messages, key events, optional images.  / 导入聊天记录并找出关键事件。
+
+    Example: tradeshield chat 聊天记录.txt --me 木白术 --render
+    """
+    from tradeshield.case import Case
+    from tradeshield.chat.store import import_chat
+
+    out = start(lang, json_out, quiet)
+    c = Case.find(case)
+    with out.progress() as cb:
+        result = import_chat(c, file, fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
+        if render:
+            from tradeshield.chat.render import render_case_chat
+
+            result["images"] = render_case_chat(c, result["sha256"], me=me, progress=cb)
+    _warn(out, result["warnings"])
+
+    def show(con):
+        con.print(i18n.t("cli.chat.summary", messages=result["messages"], fmt=result["format"], enc=result["encoding"],
+                         conf=result["confidence"], order=result["order"], first=result["first"], last=result["last"]))
+        _events_table(con, result["events"])
+        total = sum(result["event_counts"].values())
+        if total > len(result["events"]):
+            con.print(i18n.t("cli.chat.more", n=total - len(result["events"]), path=result["events_path"]))
+        con.print(i18n.t("cli.chat.saved", path=result["messages_path"]), style="green")
+        if result.get("images"):
+            con.print(i18n.t("cli.chat.images", paths=", ".join(i["path"] for i in result["images"])), style="green")
+
+    out.emit(result, show)
+
+
+def _events_table(con, events) -> None:
+    if not events:
+        con.print(i18n.t("cli.chat.no_events"))
+        return
+    t = Table(show_edge=False)
+    for col in ("time", "kind", "sender", "matched", "amount", "text", "lines"):
+        t.add_column(i18n.t("cli.col." + col))
+    for e in events[:60]:
+        lines = e["ref"]["lines"]
+        t.add_row((e["time"] or "-")[:16].replace("T", " "), e["kind"], _short(e["sender"], 16), e["matched"],
+                  e.get("amount") or "", _short(e["text"]), f"{lines[0]}–{lines[1]}")
+    con.print(t)
+
+
+@app.command()
+def courier(
+    file: Annotated[Path, typer.Argument(help="Tracking text copied from the courier's page or app. / 物流轨迹文本。")],
+    carrier: Annotated[Optional[str], typer.Option(help="Courier name if not detected (顺丰, 中通 …). / 快递公司。")] = None,
+    tz: TzOpt = None, case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
+) -> None:
+    """Read courier tracking text into dated events (who signed, proxy/locker signing).  / 解析物流轨迹。
+
+    Example: tradeshield courier sf-tracking.txt
+    """
+    from tradeshield.case import Case
+    from tradeshield.courier import import_courier
+
+    out = start(lang, json_out)
+    result = import_courier(Case.find(case), file, carrier=carrier, tz=tz)
+
+    def show(con):
+        con.print(i18n.t("cli.courier.summary", n=len(result["events"]), carrier=result["carrier"] or "?"))
+        t = Table(show_edge=False)
+        for col in ("time", "status", "text", "lines"):
+            t.add_column(i18n.t("cli.col." + col))
+        for e in result["events"]:
+            extra = f" [{e['signer']}]" if e.get("signer") else ""
+            t.add_row(e["time"][:16].replace("T", " "), e["status"] + extra, _short(e["text"], 50),
+                      "–".join(map(str, e["ref"]["lines"])))
+        con.print(t)
+
+    out.emit(result, show)
+
+
+@app.command()
+def timeline(
+    hours: Annotated[float, typer.Option(help="Window for 'refund soon after a refused discount' (hours). / 小时。")] = 24,
+    late_days: Annotated[float, typer.Option(help="Evidence or claims this many days after receipt are flagged. / 天。")] = 3,
+    image: Annotated[bool, typer.Option("--image/--no-image", help="Render the timeline image. / 生成时间线图片。")] = True,
+    case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
+) -> None:
+    """Case events, chat events, evidence times and courier events on one line, with patterns flagged.  / 案件时间线。
+
+    Example: tradeshield timeline --hours 24 --json
+    """
+    from tradeshield.case import Case
+    from tradeshield.timeline import build_timeline, render_timeline
+
+    out = start(lang, json_out)
+    c = Case.find(case)
+    result = build_timeline(c, refund_hours=hours, late_days=late_days)
+    if image and result["entries"]:
+        result["image"] = render_timeline(c, result)
+    lang_now = i18n.get_lang()
+
+    def show(con):
+        if not result["entries"]:
+            con.print(i18n.t("cli.timeline.none"))
+            return
+        t = Table(show_edge=False)
+        for col in ("time", "kind", "source", "note"):
+            t.add_column(i18n.t("cli.col." + col))
+        for e in result["entries"]:
+            t.add_row(e["time"][:16].replace("T", " "), e["kind"], e["origin"], _short(e["note"], 60),
+                      style="bold red" if e.get("flagged") else None)
+        con.print(t)
+        for p in result["patterns"]:
+            con.print("⚑ " + (p["zh"] if lang_now == "zh" else p["en"]), style="bold yellow", markup=False)
+        if result.get("image"):
+            con.print(i18n.t("cli.timeline.image", path=result["image"]["path"]), style="green")
+
+    out.emit(result, show)
