@@ -96,7 +96,7 @@ def test_chat_text_is_escaped(tmp_path):
     case = Case(res["case"])
     chat = tmp_path / "evil.txt"
     chat.write_text(f"买家\n远方私人旺旺在线\n2021-05-27 10:00\n{EVIL}\n", encoding="utf-8")
-    from tradeshield.chat import import_chat  # noqa: F401 - the chat command's library call
+    from tradeshield.chat.store import import_chat
 
     import_chat(case, chat)
     case.add_event("2021-05-27 11:00", "other", note=EVIL)

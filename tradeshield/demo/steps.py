@@ -72,6 +72,57 @@ def step_invoice(ctx):
     return f"{len(doc.get('pages', []))} page(s) as JPEG; bought {date} for ¥{total}"
 
 
+def _asset_item(ctx, key):
+    case = _case(ctx)
+    return case, case.ensure_evidence(ctx["assets"][key])
+
+
+def step_chat(ctx):
+    from tradeshield.chat.render import render_case_chat
+    from tradeshield.chat.store import import_chat
+
+    case, item = _asset_item(ctx, "chat")
+    res = import_chat(case, case.evidence_path(item))
+    images = render_case_chat(case, res["sha256"])
+    kinds = sorted(res["event_counts"])
+    if "discount-request" not in kinds or "refund-request" not in kinds:
+        raise StepFailed("demo.step_failed", what=f"chat events found: {kinds}")
+    return f"{res['messages']} messages ({res['format']}), events: {', '.join(kinds)}; {len(images)} chat image(s)"
+
+
+def step_courier(ctx):
+    from tradeshield.courier import import_courier
+
+    case, item = _asset_item(ctx, "courier")
+    res = import_courier(case, case.evidence_path(item))
+    signed = [e for e in res["events"] if e["status"] in ("signed", "proxy-signed")]
+    if not signed:
+        raise StepFailed("demo.step_failed", what="no delivery (签收) found in the courier text")
+    return f"{len(res['events'])} courier events, signed {signed[0]['time']}"
+
+
+def step_timeline(ctx):
+    from tradeshield.timeline import build_timeline, render_timeline
+
+    case = _case(ctx)
+    tl = build_timeline(case)
+    render_timeline(case, tl)
+    codes = [p["code"] for p in tl["patterns"]]
+    if "refund-after-refused-discount" not in codes:
+        raise StepFailed("demo.step_failed", what=f"patterns found: {codes}")
+    return f"{len(tl['entries'])} entries; patterns: {', '.join(codes)}"
+
+
+def step_check(ctx):
+    from tradeshield.check import run_check
+
+    case, item = _asset_item(ctx, "chat")
+    res = run_check({"category": "phone", "listed": 1150, "credit": "极好", "trades": 312,
+                     "same_category_share": 0.9, "account_age_days": 900, "chat": str(case.evidence_path(item))},
+                    case=case, use_watchlist=False)
+    return f"risk {res['level']} (score {res['score']}): " + ", ".join(r["id"] for r in res["reasons"])
+
+
 def step_seal(ctx):
     from tradeshield.bundle import seal
 
@@ -104,6 +155,10 @@ STEPS = [
     ("events", step_events),
     ("photo", step_photo),
     ("invoice", step_invoice),
+    ("chat", step_chat),
+    ("courier", step_courier),
+    ("timeline", step_timeline),
+    ("check", step_check),
     ("seal", step_seal),
     ("bundle", step_bundle),
     ("verify", step_verify),
