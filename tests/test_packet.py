@@ -64,7 +64,9 @@ def test_too_many_images_are_combined_not_dropped(demo_case, tmp_path):
 def test_messages_fit_the_limit(built):
     out, res = built
     text = (out / "messages.txt").read_text(encoding="utf-8").strip()
-    msgs = [m for m in text.split("\n\n") if m.strip()]
+    from tradeshield.packet import SEPARATOR
+
+    msgs = [m.strip() for m in text.split(SEPARATOR.strip()) if m.strip()]
     assert len(msgs) == res["messages"]["count"] >= 1
     assert all(utf16(m) <= 200 for m in msgs)
     assert msgs[0].startswith("（1/")
@@ -83,7 +85,8 @@ def test_report_is_self_contained(built):
     out, _ = built
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html.lower()
-    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?!data:|#)""", html, re.I), "external reference found"
+    assert re.search(r"""src\s*=\s*["']data:image/jpeg;base64,""", html), "thumbnails are inline"
+    assert not re.search(r"""(?:src|href|action|poster)\s*=\s*(?!["']?(?:data:|#))""", html, re.I), "external reference"
     assert "<link" not in html.lower() and "@import" not in html and "url(" not in html
     assert "default-src 'none'" in html
 
@@ -109,7 +112,7 @@ def test_chat_text_is_escaped(tmp_path):
 def test_rerun_replaces_only_on_success(demo_case, tmp_path, monkeypatch):
     from tradeshield import packet as pk
 
-    out = tmp_path / "p"
+    out = tmp_path / "packets" / "p"
     pk.build_packet(demo_case, out)
     before = (out / "case.zip").read_bytes()
     pk.build_packet(demo_case, out)
@@ -122,7 +125,7 @@ def test_rerun_replaces_only_on_success(demo_case, tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         pk.build_packet(demo_case, out)
     assert (out / "case.zip").read_bytes() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["p"], "staging folders must be cleaned up"
+    assert [p.name for p in out.parent.iterdir()] == ["p"], "staging folders must be cleaned up"
 
 
 def test_refuses_to_replace_a_folder_it_did_not_make(demo_case, tmp_path):

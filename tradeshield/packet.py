@@ -24,6 +24,7 @@ from tradeshield.errors import InputError
 from tradeshield.fsutil import DIR_MODE, write_text
 
 MARKER = ".tradeshield-packet"
+SEPARATOR = "\n\n────────────\n\n"  # between messages in messages.txt: a message may hold blank lines itself
 
 # What each image kind is called in the upload set, and which derived-file actions produce it.
 KINDS = {
@@ -129,9 +130,23 @@ def _statement(case, scenario: str | None, lang: str, limit: int) -> dict:
     if not st.ok:
         return {"messages": [], "missing": [m.to_dict() for m in st.missing],
                 "error": i18n.t("packet.no_statement", lang, reason=", ".join(m.description for m in st.missing))}
-    save_statement(case, st)
+    if not _already_saved(case, st):  # a rerun must not change the case, so the bundle stays the same
+        save_statement(case, st)
     return {"messages": [{"text": m, "chars": c} for m, c in zip(st.split.messages, st.split.counts)],
             "missing": [], "error": None, "scenario": st.scenario.name}
+
+
+def _already_saved(case, st) -> bool:
+    from tradeshield.statement import statement_text
+
+    text = statement_text(st)
+    for path, rec in case.derived_records().items():
+        p = rec.get("params", {})
+        if (rec["action"] == "statement" and path.endswith(".txt") and p.get("scenario") == st.scenario.name
+                and p.get("lang") == st.lang and (case.root / path).is_file()
+                and (case.root / path).read_text(encoding="utf-8") == text):
+            return True
+    return False
 
 
 def build_packet(case, out: str | os.PathLike, *, scenario: str | None = None, lang: str | None = None,
@@ -164,8 +179,7 @@ def _assemble(case, stage: Path, scenario, lang, max_images, limit, build_bundle
     (stage / MARKER).write_text("made by tradeshield packet\n", encoding="utf-8")
     st = _statement(case, scenario, lang, limit)
     messages = st.get("messages") or []
-    write_text(stage / "messages.txt", "\n\n".join(m["text"] if isinstance(m, dict) else str(m) for m in messages)
-               + ("\n" if messages else ""))
+    write_text(stage / "messages.txt", SEPARATOR.join(m["text"] for m in messages) + ("\n" if messages else ""))
     bundle = build_bundle(case, stage / "case.zip", sign=sign, progress=progress)
     code = bundle["seal_code"]
     caption = i18n.t("packet.caption", lang, code=code)
