@@ -109,11 +109,22 @@ def _derived(case) -> list[dict]:
     return rows
 
 
+def _when(value) -> str:
+    """ISO time as people read it: 2021-05-25 16:20:03 +08:00."""
+    try:
+        t = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    text = t.strftime("%Y-%m-%d %H:%M:%S") if t.second or t.microsecond else t.strftime("%Y-%m-%d %H:%M")
+    return f"{text} {t.strftime('%z')[:3]}:{t.strftime('%z')[3:]}" if t.tzinfo else text
+
+
 def render_report(case, packet: dict, statement: dict, lang: str) -> str:
     import jinja2
 
     src = resources.files("tradeshield").joinpath("data/report.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["when"] = _when
     tpl = env.from_string(src)
     uploads = [{**u, "thumb": _thumb(Path(u["path"]))} for u in packet.get("upload", [])]
     return tpl.render(
@@ -134,7 +145,8 @@ def write_report(case, path: Path, packet: dict, statement: dict, lang: str) -> 
 i18n.register({
     "report.title": ("交易纠纷证据报告", "Trade dispute evidence report"),
     "report.summary": ("案件概要", "Case summary"),
-    "report.role": ("身份", "Role"), "report.platform": ("平台", "Platform"), "report.item": ("商品", "Item"),
+    "report.role": ("身份", "Role"),
+    "report.role.seller": ("卖家", "seller"), "report.role.buyer": ("买家", "buyer"), "report.platform": ("平台", "Platform"), "report.item": ("商品", "Item"),
     "report.price": ("成交价", "Price"), "report.order": ("订单号", "Order"), "report.counterparty": ("对方", "Counterparty"),
     "report.seal": ("证据包封存码", "Bundle seal code"), "report.root": ("Merkle 根", "Merkle root"),
     "report.signed": ("签名公钥指纹", "Signing key fingerprint"), "report.unsigned": ("未签名", "not signed"),

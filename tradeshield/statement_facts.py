@@ -409,7 +409,7 @@ i18n.register({
                       f"run {_T} courier tracking.txt (with the signed line), or {_T} event add TIME delivered"),
     "fact.paid": ("付款时间", "when it was paid"),
     "how.paid": (f"{_T} event add 时间 paid", f"{_T} event add TIME paid"),
-    "fact.receipt_ack": ("对方确认收货/表示满意", "receipt acknowledged"),
+    "fact.receipt_ack": ("对方表示已收到/满意", "receipt acknowledged"),
     "how.receipt_ack": (f"运行 {_T} chat 聊天记录.txt --me 你的昵称，或 {_T} event add 时间 confirmed",
                         f"run {_T} chat export.txt --me YOUR_NAME, or {_T} event add TIME confirmed"),
     "fact.discount_request": ("买家要求优惠（时间、原话）", "the buyer's request for money off (time, words)"),

@@ -39,6 +39,7 @@ def step_events(ctx):
     case = _case(ctx)
     case.add_event("2021-05-20 21:10", "paid", note="买家付款 ¥1100")
     case.add_event("2021-05-23 18:12", "shipped", note="顺丰 SF1234567890")
+    case.add_event("2021-05-26 20:15", "discount-refused", note="回复：已经是最低价了，不议价")
     case.add_event("2021-05-26 20:19", "refund-requested", note="买家以“开不了机”为由申请退款")
     return f"{len(case.events())} events"
 
