@@ -295,22 +295,24 @@ class Case:
 
     def _add_one(self, src: Path, note, known: dict, progress) -> AddResult:
         st = src.stat()
-        sha_src, _ = hash_file(src, progress, label=src.name)
-        if sha_src in known:
-            self.custody.append("add-duplicate", files=[{"path": known[sha_src].path, "sha256": sha_src, "size": st.st_size}],
-                                details={"source": str(src.resolve())})
-            return AddResult("duplicate", known[sha_src], str(src))
-        dest = self._free_name(src.name, sha_src)
-        sha, size = copy_hashed(src, dest, progress, label=src.name)
-        st2 = src.stat()
-        if sha != sha_src or (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-            dest.unlink(missing_ok=True)
-            raise InputError("add.source_changed", path=str(src))
-        sha_copy, _ = hash_file(dest)
-        if sha_copy != sha:
-            dest.unlink(missing_ok=True)
-            raise InputError("add.copy_mismatch", path=str(src))
-        os.chmod(dest, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        # One read of the source: copy while hashing into a hidden name, then decide (duplicate or new).
+        incoming = self.evidence_dir / f".incoming-{os.getpid()}-{st.st_ino}"
+        try:
+            sha, size = copy_hashed(src, incoming, progress, label=src.name)
+            st2 = src.stat()
+            if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or size != st.st_size:
+                raise InputError("add.source_changed", path=str(src))
+            if sha in known:
+                self.custody.append("add-duplicate", files=[{"path": known[sha].path, "sha256": sha, "size": size}],
+                                    details={"source": str(src.resolve())})
+                return AddResult("duplicate", known[sha], str(src))
+            if hash_file(incoming)[0] != sha:  # the copy is read back and must match what was read
+                raise InputError("add.copy_mismatch", path=str(src))
+            dest = self._free_name(src.name, sha)
+            os.chmod(incoming, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            os.rename(incoming, dest)
+        finally:
+            incoming.unlink(missing_ok=True)
         kind = sniff_kind(dest)
         from tradeshield.meta import capture_time
 
