@@ -38,11 +38,19 @@ def test_every_command_has_help_with_an_example():
     assert no_json == [], f"commands without --json: {no_json}"
 
 
-def test_help_runs_for_every_command():
+def test_help_runs_for_every_command(capsys):
+    import pytest
+
+    from tradeshield.cli import main
+
     for name, _ in _commands():
-        r = subprocess.run([sys.executable, "-m", "tradeshield", *name.split(), "--help"], capture_output=True,
-                           text=True, cwd=ROOT, timeout=60)
-        assert r.returncode == 0 and "Example: tradeshield" in r.stdout, (name, r.stderr)
+        with pytest.raises(SystemExit) as exit_info:
+            main([*name.split(), "--help"])
+        out = capsys.readouterr().out
+        assert exit_info.value.code == 0 and "Example: tradeshield" in out, name
+    r = subprocess.run([sys.executable, "-m", "tradeshield", "--help"], capture_output=True, text=True, cwd=ROOT,
+                       timeout=60)
+    assert r.returncode == 0 and "Example / 示例:  tradeshield demo" in r.stdout
 
 
 def test_only_the_cli_imports_typer_and_rich():
