@@ -80,11 +80,22 @@ def parse_at(text) -> Fraction:
 
 
 class _Frames:
-    """Chosen frames by pts, rendered into a temporary folder as they are chosen (one frame held at a time)."""
+    """Chosen frames by pts, rendered into a temporary folder as they are chosen.
+
+    Rendering (RGB, rotation, barcodes, label, JPEG) runs on a worker thread while the main thread decodes:
+    PyAV, swscale and Pillow release the GIL, so the second core does it for free. At most ``MAX_PENDING``
+    frames wait, which bounds memory on 4K.
+    """
+
+    MAX_PENDING = 3
 
     def __init__(self, tmp: Path, pr, ts, sha: str, barcodes: bool):
+        from concurrent.futures import ThreadPoolExecutor
+
         self.tmp, self.pr, self.ts, self.sha, self.barcodes = tmp, pr, ts, sha, barcodes
         self.by_pts: dict[int, Candidate] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-render")
+        self.pending: list = []
 
     def add(self, cand: Candidate, frame, reason: str) -> Candidate:
         known = self.by_pts.get(cand.pts)
@@ -95,36 +106,63 @@ class _Frames:
                 known.scene_cut = cand.scene_cut
             return known
         cand.reasons.append(reason)
-        self._render(cand, frame)
         self.by_pts[cand.pts] = cand
+        while len(self.pending) >= self.MAX_PENDING:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(self._render, cand, frame))
         return cand
+
+    def wait(self) -> None:
+        try:
+            for f in self.pending:
+                f.result()
+        finally:
+            self.pending = []
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _render(self, cand: Candidate, frame) -> None:
         from tradeshield.imaging import save_jpeg_within
 
         img = upright(frame)
         if self.barcodes:
-            cand.barcodes = _barcodes(img)
+            cand.barcodes = _barcodes(frame)
         pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
         wall = wall_time(self.ts.start, pos)
         lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
         tmp = self.tmp / f"{cand.pts}.jpg"
         info = save_jpeg_within(labelled(img, lines), tmp)
-        thumb = img.copy()
-        thumb.thumbnail((720, 720))
-        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": thumb, "width": info["width"],
+        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": _thumb_bytes(frame), "width": info["width"],
                         "height": info["height"], "position": pos}
 
 
-def _barcodes(img) -> list[dict]:
+def _scaled(frame, long_side: int, fmt: str):
+    """Upright PIL image of ``frame`` scaled by swscale (much faster than Pillow on big frames)."""
+    from PIL import Image
+
+    k = min(1.0, long_side / max(frame.width, frame.height))
+    w, h = max(2, round(frame.width * k)), max(2, round(frame.height * k))
+    small = frame.reformat(width=w, height=h, format=fmt, interpolation="AREA")
+    img = small.to_image()
+    rot = int(round(frame.rotation or 0)) % 360
+    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    return img.transpose(turn[rot]) if rot in turn else img
+
+
+def _thumb_bytes(frame) -> bytes:
+    """Unlabelled sheet tile, kept as JPEG bytes: 150 frames of thumbnails would otherwise hold ~140 MB."""
+    import io
+
+    buf = io.BytesIO()
+    _scaled(frame, 720, "rgb24").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _barcodes(frame) -> list[dict]:
     from tradeshield.barcodes import decode
 
-    grey = img.convert("L")
-    k = max(grey.size) / BARCODE_SIDE
-    if k > 1:
-        grey = grey.resize((round(grey.width / k), round(grey.height / k)))
-    else:
-        k = 1.0
+    grey = _scaled(frame, BARCODE_SIDE, "gray")
+    up_w = frame.height if int(round(frame.rotation or 0)) % 180 else frame.width
+    k = up_w / grey.width
     found = decode(grey, try_harder=False)
     for b in found:
         b["position"] = [[round(x * k), round(y * k)] for x, y in b["position"]]
@@ -287,26 +325,9 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
     final_dir = case.derived_path(f"frames/{sha12}")
     tmp = Path(tempfile.mkdtemp(prefix=f".{sha12}.tmp-", dir=final_dir.parent))
     try:
-        frames = _Frames(tmp, pr, ts, item.sha256, barcodes)
-        win = _Windows(every, frames)
-        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress)
-        win.flush()
-        if not scan.keyframes:
-            raise InputError("video.no_frames", path=str(video))
-        last = max((float((p.pts - pr.start_pts) * pr.time_base) for p in scan.packets if p.pts is not None),
-                   default=0.0)
-        end = min(end_pos, last) if end_pos else last
-        warnings = []
-        if scan.damage:
-            end = min(end, scan.damage["position"])
-            for p in at_pts:
-                if float((p - pr.start_pts) * pr.time_base) > end:
-                    warnings.append(i18n.t("video.at_damaged", text=position_text((p - pr.start_pts) * pr.time_base)))
-            at_pts = [p for p in at_pts if float((p - pr.start_pts) * pr.time_base) <= end]
-        jobs = _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6)
-        _run_exact(path, pr, jobs, frames, progress)
+        scan, chosen, warnings = _choose(path, pr, ts, item.sha256, tmp, every=every, at_pts=at_pts, scenes=scenes,
+                                         barcodes=barcodes, progress=progress)
         cont = continuity.report(pr, scan, ts, read_moov(path))
-        chosen = list(frames.by_pts.values())
         _keep_barcodes(chosen)
         kept = cap(chosen, max_frames)
         entry = _finish(case, item, pr, ts, cont, kept, len(chosen), tmp, final_dir, sheet,
@@ -315,8 +336,32 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     entry["exported"] = _export(case, entry, Path(out_dir), stem) if out_dir is not None else []
-    entry["warnings"] = warnings + [w[i18n.get_lang()] for w in cont["warnings"] if w["code"] == "damaged"]
+    entry["warnings"] = warnings + [w[i18n.get_lang()] for w in cont["warnings"] if w["code"] in ("damaged", "ends-early")]
     return entry
+
+
+def _choose(path, pr, ts, sha: str, tmp: Path, *, every, at_pts, scenes, barcodes, progress):
+    """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments."""
+    frames = _Frames(tmp, pr, ts, sha, barcodes)
+    warnings = []
+    try:
+        win = _Windows(every, frames)
+        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress)
+        win.flush()
+        if not scan.keyframes:
+            raise InputError("video.no_frames", path=str(path))
+        pos = lambda p: (p - pr.start_pts) * pr.time_base  # noqa: E731
+        end = float(max((pos(p.pts) for p in scan.packets if p.pts is not None), default=0))
+        if pr.stream_duration or pr.duration:
+            end = min(end, float(pr.stream_duration or pr.duration))
+        if scan.damage:
+            end = min(end, scan.damage["position"])
+            warnings += [i18n.t("video.at_damaged", text=position_text(pos(p))) for p in at_pts if pos(p) > end]
+            at_pts = [p for p in at_pts if pos(p) <= end]
+        _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress)
+    finally:
+        frames.wait()
+    return scan, list(frames.by_pts.values()), warnings
 
 
 def _at_pts(at, pr, end_pos: float) -> list[int]:
@@ -393,7 +438,11 @@ def _sheet(item, pr, ts, cont, kept):
         f"{i18n.t('video.sheet.start')}: {tenths(ts.start)}",
         i18n.t(f"video.sheet.verdict.{verdict}", n=len(cont["warnings"])),
     ]
-    tiles = [(c.payload["thumb"], c.payload["lines"]) for c in tiles_from]
+    import io
+
+    from PIL import Image
+
+    tiles = [(Image.open(io.BytesIO(c.payload["thumb"])), c.payload["lines"]) for c in tiles_from]
     return contact_sheet(tiles, header, total=len(kept))
 
 

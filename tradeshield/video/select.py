@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SHARP_WIDTH = 640        # sharpness is compared inside one video, on frames scaled to this width
-SIG_SIZE = (64, 36)      # colour histogram source
 THUMB = 16               # novelty thumbnail (16x16 grey)
 CUT_MIN = 0.30           # a scene cut changes at least this share of the colour histogram …
 CUT_RATIO = 3.0          # … and clearly more than the motion around it
@@ -39,16 +38,20 @@ class Candidate:
 
 
 def features(frame) -> Feat:
-    """Sharpness (variance of the Laplacian) and signatures of a decoded PyAV frame."""
+    """Sharpness (variance of the Laplacian) and signatures of a decoded PyAV frame.
+
+    One scaled copy (640 px wide, RGB) feeds all three: a swscale pass over a 4K frame costs more than the
+    numpy work on the small copy.
+    """
     import numpy as np
 
     w, h = frame.width, frame.height
-    sw = min(SHARP_WIDTH, w)
-    sh = max(2, round(h * sw / w / 2) * 2)
-    grey = frame.reformat(width=sw, height=sh, format="gray").to_ndarray().astype(np.float32)
-    small = frame.reformat(width=SIG_SIZE[0], height=SIG_SIZE[1], format="rgb24").to_ndarray()
-    thumb = frame.reformat(width=THUMB, height=THUMB, format="gray").to_ndarray().astype(np.float32) / 255.0
-    return Feat(sharp=laplacian_var(grey), sig=colour_hist(small), thumb=thumb)
+    sw = min(SHARP_WIDTH, w) // THUMB * THUMB
+    sh = max(THUMB, round(h * sw / w) // THUMB * THUMB)
+    rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
+    grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    thumb = grey.reshape(THUMB, sh // THUMB, THUMB, sw // THUMB).mean(axis=(1, 3)) / 255.0
+    return Feat(sharp=laplacian_var(grey), sig=colour_hist(rgb[::4, ::4]), thumb=thumb)
 
 
 def laplacian_var(grey) -> float:
