@@ -156,7 +156,8 @@ def test_rotated_video_comes_out_upright(case, tmp_path):
     for f in e["frames"]:
         assert (f["width"], f["height"]) == (240, 320)
         assert marker_at_top_left(case.root / f["path"])
-        assert Fraction(f["pts"]) * Fraction(f["time_base"]) == Fraction(times[read_number(case.root / f["path"])], 1000)
+        n = read_number(case.root / f["path"])
+        assert Fraction(f["pts"]) * Fraction(f["time_base"]) == Fraction(times[n], 1000)
 
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg CLI not installed")
@@ -271,7 +272,8 @@ def test_continuity_flags_pause_and_ffmpeg_writer(case, tmp_path):
 def _elst(entries: list[tuple[int, int]]) -> bytes:
     import struct
 
-    body = b"\0\0\0\0" + struct.pack(">I", len(entries)) + b"".join(struct.pack(">Iihh", d, m, 1, 0) for d, m in entries)
+    rows = b"".join(struct.pack(">Iihh", d, m, 1, 0) for d, m in entries)
+    body = b"\0\0\0\0" + struct.pack(">I", len(entries)) + rows
     elst = struct.pack(">I4s", 8 + len(body), b"elst") + body
     edts = struct.pack(">I4s", 8 + len(elst), b"edts") + elst
     hdlr = struct.pack(">I4s", 8 + 12 + 12, b"hdlr") + b"\0" * 8 + b"vide" + b"\0" * 12

@@ -50,11 +50,11 @@ def frames(
 ) -> None:
     """Turn a video into timestamped evidence frames, a continuity report and a contact sheet.  / 视频取证帧。
 
+    Example: tradeshield frames ~/DCIM/VID_20210525_203107.mp4 --every 5s --max 30 --at 00:01:23.4
+
     Every frame gets a burned-in label: recording time (start + the frame's pts), position, pts and the first
     12 hex of the video's SHA-256. Frames: one per interval (sharpest keyframe) plus scene changes, --at moments
     and frames showing a barcode.
-
-    Example: tradeshield frames ~/DCIM/VID_20210525_203107.mp4 --every 5s --max 30 --at 00:01:23.4
     """
     from tradeshield.case import Case
     from tradeshield.timeutil import parse_time

@@ -331,12 +331,14 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
         _keep_barcodes(chosen)
         kept = cap(chosen, max_frames)
         entry = _finish(case, item, pr, ts, cont, kept, len(chosen), tmp, final_dir, sheet,
-                        {"every": every, "at": [str(a) for a in at], "max": max_frames, "scenes": scenes,
-                         "sheet": sheet, "barcodes": barcodes, "start_override": start.isoformat() if start else None})
+                        {"every": every, "at": [float(parse_at(a)) for a in at], "max": max_frames,
+                         "scenes": scenes, "sheet": sheet, "barcodes": barcodes,
+                         "start_override": start.isoformat() if start else None})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     entry["exported"] = _export(case, entry, Path(out_dir), stem) if out_dir is not None else []
-    entry["warnings"] = warnings + [w[i18n.get_lang()] for w in cont["warnings"] if w["code"] in ("damaged", "ends-early")]
+    lang = i18n.get_lang()
+    entry["warnings"] = warnings + [w[lang] for w in cont["warnings"] if w["code"] in ("damaged", "ends-early")]
     return entry
 
 

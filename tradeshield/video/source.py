@@ -195,7 +195,8 @@ class TimeSource:
 
 def recording_start(pr: Probe, tz: dt.tzinfo, original_mtime: str | None = None,
                     user_start: dt.datetime | None = None) -> TimeSource:
-    """Recording start: user value, else QuickTime creationdate, else container creation_time, else mtime − duration."""
+    """Recording start: the user's value, else QuickTime creationdate, else container creation_time,
+    else the original's mtime minus the duration."""
     from tradeshield.meta import parse_video_times
 
     claims = parse_video_times({**pr.stream_metadata, **pr.metadata})
