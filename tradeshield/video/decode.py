@@ -12,6 +12,9 @@ moment is close ahead.
 """
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -47,18 +50,23 @@ def _reason(e: Exception) -> str:
     return (getattr(e, "strerror", None) or str(e) or type(e).__name__).split(":")[0].strip()
 
 
-def scan_keyframes(path, pr, on_key=None, progress=None) -> Scan:
-    """One pass over the file: every packet's timing, features of every keyframe, ``on_key(cand, frame)``."""
+def scan_keyframes(path, pr, on_key=None, progress=None, workers: int | None = None) -> Scan:
+    """One pass over the file: every packet's timing, features of every keyframe, ``on_key(cand, frame)``.
+
+    Keyframes are independent pictures, so they are decoded on ``workers`` threads (default: the CPU count,
+    at most 2), each with its own decoder; results are handed on in file order.
+    """
     import av
 
     scan = Scan()
     total = int((pr.duration or pr.stream_duration or 0) * 1000) or None
     label = i18n.t("video.progress.scan")
-    with av.open(str(path)) as c:
-        s = c.streams.video[0]
-        s.codec_context.skip_frame = "NONKEY"
-        last_pos = 0.0
-        try:
+    keys = _KeyDecoders(path, workers or min(2, os.cpu_count() or 1))
+    pending: deque = deque()
+    last_pos = 0.0
+    try:
+        with av.open(str(path)) as c:
+            s = c.streams.video[0]
             for pkt in c.demux(s):
                 if pkt.size == 0 and pkt.pts is None:
                     continue
@@ -66,26 +74,80 @@ def scan_keyframes(path, pr, on_key=None, progress=None) -> Scan:
                 if pkt.pts is not None:
                     last_pos = float(_position(pkt.pts, pr))
                 if pkt.is_keyframe:
-                    for frame in s.codec_context.decode(pkt):
-                        _keyframe(frame, pr, scan, on_key)
+                    pending.append((last_pos, keys.submit(pkt)))
+                    while len(pending) > keys.n * 2:
+                        _hand_on(pending.popleft(), pr, scan, on_key)
                     if progress:
                         progress(label, int(last_pos * 1000), total)
-            for frame in s.codec_context.decode(None):
-                _keyframe(frame, pr, scan, on_key)
-        except av.error.FFmpegError as e:  # damaged halfway: keep what came before
-            scan.damage = {"position": round(last_pos, 3), "reason": _reason(e)}
-        if progress:
-            progress(label, total or int(last_pos * 1000), total)
+            while pending:
+                _hand_on(pending.popleft(), pr, scan, on_key)
+    except av.error.FFmpegError as e:  # damaged halfway: keep what came before
+        scan.damage = {"position": round(last_pos, 3), "reason": _reason(e)}
+    finally:
+        keys.close()
+    if progress:
+        progress(label, total or int(last_pos * 1000), total)
     return scan
 
 
-def _keyframe(frame, pr, scan: Scan, on_key) -> None:
-    if frame.pts is None:
+def _hand_on(item, pr, scan: Scan, on_key) -> None:
+    import av
+
+    pos, fut = item
+    try:
+        decoded = fut.result()
+    except av.error.FFmpegError as e:
+        if scan.damage is None:
+            scan.damage = {"position": round(pos, 3), "reason": _reason(e)}
         return
-    cand = Candidate(pts=frame.pts, position=float(_position(frame.pts, pr)), feat=features(frame), key=True)
-    scan.keyframes.append(cand)
-    if on_key:
-        on_key(cand, frame)
+    if scan.damage is not None:  # nothing after the damage counts
+        return
+    for frame, feat in decoded:
+        cand = Candidate(pts=frame.pts, position=float(_position(frame.pts, pr)), feat=feat, key=True)
+        scan.keyframes.append(cand)
+        if on_key:
+            on_key(cand, frame)
+
+
+class _KeyDecoders:
+    """Keyframe packets decoded on a small thread pool; each thread opens the file once to get its own decoder."""
+
+    def __init__(self, path, n: int):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.path, self.n = str(path), max(1, n)
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.containers: list = []
+        self.pool = ThreadPoolExecutor(max_workers=self.n, thread_name_prefix="ts-keys")
+
+    def submit(self, pkt):
+        return self.pool.submit(self._decode, pkt)
+
+    def _ctx(self):
+        import av
+
+        ctx = getattr(self.local, "ctx", None)
+        if ctx is None:
+            c = av.open(self.path)
+            with self.lock:
+                self.containers.append(c)
+            ctx = self.local.ctx = c.streams.video[0].codec_context
+            ctx.skip_frame = "NONKEY"
+        return ctx
+
+    def _decode(self, pkt) -> list:
+        ctx = self._ctx()
+        try:
+            frames = list(ctx.decode(pkt)) + list(ctx.decode(None))  # drain: each keyframe stands alone
+        finally:
+            ctx.flush_buffers()
+        return [(f, features(f)) for f in frames if f.pts is not None]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for c in self.containers:
+            c.close()
 
 
 class ExactDecoder:

@@ -311,10 +311,10 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
         raise UsageError("video.bad_every", text=every)
     if max_frames is not None and max_frames < 1:
         raise UsageError("video.bad_max", value=max_frames)
-    probe(video)  # refuse a bad file before it is copied into the case
+    pr = probe(video)  # refuse a bad file before it is copied into the case
     item = case.ensure_evidence(video, progress=progress)
     path = case.evidence_path(item)
-    pr = probe(path)
+    pr.path = str(path)  # the copy is byte-identical (ensure_evidence checked its hash): no second probe
     ts = recording_start(pr, case.tz, item.original_mtime, start)
     end_pos = float(pr.stream_duration or pr.duration or 0)
     at_pts = _at_pts(at, pr, end_pos)
