@@ -430,3 +430,33 @@ def test_parse_at_rejects(text):
 def test_json_is_serialisable(case, vfr_video):
     e = extract_frames(case, vfr_video[0], every=2.0)
     json.dumps(e)
+
+
+def _cands(n, looks=None):
+    from tradeshield.video.select import Candidate, Feat
+
+    out = []
+    for i in range(n):
+        thumb = np.full((16, 16), (looks(i) if looks else 0.5), np.float32)
+        out.append(Candidate(pts=i * 1000, position=float(i), feat=Feat(100.0, None, thumb), reasons=["interval"]))
+    return out
+
+
+def test_cap_keeps_the_timeline_covered_and_the_odd_frame():
+    from tradeshield.video.select import cap
+
+    cands = _cands(100, looks=lambda i: 0.9 if i == 37 else 0.5)
+    cands[80].reasons = ["at"]
+    kept = cap(cands, 10)
+    assert len(kept) == 10
+    pos = [c.position for c in kept]
+    assert 37.0 in pos and 80.0 in pos                   # the different-looking frame and the --at frame stay
+    assert max(b - a for a, b in zip(pos, pos[1:])) <= 25  # no long stretch without a frame
+    assert pos == sorted(pos)
+
+
+def test_spread_is_even():
+    from tradeshield.video.select import spread
+
+    got = [c.position for c in spread(_cands(97), 5)]
+    assert got == [0.0, 24.0, 48.0, 72.0, 96.0]

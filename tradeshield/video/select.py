@@ -103,10 +103,11 @@ def scene_cuts(sigs: list, min_score: float = CUT_MIN, ratio: float = CUT_RATIO)
 
 
 def cap(cands: list[Candidate], max_n: int | None, keep=("at", "barcode")) -> list[Candidate]:
-    """At most ``max_n`` candidates in time order: ``keep`` reasons stay, then the most novel, then the sharpest.
+    """At most ``max_n`` candidates in time order: ``keep`` reasons stay; the rest are dropped least-informative first.
 
-    Novelty is how different a frame looks from its nearest kept neighbours in time; scene frames count double,
-    so the cap drops near-duplicates of a static shot before it drops a new scene.
+    A frame's worth is how different it looks from its kept neighbours (scene frames count double) times the
+    stretch of video its removal would leave without a frame, so the cap thins out near-duplicates of a static
+    shot first and keeps the timeline covered.
     """
     cands = sorted(cands, key=lambda c: c.pts)
     if not max_n or len(cands) <= max_n:
@@ -118,13 +119,22 @@ def cap(cands: list[Candidate], max_n: int | None, keep=("at", "barcode")) -> li
             if any(r in keep for r in c.reasons):
                 continue
             near = [thumb_distance(c.feat.thumb, kept[j].feat.thumb) for j in (i - 1, i + 1) if 0 <= j < len(kept)]
-            novelty = min(near) if near else 1.0
-            if "scene" in c.reasons:
-                novelty *= 2
-            score = (novelty, c.feat.sharp)
+            novelty = (min(near) if near else 1.0) * (2 if "scene" in c.reasons else 1)
+            lo = kept[i - 1].position if i > 0 else kept[0].position
+            hi = kept[i + 1].position if i + 1 < len(kept) else kept[-1].position
+            score = ((novelty + 0.02) * max(hi - lo, 1e-3), c.feat.sharp)
             if worst is None or score < worst:
                 victim, worst = i, score
         if victim is None:  # only frames that must stay are left
             break
         del kept[victim]
     return kept
+
+
+def spread(cands: list[Candidate], n: int) -> list[Candidate]:
+    """``n`` candidates evenly spaced through the list (first and last included)."""
+    if len(cands) <= n:
+        return list(cands)
+    if n == 1:
+        return [cands[0]]
+    return [cands[round(i * (len(cands) - 1) / (n - 1))] for i in range(n)]
