@@ -460,3 +460,12 @@ def test_spread_is_even():
 
     got = [c.position for c in spread(_cands(97), 5)]
     assert got == [0.0, 24.0, 48.0, 72.0, 96.0]
+
+
+def test_sheet_pick_keeps_reasons_and_spreads_the_rest():
+    from tradeshield.video.select import pick_for_sheet
+
+    cands = _cands(100)
+    cands[3].reasons = ["scene"]
+    got = [c.position for c in pick_for_sheet(cands, 6)]
+    assert 3.0 in got and len(got) == 6 and got[0] == 0.0 and got[-1] == 99.0

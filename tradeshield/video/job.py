@@ -21,7 +21,7 @@ from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, scan_keyframes
 from tradeshield.video.render import (SHEET_MAX_TILES, contact_sheet, label_lines, labelled, position_text, tenths,
                                       upright, wall_time)
-from tradeshield.video.select import Candidate, cap, features, sig_distance, spread
+from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
 from tradeshield.video.source import probe, read_moov, recording_start
 
 SCENE_SETTLE = 0.5        # a scene frame is the sharpest in the first half second after the cut
@@ -429,8 +429,7 @@ def _all_tmp(tmp: Path):
 
 
 def _sheet(item, pr, ts, cont, kept):
-    tiles_from = cap(kept, SHEET_MAX_TILES, keep=("at", "barcode", "scene"))
-    tiles_from = spread(tiles_from, SHEET_MAX_TILES)  # still too many kept-for-a-reason frames: even spacing
+    tiles_from = pick_for_sheet(kept, SHEET_MAX_TILES)
     verdict = cont["verdict"]
     header = [
         f"{i18n.t('video.sheet.file')}: {Path(item.original_path).name}",

@@ -120,8 +120,10 @@ def cap(cands: list[Candidate], max_n: int | None, keep=("at", "barcode")) -> li
                 continue
             near = [thumb_distance(c.feat.thumb, kept[j].feat.thumb) for j in (i - 1, i + 1) if 0 <= j < len(kept)]
             novelty = (min(near) if near else 1.0) * (2 if "scene" in c.reasons else 1)
-            lo = kept[i - 1].position if i > 0 else kept[0].position
-            hi = kept[i + 1].position if i + 1 < len(kept) else kept[-1].position
+            lo = kept[i - 1].position if i > 0 else None
+            hi = kept[i + 1].position if i + 1 < len(kept) else None
+            lo = 2 * c.position - hi if lo is None else lo  # an end frame guards the stretch to the video's end
+            hi = 2 * c.position - lo if hi is None else hi
             score = ((novelty + 0.02) * max(hi - lo, 1e-3), c.feat.sharp)
             if worst is None or score < worst:
                 victim, worst = i, score
@@ -138,3 +140,12 @@ def spread(cands: list[Candidate], n: int) -> list[Candidate]:
     if n == 1:
         return [cands[0]]
     return [cands[round(i * (len(cands) - 1) / (n - 1))] for i in range(n)]
+
+
+def pick_for_sheet(cands: list[Candidate], n: int, forced=("at", "barcode", "scene")) -> list[Candidate]:
+    """Sheet tiles: frames kept for a reason first, the others evenly spread over the video to fill ``n``."""
+    must = [c for c in cands if any(r in forced for r in c.reasons)]
+    if len(must) >= n:
+        return spread(must, n)
+    rest = [c for c in cands if c not in must]
+    return sorted(must + spread(rest, n - len(must)), key=lambda c: c.pts)
