@@ -469,3 +469,13 @@ def test_sheet_pick_keeps_reasons_and_spreads_the_rest():
     cands[3].reasons = ["scene"]
     got = [c.position for c in pick_for_sheet(cands, 6)]
     assert 3.0 in got and len(got) == 6 and got[0] == 0.0 and got[-1] == 99.0
+
+
+def test_cap_drops_interval_frames_before_scene_frames():
+    from tradeshield.video.select import cap
+
+    cands = _cands(30)
+    for i in (5, 17, 29):
+        cands[i].reasons = ["scene"]
+    assert {c.position for c in cap(cands, 5)} >= {5.0, 17.0, 29.0}
+    assert len(cap(cands, 2)) == 2

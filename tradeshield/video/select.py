@@ -105,13 +105,15 @@ def scene_cuts(sigs: list, min_score: float = CUT_MIN, ratio: float = CUT_RATIO)
 def cap(cands: list[Candidate], max_n: int | None, keep=("at", "barcode")) -> list[Candidate]:
     """At most ``max_n`` candidates in time order: ``keep`` reasons stay; the rest are dropped least-informative first.
 
-    A frame's worth is how different it looks from its kept neighbours (scene frames count double) times the
+    Interval frames are dropped before scene frames. A frame's worth is how different it looks from its kept neighbours (scene frames count double) times the
     stretch of video its removal would leave without a frame, so the cap thins out near-duplicates of a static
     shot first and keeps the timeline covered.
     """
     cands = sorted(cands, key=lambda c: c.pts)
     if not max_n or len(cands) <= max_n:
         return cands
+    if "scene" not in keep:  # interval frames go before scene frames
+        cands = cap(cands, max_n, keep=(*keep, "scene"))
     kept = list(cands)
     while len(kept) > max_n:
         victim, worst = None, None
