@@ -75,7 +75,7 @@ def scan_keyframes(path, pr, on_key=None, progress=None, workers: int | None = N
                     last_pos = float(_position(pkt.pts, pr))
                 if pkt.is_keyframe:
                     pending.append((last_pos, keys.submit(pkt)))
-                    while len(pending) > keys.n * 2:
+                    while len(pending) > keys.n:  # 4K keyframes are 12 MB each: keep few in flight
                         _hand_on(pending.popleft(), pr, scan, on_key)
                     if progress:
                         progress(label, int(last_pos * 1000), total)
@@ -85,6 +85,7 @@ def scan_keyframes(path, pr, on_key=None, progress=None, workers: int | None = N
         scan.damage = {"position": round(last_pos, 3), "reason": _reason(e)}
     finally:
         keys.close()
+        release_memory()
     if progress:
         progress(label, total or int(last_pos * 1000), total)
     return scan
@@ -107,6 +108,19 @@ def _hand_on(item, pr, scan: Scan, on_key) -> None:
         scan.keyframes.append(cand)
         if on_key:
             on_key(cand, frame)
+
+
+def release_memory() -> None:
+    """Give freed decoder buffers back to the OS (glibc keeps per-thread arenas otherwise; ~100 MB on 4K)."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+            pass
 
 
 class _KeyDecoders:
@@ -132,7 +146,9 @@ class _KeyDecoders:
             c = av.open(self.path)
             with self.lock:
                 self.containers.append(c)
-            ctx = self.local.ctx = c.streams.video[0].codec_context
+            s = c.streams.video[0]
+            s.thread_count = 1  # parallel across decoders instead; each thread's own pool would cost memory
+            ctx = self.local.ctx = s.codec_context
             ctx.skip_frame = "NONKEY"
         return ctx
 

@@ -18,7 +18,7 @@ from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
 from tradeshield.fsutil import hash_file, write_bytes
 from tradeshield.video import continuity
-from tradeshield.video.decode import ExactDecoder, scan_keyframes
+from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
 from tradeshield.video.render import (SHEET_MAX_TILES, contact_sheet, label_lines, labelled, position_text, tenths,
                                       upright, wall_time)
 from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
@@ -87,7 +87,7 @@ class _Frames:
     frames wait, which bounds memory on 4K.
     """
 
-    MAX_PENDING = 3
+    MAX_PENDING = 2
 
     def __init__(self, tmp: Path, pr, ts, sha: str, barcodes: bool):
         from concurrent.futures import ThreadPoolExecutor
@@ -363,6 +363,7 @@ def _choose(path, pr, ts, sha: str, tmp: Path, *, every, at_pts, scenes, barcode
         _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress)
     finally:
         frames.wait()
+        release_memory()
     return scan, list(frames.by_pts.values()), warnings
 
 
