@@ -19,14 +19,12 @@ from tradeshield.errors import InputError, UsageError
 from tradeshield.fsutil import hash_file, write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
-from tradeshield.video.render import (SHEET_MAX_TILES, contact_sheet, label_lines, labelled, position_text, tenths,
-                                      upright, wall_time)
+from tradeshield.video.render import SHEET_MAX_TILES, FrameStore, contact_sheet, position_text, tenths
 from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
 from tradeshield.video.source import probe, read_moov, recording_start
 
 SCENE_SETTLE = 0.5        # a scene frame is the sharpest in the first half second after the cut
 FILL_STEP = 0.25          # in windows without a keyframe, frames this far apart are compared for sharpness
-BARCODE_SIDE = 1280       # barcodes are looked for on a copy this size (zxing on full 4K noise takes ~0.3 s)
 
 i18n.register({
     "video.bad_every": ("无效的间隔：{text}（例：2s、5、1.5s、1m）", "invalid interval: {text} (e.g. 2s, 5, 1.5s, 1m)"),
@@ -79,100 +77,10 @@ def parse_at(text) -> Fraction:
     return value
 
 
-class _Frames:
-    """Chosen frames by pts, rendered into a temporary folder as they are chosen.
-
-    Rendering (RGB, rotation, barcodes, label, JPEG) runs on a worker thread while the main thread decodes:
-    PyAV, swscale and Pillow release the GIL, so the second core does it for free. At most ``MAX_PENDING``
-    frames wait, which bounds memory on 4K.
-    """
-
-    MAX_PENDING = 2
-
-    def __init__(self, tmp: Path, pr, ts, sha: str, barcodes: bool):
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.tmp, self.pr, self.ts, self.sha, self.barcodes = tmp, pr, ts, sha, barcodes
-        self.by_pts: dict[int, Candidate] = {}
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-render")
-        self.pending: list = []
-
-    def add(self, cand: Candidate, frame, reason: str) -> Candidate:
-        known = self.by_pts.get(cand.pts)
-        if known is not None:
-            if reason not in known.reasons:
-                known.reasons.append(reason)
-            if cand.scene_cut is not None and known.scene_cut is None:
-                known.scene_cut = cand.scene_cut
-            return known
-        cand.reasons.append(reason)
-        self.by_pts[cand.pts] = cand
-        while len(self.pending) >= self.MAX_PENDING:
-            self.pending.pop(0).result()
-        self.pending.append(self.pool.submit(self._render, cand, frame))
-        return cand
-
-    def wait(self) -> None:
-        try:
-            for f in self.pending:
-                f.result()
-        finally:
-            self.pending = []
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def _render(self, cand: Candidate, frame) -> None:
-        from tradeshield.imaging import save_jpeg_within
-
-        img = upright(frame)
-        if self.barcodes:
-            cand.barcodes = _barcodes(frame)
-        pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
-        wall = wall_time(self.ts.start, pos)
-        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
-        tmp = self.tmp / f"{cand.pts}.jpg"
-        info = save_jpeg_within(labelled(img, lines), tmp)
-        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": _thumb_bytes(frame), "width": info["width"],
-                        "height": info["height"], "position": pos}
-
-
-def _scaled(frame, long_side: int, fmt: str):
-    """Upright PIL image of ``frame`` scaled by swscale (much faster than Pillow on big frames)."""
-    from PIL import Image
-
-    k = min(1.0, long_side / max(frame.width, frame.height))
-    w, h = max(2, round(frame.width * k)), max(2, round(frame.height * k))
-    small = frame.reformat(width=w, height=h, format=fmt, interpolation="AREA")
-    img = small.to_image()
-    rot = int(round(frame.rotation or 0)) % 360
-    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
-    return img.transpose(turn[rot]) if rot in turn else img
-
-
-def _thumb_bytes(frame) -> bytes:
-    """Unlabelled sheet tile, kept as JPEG bytes: 150 frames of thumbnails would otherwise hold ~140 MB."""
-    import io
-
-    buf = io.BytesIO()
-    _scaled(frame, 720, "rgb24").save(buf, "JPEG", quality=90)
-    return buf.getvalue()
-
-
-def _barcodes(frame) -> list[dict]:
-    from tradeshield.barcodes import decode
-
-    grey = _scaled(frame, BARCODE_SIDE, "gray")
-    up_w = frame.height if int(round(frame.rotation or 0)) % 180 else frame.width
-    k = up_w / grey.width
-    found = decode(grey, try_harder=False)
-    for b in found:
-        b["position"] = [[round(x * k), round(y * k)] for x, y in b["position"]]
-    return found
-
-
 class _Windows:
     """Keeps the sharpest keyframe of each ``every``-second window; hands it on when the window closes."""
 
-    def __init__(self, every: float, frames: _Frames):
+    def __init__(self, every: float, frames: FrameStore):
         self.every, self.frames = every, frames
         self.cur, self.best = None, None
         self.seen: set[int] = set()
@@ -211,7 +119,7 @@ def _exact_jobs(scan, pr, every: float, at_pts: list, scenes: bool, end_pos: flo
     return sorted(jobs, key=lambda j: j[0])
 
 
-def _run_exact(path, pr, jobs, frames: _Frames, progress) -> dict | None:
+def _run_exact(path, pr, jobs, frames: FrameStore, progress) -> dict | None:
     label = i18n.t("video.progress.exact")
     with ExactDecoder(path, pr) as dec:
         for n, (_, kind, args) in enumerate(jobs):
@@ -344,7 +252,7 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
 
 def _choose(path, pr, ts, sha: str, tmp: Path, *, every, at_pts, scenes, barcodes, progress):
     """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments."""
-    frames = _Frames(tmp, pr, ts, sha, barcodes)
+    frames = FrameStore(tmp, pr, ts, sha, barcodes)
     warnings = []
     try:
         win = _Windows(every, frames)

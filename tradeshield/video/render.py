@@ -1,6 +1,6 @@
 """Upright frame images, burned-in evidence labels and the contact sheet.
 
-    >>> from tradeshield.video.render import upright, label_lines, contact_sheet
+    >>> from tradeshield.video.render import upright, label_lines, contact_sheet, FrameStore
     >>> img = upright(av_frame)                                            # doctest: +SKIP
     >>> label_lines(wall, 47.3, 4257, "1/90", "c3e08fc9c744…")             # doctest: +SKIP
     ['2024-03-15 14:22:52.3 +08:00', '00:00:47.3  pts 4257 × 1/90', 'SHA-256 c3e08fc9c744']
@@ -12,16 +12,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from fractions import Fraction
+from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.config import LIMITS
 from tradeshield.imaging import draw_label
 from tradeshield.video.continuity import hms
+from tradeshield.video.select import Candidate
 
 TILE_MAX = 720            # longest tile side on the contact sheet (few frames show big)
 SHEET_MIN_WIDTH = 1600    # room for the header lines (file name, full SHA-256, time source)
 HEADER_RESERVE = 320
 SHEET_MAX_TILES = 48      # more than this and the labels become unreadable at 4096 px
+BARCODE_SIDE = 1280       # barcodes are looked for on a copy this size (zxing on full 4K noise takes ~0.3 s)
 
 i18n.register({
     "video.sheet.file": ("文件", "file"), "video.sheet.duration": ("时长", "duration"),
@@ -137,3 +140,93 @@ def _grid(n: int, aspect: float, max_side: int, tile_max: int = TILE_MAX) -> tup
         if best_key is None or key > best_key:
             best, best_key = (cols, tw, th), key
     return best
+
+
+class FrameStore:
+    """Chosen frames by pts, rendered into a temporary folder as they are chosen.
+
+    Rendering (RGB, rotation, barcodes, label, JPEG) runs on a worker thread while the main thread decodes:
+    PyAV, swscale and Pillow release the GIL, so the second core does it for free. At most ``MAX_PENDING``
+    frames wait, which bounds memory on 4K.
+    """
+
+    MAX_PENDING = 2
+
+    def __init__(self, tmp: Path, pr, ts, sha: str, barcodes: bool):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.tmp, self.pr, self.ts, self.sha, self.barcodes = tmp, pr, ts, sha, barcodes
+        self.by_pts: dict[int, Candidate] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-render")
+        self.pending: list = []
+
+    def add(self, cand: Candidate, frame, reason: str) -> Candidate:
+        known = self.by_pts.get(cand.pts)
+        if known is not None:
+            if reason not in known.reasons:
+                known.reasons.append(reason)
+            if cand.scene_cut is not None and known.scene_cut is None:
+                known.scene_cut = cand.scene_cut
+            return known
+        cand.reasons.append(reason)
+        self.by_pts[cand.pts] = cand
+        while len(self.pending) >= self.MAX_PENDING:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(self._render, cand, frame))
+        return cand
+
+    def wait(self) -> None:
+        try:
+            for f in self.pending:
+                f.result()
+        finally:
+            self.pending = []
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _render(self, cand: Candidate, frame) -> None:
+        from tradeshield.imaging import save_jpeg_within
+
+        img = upright(frame)
+        if self.barcodes:
+            cand.barcodes = _barcodes(frame)
+        pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
+        wall = wall_time(self.ts.start, pos)
+        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
+        tmp = self.tmp / f"{cand.pts}.jpg"
+        info = save_jpeg_within(labelled(img, lines), tmp)
+        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": _thumb_bytes(frame), "width": info["width"],
+                        "height": info["height"], "position": pos}
+
+
+def _scaled(frame, long_side: int, fmt: str):
+    """Upright PIL image of ``frame`` scaled by swscale (much faster than Pillow on big frames)."""
+    from PIL import Image
+
+    k = min(1.0, long_side / max(frame.width, frame.height))
+    w, h = max(2, round(frame.width * k)), max(2, round(frame.height * k))
+    small = frame.reformat(width=w, height=h, format=fmt, interpolation="AREA")
+    img = small.to_image()
+    rot = int(round(frame.rotation or 0)) % 360
+    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    return img.transpose(turn[rot]) if rot in turn else img
+
+
+def _thumb_bytes(frame) -> bytes:
+    """Unlabelled sheet tile, kept as JPEG bytes: 150 frames of thumbnails would otherwise hold ~140 MB."""
+    import io
+
+    buf = io.BytesIO()
+    _scaled(frame, 720, "rgb24").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _barcodes(frame) -> list[dict]:
+    from tradeshield.barcodes import decode
+
+    grey = _scaled(frame, BARCODE_SIDE, "gray")
+    up_w = frame.height if int(round(frame.rotation or 0)) % 180 else frame.width
+    k = up_w / grey.width
+    found = decode(grey, try_harder=False)
+    for b in found:
+        b["position"] = [[round(x * k), round(y * k)] for x, y in b["position"]]
+    return found
