@@ -33,11 +33,10 @@ def draw_label(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
     height = line_h * len(lines) + pad * 2
     x = pad if corner in ("bl", "tl") else img.width - width - pad
     y = img.height - height - pad if corner in ("bl", "br") else pad
-    overlay = img.copy()
-    ImageDraw.Draw(overlay).rectangle([x, y, x + width, y + height], fill=(0, 0, 0))
-    from PIL import Image
-
-    img = Image.blend(img, overlay, 0.72)
+    # darken only the box (blending the whole frame costs ~30 ms on 4K frames)
+    box = (max(0, x), max(0, y), min(img.width, x + width + 1), min(img.height, y + height + 1))
+    region = img.crop(box)
+    img.paste(region.point(lambda v: round(v * 0.28)), box)
     draw = ImageDraw.Draw(img)
     for i, ln in enumerate(lines):
         draw.text((x + pad, y + pad + i * line_h - boxes[i][1]), ln, font=font, fill=(255, 255, 255))

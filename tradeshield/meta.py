@@ -66,18 +66,30 @@ def video_time(path) -> tuple[str | None, str | None]:
         for s in c.streams:
             for k, v in s.metadata.items():
                 meta.setdefault(k, v)
+    claims = parse_video_times(meta)
+    for source in ("quicktime:creationdate", "container:creation_time"):
+        if source in claims:
+            return claims[source].isoformat(), source
+    return None, None
+
+
+def parse_video_times(meta: dict) -> dict:
+    """Every recording-time claim in video tags: {source: aware datetime} (QuickTime keeps its offset)."""
+    out = {}
     apple = meta.get("com.apple.quicktime.creationdate")
     if apple:
         try:
-            return dt.datetime.fromisoformat(apple.replace("Z", "+00:00")).isoformat(), "quicktime:creationdate"
+            when = dt.datetime.fromisoformat(apple.strip().replace("Z", "+00:00"))
+            if when.tzinfo is not None:
+                out["quicktime:creationdate"] = when
         except ValueError:
             pass
     ct = meta.get("creation_time")
     if ct:
         try:
-            when = dt.datetime.fromisoformat(ct.replace("Z", "+00:00"))
+            when = dt.datetime.fromisoformat(ct.strip().replace("Z", "+00:00"))
             if when.year > 1970:
-                return when.isoformat(), "container:creation_time"
+                out["container:creation_time"] = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
         except ValueError:
             pass
-    return None, None
+    return out

@@ -1,0 +1,386 @@
+"""The ``frames`` job: scan, choose, render, cap, write, record (see tradeshield.video for the overview).
+
+    >>> from tradeshield.video.job import extract_frames, parse_at
+    >>> parse_at("00:01:23.4")
+    Fraction(417, 5)
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+from tradeshield import i18n
+from tradeshield.errors import InputError, UsageError
+from tradeshield.fsutil import hash_file, write_bytes
+from tradeshield.video import continuity
+from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
+from tradeshield.video.render import SHEET_MAX_TILES, FrameStore, contact_sheet, position_text, tenths
+from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
+from tradeshield.video.source import probe, read_moov, recording_start
+
+SCENE_SETTLE = 0.5        # a scene frame is the sharpest in the first half second after the cut
+FILL_STEP = 0.25          # in windows without a keyframe, frames this far apart are compared for sharpness
+
+i18n.register({
+    "video.bad_every": ("无效的间隔：{text}（例：2s、5、1.5s、1m）", "invalid interval: {text} (e.g. 2s, 5, 1.5s, 1m)"),
+    "video.bad_at": ("无效的时刻：{text}（例：00:01:23.4、83.4、1m23s）",
+                     "invalid moment: {text} (e.g. 00:01:23.4, 83.4, 1m23s)"),
+    "video.at_range": ("时刻 {text} 超出视频长度 {duration}", "moment {text} is beyond the video's end ({duration})"),
+    "video.bad_max": ("--max 必须是正整数：{value}", "--max must be a positive whole number: {value}"),
+    "video.at_damaged": ("时刻 {text} 在损坏位置之后，无法提取", "moment {text} lies after the damage and cannot be extracted"),
+    "video.out_exists": ("输出目录已有同名文件：{path}（加 --force 覆盖）",
+                         "the output folder already holds {path} (add --force to replace it)"),
+})
+
+_DUR = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$")
+
+
+def parse_every(text) -> float:
+    t = str(text).strip().lower()
+    try:
+        value = float(t)
+    except ValueError:
+        m = _DUR.match(t)
+        if not t or not m or not any(m.groups()):
+            raise UsageError("video.bad_every", text=text) from None
+        h, mi, s, ms = (float(g) if g else 0.0 for g in m.groups())
+        value = h * 3600 + mi * 60 + s + ms / 1000
+    if not (value > 0 and math.isfinite(value)):
+        raise UsageError("video.bad_every", text=text)
+    return value
+
+
+def parse_at(text) -> Fraction:
+    """Seconds from the start: 00:01:23.4, 01:23.4, 83.4, 83.4s, 1m23.4s."""
+    t = str(text).strip().lower()
+    try:
+        if ":" in t:
+            parts = t.split(":")
+            if len(parts) > 3 or not all(parts):
+                raise ValueError(t)
+            value = Fraction(0)
+            for p in parts:
+                value = value * 60 + Fraction(p)
+        elif _DUR.match(t) and any(_DUR.match(t).groups()) and not re.fullmatch(r"[\d.]+", t):
+            value = Fraction(parse_every(t)).limit_denominator(1000)
+        else:
+            value = Fraction(t)
+    except (ValueError, ZeroDivisionError, UsageError):
+        raise UsageError("video.bad_at", text=text) from None
+    if value < 0:
+        raise UsageError("video.bad_at", text=text)
+    return value
+
+
+class _Windows:
+    """Keeps the sharpest keyframe of each ``every``-second window; hands it on when the window closes."""
+
+    def __init__(self, every: float, frames: FrameStore):
+        self.every, self.frames = every, frames
+        self.cur, self.best = None, None
+        self.seen: set[int] = set()
+
+    def add(self, cand: Candidate, frame) -> None:
+        w = int(cand.position // self.every)
+        if w != self.cur:
+            self.flush()
+            self.cur = w
+        self.seen.add(w)
+        if self.best is None or cand.feat.sharp > self.best[0].feat.sharp:
+            self.best = (Candidate(cand.pts, cand.position, cand.feat, key=True), frame)
+
+    def flush(self) -> None:
+        if self.best is not None:
+            self.frames.add(*self.best, "interval")
+        self.best = None
+
+
+def _exact_jobs(scan, pr, every: float, at_pts: list, scenes: bool, end_pos: float) -> list[tuple]:
+    """(start pts, kind, args) for everything the keyframe scan cannot give, in time order."""
+    from tradeshield.video.select import scene_cuts
+
+    to_pts = lambda pos: pr.start_pts + math.floor(Fraction(pos).limit_denominator(10**6) / pr.time_base)  # noqa: E731
+    jobs = []
+    seen = {int(k.position // every) for k in scan.keyframes}
+    for w in range(int(math.ceil(end_pos / every)) or 1):
+        if w not in seen:
+            lo = to_pts(w * every)
+            jobs.append((lo, "fill", (lo, to_pts(min((w + 1) * every, end_pos)))))
+    if scenes:
+        keys = scan.keyframes
+        for i in scene_cuts([k.feat.sig for k in keys]):
+            jobs.append((keys[i - 1].pts, "scene", (keys[i - 1], keys[i])))
+    jobs += [(p, "at", (p,)) for p in at_pts]
+    return sorted(jobs, key=lambda j: j[0])
+
+
+def _run_exact(path, pr, jobs, frames: FrameStore, progress) -> dict | None:
+    label = i18n.t("video.progress.exact")
+    with ExactDecoder(path, pr) as dec:
+        for n, (_, kind, args) in enumerate(jobs):
+            if kind == "at":
+                f = dec.frame_at(args[0])
+                if f is not None:
+                    frames.add(_cand(f, pr), f, "at")
+            elif kind == "fill":
+                best = _sharpest(dec.frames_between(*args), pr, FILL_STEP)
+                if best:
+                    frames.add(*best, "interval")
+            else:
+                best = _scene_frame(dec.frames_between(args[0].pts, args[1].pts), pr, args[0])
+                if best:
+                    frames.add(*best, "scene")
+            if progress:
+                progress(label, n + 1, len(jobs))
+        return dec.damage
+
+
+def _cand(frame, pr) -> Candidate:
+    return Candidate(frame.pts, float((frame.pts - pr.start_pts) * pr.time_base), features(frame),
+                     key=bool(frame.key_frame))
+
+
+def _sharpest(frames, pr, step: float):
+    best, next_pos = None, None
+    for f in frames:
+        pos = float((f.pts - pr.start_pts) * pr.time_base)
+        if next_pos is not None and pos < next_pos:
+            continue
+        next_pos = pos + step
+        c = _cand(f, pr)
+        if best is None or c.feat.sharp > best[0].feat.sharp:
+            best = (c, f)
+    return best
+
+
+def _scene_frame(frames, pr, before: Candidate):
+    """Locate the cut frame by frame, then take the sharpest frame of the first half second after it."""
+    prev_sig, top, best, settle = before.feat.sig, -1.0, None, 0.0
+    for f in frames:
+        if f.pts <= before.pts:
+            continue
+        c = _cand(f, pr)
+        d = sig_distance(prev_sig, c.feat.sig)
+        prev_sig = c.feat.sig
+        if d > top:
+            top, settle = d, c.position + SCENE_SETTLE
+            c.scene_cut = round(c.position, 6)
+            best = (c, f)
+        elif c.position <= settle and c.feat.sharp > best[0].feat.sharp:
+            c.scene_cut = best[0].scene_cut
+            best = (c, f)
+    return best
+
+
+def _keep_barcodes(cands: list[Candidate]) -> None:
+    """Mark the sharpest frame of each distinct set of decoded texts so --max never drops it."""
+    groups: dict[frozenset, Candidate] = {}
+    for c in cands:
+        texts = frozenset(b["text"] for b in c.barcodes)
+        if texts and (texts not in groups or c.feat.sharp > groups[texts].feat.sharp):
+            groups[texts] = c
+    for c in groups.values():
+        if "barcode" not in c.reasons:
+            c.reasons.append("barcode")
+
+
+def _file_stamp(position: Fraction) -> str:
+    return position_text(position).replace(":", "-")
+
+
+PRIORITY = ("at", "barcode", "scene", "interval")
+
+
+def _frame_entry(case, c: Candidate, path: Path, pr) -> dict:
+    p = c.payload
+    entry = {
+        "path": case.rel(path), "sha256": hash_file(path)[0], "pts": c.pts, "time_base": str(pr.time_base),
+        "position": round(float(p["position"]), 6), "position_text": position_text(p["position"]),
+        "wall_time": p["wall"].isoformat(timespec="milliseconds"), "label": p["lines"],
+        "reason": min(c.reasons, key=PRIORITY.index), "reasons": sorted(c.reasons, key=PRIORITY.index),
+        "keyframe": c.key, "sharpness": round(c.feat.sharp, 1), "barcodes": c.barcodes,
+        "width": p["width"], "height": p["height"],
+    }
+    if c.scene_cut is not None:
+        entry["scene_cut"] = c.scene_cut
+    return entry
+
+
+def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | None = None, scenes: bool = True,
+                   sheet: bool = True, barcodes: bool = True, start=None, out_dir=None, force: bool = False,
+                   progress=None) -> dict:
+    """Labelled evidence frames of ``video`` in ``case``; returns the facts entry plus ``warnings``/``exported``."""
+    if not (every > 0):
+        raise UsageError("video.bad_every", text=every)
+    if max_frames is not None and max_frames < 1:
+        raise UsageError("video.bad_max", value=max_frames)
+    pr = probe(video)  # refuse a bad file before it is copied into the case
+    item = case.ensure_evidence(video, progress=progress)
+    path = case.evidence_path(item)
+    pr.path = str(path)  # the copy is byte-identical (ensure_evidence checked its hash): no second probe
+    ts = recording_start(pr, case.tz, item.original_mtime, start)
+    end_pos = float(pr.stream_duration or pr.duration or 0)
+    at_pts = _at_pts(at, pr, end_pos)
+    stem = Path(item.original_path).stem
+    if out_dir is not None and not force:
+        _check_out(Path(out_dir), stem)
+    sha12 = item.sha256[:12]
+    final_dir = case.derived_path(f"frames/{sha12}")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{sha12}.tmp-", dir=final_dir.parent))
+    try:
+        scan, chosen, warnings = _choose(path, pr, ts, item.sha256, tmp, every=every, at_pts=at_pts, scenes=scenes,
+                                         barcodes=barcodes, progress=progress)
+        cont = continuity.report(pr, scan, ts, read_moov(path))
+        _keep_barcodes(chosen)
+        kept = cap(chosen, max_frames)
+        entry = _finish(case, item, pr, ts, cont, kept, len(chosen), tmp, final_dir, sheet,
+                        {"every": every, "at": [float(parse_at(a)) for a in at], "max": max_frames,
+                         "scenes": scenes, "sheet": sheet, "barcodes": barcodes,
+                         "start_override": start.isoformat() if start else None})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    entry["exported"] = _export(case, entry, Path(out_dir), stem) if out_dir is not None else []
+    lang = i18n.get_lang()
+    entry["warnings"] = warnings + [w[lang] for w in cont["warnings"] if w["code"] in ("damaged", "ends-early")]
+    return entry
+
+
+def _choose(path, pr, ts, sha: str, tmp: Path, *, every, at_pts, scenes, barcodes, progress):
+    """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments."""
+    frames = FrameStore(tmp, pr, ts, sha, barcodes)
+    warnings = []
+    try:
+        win = _Windows(every, frames)
+        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress)
+        win.flush()
+        if not scan.keyframes:
+            raise InputError("video.no_frames", path=str(path))
+        pos = lambda p: (p - pr.start_pts) * pr.time_base  # noqa: E731
+        end = float(max((pos(p.pts) for p in scan.packets if p.pts is not None), default=0))
+        if pr.stream_duration or pr.duration:
+            end = min(end, float(pr.stream_duration or pr.duration))
+        if scan.damage:
+            end = min(end, scan.damage["position"])
+            warnings += [i18n.t("video.at_damaged", text=position_text(pos(p))) for p in at_pts if pos(p) > end]
+            at_pts = [p for p in at_pts if pos(p) <= end]
+        _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress)
+    finally:
+        frames.wait()
+        release_memory()
+    return scan, list(frames.by_pts.values()), warnings
+
+
+def _at_pts(at, pr, end_pos: float) -> list[int]:
+    out = []
+    for a in at:
+        t = a if isinstance(a, Fraction) else parse_at(a)
+        if end_pos and t > Fraction(end_pos).limit_denominator(10**6):
+            raise UsageError("video.at_range", text=str(a), duration=position_text(Fraction(end_pos)))
+        out.append(pr.start_pts + math.floor(t / pr.time_base))
+    return out
+
+
+def _check_out(out: Path, stem: str) -> None:
+    if out.is_dir():
+        for p in out.iterdir():
+            if p.name.startswith(f"{stem}_f") or p.name == f"{stem}_sheet.jpg":
+                raise UsageError("video.out_exists", path=str(p))
+
+
+def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path, sheet: bool, params) -> dict:
+    from tradeshield.imaging import save_jpeg_within
+
+    names = []
+    keep = {c.pts for c in kept}
+    for c in list(_all_tmp(tmp)):
+        if int(c.stem) not in keep:
+            c.unlink()
+    for i, c in enumerate(kept, 1):
+        name = f"f{i:04d}_{_file_stamp(c.payload['position'])}.jpg"
+        os.replace(c.payload["tmp"], tmp / name)
+        names.append(name)
+    sheet_name = None
+    if sheet:
+        img = _sheet(item, pr, ts, cont, kept)
+        save_jpeg_within(img, tmp / "sheet.jpg")
+        sheet_name = "sheet.jpg"
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp made it private; the folder is an ordinary part of the case
+    _swap(tmp, final_dir)
+    frames = [_frame_entry(case, c, final_dir / n, pr) for c, n in zip(kept, names)]
+    sheet_path = final_dir / sheet_name if sheet_name else None
+    files = [final_dir / n for n in names] + ([sheet_path] if sheet_path else [])
+    case.record_derived(files, action="frames", sources=[item.sha256], params=params, details={
+        "frames": [{"path": f["path"], "pts": f["pts"], "time_base": f["time_base"], "position": f["position"],
+                    "reason": f["reason"]} for f in frames],
+        "time_source": ts.source, "start": ts.start.isoformat()})
+    entry = {
+        "sha256": item.sha256, "path": item.path, "original_path": item.original_path,
+        "duration": pr.stream_duration or pr.duration, "container_duration": pr.duration,
+        "width": pr.width, "height": pr.height, "rotation": pr.rotation, "codec": pr.codec,
+        "time_source": ts.source, "time_source_text": ts.note, "time_claims": ts.others,
+        "time_claim_note": i18n.t("video.source.claim"), "start": ts.start.isoformat(timespec="milliseconds"),
+        "sheet": case.rel(sheet_path) if sheet_path else None, "frames": frames, "candidates": n_chosen,
+        "params": params, "continuity": cont,
+    }
+    _write_facts(case, entry)
+    return entry
+
+
+def _all_tmp(tmp: Path):
+    return [p for p in tmp.iterdir() if p.suffix == ".jpg" and p.stem.lstrip("-").isdigit()]
+
+
+def _sheet(item, pr, ts, cont, kept):
+    tiles_from = pick_for_sheet(kept, SHEET_MAX_TILES)
+    verdict = cont["verdict"]
+    header = [
+        f"{i18n.t('video.sheet.file')}: {Path(item.original_path).name}",
+        f"SHA-256: {item.sha256}",
+        f"{i18n.t('video.sheet.duration')}: {position_text(Fraction(pr.stream_duration or pr.duration or 0))}   "
+        f"{i18n.t('video.sheet.size')}: {pr.width}x{pr.height}",
+        f"{i18n.t('video.sheet.source')}: {ts.source} — {i18n.t('video.source.claim')}",
+        f"{i18n.t('video.sheet.start')}: {tenths(ts.start)}",
+        i18n.t(f"video.sheet.verdict.{verdict}", n=len(cont["warnings"])),
+    ]
+    import io
+
+    from PIL import Image
+
+    tiles = [(Image.open(io.BytesIO(c.payload["thumb"])), c.payload["lines"]) for c in tiles_from]
+    return contact_sheet(tiles, header, total=len(kept))
+
+
+def _swap(tmp: Path, final_dir: Path) -> None:
+    """Replace the previous run's folder by the new one; an interrupted run leaves only hidden folders."""
+    old = None
+    if final_dir.exists():
+        old = final_dir.parent / f".{final_dir.name}.old-{os.getpid()}"
+        os.replace(final_dir, old)
+    os.replace(tmp, final_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_facts(case, entry: dict) -> None:
+    data = case.read_facts("frames", None) or {}
+    videos = [v for v in data.get("videos", []) if v.get("sha256") != entry["sha256"]]
+    videos.append(entry)
+    case.write_facts("frames", {"videos": videos}, sources=[v["sha256"] for v in videos])
+
+
+def _export(case, entry: dict, out: Path, stem: str) -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    done = []
+    paths = [f["path"] for f in entry["frames"]] + ([entry["sheet"]] if entry["sheet"] else [])
+    for rel in paths:
+        dest = out / f"{stem}_{Path(rel).name}"
+        write_bytes(dest, (case.root / rel).read_bytes())
+        done.append(str(dest))
+    return done

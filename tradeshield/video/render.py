@@ -1,0 +1,232 @@
+"""Upright frame images, burned-in evidence labels and the contact sheet.
+
+    >>> from tradeshield.video.render import upright, label_lines, contact_sheet, FrameStore
+    >>> img = upright(av_frame)                                            # doctest: +SKIP
+    >>> label_lines(wall, 47.3, 4257, "1/90", "c3e08fc9c744…")             # doctest: +SKIP
+    ['2024-03-15 14:22:52.3 +08:00', '00:00:47.3  pts 4257 × 1/90', 'SHA-256 c3e08fc9c744']
+
+Labels scale with the frame height and sit in a dark box, so they read on bright and dark frames alike.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from fractions import Fraction
+from pathlib import Path
+
+from tradeshield import i18n
+from tradeshield.config import LIMITS
+from tradeshield.imaging import draw_label
+from tradeshield.video.continuity import hms
+from tradeshield.video.select import Candidate
+
+TILE_MAX = 720            # longest tile side on the contact sheet (few frames show big)
+SHEET_MIN_WIDTH = 1600    # room for the header lines (file name, full SHA-256, time source)
+HEADER_RESERVE = 320
+SHEET_MAX_TILES = 48      # more than this and the labels become unreadable at 4096 px
+BARCODE_SIDE = 1280       # barcodes are looked for on a copy this size (zxing on full 4K noise takes ~0.3 s)
+
+i18n.register({
+    "video.sheet.file": ("文件", "file"), "video.sheet.duration": ("时长", "duration"),
+    "video.sheet.size": ("分辨率", "resolution"), "video.sheet.source": ("时间来源", "time source"),
+    "video.sheet.start": ("录制开始", "recording start"),
+    "video.sheet.shown": ("本图显示 {shown}/{total} 帧", "{shown} of {total} frames shown"),
+    "video.sheet.verdict.clean": ("连续性：未发现剪辑迹象（不等于证明未剪辑）",
+                                  "continuity: no sign of editing found (not a proof)"),
+    "video.sheet.verdict.warnings": ("连续性：{n} 条警告，见报告", "continuity: {n} warning(s), see the report"),
+})
+
+
+def upright(frame):
+    """PIL image of a PyAV frame turned the way the phone meant it (display matrix rotation)."""
+    from PIL import Image
+
+    img = frame.to_image()
+    rot = int(round(frame.rotation or 0)) % 360
+    if rot == 90:
+        return img.transpose(Image.Transpose.ROTATE_90)
+    if rot == 180:
+        return img.transpose(Image.Transpose.ROTATE_180)
+    if rot == 270:
+        return img.transpose(Image.Transpose.ROTATE_270)
+    if rot:
+        return img.rotate(rot, expand=True)
+    return img
+
+
+def wall_time(start: dt.datetime, position: Fraction) -> dt.datetime:
+    us = math.floor(position * 1_000_000)
+    return start + dt.timedelta(microseconds=us)
+
+
+def tenths(when: dt.datetime) -> str:
+    """2024-03-15 14:22:52.3 +08:00 — truncated to 0.1 s, like a clock shows it."""
+    off = when.strftime("%z")
+    return f"{when:%Y-%m-%d %H:%M:%S}.{when.microsecond // 100000} {off[:3]}:{off[3:]}"
+
+
+def position_text(position: Fraction) -> str:
+    tenth = math.floor(position * 10)
+    return hms(tenth / 10, 1)
+
+
+def label_lines(wall: dt.datetime, position: Fraction, pts: int, time_base: Fraction, sha256: str) -> list[str]:
+    return [tenths(wall), f"{position_text(position)}  pts {pts} × {time_base}", f"SHA-256 {sha256[:12]}"]
+
+
+def fit_size(lines: list[str], width: int, size: int, share: float = 0.94) -> int:
+    """Font size ≤ ``size`` at which the widest line fits ``share`` of ``width``."""
+    from tradeshield.fonts import load_font
+
+    widest = max(load_font(size).getlength(ln) for ln in lines) if lines else 0
+    if widest > share * width:
+        size = max(8, int(size * share * width / widest))
+    return size
+
+
+def labelled(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
+    """The label box sized to the frame height, shrunk when the widest line would not fit (portrait frames)."""
+    size = fit_size(lines, img.width, max(12, int(img.height * scale)), share=0.9)
+    return draw_label(img, lines, corner=corner, scale=size / img.height)
+
+
+def contact_sheet(tiles: list, header: list[str], total: int, max_side: int | None = None):
+    """One image: header lines on top, then a grid of (thumbnail, label lines) tiles."""
+    from PIL import Image, ImageDraw
+
+    from tradeshield.fonts import load_font
+
+    max_side = max_side or LIMITS.image_long_side
+    aspect = max(t.width / t.height for t, _ in tiles) if tiles else 1.0
+    biggest = max((max(t.size) for t, _ in tiles), default=TILE_MAX)
+    cols, tw, th = _grid(len(tiles), aspect, max_side, min(TILE_MAX, biggest))
+    pad = 10
+    width = max(SHEET_MIN_WIDTH, cols * (tw + pad) + pad)
+    lines = header + [i18n.t("video.sheet.shown", shown=len(tiles), total=total)]
+    size = fit_size(lines, width - 2 * pad, max(16, width // 60))
+    font = load_font(size)
+    line_h = int(size * 1.35)
+    head_h = pad * 2 + len(lines) * line_h
+    rows = max(1, math.ceil(len(tiles) / cols))
+    left = (width - (cols * (tw + pad) + pad)) // 2
+    sheet = Image.new("RGB", (width, head_h + rows * (th + pad) + pad), (255, 255, 255))
+    draw = ImageDraw.Draw(sheet)
+    for i, ln in enumerate(lines):
+        draw.text((pad, pad + i * line_h), ln, font=font, fill=(20, 20, 20))
+    for i, (thumb, label) in enumerate(tiles):
+        t = thumb.copy()
+        t.thumbnail((tw, th))
+        t = labelled(t, label, scale=0.06)
+        r, c = divmod(i, cols)
+        x = left + pad + c * (tw + pad) + (tw - t.width) // 2
+        y = head_h + r * (th + pad) + (th - t.height) // 2
+        sheet.paste(t, (x, y))
+    return sheet
+
+
+def _grid(n: int, aspect: float, max_side: int, tile_max: int = TILE_MAX) -> tuple[int, int, int]:
+    """Columns and tile size: the biggest tiles with the sheet within max_side, then the squarest sheet."""
+    n = max(1, n)
+    best, best_key = (1, 1, 1), None
+    for cols in range(1, n + 1):
+        rows = math.ceil(n / cols)
+        tw = min(tile_max if aspect >= 1 else int(tile_max * aspect), (max_side - 20) // cols - 10)
+        th = int(tw / aspect)
+        height = rows * (th + 10) + HEADER_RESERVE
+        if height > max_side or tw < 40:
+            continue
+        width = max(SHEET_MIN_WIDTH, cols * (tw + 10))
+        key = (tw * th, -abs(math.log(height / width)))
+        if best_key is None or key > best_key:
+            best, best_key = (cols, tw, th), key
+    return best
+
+
+class FrameStore:
+    """Chosen frames by pts, rendered into a temporary folder as they are chosen.
+
+    Rendering (RGB, rotation, barcodes, label, JPEG) runs on a worker thread while the main thread decodes:
+    PyAV, swscale and Pillow release the GIL, so the second core does it for free. At most ``MAX_PENDING``
+    frames wait, which bounds memory on 4K.
+    """
+
+    MAX_PENDING = 2
+
+    def __init__(self, tmp: Path, pr, ts, sha: str, barcodes: bool):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.tmp, self.pr, self.ts, self.sha, self.barcodes = tmp, pr, ts, sha, barcodes
+        self.by_pts: dict[int, Candidate] = {}
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-render")
+        self.pending: list = []
+
+    def add(self, cand: Candidate, frame, reason: str) -> Candidate:
+        known = self.by_pts.get(cand.pts)
+        if known is not None:
+            if reason not in known.reasons:
+                known.reasons.append(reason)
+            if cand.scene_cut is not None and known.scene_cut is None:
+                known.scene_cut = cand.scene_cut
+            return known
+        cand.reasons.append(reason)
+        self.by_pts[cand.pts] = cand
+        while len(self.pending) >= self.MAX_PENDING:
+            self.pending.pop(0).result()
+        self.pending.append(self.pool.submit(self._render, cand, frame))
+        return cand
+
+    def wait(self) -> None:
+        try:
+            for f in self.pending:
+                f.result()
+        finally:
+            self.pending = []
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _render(self, cand: Candidate, frame) -> None:
+        from tradeshield.imaging import save_jpeg_within
+
+        img = upright(frame)
+        if self.barcodes:
+            cand.barcodes = _barcodes(frame)
+        pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
+        wall = wall_time(self.ts.start, pos)
+        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
+        tmp = self.tmp / f"{cand.pts}.jpg"
+        info = save_jpeg_within(labelled(img, lines), tmp)
+        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": _thumb_bytes(frame), "width": info["width"],
+                        "height": info["height"], "position": pos}
+
+
+def _scaled(frame, long_side: int, fmt: str):
+    """Upright PIL image of ``frame`` scaled by swscale (much faster than Pillow on big frames)."""
+    from PIL import Image
+
+    k = min(1.0, long_side / max(frame.width, frame.height))
+    w, h = max(2, round(frame.width * k)), max(2, round(frame.height * k))
+    small = frame.reformat(width=w, height=h, format=fmt, interpolation="AREA")
+    img = small.to_image()
+    rot = int(round(frame.rotation or 0)) % 360
+    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    return img.transpose(turn[rot]) if rot in turn else img
+
+
+def _thumb_bytes(frame) -> bytes:
+    """Unlabelled sheet tile, kept as JPEG bytes: 150 frames of thumbnails would otherwise hold ~140 MB."""
+    import io
+
+    buf = io.BytesIO()
+    _scaled(frame, 720, "rgb24").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _barcodes(frame) -> list[dict]:
+    from tradeshield.barcodes import decode
+
+    grey = _scaled(frame, BARCODE_SIDE, "gray")
+    up_w = frame.height if int(round(frame.rotation or 0)) % 180 else frame.width
+    k = up_w / grey.width
+    found = decode(grey, try_harder=False)
+    for b in found:
+        b["position"] = [[round(x * k), round(y * k)] for x, y in b["position"]]
+    return found
