@@ -60,6 +60,18 @@ def step_photo(ctx):
     return f"IMEI {IMEI} decoded from the label (Luhn valid); upload copy without GPS"
 
 
+def step_frames(ctx):
+    from tradeshield.video import extract_frames
+
+    case, videos = _evidence(ctx, "video")
+    res = extract_frames(case, videos[0], every=1.0, progress=ctx["progress"])
+    codes = sorted({b["text"] for f in res["frames"] for b in f.get("barcodes", [])})
+    if IMEI not in codes:
+        raise StepFailed("demo.step_failed", what=f"the IMEI barcode was not seen in the packing video ({codes})")
+    verdict = res["continuity"]["verdict"]
+    return f"{len(res['frames'])} labelled frames + contact sheet; IMEI {IMEI} seen in the video; continuity: {verdict}"
+
+
 def step_invoice(ctx):
     from tradeshield.invoice import process
 
@@ -155,6 +167,7 @@ STEPS = [
     ("add", step_add),
     ("events", step_events),
     ("photo", step_photo),
+    ("frames", step_frames),
     ("invoice", step_invoice),
     ("chat", step_chat),
     ("courier", step_courier),
