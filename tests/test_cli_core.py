@@ -80,9 +80,9 @@ def test_demo_runs_every_step(cli, tmp_path):
     res = r.json
     assert all(s["ok"] for s in res["steps"]), res["steps"]
     steps = [s["step"] for s in res["steps"]]
-    for required in ("assets", "init", "add", "events", "seal", "bundle", "verify"):
-        assert required in steps
-    r = cli("verify", tmp_path / "d" / "case.zip")
+    assert steps == ["assets", "init", "add", "event", "photo", "frames", "invoice", "chat", "courier", "timeline",
+                     "check", "compare", "seal", "statement", "packet", "verify"]
+    r = cli("verify", tmp_path / "d" / "packet" / "case.zip")
     assert r.code == 0
     # rerunning replaces its own folder, but never a folder it did not make
     assert cli("demo", tmp_path / "d", "-q").code == 0

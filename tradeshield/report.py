@@ -47,13 +47,15 @@ def _timeline(case, lang: str) -> list[dict]:
         if ev.get("time"):
             who = ev.get("sender") or ev.get("role") or ""
             rows.append({"time": ev["time"], "what": ev.get("kind", ""), "detail": f"{who}: {ev.get('text', '')}",
-                         "source": "chat lines {}".format("-".join(map(str, (ev.get("ref") or {}).get("lines", []))))})
+                         "source": i18n.t("report.src.chat", lang,
+                                          lines="-".join(map(str, (ev.get("ref") or {}).get("lines", []))))})
     for ev in (case.read_facts("courier", {}) or {}).get("events", []):
         if ev.get("time"):
-            rows.append({"time": ev["time"], "what": ev.get("status", ""), "detail": ev.get("text", ""), "source": "courier"})
+            rows.append({"time": ev["time"], "what": ev.get("status", ""), "detail": ev.get("text", ""),
+                         "source": i18n.t("report.src.courier", lang)})
     for it in case.evidence():
         if it.capture_time:
-            rows.append({"time": it.capture_time, "what": "captured", "detail": Path(it.path).name,
+            rows.append({"time": it.capture_time, "what": i18n.t("report.captured", lang), "detail": Path(it.path).name,
                          "source": it.capture_source or ""})
 
     def key(r):
@@ -66,20 +68,26 @@ def _timeline(case, lang: str) -> list[dict]:
     return sorted(rows, key=key)
 
 
-def _findings(case) -> list[dict]:
+def _text(item, lang: str) -> str:
+    """A finding's text in the report's language: facts keep both languages side by side."""
+    if isinstance(item, dict):
+        return str(item.get(lang) or item.get("en") or item.get("code") or item.get("id") or item)
+    return str(item)
+
+
+def _findings(case, lang: str) -> list[dict]:
     out = []
     for v in (case.read_facts("frames", {}) or {}).get("videos", []):
         cont = v.get("continuity") or {}
-        out.append({"what": f"video {Path(v.get('path', '')).name}", "verdict": cont.get("verdict", ""),
-                    "details": [w.get("en") or w.get("code") for w in cont.get("warnings", [])]})
+        out.append({"what": i18n.t("report.f.video", lang, name=Path(v.get("path", "")).name),
+                    "verdict": cont.get("verdict", ""), "details": [_text(w, lang) for w in cont.get("warnings", [])]})
     for c in (case.read_facts("compare", {}) or {}).get("comparisons", []):
-        out.append({"what": "compare before/after", "verdict": c.get("verdict", ""),
-                    "details": [r if isinstance(r, str) else (r.get("en") or r.get("code") or str(r)) for r in c.get("reasons", [])]})
+        out.append({"what": i18n.t("report.f.compare", lang), "verdict": c.get("verdict", ""),
+                    "details": [_text(r, lang) for r in c.get("reasons", [])]})
     chk = case.read_facts("check", None)
     if chk:
-        out.append({"what": "counterparty check", "verdict": f"{chk.get('level', '')} ({chk.get('score', '')})",
-                    "details": [r.get("en") or r.get("id") or str(r) if isinstance(r, dict) else str(r)
-                                for r in chk.get("reasons", [])]})
+        out.append({"what": i18n.t("report.f.check", lang), "verdict": f"{chk.get('level', '')} ({chk.get('score', '')})",
+                    "details": [_text(r, lang) for r in chk.get("reasons", [])]})
     return out
 
 
@@ -131,7 +139,7 @@ def render_report(case, packet: dict, statement: dict, lang: str) -> str:
         t=lambda key, **kw: i18n.t(key, lang, **kw), lang=lang, tool=TOOL, info=case.info,
         generated=dt.datetime.now(case.tz).isoformat(timespec="seconds"), packet=packet, uploads=uploads,
         messages=statement.get("messages") or [], missing=statement.get("missing") or [],
-        statement_error=statement.get("error"), timeline=_timeline(case, lang), findings=_findings(case),
+        statement_error=statement.get("error"), timeline=_timeline(case, lang), findings=_findings(case, lang),
         evidence=_evidence(case), derived=_derived(case), bundle=packet.get("bundle", {}),
         invoice=(case.read_facts("invoice", {}) or {}).get("documents", []),
     )
@@ -160,6 +168,9 @@ i18n.register({
                            "Anyone can check the bundle with tradeshield: every file's hash, the custody chain, the Merkle "
                            "root and the signature. 'Intact' means nothing changed since it was bundled; a seal code posted in "
                            "the platform chat before shipping shows the files existed then."),
+    "report.src.chat": ("聊天记录第 {lines} 行", "chat lines {lines}"), "report.src.courier": ("物流记录", "courier"),
+    "report.captured": ("拍摄", "captured"), "report.f.video": ("视频 {name}", "video {name}"),
+    "report.f.compare": ("发货前/退回照片比对", "before/after photo comparison"), "report.f.check": ("交易对方风险", "counterparty risk"),
     "report.verify_plain": ("不用 tradeshield 也可核对每个文件的哈希：", "without tradeshield, every file's hash can be checked too:"),
     "report.col.time": ("时间", "Time"), "report.col.what": ("事件", "What"), "report.col.detail": ("内容", "Detail"),
     "report.col.source": ("来源", "Source"), "report.col.file": ("文件", "File"), "report.col.kind": ("类型", "Kind"),

@@ -286,7 +286,7 @@ def demo(
         for s in res["steps"]:
             t.add_row(s["step"], "[green]✔[/]" if s["ok"] else "[red]✘[/]", s["summary"])
         con.print(t)
-        con.print(i18n.t("cli.demo.next", case=res["case"]))
+        con.print(i18n.t("cli.demo.next", case=res["case"], folder=res["folder"]))
 
     out.emit(res, render)
     if not res["ok"]:
@@ -304,8 +304,8 @@ i18n.register({
     "cli.col.seq": ("序号", "#"), "cli.col.action": ("操作", "action"), "cli.col.files": ("文件", "files"),
     "cli.col.hash": ("前一条哈希", "prev hash"),
     "cli.demo.title": ("演示案件：{path}", "demo case: {path}"),
-    "cli.demo.next": ("下一步：cd {case} 后运行 tradeshield log、tradeshield verify .",
-                      "next: cd {case} and try tradeshield log, tradeshield verify ."),
+    "cli.demo.next": ("打开 {folder}/packet/report.html 查看报告；或 cd {case} 后运行 tradeshield log、tradeshield timeline",
+                      "open {folder}/packet/report.html for the report; or cd {case} and try tradeshield log, tradeshield timeline"),
     "cli.col.step": ("步骤", "step"), "cli.col.result": ("结果", "result"),
     "cli.seal.title": ("复制到平台聊天（{chars} 字）", "paste into the platform chat ({chars} chars)"),
     "cli.bundle.done": ("已写出 {path}：{files} 个文件，Merkle 根 {merkle_root}，封存码 {seal_code}",

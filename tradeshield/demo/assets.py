@@ -143,6 +143,24 @@ def make_photo() -> bytes:
     return buf.getvalue()
 
 
+def make_returned_photo() -> bytes:
+    """The returned phone's box label, photographed by the seller on another surface, tilted and darker."""
+    import io
+
+    from PIL import Image, ImageEnhance
+
+    photo = Image.new("RGB", (1400, 1400), (70, 80, 92))
+    label = _label_image().resize((990, 572)).rotate(-9, expand=True, fillcolor=(70, 80, 92))
+    photo.paste(label, (150, 330))
+    photo = ImageEnhance.Brightness(photo).enhance(0.85)
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2021:06:02 15:04:40"
+    exif.get_ifd(0x8769)[0x9011] = "+08:00"
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", quality=85, exif=exif)
+    return buf.getvalue()
+
+
 def make_video(path: Path, seconds: float = 6.0) -> None:
     """A short packing video: the box, then the IMEI label in view, then the sealed parcel."""
     import av
@@ -184,12 +202,14 @@ def make_assets(folder: str | Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {
         "photo": folder / "IMG_20210523_093110.jpg",
+        "returned": folder / "IMG_20210602_150440_returned.jpg",
         "invoice": folder / "dzfp_011002100111_12345678.pdf",
         "chat": folder / "旺旺聊天记录.txt",
         "courier": folder / "sf-tracking.txt",
         "video": folder / "VID_20210523_094005.mp4",
     }
     write_bytes(paths["photo"], make_photo())
+    write_bytes(paths["returned"], make_returned_photo())
     write_bytes(paths["invoice"], make_pdf(INVOICE_LINES))
     write_text(paths["chat"], CHAT)
     write_text(paths["courier"], COURIER)

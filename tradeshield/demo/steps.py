@@ -1,12 +1,23 @@
-"""The demo's steps: (name, function(ctx) -> one-line summary), in the order a user would run them."""
+"""The demo's steps: (name, function(ctx) -> one-line summary), in the order a user would run them.
+
+Each step makes the same library call as the matching command; a step whose result is not what the
+demo case must show raises ``StepFailed`` so the summary says so.
+"""
 from __future__ import annotations
 
+from tradeshield import i18n
 from tradeshield.demo.assets import IMEI
 from tradeshield.errors import TradeshieldError
+
+SCENARIO = "seller-refund-after-discount"
 
 
 class StepFailed(TradeshieldError):
     """A demo step ran but did not produce what the demo case must show."""
+
+
+def _t(ctx, key, **kw) -> str:
+    return i18n.t("demo.s." + key, ctx["lang"], **kw)
 
 
 def _case(ctx):
@@ -15,24 +26,34 @@ def _case(ctx):
     return Case(ctx["folder"] / "case")
 
 
+def _evidence(ctx, kind):
+    case = _case(ctx)
+    return case, [case.evidence_path(i) for i in case.evidence() if i.kind == kind]
+
+
+def _asset_item(ctx, key):
+    case = _case(ctx)
+    return case, case.ensure_evidence(ctx["assets"][key])
+
+
 def step_init(ctx):
     from tradeshield.case import Case
 
     case = Case.init(ctx["folder"] / "case", role="seller", platform="xianyu", item="海信A5Pro 手机", price=1100,
                      order="1234567890", counterparty="远方私人")
     case.update_info(listed_price=1150)
-    return f"{case.root}"
+    return str(case.root)
 
 
 def step_add(ctx):
     a = ctx["assets"]
     case = _case(ctx)
     res = case.add([a["invoice"]], note="原机主的电子发票", progress=ctx["progress"])
-    res += case.add([a["photo"]], note=f"IMEI 标签照片（{IMEI}）")
+    res += case.add([a["photo"]], note=f"发货前 IMEI 标签照片（{IMEI}）")
     res += case.add([a["video"]], note="打包发货视频")
     res += case.add([a["chat"]], note="旺旺聊天记录")
     res += case.add([a["courier"]], note="顺丰物流记录")
-    return f"{len(res)} originals: " + ", ".join(f"{r.item.kind}" for r in res)
+    return _t(ctx, "add", n=len(res), kinds=", ".join(r.item.kind for r in res))
 
 
 def step_events(ctx):
@@ -41,12 +62,7 @@ def step_events(ctx):
     case.add_event("2021-05-23 18:12", "shipped", note="顺丰 SF1234567890")
     case.add_event("2021-05-26 20:15", "discount-refused", note="回复：已经是最低价了，不议价")
     case.add_event("2021-05-26 20:19", "refund-requested", note="买家以“开不了机”为由申请退款")
-    return f"{len(case.events())} events"
-
-
-def _evidence(ctx, kind):
-    case = _case(ctx)
-    return case, [case.evidence_path(i) for i in case.evidence() if i.kind == kind]
+    return _t(ctx, "events", n=len(case.events()))
 
 
 def step_photo(ctx):
@@ -56,8 +72,8 @@ def step_photo(ctx):
     res = register_photos(case, photos, label="serial")
     serials = [s["value"] for p in res["photos"] for s in p.get("serials", []) if s.get("valid")]
     if IMEI not in serials:
-        raise StepFailed("demo.step_failed", what=f"the IMEI {IMEI} was not decoded from the label photo")
-    return f"IMEI {IMEI} decoded from the label (Luhn valid); upload copy without GPS"
+        raise StepFailed("demo.step_failed", what=f"IMEI {IMEI} not decoded from the label photo")
+    return _t(ctx, "photo", imei=IMEI)
 
 
 def step_frames(ctx):
@@ -67,9 +83,8 @@ def step_frames(ctx):
     res = extract_frames(case, videos[0], every=1.0, progress=ctx["progress"])
     codes = sorted({b["text"] for f in res["frames"] for b in f.get("barcodes", [])})
     if IMEI not in codes:
-        raise StepFailed("demo.step_failed", what=f"the IMEI barcode was not seen in the packing video ({codes})")
-    verdict = res["continuity"]["verdict"]
-    return f"{len(res['frames'])} labelled frames + contact sheet; IMEI {IMEI} seen in the video; continuity: {verdict}"
+        raise StepFailed("demo.step_failed", what=f"IMEI barcode not seen in the packing video ({codes})")
+    return _t(ctx, "frames", n=len(res["frames"]), imei=IMEI, verdict=res["continuity"]["verdict"])
 
 
 def step_invoice(ctx):
@@ -82,12 +97,7 @@ def step_invoice(ctx):
     date = (fields.get("date") or {}).get("value")
     if not total or not date:
         raise StepFailed("demo.step_failed", what="the invoice's date and total were not read")
-    return f"{len(doc.get('pages', []))} page(s) as JPEG; bought {date} for ¥{total}"
-
-
-def _asset_item(ctx, key):
-    case = _case(ctx)
-    return case, case.ensure_evidence(ctx["assets"][key])
+    return _t(ctx, "invoice", pages=len(doc.get("pages", [])), date=date, total=total)
 
 
 def step_chat(ctx):
@@ -100,7 +110,7 @@ def step_chat(ctx):
     kinds = sorted(res["event_counts"])
     if "discount-request" not in kinds or "refund-request" not in kinds:
         raise StepFailed("demo.step_failed", what=f"chat events found: {kinds}")
-    return f"{res['messages']} messages ({res['format']}), events: {', '.join(kinds)}; {len(images)} chat image(s)"
+    return _t(ctx, "chat", n=res["messages"], fmt=res["format"], kinds=", ".join(kinds), images=len(images))
 
 
 def step_courier(ctx):
@@ -110,8 +120,8 @@ def step_courier(ctx):
     res = import_courier(case, case.evidence_path(item))
     signed = [e for e in res["events"] if e["status"] in ("signed", "proxy-signed")]
     if not signed:
-        raise StepFailed("demo.step_failed", what="no delivery (签收) found in the courier text")
-    return f"{len(res['events'])} courier events, signed {signed[0]['time']}"
+        raise StepFailed("demo.step_failed", what="no delivery (签收) in the courier text")
+    return _t(ctx, "courier", n=len(res["events"]), time=signed[0]["time"])
 
 
 def step_timeline(ctx):
@@ -123,7 +133,7 @@ def step_timeline(ctx):
     codes = [p["code"] for p in tl["patterns"]]
     if "refund-after-refused-discount" not in codes:
         raise StepFailed("demo.step_failed", what=f"patterns found: {codes}")
-    return f"{len(tl['entries'])} entries; patterns: {', '.join(codes)}"
+    return _t(ctx, "timeline", n=len(tl["entries"]), patterns=", ".join(codes))
 
 
 def step_check(ctx):
@@ -133,24 +143,46 @@ def step_check(ctx):
     res = run_check({"category": "phone", "listed": 1150, "credit": "极好", "trades": 312,
                      "same_category_share": 0.9, "account_age_days": 900, "chat": str(case.evidence_path(item))},
                     case=case, use_watchlist=False)
-    return f"risk {res['level']} (score {res['score']}): " + ", ".join(r["id"] for r in res["reasons"])
+    return _t(ctx, "check", level=res["level"], score=res["score"], reasons=", ".join(r["id"] for r in res["reasons"]))
+
+
+def step_compare(ctx):
+    from tradeshield.compare import compare_photos
+
+    case = _case(ctx)
+    before = case.ensure_evidence(ctx["assets"]["photo"])
+    after = case.ensure_evidence(ctx["assets"]["returned"], note="退回的手机盒标签")
+    res = compare_photos(case, [case.evidence_path(before)], [case.evidence_path(after)])
+    if res["verdict"] != "same":
+        raise StepFailed("demo.step_failed", what=f"compare said {res['verdict']} for the same label")
+    return _t(ctx, "compare", verdict=res["verdict"])
 
 
 def step_seal(ctx):
     from tradeshield.bundle import seal
 
-    res = seal(_case(ctx), lang=ctx["lang"])
-    return res["message"]
+    return seal(_case(ctx), lang=ctx["lang"])["message"]
 
 
-def step_bundle(ctx):
-    from tradeshield.bundle import build_bundle
-    from tradeshield.signing import key_exists
+def step_statement(ctx):
+    from tradeshield.statement import build_statement, save_statement
 
-    out = ctx["folder"] / "case.zip"
-    res = build_bundle(_case(ctx), out, sign=key_exists(), progress=ctx["progress"])
-    ctx["bundle"] = out
-    return f"{out.name}: {res['files']} files, seal code {res['seal_code']}"
+    case = _case(ctx)
+    st = build_statement(case, SCENARIO, lang=ctx["lang"])
+    if not st.ok:
+        raise StepFailed("demo.step_failed", what="missing facts: " + ", ".join(m.fact for m in st.missing))
+    save_statement(case, st)
+    return _t(ctx, "statement", n=len(st.split.messages), most=max(st.split.counts), limit=st.split.limit)
+
+
+def step_packet(ctx):
+    from tradeshield.packet import build_packet
+
+    out = ctx["folder"] / "packet"
+    res = build_packet(_case(ctx), out, scenario=SCENARIO, lang=ctx["lang"], progress=ctx["progress"])
+    ctx["bundle"] = out / "case.zip"
+    return _t(ctx, "packet", path=str(out), images=len(res["upload"]), messages=res["messages"]["count"],
+              code=res["seal_code"])
 
 
 def step_verify(ctx):
@@ -158,14 +190,14 @@ def step_verify(ctx):
 
     rep = verify(ctx["bundle"])
     if not rep.ok:
-        return "TAMPERED: " + "; ".join(p.describe(ctx["lang"]) for p in rep.problems)
-    return f"intact, Merkle root {rep.info['merkle_root'][:16]}…"
+        raise StepFailed("demo.step_failed", what="; ".join(p.describe(ctx["lang"]) for p in rep.problems))
+    return _t(ctx, "verify", files=rep.info["files"], root=rep.info["merkle_root"][:16])
 
 
 STEPS = [
     ("init", step_init),
     ("add", step_add),
-    ("events", step_events),
+    ("event", step_events),
     ("photo", step_photo),
     ("frames", step_frames),
     ("invoice", step_invoice),
@@ -173,7 +205,27 @@ STEPS = [
     ("courier", step_courier),
     ("timeline", step_timeline),
     ("check", step_check),
+    ("compare", step_compare),
     ("seal", step_seal),
-    ("bundle", step_bundle),
+    ("statement", step_statement),
+    ("packet", step_packet),
     ("verify", step_verify),
 ]
+
+i18n.register({
+    "demo.s.add": ("复制了 {n} 个原件：{kinds}", "{n} originals copied in: {kinds}"),
+    "demo.s.events": ("记录了 {n} 个事件", "{n} events recorded"),
+    "demo.s.photo": ("从标签照片解码出 IMEI {imei}（校验位正确）；上传副本已去除 GPS", "IMEI {imei} decoded from the label (check digit valid); upload copy without GPS"),
+    "demo.s.frames": ("{n} 张带时间标签的画面 + 联系表；视频中可见 IMEI {imei}；连续性：{verdict}",
+                      "{n} time-labelled frames + contact sheet; IMEI {imei} seen in the video; continuity: {verdict}"),
+    "demo.s.invoice": ("{pages} 页转为 JPEG；{date} 购买，金额 ¥{total}", "{pages} page(s) as JPEG; bought {date} for ¥{total}"),
+    "demo.s.chat": ("{n} 条消息（{fmt}），关键事件：{kinds}；{images} 张聊天图片", "{n} messages ({fmt}), events: {kinds}; {images} chat image(s)"),
+    "demo.s.courier": ("{n} 条物流事件，签收于 {time}", "{n} courier events, signed for {time}"),
+    "demo.s.timeline": ("时间线 {n} 条；发现模式：{patterns}", "{n} timeline entries; patterns: {patterns}"),
+    "demo.s.check": ("风险 {level}（{score} 分）：{reasons}", "risk {level} (score {score}): {reasons}"),
+    "demo.s.compare": ("退回物品与发货前照片比对：{verdict}", "returned item vs. photo before shipping: {verdict}"),
+    "demo.s.statement": ("陈述分为 {n} 条，最长 {most}/{limit} 字", "statement in {n} messages, longest {most}/{limit}"),
+    "demo.s.packet": ("材料包 {path}：{images} 张图片、{messages} 条消息、证据包（封存码 {code}）、report.html",
+                      "packet {path}: {images} images, {messages} messages, bundle (seal code {code}), report.html"),
+    "demo.s.verify": ("证据包完好：{files} 个文件，Merkle 根 {root}…", "bundle intact: {files} files, Merkle root {root}…"),
+})
