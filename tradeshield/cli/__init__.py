@@ -12,7 +12,10 @@ import sys
 import typer
 
 from tradeshield import i18n
+from tradeshield.cli._fastparams import install as _install_fast_params
 from tradeshield.errors import TradeshieldError
+
+_install_fast_params()  # plain values without pydantic: ~0.3 s less start-up for every command
 
 app = typer.Typer(
     name="tradeshield",

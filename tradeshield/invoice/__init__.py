@@ -21,6 +21,7 @@ from tradeshield.errors import InputError, UsageError
 from tradeshield.fsutil import check_input
 
 i18n.register({
+    "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
     "invoice.unsupported": ("不是 PDF、OFD 或 XML 发票：{path}（识别为 {kind}）",
                             "not a PDF, OFD or XML invoice: {path} (looks like {kind})"),
     "invoice.note.no_text": ("没有文字层（扫描件）：无法读取发票字段，未作任何推测",

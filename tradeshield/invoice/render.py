@@ -39,7 +39,6 @@ i18n.register({
     "invoice.pdf_no_pages": ("PDF 没有页面：{path}", "the PDF has no pages: {path}"),
     "invoice.pdf_page_bad": ("PDF 第 {page} 页无法渲染：{path}（{reason}）",
                              "page {page} of the PDF cannot be rendered: {path} ({reason})"),
-    "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
 })
 
 
