@@ -10,11 +10,14 @@
 Each page is rendered at ``dpi`` (lowered when the page is so large that the long side or the pixel
 count would pass the caps), white margins are trimmed, a caption strip names the page n/N and the
 PDF's SHA-256 prefix, and the JPEG is kept within the platform limits. pdfium is not thread-safe,
-so parallel work uses processes; each worker opens the document itself. Forked workers inherit the
-imported modules and the loaded caption font, which is what makes them cheap to start.
+so parallel work uses processes; each worker opens the document itself (from the parent's bytes when
+it has them: forked, they share the memory). Forked workers inherit the imported modules and the loaded
+caption font, which is what makes them cheap to start. Workers send the JPEG bytes back and the parent
+writes every page on a writer thread, so no process waits for the disk between pages.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import multiprocessing
@@ -42,12 +45,15 @@ i18n.register({
 })
 
 
-def open_pdf(path, password: str | None = None):
-    """A pypdfium2 document, or an InputError that says what is wrong and what to do."""
+def open_pdf(path, password: str | None = None, data: bytes | None = None):
+    """A pypdfium2 document, or an InputError that says what is wrong and what to do.
+
+    ``data``: the file's bytes, already read (the document is then parsed from memory; ``path`` names it).
+    """
     import pypdfium2 as pdfium
 
     try:
-        doc = pdfium.PdfDocument(str(path), password=password or None)
+        doc = pdfium.PdfDocument(data if data is not None else str(path), password=password or None)
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == pdfium.raw.FPDF_ERR_PASSWORD:
@@ -125,11 +131,31 @@ def caption_strip(width: int, lines: list[str]):
     return add_caption(Image.new("RGB", (width, 1), (255, 255, 255)), lines).convert("RGBX")
 
 
-def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
-    """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
-    from PIL import Image
+class BitmapPool:
+    """pdfium ``bitmap_maker`` that reuses one bitmap while the page size stays the same.
 
-    from tradeshield.fsutil import write_bytes
+    A fresh 15 MB bitmap per page costs an allocation, zeroing and page faults (~5 ms a page); the pixels
+    are copied into the output image before the next page is rendered, so one buffer serves every page.
+    """
+
+    def __init__(self):
+        self.key, self.bitmap = None, None
+
+    def __call__(self, width, height, format, rev_byteorder=False):
+        import pypdfium2 as pdfium
+
+        key = (width, height, format, rev_byteorder)
+        if key != self.key:
+            self.bitmap = None  # the previous buffer goes before the next is made
+            self.bitmap = pdfium.PdfBitmap.new_native(width, height, format=format, rev_byteorder=rev_byteorder)
+            self.key = key
+        return self.bitmap
+
+
+def render_page(doc, index: int, *, dpi: int, sha256: str, name: str, total: int,
+                bitmaps: BitmapPool | None = None) -> tuple[dict, bytes]:
+    """(page record, JPEG bytes) for page ``index`` of an open document; nothing is written."""
+    from PIL import Image
 
     try:
         page = doc[index]
@@ -137,7 +163,8 @@ def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, 
         # the caption strip adds a little height: leave room so the final long side stays in the limit
         scale, capped = page_scale(w_pt, h_pt, dpi, int(LIMITS.image_long_side * 0.94))
         # RGBX straight from pdfium: PIL wraps that buffer without a copy (RGB would be unpacked)
-        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True,
+                             bitmap_maker=bitmaps or BitmapPool())
         img = bitmap.to_pil()
         page.close()
     except Exception as e:  # pdfium raises its own errors for broken page content
@@ -152,34 +179,47 @@ def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, 
     out.paste(strip, (0, height - 1))
     del img, bitmap
     data = _encode(out)
+    rec = {"page": index + 1, "width": out.width, "height": out.height, "bytes": len(data),
+           "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
+           "trimmed": box != full, "image": out if index == 0 else None}
+    return rec, data
+
+
+def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
+    """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
+    from tradeshield.fsutil import write_bytes
+
+    rec, data = render_page(doc, index, dpi=dpi, sha256=sha256, name=name, total=total)
     write_bytes(dest, data)
-    return {"page": index + 1, "path": str(dest), "width": out.width, "height": out.height, "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
-            "trimmed": box != full, "image": out if index == 0 else None}
+    return {**rec, "path": str(dest)}
 
 
 # ---------------------------------------------------------------- worker processes
 
 _DOC = None
+_BITMAPS = None
 
 
-def _worker_init(path: str, password: str | None) -> None:
-    global _DOC
+def _worker_init(source, password: str | None) -> None:
+    """``source``: a path, or the document's bytes (inherited from the parent by fork, not copied)."""
+    global _DOC, _BITMAPS
     import signal
 
     import pypdfium2 as pdfium
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
 
-    _DOC = pdfium.PdfDocument(path, password=password or None)
+    _DOC = pdfium.PdfDocument(source, password=password or None)
+    _BITMAPS = BitmapPool()
 
 
-def _worker_page(index: int, dest: str, kw: dict) -> dict:
+def _worker_page(index: int, kw: dict) -> dict:
     try:
-        rec = render_one(_DOC, index, dest, **kw)
+        rec, data = render_page(_DOC, index, bitmaps=_BITMAPS, **kw)
     except InputError as e:  # exceptions with keyword parameters do not survive pickling: send them as data
         return {"error": e.key, "params": e.params}
     rec["image"] = None  # not worth pickling back: the parent renders page 1, whose pixels it keeps
+    rec["data"] = data
     return rec
 
 
@@ -192,60 +232,87 @@ def worker_count(pages: int) -> int:
 
 
 class PageRenderer:
-    """Render every page of an open document; forked workers start on ``start()`` so the parent can read
-    the text layer meanwhile, then ``finish()`` has the parent render page 1 and steal pages not yet taken.
+    """Render every page of an open document; forked workers start on ``start()`` so the parent can do
+    other work meanwhile (copy the evidence, read the text layer), then ``finish()`` has the parent render
+    page 1 and steal pages not yet taken. Pages are written (atomically) by a writer thread in the parent.
 
     Workers take pages from the end, the parent from the front; a page is the parent's when it can still
     cancel the worker's job for it, so the two meet wherever their speeds make them meet.
+    ``source`` is what workers open: the path, or the document's bytes.
     """
 
-    def __init__(self, doc, path, dests: list, *, dpi: int, sha256: str, name: str, password: str | None = None,
+    def __init__(self, doc, source, dests: list, *, dpi: int, sha256: str, name: str, password: str | None = None,
                  progress=None, workers: int | None = None):
-        self.doc, self.path, self.dests, self.password, self.progress = doc, str(path), [str(d) for d in dests], \
-            password, progress
+        self.doc, self.password, self.progress = doc, password, progress
+        self.source = source if isinstance(source, (bytes, bytearray, memoryview)) else str(source)
+        self.dests = [str(d) for d in dests]
+        self.new = [not os.path.exists(d) for d in self.dests]
         self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
         self.workers = worker_count(len(dests)) if workers is None else workers
-        self.pool = None
+        self.pool = self.writer = None
+        self.bitmaps = BitmapPool()
         self.futures: dict[int, object] = {}
+        self.writes: list = []
         self.results: dict[int, dict] = {}
 
     def __enter__(self) -> "PageRenderer":
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)  # no page is left half-way through its atomic write
+            self.writer = None
+        self.bitmaps = None
+        if exc_type is not None:  # a failed run leaves no new pages behind (a previous run's stay)
+            for dest, new in zip(self.dests, self.new):
+                if new:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(dest)
 
     def start(self) -> "PageRenderer":
-        if self.workers <= 0:
-            return self
-        from concurrent.futures import ProcessPoolExecutor
+        if self.workers > 0:
+            from concurrent.futures import ProcessPoolExecutor
 
-        from tradeshield.fonts import load_font
+            from tradeshield.fonts import load_font
 
-        load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_worker_init, initargs=(self.path, self.password))
-        for i in range(len(self.dests) - 1, 0, -1):
-            self.futures[i] = self.pool.submit(_worker_page, i, self.dests[i], self.kw)
+            load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_worker_init, initargs=(self.source, self.password))
+            for i in range(len(self.dests) - 1, 0, -1):
+                self.futures[i] = self.pool.submit(_worker_page, i, self.kw)
         return self
 
     def finish(self, on_first=None) -> list[dict]:
-        """All page records in order; ``on_first(image)`` runs on page 1's pixels as soon as they exist."""
-        self.on_first = on_first
+        """All page records in order, every page written; ``on_first(image)`` runs on page 1's pixels as soon
+        as they exist."""
         for i in range(len(self.dests)):
             fut = self.futures.get(i)
             if fut is not None and not fut.cancel():
                 break  # the workers have this page and every page after it
             self.futures.pop(i, None)
-            self.results[i] = render_one(self.doc, i, self.dests[i], **self.kw)
-            if i == 0 and self.on_first is not None:
-                self.on_first(self.results[0]["image"])  # while the workers still render
+            rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
+            self._done(i, rec, data)
+            if i == 0 and on_first is not None:
+                on_first(rec["image"])  # while the workers still render
             self._collect(block=False)
         while self.futures:
             self._collect(block=True)
+        for w in self.writes:
+            w.result()  # a failed write (disk full …) is raised here
         return [self.results[i] for i in range(len(self.dests))]
+
+    def _done(self, i: int, rec: dict, data: bytes) -> None:
+        from tradeshield.fsutil import write_bytes
+
+        if self.writer is None:  # made after any fork: a thread does not survive one
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.writer = ThreadPoolExecutor(1, thread_name_prefix="page-writer")
+        self.writes.append(self.writer.submit(write_bytes, self.dests[i], data))
+        self.results[i] = {**rec, "path": self.dests[i]}
 
     def _collect(self, block: bool) -> None:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -258,6 +325,6 @@ class PageRenderer:
                 del self.futures[i]
                 if "error" in rec:
                     raise InputError(rec["error"], **rec["params"])
-                self.results[i] = rec
+                self._done(i, rec, rec.pop("data"))
         if self.progress:
             self.progress(self.kw["name"], len(self.results), len(self.dests))

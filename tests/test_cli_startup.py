@@ -1,4 +1,5 @@
-"""The pydantic-free fast path for plain CLI values gives typer's values and typer's errors."""
+"""Start-up cuts keep behaviour: the pydantic-free path for plain CLI values gives typer's values and errors,
+one command built per run behaves like the whole app, and rich stays out of --json runs."""
 from __future__ import annotations
 
 import subprocess
@@ -86,14 +87,49 @@ def test_unusual_values_defer():
     assert leaf(int, OptionInfo(min=1)) is None and leaf(int, OptionInfo(parser=int)) is None
 
 
-def test_cli_bad_int_message_and_no_pydantic(tmp_path):
+def test_cli_runs_without_pydantic_or_rich(tmp_path):
     code = ("import sys\nfrom tradeshield.cli import main\n"
             "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
-            "    print(e.code, 'pydantic' in sys.modules, file=sys.stderr)\n")
+            "    print(e.code, 'pydantic' in sys.modules, 'rich' in sys.modules, file=sys.stderr)\n")
     env = {"PATH": "/usr/bin:/bin", "TRADESHIELD_LANG": "en", "TRADESHIELD_HOME": str(tmp_path / "home")}
     r = subprocess.run([sys.executable, "-c", code, "init", str(tmp_path / "c"), "--json"], capture_output=True,
                        text=True, cwd=ROOT, env=env, timeout=60)
-    assert r.stderr.strip().splitlines()[-1] == "0 False", r.stderr  # a whole command ran without pydantic
+    # a whole command ran without pydantic, and --json drew nothing with rich
+    assert r.stderr.strip().splitlines()[-1] == "0 False False", r.stderr
     r = subprocess.run([sys.executable, "-c", code, "invoice", "x.pdf", "--dpi", "abc"], capture_output=True,
                        text=True, cwd=ROOT, env=env, timeout=60)
-    assert "Invalid value for '--dpi'" in r.stderr and r.stderr.strip().splitlines()[-1] == "2 True"
+    assert "Invalid value for '--dpi'" in r.stderr and r.stderr.strip().splitlines()[-1].startswith("2 True")
+
+
+# ---------------------------------------------------------------- one command built per run
+
+@pytest.mark.parametrize("argv", [["invoice", "--help"], ["watch", "list", "--help"], ["init", "--bogus"],
+                                  ["invoice"], ["event", "--help"]])
+def test_app_for_one_command_behaves_like_the_whole_app(argv, capsys):
+    from tradeshield.cli import app, app_for
+
+    one = app_for(argv)
+    assert one is not app and len(one.registered_commands) + len(one.registered_groups) == 1
+    outputs = []
+    for a in (app, one):
+        with pytest.raises(SystemExit) as e:
+            a(args=argv, prog_name="tradeshield")
+        captured = capsys.readouterr()
+        outputs.append((e.value.code, captured.out, captured.err))
+    assert outputs[0] == outputs[1] and outputs[0][1] + outputs[0][2]
+
+
+@pytest.mark.parametrize("argv", [[], ["--help"], ["--lang", "zh", "init"], ["invoic"], ["nosuch"]])
+def test_app_for_keeps_the_whole_app_when_no_command_leads(argv):
+    from tradeshield.cli import app, app_for
+
+    assert app_for(argv) is app
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("发票 \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u00a0\u2028\u3000\u200b1a:："),
+               max_size=30))
+def test_visible_chars_matches_isspace(text):
+    from tradeshield.invoice.fields import visible_chars
+
+    assert visible_chars(text) == sum(1 for ch in text if not ch.isspace())
