@@ -150,6 +150,18 @@ def _open(case, path: Path, password, progress):
     return open_pdf(src, password), src, item.sha256, item
 
 
+def _copy_in(case, path: Path, progress):
+    """``case.ensure_evidence(path)`` on a thread (a future): copying, hashing and fsync mostly wait on the
+    disk or run outside the GIL, so the text layer is read meanwhile. Started after the fork."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-copy")
+    try:
+        return pool.submit(case.ensure_evidence, path, progress=progress)
+    finally:
+        pool.shutdown(wait=False)  # the copy runs on; the future says when it is done
+
+
 def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
     from tradeshield.invoice.render import PageRenderer
 
@@ -159,15 +171,16 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
         with PageRenderer(pdf, source, dests, dpi=dpi, sha256=sha, name=path.name, password=password,
                           progress=progress) as renderer:
             renderer.start()  # workers render while this process copies the evidence and reads the text layer
-            if item is None:
-                item = case.ensure_evidence(path, progress=progress)
-                if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
-                    raise InputError("add.source_changed", path=str(path))
+            copying = _copy_in(case, path, progress) if item is None else None
             from tradeshield.invoice.fields import parse_text  # after the fork: workers have no use for it
 
             texts = _page_texts(pdf)
             parsed = parse_text("\n".join(texts))
             _locate(parsed["fields"], texts)
+            if copying is not None:
+                item = copying.result()
+                if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
+                    raise InputError("add.source_changed", path=str(path))
             pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
     finally:
         pdf.close()

@@ -173,8 +173,9 @@ def render_page(doc, index: int, *, dpi: int, sha256: str, name: str, total: int
     box = _ink_box(img, round(TRIM_MARGIN_PT * scale)) or full
     width, height = box[2] - box[0], box[3] - box[1]
     strip = caption_strip(width, caption_lines(index + 1, total, sha256, name))
-    # one copy of the page: pasted at a negative offset, the trimmed margins simply fall outside
-    out = Image.new("RGBX", (width, height + strip.height - 1))
+    # one copy of the page: pasted at a negative offset, the trimmed margins simply fall outside. The two
+    # pastes cover every pixel, so the image is made without filling it first (~2 ms a page)
+    out = Image.new("RGBX", (width, height + strip.height - 1), None)
     out.paste(img, (-box[0], -box[1]))
     out.paste(strip, (0, height - 1))
     del img, bitmap
