@@ -115,3 +115,32 @@ def test_record_derived_hashes_parameter(case, tmp_path):
     assert entry["files"][0]["sha256"] == hashlib.sha256(b"beta!").hexdigest()
     with pytest.raises(ValueError):
         case.record_derived([a, b], action="t", sources=[], hashes=given[:1])
+
+
+def test_claims_meet_exactly_and_leave_page_one_to_the_parent():
+    import multiprocessing
+
+    from tradeshield.invoice.render import _Claims
+
+    c = _Claims(multiprocessing, 5)
+    assert [c.back(), c.front(), c.back(), c.front(), c.back(), c.front(), c.front()] == [4, 0, 3, 1, 2, None, None]
+    c = _Claims(multiprocessing, 3)
+    assert [c.back(), c.back(), c.back(), c.front()] == [2, 1, None, 0]  # page 1 (index 0) is never a worker's
+    c.stop()
+    assert c.front() is None and c.back() is None
+
+
+def test_a_dead_worker_s_pages_are_rendered_by_the_parent(seven, tmp_path, monkeypatch):
+    import os
+
+    from tradeshield.invoice import render
+
+    def dies(source, password, claims, conn, dests, kw):
+        claims.back(), claims.back()  # takes two pages and is killed before reporting them
+        os._exit(9)
+
+    monkeypatch.setattr(render, "_worker_main", dies)
+    pages = _render(seven, tmp_path / "out", source="bytes", workers=1)
+    expected = _render(seven, tmp_path / "ref", source="bytes", workers=0)
+    assert [p["sha256"] for p in pages] == [p["sha256"] for p in expected]
+    assert all(Path(p["path"]).is_file() for p in pages)

@@ -12,8 +12,8 @@ count would pass the caps), white margins are trimmed, a caption strip names the
 PDF's SHA-256 prefix, and the JPEG is kept within the platform limits. pdfium is not thread-safe,
 so parallel work uses processes; each worker opens the document itself (from the parent's bytes when
 it has them: forked, they share the memory). Forked workers inherit the imported modules and the loaded
-caption font, which is what makes them cheap to start. Workers send the JPEG bytes back and the parent
-writes every page on a writer thread, so no process waits for the disk between pages.
+caption font, which is what makes them cheap to start. Each process writes its pages on a writer thread,
+so none waits for the disk between pages.
 """
 from __future__ import annotations
 
@@ -197,31 +197,68 @@ def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, 
 
 # ---------------------------------------------------------------- worker processes
 
-_DOC = None
-_BITMAPS = None
+class _Claims:
+    """Pages still to render, as ``front..back`` in shared memory: the parent takes from the front, workers
+    from the back (never page 1, whose pixels the parent keeps), one page at a time, so the two meet exactly
+    where their speeds make them meet and nobody waits at the end for pages queued ahead."""
+
+    def __init__(self, ctx, pages: int):
+        self.lock = ctx.Lock()
+        self.ix = ctx.RawArray("q", [0, pages - 1])
+
+    def front(self) -> int | None:
+        with self.lock:
+            i = self.ix[0]
+            if i > self.ix[1]:
+                return None
+            self.ix[0] = i + 1
+            return i
+
+    def back(self) -> int | None:
+        with self.lock:
+            i = self.ix[1]
+            if i < max(self.ix[0], 1):
+                return None
+            self.ix[1] = i - 1
+            return i
+
+    def stop(self) -> None:
+        with self.lock:
+            self.ix[0] = self.ix[1] + 1
 
 
-def _worker_init(source, password: str | None) -> None:
-    """``source``: a path, or the document's bytes (inherited from the parent by fork, not copied)."""
-    global _DOC, _BITMAPS
+def _worker_main(source, password: str | None, claims: _Claims, conn, dests: list[str], kw: dict) -> None:
+    """A forked worker: render pages claimed from the back, write each on a writer thread, then report it.
+
+    ``source``: a path, or the document's bytes (inherited from the parent by fork, not copied). Messages:
+    ``(index, record)`` once a page is on disk, ``("error", key, params)``, and ``None`` last.
+    """
     import signal
+    from concurrent.futures import ThreadPoolExecutor
 
     import pypdfium2 as pdfium
 
+    from tradeshield.fsutil import write_bytes
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
 
-    _DOC = pdfium.PdfDocument(source, password=password or None)
-    _BITMAPS = BitmapPool()
+    def write(i: int, rec: dict, data: bytes) -> None:
+        write_bytes(dests[i], data)
+        conn.send((i, {**rec, "image": None, "path": dests[i]}))
 
-
-def _worker_page(index: int, kw: dict) -> dict:
+    writer = ThreadPoolExecutor(1)
     try:
-        rec, data = render_page(_DOC, index, bitmaps=_BITMAPS, **kw)
+        doc = pdfium.PdfDocument(source, password=password or None)
+        bitmaps = BitmapPool()
+        while (i := claims.back()) is not None:
+            rec, data = render_page(doc, i, bitmaps=bitmaps, **kw)
+            writer.submit(write, i, rec, data)
     except InputError as e:  # exceptions with keyword parameters do not survive pickling: send them as data
-        return {"error": e.key, "params": e.params}
-    rec["image"] = None  # not worth pickling back: the parent renders page 1, whose pixels it keeps
-    rec["data"] = data
-    return rec
+        writer.submit(conn.send, ("error", e.key, e.params))
+    finally:
+        writer.submit(conn.send, None)  # after every page's message: one thread sends them all, in order
+        writer.shutdown(wait=True)
+        conn.close()
 
 
 def worker_count(pages: int) -> int:
@@ -235,10 +272,9 @@ def worker_count(pages: int) -> int:
 class PageRenderer:
     """Render every page of an open document; forked workers start on ``start()`` so the parent can do
     other work meanwhile (copy the evidence, read the text layer), then ``finish()`` has the parent render
-    page 1 and steal pages not yet taken. Pages are written (atomically) by a writer thread in the parent.
+    page 1 onwards until it meets the workers (see ``_Claims``). Every page is written atomically (the
+    parent's on a writer thread, so no process waits for the disk between pages).
 
-    Workers take pages from the end, the parent from the front; a page is the parent's when it can still
-    cancel the worker's job for it, so the two meet wherever their speeds make them meet.
     ``source`` is what workers open: the path, or the document's bytes.
     """
 
@@ -250,9 +286,11 @@ class PageRenderer:
         self.new = [not os.path.exists(d) for d in self.dests]
         self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
         self.workers = worker_count(len(dests)) if workers is None else workers
-        self.pool = self.writer = None
+        self.ctx = multiprocessing.get_context("fork") if self.workers > 0 else None
+        self.claims = _Claims(self.ctx or multiprocessing, len(self.dests))
+        self.procs: list = []   # (process, connection, finished)
+        self.writer = None
         self.bitmaps = BitmapPool()
-        self.futures: dict[int, object] = {}
         self.writes: list = []
         self.results: dict[int, dict] = {}
 
@@ -260,9 +298,11 @@ class PageRenderer:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        self.claims.stop()  # workers finish the page in hand and leave
+        for proc, conn, _ in self.procs:
+            proc.join()
+            conn.close()
+        self.procs = []
         if self.writer is not None:
             self.writer.shutdown(wait=True)  # no page is left half-way through its atomic write
             self.writer = None
@@ -274,38 +314,41 @@ class PageRenderer:
                         os.unlink(dest)
 
     def start(self) -> "PageRenderer":
-        if self.workers > 0:
-            from concurrent.futures import ProcessPoolExecutor
+        if self.workers <= 0 or len(self.dests) < 2:
+            return self
+        from tradeshield.fonts import load_font
 
-            from tradeshield.fonts import load_font
-
-            load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_worker_init, initargs=(self.source, self.password))
-            for i in range(len(self.dests) - 1, 0, -1):
-                self.futures[i] = self.pool.submit(_worker_page, i, self.kw)
+        load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
+        for _ in range(self.workers):
+            mine, theirs = self.ctx.Pipe(duplex=False)
+            proc = self.ctx.Process(target=_worker_main, name="page-renderer", daemon=True,
+                                    args=(self.source, self.password, self.claims, theirs, self.dests, self.kw))
+            proc.start()
+            theirs.close()
+            self.procs.append([proc, mine, False])
         return self
 
     def finish(self, on_first=None) -> list[dict]:
         """All page records in order, every page written; ``on_first(image)`` runs on page 1's pixels as soon
         as they exist."""
-        for i in range(len(self.dests)):
-            fut = self.futures.get(i)
-            if fut is not None and not fut.cancel():
-                break  # the workers have this page and every page after it
-            self.futures.pop(i, None)
+        while (i := self.claims.front()) is not None:
             rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
-            self._done(i, rec, data)
+            self._write(i, rec, data)
             if i == 0 and on_first is not None:
                 on_first(rec["image"])  # while the workers still render
             self._collect(block=False)
-        while self.futures:
+        while not all(done for _, _, done in self.procs):
             self._collect(block=True)
         for w in self.writes:
             w.result()  # a failed write (disk full …) is raised here
+        for i in range(len(self.dests)):
+            if i not in self.results:  # a worker died mid-page (killed, out of memory): render it here
+                rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
+                self._write(i, rec, data)
+                self.writes[-1].result()
         return [self.results[i] for i in range(len(self.dests))]
 
-    def _done(self, i: int, rec: dict, data: bytes) -> None:
+    def _write(self, i: int, rec: dict, data: bytes) -> None:
         from tradeshield.fsutil import write_bytes
 
         if self.writer is None:  # made after any fork: a thread does not survive one
@@ -316,16 +359,26 @@ class PageRenderer:
         self.results[i] = {**rec, "path": self.dests[i]}
 
     def _collect(self, block: bool) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
+        """Take the workers' messages; ``block``: wait until at least one worker has something to say."""
+        from multiprocessing.connection import wait
 
-        if block:
-            wait(list(self.futures.values()), return_when=FIRST_COMPLETED)
-        for i, fut in list(self.futures.items()):
-            if fut.done():
-                rec = fut.result()
-                del self.futures[i]
-                if "error" in rec:
-                    raise InputError(rec["error"], **rec["params"])
-                self._done(i, rec, rec.pop("data"))
+        live = [p for p in self.procs if not p[2]]
+        if block and live:
+            wait([c for _, c, _ in live] + [proc.sentinel for proc, _, _ in live])
+        for p in live:
+            proc, conn, _ = p
+            while not p[2] and conn.poll():
+                try:
+                    msg = conn.recv()
+                except EOFError:  # the worker is gone without its last word: finish() renders what is missing
+                    msg = None
+                if msg is None:
+                    p[2] = True
+                elif msg[0] == "error":
+                    raise InputError(msg[1], **msg[2])
+                else:
+                    self.results[msg[0]] = msg[1]
+            if not p[2] and not proc.is_alive() and not conn.poll():
+                p[2] = True
         if self.progress:
             self.progress(self.kw["name"], len(self.results), len(self.dests))
