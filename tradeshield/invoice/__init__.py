@@ -177,11 +177,11 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
             texts = _page_texts(pdf)
             parsed = parse_text("\n".join(texts))
             _locate(parsed["fields"], texts)
-            if copying is not None:
+            pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
+            if copying is not None:  # the copy's fsync can take a while on a busy disk: rendering went on
                 item = copying.result()
                 if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
                     raise InputError("add.source_changed", path=str(path))
-            pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
     finally:
         pdf.close()
     for p in pages:
