@@ -78,8 +78,11 @@ def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
     return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
 
 
+_INK_LUT = [255 if v < TRIM_THRESHOLD else 0 for v in range(256)]  # a table: a function would be called 256 times
+
+
 def _bbox(img):
-    return img.convert("L").point(lambda v: 255 if v < TRIM_THRESHOLD else 0).getbbox()
+    return img.convert("L").point(_INK_LUT).getbbox()
 
 
 def _ink_box(img, margin: int, step: int = 4):
