@@ -144,3 +144,27 @@ def test_a_dead_worker_s_pages_are_rendered_by_the_parent(seven, tmp_path, monke
     expected = _render(seven, tmp_path / "ref", source="bytes", workers=0)
     assert [p["sha256"] for p in pages] == [p["sha256"] for p in expected]
     assert all(Path(p["path"]).is_file() for p in pages)
+
+
+def test_a_worker_s_page_error_reaches_the_caller_and_no_pages_stay(seven, tmp_path, monkeypatch):
+    from tradeshield.invoice import render
+
+    real = render.render_page
+
+    def broken_last_page(doc, index, **kw):
+        if index == 6:
+            raise InputError("invoice.pdf_page_bad", page=7, path="new7.pdf", reason="test")
+        return real(doc, index, **kw)
+
+    monkeypatch.setattr(render, "render_page", broken_last_page)  # forked workers inherit it
+    with pytest.raises(InputError) as e:
+        _render(seven, tmp_path / "out", source="bytes", workers=1)
+    assert (e.value.key, e.value.params["page"]) == ("invoice.pdf_page_bad", 7)
+    assert list((tmp_path / "out").glob("*.jpg")) == []
+
+
+def test_encrypted_multipage_pdf_renders_in_workers(case, seven, tmp_path):
+    docs.encrypt(seven, tmp_path / "locked7.pdf", "pw")
+    doc = process(case, tmp_path / "locked7.pdf", password="pw", dpi=72)
+    assert doc["type"] == "e-invoice" and len(doc["pages"]) == 7
+    assert len({p["sha256"] for p in doc["pages"]}) == 7 and not case.custody.verify()
