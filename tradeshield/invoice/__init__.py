@@ -62,7 +62,7 @@ def note(key: str, **params) -> dict:
     return {"code": key.rsplit(".", 1)[-1], "zh": i18n.t(key, "zh", **params), "en": i18n.t(key, "en", **params)}
 
 
-IN_MEMORY_MAX = 256 << 20  # PDFs up to this size are read once and rendered from memory during the evidence copy
+IN_MEMORY_MAX = 64 << 20  # PDFs up to this size are read once and rendered from memory during the evidence copy
 
 
 def process(case, path, *, dpi: int = 200, password: str | None = None, progress=None) -> dict:

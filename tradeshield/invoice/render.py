@@ -272,6 +272,18 @@ def worker_count(pages: int) -> int:
     return max(0, min(cores, pages // PAGES_PER_WORKER) - 1)
 
 
+def _warm_up(dpi: int) -> None:
+    """Load, before forking, what every page needs: forked workers inherit it instead of each loading it again
+    (fc-match and the caption font; Pillow's drawing module and the file-format plugins ``save`` loads)."""
+    from PIL import Image, ImageDraw  # noqa: F401
+
+    import tradeshield.imaging  # noqa: F401
+    from tradeshield.fonts import load_font
+
+    Image.preinit()
+    load_font(max(14, int(dpi / 72 * 842 * 0.022)))
+
+
 class PageRenderer:
     """Render every page of an open document; forked workers start on ``start()`` so the parent can do
     other work meanwhile (copy the evidence, read the text layer), then ``finish()`` has the parent render
@@ -319,9 +331,7 @@ class PageRenderer:
     def start(self) -> "PageRenderer":
         if self.workers <= 0 or len(self.dests) < 2:
             return self
-        from tradeshield.fonts import load_font
-
-        load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
+        _warm_up(self.kw["dpi"])
         for _ in range(self.workers):
             mine, theirs = self.ctx.Pipe(duplex=False)
             proc = self.ctx.Process(target=_worker_main, name="page-renderer", daemon=True,
