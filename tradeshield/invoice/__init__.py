@@ -150,14 +150,15 @@ def _open(case, path: Path, password, progress):
     return open_pdf(src, password), src, item.sha256, item
 
 
-def _copy_in(case, path: Path, progress):
+def _copy_in(case, path: Path):
     """``case.ensure_evidence(path)`` on a thread (a future): copying, hashing and fsync mostly wait on the
-    disk or run outside the GIL, so the text layer is read meanwhile. Started after the fork."""
+    disk or run outside the GIL, so the text layer is read meanwhile. Started after the fork. No progress
+    reports: the file is small enough to be held in memory, and the page bar is drawn from the main thread."""
     from concurrent.futures import ThreadPoolExecutor
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-copy")
     try:
-        return pool.submit(case.ensure_evidence, path, progress=progress)
+        return pool.submit(case.ensure_evidence, path)
     finally:
         pool.shutdown(wait=False)  # the copy runs on; the future says when it is done
 
@@ -171,7 +172,7 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
         with PageRenderer(pdf, source, dests, dpi=dpi, sha256=sha, name=path.name, password=password,
                           progress=progress) as renderer:
             renderer.start()  # workers render while this process copies the evidence and reads the text layer
-            copying = _copy_in(case, path, progress) if item is None else None
+            copying = _copy_in(case, path) if item is None else None
             from tradeshield.invoice.fields import parse_text  # after the fork: workers have no use for it
 
             texts = _page_texts(pdf)
