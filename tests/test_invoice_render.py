@@ -168,3 +168,19 @@ def test_encrypted_multipage_pdf_renders_in_workers(case, seven, tmp_path):
     doc = process(case, tmp_path / "locked7.pdf", password="pw", dpi=72)
     assert doc["type"] == "e-invoice" and len(doc["pages"]) == 7
     assert len({p["sha256"] for p in doc["pages"]}) == 7 and not case.custody.verify()
+
+
+def test_page_composed_in_the_pool_equals_the_copied_composition(seven, monkeypatch):
+    from tradeshield.invoice import render
+
+    pdf = render.open_pdf(seven)
+    pool = render.BitmapPool()
+    kw = {"dpi": 100, "sha256": "cd" * 32, "name": "new7.pdf", "total": 7}
+    in_place = [render.render_page(pdf, i, bitmaps=pool, **kw) for i in range(3)]
+    assert pool.compose((0, 0, 10, pool.rows), render.caption_strip(10, ["x", "y"])) is None  # no room: declined
+    monkeypatch.setattr(render.BitmapPool, "compose", lambda self, box, strip: None)
+    copied = [render.render_page(pdf, i, bitmaps=render.BitmapPool(), **kw) for i in range(3)]
+    pdf.close()
+    assert [d for _, d in in_place] == [d for _, d in copied]
+    first = in_place[0][0]["image"]  # page 1's pixels outlive the buffer the next pages were rendered into
+    assert first.tobytes() == copied[0][0]["image"].tobytes()
