@@ -8,7 +8,8 @@
 
 PDF: read once, validated (password, damage) before anything enters the case, then rendered to
 ``derived/invoice/<sha12>/pNNN.jpg`` (render.py) by worker processes while this one copies it in as
-evidence (whose digest must equal that of the bytes being rendered) and parses its text layer (fields.py). OFD and XML 数电票 are read (ofd.py) and get a fact card image (card.py) instead of a
+evidence (whose digest must equal that of the bytes being rendered) and parses its text layer
+(fields.py). OFD and XML 数电票 are read (ofd.py) and get a fact card image (card.py) instead of a
 rendering. Facts go to ``facts/invoice.json`` (one entry per document, replaced when re-run); pages and
 facts are logged with their source in the custody log.
 """
