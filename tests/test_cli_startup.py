@@ -133,3 +133,8 @@ def test_visible_chars_matches_isspace(text):
     from tradeshield.invoice.fields import visible_chars
 
     assert visible_chars(text) == sum(1 for ch in text if not ch.isspace())
+
+
+def test_number_too_long_for_int_is_typer_s_to_refuse():
+    fast, slow = _both(int, "9" * 5000)
+    assert fast == slow

@@ -33,16 +33,28 @@ def leaf(annotation, info) -> Callable[[Any], Any] | None:
     if annotation is str:
         return lambda v: v if isinstance(v, str) else _MISS
     if annotation is int and _number_ok(info):
-        return lambda v: (v if type(v) is int else int(v) if isinstance(v, str) and _INT.fullmatch(v)
-                          else _MISS)
+        return _number(int, _INT)
     if annotation is float and _number_ok(info):
-        return lambda v: (float(v) if type(v) in (int, float) else float(v)
-                          if isinstance(v, str) and _FLOAT.fullmatch(v) else _MISS)
+        return _number(float, _FLOAT)
     if annotation is bool:
         return lambda v: v if isinstance(v, bool) else _MISS
     if isinstance(annotation, type) and issubclass(annotation, Path) and info.path_type is None:
         return _path_leaf(annotation, info)
     return None
+
+
+def _number(kind, pattern):
+    def conv(v):
+        if type(v) is kind or (kind is float and type(v) is int):
+            return kind(v)
+        if isinstance(v, str) and pattern.fullmatch(v):
+            try:
+                return kind(v)
+            except (ValueError, OverflowError):  # e.g. more digits than int() takes: typer says what is wrong
+                return _MISS
+        return _MISS
+
+    return conv
 
 
 def _path_leaf(annotation, info):
