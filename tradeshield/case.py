@@ -345,12 +345,21 @@ class Case:
         return dest
 
     def record_derived(self, paths: Iterable[str | os.PathLike], *, action: str, sources: list[str],
-                       params: dict | None = None, details: dict | None = None) -> dict:
+                       params: dict | None = None, details: dict | None = None,
+                       hashes: Iterable[tuple[str, int]] | None = None) -> dict:
         """Log files already written (atomically) under the case: which originals and parameters made them.
 
-        ``sources`` are SHA-256 digests of the originals (or of other derived files).
+        ``sources`` are SHA-256 digests of the originals (or of other derived files). ``hashes``: the
+        (sha256, size) of each path, in order, when the caller hashed the bytes it wrote (saves reading
+        every file again); by default each file is hashed here.
         """
-        files = [self._file_record(self.rel(p)) for p in paths]
+        if hashes is None:
+            files = [self._file_record(self.rel(p)) for p in paths]
+        else:
+            paths, hashes = list(paths), list(hashes)
+            if len(paths) != len(hashes):
+                raise ValueError("record_derived: one (sha256, size) per path")
+            files = [{"path": self.rel(p), "sha256": sha, "size": size} for p, (sha, size) in zip(paths, hashes)]
         return self.custody.append(action, files=files, details={"sources": list(sources), "params": params or {},
                                                                   **(details or {})})
 

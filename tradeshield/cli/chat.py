@@ -5,11 +5,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.table import Table
 
 from tradeshield import i18n
 from tradeshield.cli import app
-from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, wechat-txt, wechat-csv, wechat-html, "
                                                              "whatsapp, telegram, instagram, csv, paste. / 格式。")]

@@ -9,7 +9,7 @@ import typer
 
 from tradeshield import i18n
 from tradeshield.cli import app
-from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 watch_app = typer.Typer(help="Local watchlist of counterparties (SQLite in your data folder). / 关注名单。",
                         no_args_is_help=True)
@@ -150,8 +150,6 @@ def watch_list(
 
     Example: tradeshield watch list --platform xianyu
     """
-    from rich.table import Table
-
     from tradeshield.watchlist import Watchlist
 
     out = start(lang, json_out)

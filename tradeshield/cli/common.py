@@ -1,6 +1,8 @@
 """Options declared once, one output path (``emit``), and the rich progress adapter.
 
-Machine output (``--json``) goes to stdout; progress bars and warnings go to stderr.
+Machine output (``--json``) goes to stdout; progress bars and warnings go to stderr. rich is imported
+only when something is drawn (``Out.console`` / ``Out.err``, ``Table``, ``Rule``): a ``--json`` run that
+has nothing to warn about never loads it, and ``--help`` starts faster.
 """
 from __future__ import annotations
 
@@ -9,12 +11,15 @@ import json
 import sys
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any, Callable, Optional
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 
 import typer
-from rich.console import Console
 
 from tradeshield import i18n
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout. / 输出 JSON。")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes. / 安静模式。")]
@@ -28,9 +33,17 @@ class Out:
     json: bool = False
     quiet: bool = False
 
-    def __post_init__(self):
-        self.console = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+    @cached_property
+    def console(self) -> "Console":
+        from rich.console import Console
+
+        return Console(highlight=False, soft_wrap=True)
+
+    @cached_property
+    def err(self) -> "Console":
+        from rich.console import Console
+
+        return Console(stderr=True, highlight=False, soft_wrap=True)
 
     def emit(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
         """The one output path: JSON for machines, ``render`` for people."""
@@ -58,11 +71,23 @@ class Out:
         if self.quiet:
             yield None
             return
-        bar = _Bar(self.err, min_total, delay)
+        bar = _Bar(lambda: self.err, min_total, delay)
         try:
             yield bar
         finally:
             bar.close()
+
+
+def Table(*args, **kwargs):  # noqa: N802 - stands in for rich's class, imported when a table is drawn
+    from rich.table import Table as _Table
+
+    return _Table(*args, **kwargs)
+
+
+def Rule(*args, **kwargs):  # noqa: N802 - rich's Rule, imported when drawn
+    from rich.rule import Rule as _Rule
+
+    return _Rule(*args, **kwargs)
 
 
 def start(lang: str | None, json_out: bool = False, quiet: bool = False) -> Out:
@@ -72,8 +97,8 @@ def start(lang: str | None, json_out: bool = False, quiet: bool = False) -> Out:
 
 
 class _Bar:
-    def __init__(self, console: Console, min_total: int, delay: float):
-        self.console, self.min_total, self.delay = console, min_total, delay
+    def __init__(self, console: Callable[[], "Console"], min_total: int, delay: float):
+        self.console, self.min_total, self.delay = console, min_total, delay  # made when a bar is first drawn
         self.t0 = time.monotonic()
         self.progress = None
         self.tasks: dict[str, int] = {}
@@ -87,7 +112,7 @@ class _Bar:
             from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
             self.progress = Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                                     TimeRemainingColumn(), console=self.console, transient=True)
+                                     TimeRemainingColumn(), console=self.console(), transient=True)
             self.progress.start()
         if label not in self.tasks:
             self.tasks[label] = self.progress.add_task(label[-40:], total=total)

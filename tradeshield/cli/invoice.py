@@ -12,7 +12,7 @@ import typer
 
 from tradeshield import i18n
 from tradeshield.cli import app
-from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 FIELD_ORDER = ["title", "invoice_code", "invoice_number", "date", "check_code", "machine_number", "order_number",
                "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id", "amount_without_tax", "tax", "total",
@@ -48,8 +48,6 @@ def invoice(
 
 
 def _render(con, doc: dict, root: Path) -> None:
-    from rich.table import Table
-
     con.print(i18n.t("cli.invoice.summary", type=doc["type"], n=len(doc["pages"]), sha=doc["sha256"][:16]))
     for p in doc["pages"]:
         con.print(f"  {root / p['path']}  {p['width']}x{p['height']}  {p['bytes'] // 1024} KiB", markup=False)

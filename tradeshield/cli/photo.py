@@ -6,11 +6,10 @@ from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
-from rich.table import Table
 
 from tradeshield import i18n
 from tradeshield.cli import app
-from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 i18n.register({
     "cli.photo.failed": ("{n} 张照片未能处理（见上）；其余已保存", "{n} photo(s) could not be processed (see above); the rest were saved"),

@@ -5,12 +5,10 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.rule import Rule
-from rich.table import Table
 
 from tradeshield import i18n
 from tradeshield.cli import app
-from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, start
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, Rule, Table, start
 from tradeshield.config import LIMITS
 
 LimitOpt = Annotated[int, typer.Option("--limit", help="Max units per message, numbering included. / 每条上限。")]

@@ -6,8 +6,9 @@
     >>> doc["type"], doc["fields"]["total"]["value"], len(doc["pages"])            # doctest: +SKIP
     ('e-invoice', '3000.00', 1)
 
-PDF: validated (password, damage) before anything enters the case, then copied in as evidence, rendered
-from the evidence copy to ``derived/invoice/<sha12>/pNNN.jpg`` (render.py) and its text layer parsed
+PDF: read once, validated (password, damage) before anything enters the case, then rendered to
+``derived/invoice/<sha12>/pNNN.jpg`` (render.py) by worker processes while this one copies it in as
+evidence (whose digest must equal that of the bytes being rendered) and parses its text layer
 (fields.py). OFD and XML 数电票 are read (ofd.py) and get a fact card image (card.py) instead of a
 rendering. Facts go to ``facts/invoice.json`` (one entry per document, replaced when re-run); pages and
 facts are logged with their source in the custody log.
@@ -21,6 +22,7 @@ from tradeshield.errors import InputError, UsageError
 from tradeshield.fsutil import check_input
 
 i18n.register({
+    "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
     "invoice.unsupported": ("不是 PDF、OFD 或 XML 发票：{path}（识别为 {kind}）",
                             "not a PDF, OFD or XML invoice: {path} (looks like {kind})"),
     "invoice.note.no_text": ("没有文字层（扫描件）：无法读取发票字段，未作任何推测",
@@ -61,6 +63,9 @@ def note(key: str, **params) -> dict:
     return {"code": key.rsplit(".", 1)[-1], "zh": i18n.t(key, "zh", **params), "en": i18n.t(key, "en", **params)}
 
 
+IN_MEMORY_MAX = 64 << 20  # PDFs up to this size are read once and rendered from memory during the evidence copy
+
+
 def process(case, path, *, dpi: int = 200, password: str | None = None, progress=None) -> dict:
     """Add ``path`` to the case, make its images and facts; returns the document record (also in the facts)."""
     path = check_input(Path(path))
@@ -68,24 +73,19 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
         raise UsageError("invoice.bad_dpi", dpi=dpi)
     kind = detect(path)
     if kind == "pdf":
-        from tradeshield.invoice.render import open_pdf
-
-        open_pdf(path, password).close()  # refuse a locked or broken file before it enters the case
+        doc = _pdf(case, path, dpi, password, progress)
     elif kind in ("ofd", "xml"):
-        _read_structured(kind, path)
+        _read_structured(kind, path)  # refuse a broken file before it enters the case
+        warm = _warm_font()  # fc-match and the font check take tens of ms: overlap them with the copy
+        item = case.ensure_evidence(path, progress=progress)
+        warm.join()
+        doc = {"sha256": item.sha256, "path": item.path,
+               **_structured(case, case.evidence_path(item), kind, item.sha256, path.name)}
     else:
         from tradeshield.fsutil import sniff_kind
 
         raise InputError("invoice.unsupported", path=str(path), kind=sniff_kind(path))  # says what it is instead
-    warm = _warm_font()  # fc-match and the font check take tens of ms: overlap them with the copy
-    item = case.ensure_evidence(path, progress=progress)
-    src = case.evidence_path(item)
-    warm.join()  # before any fork: a child must not inherit a running thread
-    if kind == "pdf":
-        doc = _pdf(case, src, item.sha256, path.name, dpi, password, progress)
-    else:
-        doc = _structured(case, src, kind, item.sha256, path.name)
-    doc = {"sha256": item.sha256, "path": item.path, "original": str(path.resolve()), **doc}
+    doc = {"sha256": doc.pop("sha256"), "path": doc.pop("path"), "original": str(path.resolve()), **doc}
     _store(case, doc)
     return doc
 
@@ -126,32 +126,78 @@ def _sha(path) -> str:
     return hash_file(path)[0]
 
 
-def _pdf(case, src: Path, sha: str, name: str, dpi: int, password, progress) -> dict:
-    from tradeshield.invoice.fields import parse_text
-    from tradeshield.invoice.render import PageRenderer, open_pdf
+def _open(case, path: Path, password, progress):
+    """(open document, what workers open, sha256, evidence item or None).
 
-    pdf = open_pdf(src, password)
+    A PDF of ordinary size is read once: its bytes are validated and hashed here, and the workers render
+    them while the caller copies the file into the case (the item's digest must then equal ``sha256``).
+    A huge one is copied in first and rendered from the evidence copy.
+    """
+    import hashlib
+
+    from tradeshield.invoice.render import open_pdf
+
+    warm = _warm_font()  # fc-match and the font check: overlapped with the read and pdfium's start
+    try:
+        data = path.read_bytes() if path.stat().st_size <= IN_MEMORY_MAX else None
+        pdf = open_pdf(path, password, data=data)  # a locked or broken file is refused before it enters the case
+    finally:
+        warm.join()  # before any fork: a child must not inherit a running thread
+    if data is not None:
+        return pdf, data, hashlib.sha256(data).hexdigest(), None
+    pdf.close()
+    item = case.ensure_evidence(path, progress=progress)
+    src = case.evidence_path(item)
+    return open_pdf(src, password), src, item.sha256, item
+
+
+def _copy_in(case, path: Path):
+    """``case.ensure_evidence(path)`` on a thread (a future): copying, hashing and fsync mostly wait on the
+    disk or run outside the GIL, so the text layer is read meanwhile. Started after the fork. No progress
+    reports: the file is small enough to be held in memory, and the page bar is drawn from the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="evidence-copy")
+    try:
+        return pool.submit(case.ensure_evidence, path)
+    finally:
+        pool.shutdown(wait=False)  # the copy runs on; the future says when it is done
+
+
+def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
+    from tradeshield.invoice.render import PageRenderer
+
+    pdf, source, sha, item = _open(case, path, password, progress)
     try:
         dests = [case.derived_path(f"invoice/{sha[:12]}/p{i + 1:03d}.jpg") for i in range(len(pdf))]
-        with PageRenderer(pdf, src, dests, dpi=dpi, sha256=sha, name=name, password=password,
+        with PageRenderer(pdf, source, dests, dpi=dpi, sha256=sha, name=path.name, password=password,
                           progress=progress) as renderer:
-            renderer.start()  # workers render while this process reads the text layer
+            renderer.start()  # workers render while this process copies the evidence and reads the text layer
+            copying = _copy_in(case, path) if item is None else None
+            from tradeshield.invoice.fields import parse_text  # after the fork: workers have no use for it
+
             texts = _page_texts(pdf)
             parsed = parse_text("\n".join(texts))
             _locate(parsed["fields"], texts)
             pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
+            if copying is not None:  # the copy's fsync can take a while on a busy disk: rendering went on
+                item = copying.result()
+                if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
+                    raise InputError("add.source_changed", path=str(path))
     finally:
         pdf.close()
     for p in pages:
         p.pop("image", None)
         p["path"] = case.rel(p["path"])
-    case.record_derived(dests, action="invoice-pages", sources=[sha], params={"dpi": dpi, "pages": len(pages)})
+    case.record_derived(dests, action="invoice-pages", sources=[sha], params={"dpi": dpi, "pages": len(pages)},
+                        hashes=[(p["sha256"], p["bytes"]) for p in pages])
     notes = [note("invoice.note.capped", page=p["page"], dpi=p["dpi"]) for p in pages if p["capped"]]
     if parsed["type"] == "scanned":
         notes.append(note("invoice.note.qr_only" if parsed["fields"] else "invoice.note.no_text"))
     elif parsed["type"] == "document":
         notes.append(note("invoice.note.no_fields"))
-    return {**parsed, "pages": pages, "notes": notes + _check_notes(parsed["checks"])}
+    return {"sha256": item.sha256, "path": item.path, **parsed, "pages": pages,
+            "notes": notes + _check_notes(parsed["checks"])}
 
 
 def _qr_check(parsed: dict, image) -> None:

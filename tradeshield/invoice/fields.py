@@ -124,7 +124,7 @@ def split_lines(text: str) -> list[tuple[str, str]]:
 
 
 def visible_chars(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
+    return len("".join(text.split()))  # str.split() splits on exactly the str.isspace() characters
 
 
 # ---------------------------------------------------------------- e-invoice

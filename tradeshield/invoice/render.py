@@ -10,11 +10,14 @@
 Each page is rendered at ``dpi`` (lowered when the page is so large that the long side or the pixel
 count would pass the caps), white margins are trimmed, a caption strip names the page n/N and the
 PDF's SHA-256 prefix, and the JPEG is kept within the platform limits. pdfium is not thread-safe,
-so parallel work uses processes; each worker opens the document itself. Forked workers inherit the
-imported modules and the loaded caption font, which is what makes them cheap to start.
+so parallel work uses processes; each worker opens the document itself (from the parent's bytes when
+it has them: forked, they share the memory). Forked workers inherit the imported modules and the loaded
+caption font, which is what makes them cheap to start. Each process writes its pages on a writer thread,
+so none waits for the disk between pages.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import multiprocessing
@@ -39,16 +42,18 @@ i18n.register({
     "invoice.pdf_no_pages": ("PDF 没有页面：{path}", "the PDF has no pages: {path}"),
     "invoice.pdf_page_bad": ("PDF 第 {page} 页无法渲染：{path}（{reason}）",
                              "page {page} of the PDF cannot be rendered: {path} ({reason})"),
-    "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
 })
 
 
-def open_pdf(path, password: str | None = None):
-    """A pypdfium2 document, or an InputError that says what is wrong and what to do."""
+def open_pdf(path, password: str | None = None, data: bytes | None = None):
+    """A pypdfium2 document, or an InputError that says what is wrong and what to do.
+
+    ``data``: the file's bytes, already read (the document is then parsed from memory; ``path`` names it).
+    """
     import pypdfium2 as pdfium
 
     try:
-        doc = pdfium.PdfDocument(str(path), password=password or None)
+        doc = pdfium.PdfDocument(data if data is not None else str(path), password=password or None)
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
         if code == pdfium.raw.FPDF_ERR_PASSWORD:
@@ -73,8 +78,11 @@ def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
     return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
 
 
+_INK_LUT = [255 if v < TRIM_THRESHOLD else 0 for v in range(256)]  # a table: a function would be called 256 times
+
+
 def _bbox(img):
-    return img.convert("L").point(lambda v: 255 if v < TRIM_THRESHOLD else 0).getbbox()
+    return img.convert("L").point(_INK_LUT).getbbox()
 
 
 def _ink_box(img, margin: int, step: int = 4):
@@ -126,62 +134,164 @@ def caption_strip(width: int, lines: list[str]):
     return add_caption(Image.new("RGB", (width, 1), (255, 255, 255)), lines).convert("RGBX")
 
 
-def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
-    """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
-    from PIL import Image
+class BitmapPool:
+    """pdfium ``bitmap_maker`` that reuses one buffer while the page size stays the same, with spare rows
+    below the page for the caption strip.
 
-    from tradeshield.fsutil import write_bytes
+    A fresh 15 MB bitmap per page costs an allocation, zeroing and page faults (~5 ms a page). The spare
+    rows let ``compose`` build the output (trimmed page + caption) inside the same buffer, so the JPEG is
+    encoded from a view of it: no second full-page image is made, zeroed and copied into (~4 ms a page).
+    Anything taken from a view must be used (or copied) before the next page is rendered.
+    """
 
+    def __init__(self):
+        self.key = self.bitmap = self.buffer = None
+        self.stride = self.rows = 0
+
+    def __call__(self, width, height, format, rev_byteorder=False):
+        import ctypes
+
+        import pypdfium2 as pdfium
+
+        key = (width, height, format, rev_byteorder)
+        if key != self.key:
+            self.bitmap = self.buffer = None  # the previous buffer goes before the next is made
+            channels = {pdfium.raw.FPDFBitmap_Gray: 1, pdfium.raw.FPDFBitmap_BGR: 3}.get(format, 4)
+            self.stride, self.rows = width * channels, height + max(64, width // 6)  # a caption is ~width/15
+            self.buffer = (ctypes.c_ubyte * (self.stride * self.rows))()
+            self.bitmap = pdfium.PdfBitmap.new_native(width, height, format=format, rev_byteorder=rev_byteorder,
+                                                      buffer=self.buffer, stride=self.stride)
+            self.key = key
+        return self.bitmap
+
+    def compose(self, box, strip):
+        """The trimmed page ``box`` with ``strip`` pasted over its last row, as a view of the buffer, or None
+        when the strip does not fit in the spare rows (the caller then copies)."""
+        from PIL import Image
+
+        bottom = box[3] - 1 + strip.height  # rows used, counted from the top of the page
+        if self.bitmap is None or strip.mode != "RGBX" or self.stride != self.bitmap.width * 4 or bottom >= self.rows:
+            return None
+        whole = Image.frombuffer("RGBX", (self.bitmap.width, self.rows), self.buffer, "raw", "RGBX", self.stride, 1)
+        whole.readonly = False  # paste into the buffer itself, not into a copy of it
+        whole.paste(strip, (box[0], box[3] - 1))
+        offset = box[1] * self.stride + box[0] * 4
+        return Image.frombuffer("RGBX", (box[2] - box[0], bottom - box[1]), memoryview(self.buffer).cast("B")[offset:],
+                                "raw", "RGBX", self.stride, 1)
+
+
+def render_page(doc, index: int, *, dpi: int, sha256: str, name: str, total: int,
+                bitmaps: BitmapPool | None = None) -> tuple[dict, bytes]:
+    """(page record, JPEG bytes) for page ``index`` of an open document; nothing is written."""
+    pool = bitmaps or BitmapPool()
     try:
         page = doc[index]
         w_pt, h_pt = page.get_size()
         # the caption strip adds a little height: leave room so the final long side stays in the limit
         scale, capped = page_scale(w_pt, h_pt, dpi, int(LIMITS.image_long_side * 0.94))
         # RGBX straight from pdfium: PIL wraps that buffer without a copy (RGB would be unpacked)
-        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True)
+        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True, bitmap_maker=pool)
         img = bitmap.to_pil()
         page.close()
     except Exception as e:  # pdfium raises its own errors for broken page content
         raise InputError("invoice.pdf_page_bad", page=index + 1, path=name, reason=str(e)[:120]) from None
     full = (0, 0, img.width, img.height)
     box = _ink_box(img, round(TRIM_MARGIN_PT * scale)) or full
-    width, height = box[2] - box[0], box[3] - box[1]
-    strip = caption_strip(width, caption_lines(index + 1, total, sha256, name))
-    # one copy of the page: pasted at a negative offset, the trimmed margins simply fall outside
-    out = Image.new("RGBX", (width, height + strip.height - 1))
-    out.paste(img, (-box[0], -box[1]))
-    out.paste(strip, (0, height - 1))
+    strip = caption_strip(box[2] - box[0], caption_lines(index + 1, total, sha256, name))
+    out = (pool.compose(box, strip) if bitmap is pool.bitmap else None) or _composed_copy(img, box, strip)
     del img, bitmap
     data = _encode(out)
+    rec = {"page": index + 1, "width": out.width, "height": out.height, "bytes": len(data),
+           "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
+           "trimmed": box != full, "image": out.copy() if index == 0 else None}  # a view dies with the next page
+    return rec, data
+
+
+def _composed_copy(img, box, strip):
+    """The trimmed page and its caption as a new image (when the pool cannot compose them in place)."""
+    from PIL import Image
+
+    width, height = box[2] - box[0], box[3] - box[1]
+    # pasted at a negative offset, the trimmed margins simply fall outside; the two pastes cover every pixel
+    out = Image.new("RGBX", (width, height + strip.height - 1), None)
+    out.paste(img, (-box[0], -box[1]))
+    out.paste(strip, (0, height - 1))
+    return out
+
+
+def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
+    """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
+    from tradeshield.fsutil import write_bytes
+
+    rec, data = render_page(doc, index, dpi=dpi, sha256=sha256, name=name, total=total)
     write_bytes(dest, data)
-    return {"page": index + 1, "path": str(dest), "width": out.width, "height": out.height, "bytes": len(data),
-            "sha256": hashlib.sha256(data).hexdigest(), "dpi": round(scale * 72, 1), "capped": capped,
-            "trimmed": box != full, "image": out if index == 0 else None}
+    return {**rec, "path": str(dest)}
 
 
 # ---------------------------------------------------------------- worker processes
 
-_DOC = None
+class _Claims:
+    """Pages still to render, as ``front..back`` in shared memory: the parent takes from the front, workers
+    from the back (never page 1, whose pixels the parent keeps), one page at a time, so the two meet exactly
+    where their speeds make them meet and nobody waits at the end for pages queued ahead."""
+
+    def __init__(self, ctx, pages: int):
+        self.lock = ctx.Lock()
+        self.ix = ctx.RawArray("q", [0, pages - 1])
+
+    def front(self) -> int | None:
+        with self.lock:
+            i = self.ix[0]
+            if i > self.ix[1]:
+                return None
+            self.ix[0] = i + 1
+            return i
+
+    def back(self) -> int | None:
+        with self.lock:
+            i = self.ix[1]
+            if i < max(self.ix[0], 1):
+                return None
+            self.ix[1] = i - 1
+            return i
+
+    def stop(self) -> None:
+        with self.lock:
+            self.ix[0] = self.ix[1] + 1
 
 
-def _worker_init(path: str, password: str | None) -> None:
-    global _DOC
+def _worker_main(source, password: str | None, claims: _Claims, conn, dests: list[str], kw: dict) -> None:
+    """A forked worker: render pages claimed from the back, write each on a writer thread, then report it.
+
+    ``source``: a path, or the document's bytes (inherited from the parent by fork, not copied). Messages:
+    ``(index, record)`` once a page is on disk, ``("error", key, params)``, and ``None`` last.
+    """
     import signal
+    from concurrent.futures import ThreadPoolExecutor
 
     import pypdfium2 as pdfium
 
+    from tradeshield.fsutil import write_bytes
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
 
-    _DOC = pdfium.PdfDocument(path, password=password or None)
+    def write(i: int, rec: dict, data: bytes) -> None:
+        write_bytes(dests[i], data)
+        conn.send((i, {**rec, "image": None, "path": dests[i]}))
 
-
-def _worker_page(index: int, dest: str, kw: dict) -> dict:
+    writer = ThreadPoolExecutor(1)
     try:
-        rec = render_one(_DOC, index, dest, **kw)
+        doc = pdfium.PdfDocument(source, password=password or None)
+        bitmaps = BitmapPool()
+        while (i := claims.back()) is not None:
+            rec, data = render_page(doc, i, bitmaps=bitmaps, **kw)
+            writer.submit(write, i, rec, data)
     except InputError as e:  # exceptions with keyword parameters do not survive pickling: send them as data
-        return {"error": e.key, "params": e.params}
-    rec["image"] = None  # not worth pickling back: the parent renders page 1, whose pixels it keeps
-    return rec
+        writer.submit(conn.send, ("error", e.key, e.params))
+    finally:
+        writer.submit(conn.send, None)  # after every page's message: one thread sends them all, in order
+        writer.shutdown(wait=True)
+        conn.close()
 
 
 def worker_count(pages: int) -> int:
@@ -192,73 +302,126 @@ def worker_count(pages: int) -> int:
     return max(0, min(cores, pages // PAGES_PER_WORKER) - 1)
 
 
-class PageRenderer:
-    """Render every page of an open document; forked workers start on ``start()`` so the parent can read
-    the text layer meanwhile, then ``finish()`` has the parent render page 1 and steal pages not yet taken.
+def _warm_up(dpi: int) -> None:
+    """Load, before forking, what every page needs: forked workers inherit it instead of each loading it again
+    (fc-match and the caption font; Pillow's drawing module and the file-format plugins ``save`` loads)."""
+    from PIL import Image, ImageDraw  # noqa: F401
 
-    Workers take pages from the end, the parent from the front; a page is the parent's when it can still
-    cancel the worker's job for it, so the two meet wherever their speeds make them meet.
+    import tradeshield.imaging  # noqa: F401
+    from tradeshield.fonts import load_font
+
+    Image.preinit()
+    load_font(max(14, int(dpi / 72 * 842 * 0.022)))
+
+
+class PageRenderer:
+    """Render every page of an open document; forked workers start on ``start()`` so the parent can do
+    other work meanwhile (copy the evidence, read the text layer), then ``finish()`` has the parent render
+    page 1 onwards until it meets the workers (see ``_Claims``). Every page is written atomically (the
+    parent's on a writer thread, so no process waits for the disk between pages).
+
+    ``source`` is what workers open: the path, or the document's bytes.
     """
 
-    def __init__(self, doc, path, dests: list, *, dpi: int, sha256: str, name: str, password: str | None = None,
+    def __init__(self, doc, source, dests: list, *, dpi: int, sha256: str, name: str, password: str | None = None,
                  progress=None, workers: int | None = None):
-        self.doc, self.path, self.dests, self.password, self.progress = doc, str(path), [str(d) for d in dests], \
-            password, progress
+        self.doc, self.password, self.progress = doc, password, progress
+        self.source = source if isinstance(source, (bytes, bytearray, memoryview)) else str(source)
+        self.dests = [str(d) for d in dests]
+        self.new = [not os.path.exists(d) for d in self.dests]
         self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
         self.workers = worker_count(len(dests)) if workers is None else workers
-        self.pool = None
-        self.futures: dict[int, object] = {}
+        self.ctx = multiprocessing.get_context("fork") if self.workers > 0 else None
+        self.claims = _Claims(self.ctx or multiprocessing, len(self.dests))
+        self.procs: list = []   # (process, connection, finished)
+        self.writer = None
+        self.bitmaps = BitmapPool()
+        self.writes: list = []
         self.results: dict[int, dict] = {}
 
     def __enter__(self) -> "PageRenderer":
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+    def __exit__(self, exc_type, *exc) -> None:
+        self.claims.stop()  # workers finish the page in hand and leave
+        for proc, conn, _ in self.procs:
+            proc.join()
+            conn.close()
+        self.procs = []
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)  # no page is left half-way through its atomic write
+            self.writer = None
+        self.bitmaps = None
+        if exc_type is not None:  # a failed run leaves no new pages behind (a previous run's stay)
+            for dest, new in zip(self.dests, self.new):
+                if new:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(dest)
 
     def start(self) -> "PageRenderer":
-        if self.workers <= 0:
+        if self.workers <= 0 or len(self.dests) < 2:
             return self
-        from concurrent.futures import ProcessPoolExecutor
-
-        from tradeshield.fonts import load_font
-
-        load_font(max(14, int(self.kw["dpi"] / 72 * 842 * 0.022)))  # warm fc-match and the font before forking
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                        initializer=_worker_init, initargs=(self.path, self.password))
-        for i in range(len(self.dests) - 1, 0, -1):
-            self.futures[i] = self.pool.submit(_worker_page, i, self.dests[i], self.kw)
+        _warm_up(self.kw["dpi"])
+        for _ in range(self.workers):
+            mine, theirs = self.ctx.Pipe(duplex=False)
+            proc = self.ctx.Process(target=_worker_main, name="page-renderer", daemon=True,
+                                    args=(self.source, self.password, self.claims, theirs, self.dests, self.kw))
+            proc.start()
+            theirs.close()
+            self.procs.append([proc, mine, False])
         return self
 
     def finish(self, on_first=None) -> list[dict]:
-        """All page records in order; ``on_first(image)`` runs on page 1's pixels as soon as they exist."""
-        self.on_first = on_first
-        for i in range(len(self.dests)):
-            fut = self.futures.get(i)
-            if fut is not None and not fut.cancel():
-                break  # the workers have this page and every page after it
-            self.futures.pop(i, None)
-            self.results[i] = render_one(self.doc, i, self.dests[i], **self.kw)
-            if i == 0 and self.on_first is not None:
-                self.on_first(self.results[0]["image"])  # while the workers still render
+        """All page records in order, every page written; ``on_first(image)`` runs on page 1's pixels as soon
+        as they exist."""
+        while (i := self.claims.front()) is not None:
+            rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
+            self._write(i, rec, data)
+            if i == 0 and on_first is not None:
+                on_first(rec["image"])  # while the workers still render
             self._collect(block=False)
-        while self.futures:
+        while not all(done for _, _, done in self.procs):
             self._collect(block=True)
+        for w in self.writes:
+            w.result()  # a failed write (disk full …) is raised here
+        for i in range(len(self.dests)):
+            if i not in self.results:  # a worker died mid-page (killed, out of memory): render it here
+                rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
+                self._write(i, rec, data)
+                self.writes[-1].result()
         return [self.results[i] for i in range(len(self.dests))]
 
-    def _collect(self, block: bool) -> None:
-        from concurrent.futures import FIRST_COMPLETED, wait
+    def _write(self, i: int, rec: dict, data: bytes) -> None:
+        from tradeshield.fsutil import write_bytes
 
-        if block:
-            wait(list(self.futures.values()), return_when=FIRST_COMPLETED)
-        for i, fut in list(self.futures.items()):
-            if fut.done():
-                rec = fut.result()
-                del self.futures[i]
-                if "error" in rec:
-                    raise InputError(rec["error"], **rec["params"])
-                self.results[i] = rec
+        if self.writer is None:  # made after any fork: a thread does not survive one
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.writer = ThreadPoolExecutor(1, thread_name_prefix="page-writer")
+        self.writes.append(self.writer.submit(write_bytes, self.dests[i], data))
+        self.results[i] = {**rec, "path": self.dests[i]}
+
+    def _collect(self, block: bool) -> None:
+        """Take the workers' messages; ``block``: wait until at least one worker has something to say."""
+        from multiprocessing.connection import wait
+
+        live = [p for p in self.procs if not p[2]]
+        if block and live:
+            wait([c for _, c, _ in live] + [proc.sentinel for proc, _, _ in live])
+        for p in live:
+            proc, conn, _ = p
+            while not p[2] and conn.poll():
+                try:
+                    msg = conn.recv()
+                except EOFError:  # the worker is gone without its last word: finish() renders what is missing
+                    msg = None
+                if msg is None:
+                    p[2] = True
+                elif msg[0] == "error":
+                    raise InputError(msg[1], **msg[2])
+                else:
+                    self.results[msg[0]] = msg[1]
+            if not p[2] and not proc.is_alive() and not conn.poll():
+                p[2] = True
         if self.progress:
             self.progress(self.kw["name"], len(self.results), len(self.dests))
