@@ -5,11 +5,10 @@ from pathlib import Path
 from typing import Annotated, List, Optional
 
 import typer
-from rich.table import Table
 
 from tradeshield import i18n
 from tradeshield.cli import app
-from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, start
+from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 i18n.register({
     "cli.frames.title": ("{n} 帧 → {folder}", "{n} frames → {folder}"),
