@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -91,3 +92,26 @@ def test_demo_runs_every_step(cli, tmp_path):
     (other / "keep.txt").write_text("mine")
     r = cli("demo", other)
     assert r.code == 2 and (other / "keep.txt").read_text() == "mine"
+
+
+def test_ctrl_c_says_so_and_keeps_the_case_clean(cli, made, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as f:
+        f.truncate(2 << 30)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent), TRADESHIELD_LANG="en")
+    p = subprocess.Popen([sys.executable, "-m", "tradeshield", "add", str(big), "-q"], cwd=made, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(n.startswith(".") for n in os.listdir(made / "evidence")):
+        time.sleep(0.01)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 130 and err == "tradeshield: interrupted; nothing already saved was changed\n"
+    assert sorted(os.listdir(made / "evidence")) == ["IMG_0012.JPG"]
+    assert cli("verify", made).code == 0

@@ -81,6 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rv = app_for(argv)(args=argv, standalone_mode=False, prog_name="tradeshield")
         code = rv if isinstance(rv, int) else 0
+        if code == 130:  # without standalone mode typer returns 130 for Ctrl-C instead of raising
+            _fail(i18n.t("interrupted"), 130)
     except TradeshieldError as e:
         if debug:
             raise
