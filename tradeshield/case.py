@@ -343,12 +343,20 @@ class Case:
         return dest
 
     def record_derived(self, paths: Iterable[str | os.PathLike], *, action: str, sources: list[str],
-                       params: dict | None = None, details: dict | None = None) -> dict:
+                       params: dict | None = None, details: dict | None = None,
+                       hashes: dict | None = None) -> dict:
         """Log files already written (atomically) under the case: which originals and parameters made them.
 
-        ``sources`` are SHA-256 digests of the originals (or of other derived files).
+        ``sources`` are SHA-256 digests of the originals (or of other derived files). ``hashes`` maps a
+        path to the ``(sha256, size)`` its writer computed while writing it, so big outputs are not read
+        again; other paths are hashed here.
         """
-        files = [self._file_record(self.rel(p)) for p in paths]
+        known = {self.rel(p): tuple(v) for p, v in (hashes or {}).items()}
+        files = []
+        for p in paths:
+            rel = self.rel(p)
+            files.append({"path": rel, "sha256": known[rel][0], "size": known[rel][1]} if rel in known
+                         else self._file_record(rel))
         return self.custody.append(action, files=files, details={"sources": list(sources), "params": params or {},
                                                                   **(details or {})})
 
