@@ -154,6 +154,9 @@ class Matcher:
         self._zh_search, self._en_search = zh.search, en.search
         self._letter = _ASCII_LETTER.search
         self._rank = {r.kind: i for i, r in enumerate(self.rules)}
+        # per trigger word: (rule index, kind, decisive on its own, wants the amount) for each of its rules
+        self._plan = {w: tuple((i, self.rules[i].kind, self.rules[i].confirm is None and self.rules[i].unless is None,
+                                self.rules[i].amount) for i in idx) for w, idx in self.triggers.items()}
 
     def search(self, text: str):
         hit = self._zh_search(text)
@@ -162,44 +165,52 @@ class Matcher:
         return hit
 
     def match(self, text: str) -> list[tuple[str, str, str | None]]:
-        hits = [(m.group(), m.start(), m.end()) for m in self._zh.finditer(text)]
-        return self.resolve(text, hits, self._letter(text) is not None)
+        return self.resolve(text, list(self._zh.finditer(text)), self._letter(text) is not None)
 
-    def resolve(self, text: str, zh_hits, letters: bool) -> list[tuple[str, str, str | None]]:
-        """``match`` given the zh trigger hits ``(word, start, end)`` found in ``text`` (e.g. by one scan
-        over a whole chunk) and whether ``text`` has an ASCII letter; the English pass runs here."""
-        out = None
-        done = None
+    def resolve(self, text: str, zh_hits, letters: bool, base: int = 0) -> list[tuple[str, str, str | None]]:
+        """``match`` given the zh trigger matches in ``text`` (found by one scan over a whole chunk that
+        holds ``text`` at offset ``base``) and whether ``text`` has an ASCII letter (for the English pass).
+
+        A rule is tried once per message, at its first trigger (``done``, a bit per rule).
+        """
+        out = []
+        done = 0
         amount = _UNSET
-        for hay in (text, None):
-            if hay is None:
-                if not letters:
-                    break
-                hay = text.lower()
-                hits = [(m.group(), m.start(), m.end()) for m in self._en.finditer(hay)]
-            else:
-                hits = zh_hits
-            for word, s, e in hits:
-                for i in self.triggers.get(word, ()):
-                    if done is not None and i in done:
+        plan = self._plan
+        for m in zh_hits:
+            for i, kind, plain, wants_amount in plan[m.group()]:
+                if done >> i & 1:
+                    continue
+                done |= 1 << i
+                if plain:
+                    matched = m.group()
+                else:
+                    matched = self._check(self.rules[i], text, text, m.start() - base, m.end() - base)
+                    if matched is None:
                         continue
-                    done = done or set()
-                    done.add(i)
-                    r = self.rules[i]
-                    hit = self._check(r, text, hay, s, e)
-                    if hit is not None:
-                        if r.amount:
-                            if amount is _UNSET:
-                                amount = amount_in(text)
-                            hit = (hit[0], hit[1], amount)
-                        out = out or []
-                        out.append(hit)
-        if out and len(out) > 1:
+                if wants_amount and amount is _UNSET:
+                    amount = amount_in(text)
+                out.append((kind, matched, amount if wants_amount else None))
+        if letters:
+            hay = text.lower()
+            for m in self._en.finditer(hay):
+                for i, kind, plain, wants_amount in plan[m.group()]:
+                    if done >> i & 1:
+                        continue
+                    done |= 1 << i
+                    matched = self._check(self.rules[i], text, hay, m.start(), m.end())
+                    if matched is None:
+                        continue
+                    if wants_amount and amount is _UNSET:
+                        amount = amount_in(text)
+                    out.append((kind, matched, amount if wants_amount else None))
+        if len(out) > 1:
             out.sort(key=lambda x: self._rank[x[0]])
-        return out or []
+        return out
 
     @staticmethod
-    def _check(r: Rule, text: str, hay: str, s: int, e: int):
+    def _check(r: Rule, text: str, hay: str, s: int, e: int) -> str | None:
+        """The text to show for a trigger at ``hay[s:e]``, or None when the rule does not hold there."""
         matched = text[s:e]
         if r.confirm is not None:
             m = r.confirm.search(hay, max(0, s - 6), min(len(hay), e + 12))
@@ -209,7 +220,7 @@ class Matcher:
                 matched = text[min(s, m.start()):max(e, m.end())]
         if r.unless is not None and r.unless.search(hay) is not None:
             return None
-        return r.kind, matched, None   # the amount is filled in by ``resolve``, once per message
+        return matched
 
 
 def event_dict(kind, matched, amount, time, sender, role, text, source, a, b) -> dict:

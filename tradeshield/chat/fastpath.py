@@ -20,7 +20,6 @@ must start a message and hands them to forked worker processes.
 """
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import os
 import re
@@ -37,6 +36,9 @@ from tradeshield.chat.spool import OrderTracker
 
 SEP = "\x00"                 # joins a chunk's texts for the trigger scan; no trigger word contains it
 _LETTERS = re.compile("[A-Za-z][^\x00]*")   # one hit per message: the rest of the text is consumed
+_START = re.Match.start
+_KIND = itemgetter(1)
+CACHE = 20_000           # texts whose events are remembered (chats repeat "好的", "在吗", auto-replies …)
 _SUFFIX = itemgetter(slice(19, None))
 
 
@@ -65,7 +67,9 @@ class Emitter:
         self.zh = self.matcher._zh
         self.joinable = not any(SEP in w for w in self.matcher.triggers)
         self.mt = '{"time":%s,%s,"text":%s,"attachments":%s,"source":"' + sha + '","lines":[%d,%d]}\n'
-        self.et = '{"time":%s,"kind":"%s",%s,"text":%s,"matched":%s%s,"ref":{"source":"' + sha + '","lines":[%d,%d]}}\n'
+        self.et = '{"time":%s,"kind":"%s",%s%s%d,%d]}}\n'
+        self.sha = sha
+        self.cache: dict = {}     # text → its events, formatted but for time, sender and lines
 
     def emit(self, times: list, sr: list, texts: list, a: list, b: list) -> Out:
         """``times`` ISO strings or None, ``sr`` '"sender":…,"role":"…"' fragments, ``a``/``b`` line ranges."""
@@ -85,30 +89,44 @@ class Emitter:
         return out
 
     def _events(self, joined, starts, texts, tq, sr, qt, a, b) -> tuple[str, dict]:
-        resolve = self.matcher.resolve
-        hits: dict[int, list] = {}
-        if self.joinable:
-            nxt, k, base = -1, -1, 0
-            for m in self.zh.finditer(joined):
-                s = m.start()
-                if s >= nxt:          # hits arrive in order: bisect only when the message changes
-                    k = bisect_right(starts, s) - 1
-                    base, nxt = starts[k], starts[k + 1]
-                    hits[k] = lst = []
-                lst.append((m.group(), s - base, m.end() - base))
-        else:
-            for k, text in enumerate(texts):
-                found = [(m.group(), m.start(), m.end()) for m in self.zh.finditer(text)]
-                if found:
-                    hits[k] = found
+        found = self._found(joined, starts, texts)
         letters = set(_messages_hit(_LETTERS, joined, starts))
-        lines, kinds, et = [], Counter(), self.et
-        for k in sorted(hits.keys() | letters):
-            for kind, matched, amount in resolve(texts[k], hits.get(k, ()), k in letters):
-                kinds[kind] += 1
-                lines.append(et % (tq[k], kind, sr[k], qt[k], _q(matched),
-                                   ',"amount":"%s"' % amount if amount else "", a[k], b[k]))
-        return "".join(lines), dict(kinds)
+        for k in letters.difference(found):
+            found[k] = ()
+        keys = sorted(found) if letters else found
+        resolve, cache, et = self.matcher.resolve, self.cache, self.et
+        if len(cache) > CACHE:
+            cache.clear()
+        rows = []
+        add_row = rows.append
+        for k in keys:
+            text = texts[k]
+            evs = cache.get(text)
+            if evs is None:
+                evs = resolve(text, found[k], k in letters, starts[k] if self.joinable else 0)
+                # the part of each event line that depends on the text alone, formatted once
+                evs = cache[text] = [(kind, ',"text":%s,"matched":%s%s,"ref":{"source":"%s","lines":[' % (
+                    qt[k], _q(matched), ',"amount":"%s"' % amount if amount else "", self.sha)) for kind, matched, amount in evs]
+            for kind, tail in evs:
+                add_row((tq[k], kind, sr[k], tail, a[k], b[k]))
+        return "".join(map(et.__mod__, rows)), dict(Counter(map(_KIND, rows)))
+
+    def _found(self, joined: str, starts: list, texts: list) -> dict:
+        """{message index: its trigger matches}, from one scan of the joined texts grouped in C."""
+        if not self.joinable:
+            found = {}
+            for k, text in enumerate(texts):
+                ms = list(self.zh.finditer(text))
+                if ms:
+                    found[k] = ms
+            return found
+        ms = list(self.zh.finditer(joined))
+        counts = Counter(map(bisect_right, repeat(starts), map(_START, ms)))   # k + 1 → hits, in order
+        found, i = {}, 0
+        for k1, c in counts.items():
+            found[k1 - 1] = ms[i:i + c]
+            i += c
+        return found
 
 
 def _attachment_candidates(joined: str, starts: list) -> list[int]:
@@ -198,9 +216,11 @@ def record_columns(records: list, senders: Senders) -> tuple:
 
 # ---------------------------------------------------------------- Taobao blocks, a chunk at a time
 
-_FAST = re.compile(r"\n\n(买家|卖家|自己|客服)\n([^\n]*)[ \t](\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\n([^\n]+(?:\n[^\n]+)*)")
+# groups: "role\nnick" (one key for the sender cache), date, clock, text lines
+_FAST = re.compile(r"\n\n((?:买家|卖家|自己|客服)\n[^\n]*)[ \t](\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\n([^\n]+(?:\n[^\n]+)*)")
 # a body line the engine would read as a header (it ends with a date and time): not a plain block
 _DATED_LINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2}(?::\d{2})?[ \t]*$", re.M)
+_PLAIN_CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]").fullmatch   # the engine keeps these as is
 _NOISE_START = re.compile(r"\n(?:已读|未读|发送中|当前用户来自|商品详情页|由 服务助手 转交给|原因：【离线留言自动分配】)")
 
 
@@ -211,18 +231,17 @@ def taobao_columns(text: str, line0: int, ctx, who: dict) -> tuple | None:
     with a blank line or the end of the file; None sends the chunk to the engine instead.
     """
     parts = _FAST.split("\n\n" + text)
-    gaps = parts[0::6]
+    gaps = parts[0::5]
     if len(gaps) < 2 or "".join(gaps).strip("\n"):
         return None
-    roles, nicks, dates, clocks, bodies = parts[1::6], parts[2::6], parts[3::6], parts[4::6], parts[5::6]
+    senders, dates, clocks, bodies = parts[1::5], parts[2::5], parts[3::5], parts[4::5]
     if any(_DATED_LINE.search(b) for b in bodies if ":" in b):
         return None
     times = _times(dates, clocks, ctx)
     if times is None:
         return None
-    keys = list(zip(roles, nicks))
-    for key in set(keys).difference(who):
-        who[key] = _who(key[0], key[1], ctx)
+    for key in set(senders).difference(who):
+        who[key] = _who(*key.split("\n"), ctx)
     texts = list(map(str.rstrip, bodies))
     raw_nl = list(map(str.count, bodies, repeat("\n")))
     nl = raw_nl if not any(map(is_not, texts, bodies)) else list(map(str.count, texts, repeat("\n")))
@@ -236,24 +255,18 @@ def taobao_columns(text: str, line0: int, ctx, who: dict) -> tuple | None:
     steps = map(add, map((4).__add__, raw_nl), map(len, gaps[1:-1]))
     a = list(accumulate(steps, initial=line0 + len(gaps[0])))
     b = list(map(add, a, map((2).__add__, nl)))
-    return times, list(map(who.__getitem__, keys)), texts, a, b
+    return times, list(map(who.__getitem__, senders)), texts, a, b
 
 
 def _times(dates: list, clocks: list, ctx) -> list | None:
     dn = {d: ctx.date(d[:4], d[5:7], d[8:10]) for d in set(dates)}
-    odd = {c: ctx.clock(c) for c in set(clocks).difference(_valid_clocks())}
+    odd = {c: ctx.clock(c) for c in set(clocks) if _PLAIN_CLOCK(c) is None}
     if None in dn.values() or None in odd.values():
         return None   # an invalid time: the engine skips that message and counts it
     fmt = "%sT%s" + ctx.offset
     if odd or any(k != v for k, v in dn.items()):   # e.g. full-width digits: written as the engine normalizes them
         return list(map(fmt.__mod__, zip(map(dn.__getitem__, dates), (odd.get(c, c) for c in clocks))))
     return list(map(fmt.__mod__, zip(dates, clocks)))
-
-
-@functools.lru_cache(maxsize=1)
-def _valid_clocks() -> frozenset:
-    """Every "HH:MM:SS" a day has: a chunk's clocks are checked as one set difference."""
-    return frozenset(f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60))
 
 
 def _who(role_line: str, nick: str, ctx) -> str:
