@@ -155,6 +155,8 @@ class Matcher:
         self._letter = _ASCII_LETTER.search
         self._rank = {r.kind: i for i, r in enumerate(self.rules)}
         # per trigger word: (rule index, kind, decisive on its own, wants the amount) for each of its rules
+        self._only_unless = [r.confirm is None and r.unless is not None for r in self.rules]
+        self._unless = [r.unless.search if r.unless is not None else None for r in self.rules]
         self._plan = {w: tuple((i, self.rules[i].kind, self.rules[i].confirm is None and self.rules[i].unless is None,
                                 self.rules[i].amount) for i in idx) for w, idx in self.triggers.items()}
 
@@ -176,13 +178,17 @@ class Matcher:
         out = []
         done = 0
         amount = _UNSET
-        plan = self._plan
+        plan, only_unless, unless = self._plan, self._only_unless, self._unless
         for m in zh_hits:
             for i, kind, plain, wants_amount in plan[m.group()]:
                 if done >> i & 1:
                     continue
                 done |= 1 << i
                 if plain:
+                    matched = m.group()
+                elif only_unless[i]:       # the usual non-plain rule: a negation anywhere cancels it
+                    if unless[i](text) is not None:
+                        continue
                     matched = m.group()
                 else:
                     matched = self._check(self.rules[i], text, text, m.start() - base, m.end() - base)
