@@ -117,8 +117,8 @@ def test_emitter_escapes_like_json_and_round_trips():
     recs.append((None, "系统", "system", "no time", 9, 9))
     out = fastpath.Emitter(SHA).emit(*fastpath.record_columns(recs, fastpath.Senders()))
     want_m, want_e = reference(recs)
-    assert out.messages == want_m and out.events == want_e
-    parsed = [json.loads(ln) for ln in out.messages.split("\n")[:-1]]   # not splitlines: U+2028 stays inside a line
+    assert out.messages.decode() == want_m and out.events.decode() == want_e
+    parsed = [json.loads(ln) for ln in out.messages.decode().split("\n")[:-1]]   # not splitlines: U+2028 stays inside a line
     assert [p["text"] for p in parsed] == [r[3] for r in recs]
     assert parsed[0]["sender"] == 'n"ick\\' and parsed[-1]["time"] is None
 
@@ -206,7 +206,7 @@ def test_chunk_scan_events_equal_per_message_matching():
     recs = [("2024-01-02T10:00:00+08:00", "x", "them", t, i, i) for i, t in enumerate(texts * 3)]
     em = fastpath.Emitter(SHA)
     out = em.emit(*fastpath.record_columns(recs, fastpath.Senders()))
-    assert out.events == reference(recs)[1]
+    assert out.events.decode() == reference(recs)[1]
     assert out.kinds["refund-request"] >= 3 * 3
 
 
