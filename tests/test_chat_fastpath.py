@@ -258,3 +258,23 @@ def test_import_refuses_a_source_that_changed_meanwhile(case, tmp_path, monkeypa
         store.import_chat(case, src)
     assert e.value.key == "add.source_changed"
     assert not (case.root / "derived" / "chat.jsonl").exists()
+
+
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_newest_first_export_through_the_fast_path(case, tmp_path, monkeypatch, workers):
+    from tradeshield.chat.store import _raw_plan, import_chat
+
+    monkeypatch.setenv("TRADESHIELD_CHAT_WORKERS", workers)
+    blocks = [f"买家\ntb_星星 2013-01-{1 + i // 24:02d} {i % 24:02d}:00:00\n第{i}条\n能便宜{10 + i}元吗\n\n" for i in range(200)]
+    src = tmp_path / "newest.txt"
+    text = "".join(reversed(blocks))
+    src.write_text(text, encoding="utf-8")
+    assert _raw_plan(src, "auto", None) is not None          # this file does take the chunked path
+    res = import_chat(case, src)
+    assert res["order"] == "newest-first" and res["messages"] == 200 and res["event_counts"] == {"discount-request": 200}
+    msgs = [json.loads(ln) for ln in (case.root / res["messages_path"]).read_text(encoding="utf-8").splitlines()]
+    assert [m["time"] for m in msgs] == sorted(m["time"] for m in msgs)
+    lines = text.split("\n")
+    for m in msgs:
+        a, b = m["lines"]
+        assert lines[a - 1] == "买家" and "\n".join(lines[a + 1:b]) == m["text"]

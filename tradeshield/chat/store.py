@@ -7,8 +7,11 @@
     (214, 'newest-first')
 
 Memory stays flat whatever the file size: records are formatted and written as they are parsed
-(a spool beside the output), the order is tracked on the fly, and a newest-first or mixed file is
-reordered from the spool (``spool.py``). ``chat.jsonl`` holds every imported export merged by time
+(a spool beside the output, hashed as it is written), the order is tracked on the fly, and a newest-first
+or mixed file is reordered from the spool (``spool.py``); an oldest-first spool simply becomes the output.
+A UTF-8 Taobao export of blank-line separated blocks is parsed by raw chunks in worker processes
+(``fastpath.run_raw``) while a thread copies it into the case; the copy's hash must equal the hash of
+what was parsed. ``chat.jsonl`` holds every imported export merged by time
 (re-importing a file replaces its messages); every line carries its source hash and line range.
 Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the sources and the events
 (the first ``FACT_EVENTS`` of them when a chat has more, with the total).
