@@ -346,20 +346,26 @@ class Case:
 
     def record_derived(self, paths: Iterable[str | os.PathLike], *, action: str, sources: list[str],
                        params: dict | None = None, details: dict | None = None,
-                       hashes: Iterable[tuple[str, int]] | None = None) -> dict:
+                       hashes=None) -> dict:
         """Log files already written (atomically) under the case: which originals and parameters made them.
 
-        ``sources`` are SHA-256 digests of the originals (or of other derived files). ``hashes``: the
-        (sha256, size) of each path, in order, when the caller hashed the bytes it wrote (saves reading
-        every file again); by default each file is hashed here.
+        ``sources`` are SHA-256 digests of the originals (or of other derived files). ``hashes`` gives the
+        ``(sha256, size)`` a writer computed while writing, so big outputs are not read again: either a
+        mapping {path: (sha256, size)} or a sequence in the order of ``paths``. Paths without one are
+        hashed here.
         """
-        if hashes is None:
-            files = [self._file_record(self.rel(p)) for p in paths]
-        else:
-            paths, hashes = list(paths), list(hashes)
-            if len(paths) != len(hashes):
+        paths = list(paths)
+        if hashes is not None and not isinstance(hashes, dict):
+            hashes = list(hashes)
+            if len(hashes) != len(paths):
                 raise ValueError("record_derived: one (sha256, size) per path")
-            files = [{"path": self.rel(p), "sha256": sha, "size": size} for p, (sha, size) in zip(paths, hashes)]
+            hashes = dict(zip(paths, hashes))
+        known = {self.rel(p): tuple(v) for p, v in (hashes or {}).items()}
+        files = []
+        for p in paths:
+            rel = self.rel(p)
+            files.append({"path": rel, "sha256": known[rel][0], "size": known[rel][1]} if rel in known
+                         else self._file_record(rel))
         return self.custody.append(action, files=files, details={"sources": list(sources), "params": params or {},
                                                                   **(details or {})})
 

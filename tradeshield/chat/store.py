@@ -7,8 +7,11 @@
     (214, 'newest-first')
 
 Memory stays flat whatever the file size: records are formatted and written as they are parsed
-(a spool beside the output), the order is tracked on the fly, and a newest-first or mixed file is
-reordered from the spool (``spool.py``). ``chat.jsonl`` holds every imported export merged by time
+(a spool beside the output, hashed as it is written), the order is tracked on the fly, and a newest-first
+or mixed file is reordered from the spool (``spool.py``); an oldest-first spool simply becomes the output.
+A UTF-8 Taobao export of blank-line separated blocks is parsed by raw chunks in worker processes
+(``fastpath.run_raw``) while a thread copies it into the case; the copy's hash must equal the hash of
+what was parsed. ``chat.jsonl`` holds every imported export merged by time
 (re-importing a file replaces its messages); every line carries its source hash and line range.
 Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the sources and the events
 (the first ``FACT_EVENTS`` of them when a chat has more, with the total).
@@ -16,17 +19,14 @@ Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the source
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
-from collections import Counter
-from json.encoder import encode_basestring as _q
 
 from tradeshield import i18n
 from tradeshield.chat import finish_warnings, open_records, order_warning
-from tradeshield.chat.events import Matcher
-from tradeshield.chat.model import attachments_of
-from tradeshield.chat.spool import OrderTracker, merge_by_time, reversed_lines, sorted_lines
+from tradeshield.chat.spool import merge_by_time, reversed_lines, sorted_lines
 from tradeshield.errors import InputError
-from tradeshield.fsutil import atomic_write
+from tradeshield.fsutil import FILE_MODE, atomic_write
 
 MESSAGES = "chat.jsonl"
 EVENTS = "chat-events.jsonl"
@@ -34,58 +34,42 @@ FACT_EVENTS = 2000
 BATCH = 20000
 
 
-def _spool(records, sha: str, matcher: Matcher, mfile, efile, progress_count=None) -> dict:
-    """The hot loop: one JSON line per record, events beside it; returns counts and the order."""
-    tmpl = '{"time":%s,"sender":%s,"role":"%s","text":%s,"attachments":%s,"source":"' + sha + '","lines":[%d,%d]}\n'
-    etmpl = ('{"time":%s,"kind":"%s","sender":%s,"role":"%s","text":%s,"matched":%s%s,'
-             '"ref":{"source":"' + sha + '","lines":[%d,%d]}}\n')
-    match = matcher.match
-    tracker = OrderTracker()
-    up = tracker.add
-    buf, ebuf = [], []
-    n = 0
-    kinds = Counter()
-    first = last = None
-    prev = None
-    for t, sender, role, text, a, b in records:
-        qt = _q(text)
-        att = "[]"
-        if "[" in text or "http" in text or "<" in text:
-            found = attachments_of(text)
-            if found:
-                att = "[" + ",".join(map(_q, found)) + "]"
-        if t:
-            tq = '"' + t + '"'
-            if prev is None or t < prev or t[19:] != prev[19:]:
-                tracker.prev = prev
-                up(t)             # only the unusual cases go through the tracker's full comparison
-                if first is None or t < first:
-                    first = t
-            elif t != prev:
-                tracker.up = True
-            prev = t
-            if last is None or t > last:
-                last = t
-        else:
-            tq = "null"
-        qs = _q(sender)
-        buf.append(tmpl % (tq, qs, role, qt, att, a, b))
-        evs = match(text)
-        if evs:
-            for kind, matched, amount in evs:
-                kinds[kind] += 1
-                ebuf.append(etmpl % (tq, kind, qs, role, qt, _q(matched),
-                                     ',"amount":"%s"' % amount if amount else "", a, b))
-        n += 1
-        if len(buf) >= BATCH:
-            mfile.write("".join(buf).encode("utf-8"))
-            buf.clear()
-            if ebuf:
-                efile.write("".join(ebuf).encode("utf-8"))
-                ebuf.clear()
-    mfile.write("".join(buf).encode("utf-8"))
-    efile.write("".join(ebuf).encode("utf-8"))
-    return {"messages": n, "order": tracker.order, "kinds": dict(kinds), "first": first, "last": last}
+class _Sink:
+    """Writes each chunk's lines to the two spools, hashing them on the way (no second read)."""
+
+    def __init__(self, mfile, efile):
+        self.files = (mfile, efile)
+        self.hashes = (hashlib.sha256(), hashlib.sha256())
+        self.sizes = [0, 0]
+
+    def __call__(self, out) -> None:
+        for i, data in enumerate((out.messages, out.events)):
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            if data:
+                self.files[i].write(data)
+                self.hashes[i].update(data)
+                self.sizes[i] += len(data)
+
+    def digest(self, i: int) -> tuple[str, int]:
+        return self.hashes[i].hexdigest(), self.sizes[i]
+
+
+def _spool(records, sha: str, sink: _Sink):
+    """Records (any format, file order) → JSON lines and events, a batch of records at a time."""
+    from itertools import islice
+
+    from tradeshield.chat.fastpath import Emitter, Out, Senders, merge, record_columns
+
+    emitter, senders, total = Emitter(sha), Senders(), Out()
+    it = iter(records)
+    while True:
+        batch = list(islice(it, BATCH))
+        if not batch:
+            return total
+        out = emitter.emit(*record_columns(batch, senders))
+        merge(total, out, 0)
+        sink(out)
 
 
 def _ordered(path, order: str):
@@ -111,70 +95,158 @@ def _others(path, sha: str):
             yield ln
 
 
-def _publish(case, name: str, spool: str, order: str, sha: str) -> str:
+def _publish(case, name: str, spool: str, order: str, sha: str, digest: tuple[str, int], count: int):
+    """Move or merge a spool into ``derived/<name>``: (path, sha256, size, lines in it)."""
     dest = case.derived_path(name)
+    if order == "oldest-first" and not dest.exists():
+        with open(spool, "rb+") as f:      # what atomic_write does, without copying the bytes again
+            os.fchmod(f.fileno(), FILE_MODE)
+            os.fsync(f.fileno())
+        os.replace(spool, dest)
+        return str(dest), digest[0], digest[1], count
     mine = _ordered(spool, order)
     stream = merge_by_time(_others(dest, sha), mine) if dest.exists() else mine
+    h, size, lines = hashlib.sha256(), 0, 0
     with atomic_write(dest, "wb") as f:
         buf = []
         for ln in stream:
             buf.append(ln)
             if len(buf) >= BATCH:
-                f.write(b"".join(buf))
+                data = b"".join(buf)
+                f.write(data)
+                h.update(data)
+                size, lines = size + len(data), lines + len(buf)
                 buf.clear()
-        f.write(b"".join(buf))
-    return str(dest)
+        data = b"".join(buf)
+        f.write(data)
+        h.update(data)
+        size, lines = size + len(data), lines + len(buf)
+    return str(dest), h.hexdigest(), size, lines
 
 
-def _head_events(path: str, limit: int) -> tuple[list[dict], int]:
+def _head_events(path: str, limit: int) -> list[dict]:
     import json
 
-    out, total = [], 0
+    out = []
     for ln in _lines(path):
-        total += 1
-        if len(out) < limit:
-            out.append(json.loads(ln))
-    return out, total
+        if len(out) >= limit:
+            break
+        out.append(json.loads(ln))
+    return out
 
 
 def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, encoding: str | None = None,
                 side: str | None = None, progress=None) -> dict:
-    item = case.ensure_evidence(path, note="chat export", progress=progress)
-    src_path = case.evidence_path(item)
     tz = tz or case.info.get("timezone")
     side = side or case.info.get("role")
-    src, det, ctx, records = open_records(src_path, fmt, me, tz, encoding, side, progress)
-    sha = item.sha256
-    mspool = case.derived_path(f".chat-{sha[:12]}.spool")
-    espool = case.derived_path(f".chat-{sha[:12]}.events.spool")
+    plan = _raw_plan(path, fmt, encoding)
+    spools = []
     try:
-        with open(mspool, "wb") as mf, open(espool, "wb") as ef:
-            stats = _spool(records, sha, Matcher(), mf, ef)
-        if not stats["messages"]:
+        if plan is not None:
+            item, src, det, ctx, stats, sink = _import_raw(case, path, plan, me, tz, side, progress, spools)
+        else:
+            item = case.ensure_evidence(path, note="chat export", progress=progress)
+            src, det, ctx, records = open_records(case.evidence_path(item), fmt, me, tz, encoding, side, progress)
+            sink = _open_spools(case, item.sha256, spools)
+            stats = _spool(records, item.sha256, sink)
+            for f in sink.files:
+                f.close()
+        sha = item.sha256
+        if not stats.n:
             raise InputError("chat.nothing", path=str(path), fmt=det.format)
-        mdest = _publish(case, MESSAGES, str(mspool), stats["order"], sha)
-        edest = _publish(case, EVENTS, str(espool), stats["order"], sha)
+        order = "mixed" if stats.up and stats.down else "newest-first" if stats.down else "oldest-first"
+        mdest, msha, msize, _ = _publish(case, MESSAGES, spools[0], order, sha, sink.digest(0), stats.n)
+        edest, esha, esize, etotal = _publish(case, EVENTS, spools[1], order, sha, sink.digest(1),
+                                              sum(stats.kinds.values()))
     finally:
-        for p in (mspool, espool):
+        for p in spools:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(p)
-    warnings = finish_warnings(ctx, det) + order_warning(stats["order"])
-    facts = _write_facts(case, item, det, stats, me, edest)
+    if plan is not None:
+        ctx.bad_lines, ctx.bad_count = stats.bad, stats.bad_count
+    warnings = finish_warnings(ctx, det) + order_warning(order)
+    stats_d = {"messages": stats.n, "order": order, "kinds": stats.kinds}
+    facts = _write_facts(case, item, det, stats_d, me, edest, etotal)
     case.record_derived([mdest, edest], action="chat", sources=[sha],
-                        params={"format": det.format, "encoding": src.encoding, "me": me, "order": stats["order"]})
+                        params={"format": det.format, "encoding": src.encoding, "me": me, "order": order},
+                        hashes={mdest: (msha, msize), edest: (esha, esize)})
     return {"source": item.path, "sha256": sha, "format": det.format, "confidence": det.confidence,
-            "candidates": det.candidates, "encoding": src.encoding, "messages": stats["messages"],
-            "order": stats["order"], "first": stats["first"], "last": stats["last"], "event_counts": stats["kinds"],
+            "candidates": det.candidates, "encoding": src.encoding, "messages": stats.n,
+            "order": order, "first": stats.lo, "last": stats.hi, "event_counts": stats.kinds,
             "events": [e for e in facts["events"] if e["ref"]["source"] == sha][:200],
             "messages_path": case.rel(mdest), "events_path": case.rel(edest), "warnings": warnings}
 
 
-def _write_facts(case, item, det, stats: dict, me, events_path: str) -> dict:
+def _open_spools(case, sha: str, spools: list) -> _Sink:
+    files = []
+    for suffix in ("spool", "events.spool"):
+        p = case.derived_path(f".chat-{sha[:12]}.{suffix}")
+        spools.append(str(p))
+        files.append(open(p, "wb"))
+    return _Sink(*files)
+
+
+def _raw_plan(path, fmt: str, encoding: str | None):
+    """(Source, Detection) when the export can be parsed by raw chunks in worker processes, else None."""
+    from tradeshield.chat.detect import Detection, choose, resolve
+    from tradeshield.chat.source import Source
+    from tradeshield.chat.taobao import blocks_fit
+
+    try:
+        src = Source(path, encoding)
+        sample = src.sample()
+        det = choose(sample, str(path)) if fmt in (None, "", "auto") else Detection(resolve(fmt), 1.0)
+    except InputError:
+        return None       # the usual path adds the evidence first, then reports the same error
+    if det.format != "taobao" or src.encoding not in ("utf-8", "utf-8-sig") or "\r" in sample:
+        return None
+    return (src, det) if blocks_fit(sample) else None
+
+
+def _import_raw(case, path, plan, me, tz, side, progress, spools):
+    """Parse the original by raw chunks while a thread copies it into the case and checks the copy."""
+    import threading
+
+    from tradeshield.chat.engine import MAX_BAD_LINES, Context
+    from tradeshield.chat.fastpath import run_raw
+    from tradeshield.fsutil import hash_file
+
+    src, det = plan
+    st = os.stat(path)
+    sha, _ = hash_file(path)
+    got: dict = {}
+
+    def add():
+        try:
+            got["item"] = case.ensure_evidence(path, note="chat export")
+        except BaseException as e:  # noqa: BLE001 - handed to the main thread
+            got["error"] = e
+
+    thread = threading.Thread(target=add, name="chat-evidence", daemon=True)
+    sink = _open_spools(case, sha, spools)
+    cfg = {"sha": sha, "tz": tz, "me": me, "side": side, "encoding": src.encoding, "max_bad": MAX_BAD_LINES}
+    try:
+        stats = run_raw(path, cfg, sink, progress=progress, started=thread.start)
+    finally:
+        for f in sink.files:
+            f.close()
+        if thread.is_alive() or thread.ident is not None:
+            thread.join()
+    if "error" in got:
+        raise got["error"]
+    item = got["item"]
+    st2 = os.stat(path)
+    if item.sha256 != sha or (st.st_size, st.st_mtime_ns) != (st2.st_size, st2.st_mtime_ns):
+        raise InputError("add.source_changed", path=str(path))
+    return item, src, det, Context(tz, me, side), stats, sink
+
+
+def _write_facts(case, item, det, stats: dict, me, events_path: str, total: int) -> dict:
     old = case.read_facts("chat", {}) or {}
     sources = [s for s in old.get("sources", []) if s.get("sha256") != item.sha256]
     sources.append({"sha256": item.sha256, "path": item.path, "format": det.format, "messages": stats["messages"],
                     "order": stats["order"]})
-    events, total = _head_events(events_path, FACT_EVENTS)
+    events = _head_events(events_path, FACT_EVENTS)
     facts = {"sources": sources, "messages_path": f"derived/{MESSAGES}", "events_path": f"derived/{EVENTS}",
              "me": me or old.get("me"), "events": events, "events_total": total}
     case.write_facts("chat", facts, sources=[s["sha256"] for s in sources])
