@@ -123,12 +123,10 @@ def dump_toml(data: dict) -> str:
 
 
 def load_toml(path: Path) -> dict:
+    from tradeshield.tomlcompat import loads
+
     try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         raise CaseError("case.bad_toml", reason=str(e)) from None
 

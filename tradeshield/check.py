@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterable
 
 from tradeshield import i18n
+from tradeshield.tomlcompat import loads as loads_toml
 from tradeshield.errors import InputError, UsageError
 
 LEVELS = ("low", "elevated", "high")
@@ -111,14 +112,6 @@ class Rules:
         return None
 
 
-def _toml():
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    return tomllib
-
-
 def default_rules_path() -> Path:
     return Path(__file__).with_name("data") / "check_rules.toml"
 
@@ -132,7 +125,7 @@ def load_rules(path: str | os.PathLike | None = None) -> Rules:
 @lru_cache(maxsize=4)
 def _load_rules_cached(path: str, _mtime: int) -> Rules:
     try:
-        data = _toml().loads(Path(path).read_text(encoding="utf-8"))
+        data = loads_toml(Path(path).read_text(encoding="utf-8"))
         for key in ("categories", "levels", "phrases", "credit", "asks", "rules", "checklist"):
             if key not in data:
                 raise ValueError(f"missing [{key}]")
@@ -434,7 +427,7 @@ def load_profile(path: str | os.PathLike, *, extra_keys: tuple[str, ...] = ()) -
 
     p = check_input(path)
     try:
-        data = _toml().loads(p.read_text(encoding="utf-8-sig"))
+        data = loads_toml(p.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as e:
         raise InputError("check.profile_bad", path=str(path), reason=str(e).splitlines()[0]) from None
     for key in data:

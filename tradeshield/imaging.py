@@ -17,6 +17,16 @@ from tradeshield.fonts import load_font
 from tradeshield.fsutil import write_bytes
 
 
+def enable_heif() -> None:
+    """Let Pillow open HEIC/HEIF (iPhone photos); registering twice is harmless."""
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:  # pragma: no cover - declared dependency
+        pass
+
+
 def draw_label(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
     """Draw ``lines`` in a dark box with light text, sized to the image height (legible on any frame)."""
     from PIL import ImageDraw

@@ -92,13 +92,11 @@ class LintReport:
 
 @functools.lru_cache(maxsize=1)
 def load_words() -> tuple[Word, ...]:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
+    from tradeshield.tomlcompat import loads
+
     try:
         raw = resources.files("tradeshield").joinpath("data/lint_words.toml").read_text(encoding="utf-8")
-        entries = tomllib.loads(raw)["word"]
+        entries = loads(raw)["word"]
         return tuple(Word(e["text"], e["lang"], e["kind"], e["alt"]) for e in entries)
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise InputError("lint.bad_words_file", reason=str(e)) from None

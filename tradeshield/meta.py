@@ -27,12 +27,9 @@ def capture_time(path, kind: str) -> tuple[str | None, str | None]:
 def photo_time(path) -> tuple[str | None, str | None]:
     from PIL import Image
 
-    try:
-        import pillow_heif
+    from tradeshield.imaging import enable_heif
 
-        pillow_heif.register_heif_opener()
-    except ImportError:  # pragma: no cover
-        pass
+    enable_heif()
     with Image.open(path) as im:
         return exif_time(im.getexif())
 

@@ -52,12 +52,9 @@ def _pil():
     """Pillow with HEIF registered, bombs refused at MAX_PIXELS (warnings included)."""
     from PIL import Image
 
-    try:
-        import pillow_heif
+    from tradeshield.imaging import enable_heif
 
-        pillow_heif.register_heif_opener()
-    except ImportError:  # pragma: no cover - declared dependency
-        pass
+    enable_heif()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     return Image
 

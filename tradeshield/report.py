@@ -25,12 +25,9 @@ def _thumb(path: Path) -> str | None:
     try:
         from PIL import Image, ImageOps
 
-        try:
-            import pillow_heif
+        from tradeshield.imaging import enable_heif
 
-            pillow_heif.register_heif_opener()
-        except ImportError:  # pragma: no cover
-            pass
+        enable_heif()
         with Image.open(path) as im:
             im = ImageOps.exif_transpose(im).convert("RGB")
             im.thumbnail((THUMB, THUMB))

@@ -66,12 +66,10 @@ class Scenario:
 
 
 def scenarios() -> dict[str, Scenario]:
+    from tradeshield.tomlcompat import loads
+
     try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads((templates_dir() / "scenarios.toml").read_text(encoding="utf-8"))
+        data = loads((templates_dir() / "scenarios.toml").read_text(encoding="utf-8"))
         return {name: Scenario(name, d["role"], {"zh": d["title_zh"], "en": d["title_en"]},
                                list(d["required"]), list(d.get("optional", [])))
                 for name, d in data["scenario"].items()}

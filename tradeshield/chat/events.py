@@ -92,11 +92,11 @@ def _trie_pattern(node: dict) -> str:
 @functools.lru_cache(maxsize=4)
 def load_rules(path: str | None = None):
     """(rules, trigger → rule indices, zh trigger regex, lower-cased en trigger regex)."""
-    import tomllib
+    from tradeshield.tomlcompat import loads
 
     p = Path(path) if path else rules_path()
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = loads(p.read_text(encoding="utf-8"))
         rules, triggers = [], {}
         for r in data.get("rule", []):
             words = [w for w in r.get("zh", [])] + [w.lower() for w in r.get("en", [])]
