@@ -16,29 +16,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def _home(sub: str) -> Path | None:
+def _user_dir(kind: str) -> Path:
     env = os.environ.get("TRADESHIELD_HOME")
-    return Path(env) / sub if env else None
+    if env:
+        p = Path(env) / kind
+    else:
+        import platformdirs
+
+        p = Path(platformdirs.user_config_dir("tradeshield") if kind == "config"
+                 else platformdirs.user_data_dir("tradeshield"))
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 
 def user_config_dir() -> Path:
-    p = _home("config")
-    if p is None:
-        import platformdirs
-
-        p = Path(platformdirs.user_config_dir("tradeshield"))
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+    """Signing key and user rule files."""
+    return _user_dir("config")
 
 
 def user_data_dir() -> Path:
-    p = _home("data")
-    if p is None:
-        import platformdirs
-
-        p = Path(platformdirs.user_data_dir("tradeshield"))
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+    """The watchlist database."""
+    return _user_dir("data")
 
 
 @dataclass(frozen=True)
