@@ -190,7 +190,7 @@ def render_timeline(case, tl: dict, per_page: int = 60) -> dict:
         d.text((30, 24), f"{case.info.get('title', '')} — timeline {n}/{len(pages)}", font=font, fill=(0, 0, 0))
         y = 70
         for line in head:
-            d.text((30, y), "⚑ " + line[:90], font=small, fill=(190, 90, 0))
+            d.text((30, y), "▲ " + line[:90], font=small, fill=(190, 90, 0))
             y += 34
         for e in page:
             color = (200, 20, 20) if e.get("flagged") else (30, 30, 30)
