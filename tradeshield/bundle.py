@@ -40,6 +40,7 @@ from tradeshield.fsutil import Progress, atomic_write, hash_file, stream_hash
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FORMAT = "tradeshield-bundle/1"
+BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "tradeshield-manifest.json"
 SIGNATURE = "tradeshield-signature.json"
 SECRET_FACTS = ("facts/cardkey-secret.json",)
@@ -205,8 +206,9 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
     hashes: dict[str, str] = {}
     done = [0]
     with atomic_write(out, "wb") as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-        _writestr(zf, f"{bag}/bag-info.txt", _bag_info(case, files, bagging_date))
-        _writestr(zf, f"{bag}/bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        head_tags = {"bag-info.txt": _bag_info(case, files, bagging_date), "bagit.txt": BAGIT_TXT}
+        for name, data in head_tags.items():  # sorted before data/, known before any payload is read
+            _writestr(zf, f"{bag}/{name}", data)
         for f in files:
             sha = _write_streamed(zf, f"{bag}/data/{f.rel}", f, progress, done, total)
             _check_against_records(case, f.rel, sha, recorded)
@@ -234,8 +236,7 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
 
             signature = do_sign(tags[MANIFEST], load_key(create=True))
             tags[SIGNATURE] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")
-        tag_hashes = {"bag-info.txt": _bag_info(case, files, bagging_date),
-                      "bagit.txt": b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", **tags}
+        tag_hashes = {**head_tags, **tags}
         tags["tagmanifest-sha256.txt"] = "".join(
             f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tag_hashes.items())).encode("utf-8")
         for name in sorted(tags):
@@ -269,13 +270,19 @@ def evidence_root(case, progress: Progress | None = None) -> tuple[str, list[tup
     return merkle_root(leaves), leaves
 
 
+def log_evidence_root(case, action: str, root: str, leaves: list[tuple[str, str]], **details) -> dict:
+    """Custody entry for a seal or stamp: the root, its code and the leaves, so ``verify --code`` can rebuild it."""
+    return case.custody.append(action, files=[{"path": p[5:], "sha256": h} for p, h in leaves],
+                               details={"root": root, "code": seal_code(root),
+                                        "leaves": [[p, h] for p, h in leaves], **details})
+
+
 def seal(case, lang: str | None = None, progress: Progress | None = None) -> dict:
     """Compute the seal code of the evidence now, log it and return the chat message to paste."""
     root, leaves = evidence_root(case, progress)
     code = seal_code(root)
     now = dt.datetime.now(case.tz).isoformat(timespec="seconds")
-    case.custody.append("seal", files=[{"path": p[5:], "sha256": h} for p, h in leaves],
-                        details={"code": code, "root": root, "leaves": [[p, h] for p, h in leaves]})
+    log_evidence_root(case, "seal", root, leaves)
     case.write_facts("seal", {"code": code, "root": root, "time": now, "files": len(leaves), "bundle": None},
                      sources=[h for _, h in leaves])
     message = i18n.t("seal.message", lang, code=code, n=len(leaves))

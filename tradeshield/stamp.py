@@ -16,9 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.bundle import evidence_root, seal_code
+from tradeshield.bundle import evidence_root, log_evidence_root, seal_code
 from tradeshield.errors import InputError
-from tradeshield.fsutil import check_input, write_bytes
+from tradeshield.fsutil import check_input, sha256_bytes, write_bytes
 
 i18n.register({
     "stamp.bundle_bad": ("证据包未通过核验，不能申请时间戳：{path}", "the bundle does not verify; not stamping it: {path}"),
@@ -32,9 +32,7 @@ def stamp_case(case, progress=None) -> dict:
     root, leaves = evidence_root(case, progress)
     req = case.root / "stamps" / f"stamp-{root[:16]}.tsq"
     write_bytes(req, tsa.build_request(root))
-    case.custody.append("stamp", files=[{"path": p[5:], "sha256": h} for p, h in leaves],
-                        details={"root": root, "code": seal_code(root), "request": case.rel(req),
-                                 "leaves": [[p, h] for p, h in leaves]})
+    log_evidence_root(case, "stamp", root, leaves, request=case.rel(req))
     return {"root": root, "code": seal_code(root), "request": str(req), "files": len(leaves),
             "response_expected": str(req.with_suffix(".tsr"))}
 
@@ -68,16 +66,7 @@ def import_response(case, tsr_path) -> dict:
             continue
         dest = case.root / "stamps" / f"stamp-{root[:16]}.tsr"
         write_bytes(dest, data)
-        case.custody.append("stamp-response", files=[{"path": case.rel(dest), "sha256": _sha(data), "size": len(data)}],
+        case.custody.append("stamp-response", files=[{"path": case.rel(dest), "sha256": sha256_bytes(data), "size": len(data)}],
                             details={"root": root, "problems": info.problems})
         return {"root": root, "response": str(dest), **info.to_dict(), "problems": info.problems}
     raise InputError("stamp.no_match", path=str(tsr_path))
-
-
-def _sha(data: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(data).hexdigest()
-
-
-

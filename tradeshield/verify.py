@@ -27,7 +27,7 @@ from tradeshield.custody import verify_chain
 from tradeshield.errors import (BagInvalid, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
                                 ManifestMismatch, MerkleMismatch, SignatureInvalid, TimestampInvalid, UnexpectedFile,
                                 UnsafeEntry)
-from tradeshield.fsutil import Progress, hash_file, stream_hash
+from tradeshield.fsutil import Progress, hash_file, sha256_bytes, stream_hash
 
 i18n.register({
     "verify.not_found": ("找不到要核验的证据包或案件：{path}", "nothing to verify at {path}"),
@@ -110,20 +110,8 @@ def _hash_entry(zf: zipfile.ZipFile, zpath: Path, info: zipfile.ZipInfo, progres
         if n != info.file_size:
             raise zipfile.BadZipFile("entry truncated")
         return sha
-    with zf.open(info) as f:
-        return stream_hash(_Readinto(f), None, report, info.filename, info.file_size)[0]
-
-
-class _Readinto:
-    """Adapter giving ZipExtFile a ``readinto`` (it has one only on newer Pythons for all modes)."""
-
-    def __init__(self, f):
-        self.f = f
-
-    def readinto(self, buf) -> int:
-        data = self.f.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
+    with zf.open(info) as f:  # ZipExtFile is an io.BufferedIOBase, so it has readinto
+        return stream_hash(f, None, report, info.filename, info.file_size)[0]
 
 
 def _parse_manifest(text: str) -> dict[str, str]:
@@ -216,18 +204,17 @@ def _check_oxum(read, present: dict, rep: Report) -> None:
 
 
 def _check_tags(read, entries, prefix, rep: Report) -> None:
-    import hashlib
-
     raw = read("tagmanifest-sha256.txt")
     if raw is None:
         rep.problems.append(FileMissing("tagmanifest-sha256.txt"))
         return
     for path, digest in _parse_manifest(raw.decode("utf-8", "replace")).items():
         data = read(path)
-        if data is None:
+        found = sha256_bytes(data) if data is not None else None
+        if found is None:
             rep.problems.append(FileMissing(path))
-        elif hashlib.sha256(data).hexdigest() != digest:
-            rep.problems.append(HashMismatch(path, expected=digest, found=hashlib.sha256(data).hexdigest()))
+        elif found != digest:
+            rep.problems.append(HashMismatch(path, expected=digest, found=found))
 
 
 def _rehash(zf, zpath, present: dict, listed: dict, rep: Report, progress) -> dict[str, str]:
