@@ -208,7 +208,7 @@ def _import_raw(case, path, plan, me, tz, side, progress, spools):
     import threading
 
     from tradeshield.chat.engine import MAX_BAD_LINES, Context
-    from tradeshield.chat.fastpath import run_raw
+    run_raw = _raw_runner()
     from tradeshield.fsutil import hash_file
 
     src, det = plan
@@ -239,6 +239,20 @@ def _import_raw(case, path, plan, me, tz, side, progress, spools):
     if item.sha256 != sha or (st.st_size, st.st_mtime_ns) != (st2.st_size, st2.st_mtime_ns):
         raise InputError("add.source_changed", path=str(path))
     return item, src, det, Context(tz, me, side), stats, sink
+
+
+def _raw_runner():
+    """Columnar chunks on threads (Polars), or the per-message fast path in worker processes without it."""
+    if os.environ.get("TRADESHIELD_CHAT_ENGINE", "").strip() != "python":
+        try:
+            from tradeshield.chat.columnar import run
+
+            return run
+        except ImportError:
+            pass
+    from tradeshield.chat.fastpath import run_raw
+
+    return run_raw
 
 
 def _write_facts(case, item, det, stats: dict, me, events_path: str, total: int) -> dict:

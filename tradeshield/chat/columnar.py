@@ -1,0 +1,499 @@
+"""Columnar import of Taobao block exports: a chunk of messages per Polars expression, in Rust.
+
+    >>> from tradeshield.chat.columnar import Columns
+    >>> cols = Columns({"sha": "ab" * 32, "tz": "+08:00", "me": None, "side": "seller"})
+    >>> raw = "买家\\n小熊 2024-01-02 10:00:00\\n能便宜50吗\\n\\n".encode()
+    >>> out = cols.chunk(raw, 1, True)
+    >>> out.n, out.kinds, out.messages.count(b"\\n")
+    (1, {'discount-request': 1}, 1)
+
+The per-message Python loop (``fastpath``) costs ~20 µs of CPU a message; the naive parser a user
+would write costs 5. Here a chunk of a few megabytes is split into blocks, checked, quoted as JSON and
+scanned for trigger words by Polars (Aho-Corasick and the regex crate, without the GIL, so two chunks
+run at once on two threads), and only what is few is left to Python: the distinct senders and dates
+of a chunk, the money amount of distinct texts, attachment placeholders.
+
+Results never depend on which path ran. ``chunk`` returns None whenever a chunk is not entirely
+the plain "role / nick time / text" blocks that ``fastpath.taobao_columns`` accepts with ASCII-digit
+times (then the chunk goes through ``fastpath``), and the event rules are applied with the same
+semantics as ``events.Matcher.resolve``:
+
+* zh trigger words leftmost-longest on the text, then English words on the lower-cased text (only
+  for texts with an ASCII letter); a rule is decided once per message, at its first trigger;
+* ``confirm`` is searched in the window of 6 characters before to 12 after the trigger; when it
+  overlaps the trigger the shown text covers both; ``unless`` cancels a rule for the whole text;
+* events are ordered by rule rank, the amount comes from ``events.amount_in``.
+
+A message whose lower-casing touches a non-ASCII character (``İ``, ``K``: lengths or letters change)
+is resolved by ``Matcher.match`` itself, and rules whose ``confirm`` regexes use what Python's ``re``
+and Rust's ``regex`` read differently (anchors, ``\\w``, ``\\s``, look-around, inline flags …) send
+every chunk to ``fastpath``. ``tests/test_chat_columnar.py`` compares all three paths byte for byte.
+"""
+from __future__ import annotations
+
+import re
+from json.encoder import encode_basestring as _q
+
+import polars as pl
+
+from tradeshield.chat.events import Matcher, amount_in
+from tradeshield.chat.fastpath import Out, _who
+from tradeshield.chat.model import ATTACH_RE, PLACEHOLDERS, attachments_of
+
+ROLES = ["买家", "卖家", "自己", "客服"]
+# a header line: nick, a space or tab, then an ASCII date and time (other digits: fastpath decides)
+# (and a plain clock, which the engine keeps as it is)
+_HEADER = r"[ \t][0-9]{4}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\z"
+# a body line the engine would read as a header; \d as Python's re reads it (see _py_class)
+_DATED_LINE = r"(?m){d}{{4}}-{d}{{1,2}}-{d}{{1,2}}[ \t]+{d}{{1,2}}:{d}{{2}}(?::{d}{{2}})?[ \t]*$"
+# a status line fastpath would clean (its _NOISE_START: a line starting so, in a header or a body)
+_NOISE = "(?m)^(?:已读|未读|发送中|当前用户来自|商品详情页|由 服务助手 转交给|原因：【离线留言自动分配】)"
+# characters Python lower-cases into ASCII letters or into two characters (tests check the list)
+_HARD = "\u0130|\u212a"
+_ATTACH = ["[", "<", "http"]
+_SAFE_CONFIRM = re.compile(r"\\[wWsSbBAZzDpPNXxuUGgkEQ0-9]|\(\?(?!:)|[\^$]|\[\[|&&|--|~~|\{,")
+
+
+# Python's \d (Unicode category Nd) for Unicode 14.0.0, the tables of Python 3.11: the first of each run of
+# ten digits, and the mathematical digits (50 in a row). Another Python reads its own tables (~0.2 s, once).
+_ZEROS_14 = (0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66, 0xde6, 0xe50,
+             0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0x1bb0, 0x1c40,
+             0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10, 0x104a0, 0x10d30, 0x11066,
+             0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950,
+             0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0)
+_DIGIT_RANGES_14 = tuple(sorted([(z, z + 9) for z in _ZEROS_14] + [(0x1d7ce, 0x1d7ff)]))
+_SPACE_14 = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+            "\u2028\u2029\u202f\u205f\u3000"
+
+
+def _ranges(chars) -> tuple:
+    out: list = []
+    for c in sorted(map(ord, chars)):
+        if out and c == out[-1][1] + 1:
+            out[-1][1] = c
+        else:
+            out.append([c, c])
+    return tuple(map(tuple, out))
+
+
+def py_tables() -> tuple[tuple, str]:
+    """(ranges of the characters Python's re reads as \\d, the characters str.isspace() accepts)."""
+    import unicodedata
+
+    if unicodedata.unidata_version == "14.0.0":
+        return _DIGIT_RANGES_14, _SPACE_14
+    every = "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, 0x110000)))
+    return _ranges(re.findall(r"\d", every)), "".join(re.findall(r"\s", every))
+
+
+def _class(ranges) -> str:
+    return "[" + "".join("\\x{%x}-\\x{%x}" % r if r[0] != r[1] else "\\x{%x}" % r[0] for r in ranges) + "]"
+
+
+_DIGIT_RANGES, _PY_SPACE = py_tables()   # what str.rstrip() strips is _PY_SPACE
+_DIGIT = _class(_DIGIT_RANGES)
+_SPACE = _class(_ranges(_PY_SPACE))
+_DATED = _DATED_LINE.format(d=_DIGIT)
+_DIGIT_ANY = r"\d"            # Rust's digits: a superset of Python's (a newer Unicode), for a pre-filter
+
+
+def _rust_confirm(pattern: str) -> str | None:
+    """``pattern`` for Rust's regex crate with the same matches, or None when that is not certain."""
+    if _SAFE_CONFIRM.search(pattern.replace("\\d", "")):
+        return None
+    out = pattern.replace("\\d", _DIGIT)
+    try:
+        s = pl.Series(["x"]).str.contains(out)   # does it compile there?
+        del s
+    except pl.exceptions.PolarsError:
+        return None
+    return out
+
+
+class _Rules:
+    """The rules as tables Polars can join on, or ``ok = False`` when they are not expressible."""
+
+    def __init__(self, matcher: Matcher):
+        self.matcher = matcher
+        rules = matcher.rules
+        zh, en, rows = set(), set(), []
+        for word, idx in matcher.triggers.items():
+            latin = word.isascii() and any(c.isalpha() for c in word)
+            (en if latin else zh).add(word)
+            for i in idx:
+                rows.append((word, 1 if latin else 0, i))
+        self.zh = sorted(zh, key=lambda w: (-len(w), w))    # leftmost-first over longest-first = leftmost-longest
+        self.en = sorted(en, key=lambda w: (-len(w), w))
+        rank = {r.kind: i for i, r in enumerate(rules)}
+        self.table = pl.DataFrame({"p": [r[1] for r in rows], "key": [r[0] for r in rows], "rule": [r[2] for r in rows]},
+                                  schema={"p": pl.Int8, "key": pl.String, "rule": pl.Int32})
+        self.zh_re = "|".join(map(_rust_escape, self.zh)) if self.zh else None
+        self.ids = list(range(len(rules)))
+        self.kinds = [r.kind for r in rules]
+        self.rank = [rank[r.kind] for r in rules]
+        self.unless: dict[int, list[str]] = {}
+        self.confirm: dict[int, str] = {}
+        self.python: set[int] = set()     # rules whose confirm only Python's re reads: checked row by row
+        for i, r in enumerate(rules):
+            if r.unless is not None:
+                self.unless[i] = _unless_words(r.unless)
+            if r.confirm is not None:
+                rust = _rust_confirm(r.confirm.pattern)
+                if rust is None:
+                    self.python.add(i)
+                else:
+                    self.confirm[i] = "^(?P<pre>(?s:.*?))(?P<m>" + rust + ")"
+        self.checked = sorted(set(self.confirm) | set(self.unless) | self.python)
+        self.wants = [i for i, r in enumerate(rules) if r.amount]
+
+
+def _attach_re() -> str:
+    """``model.ATTACH_RE`` for Rust's regex crate (\\s spelled out as Python reads it)."""
+    return ATTACH_RE.pattern.replace("[^\\s", "[^" + _SPACE[1:-1])
+
+
+def _rust_escape(word: str) -> str:
+    return "".join("\\" + c if c in _META else c for c in word)
+
+
+_META = set("\\.+*?()|[]{}^$#&-~")
+
+
+def _no_hits(text: pl.Series) -> pl.Series:
+    return pl.Series([[]] * text.len(), dtype=pl.List(pl.String))
+
+
+def _unless_words(rx: re.Pattern) -> list[str]:
+    """The phrases of an ``unless`` regex (``events._literal_re``: escaped words joined with |)."""
+    words, cur, esc = [], [], False
+    for ch in rx.pattern:
+        if esc:
+            cur.append(ch)
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif ch == "|":
+            words.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    words.append("".join(cur))
+    return [w for w in words if w]
+
+
+class Columns:
+    """Turns raw chunks of a UTF-8 Taobao block export into ``fastpath.Out`` results, or None."""
+
+    def __init__(self, cfg: dict):
+        from tradeshield.chat.engine import Context
+
+        self.ctx = Context(cfg["tz"], cfg.get("me"), cfg.get("side"))
+        self.sha = cfg["sha"]
+        self.rules = _Rules(Matcher(cfg.get("rules")))
+        self.who: dict = {}
+        self.dates: dict = {}
+        self.amounts: dict = {}
+        self.src = ',"source":"' + self.sha + '","lines":['
+
+    # ------------------------------------------------------------------ blocks
+    def chunk(self, raw: bytes, line0: int, first: bool) -> Out | None:
+        if first and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        if b"\r" in raw:
+            return None
+        try:
+            whole = pl.Series("c", [raw], dtype=pl.Binary).cast(pl.String)
+        except pl.exceptions.PolarsError:
+            return None                       # not UTF-8: fastpath decodes with replacement characters
+        p = whole.str.split("\n\n").explode()
+        ps = p.str.strip_chars_start("\n")
+        p = pl.DataFrame({"nl": p.str.count_matches("\n", literal=True), "lead": p.str.len_bytes() - ps.str.len_bytes(),
+                          "blk": ps.str.strip_chars_end("\n")})
+        p = p.with_columns(a=(pl.col("nl").cast(pl.Int64) + 2).cum_sum().shift(1, fill_value=0) + line0
+                           + pl.col("lead").cast(pl.Int64))
+        df = p.filter(pl.col("blk") != "").select(
+            "a", pl.col("blk").str.splitn("\n", 3).struct.rename_fields(["role", "hdr", "body"]).alias("s")).unnest("s")
+        if df.height == 0:
+            return None
+        df = df.with_columns(text=pl.col("body").str.strip_chars_end(_PY_SPACE))
+        bad = df.select((pl.col("body").is_null() | ~pl.col("role").is_in(ROLES) | ~pl.col("hdr").str.contains(_HEADER)
+                         | (pl.col("text") == "") | pl.col("body").str.contains(_NOISE) | pl.col("hdr").str.contains(_NOISE)
+                         ).any()).item()
+        if bad or df.filter(pl.col("body").str.contains(":", literal=True))["body"].str.contains(_DATED).any():
+            return None
+        nick = df["hdr"].str.head(-20)
+        for d in df["hdr"].str.slice(-19, 10).unique().to_list():
+            if d not in self.dates:
+                self.dates[d] = self.ctx.date(d[:4], d[5:7], d[8:10]) == d
+            if not self.dates[d]:
+                return None                   # an invalid date: the engine skips and counts that message
+        who = pl.DataFrame({"role": df["role"], "nick": nick}).unique()
+        for r, n in who.iter_rows():
+            if (r, n) not in self.who:
+                self.who[r, n] = _who(r, n, self.ctx)
+        who = who.with_columns(sr=pl.Series([self.who[x] for x in who.iter_rows()], dtype=pl.String))
+        df = df.with_columns(nick=nick).join(who, on=["role", "nick"], how="left", maintain_order="left")
+        df = df.with_row_index("k").with_columns(
+            t=pl.col("hdr").str.slice(-19, 10) + "T" + pl.col("hdr").str.slice(-8) + self.ctx.offset,
+            b=pl.col("a") + 2 + pl.col("text").str.count_matches("\n", literal=True).cast(pl.Int64),
+            q=pl.struct("text").struct.json_encode().str.slice(8).str.head(-1))
+        att = self._attachments(df)
+        out = _order(df["t"])
+        out.n = df.height
+        msgs = df.select(pl.concat_str(
+            pl.lit('{"time":"'), "t", pl.lit('",'), "sr", pl.lit(',"text":'), "q", pl.lit(',"attachments":'),
+            att if att is not None else pl.lit("[]"),
+            pl.lit(self.src), pl.col("a").cast(pl.String), pl.lit(","), pl.col("b").cast(pl.String), pl.lit("]}")))
+        out.messages = _bytes(msgs.to_series())
+        out.events, out.kinds = self._events(df)
+        return out
+
+    def _attachments(self, df: pl.DataFrame) -> pl.Series | None:
+        """The attachments JSON of each message (``model.attachments_of``), None when no message has any."""
+        cand = df.filter(pl.col("text").str.contains_any(_ATTACH)).select("k", "text")
+        if cand.height == 0:
+            return None
+        hard = cand["text"].str.contains(_HARD)
+        found = cand.filter(~hard).select("k", att=pl.col("text").str.extract_all(_ATTACH_RE).list.filter(
+            ~pl.element().str.starts_with("[")
+            | pl.element().str.slice(1).str.to_lowercase().str.contains(_PLACEHOLDER)))
+        found = found.filter(pl.col("att").list.len() > 0).select(
+            "k", att=pl.struct("att").struct.json_encode().str.slice(7).str.head(-1))
+        if hard.any():   # lower-casing that changes letters: as Python does it
+            extra = [(k, "[" + ",".join(map(_q, a)) + "]") for k, t in cand.filter(hard).iter_rows()
+                     if (a := attachments_of(t))]
+            if extra:
+                found = pl.concat([found, pl.DataFrame(extra, schema=found.schema, orient="row")])
+        if found.height == 0:
+            return None
+        return pl.Series("att", ["[]"], dtype=pl.String).extend_constant("[]", df.height - 1).scatter(
+            found["k"], found["att"])
+
+    # ------------------------------------------------------------------ events
+    def _events(self, df: pl.DataFrame) -> tuple[bytes, dict]:
+        R = self.rules
+        text = df["text"]
+        hard = text.str.contains(_HARD)
+        if hard.any():
+            hard = hard & text.str.contains("[A-Za-z]")
+            hard_rows = self._python(df.filter(hard))
+        else:
+            hard_rows = None
+        hits = pl.DataFrame({"k": df["k"], "z": text.str.extract_all(R.zh_re) if R.zh_re else _no_hits(text),
+                             "e": text.str.extract_many(R.en, leftmost=True, ascii_case_insensitive=True)
+                             if R.en else _no_hits(text)})
+        hits = hits.filter(((pl.col("z").list.len() > 0) | (pl.col("e").list.len() > 0)) & ~hard)
+        zh = hits.select("k", w="z", p=pl.lit(0, pl.Int8)).filter(pl.col("w").list.len() > 0)
+        en = hits.select("k", w="e", p=pl.lit(1, pl.Int8)).filter(pl.col("w").list.len() > 0)
+        rows = pl.concat([zh, en]).with_columns(o=pl.int_ranges(pl.col("w").list.len(), dtype=pl.UInt32))
+        rows = rows.explode(["w", "o"]).with_columns(key=pl.when(pl.col("p") == 1).then(pl.col("w").str.to_lowercase())
+                                                    .otherwise(pl.col("w")))
+        rows = rows.join(R.table, on=["p", "key"], how="inner", maintain_order="left")
+        rows = rows.unique(["k", "rule"], keep="first", maintain_order=True)   # a rule is decided at its first trigger
+        keep, matched = self._checks(rows, text)
+        found = rows.select("k", "rule", matched=matched, py=pl.lit(None, pl.String))
+        if keep is not None:
+            found = found.filter(keep)
+        if hard_rows is not None and hard_rows.height:
+            found = pl.concat([found, hard_rows])
+        if found.height == 0:
+            return b"", {}
+        found = found.sort(pl.col("k"), pl.col("rule").replace_strict(R.ids, R.rank, return_dtype=pl.Int32),
+                           maintain_order=True)
+        found = found.with_columns(kind=pl.col("rule").replace_strict(R.ids, R.kinds, return_dtype=pl.String),
+                                   amount=pl.coalesce("py", self._amounts(found, text)))
+        found = pl.concat([found, df.select("t", "sr", "q", "a", "b").gather(found["k"])], how="horizontal")
+        kinds = dict(found.group_by("kind").len().iter_rows())
+        lines = found.select(pl.concat_str(
+            pl.lit('{"time":"'), "t", pl.lit('","kind":"'), "kind", pl.lit('",'), "sr", pl.lit(',"text":'), "q",
+            pl.lit(',"matched":'), pl.struct("matched").struct.json_encode().str.slice(11).str.head(-1),
+            pl.when(pl.col("amount").is_not_null()).then(pl.lit(',"amount":"') + pl.col("amount") + '"')
+            .otherwise(pl.lit("")),
+            pl.lit(',"ref":{"source":"' + self.sha + '","lines":['), pl.col("a").cast(pl.String), pl.lit(","),
+            pl.col("b").cast(pl.String), pl.lit("]}}")))
+        return _bytes(lines.to_series()), kinds
+
+    def _checks(self, rows: pl.DataFrame, text: pl.Series) -> tuple[pl.Series | None, pl.Series]:
+        """Which rows hold (None: all) and the text each shows, rule by rule for the rules that check."""
+        R = self.rules
+        matched = rows["w"]
+        todo = rows.with_row_index("r").filter(pl.col("rule").is_in(R.checked) | (pl.col("p") == 1))
+        if todo.height == 0:
+            return None, matched
+        keep = pl.Series("keep", [True], dtype=pl.Boolean).extend_constant(True, rows.height - 1)
+        for i in todo["rule"].unique().sort().to_list():
+            if i not in R.checked:
+                continue      # an English trigger of a plain rule: shows the text as written, already in w
+            sub = todo.filter(pl.col("rule") == i)
+            t = text.gather(sub["k"])
+            # what the pass searched: the text itself, or (English) as Python lower-cases it
+            hay = t if not (sub["p"] == 1).any() else pl.Series(
+                [x.lower() if p else x for x, p in zip(t.to_list(), sub["p"].to_list())], dtype=pl.String)
+            sub = sub.with_columns(text=t, hay=hay)
+            ok, shown = self._check(sub, i)
+            keep = keep.scatter(sub["r"], ok)
+            matched = matched.scatter(sub["r"], shown)
+        return keep, matched
+
+    def _check(self, rows: pl.DataFrame, i: int) -> tuple[pl.Series, pl.Series]:
+        """(holds, shown text) of rule ``i`` for its rows: confirm near the trigger, no unless phrase."""
+        R = self.rules
+        ok = pl.lit(True)
+        if i in R.confirm or i in R.python:
+            # the trigger's byte offset in the hay: the o-th match of that pass
+            pos = pl.when(pl.col("p") == 1).then(pl.col("hay").str.find_many(R.en, leftmost=True)) \
+                .otherwise(pl.col("hay").str.find_many(R.zh, leftmost=True))
+            rows = rows.with_columns(s=pos.list.get(pl.col("o")))
+            rows = rows.with_columns(e=pl.col("s") + pl.col("w").str.len_bytes())
+        if i in R.python:
+            return self._check_python(rows, i)
+        if i in R.confirm:
+            tb, hb = pl.col("text").cast(pl.Binary), pl.col("hay").cast(pl.Binary)
+            pre = hb.bin.head(pl.col("s")).cast(pl.String).str.tail(6)
+            win = pre + hb.bin.slice(pl.col("s"), pl.col("e") - pl.col("s")).cast(pl.String) \
+                + hb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
+            twin = tb.bin.head(pl.col("s")).cast(pl.String).str.tail(6) + pl.col("w") \
+                + tb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
+            rows = rows.with_columns(m=win.str.extract_groups(R.confirm[i]), sw=pre.str.len_chars().cast(pl.Int64),
+                                     twin=twin)
+            rows = rows.with_columns(ew=pl.col("sw") + pl.col("w").str.len_chars().cast(pl.Int64),
+                                     ms=pl.col("m").struct.field("pre").str.len_chars().cast(pl.Int64))
+            rows = rows.with_columns(me=pl.col("ms") + pl.col("m").struct.field("m").str.len_chars().cast(pl.Int64))
+            over = (pl.col("ms") <= pl.col("ew")) & (pl.col("me") >= pl.col("sw"))
+            lo = pl.min_horizontal("sw", "ms")
+            rows = rows.with_columns(w=pl.when(over).then(
+                pl.col("twin").str.slice(lo, pl.max_horizontal("ew", "me") - lo)).otherwise(pl.col("w")))
+            ok = pl.col("m").struct.field("m").is_not_null()
+        if i in R.unless:
+            ok = ok & ~pl.col("hay").str.contains_any(R.unless[i])
+        got = rows.select(ok=ok.fill_null(False), w="w")
+        return got["ok"], got["w"]
+
+    def _check_python(self, rows: pl.DataFrame, i: int) -> tuple[pl.Series, pl.Series]:
+        """``Matcher._check`` row by row, for a rule whose confirm regex Rust's regex cannot read alike."""
+        rule, check = self.rules.matcher.rules[i], self.rules.matcher._check
+        rows = rows.with_columns(cs=pl.col("hay").cast(pl.Binary).bin.head(pl.col("s")).cast(pl.String)
+                                 .str.len_chars(), cw=pl.col("w").str.len_chars())
+        keep, matched = [], []
+        for text, hay, s, w, orig in rows.select("text", "hay", "cs", "cw", "w").iter_rows():
+            m = check(rule, text, hay, s, s + w)
+            keep.append(m is not None)
+            matched.append(orig if m is None else m)
+        return pl.Series(keep, dtype=pl.Boolean), pl.Series(matched, dtype=pl.String)
+
+    def _python(self, hard: pl.DataFrame) -> pl.DataFrame:
+        """Events of messages whose lower-casing is not plain ASCII, by ``Matcher.match`` itself."""
+        cols: dict = {"k": [], "rule": [], "matched": [], "py": []}
+        for k, text in hard.select("k", "text").iter_rows():
+            for kind, matched, amount in self.rules.matcher.match(text):
+                for name, v in zip(cols, (k, self.rules.kinds.index(kind), matched, amount)):
+                    cols[name].append(v)
+        return pl.DataFrame(cols, schema={"k": pl.UInt32, "rule": pl.Int32, "matched": pl.String, "py": pl.String})
+
+    def _amounts(self, found: pl.DataFrame, text: pl.Series) -> pl.Series:
+        """``events.amount_in`` of each row's text for rules that want it (once per distinct text)."""
+        R = self.rules
+        want = pl.col("rule").is_in(R.wants) & pl.col("py").is_null()
+        ks = found.filter(want)["k"].unique()
+        texts = text.gather(ks)
+        texts = texts.filter(texts.str.contains(_DIGIT_ANY))
+        cache = self.amounts
+        if len(cache) > 50_000:
+            cache.clear()
+        keys, vals = [], []
+        for t in texts.to_list():
+            v = cache.get(t, 0)
+            if v == 0:
+                v = cache[t] = amount_in(t)
+            if v is not None:
+                keys.append(t)
+                vals.append(v)
+        if not keys:
+            return pl.Series("amount", [None] * found.height, dtype=pl.String)
+        got = found.select(pl.when(want).then(text.gather(found["k"]).replace_strict(
+            keys, vals, default=None, return_dtype=pl.String)))
+        return got.to_series().alias("amount")
+
+
+def _order(times: pl.Series) -> Out:
+    out = Out()
+    if times.len() == 0:
+        return out
+    nxt = times.shift(-1)
+    out.head, out.tail = times[0], times[-1]
+    out.lo, out.hi = times.min(), times.max()
+    out.up = bool((times < nxt).any())
+    out.down = bool((times > nxt).any())
+    return out
+
+
+def _bytes(lines: pl.Series) -> bytes:
+    """The lines, each ended by a newline, as UTF-8 (joined in Rust: no Python string per line)."""
+    if lines.len() == 0:
+        return b""
+    return (lines + "\n").str.join("").cast(pl.Binary).item()
+
+
+_ATTACH_RE = _attach_re()
+_PLACEHOLDER = "^(?:" + "|".join(map(_rust_escape, PLACEHOLDERS)) + ")"
+
+
+# ---------------------------------------------------------------- a file, chunk by chunk, on threads
+
+CHUNK = 4 * 1024 * 1024
+
+
+def run(path, cfg: dict, sink, progress=None, threads: int | None = None, started=None) -> Out:
+    """``fastpath.run_raw`` with columnar chunks on threads (Polars works without the GIL).
+
+    A chunk ``Columns.chunk`` declines goes through ``fastpath`` in this process, one at a time.
+    Results reach ``sink`` in file order; at most two chunks a thread are in flight (memory stays flat).
+    """
+    import os
+    import threading
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tradeshield.chat import fastpath
+
+    threads = max(1, fastpath.worker_count() if threads is None else threads)
+    cols = Columns(cfg)
+    lock = threading.Lock()
+    state: dict = {}
+
+    def work(raw: bytes, line: int, first: bool) -> Out:
+        out = cols.chunk(raw, line, first)
+        if out is not None:
+            return out
+        with lock:
+            if not state:
+                fastpath._init(cfg, quiet=False)
+                state["ok"] = True
+            return fastpath._work(raw, line, first)
+
+    total = Out()
+    size = os.path.getsize(path)
+    label = os.path.basename(str(path))
+    if started is not None:
+        started()
+    with open(path, "rb") as f, ThreadPoolExecutor(threads, thread_name_prefix="chat") as pool:
+        pending: deque = deque()
+
+        def drain() -> None:
+            out = pending.popleft().result()
+            fastpath.merge(total, out, cfg["max_bad"])
+            sink(out)
+            if progress:
+                progress(label, min(f.tell(), size), size)
+
+        try:
+            for raw, line, first in fastpath.raw_chunks(f, CHUNK):
+                pending.append(pool.submit(work, raw, line, first))
+                if len(pending) > threads:
+                    drain()
+            while pending:
+                drain()
+        finally:
+            for fut in pending:
+                fut.cancel()
+    return total
