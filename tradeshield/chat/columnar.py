@@ -11,7 +11,8 @@ The per-message Python loop (``fastpath``) costs ~20 µs of CPU a message; the n
 would write costs 5. Here a chunk of a few megabytes is split into blocks, checked, quoted as JSON and
 scanned for trigger words by Polars (Aho-Corasick and the regex crate, without the GIL, so two chunks
 run at once on two threads), and only what is few is left to Python: the distinct senders and dates
-of a chunk, the money amount of distinct texts, attachment placeholders.
+of a chunk and the rare texts named below. Money amounts (``amounts``) and attachment placeholders
+are found in Polars too.
 
 Results never depend on which path ran. ``chunk`` returns None whenever a chunk is not entirely
 the plain "role / nick time / text" blocks that ``fastpath.taobao_columns`` accepts with ASCII-digit
@@ -24,18 +25,25 @@ semantics as ``events.Matcher.resolve``:
   overlaps the trigger the shown text covers both; ``unless`` cancels a rule for the whole text;
 * events are ordered by rule rank, the amount comes from ``events.amount_in``.
 
-A message whose lower-casing touches a non-ASCII character (``İ``, ``K``: lengths or letters change)
-is resolved by ``Matcher.match`` itself, and rules whose ``confirm`` regexes use what Python's ``re``
-and Rust's ``regex`` read differently (anchors, ``\\w``, ``\\s``, look-around, inline flags …) send
-every chunk to ``fastpath``. ``tests/test_chat_columnar.py`` compares all three paths byte for byte.
+A message whose lower-casing turns a non-ASCII character into ASCII letters (``İ``, ``K``) is resolved
+by ``Matcher.match`` itself; the rows of a rule whose ``confirm`` regex uses what Python's ``re`` and
+Rust's ``regex`` read differently (anchors, ``\\w``, ``\\s``, look-around, inline flags …) are checked by
+``Matcher._check`` row by row; ``\\d`` and ``\\s`` are spelled out as Python's tables have them.
+``tests/test_chat_columnar.py`` compares the paths byte for byte.
 """
 from __future__ import annotations
 
+import os
 import re
 from json.encoder import encode_basestring as _q
 
-import polars as pl
+# Polars' allocator (jemalloc) keeps freed pages for 10 s by default: with two chunks in flight that is
+# ~60 MB of RSS for nothing. One second keeps the reuse (page faults cost ~15 % more CPU at 0).
+os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:0")
 
+import polars as pl  # noqa: E402 - after the allocator setting
+
+from tradeshield.chat.events import _CURRENCY_AFTER, _CURRENCY_BEFORE, _FILLERS, _NUMBER as _PY_NUMBER, _PRICE_WORDS
 from tradeshield.chat.events import Matcher, amount_in
 from tradeshield.chat.fastpath import Out, _who
 from tradeshield.chat.model import ATTACH_RE, PLACEHOLDERS, attachments_of
@@ -94,6 +102,7 @@ _DIGIT_RANGES, _PY_SPACE = py_tables()   # what str.rstrip() strips is _PY_SPACE
 _DIGIT = _class(_DIGIT_RANGES)
 _SPACE = _class(_ranges(_PY_SPACE))
 _DATED = _DATED_LINE.format(d=_DIGIT)
+_NUMBER = _PY_NUMBER.pattern.replace("\\d", _DIGIT)
 _DIGIT_ANY = r"\d"            # Rust's digits: a superset of Python's (a newer Unicode), for a pre-filter
 
 
@@ -144,6 +153,11 @@ class _Rules:
                 else:
                     self.confirm[i] = "^(?P<pre>(?s:.*?))(?P<m>" + rust + ")"
         self.checked = sorted(set(self.confirm) | set(self.unless) | self.python)
+        self.confirm_or_python = sorted(set(self.confirm) | self.python)
+        pairs = [(w, i) for i, words in self.unless.items() if i not in self.python for w in words]
+        self.unless_words = sorted({w for w, _ in pairs})
+        self.unless_table = pl.DataFrame(pairs, schema={"u": pl.String, "rule": pl.Int32}, orient="row") \
+            if pairs else None
         self.wants = [i for i, r in enumerate(rules) if r.amount]
 
 
@@ -192,7 +206,6 @@ class Columns:
         self.rules = _Rules(Matcher(cfg.get("rules")))
         self.who: dict = {}
         self.dates: dict = {}
-        self.amounts: dict = {}
         self.src = ',"source":"' + self.sha + '","lines":['
 
     # ------------------------------------------------------------------ blocks
@@ -206,6 +219,7 @@ class Columns:
         except pl.exceptions.PolarsError:
             return None                       # not UTF-8: fastpath decodes with replacement characters
         p = whole.str.split("\n\n").explode()
+        del whole
         ps = p.str.strip_chars_start("\n")
         p = pl.DataFrame({"nl": p.str.count_matches("\n", literal=True), "lead": p.str.len_bytes() - ps.str.len_bytes(),
                           "blk": ps.str.strip_chars_end("\n")})
@@ -213,6 +227,7 @@ class Columns:
                            + pl.col("lead").cast(pl.Int64))
         df = p.filter(pl.col("blk") != "").select(
             "a", pl.col("blk").str.splitn("\n", 3).struct.rename_fields(["role", "hdr", "body"]).alias("s")).unnest("s")
+        del p, ps
         if df.height == 0:
             return None
         df = df.with_columns(text=pl.col("body").str.strip_chars_end(_PY_SPACE))
@@ -236,15 +251,14 @@ class Columns:
         df = df.with_row_index("k").with_columns(
             t=pl.col("hdr").str.slice(-19, 10) + "T" + pl.col("hdr").str.slice(-8) + self.ctx.offset,
             b=pl.col("a") + 2 + pl.col("text").str.count_matches("\n", literal=True).cast(pl.Int64),
-            q=pl.struct("text").struct.json_encode().str.slice(8).str.head(-1))
+            q=pl.struct("text").struct.json_encode().str.slice(8).str.head(-1)).select("k", "a", "b", "t", "sr", "q", "text")
         att = self._attachments(df)
         out = _order(df["t"])
         out.n = df.height
-        msgs = df.select(pl.concat_str(
+        out.messages = _bytes(df.select(pl.concat_str(
             pl.lit('{"time":"'), "t", pl.lit('",'), "sr", pl.lit(',"text":'), "q", pl.lit(',"attachments":'),
             att if att is not None else pl.lit("[]"),
-            pl.lit(self.src), pl.col("a").cast(pl.String), pl.lit(","), pl.col("b").cast(pl.String), pl.lit("]}")))
-        out.messages = _bytes(msgs.to_series())
+            pl.lit(self.src), pl.col("a").cast(pl.String), pl.lit(","), pl.col("b").cast(pl.String), pl.lit("]}\n"))))
         out.events, out.kinds = self._events(df)
         return out
 
@@ -289,7 +303,8 @@ class Columns:
         rows = rows.explode(["w", "o"]).with_columns(key=pl.when(pl.col("p") == 1).then(pl.col("w").str.to_lowercase())
                                                     .otherwise(pl.col("w")))
         rows = rows.join(R.table, on=["p", "key"], how="inner", maintain_order="left")
-        rows = rows.unique(["k", "rule"], keep="first", maintain_order=True)   # a rule is decided at its first trigger
+        # a rule is decided at its first trigger
+        rows = rows.filter((pl.col("k").cast(pl.Int64) * len(R.ids) + pl.col("rule")).is_first_distinct())
         keep, matched = self._checks(rows, text)
         found = rows.select("k", "rule", matched=matched, py=pl.lit(None, pl.String))
         if keep is not None:
@@ -304,69 +319,76 @@ class Columns:
                                    amount=pl.coalesce("py", self._amounts(found, text)))
         found = pl.concat([found, df.select("t", "sr", "q", "a", "b").gather(found["k"])], how="horizontal")
         kinds = dict(found.group_by("kind").len().iter_rows())
-        lines = found.select(pl.concat_str(
+        return _bytes(found.select(pl.concat_str(
             pl.lit('{"time":"'), "t", pl.lit('","kind":"'), "kind", pl.lit('",'), "sr", pl.lit(',"text":'), "q",
             pl.lit(',"matched":'), pl.struct("matched").struct.json_encode().str.slice(11).str.head(-1),
             pl.when(pl.col("amount").is_not_null()).then(pl.lit(',"amount":"') + pl.col("amount") + '"')
             .otherwise(pl.lit("")),
             pl.lit(',"ref":{"source":"' + self.sha + '","lines":['), pl.col("a").cast(pl.String), pl.lit(","),
-            pl.col("b").cast(pl.String), pl.lit("]}}")))
-        return _bytes(lines.to_series()), kinds
+            pl.col("b").cast(pl.String), pl.lit("]}}\n")))), kinds
 
     def _checks(self, rows: pl.DataFrame, text: pl.Series) -> tuple[pl.Series | None, pl.Series]:
-        """Which rows hold (None: all) and the text each shows, rule by rule for the rules that check."""
+        """Which rows hold (None: all) and the text each shows, for the rows of rules that check."""
         R = self.rules
         matched = rows["w"]
-        todo = rows.with_row_index("r").filter(pl.col("rule").is_in(R.checked) | (pl.col("p") == 1))
+        todo = rows.with_row_index("r").filter(pl.col("rule").is_in(R.checked))
         if todo.height == 0:
             return None, matched
+        t = text.gather(todo["k"])
+        en = todo["p"] == 1
+        hay = t
+        if en.any():   # what the English pass searched: the text as Python lower-cases it
+            idx = en.arg_true()
+            hay = t.scatter(idx, pl.Series([x.lower() for x in t.gather(idx).to_list()], dtype=pl.String))
+        todo = todo.with_columns(text=t, hay=hay)
+        ok = ~self._cancelled(todo)
+        for i in todo.filter(pl.col("rule").is_in(R.confirm_or_python))["rule"].unique().to_list():
+            pick = (todo["rule"] == i).arg_true()
+            got, shown = self._check(todo[pick], i)
+            ok = ok.scatter(pick, ok.gather(pick) & got)
+            matched = matched.scatter(todo["r"].gather(pick), shown)
         keep = pl.Series("keep", [True], dtype=pl.Boolean).extend_constant(True, rows.height - 1)
-        for i in todo["rule"].unique().sort().to_list():
-            if i not in R.checked:
-                continue      # an English trigger of a plain rule: shows the text as written, already in w
-            sub = todo.filter(pl.col("rule") == i)
-            t = text.gather(sub["k"])
-            # what the pass searched: the text itself, or (English) as Python lower-cases it
-            hay = t if not (sub["p"] == 1).any() else pl.Series(
-                [x.lower() if p else x for x, p in zip(t.to_list(), sub["p"].to_list())], dtype=pl.String)
-            sub = sub.with_columns(text=t, hay=hay)
-            ok, shown = self._check(sub, i)
-            keep = keep.scatter(sub["r"], ok)
-            matched = matched.scatter(sub["r"], shown)
-        return keep, matched
+        return keep.scatter(todo["r"], ok), matched
+
+    def _cancelled(self, todo: pl.DataFrame) -> pl.Series:
+        """Rows whose text (as the pass searched it) holds one of their rule's ``unless`` phrases."""
+        R = self.rules
+        no = pl.Series("c", [False], dtype=pl.Boolean).extend_constant(False, todo.height - 1)
+        if R.unless_table is None:
+            return no
+        found = todo.with_row_index("i").select(
+            "i", "rule", u=pl.col("hay").str.extract_many(R.unless_words, overlapping=True))
+        found = found.filter(pl.col("u").list.len() > 0).explode("u")
+        if found.height == 0:
+            return no
+        hit = found.join(R.unless_table, on=["u", "rule"], how="semi")["i"]
+        return no.scatter(hit, True) if hit.len() else no
 
     def _check(self, rows: pl.DataFrame, i: int) -> tuple[pl.Series, pl.Series]:
-        """(holds, shown text) of rule ``i`` for its rows: confirm near the trigger, no unless phrase."""
+        """(confirm holds, shown text) of rule ``i`` for its rows; ``unless`` is ``_cancelled``'s."""
         R = self.rules
-        ok = pl.lit(True)
-        if i in R.confirm or i in R.python:
-            # the trigger's byte offset in the hay: the o-th match of that pass
-            pos = pl.when(pl.col("p") == 1).then(pl.col("hay").str.find_many(R.en, leftmost=True)) \
-                .otherwise(pl.col("hay").str.find_many(R.zh, leftmost=True))
-            rows = rows.with_columns(s=pos.list.get(pl.col("o")))
-            rows = rows.with_columns(e=pl.col("s") + pl.col("w").str.len_bytes())
+        # the trigger's byte offset in the hay: the o-th match of that pass
+        pos = pl.when(pl.col("p") == 1).then(pl.col("hay").str.find_many(R.en, leftmost=True)) \
+            .otherwise(pl.col("hay").str.find_many(R.zh, leftmost=True))
+        rows = rows.with_columns(s=pos.list.get(pl.col("o")))
+        rows = rows.with_columns(e=pl.col("s") + pl.col("w").str.len_bytes())
         if i in R.python:
             return self._check_python(rows, i)
-        if i in R.confirm:
-            tb, hb = pl.col("text").cast(pl.Binary), pl.col("hay").cast(pl.Binary)
-            pre = hb.bin.head(pl.col("s")).cast(pl.String).str.tail(6)
-            win = pre + hb.bin.slice(pl.col("s"), pl.col("e") - pl.col("s")).cast(pl.String) \
-                + hb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
-            twin = tb.bin.head(pl.col("s")).cast(pl.String).str.tail(6) + pl.col("w") \
-                + tb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
-            rows = rows.with_columns(m=win.str.extract_groups(R.confirm[i]), sw=pre.str.len_chars().cast(pl.Int64),
-                                     twin=twin)
-            rows = rows.with_columns(ew=pl.col("sw") + pl.col("w").str.len_chars().cast(pl.Int64),
-                                     ms=pl.col("m").struct.field("pre").str.len_chars().cast(pl.Int64))
-            rows = rows.with_columns(me=pl.col("ms") + pl.col("m").struct.field("m").str.len_chars().cast(pl.Int64))
-            over = (pl.col("ms") <= pl.col("ew")) & (pl.col("me") >= pl.col("sw"))
-            lo = pl.min_horizontal("sw", "ms")
-            rows = rows.with_columns(w=pl.when(over).then(
-                pl.col("twin").str.slice(lo, pl.max_horizontal("ew", "me") - lo)).otherwise(pl.col("w")))
-            ok = pl.col("m").struct.field("m").is_not_null()
-        if i in R.unless:
-            ok = ok & ~pl.col("hay").str.contains_any(R.unless[i])
-        got = rows.select(ok=ok.fill_null(False), w="w")
+        tb, hb = pl.col("text").cast(pl.Binary), pl.col("hay").cast(pl.Binary)
+        pre = hb.bin.head(pl.col("s")).cast(pl.String).str.tail(6)
+        win = pre + hb.bin.slice(pl.col("s"), pl.col("e") - pl.col("s")).cast(pl.String) \
+            + hb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
+        twin = tb.bin.head(pl.col("s")).cast(pl.String).str.tail(6) + pl.col("w") \
+            + tb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
+        rows = rows.with_columns(m=win.str.extract_groups(R.confirm[i]), sw=pre.str.len_chars().cast(pl.Int64),
+                                 twin=twin)
+        rows = rows.with_columns(ew=pl.col("sw") + pl.col("w").str.len_chars().cast(pl.Int64),
+                                 ms=pl.col("m").struct.field("pre").str.len_chars().cast(pl.Int64))
+        rows = rows.with_columns(me=pl.col("ms") + pl.col("m").struct.field("m").str.len_chars().cast(pl.Int64))
+        over = (pl.col("ms") <= pl.col("ew")) & (pl.col("me") >= pl.col("sw"))
+        lo = pl.min_horizontal("sw", "ms")
+        got = rows.select(ok=pl.col("m").struct.field("m").is_not_null(), w=pl.when(over).then(
+            pl.col("twin").str.slice(lo, pl.max_horizontal("ew", "me") - lo)).otherwise(pl.col("w")))
         return got["ok"], got["w"]
 
     def _check_python(self, rows: pl.DataFrame, i: int) -> tuple[pl.Series, pl.Series]:
@@ -391,28 +413,41 @@ class Columns:
         return pl.DataFrame(cols, schema={"k": pl.UInt32, "rule": pl.Int32, "matched": pl.String, "py": pl.String})
 
     def _amounts(self, found: pl.DataFrame, text: pl.Series) -> pl.Series:
-        """``events.amount_in`` of each row's text for rules that want it (once per distinct text)."""
-        R = self.rules
-        want = pl.col("rule").is_in(R.wants) & pl.col("py").is_null()
+        """``events.amount_in`` of each row's text, for the rules that want it (see ``amounts``)."""
+        want = pl.col("rule").is_in(self.rules.wants) & pl.col("py").is_null()
         ks = found.filter(want)["k"].unique()
-        texts = text.gather(ks)
-        texts = texts.filter(texts.str.contains(_DIGIT_ANY))
-        cache = self.amounts
-        if len(cache) > 50_000:
-            cache.clear()
-        keys, vals = [], []
-        for t in texts.to_list():
-            v = cache.get(t, 0)
-            if v == 0:
-                v = cache[t] = amount_in(t)
-            if v is not None:
-                keys.append(t)
-                vals.append(v)
-        if not keys:
-            return pl.Series("amount", [None] * found.height, dtype=pl.String)
-        got = found.select(pl.when(want).then(text.gather(found["k"]).replace_strict(
-            keys, vals, default=None, return_dtype=pl.String)))
-        return got.to_series().alias("amount")
+        got = amounts(pl.DataFrame({"k": ks, "text": text.gather(ks)}))
+        return found.select(pl.when(want).then(pl.col("k").replace_strict(
+            got["k"], got["amount"], default=None, return_dtype=pl.String))).to_series().alias("amount")
+
+
+def amounts(df: pl.DataFrame) -> pl.DataFrame:
+    """(k, amount) for the texts of ``df`` (k, text) that hold one, as ``events.amount_in`` finds it.
+
+    Each number (``events._NUMBER``, Python's digits) is cut out with the text around it: the 4
+    characters before it and after it decide, and those never reach into another number in a way
+    that matters (no currency or price word holds a digit), so the gaps between numbers are enough.
+    A text holding NUL (the cutting mark) is read by ``amount_in`` itself.
+    """
+    df = df.filter(pl.col("text").str.contains(_DIGIT))
+    odd = df.filter(pl.col("text").str.contains("\x00", literal=True))
+    seg = df.filter(~pl.col("text").str.contains("\x00", literal=True)).select(
+        "k", s=pl.col("text").str.replace_all(_NUMBER, "\x00${0}\x00").str.split("\x00"))
+    seg = seg.with_columns(i=pl.int_ranges(pl.col("s").list.len(), dtype=pl.UInt32)).explode(["s", "i"])
+    seg = seg.with_columns(pre=pl.col("s").shift(1), post=pl.col("s").shift(-1)).filter(pl.col("i") % 2 == 1)
+    before = pl.col("pre").str.tail(4).str.strip_chars_end(_PY_SPACE)
+    after = pl.col("post").str.head(4).str.strip_chars_start(_PY_SPACE)
+    whole = pl.col("s").str.split(".").list.first().str.len_chars()
+    price = before.str.strip_chars_end(_FILLERS)
+    ok = (whole <= 7) & (
+        pl.any_horizontal([before.str.ends_with(w) for w in _CURRENCY_BEFORE])
+        | pl.any_horizontal([after.str.starts_with(w) for w in _CURRENCY_AFTER])
+        | ((whole >= 2) & (whole <= 6) & pl.any_horizontal([price.str.ends_with(w) for w in _PRICE_WORDS])))
+    out = seg.filter(ok).unique("k", keep="first", maintain_order=True).select("k", amount="s")
+    if odd.height:
+        rows = [(k, a) for k, t in odd.iter_rows() if (a := amount_in(t)) is not None]
+        out = pl.concat([out, pl.DataFrame(rows, schema=out.schema, orient="row")])
+    return out
 
 
 def _order(times: pl.Series) -> Out:
@@ -427,11 +462,13 @@ def _order(times: pl.Series) -> Out:
     return out
 
 
-def _bytes(lines: pl.Series) -> bytes:
-    """The lines, each ended by a newline, as UTF-8 (joined in Rust: no Python string per line)."""
-    if lines.len() == 0:
+def _bytes(lines: pl.DataFrame) -> bytes:
+    """The lines (one column, each ends with a newline) as UTF-8, joined in Rust: no Python string per line."""
+    if lines.height == 0:
         return b""
-    return (lines + "\n").str.join("").cast(pl.Binary).item()
+    joined = lines.to_series().str.join("")
+    del lines            # the caller passes the only reference: the lines go before the bytes are made
+    return joined.cast(pl.Binary).item()
 
 
 _ATTACH_RE = _attach_re()
@@ -487,7 +524,7 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None, starte
                 progress(label, min(f.tell(), size), size)
 
         try:
-            for raw, line, first in fastpath.raw_chunks(f, CHUNK):
+            for raw, line, first in fastpath.raw_chunks(f, int(os.environ.get("TS_CHUNK", CHUNK))):
                 pending.append(pool.submit(work, raw, line, first))
                 if len(pending) > threads:
                     drain()

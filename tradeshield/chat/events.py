@@ -123,6 +123,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d{1,2})?")
 _CURRENCY_BEFORE = ("¥", "￥", "RMB", "rmb", "CNY")
 _CURRENCY_AFTER = ("元", "块", "rmb", "RMB", "yuan")
 _PRICE_WORDS = ("便宜", "少", "减", "优惠", "让", "退", "差价", "价", "出价", "卖", "付", "转", "off")
+_FILLERS = "个了点我你"      # may stand between a price word and the number
 
 
 def amount_in(text: str) -> str | None:
@@ -140,7 +141,7 @@ def amount_in(text: str) -> str | None:
         before = text[max(0, s - 4):s].rstrip()
         if before.endswith(_CURRENCY_BEFORE) or text[e:e + 4].lstrip().startswith(_CURRENCY_AFTER):
             return val
-        if 2 <= len(whole) <= 6 and before.rstrip("个了点我你").endswith(_PRICE_WORDS):
+        if 2 <= len(whole) <= 6 and before.rstrip(_FILLERS).endswith(_PRICE_WORDS):
             return val
     return None
 
