@@ -39,7 +39,7 @@ from json.encoder import encode_basestring as _q
 
 # Polars' allocator (jemalloc) keeps freed pages for 10 s by default: with two chunks in flight that is
 # ~60 MB of RSS for nothing. One second keeps the reuse (page faults cost ~15 % more CPU at 0).
-os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:1000,muzzy_decay_ms:0")
+os.environ.setdefault("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0")
 
 import polars as pl  # noqa: E402 - after the allocator setting
 
@@ -436,13 +436,11 @@ def amounts(df: pl.DataFrame) -> pl.DataFrame:
     seg = seg.with_columns(i=pl.int_ranges(pl.col("s").list.len(), dtype=pl.UInt32)).explode(["s", "i"])
     seg = seg.with_columns(pre=pl.col("s").shift(1), post=pl.col("s").shift(-1)).filter(pl.col("i") % 2 == 1)
     before = pl.col("pre").str.tail(4).str.strip_chars_end(_PY_SPACE)
-    after = pl.col("post").str.head(4).str.strip_chars_start(_PY_SPACE)
     whole = pl.col("s").str.split(".").list.first().str.len_chars()
-    price = before.str.strip_chars_end(_FILLERS)
     ok = (whole <= 7) & (
-        pl.any_horizontal([before.str.ends_with(w) for w in _CURRENCY_BEFORE])
-        | pl.any_horizontal([after.str.starts_with(w) for w in _CURRENCY_AFTER])
-        | ((whole >= 2) & (whole <= 6) & pl.any_horizontal([price.str.ends_with(w) for w in _PRICE_WORDS])))
+        before.str.contains(_ENDS_CURRENCY)
+        | pl.col("post").str.head(4).str.strip_chars_start(_PY_SPACE).str.contains(_STARTS_CURRENCY)
+        | ((whole >= 2) & (whole <= 6) & before.str.strip_chars_end(_FILLERS).str.contains(_ENDS_PRICE)))
     out = seg.filter(ok).unique("k", keep="first", maintain_order=True).select("k", amount="s")
     if odd.height:
         rows = [(k, a) for k, t in odd.iter_rows() if (a := amount_in(t)) is not None]
@@ -473,6 +471,9 @@ def _bytes(lines: pl.DataFrame) -> bytes:
 
 _ATTACH_RE = _attach_re()
 _PLACEHOLDER = "^(?:" + "|".join(map(_rust_escape, PLACEHOLDERS)) + ")"
+_ENDS_CURRENCY = "(?:" + "|".join(map(_rust_escape, _CURRENCY_BEFORE)) + ")\\z"
+_STARTS_CURRENCY = "\\A(?:" + "|".join(map(_rust_escape, _CURRENCY_AFTER)) + ")"
+_ENDS_PRICE = "(?:" + "|".join(map(_rust_escape, _PRICE_WORDS)) + ")\\z"
 
 
 # ---------------------------------------------------------------- a file, chunk by chunk, on threads
