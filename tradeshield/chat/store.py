@@ -51,6 +51,13 @@ class _Sink:
                 self.hashes[i].update(data)
                 self.sizes[i] += len(data)
 
+    def close(self) -> None:
+        """Close the spools, cut to what was written (they may have been preallocated larger)."""
+        for f, size in zip(self.files, self.sizes):
+            if not f.closed:
+                f.truncate(size)
+                f.close()
+
     def digest(self, i: int) -> tuple[str, int]:
         return self.hashes[i].hexdigest(), self.sizes[i]
 
@@ -106,8 +113,11 @@ def _publish(case, name: str, spool: str, order: str, sha: str, digest: tuple[st
         return str(dest), digest[0], digest[1], count
     mine = _ordered(spool, order)
     stream = merge_by_time(_others(dest, sha), mine) if dest.exists() else mine
+    from tradeshield.fsutil import preallocate
+
     h, size, lines = hashlib.sha256(), 0, 0
     with atomic_write(dest, "wb") as f:
+        preallocate(f, digest[1])      # at least the spool is written again
         buf = []
         for ln in stream:
             buf.append(ln)
@@ -147,10 +157,9 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
         else:
             item = case.ensure_evidence(path, note="chat export", progress=progress)
             src, det, ctx, records = open_records(case.evidence_path(item), fmt, me, tz, encoding, side, progress)
-            sink = _open_spools(case, item.sha256, spools)
+            sink = _open_spools(case, item.sha256, spools, item.size)
             stats = _spool(records, item.sha256, sink)
-            for f in sink.files:
-                f.close()
+            sink.close()
         sha = item.sha256
         if not stats.n:
             raise InputError("chat.nothing", path=str(path), fmt=det.format)
@@ -177,12 +186,21 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
             "messages_path": case.rel(mdest), "events_path": case.rel(edest), "warnings": warnings}
 
 
-def _open_spools(case, sha: str, spools: list) -> _Sink:
+# output bytes per input byte seen on Taobao exports (chat.jsonl 2.1, chat-events.jsonl 1.7): the spools
+# are preallocated that large (``fsutil.preallocate``) and cut to size when closed
+SPOOL_RATIO = (2.2, 1.8)
+
+
+def _open_spools(case, sha: str, spools: list, source_size: int = 0) -> _Sink:
+    from tradeshield.fsutil import preallocate
+
     files = []
-    for suffix in ("spool", "events.spool"):
+    for suffix, ratio in zip(("spool", "events.spool"), SPOOL_RATIO):
         p = case.derived_path(f".chat-{sha[:12]}.{suffix}")
         spools.append(str(p))
-        files.append(open(p, "wb"))
+        f = open(p, "wb")
+        files.append(f)
+        preallocate(f, int(source_size * ratio))
     return _Sink(*files)
 
 
@@ -223,13 +241,12 @@ def _import_raw(case, path, plan, me, tz, side, progress, spools):
             got["error"] = e
 
     thread = threading.Thread(target=add, name="chat-evidence", daemon=True)
-    sink = _open_spools(case, sha, spools)
+    sink = _open_spools(case, sha, spools, st.st_size)
     cfg = {"sha": sha, "tz": tz, "me": me, "side": side, "encoding": src.encoding, "max_bad": MAX_BAD_LINES}
     try:
         stats = run_raw(path, cfg, sink, progress=progress, started=thread.start)
     finally:
-        for f in sink.files:
-            f.close()
+        sink.close()
         if thread.is_alive() or thread.ident is not None:
             thread.join()
     if "error" in got:
@@ -248,7 +265,7 @@ def _raw_runner():
             from tradeshield.chat.columnar import run
 
             return run
-        except ImportError:
+        except (ImportError, OSError, RuntimeError):   # no Polars, or a build this CPU cannot load
             pass
     from tradeshield.chat.fastpath import run_raw
 
