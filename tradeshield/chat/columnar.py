@@ -130,9 +130,16 @@ class _Rules:
         zh, en, rows = set(), set(), []
         for word, idx in matcher.triggers.items():
             latin = word.isascii() and any(c.isalpha() for c in word)
-            (en if latin else zh).add(word)
+            inzh = not word.isascii() or not word.isalpha()   # as events.load_rules splits them: a word
+            if latin:                                          # such as "send it back" is in both passes
+                en.add(word)
+            if inzh:
+                zh.add(word)
             for i in idx:
-                rows.append((word, 1 if latin else 0, i))
+                if latin:
+                    rows.append((word, 1, i))
+                if inzh:
+                    rows.append((word, 0, i))
         self.zh = sorted(zh, key=lambda w: (-len(w), w))    # leftmost-first over longest-first = leftmost-longest
         self.en = sorted(en, key=lambda w: (-len(w), w))
         rank = {r.kind: i for i, r in enumerate(rules)}
@@ -332,7 +339,7 @@ class Columns:
     def _checks(self, rows: pl.DataFrame, text: pl.Series) -> tuple[pl.Series | None, pl.Series]:
         """Which rows hold (None: all) and the text each shows, for the rows of rules that check."""
         R = self.rules
-        matched = rows["w"]
+        matched = rows["w"].clone()
         todo = rows.with_row_index("r").filter(pl.col("rule").is_in(R.checked))
         if todo.height == 0:
             return None, matched
@@ -341,7 +348,7 @@ class Columns:
         hay = t
         if en.any():   # what the English pass searched: the text as Python lower-cases it
             idx = en.arg_true()
-            hay = t.scatter(idx, pl.Series([x.lower() for x in t.gather(idx).to_list()], dtype=pl.String))
+            hay = t.clone().scatter(idx, pl.Series([x.lower() for x in t.gather(idx).to_list()], dtype=pl.String))
         todo = todo.with_columns(text=t, hay=hay)
         ok = ~self._cancelled(todo)
         for i in todo.filter(pl.col("rule").is_in(R.confirm_or_python))["rule"].unique().to_list():
@@ -376,12 +383,15 @@ class Columns:
         rows = rows.with_columns(e=pl.col("s") + pl.col("w").str.len_bytes())
         if i in R.python:
             return self._check_python(rows, i)
-        tb, hb = pl.col("text").cast(pl.Binary), pl.col("hay").cast(pl.Binary)
+        hb = pl.col("hay").cast(pl.Binary)
         pre = hb.bin.head(pl.col("s")).cast(pl.String).str.tail(6)
         win = pre + hb.bin.slice(pl.col("s"), pl.col("e") - pl.col("s")).cast(pl.String) \
             + hb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
-        twin = tb.bin.head(pl.col("s")).cast(pl.String).str.tail(6) + pl.col("w") \
-            + tb.bin.slice(pl.col("e")).cast(pl.String).str.head(12)
+        # the shown text comes from the original by character position: lower-casing may change a
+        # character's UTF-8 length (Ⱥ → ⱥ), never the number of characters (İ and K are resolved apart)
+        cs = hb.bin.head(pl.col("s")).cast(pl.String).str.len_chars().cast(pl.Int64)
+        lo0 = pl.max_horizontal(cs - 6, pl.lit(0, pl.Int64))
+        twin = pl.col("text").str.slice(lo0, cs + pl.col("w").str.len_chars().cast(pl.Int64) + 12 - lo0)
         rows = rows.with_columns(m=win.str.extract_groups(R.confirm[i]), sw=pre.str.len_chars().cast(pl.Int64),
                                  twin=twin)
         rows = rows.with_columns(ew=pl.col("sw") + pl.col("w").str.len_chars().cast(pl.Int64),

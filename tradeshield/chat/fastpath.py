@@ -361,8 +361,12 @@ def newlines(raw: bytes) -> int:
     return n
 
 
-def raw_chunks(f, size: int = RAW_CHUNK):
-    """(bytes, first line number, is first) pieces of an open binary file, cut where a message starts."""
+def raw_chunks(f, size: int | None = None):
+    """(bytes, first line number, is first) pieces of an open binary file, cut where a message starts.
+
+    ``size`` defaults to ``RAW_CHUNK`` as it is when called (tests shrink it to get many chunks).
+    """
+    size = size or RAW_CHUNK
     rest, line, first = b"", 1, True
     while True:
         data = f.read(size)
