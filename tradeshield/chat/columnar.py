@@ -43,7 +43,12 @@ from json.encoder import encode_basestring as _q
 # 3 MB chunks, 260 MB peak RSS, 145k faults; Polars' defaults: 310 MB, 360k faults.
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:5000,muzzy_decay_ms:0")
 
-import polars as pl  # noqa: E402 - after the allocator setting
+# One Polars thread per call: the import runs two chunks at once on its own threads, and Polars' pool
+# of two added ~30 % of overhead a call (work-stealing hand-offs on tiny frames) and more memory.
+os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402 - after the allocator and thread settings
 
 from tradeshield.chat.events import _CURRENCY_AFTER, _CURRENCY_BEFORE, _FILLERS, _NUMBER as _PY_NUMBER, _PRICE_WORDS
 from tradeshield.chat.events import Matcher, amount_in
@@ -60,7 +65,7 @@ _DATED_LINE = r"(?m){d}{{4}}-{d}{{1,2}}-{d}{{1,2}}[ \t]+{d}{{1,2}}:{d}{{2}}(?::{
 _NOISE = "(?m)^(?:已读|未读|发送中|当前用户来自|商品详情页|由 服务助手 转交给|原因：【离线留言自动分配】)"
 # characters Python lower-cases into ASCII letters or into two characters (tests check the list)
 _HARD = "\u0130|\u212a"
-_ATTACH = ["[", "<", "http"]
+_ATTACH = r"\[|<|http"      # what model.attachments_of looks at first
 _SAFE_CONFIRM = re.compile(r"\\[wWsSbBAZzDpPNXxuUGgkEQ0-9]|\(\?(?!:)|[\^$]|\[\[|&&|--|~~|\{,")
 
 
@@ -146,9 +151,14 @@ class _Rules:
         self.table = pl.DataFrame({"p": [r[1] for r in rows], "key": [r[0] for r in rows], "rule": [r[2] for r in rows]},
                                   schema={"p": pl.Int8, "key": pl.String, "rule": pl.Int32})
         self.zh_re = "|".join(map(_rust_escape, self.zh)) if self.zh else None
+        # English words: ASCII-only case folding ((?-u)), as matching the lower-cased text does; a regex
+        # rather than Aho-Corasick because Polars keeps compiled regexes (an automaton is built per call)
+        self.en_re = "(?i-u:" + "|".join(map(_rust_escape, self.en)) + ")" if self.en else None
         self.ids = list(range(len(rules)))
         self.kinds = [r.kind for r in rules]
+        self.kinds_s = pl.Series("kind", self.kinds, dtype=pl.String)
         self.rank = [rank[r.kind] for r in rules]
+        self.rank_s = pl.Series("rank", self.rank, dtype=pl.Int32)
         self.unless: dict[int, list[str]] = {}
         self.confirm: dict[int, str] = {}
         self.python: set[int] = set()     # rules whose confirm only Python's re reads: checked row by row
@@ -273,7 +283,7 @@ class Columns:
 
     def _attachments(self, df: pl.DataFrame) -> pl.Series | None:
         """The attachments JSON of each message (``model.attachments_of``), None when no message has any."""
-        cand = df.filter(pl.col("text").str.contains_any(_ATTACH)).select("k", "text")
+        cand = df.filter(pl.col("text").str.contains(_ATTACH)).select("k", "text")
         if cand.height == 0:
             return None
         hard = cand["text"].str.contains(_HARD)
@@ -303,8 +313,7 @@ class Columns:
         else:
             hard_rows = None
         hits = pl.DataFrame({"k": df["k"], "z": text.str.extract_all(R.zh_re) if R.zh_re else _no_hits(text),
-                             "e": text.str.extract_many(R.en, leftmost=True, ascii_case_insensitive=True)
-                             if R.en else _no_hits(text)})
+                             "e": text.str.extract_all(R.en_re) if R.en_re else _no_hits(text)})
         hits = hits.filter(((pl.col("z").list.len() > 0) | (pl.col("e").list.len() > 0)) & ~hard)
         zh = hits.select("k", w="z", p=pl.lit(0, pl.Int8)).filter(pl.col("w").list.len() > 0)
         en = hits.select("k", w="e", p=pl.lit(1, pl.Int8)).filter(pl.col("w").list.len() > 0)
@@ -322,12 +331,15 @@ class Columns:
             found = pl.concat([found, hard_rows])
         if found.height == 0:
             return b"", {}
-        found = found.sort(pl.col("k"), pl.col("rule").replace_strict(R.ids, R.rank, return_dtype=pl.Int32),
-                           maintain_order=True)
-        found = found.with_columns(kind=pl.col("rule").replace_strict(R.ids, R.kinds, return_dtype=pl.String),
+        # (Series.gather on small lookup tables: replace_strict builds a hash map each call)
+        found = found.sort(pl.col("k"), R.rank_s.gather(found["rule"]), maintain_order=True)
+        found = found.with_columns(kind=R.kinds_s.gather(found["rule"]),
                                    amount=pl.coalesce("py", self._amounts(found, text)))
         found = pl.concat([found, df.select("t", "sr", "q", "a", "b").gather(found["k"])], how="horizontal")
-        kinds = dict(found.group_by("kind").len().iter_rows())
+        kinds: dict = {}
+        for rule, n in enumerate(np.bincount(found["rule"].to_numpy(), minlength=len(R.kinds)).tolist()):
+            if n:
+                kinds[R.kinds[rule]] = kinds.get(R.kinds[rule], 0) + n
         return _bytes(found.select(pl.concat_str(
             pl.lit('{"time":"'), "t", pl.lit('","kind":"'), "kind", pl.lit('",'), "sr", pl.lit(',"text":'), "q",
             pl.lit(',"matched":'), pl.struct("matched").struct.json_encode().str.slice(11).str.head(-1),
@@ -493,6 +505,11 @@ _ENDS_PRICE = "(?:" + "|".join(map(_rust_escape, _PRICE_WORDS)) + ")\\z"
 CHUNK = 3 * 1000 * 1000     # ~20k messages: big enough to pay Polars' ~0.1 ms a call, small for RSS
 
 
+def _chunk_size() -> int:
+    env = os.environ.get("TRADESHIELD_CHAT_CHUNK_KB", "").strip()
+    return int(env) * 1000 if env.isdigit() and int(env) > 0 else CHUNK
+
+
 def run(path, cfg: dict, sink, progress=None, threads: int | None = None, started=None) -> Out:
     """``fastpath.run_raw`` with columnar chunks on threads (Polars works without the GIL).
 
@@ -537,7 +554,7 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None, starte
                 progress(label, min(f.tell(), size), size)
 
         try:
-            for raw, line, first in fastpath.raw_chunks(f, CHUNK):
+            for raw, line, first in fastpath.raw_chunks(f, _chunk_size()):
                 pending.append(pool.submit(work, raw, line, first))
                 if len(pending) > threads:
                     drain()
