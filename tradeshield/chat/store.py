@@ -37,10 +37,13 @@ BATCH = 20000
 class _Sink:
     """Writes each chunk's lines to the two spools, hashing them on the way (no second read)."""
 
+    WRITEBACK = 32 << 20
+
     def __init__(self, mfile, efile):
         self.files = (mfile, efile)
         self.hashes = (hashlib.sha256(), hashlib.sha256())
         self.sizes = [0, 0]
+        self.started = [0, 0]      # bytes handed to the kernel's writeback so far
 
     def __call__(self, out) -> None:
         for i, data in enumerate((out.messages, out.events)):
@@ -50,6 +53,19 @@ class _Sink:
                 self.files[i].write(data)
                 self.hashes[i].update(data)
                 self.sizes[i] += len(data)
+                if self.sizes[i] - self.started[i] >= self.WRITEBACK:
+                    self._writeback(i)
+
+    def _writeback(self, i: int) -> None:
+        """Start writing what is written so far to disk now, so the fsync before publishing finds little
+        left (hundreds of MB otherwise wait for it: ~0.3 s on the bench export)."""
+        if not hasattr(os, "posix_fadvise"):
+            return
+        f = self.files[i]
+        f.flush()
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(f.fileno(), self.started[i], self.sizes[i] - self.started[i], os.POSIX_FADV_DONTNEED)
+        self.started[i] = self.sizes[i]
 
     def close(self) -> None:
         """Close the spools, cut to what was written (they may have been preallocated larger)."""
@@ -226,12 +242,16 @@ def _import_raw(case, path, plan, me, tz, side, progress, spools):
     import threading
 
     from tradeshield.chat.engine import MAX_BAD_LINES, Context
-    run_raw = _raw_runner()
     from tradeshield.fsutil import hash_file
 
     src, det = plan
     st = os.stat(path)
+    runner: list = []       # Polars loads (~0.2 s) while the export is hashed
+    loader = threading.Thread(target=lambda: runner.append(_raw_runner()), name="chat-load", daemon=True)
+    loader.start()
     sha, _ = hash_file(path)
+    loader.join()
+    run_raw = runner[0] if runner else _raw_runner()
     got: dict = {}
 
     def add():
