@@ -3,10 +3,11 @@
 
     /work/venv/bin/python bench/bench_chat.py [/tmp/ts-bench/chat-1M.txt] [--runs 1]
 
-Measures wall time and peak RSS (``/usr/bin/time -f %M`` when present, else ``resource``
-children usage) of the whole ``tradeshield chat`` process — evidence copy, parse, events,
-chat.jsonl, facts — and of ../shared/bench/chat_naive.py, alternating the two so machine load hits
-both; prints messages/s and the ratios (speed ≥ 1.0 and memory ≤ 0.5 are the targets).
+Runs the columnar engine (Polars) that `tradeshield chat` uses for such exports; ``--python-engine``
+also times the per-message Python path. Measures wall time and peak RSS (``/usr/bin/time -f %M``
+when present, else ``resource`` children usage) of the whole ``tradeshield chat`` process — evidence
+copy, parse, events, chat.jsonl, facts — and of ../shared/bench/chat_naive.py, alternating the two so
+machine load hits both; prints messages/s and the ratios (speed ≥ 1.0 and memory ≤ 0.5 are the targets).
 """
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("chat", nargs="?", default="/tmp/ts-bench/chat-1M.txt")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--python-engine", action="store_true",
+                    help="also time the per-message Python path (TRADESHIELD_CHAT_ENGINE=python) for comparison")
     args = ap.parse_args()
     src = Path(args.chat)
     if not src.is_file():
@@ -63,13 +66,21 @@ def main() -> None:
                                     "--case", f"{tmp}/case"], env=env)
             res = json.loads(tout)
             n_naive = int(nout.split()[0])
-            rows.append((nt, nm, n_naive, tt, tm, res["messages"], sum(res["event_counts"].values())))
-    for nt, nm, nn, tt, tm, tn, ev in rows:
+            py = None
+            if args.python_engine:
+                pt, pm, _ = measure([PY, "-m", "tradeshield", "chat", str(src), "--json", "--quiet", "--case",
+                                     f"{tmp}/case"], env=dict(env, TRADESHIELD_CHAT_ENGINE="python"))
+                py = (pt, pm)
+            rows.append((nt, nm, n_naive, tt, tm, res["messages"], sum(res["event_counts"].values()), py))
+    for nt, nm, nn, tt, tm, tn, ev, py in rows:
         print(f"input            {src} ({src.stat().st_size / 2**20:.0f} MiB)")
         print(f"naive parser     {nn:>9,} msgs  {nt:6.2f} s  {nn / nt / 1000:7.0f} k msgs/s  peak RSS {nm:6.0f} MiB")
         print(f"tradeshield chat {tn:>9,} msgs  {tt:6.2f} s  {tn / tt / 1000:7.0f} k msgs/s  peak RSS {tm:6.0f} MiB"
               f"  ({ev:,} events; evidence copy, provenance, chat.jsonl, facts included)")
         print(f"ratio            speed {nt / tt:.2f}x naive (target >= 1.0)   memory {tm / nm:.2f}x naive (target <= 0.5)")
+        if py:
+            print(f"python engine    {tn:>9,} msgs  {py[0]:6.2f} s  {tn / py[0] / 1000:7.0f} k msgs/s  peak RSS {py[1]:6.0f} MiB"
+                  f"  (speed {nt / py[0]:.2f}x naive)")
 
 
 if __name__ == "__main__":
