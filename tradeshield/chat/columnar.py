@@ -66,7 +66,8 @@ _NOISE = "(?m)^(?:已读|未读|发送中|当前用户来自|商品详情页|由
 # characters Python lower-cases into ASCII letters or into two characters (tests check the list)
 _HARD = "\u0130|\u212a"
 _ATTACH = r"\[|<|http"      # what model.attachments_of looks at first
-_SAFE_CONFIRM = re.compile(r"\\[wWsSbBAZzDpPNXxuUGgkEQ0-9]|\(\?(?!:)|[\^$]|\[\[|&&|--|~~|\{,")
+# what Python's re and Rust's regex may read differently in a confirm pattern (\\d is translated)
+_NOT_PORTABLE = re.compile(r"\\[wWsSbBAZzDpPNXxuUGgkEQ0-9]|\(\?(?!:)|[\^$]|\[\[|&&|--|~~|\{,")
 
 
 # Python's \d (Unicode category Nd) for Unicode 14.0.0, the tables of Python 3.11: the first of each run of
@@ -115,7 +116,7 @@ _DIGIT_ANY = r"\d"            # Rust's digits: a superset of Python's (a newer U
 
 def _rust_confirm(pattern: str) -> str | None:
     """``pattern`` for Rust's regex crate with the same matches, or None when that is not certain."""
-    if _SAFE_CONFIRM.search(pattern.replace("\\d", "")):
+    if _NOT_PORTABLE.search(pattern.replace("\\d", "")):
         return None
     out = pattern.replace("\\d", _DIGIT)
     try:
@@ -127,7 +128,7 @@ def _rust_confirm(pattern: str) -> str | None:
 
 
 class _Rules:
-    """The rules as tables Polars can join on, or ``ok = False`` when they are not expressible."""
+    """The rules as tables Polars can join on; ``python`` names the rules checked row by row in Python."""
 
     def __init__(self, matcher: Matcher):
         self.matcher = matcher
