@@ -66,7 +66,7 @@ _NOISE = "(?m)^(?:已读|未读|发送中|当前用户来自|商品详情页|由
 # characters Python lower-cases into ASCII letters or into two characters (tests check the list)
 _HARD = "\u0130|\u212a"
 _ATTACH = r"\[|<|http"      # what model.attachments_of looks at first
-# what Python's re and Rust's regex may read differently in a confirm pattern (\\d is translated)
+# what Python's re and Rust's regex may read differently in a confirm pattern (\d itself is translated)
 _NOT_PORTABLE = re.compile(r"\\[wWsSbBAZzDpPNXxuUGgkEQ0-9]|\(\?(?!:)|[\^$]|\[\[|&&|--|~~|\{,")
 
 
