@@ -68,8 +68,10 @@ def main() -> None:
             n_naive = int(nout.split()[0])
             py = None
             if args.python_engine:
+                subprocess.run([PY, "-m", "tradeshield", "init", f"{tmp}/case-py", "--role", "seller"], env=env,
+                               check=True, capture_output=True)     # a fresh case: not a re-import
                 pt, pm, _ = measure([PY, "-m", "tradeshield", "chat", str(src), "--json", "--quiet", "--case",
-                                     f"{tmp}/case"], env=dict(env, TRADESHIELD_CHAT_ENGINE="python"))
+                                     f"{tmp}/case-py"], env=dict(env, TRADESHIELD_CHAT_ENGINE="python"))
                 py = (pt, pm)
             rows.append((nt, nm, n_naive, tt, tm, res["messages"], sum(res["event_counts"].values()), py))
     for nt, nm, nn, tt, tm, tn, ev, py in rows:
