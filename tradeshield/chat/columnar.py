@@ -78,8 +78,8 @@ _ZEROS_14 = (0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6
              0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650, 0x116c0, 0x11730, 0x118e0, 0x11950,
              0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0)
 _DIGIT_RANGES_14 = tuple(sorted([(z, z + 9) for z in _ZEROS_14] + [(0x1d7ce, 0x1d7ff)]))
-_SPACE_14 = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
-            "\u2028\u2029\u202f\u205f\u3000"
+_SPACE_14 = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+             "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 def _ranges(chars) -> tuple:
@@ -149,7 +149,8 @@ class _Rules:
         self.zh = sorted(zh, key=lambda w: (-len(w), w))    # leftmost-first over longest-first = leftmost-longest
         self.en = sorted(en, key=lambda w: (-len(w), w))
         rank = {r.kind: i for i, r in enumerate(rules)}
-        self.table = pl.DataFrame({"p": [r[1] for r in rows], "key": [r[0] for r in rows], "rule": [r[2] for r in rows]},
+        self.table = pl.DataFrame({"p": [r[1] for r in rows], "key": [r[0] for r in rows],
+                                   "rule": [r[2] for r in rows]},
                                   schema={"p": pl.Int8, "key": pl.String, "rule": pl.Int32})
         self.zh_re = "|".join(map(_rust_escape, self.zh)) if self.zh else None
         # English words: ASCII-only case folding ((?-u)), as matching the lower-cased text does; a regex
@@ -252,7 +253,8 @@ class Columns:
             return None
         df = df.with_columns(text=pl.col("body").str.strip_chars_end(_PY_SPACE))
         bad = df.select((pl.col("body").is_null() | ~pl.col("role").is_in(ROLES) | ~pl.col("hdr").str.contains(_HEADER)
-                         | (pl.col("text") == "") | pl.col("body").str.contains(_NOISE) | pl.col("hdr").str.contains(_NOISE)
+                         | (pl.col("text") == "") | pl.col("body").str.contains(_NOISE)
+                         | pl.col("hdr").str.contains(_NOISE)
                          ).any()).item()
         if bad or df.filter(pl.col("body").str.contains(":", literal=True))["body"].str.contains(_DATED).any():
             return None
