@@ -129,7 +129,6 @@ def test_tampering_is_named(filled, tmp_path, tamper, problem, where):
     build_bundle(filled, out, sign=True)
     bad = tmp_path / "bad.zip"
     bag = _bag(out)
-    extra_added = []
 
     def mutate(name, data):
         rel = name[len(bag) + 1:]
@@ -287,3 +286,31 @@ def test_verify_case_dir_names_problems(filled):
     (filled.root / "derived" / "frames" / "f0001.jpg").unlink()
     got = {(f.problem, f.path) for f in verify(filled.root).problems}
     assert got == {("modified", item.path), ("extra", "evidence/sneaky.jpg"), ("missing", "derived/frames/f0001.jpg")}
+
+
+def test_a_preallocated_bundle_is_cut_at_the_end_of_the_zip(case, tmp_path):
+    """Payloads over 4 MB get the zip's blocks reserved up front; the reserve beyond the zip must go."""
+    src = tmp_path / "big"
+    src.mkdir()
+    (src / "unboxing.bin").write_bytes(os.urandom(5 << 20))
+    (src / "note.txt").write_text("海信A5Pro 开箱 " * 20000, encoding="utf-8")     # deflates to far below its size
+    case.add([src])
+    out = tmp_path / "big.zip"
+    res = build_bundle(case, out)
+    data = out.read_bytes()
+    assert len(data) == res["zip_bytes"]
+    eocd = data.rfind(b"PK\x05\x06")
+    assert eocd == len(data) - 22                  # the end record is the last thing in the file: no reserve left
+    assert verify(out).ok
+
+
+def test_preallocate_reserves_or_declines(tmp_path):
+    from tradeshield.fsutil import preallocate
+
+    with open(tmp_path / "small", "wb") as f:
+        assert preallocate(f, 1000) is False       # too small to be worth a call
+    with open(tmp_path / "big", "wb") as f:
+        done = preallocate(f, 8 << 20)
+        if not done:
+            pytest.skip("this file system has no fallocate(2)")
+        assert os.fstat(f.fileno()).st_size == 8 << 20

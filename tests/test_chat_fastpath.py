@@ -278,3 +278,26 @@ def test_newest_first_export_through_the_fast_path(case, tmp_path, monkeypatch, 
     for m in msgs:
         a, b = m["lines"]
         assert lines[a - 1] == "买家" and "\n".join(lines[a + 1:b]) == m["text"]
+
+
+def test_preallocated_spools_are_cut_to_what_was_written(case, tmp_path, monkeypatch):
+    """Spools reserved far beyond the output (ratio 60: several MB for ~100 kB) come out exactly as written."""
+    from tradeshield import fsutil
+    from tradeshield.chat import store
+
+    monkeypatch.setattr(store, "SPOOL_RATIO", (60.0, 60.0))
+    reserved = []
+    real = fsutil.preallocate
+    monkeypatch.setattr(fsutil, "preallocate", lambda f, size: reserved.append(real(f, size)) or reserved[-1])
+    src = tmp_path / "ww.txt"        # oldest first: the spool itself becomes chat.jsonl (renamed, not rewritten)
+    src.write_text("".join(f"{'买家' if i % 2 else '卖家'}\n小熊 2024-03-{1 + i // 1440:02d} {i // 60 % 24:02d}:{i % 60:02d}:00\n"
+                           f"{BODIES[i % len(BODIES)]}\n\n" for i in range(2500)), encoding="utf-8")
+    res = store.import_chat(case, src)
+    assert res["order"] == "oldest-first"
+    rec = case.derived_records()
+    for rel in (res["messages_path"], res["events_path"]):
+        data = (case.root / rel).read_bytes()
+        assert data.endswith(b"\n") and b"\x00" not in data
+        assert rec[rel]["sha256"] == hashlib.sha256(data).hexdigest() and rec[rel]["size"] == len(data)
+    if not any(reserved):
+        pytest.skip("this file system has no fallocate(2): nothing was reserved")
