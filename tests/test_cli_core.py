@@ -1,7 +1,6 @@
 """The core commands through the real CLI: exit codes, one-line errors, --json, languages."""
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 

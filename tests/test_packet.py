@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import zipfile
-from pathlib import Path
 
 import pytest
 

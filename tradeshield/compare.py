@@ -102,7 +102,6 @@ def hash_distance(a: str, b: str) -> int:
 def match_pair(a: dict, b: dict) -> dict:
     """Numbers for one before/after pair (see the module docstring for what they mean)."""
     import cv2
-    import numpy as np
 
     out = {"keypoints": [len(a["pts"]), len(b["pts"])], "good": 0, "inliers": 0, "share": 0.0, "spread": 0.0, "cells": 0,
            "overlap_keypoints": 0, "phash": hash_distance(a["phash"], b["phash"]),
