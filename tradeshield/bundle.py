@@ -36,7 +36,7 @@ from pathlib import Path
 
 from tradeshield import TOOL, i18n
 from tradeshield.errors import InputError
-from tradeshield.fsutil import Progress, atomic_write, hash_file, preallocate, stream_hash
+from tradeshield.fsutil import Progress, atomic_write, hash_file, stream_hash
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FORMAT = "tradeshield-bundle/1"
@@ -205,47 +205,43 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
     total = sum(f.size for f in files)
     hashes: dict[str, str] = {}
     done = [0]
-    with atomic_write(out, "wb") as raw:
-        preallocated = preallocate(raw, total)      # ext4 then skips block allocation per page
-        with zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
-            head_tags = {"bag-info.txt": _bag_info(case, files, bagging_date), "bagit.txt": BAGIT_TXT}
-            for name, data in head_tags.items():  # sorted before data/, known before any payload is read
-                _writestr(zf, f"{bag}/{name}", data)
-            for f in files:
-                sha = _write_streamed(zf, f"{bag}/data/{f.rel}", f, progress, done, total)
-                _check_against_records(case, f.rel, sha, recorded)
-                hashes[f.rel] = sha
-            root = merkle_root([("data/" + f.rel, hashes[f.rel]) for f in files])
-            manifest = {
-                "format": FORMAT,
-                "tool": TOOL,
-                "bag": bag,
-                "bagging_date": bagging_date,
-                "case": {k: v for k, v in case.info.items() if v is not None},
-                "custody": {"entries": len(entries), "head": case.custody.head()},
-                "merkle": {"algorithm": "sha256", "leaf": "sha256(0x00|path|0x00|digest)",
-                           "node": "sha256(0x01|left|right)", "root": root},
-                "seal_code": seal_code(root),
-                "items": _items(case, hashes, files),
-            }
-            tags: dict[str, bytes] = {
-                "manifest-sha256.txt": "".join(f"{hashes[f.rel]}  data/{f.rel}\n" for f in files).encode("utf-8"),
-                MANIFEST: json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"),
-            }
-            signature = None
-            if sign:
-                from tradeshield.signing import load_key, sign as do_sign
+    # the payload's size is reserved up front (ext4 then skips block allocation per page), cut at the zip's end
+    with atomic_write(out, "wb", reserve=total) as raw, zipfile.ZipFile(raw, "w", allowZip64=True) as zf:
+        head_tags = {"bag-info.txt": _bag_info(case, files, bagging_date), "bagit.txt": BAGIT_TXT}
+        for name, data in head_tags.items():  # sorted before data/, known before any payload is read
+            _writestr(zf, f"{bag}/{name}", data)
+        for f in files:
+            sha = _write_streamed(zf, f"{bag}/data/{f.rel}", f, progress, done, total)
+            _check_against_records(case, f.rel, sha, recorded)
+            hashes[f.rel] = sha
+        root = merkle_root([("data/" + f.rel, hashes[f.rel]) for f in files])
+        manifest = {
+            "format": FORMAT,
+            "tool": TOOL,
+            "bag": bag,
+            "bagging_date": bagging_date,
+            "case": {k: v for k, v in case.info.items() if v is not None},
+            "custody": {"entries": len(entries), "head": case.custody.head()},
+            "merkle": {"algorithm": "sha256", "leaf": "sha256(0x00|path|0x00|digest)",
+                       "node": "sha256(0x01|left|right)", "root": root},
+            "seal_code": seal_code(root),
+            "items": _items(case, hashes, files),
+        }
+        tags: dict[str, bytes] = {
+            "manifest-sha256.txt": "".join(f"{hashes[f.rel]}  data/{f.rel}\n" for f in files).encode("utf-8"),
+            MANIFEST: json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"),
+        }
+        signature = None
+        if sign:
+            from tradeshield.signing import load_key, sign as do_sign
 
-                signature = do_sign(tags[MANIFEST], load_key(create=True))
-                tags[SIGNATURE] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")
-            tag_hashes = {**head_tags, **tags}
-            tags["tagmanifest-sha256.txt"] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
-                                                     for name, data in sorted(tag_hashes.items())).encode("utf-8")
-            for name in sorted(tags):
-                _writestr(zf, f"{bag}/{name}", tags[name])
-        if preallocated:
-            raw.truncate()          # at the end of the zip: what was reserved beyond it goes
-
+            signature = do_sign(tags[MANIFEST], load_key(create=True))
+            tags[SIGNATURE] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")
+        tag_hashes = {**head_tags, **tags}
+        tags["tagmanifest-sha256.txt"] = "".join(
+            f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tag_hashes.items())).encode("utf-8")
+        for name in sorted(tags):
+            _writestr(zf, f"{bag}/{name}", tags[name])
     return {
         "path": str(out),
         "bag": bag,

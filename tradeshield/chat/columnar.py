@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402 - after the allocator and thread settings
 
 from tradeshield.chat.events import _CURRENCY_AFTER, _CURRENCY_BEFORE, _FILLERS, _NUMBER as _PY_NUMBER, _PRICE_WORDS
-from tradeshield.chat.events import Matcher, amount_in
+from tradeshield.chat.events import Matcher, amount_in, passes
 from tradeshield.chat.fastpath import Out, _who
 from tradeshield.chat.model import ATTACH_RE, PLACEHOLDERS, attachments_of
 
@@ -111,7 +111,6 @@ _DIGIT = _class(_DIGIT_RANGES)
 _SPACE = _class(_ranges(_PY_SPACE))
 _DATED = _DATED_LINE.format(d=_DIGIT)
 _NUMBER = _PY_NUMBER.pattern.replace("\\d", _DIGIT)
-_DIGIT_ANY = r"\d"            # Rust's digits: a superset of Python's (a newer Unicode), for a pre-filter
 
 
 def _rust_confirm(pattern: str) -> str | None:
@@ -133,22 +132,10 @@ class _Rules:
     def __init__(self, matcher: Matcher):
         self.matcher = matcher
         rules = matcher.rules
-        zh, en, rows = set(), set(), []
-        for word, idx in matcher.triggers.items():
-            latin = word.isascii() and any(c.isalpha() for c in word)
-            inzh = not word.isascii() or not word.isalpha()   # as events.load_rules splits them: a word
-            if latin:                                          # such as "send it back" is in both passes
-                en.add(word)
-            if inzh:
-                zh.add(word)
-            for i in idx:
-                if latin:
-                    rows.append((word, 1, i))
-                if inzh:
-                    rows.append((word, 0, i))
+        zh, en = passes(matcher.triggers)
+        rows = [(w, n, i) for n, words in enumerate((zh, en)) for w in words for i in matcher.triggers[w]]
         self.zh = sorted(zh, key=lambda w: (-len(w), w))    # leftmost-first over longest-first = leftmost-longest
         self.en = sorted(en, key=lambda w: (-len(w), w))
-        rank = {r.kind: i for i, r in enumerate(rules)}
         self.table = pl.DataFrame({"p": [r[1] for r in rows], "key": [r[0] for r in rows],
                                    "rule": [r[2] for r in rows]},
                                   schema={"p": pl.Int8, "key": pl.String, "rule": pl.Int32})
@@ -156,17 +143,16 @@ class _Rules:
         # English words: ASCII-only case folding ((?-u)), as matching the lower-cased text does; a regex
         # rather than Aho-Corasick because Polars keeps compiled regexes (an automaton is built per call)
         self.en_re = "(?i-u:" + "|".join(map(_rust_escape, self.en)) + ")" if self.en else None
-        self.ids = list(range(len(rules)))
         self.kinds = [r.kind for r in rules]
         self.kinds_s = pl.Series("kind", self.kinds, dtype=pl.String)
-        self.rank = [rank[r.kind] for r in rules]
-        self.rank_s = pl.Series("rank", self.rank, dtype=pl.Int32)
+        rank = {r.kind: i for i, r in enumerate(rules)}      # as Matcher ranks events: by kind
+        self.rank_s = pl.Series("rank", [rank[k] for k in self.kinds], dtype=pl.Int32)
         self.unless: dict[int, list[str]] = {}
         self.confirm: dict[int, str] = {}
         self.python: set[int] = set()     # rules whose confirm only Python's re reads: checked row by row
         for i, r in enumerate(rules):
             if r.unless is not None:
-                self.unless[i] = _unless_words(r.unless)
+                self.unless[i] = list(r.unless_words)
             if r.confirm is not None:
                 rust = _rust_confirm(r.confirm.pattern)
                 if rust is None:
@@ -196,24 +182,6 @@ _META = set("\\.+*?()|[]{}^$#&-~")
 
 def _no_hits(text: pl.Series) -> pl.Series:
     return pl.Series([[]] * text.len(), dtype=pl.List(pl.String))
-
-
-def _unless_words(rx: re.Pattern) -> list[str]:
-    """The phrases of an ``unless`` regex (``events._literal_re``: escaped words joined with |)."""
-    words, cur, esc = [], [], False
-    for ch in rx.pattern:
-        if esc:
-            cur.append(ch)
-            esc = False
-        elif ch == "\\":
-            esc = True
-        elif ch == "|":
-            words.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    words.append("".join(cur))
-    return [w for w in words if w]
 
 
 class Columns:
@@ -325,7 +293,7 @@ class Columns:
                                                     .otherwise(pl.col("w")))
         rows = rows.join(R.table, on=["p", "key"], how="inner", maintain_order="left")
         # a rule is decided at its first trigger
-        rows = rows.filter((pl.col("k").cast(pl.Int64) * len(R.ids) + pl.col("rule")).is_first_distinct())
+        rows = rows.filter((pl.col("k").cast(pl.Int64) * len(R.kinds) + pl.col("rule")).is_first_distinct())
         keep, matched = self._checks(rows, text)
         found = rows.select("k", "rule", matched=matched, py=pl.lit(None, pl.String))
         if keep is not None:

@@ -38,6 +38,7 @@ class Rule:
     confirm: re.Pattern | None
     unless: re.Pattern | None
     amount: bool
+    unless_words: tuple[str, ...] = ()     # the phrases ``unless`` is made of
 
 
 def rules_path() -> Path:
@@ -103,15 +104,23 @@ def load_rules(path: str | None = None):
             if not words:
                 continue
             conf = r.get("confirm") or []
+            unless = tuple(r.get("unless") or ())
             rules.append(Rule(str(r["kind"]), re.compile("|".join(f"(?:{x})" for x in conf)) if conf else None,
-                              _literal_re(r["unless"]) if r.get("unless") else None, bool(r.get("amount"))))
+                              _literal_re(unless) if unless else None, bool(r.get("amount")), unless))
             for w in words:
                 triggers.setdefault(w, []).append(len(rules) - 1)
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("chat.bad_rules", path=str(p), reason=str(e)) from None
-    zh = trie_re(w for w in triggers if not w.isascii() or not w.isalpha())
-    en = trie_re(w for w in triggers if w.isascii() and any(c.isalpha() for c in w))
-    return tuple(rules), triggers, zh, en
+    zh, en = passes(triggers)
+    return tuple(rules), triggers, trie_re(zh), trie_re(en)
+
+
+def passes(words) -> tuple[list[str], list[str]]:
+    """(words matched as written, words matched on the lower-cased text): a word with ASCII letters and
+    other characters ("send it back", "+V") is in both."""
+    words = list(words)
+    return ([w for w in words if not w.isascii() or not w.isalpha()],
+            [w for w in words if w.isascii() and any(c.isalpha() for c in w)])
 
 
 _ASCII_LETTER = re.compile("[A-Za-z]")

@@ -9,9 +9,9 @@
 Memory stays flat whatever the file size: records are formatted and written as they are parsed
 (a spool beside the output, hashed as it is written), the order is tracked on the fly, and a newest-first
 or mixed file is reordered from the spool (``spool.py``); an oldest-first spool simply becomes the output.
-A UTF-8 Taobao export of blank-line separated blocks is parsed by raw chunks in worker processes
-(``fastpath.run_raw``) while a thread copies it into the case; the copy's hash must equal the hash of
-what was parsed. ``chat.jsonl`` holds every imported export merged by time
+A UTF-8 Taobao export of blank-line separated blocks is parsed by raw chunks (``columnar.run`` on two
+threads, or ``fastpath.run_raw`` in worker processes without Polars) while a thread copies it into the
+case; the copy's hash must equal the hash of what was parsed. ``chat.jsonl`` holds every imported export merged by time
 (re-importing a file replaces its messages); every line carries its source hash and line range.
 Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the sources and the events
 (the first ``FACT_EVENTS`` of them when a chat has more, with the total).
@@ -129,11 +129,8 @@ def _publish(case, name: str, spool: str, order: str, sha: str, digest: tuple[st
         return str(dest), digest[0], digest[1], count
     mine = _ordered(spool, order)
     stream = merge_by_time(_others(dest, sha), mine) if dest.exists() else mine
-    from tradeshield.fsutil import preallocate
-
     h, size, lines = hashlib.sha256(), 0, 0
-    with atomic_write(dest, "wb") as f:
-        preallocate(f, digest[1])      # at least the spool is written again
+    with atomic_write(dest, "wb", reserve=digest[1]) as f:     # at least the spool is written again
         buf = []
         for ln in stream:
             buf.append(ln)
