@@ -163,3 +163,12 @@ def test_bad_mode_and_limit():
         split_text("abc", count="words")
     with pytest.raises(UsageError):
         split_text("abc def", limit=3)
+
+
+def test_unbreakable_room_counts_the_numbering_of_the_longest_split():
+    """Ten 3-byte characters in 12-byte messages: each fits a two-message split ("（1/2）" leaves 3 bytes),
+    but ten messages need "（10/10）" (11 bytes): no count works, and the room reported is the smallest."""
+    with pytest.raises(InputError) as err:
+        split_text("丰" * 10, limit=12, count="bytes")
+    assert err.value.key == "split.unbreakable"
+    assert err.value.params["length"] > err.value.params["room"]

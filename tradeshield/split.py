@@ -264,8 +264,10 @@ def _plan(t: _Text, points: list[int], levels: list[int], limit: int, count: str
         if plan is not None:
             return plan
         n += 1
+    # no count works: with more messages the numbering itself grows ("（10/10）" takes 11 bytes), so the
+    # room to report is what is left in the longest split tried, not the room of a two-message split
     worst = max(range(last), key=lambda j: t.cost(points[j], points[j + 1]))
-    _unbreakable(t, points[worst], points[worst + 1], room)
+    _unbreakable(t, points[worst], points[worst + 1], max(0, min(_caps(last + 1, limit, count, style))))
     raise AssertionError("unreachable")
 
 
