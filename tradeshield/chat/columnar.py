@@ -133,12 +133,12 @@ class _Rules:
         self.matcher = matcher
         rules = matcher.rules
         zh, en = passes(matcher.triggers)
-        rows = [(w, n, i) for n, words in enumerate((zh, en)) for w in words for i in matcher.triggers[w]]
         self.zh = sorted(zh, key=lambda w: (-len(w), w))    # leftmost-first over longest-first = leftmost-longest
         self.en = sorted(en, key=lambda w: (-len(w), w))
-        self.table = pl.DataFrame({"p": [r[1] for r in rows], "key": [r[0] for r in rows],
-                                   "rule": [r[2] for r in rows]},
-                                  schema={"p": pl.Int8, "key": pl.String, "rule": pl.Int32})
+        # per pass: the trigger words sorted (searched with search_sorted) and the rules of each
+        self.lookup = [(pl.Series("key", sorted(words), dtype=pl.String),
+                        pl.Series("rule", [matcher.triggers[w] for w in sorted(words)], dtype=pl.List(pl.Int32)))
+                       for words in (zh, en)]
         self.zh_re = "|".join(map(_rust_escape, self.zh)) if self.zh else None
         # English words: ASCII-only case folding ((?-u)), as matching the lower-cased text does; a regex
         # rather than Aho-Corasick because Polars keeps compiled regexes (an automaton is built per call)
@@ -163,7 +163,8 @@ class _Rules:
         self.confirm_or_python = sorted(set(self.confirm) | self.python)
         pairs = [(w, i) for i, words in self.unless.items() if i not in self.python for w in words]
         self.unless_words = sorted({w for w, _ in pairs})
-        self.unless_table = pl.DataFrame(pairs, schema={"u": pl.String, "rule": pl.Int32}, orient="row") \
+        # (rule, phrase) pairs as "rule number in 6 digits + phrase" (``_cancelled`` builds the same)
+        self.unless_keys = pl.Series("u", sorted({f"{i:06d}{w}" for w, i in pairs}), dtype=pl.String).implode() \
             if pairs else None
         self.wants = [i for i, r in enumerate(rules) if r.amount]
 
@@ -182,6 +183,22 @@ _META = set("\\.+*?()|[]{}^$#&-~")
 
 def _no_hits(text: pl.Series) -> pl.Series:
     return pl.Series([[]] * text.len(), dtype=pl.List(pl.String))
+
+
+# Two chunks run at once on two threads, and Polars runs some work on its own thread pool (one thread
+# here): a DataFrame filter (its columns in parallel), a join, several expressions of one select. Both
+# chunks would queue there, so such steps are done in the calling thread: ``select_seq`` /
+# ``with_columns_seq``, ``_filter`` and lookups by ``search_sorted`` / ``scatter`` instead of joins.
+
+def _filter(df: pl.DataFrame, pred) -> pl.DataFrame:
+    """``df.filter(pred)`` in this thread (a mask or a boolean expression)."""
+    mask = pred if isinstance(pred, pl.Series) else df.select_seq(pred).to_series()
+    return pl.DataFrame([c.filter(mask) for c in df.iter_columns()])
+
+
+def _gather(df: pl.DataFrame, idx: pl.Series) -> pl.DataFrame:
+    """The rows ``idx`` of ``df``, in this thread."""
+    return pl.DataFrame([c.gather(idx) for c in df.iter_columns()])
 
 
 class Columns:
@@ -214,7 +231,7 @@ class Columns:
                           "blk": ps.str.strip_chars_end("\n")})
         p = p.with_columns(a=(pl.col("nl").cast(pl.Int64) + 2).cum_sum().shift(1, fill_value=0) + line0
                            + pl.col("lead").cast(pl.Int64))
-        df = p.filter(pl.col("blk") != "").select(
+        df = _filter(p, pl.col("blk") != "").select_seq(
             "a", pl.col("blk").str.splitn("\n", 3).struct.rename_fields(["role", "hdr", "body"]).alias("s")).unnest("s")
         del p, ps
         if df.height == 0:
@@ -224,7 +241,8 @@ class Columns:
                          | (pl.col("text") == "") | pl.col("body").str.contains(_NOISE)
                          | pl.col("hdr").str.contains(_NOISE)
                          ).any()).item()
-        if bad or df.filter(pl.col("body").str.contains(":", literal=True))["body"].str.contains(_DATED).any():
+        body = df["body"]
+        if bad or body.filter(body.str.contains(":", literal=True)).str.contains(_DATED).any():
             return None
         nick = df["hdr"].str.head(-20)
         for d in df["hdr"].str.slice(-19, 10).unique().to_list():
@@ -232,13 +250,17 @@ class Columns:
                 self.dates[d] = self.ctx.date(d[:4], d[5:7], d[8:10]) == d
             if not self.dates[d]:
                 return None                   # an invalid date: the engine skips and counts that message
-        who = pl.DataFrame({"role": df["role"], "nick": nick}).unique()
-        for r, n in who.iter_rows():
-            if (r, n) not in self.who:
-                self.who[r, n] = _who(r, n, self.ctx)
-        who = who.with_columns(sr=pl.Series([self.who[x] for x in who.iter_rows()], dtype=pl.String))
-        df = df.with_columns(nick=nick).join(who, on=["role", "nick"], how="left", maintain_order="left")
-        df = df.with_row_index("k").with_columns(
+        # each message's sender and role: a lookup of "role\nnick" among the chunk's distinct pairs
+        key = df.select_seq(pl.concat_str("role", pl.lit("\n"), nick)).to_series()
+        pairs = key.unique().sort()
+        srs = []
+        for pair in pairs.to_list():
+            if pair not in self.who:
+                self.who[pair] = _who(*pair.split("\n", 1), self.ctx)
+            srs.append(self.who[pair])
+        sr = pl.Series("sr", srs, dtype=pl.String).gather(pairs.search_sorted(key))
+        df = df.with_columns_seq(sr=sr)
+        df = df.with_row_index("k").with_columns_seq(
             t=pl.col("hdr").str.slice(-19, 10) + "T" + pl.col("hdr").str.slice(-8) + self.ctx.offset,
             b=pl.col("a") + 2 + pl.col("text").str.count_matches("\n", literal=True).cast(pl.Int64),
             q=pl.struct("text").struct.json_encode().str.slice(8).str.head(-1)).select("k", "a", "b", "t", "sr", "q", "text")
@@ -254,17 +276,17 @@ class Columns:
 
     def _attachments(self, df: pl.DataFrame) -> pl.Series | None:
         """The attachments JSON of each message (``model.attachments_of``), None when no message has any."""
-        cand = df.filter(pl.col("text").str.contains(_ATTACH)).select("k", "text")
+        cand = _filter(df.select("k", "text"), pl.col("text").str.contains(_ATTACH))
         if cand.height == 0:
             return None
         hard = cand["text"].str.contains(_HARD)
-        found = cand.filter(~hard).select("k", att=pl.col("text").str.extract_all(_ATTACH_RE).list.filter(
+        found = _filter(cand, ~hard).select_seq("k", att=pl.col("text").str.extract_all(_ATTACH_RE).list.filter(
             ~pl.element().str.starts_with("[")
             | pl.element().str.slice(1).str.to_lowercase().str.contains(_PLACEHOLDER)))
-        found = found.filter(pl.col("att").list.len() > 0).select(
+        found = _filter(found, pl.col("att").list.len() > 0).select_seq(
             "k", att=pl.struct("att").struct.json_encode().str.slice(7).str.head(-1))
         if hard.any():   # lower-casing that changes letters: as Python does it
-            extra = [(k, "[" + ",".join(map(_q, a)) + "]") for k, t in cand.filter(hard).iter_rows()
+            extra = [(k, "[" + ",".join(map(_q, a)) + "]") for k, t in _filter(cand, hard).iter_rows()
                      if (a := attachments_of(t))]
             if extra:
                 found = pl.concat([found, pl.DataFrame(extra, schema=found.schema, orient="row")])
@@ -280,33 +302,28 @@ class Columns:
         hard = text.str.contains(_HARD)
         if hard.any():
             hard = hard & text.str.contains("[A-Za-z]")
-            hard_rows = self._python(df.filter(hard))
+            hard_rows = self._python(_filter(df, hard))
         else:
             hard_rows = None
         hits = pl.DataFrame({"k": df["k"], "z": text.str.extract_all(R.zh_re) if R.zh_re else _no_hits(text),
                              "e": text.str.extract_all(R.en_re) if R.en_re else _no_hits(text)})
-        hits = hits.filter(((pl.col("z").list.len() > 0) | (pl.col("e").list.len() > 0)) & ~hard)
-        zh = hits.select("k", w="z", p=pl.lit(0, pl.Int8)).filter(pl.col("w").list.len() > 0)
-        en = hits.select("k", w="e", p=pl.lit(1, pl.Int8)).filter(pl.col("w").list.len() > 0)
-        rows = pl.concat([zh, en]).with_columns(o=pl.int_ranges(pl.col("w").list.len(), dtype=pl.UInt32))
-        rows = rows.explode(["w", "o"]).with_columns(key=pl.when(pl.col("p") == 1).then(pl.col("w").str.to_lowercase())
-                                                    .otherwise(pl.col("w")))
-        rows = rows.join(R.table, on=["p", "key"], how="inner", maintain_order="left")
+        hits = _filter(hits, ((pl.col("z").list.len() > 0) | (pl.col("e").list.len() > 0)) & ~hard)
+        rows = pl.concat([self._triggers(hits, "z", 0), self._triggers(hits, "e", 1)])
         # a rule is decided at its first trigger
-        rows = rows.filter((pl.col("k").cast(pl.Int64) * len(R.kinds) + pl.col("rule")).is_first_distinct())
+        rows = _filter(rows, (pl.col("k").cast(pl.Int64) * len(R.kinds) + pl.col("rule")).is_first_distinct())
         keep, matched = self._checks(rows, text)
-        found = rows.select("k", "rule", matched=matched, py=pl.lit(None, pl.String))
+        found = rows.select_seq("k", "rule", matched=matched, py=pl.lit(None, pl.String))
         if keep is not None:
-            found = found.filter(keep)
+            found = _filter(found, keep)
         if hard_rows is not None and hard_rows.height:
             found = pl.concat([found, hard_rows])
         if found.height == 0:
             return b"", {}
         # (Series.gather on small lookup tables: replace_strict builds a hash map each call)
         found = found.sort(pl.col("k"), R.rank_s.gather(found["rule"]), maintain_order=True)
-        found = found.with_columns(kind=R.kinds_s.gather(found["rule"]),
-                                   amount=pl.coalesce("py", self._amounts(found, text)))
-        found = pl.concat([found, df.select("t", "sr", "q", "a", "b").gather(found["k"])], how="horizontal")
+        found = found.with_columns_seq(kind=R.kinds_s.gather(found["rule"]),
+                                       amount=pl.coalesce("py", self._amounts(found, text)))
+        found = pl.concat([found, _gather(df.select("t", "sr", "q", "a", "b"), found["k"])], how="horizontal")
         kinds: dict = {}
         for rule, n in enumerate(np.bincount(found["rule"].to_numpy(), minlength=len(R.kinds)).tolist()):
             if n:
@@ -319,11 +336,23 @@ class Columns:
             pl.lit(',"ref":{"source":"' + self.sha + '","lines":['), pl.col("a").cast(pl.String), pl.lit(","),
             pl.col("b").cast(pl.String), pl.lit("]}}\n")))), kinds
 
+    def _triggers(self, hits: pl.DataFrame, col: str, p: int) -> pl.DataFrame:
+        """(k, w, p, o, rule): each trigger word found by pass ``p`` (its o-th match), once per rule it starts."""
+        keys, rules = self.rules.lookup[p]
+        rows = _filter(hits.select("k", w=col), pl.col("w").list.len() > 0)
+        rows = rows.with_columns_seq(p=pl.lit(p, pl.Int8), o=pl.int_ranges(pl.col("w").list.len(), dtype=pl.UInt32))
+        rows = rows.explode(["w", "o"])
+        key = rows["w"].str.to_lowercase() if p == 1 else rows["w"]
+        at = keys.search_sorted(key).clip(0, max(keys.len() - 1, 0))
+        found = keys.gather(at) == key if keys.len() else pl.Series([False] * key.len())
+        rows = _filter(rows.with_columns_seq(rule=rules.gather(at)), found)
+        return rows.explode("rule")
+
     def _checks(self, rows: pl.DataFrame, text: pl.Series) -> tuple[pl.Series | None, pl.Series]:
         """Which rows hold (None: all) and the text each shows, for the rows of rules that check."""
         R = self.rules
         matched = rows["w"].clone()
-        todo = rows.with_row_index("r").filter(pl.col("rule").is_in(R.checked))
+        todo = _filter(rows.with_row_index("r"), pl.col("rule").is_in(R.checked))
         if todo.height == 0:
             return None, matched
         t = text.gather(todo["k"])
@@ -332,11 +361,12 @@ class Columns:
         if en.any():   # what the English pass searched: the text as Python lower-cases it
             idx = en.arg_true()
             hay = t.clone().scatter(idx, pl.Series([x.lower() for x in t.gather(idx).to_list()], dtype=pl.String))
-        todo = todo.with_columns(text=t, hay=hay)
+        todo = todo.with_columns_seq(text=t, hay=hay)
         ok = ~self._cancelled(todo)
-        for i in todo.filter(pl.col("rule").is_in(R.confirm_or_python))["rule"].unique().to_list():
-            pick = (todo["rule"] == i).arg_true()
-            got, shown = self._check(todo[pick], i)
+        rule = todo["rule"]
+        for i in rule.filter(rule.is_in(R.confirm_or_python)).unique().to_list():
+            pick = (rule == i).arg_true()
+            got, shown = self._check(_gather(todo, pick), i)
             ok = ok.scatter(pick, ok.gather(pick) & got)
             matched = matched.scatter(todo["r"].gather(pick), shown)
         keep = pl.Series("keep", [True], dtype=pl.Boolean).extend_constant(True, rows.height - 1)
@@ -346,14 +376,15 @@ class Columns:
         """Rows whose text (as the pass searched it) holds one of their rule's ``unless`` phrases."""
         R = self.rules
         no = pl.Series("c", [False], dtype=pl.Boolean).extend_constant(False, todo.height - 1)
-        if R.unless_table is None:
+        if R.unless_keys is None:
             return no
-        found = todo.with_row_index("i").select(
+        found = todo.with_row_index("i").select_seq(
             "i", "rule", u=pl.col("hay").str.extract_many(R.unless_words, overlapping=True))
-        found = found.filter(pl.col("u").list.len() > 0).explode("u")
+        found = _filter(found, pl.col("u").list.len() > 0).explode("u")
         if found.height == 0:
             return no
-        hit = found.join(R.unless_table, on=["u", "rule"], how="semi")["i"]
+        pair = pl.col("rule").cast(pl.String).str.zfill(6) + pl.col("u")
+        hit = _filter(found, pair.is_in(R.unless_keys))["i"]
         return no.scatter(hit, True) if hit.len() else no
 
     def _check(self, rows: pl.DataFrame, i: int) -> tuple[pl.Series, pl.Series]:
@@ -375,22 +406,22 @@ class Columns:
         cs = hb.bin.head(pl.col("s")).cast(pl.String).str.len_chars().cast(pl.Int64)
         lo0 = pl.max_horizontal(cs - 6, pl.lit(0, pl.Int64))
         twin = pl.col("text").str.slice(lo0, cs + pl.col("w").str.len_chars().cast(pl.Int64) + 12 - lo0)
-        rows = rows.with_columns(m=win.str.extract_groups(R.confirm[i]), sw=pre.str.len_chars().cast(pl.Int64),
-                                 twin=twin)
-        rows = rows.with_columns(ew=pl.col("sw") + pl.col("w").str.len_chars().cast(pl.Int64),
-                                 ms=pl.col("m").struct.field("pre").str.len_chars().cast(pl.Int64))
+        rows = rows.with_columns_seq(m=win.str.extract_groups(R.confirm[i]), sw=pre.str.len_chars().cast(pl.Int64),
+                                     twin=twin)
+        rows = rows.with_columns_seq(ew=pl.col("sw") + pl.col("w").str.len_chars().cast(pl.Int64),
+                                     ms=pl.col("m").struct.field("pre").str.len_chars().cast(pl.Int64))
         rows = rows.with_columns(me=pl.col("ms") + pl.col("m").struct.field("m").str.len_chars().cast(pl.Int64))
         over = (pl.col("ms") <= pl.col("ew")) & (pl.col("me") >= pl.col("sw"))
         lo = pl.min_horizontal("sw", "ms")
-        got = rows.select(ok=pl.col("m").struct.field("m").is_not_null(), w=pl.when(over).then(
+        got = rows.select_seq(ok=pl.col("m").struct.field("m").is_not_null(), w=pl.when(over).then(
             pl.col("twin").str.slice(lo, pl.max_horizontal("ew", "me") - lo)).otherwise(pl.col("w")))
         return got["ok"], got["w"]
 
     def _check_python(self, rows: pl.DataFrame, i: int) -> tuple[pl.Series, pl.Series]:
         """``Matcher._check`` row by row, for a rule whose confirm regex Rust's regex cannot read alike."""
         rule, check = self.rules.matcher.rules[i], self.rules.matcher._check
-        rows = rows.with_columns(cs=pl.col("hay").cast(pl.Binary).bin.head(pl.col("s")).cast(pl.String)
-                                 .str.len_chars(), cw=pl.col("w").str.len_chars())
+        rows = rows.with_columns_seq(cs=pl.col("hay").cast(pl.Binary).bin.head(pl.col("s")).cast(pl.String)
+                                     .str.len_chars(), cw=pl.col("w").str.len_chars())
         keep, matched = [], []
         for text, hay, s, w, orig in rows.select("text", "hay", "cs", "cw", "w").iter_rows():
             m = check(rule, text, hay, s, s + w)
@@ -409,11 +440,11 @@ class Columns:
 
     def _amounts(self, found: pl.DataFrame, text: pl.Series) -> pl.Series:
         """``events.amount_in`` of each row's text, for the rules that want it (see ``amounts``)."""
-        want = pl.col("rule").is_in(self.rules.wants) & pl.col("py").is_null()
-        ks = found.filter(want)["k"].unique()
+        want = found.select_seq(pl.col("rule").is_in(self.rules.wants) & pl.col("py").is_null()).to_series()
+        ks = found["k"].filter(want).unique()
         got = amounts(pl.DataFrame({"k": ks, "text": text.gather(ks)}))
-        return found.select(pl.when(want).then(pl.col("k").replace_strict(
-            got["k"], got["amount"], default=None, return_dtype=pl.String))).to_series().alias("amount")
+        every = pl.Series("amount", [None], dtype=pl.String).extend_constant(None, text.len() - 1)
+        return every.scatter(got["k"], got["amount"]).gather(found["k"]).zip_with(want, every.clear(found.height))
 
 
 def amounts(df: pl.DataFrame) -> pl.DataFrame:
@@ -424,19 +455,21 @@ def amounts(df: pl.DataFrame) -> pl.DataFrame:
     that matters (no currency or price word holds a digit), so the gaps between numbers are enough.
     A text holding NUL (the cutting mark) is read by ``amount_in`` itself.
     """
-    df = df.filter(pl.col("text").str.contains(_DIGIT))
-    odd = df.filter(pl.col("text").str.contains("\x00", literal=True))
-    seg = df.filter(~pl.col("text").str.contains("\x00", literal=True)).select(
+    df = _filter(df, pl.col("text").str.contains(_DIGIT))
+    nul = df["text"].str.contains("\x00", literal=True)
+    odd = _filter(df, nul)
+    seg = _filter(df, ~nul).select_seq(
         "k", s=pl.col("text").str.replace_all(_NUMBER, "\x00${0}\x00").str.split("\x00"))
     seg = seg.with_columns(i=pl.int_ranges(pl.col("s").list.len(), dtype=pl.UInt32)).explode(["s", "i"])
-    seg = seg.with_columns(pre=pl.col("s").shift(1), post=pl.col("s").shift(-1)).filter(pl.col("i") % 2 == 1)
+    seg = _filter(seg.with_columns_seq(pre=pl.col("s").shift(1), post=pl.col("s").shift(-1)), pl.col("i") % 2 == 1)
     before = pl.col("pre").str.tail(4).str.strip_chars_end(_PY_SPACE)
     whole = pl.col("s").str.split(".").list.first().str.len_chars()
     ok = (whole <= 7) & (
         before.str.contains(_ENDS_CURRENCY)
         | pl.col("post").str.head(4).str.strip_chars_start(_PY_SPACE).str.contains(_STARTS_CURRENCY)
         | ((whole >= 2) & (whole <= 6) & before.str.strip_chars_end(_FILLERS).str.contains(_ENDS_PRICE)))
-    out = seg.filter(ok).unique("k", keep="first", maintain_order=True).select("k", amount="s")
+    out = _filter(seg, ok).select_seq("k", amount="s")
+    out = _filter(out, pl.col("k").is_first_distinct())
     if odd.height:
         rows = [(k, a) for k, t in odd.iter_rows() if (a := amount_in(t)) is not None]
         out = pl.concat([out, pl.DataFrame(rows, schema=out.schema, orient="row")])
