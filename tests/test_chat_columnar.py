@@ -3,6 +3,7 @@ per-message Python path) and a plain json.dumps loop over the engine's records g
 whatever the text, the chunking or the thread count; and it declines what it cannot read alike."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -466,3 +467,85 @@ def test_two_threads_give_the_bytes_of_one(tmp_path):
     with open(path, "rb") as f:
         taken = [cols.chunk(r, line, first) is not None for r, line, first in fastpath.raw_chunks(f, 3000)]
     assert sum(taken) > len(taken) // 2 and not all(taken)      # mostly columnar, some declined
+
+
+def _bounded(fn, seconds: float = 60.0):
+    """fn() in a thread: its result or exception, and a failure (not a hang) if it never returns."""
+    import threading
+
+    got: dict = {}
+
+    def target():
+        try:
+            got["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - compared by the caller
+            got["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), "columnar.run hung"
+    return got
+
+
+def test_results_reach_the_sink_in_file_order_whichever_thread_finishes_first(tmp_path, monkeypatch):
+    import time
+
+    path = tmp_path / "big.txt"
+    path.write_bytes(_big(600).encode())
+    want_total, want = run_columnar(path, 3000, threads=1)
+    real = Columns.chunk
+
+    def uneven(self, raw, line, first):    # early chunks are slow: later ones finish first
+        time.sleep(0.02 if line % 3 == 1 else 0)
+        return real(self, raw, line, first)
+
+    monkeypatch.setattr(Columns, "chunk", uneven)
+    got = _bounded(lambda: run_columnar(path, 3000, threads=3))
+    total, outs = got["value"]
+    assert len(outs) == len(want) > 8
+    assert [piece(o) for o in outs] == [piece(o) for o in want] and stats(total) == stats(want_total)
+
+
+def test_a_failing_sink_stops_the_run_and_is_raised(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(_big(600).encode())
+    calls = []
+
+    def sink(out):
+        calls.append(out)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+
+    old = columnar.CHUNK
+    columnar.CHUNK = 3000
+    try:
+        got = _bounded(lambda: columnar.run(path, dict(CFG), sink, threads=2))
+    finally:
+        columnar.CHUNK = old
+    assert isinstance(got.get("error"), OSError) and got["error"].errno == 28
+    assert len(calls) == 3                  # nothing is written after the failure
+
+
+def test_a_chunk_that_fails_is_raised_and_nothing_after_it_is_written(tmp_path, monkeypatch):
+    path = tmp_path / "big.txt"
+    path.write_bytes(_big(600).encode())
+    real, lines = Columns.chunk, []
+
+    def broken(self, raw, line, first):
+        if line > 200 and not lines:
+            lines.append(line)
+            raise MemoryError("chunk")
+        return real(self, raw, line, first)
+
+    monkeypatch.setattr(Columns, "chunk", broken)
+    outs: list = []
+    old = columnar.CHUNK
+    columnar.CHUNK = 3000
+    try:
+        got = _bounded(lambda: columnar.run(path, dict(CFG), outs.append, threads=2))
+    finally:
+        columnar.CHUNK = old
+    assert isinstance(got.get("error"), MemoryError)
+    first_line = [json.loads(o.messages.split(b"\n", 1)[0])["lines"][0] for o in outs if o.messages]
+    assert all(n < lines[0] for n in first_line)   # the failed chunk and those after it never reach the sink

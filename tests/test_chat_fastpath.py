@@ -241,23 +241,28 @@ def test_import_records_true_hashes_and_copies_the_evidence(case, tmp_path):
     assert (case.root / res["messages_path"]).read_bytes() == before
 
 
-def test_import_refuses_a_source_that_changed_meanwhile(case, tmp_path, monkeypatch):
+def test_import_parses_the_case_copy_not_the_original(case, tmp_path, monkeypatch):
+    """What is parsed is what was hashed: the original changing after its copy changes nothing."""
     from tradeshield.chat import store
 
     src = tmp_path / "ww.txt"
-    src.write_text(wangwang(300), encoding="utf-8")
+    text = wangwang(300)
+    src.write_text(text, encoding="utf-8")
     real = case.ensure_evidence
 
-    def tampered(path, **kw):
+    def then_changed(path, **kw):
         item = real(path, **kw)
-        item.sha256 = "0" * 64
+        with open(path, "a", encoding="utf-8") as f:     # the user's file grows after the copy
+            f.write("\n\n" + wangwang(50, seed=5))
         return item
 
-    monkeypatch.setattr(case, "ensure_evidence", tampered)
-    with pytest.raises(InputError) as e:
-        store.import_chat(case, src)
-    assert e.value.key == "add.source_changed"
-    assert not (case.root / "derived" / "chat.jsonl").exists()
+    monkeypatch.setattr(case, "ensure_evidence", then_changed)
+    res = store.import_chat(case, src)
+    assert res["messages"] == len(engine_records(text))
+    item = case.evidence_by_hash(res["sha256"])
+    assert (case.root / item.path).read_text(encoding="utf-8") == text
+    lines = (case.root / res["messages_path"]).read_bytes().splitlines()   # (not str.splitlines: U+2028)
+    assert len(lines) == res["messages"] and all(json.loads(ln)["source"] == item.sha256 for ln in lines)
 
 
 @pytest.mark.parametrize("workers", ["0", "2"])

@@ -413,11 +413,10 @@ def worker_count() -> int:
     return cores if cores > 1 else 0
 
 
-def run_raw(path, cfg: dict, sink, progress=None, workers: int | None = None, started=None) -> Out:
+def run_raw(path, cfg: dict, sink, progress=None, workers: int | None = None) -> Out:
     """Parse a UTF-8 Taobao export by raw chunks; ``sink(out)`` gets each chunk's Out in file order.
 
-    ``cfg``: sha, tz, me, side, encoding, max_bad (and rules). ``started()`` runs once the workers
-    are forked (a thread started before would be copied into them mid-flight).
+    ``cfg``: sha, tz, me, side, encoding, max_bad (and rules).
     """
     from collections import deque
 
@@ -427,8 +426,6 @@ def run_raw(path, cfg: dict, sink, progress=None, workers: int | None = None, st
     label = os.path.basename(str(path))
     with open(path, "rb") as f:
         if workers <= 0:
-            if started is not None:
-                started()
             _init(cfg, quiet=False)
             for raw, line, first in raw_chunks(f):
                 out = _work(raw, line, first)
@@ -445,17 +442,12 @@ def run_raw(path, cfg: dict, sink, progress=None, workers: int | None = None, st
             pending: deque = deque()
             for raw, line, first in raw_chunks(f):
                 pending.append(pool.submit(_work, raw, line, first))
-                if started is not None:
-                    started()
-                    started = None
                 if len(pending) > 2 * workers:
                     _drain(pending.popleft(), total, sink, cfg)
                     if progress:
                         progress(label, min(f.tell(), size), size)
             while pending:
                 _drain(pending.popleft(), total, sink, cfg)
-            if started is not None:   # an empty file
-                started()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return total

@@ -9,9 +9,9 @@
 Memory stays flat whatever the file size: records are formatted and written as they are parsed
 (a spool beside the output, hashed as it is written), the order is tracked on the fly, and a newest-first
 or mixed file is reordered from the spool (``spool.py``); an oldest-first spool simply becomes the output.
-A UTF-8 Taobao export of blank-line separated blocks is parsed by raw chunks (``columnar.run`` on two
-threads, or ``fastpath.run_raw`` in worker processes without Polars) while a thread copies it into the
-case; the copy's hash must equal the hash of what was parsed. ``chat.jsonl`` holds every imported export merged by time
+A UTF-8 Taobao export of blank-line separated blocks is copied into the case first (while Polars loads)
+and the copy is parsed by raw chunks (``columnar.run`` on two threads, or ``fastpath.run_raw`` in worker
+processes without Polars), so what is parsed is what was hashed. ``chat.jsonl`` holds every imported export merged by time
 (re-importing a file replaces its messages); every line carries its source hash and line range.
 Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the sources and the events
 (the first ``FACT_EVENTS`` of them when a chat has more, with the total).
@@ -235,43 +235,27 @@ def _raw_plan(path, fmt: str, encoding: str | None):
 
 
 def _import_raw(case, path, plan, me, tz, side, progress, spools):
-    """Parse the original by raw chunks while a thread copies it into the case and checks the copy."""
+    """Copy the export into the case (one read, hashed) while Polars loads, then parse that copy by raw
+    chunks: what is parsed is exactly what was hashed, and the original is read once."""
     import threading
 
     from tradeshield.chat.engine import MAX_BAD_LINES, Context
-    from tradeshield.fsutil import hash_file
 
     src, det = plan
-    st = os.stat(path)
-    runner: list = []       # Polars loads (~0.2 s) while the export is hashed
+    runner: list = []       # Polars loads (~0.3 s) while the export is copied and hashed
     loader = threading.Thread(target=lambda: runner.append(_raw_runner()), name="chat-load", daemon=True)
     loader.start()
-    sha, _ = hash_file(path)
-    loader.join()
-    run_raw = runner[0] if runner else _raw_runner()
-    got: dict = {}
-
-    def add():
-        try:
-            got["item"] = case.ensure_evidence(path, note="chat export")
-        except BaseException as e:  # noqa: BLE001 - handed to the main thread
-            got["error"] = e
-
-    thread = threading.Thread(target=add, name="chat-evidence", daemon=True)
-    sink = _open_spools(case, sha, spools, st.st_size)
-    cfg = {"sha": sha, "tz": tz, "me": me, "side": side, "encoding": src.encoding, "max_bad": MAX_BAD_LINES}
     try:
-        stats = run_raw(path, cfg, sink, progress=progress, started=thread.start)
+        item = case.ensure_evidence(path, note="chat export")
+    finally:
+        loader.join()
+    run_raw = runner[0] if runner else _raw_runner()
+    sink = _open_spools(case, item.sha256, spools, item.size)
+    cfg = {"sha": item.sha256, "tz": tz, "me": me, "side": side, "encoding": src.encoding, "max_bad": MAX_BAD_LINES}
+    try:
+        stats = run_raw(case.evidence_path(item), cfg, sink, progress=progress)
     finally:
         sink.close()
-        if thread.is_alive() or thread.ident is not None:
-            thread.join()
-    if "error" in got:
-        raise got["error"]
-    item = got["item"]
-    st2 = os.stat(path)
-    if item.sha256 != sha or (st.st_size, st.st_mtime_ns) != (st2.st_size, st2.st_mtime_ns):
-        raise InputError("add.source_changed", path=str(path))
     return item, src, det, Context(tz, me, side), stats, sink
 
 
