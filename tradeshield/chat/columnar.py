@@ -47,7 +47,6 @@ os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:5000,muzzy_decay_ms:0
 # of two added ~30 % of overhead a call (work-stealing hand-offs on tiny frames) and more memory.
 os.environ.setdefault("POLARS_MAX_THREADS", "1")
 
-import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402 - after the allocator and thread settings
 
 from tradeshield.chat.events import _CURRENCY_AFTER, _CURRENCY_BEFORE, _FILLERS, _NUMBER as _PY_NUMBER, _PRICE_WORDS
@@ -198,7 +197,7 @@ def _filter(df: pl.DataFrame, pred) -> pl.DataFrame:
 
 def _gather(df: pl.DataFrame, idx: pl.Series) -> pl.DataFrame:
     """The rows ``idx`` of ``df``, in this thread."""
-    return pl.DataFrame([c.gather(idx) for c in df.iter_columns()])
+    return df.select_seq(pl.all().gather(idx))
 
 
 class Columns:
@@ -325,9 +324,8 @@ class Columns:
                                        amount=pl.coalesce("py", self._amounts(found, text)))
         found = pl.concat([found, _gather(df.select("t", "sr", "q", "a", "b"), found["k"])], how="horizontal")
         kinds: dict = {}
-        for rule, n in enumerate(np.bincount(found["rule"].to_numpy(), minlength=len(R.kinds)).tolist()):
-            if n:
-                kinds[R.kinds[rule]] = kinds.get(R.kinds[rule], 0) + n
+        for rule, n in sorted(found["rule"].value_counts(sort=False).rows()):
+            kinds[R.kinds[rule]] = kinds.get(R.kinds[rule], 0) + n
         return _bytes(found.select(pl.concat_str(
             pl.lit('{"time":"'), "t", pl.lit('","kind":"'), "kind", pl.lit('",'), "sr", pl.lit(',"text":'), "q",
             pl.lit(',"matched":'), pl.struct("matched").struct.json_encode().str.slice(11).str.head(-1),
@@ -525,7 +523,6 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out
     between read and written (memory stays flat). A chunk ``Columns.chunk`` declines goes through
     ``fastpath`` in this process, one at a time.
     """
-    import os
     import threading
 
     from tradeshield.chat import fastpath
