@@ -494,11 +494,12 @@ def test_results_reach_the_sink_in_file_order_whichever_thread_finishes_first(tm
     path = tmp_path / "big.txt"
     path.write_bytes(_big(600).encode())
     want_total, want = run_columnar(path, 3000, threads=1)
-    real = Columns.chunk
+    real, seen = Columns.chunk, []
 
-    def uneven(self, raw, line, first):    # early chunks are slow: later ones finish first
-        time.sleep(0.02 if line % 3 == 1 else 0)
-        return real(self, raw, line, first)
+    def uneven(self, raw, line0, first, counted=None):    # every third chunk is slow: later ones finish first
+        seen.append(raw)
+        time.sleep(0.02 if len(seen) % 3 == 1 else 0)
+        return real(self, raw, line0, first, counted)
 
     monkeypatch.setattr(Columns, "chunk", uneven)
     got = _bounded(lambda: run_columnar(path, 3000, threads=3))
@@ -530,13 +531,13 @@ def test_a_failing_sink_stops_the_run_and_is_raised(tmp_path):
 def test_a_chunk_that_fails_is_raised_and_nothing_after_it_is_written(tmp_path, monkeypatch):
     path = tmp_path / "big.txt"
     path.write_bytes(_big(600).encode())
-    real, lines = Columns.chunk, []
+    real, seen = Columns.chunk, []
 
-    def broken(self, raw, line, first):
-        if line > 200 and not lines:
-            lines.append(line)
+    def broken(self, raw, line0, first, counted=None):
+        seen.append(raw)
+        if len(seen) == 4:
             raise MemoryError("chunk")
-        return real(self, raw, line, first)
+        return real(self, raw, line0, first, counted)
 
     monkeypatch.setattr(Columns, "chunk", broken)
     outs: list = []
@@ -547,5 +548,56 @@ def test_a_chunk_that_fails_is_raised_and_nothing_after_it_is_written(tmp_path, 
     finally:
         columnar.CHUNK = old
     assert isinstance(got.get("error"), MemoryError)
+    failed = seen[3]
+    with open(path, "rb") as f:       # the first line of the chunk that failed
+        whole = f.read()
+    line = whole[:whole.index(failed)].count(b"\n") + 1
     first_line = [json.loads(o.messages.split(b"\n", 1)[0])["lines"][0] for o in outs if o.messages]
-    assert all(n < lines[0] for n in first_line)   # the failed chunk and those after it never reach the sink
+    assert all(n < line for n in first_line)   # the failed chunk and those after it never reach the sink
+
+
+def _cuts_of_raw_chunks(data: bytes, size: int) -> list:
+    import io
+
+    return [(raw, first) for raw, _, first in fastpath.raw_chunks(io.BytesIO(data), size)]
+
+
+@pytest.mark.parametrize("size", [64, 500, 3000, 70000, 10**6])
+def test_pieces_are_cut_where_raw_chunks_cuts(tmp_path, size):
+    """``pieces`` reads each chunk once; the chunks must be the very ones ``raw_chunks`` makes."""
+    path = tmp_path / "big.txt"
+    data = _big(900).encode()
+    path.write_bytes(data)
+    with open(path, "rb") as f:
+        got = list(columnar.pieces(f, size))
+    assert got == _cuts_of_raw_chunks(data, size)
+    assert b"".join(p for p, _ in got) == data and [first for _, first in got][:1] == [True]
+
+
+def test_pieces_of_a_message_longer_than_the_window_and_of_odd_files(tmp_path):
+    long_text = "很长的一条消息" * 20000                      # ~420 KB: no cut in any 64 KB window inside it
+    text = ("买家\n小熊 2024-01-02 10:00:00\n你好\n\n卖家\n木白术 2024-01-02 10:01:00\n" + long_text
+            + "\n\n买家\n小熊 2024-01-02 10:02:00\n好的\n")
+    for data in (text.encode(), b"", b"\n\n\n", "买家\n".encode() * 3, text.encode()[:-1]):
+        path = tmp_path / "x.txt"
+        path.write_bytes(data)
+        for size in ((1, 5) if len(data) < 100 else ()) + (30000, 65536, 70000, 10**6):
+            with open(path, "rb") as f:
+                assert list(columnar.pieces(f, size)) == _cuts_of_raw_chunks(data, size), (data[:20], size)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(["买家\n", "卖家\n", "小熊 2024-01-02 10:00:00\n", "你好\n", "\n", "\n\n", "x" * 40]),
+                max_size=60),
+       st.integers(min_value=1, max_value=300))
+def test_pieces_match_raw_chunks_on_random_files(tmp_path, parts, size):
+    data = "".join(parts).encode()
+    path = tmp_path / "r.txt"
+    path.write_bytes(data)
+    old = columnar.WINDOW
+    columnar.WINDOW = 32              # a small window, so both ways of finding the cut are taken
+    try:
+        with open(path, "rb") as f:
+            assert list(columnar.pieces(f, size)) == _cuts_of_raw_chunks(data, size)
+    finally:
+        columnar.WINDOW = old

@@ -214,7 +214,11 @@ class Columns:
         self.src = ',"source":"' + self.sha + '","lines":['
 
     # ------------------------------------------------------------------ blocks
-    def chunk(self, raw: bytes, line0: int, first: bool) -> Out | None:
+    def chunk(self, raw: bytes, line0, first: bool, counted=None) -> Out | None:
+        """The chunk's Out, or None (then ``fastpath`` parses it). ``line0``: the number of its first line,
+        or a function giving it (called only when the lines are written out, so a chunk can be parsed
+        before the ones ahead of it are counted); ``counted(n)`` gets the chunk's number of newlines as
+        soon as it is known (not called when the chunk is declined before)."""
         if first and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         if b"\r" in raw:
@@ -228,7 +232,10 @@ class Columns:
         ps = p.str.strip_chars_start("\n")
         p = pl.DataFrame({"nl": p.str.count_matches("\n", literal=True), "lead": p.str.len_bytes() - ps.str.len_bytes(),
                           "blk": ps.str.strip_chars_end("\n")})
-        p = p.with_columns(a=(pl.col("nl").cast(pl.Int64) + 2).cum_sum().shift(1, fill_value=0) + line0
+        if counted is not None:         # the newlines of the pieces and the two of each "\n\n" between them
+            counted(int(p["nl"].sum()) + 2 * (p.height - 1))
+        # line numbers from the chunk's start (0); its first line number is added when they are written
+        p = p.with_columns(a=(pl.col("nl").cast(pl.Int64) + 2).cum_sum().shift(1, fill_value=0)
                            + pl.col("lead").cast(pl.Int64))
         df = _filter(p, pl.col("blk") != "").select_seq(
             "a", pl.col("blk").str.splitn("\n", 3).struct.rename_fields(["role", "hdr", "body"]).alias("s")).unnest("s")
@@ -266,11 +273,12 @@ class Columns:
         att = self._attachments(df)
         out = _order(df["t"])
         out.n = df.height
+        line = line0() if callable(line0) else line0
         out.messages = _bytes(df.select(pl.concat_str(
             pl.lit('{"time":"'), "t", pl.lit('",'), "sr", pl.lit(',"text":'), "q", pl.lit(',"attachments":'),
-            att if att is not None else pl.lit("[]"),
-            pl.lit(self.src), pl.col("a").cast(pl.String), pl.lit(","), pl.col("b").cast(pl.String), pl.lit("]}\n"))))
-        out.events, out.kinds = self._events(df)
+            att if att is not None else pl.lit("[]"), pl.lit(self.src), (pl.col("a") + line).cast(pl.String),
+            pl.lit(","), (pl.col("b") + line).cast(pl.String), pl.lit("]}\n"))))
+        out.events, out.kinds = self._events(df, line)
         return out
 
     def _attachments(self, df: pl.DataFrame) -> pl.Series | None:
@@ -295,7 +303,7 @@ class Columns:
             found["k"], found["att"])
 
     # ------------------------------------------------------------------ events
-    def _events(self, df: pl.DataFrame) -> tuple[bytes, dict]:
+    def _events(self, df: pl.DataFrame, line: int) -> tuple[bytes, dict]:
         R = self.rules
         text = df["text"]
         hard = text.str.contains(_HARD)
@@ -331,8 +339,8 @@ class Columns:
             pl.lit(',"matched":'), pl.struct("matched").struct.json_encode().str.slice(11).str.head(-1),
             pl.when(pl.col("amount").is_not_null()).then(pl.lit(',"amount":"') + pl.col("amount") + '"')
             .otherwise(pl.lit("")),
-            pl.lit(',"ref":{"source":"' + self.sha + '","lines":['), pl.col("a").cast(pl.String), pl.lit(","),
-            pl.col("b").cast(pl.String), pl.lit("]}}\n")))), kinds
+            pl.lit(',"ref":{"source":"' + self.sha + '","lines":['), (pl.col("a") + line).cast(pl.String), pl.lit(","),
+            (pl.col("b") + line).cast(pl.String), pl.lit("]}}\n")))), kinds
 
     def _triggers(self, hits: pl.DataFrame, col: str, p: int) -> pl.DataFrame:
         """(k, w, p, o, rule): each trigger word found by pass ``p`` (its o-th match), once per rule it starts."""
@@ -512,16 +520,61 @@ def _chunk_size() -> int:
     return int(env) * 1000 if env.isdigit() and int(env) > 0 else CHUNK
 
 
+WINDOW = 65536      # where a cut is looked for first: the end of a chunk (as fastpath._last_cut does)
+
+
+def pieces(f, size: int | None = None):
+    """(bytes, is first) pieces of an open binary file, cut where ``fastpath.raw_chunks`` cuts it.
+
+    Each piece is read once, straight into its own bytes: the cut is found in the last ``WINDOW``
+    bytes before the read position first. (``raw_chunks`` reads fixed sizes and joins, slices and
+    counts them: three copies and a count of every chunk while holding the GIL.) Line numbers are
+    left to the parsing threads, which count the newlines of their own chunk in Polars.
+    """
+    from tradeshield.chat.fastpath import _last_cut
+
+    size = size or _chunk_size()
+    total = os.fstat(f.fileno()).st_size
+    start = read_to = 0
+    first = True
+    while True:
+        if read_to >= total:
+            f.seek(start)
+            rest = f.read()
+            if rest:
+                yield rest, first
+            return
+        read_to = min(read_to + size, total)
+        low = max(start, read_to - WINDOW)
+        f.seek(low)
+        cut = _last_cut(f.read(read_to - low))
+        if cut > 0:
+            end = low + cut
+        elif low > start:             # none near the end: anywhere in the chunk, as _last_cut does
+            f.seek(start)
+            cut = _last_cut(f.read(read_to - start))
+            if cut <= 0:
+                continue              # no safe place yet: the chunk grows until one appears
+            end = start + cut
+        else:
+            continue
+        f.seek(start)
+        yield f.read(end - start), first
+        start, first = end, False
+
+
 def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out:
     """``fastpath.run_raw`` with columnar chunks on threads (Polars works without the GIL).
 
-    Each thread reads the next chunk (one at a time) and parses it; results reach ``sink`` in file
-    order, written by whichever thread finishes the chunk that is due (with any later ones already
-    done), so no thread waits for another's turn and the writing and hashing overlap the parsing.
-    No other thread takes part: a reading thread that also wrote lost ~3 s of the 1M-message import
-    waiting for the GIL behind the parsing threads' Python steps. At most ``threads + 1`` chunks are
-    between read and written (memory stays flat). A chunk ``Columns.chunk`` declines goes through
-    ``fastpath`` in this process, one at a time.
+    Each thread reads the next chunk (``pieces``, one thread at a time) and parses it; results reach
+    ``sink`` in file order, written by whichever thread finishes the chunk that is due (with any later
+    ones already done), so no thread waits for another's turn and the writing and hashing overlap the
+    parsing. A chunk's first line number is known once the chunks ahead of it are counted, which each
+    thread does first (``Columns.chunk(counted=)``); only the writing of its lines waits for that.
+    No other thread takes part: the GIL is the scarce thing here (py-spy: held ~75 % of the time), and a
+    reading thread that also wrote lost ~3 s of the 1M-message import waiting for it. At most
+    ``threads + 1`` chunks are between read and written (memory stays flat). A chunk ``Columns.chunk``
+    declines goes through ``fastpath`` in this process, one at a time.
     """
     import threading
 
@@ -534,16 +587,52 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out
     label = os.path.basename(str(path))
     reading, falling_back, cond = threading.Lock(), threading.Lock(), threading.Condition()
     state: dict = {"next": 0, "seq": 0, "ready": {}, "writing": False, "errors": [], "fastpath": False}
+    starts, counts = {0: 1}, {}           # first line number of a chunk; newlines in a chunk
 
-    def parse(raw: bytes, line: int, first: bool) -> Out:
-        out = cols.chunk(raw, line, first)
+    class Stopped(Exception):
+        """Another thread failed: this one stops waiting."""
+
+    def count(seq: int, n: int) -> None:
+        with cond:
+            counts[seq] = n
+            k = max(starts)
+            while k in counts:
+                starts[k + 1] = starts[k] + counts.pop(k)
+                k += 1
+            cond.notify_all()
+
+    def start_of(seq: int) -> int:
+        with cond:
+            while seq not in starts:
+                if state["errors"]:
+                    raise Stopped
+                cond.wait()
+            return starts[seq]
+
+    def parse(seq: int, raw: bytes, first: bool) -> Out:
+        told: list = []
+
+        def counted(n: int) -> None:
+            told.append(n)
+            count(seq, n)
+
+        out = cols.chunk(raw, lambda: start_of(seq), first, counted)
         if out is not None:
             return out
+        if not told:
+            count(seq, fastpath.newlines(raw))
+        line = start_of(seq)
         with falling_back:
             if not state["fastpath"]:
                 fastpath._init(cfg, quiet=False)
                 state["fastpath"] = True
             return fastpath._work(raw, line, first)
+
+    def fail(e: BaseException) -> None:
+        with cond:
+            if not isinstance(e, Stopped):
+                state["errors"].append(e)
+            cond.notify_all()
 
     def write_due() -> None:
         """Write the chunks that are due, in order, while they are ready (one writer at a time)."""
@@ -561,8 +650,7 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out
                 if progress:
                     progress(label, done, size)
             except BaseException as e:  # noqa: BLE001 - handed to the caller
-                with cond:
-                    state["errors"].append(e)
+                fail(e)
             del out, item
             with cond:
                 state["next"] += 1
@@ -577,20 +665,18 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out
                 if state["errors"]:
                     return
                 try:
-                    raw, line, first = next(chunks)
+                    raw, first = next(chunks)
                 except StopIteration:
                     return
                 except BaseException as e:  # noqa: BLE001 - a read error: handed to the caller
-                    state["errors"].append(e)
+                    fail(e)
                     return
                 seq, done = state["seq"], min(f.tell(), size)
                 state["seq"] += 1
             try:
-                out = parse(raw, line, first)
+                out = parse(seq, raw, first)
             except BaseException as e:  # noqa: BLE001 - handed to the caller
-                with cond:
-                    state["errors"].append(e)
-                    cond.notify_all()
+                fail(e)
                 return
             del raw
             with cond:
@@ -602,7 +688,7 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out
             write_due()
 
     with open(path, "rb") as f:
-        chunks = fastpath.raw_chunks(f, _chunk_size())
+        chunks = pieces(f)
         pool = [threading.Thread(target=worker, args=(chunks, f), name=f"chat-{i}", daemon=True)
                 for i in range(threads)]
         for t in pool:
