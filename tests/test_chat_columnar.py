@@ -254,8 +254,8 @@ def test_a_mixed_file_in_many_chunks(tmp_path):
 def test_punctuated_ascii_triggers_decide_like_the_matcher(body):
     col, fast, raw = direct(body)
     assert col is not None
-    assert (col.events.decode(), col.kinds) == (fast.events.decode(), fast.kinds)
-    assert col.events.decode() == reference(list(parse_chunks(FORMAT, [raw.decode()], Context("+08:00", None,
+    assert (bytes(col.events).decode(), col.kinds) == (fast.events.decode(), fast.kinds)
+    assert bytes(col.events).decode() == reference(list(parse_chunks(FORMAT, [raw.decode()], Context("+08:00", None,
                                                                                                      "seller"))))[1]
 
 
@@ -267,8 +267,8 @@ def test_punctuated_ascii_triggers_decide_like_the_matcher(body):
 def test_english_confirm_rules_show_the_original_case(body):
     col, fast, raw = direct(body)
     assert col is not None
-    assert col.events.decode() == fast.events.decode()
-    assert col.events.decode() == reference(list(parse_chunks(FORMAT, [raw.decode()], Context("+08:00", None,
+    assert bytes(col.events).decode() == fast.events.decode()
+    assert bytes(col.events).decode() == reference(list(parse_chunks(FORMAT, [raw.decode()], Context("+08:00", None,
                                                                                                      "seller"))))[1]
 
 
@@ -284,7 +284,7 @@ def test_each_trigger_word_alone_and_in_upper_case():
     fast = fastpath._work(raw, 1, True)
     assert col is not None
     assert col.messages == fast.messages
-    col_lines, fast_lines = col.events.decode().splitlines(), fast.events.decode().splitlines()
+    col_lines, fast_lines = bytes(col.events).decode().splitlines(), fast.events.decode().splitlines()
     assert [ln for ln in col_lines if ln not in fast_lines] == [] and col_lines == fast_lines
     assert stats(col) == stats(fast)
 
@@ -552,7 +552,7 @@ def test_a_chunk_that_fails_is_raised_and_nothing_after_it_is_written(tmp_path, 
     with open(path, "rb") as f:       # the first line of the chunk that failed
         whole = f.read()
     line = whole[:whole.index(failed)].count(b"\n") + 1
-    first_line = [json.loads(o.messages.split(b"\n", 1)[0])["lines"][0] for o in outs if o.messages]
+    first_line = [json.loads(bytes(o.messages).split(b"\n", 1)[0])["lines"][0] for o in outs if o.messages]
     assert all(n < line for n in first_line)   # the failed chunk and those after it never reach the sink
 
 
@@ -601,3 +601,43 @@ def test_pieces_match_raw_chunks_on_random_files(tmp_path, parts, size):
             assert list(columnar.pieces(f, size)) == _cuts_of_raw_chunks(data, size)
     finally:
         columnar.WINDOW = old
+
+
+def test_joined_output_is_a_view_of_polars_memory_released_with_its_last_view():
+    import gc
+    import weakref
+
+    import polars as pl
+
+    value = pl.Series(["line\n" * 5000]).cast(pl.Binary)
+    view = columnar._view(value)
+    assert isinstance(view, memoryview) and view.readonly and view == value.item()
+    export = weakref.ref(view.obj.owner)
+    part = view[:10]
+    del view
+    gc.collect()
+    assert export() is not None and bytes(part) == b"line\nline\n"     # a slice still holds the memory
+    del part
+    gc.collect()
+    assert export() is None                                            # released with the last view
+    assert columnar._view(pl.Series(["short\n"]).cast(pl.Binary)) == b"short\n"   # kept inline: copied
+
+
+def test_joined_output_falls_back_to_bytes_when_the_export_is_not_as_expected(monkeypatch):
+    import polars as pl
+
+    def refuse(self, value):
+        raise ValueError("no export here")
+
+    monkeypatch.setattr(columnar._Export, "__init__", refuse)
+    monkeypatch.setattr(columnar._Export, "__del__", lambda self: None)
+    got = columnar._view(pl.Series(["line\n" * 5000]).cast(pl.Binary))
+    assert isinstance(got, bytes) and got == b"line\n" * 5000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["买家\n", "卖家\n", "小熊 2024-01-02 10:00:00\n", "你好\n", "\n", "\n\n", "a"]),
+                max_size=40))
+def test_the_cut_found_from_the_end_is_the_regex_scan_s(parts):
+    buf = "".join(parts).encode()
+    assert columnar._last_cut(buf) == fastpath._last_cut(buf)

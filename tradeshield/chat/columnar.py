@@ -4,7 +4,7 @@
     >>> cols = Columns({"sha": "ab" * 32, "tz": "+08:00", "me": None, "side": "seller"})
     >>> raw = "买家\\n小熊 2024-01-02 10:00:00\\n能便宜50吗\\n\\n".encode()
     >>> out = cols.chunk(raw, 1, True)
-    >>> out.n, out.kinds, out.messages.count(b"\\n")
+    >>> out.n, out.kinds, bytes(out.messages).count(b"\\n")
     (1, {'discount-request': 1}, 1)
 
 The per-message Python loop (``fastpath``) costs ~20 µs of CPU a message; the naive parser a user
@@ -33,6 +33,8 @@ Rust's ``regex`` read differently (anchors, ``\\w``, ``\\s``, look-around, inlin
 """
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import re
 from json.encoder import encode_basestring as _q
@@ -223,12 +225,11 @@ class Columns:
             raw = raw[3:]
         if b"\r" in raw:
             return None
-        try:
-            whole = pl.Series("c", [raw], dtype=pl.Binary).cast(pl.String)
+        try:        # (in one select: the Series methods would hold the GIL for the cast and the explode)
+            p = pl.Series("c", [raw], dtype=pl.Binary).to_frame().select_seq(
+                pl.col("c").cast(pl.String).str.split("\n\n").explode()).to_series()
         except pl.exceptions.PolarsError:
             return None                       # not UTF-8: fastpath decodes with replacement characters
-        p = whole.str.split("\n\n").explode()
-        del whole
         ps = p.str.strip_chars_start("\n")
         p = pl.DataFrame({"nl": p.str.count_matches("\n", literal=True), "lead": p.str.len_bytes() - ps.str.len_bytes(),
                           "blk": ps.str.strip_chars_end("\n")})
@@ -494,13 +495,90 @@ def _order(times: pl.Series) -> Out:
     return out
 
 
-def _bytes(lines: pl.DataFrame) -> bytes:
+def _bytes(lines: pl.DataFrame) -> bytes | memoryview:
     """The lines (one column, each ends with a newline) as UTF-8, joined in Rust: no Python string per line."""
     if lines.height == 0:
         return b""
     joined = lines.to_series().str.join("")
     del lines            # the caller passes the only reference: the lines go before the bytes are made
-    return joined.cast(pl.Binary).item()
+    return _view(joined.cast(pl.Binary))
+
+
+def _view(value: pl.Series) -> bytes | memoryview:
+    """The one value of a Binary Series as a read-only view of Polars' own memory, through the Arrow C
+    stream interface: no copy. (``item()`` copies it into bytes while holding the GIL: ~0.5 s of the
+    1M-message import, which the other parsing thread spent waiting.) ``item()`` when the export is not
+    the one-value binary-view array expected."""
+    try:
+        return _Export(value).view()
+    except (ValueError, TypeError, AttributeError, OSError):
+        return value.item()
+
+
+class _Export:
+    """One exported Arrow array, released when the last view of its memory is gone."""
+
+    def __init__(self, value: pl.Series):
+        import struct
+
+        A = _arrow()
+        self.capsule = value.__arrow_c_stream__()
+        self.stream = A.Stream.from_address(A.pointer(self.capsule, b"arrow_array_stream"))
+        self.schema, self.array = A.Schema(), A.Array()
+        if self.stream.get_schema(ctypes.byref(self.stream), ctypes.byref(self.schema)) \
+                or self.stream.get_next(ctypes.byref(self.stream), ctypes.byref(self.array)):
+            raise ValueError("arrow export")
+        a = self.array
+        if self.schema.format != b"vz" or a.length != 1 or a.null_count or a.n_buffers < 3 or not a.buffers[1]:
+            raise ValueError("not one binary view")
+        length, _, index, offset = struct.unpack("<iIii", ctypes.string_at(a.buffers[1] + 16 * a.offset, 16))
+        if length <= 12:    # kept inside the view itself
+            raise ValueError("inline")
+        self.address, self.length = a.buffers[2 + index] + offset, length
+
+    def view(self) -> memoryview:
+        data = (ctypes.c_char * self.length).from_address(self.address)
+        data.owner = self    # the export is released once this array and every view of it are gone
+        return memoryview(data).cast("B").toreadonly()
+
+    def __del__(self):
+        for struct_ in (getattr(self, "array", None), getattr(self, "schema", None), getattr(self, "stream", None)):
+            if struct_ is not None and struct_.release:
+                struct_.release(ctypes.byref(struct_))
+
+
+@functools.lru_cache(maxsize=1)
+def _arrow():
+    """The Arrow C data interface structures (https://arrow.apache.org/docs/format/CDataInterface.html)."""
+    from types import SimpleNamespace
+
+    class Schema(ctypes.Structure):
+        pass
+
+    Schema._fields_ = [("format", ctypes.c_char_p), ("name", ctypes.c_char_p), ("metadata", ctypes.c_char_p),
+                       ("flags", ctypes.c_int64), ("n_children", ctypes.c_int64),
+                       ("children", ctypes.POINTER(ctypes.POINTER(Schema))), ("dictionary", ctypes.POINTER(Schema)),
+                       ("release", ctypes.CFUNCTYPE(None, ctypes.POINTER(Schema))), ("private_data", ctypes.c_void_p)]
+
+    class Array(ctypes.Structure):
+        pass
+
+    Array._fields_ = [("length", ctypes.c_int64), ("null_count", ctypes.c_int64), ("offset", ctypes.c_int64),
+                      ("n_buffers", ctypes.c_int64), ("n_children", ctypes.c_int64),
+                      ("buffers", ctypes.POINTER(ctypes.c_void_p)), ("children", ctypes.POINTER(ctypes.POINTER(Array))),
+                      ("dictionary", ctypes.POINTER(Array)), ("release", ctypes.CFUNCTYPE(None, ctypes.POINTER(Array))),
+                      ("private_data", ctypes.c_void_p)]
+
+    class Stream(ctypes.Structure):
+        pass
+
+    Stream._fields_ = [("get_schema", ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Stream), ctypes.POINTER(Schema))),
+                       ("get_next", ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(Stream), ctypes.POINTER(Array))),
+                       ("get_last_error", ctypes.CFUNCTYPE(ctypes.c_char_p, ctypes.POINTER(Stream))),
+                       ("release", ctypes.CFUNCTYPE(None, ctypes.POINTER(Stream))), ("private_data", ctypes.c_void_p)]
+    pointer = ctypes.pythonapi.PyCapsule_GetPointer
+    pointer.restype, pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return SimpleNamespace(Schema=Schema, Array=Array, Stream=Stream, pointer=pointer)
 
 
 _ATTACH_RE = _attach_re()
@@ -523,6 +601,22 @@ def _chunk_size() -> int:
 WINDOW = 65536      # where a cut is looked for first: the end of a chunk (as fastpath._last_cut does)
 
 
+def _last_cut(buf: bytes) -> int:
+    """``fastpath._last_cut``: the end of the last blank line followed by a message's first two lines,
+    found from the end (``_last_cut`` runs its regex over the last 64 KB: ~2 ms a chunk holding the GIL).
+    The same place: two such blank lines cannot overlap, so the last one there is the last one found."""
+    from tradeshield.chat.fastpath import _CUT
+
+    end = len(buf)
+    while True:
+        i = buf.rfind(b"\n\n", 0, end)
+        if i < 0:
+            return -1
+        if _CUT.match(buf, i):
+            return i + 2
+        end = i + 1             # "\n\n\n": the pair one byte earlier is looked at next
+
+
 def pieces(f, size: int | None = None):
     """(bytes, is first) pieces of an open binary file, cut where ``fastpath.raw_chunks`` cuts it.
 
@@ -531,8 +625,6 @@ def pieces(f, size: int | None = None):
     counts them: three copies and a count of every chunk while holding the GIL.) Line numbers are
     left to the parsing threads, which count the newlines of their own chunk in Polars.
     """
-    from tradeshield.chat.fastpath import _last_cut
-
     size = size or _chunk_size()
     total = os.fstat(f.fileno()).st_size
     start = read_to = 0
