@@ -590,7 +590,7 @@ _ENDS_PRICE = "(?:" + "|".join(map(_rust_escape, _PRICE_WORDS)) + ")\\z"
 
 # ---------------------------------------------------------------- a file, chunk by chunk, on threads
 
-CHUNK = 3 * 1000 * 1000     # ~20k messages: big enough to pay Polars' ~0.1 ms a call, small for RSS
+CHUNK = 3_500_000   # ~24k messages: big enough to pay Polars' ~0.1 ms a call; RSS ~40 MB more a MB (4 MB: 0.45-0.49x naive)
 
 
 def _chunk_size() -> int:
