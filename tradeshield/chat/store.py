@@ -246,7 +246,7 @@ def _import_raw(case, path, plan, me, tz, side, progress, spools):
     loader = threading.Thread(target=lambda: runner.append(_raw_runner()), name="chat-load", daemon=True)
     loader.start()
     try:
-        item = case.ensure_evidence(path, note="chat export")
+        item = case.ensure_evidence(path, note="chat export", progress=progress)
     finally:
         loader.join()
     run_raw = runner[0] if runner else _raw_runner()
