@@ -536,6 +536,8 @@ class _Export:
         length, _, index, offset = struct.unpack("<iIii", ctypes.string_at(a.buffers[1] + 16 * a.offset, 16))
         if length <= 12:    # kept inside the view itself
             raise ValueError("inline")
+        if not 0 <= index < a.n_buffers - 3 or offset < 0 or not a.buffers[2 + index]:
+            raise ValueError("view outside the data buffers")   # (the last buffer holds their sizes)
         self.address, self.length = a.buffers[2 + index] + offset, length
 
     def view(self) -> memoryview:
