@@ -557,19 +557,45 @@ def test_a_chunk_that_fails_is_raised_and_nothing_after_it_is_written(tmp_path, 
 
 
 def _cuts_of_raw_chunks(data: bytes, size: int) -> list:
+    """The cuts as they were made before ``fastpath.pieces``: read ``size`` more, join to the rest, cut at
+    the last regex match (in the last 64 KB first), keep the rest."""
     import io
 
-    return [(raw, first) for raw, _, first in fastpath.raw_chunks(io.BytesIO(data), size)]
+    def last_cut(buf: bytes) -> int:
+        for start in (max(0, len(buf) - 65536), 0):
+            last = None
+            for last in fastpath._CUT.finditer(buf, start):
+                pass
+            if last is not None:
+                return last.start() + 2
+            if start == 0:
+                break
+        return -1
+
+    f, out, rest, first = io.BytesIO(data), [], b"", True
+    while True:
+        chunk = f.read(size)
+        buf = rest + chunk
+        if not chunk:
+            if buf:
+                out.append((buf, first))
+            return out
+        cut = last_cut(buf)
+        if cut <= 0:
+            rest = buf
+            continue
+        out.append((buf[:cut], first))
+        rest, first = buf[cut:], False
 
 
 @pytest.mark.parametrize("size", [64, 500, 3000, 70000, 10**6])
 def test_pieces_are_cut_where_raw_chunks_cuts(tmp_path, size):
-    """``pieces`` reads each chunk once; the chunks must be the very ones ``raw_chunks`` makes."""
+    """``pieces`` reads each chunk once; the chunks must be the very ones ``raw_chunks`` made before."""
     path = tmp_path / "big.txt"
     data = _big(900).encode()
     path.write_bytes(data)
     with open(path, "rb") as f:
-        got = list(columnar.pieces(f, size))
+        got = list(fastpath.pieces(f, size))
     assert got == _cuts_of_raw_chunks(data, size)
     assert b"".join(p for p, _ in got) == data and [first for _, first in got][:1] == [True]
 
@@ -583,7 +609,7 @@ def test_pieces_of_a_message_longer_than_the_window_and_of_odd_files(tmp_path):
         path.write_bytes(data)
         for size in ((1, 5) if len(data) < 100 else ()) + (30000, 65536, 70000, 10**6):
             with open(path, "rb") as f:
-                assert list(columnar.pieces(f, size)) == _cuts_of_raw_chunks(data, size), (data[:20], size)
+                assert list(fastpath.pieces(f, size)) == _cuts_of_raw_chunks(data, size), (data[:20], size)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -594,13 +620,13 @@ def test_pieces_match_raw_chunks_on_random_files(tmp_path, parts, size):
     data = "".join(parts).encode()
     path = tmp_path / "r.txt"
     path.write_bytes(data)
-    old = columnar.WINDOW
-    columnar.WINDOW = 32              # a small window, so both ways of finding the cut are taken
+    old = fastpath.WINDOW
+    fastpath.WINDOW = 32              # a small window, so both ways of finding the cut are taken
     try:
         with open(path, "rb") as f:
-            assert list(columnar.pieces(f, size)) == _cuts_of_raw_chunks(data, size)
+            assert list(fastpath.pieces(f, size)) == _cuts_of_raw_chunks(data, size)
     finally:
-        columnar.WINDOW = old
+        fastpath.WINDOW = old
 
 
 def test_joined_output_is_a_view_of_polars_memory_released_with_its_last_view():
@@ -640,4 +666,7 @@ def test_joined_output_falls_back_to_bytes_when_the_export_is_not_as_expected(mo
                 max_size=40))
 def test_the_cut_found_from_the_end_is_the_regex_scan_s(parts):
     buf = "".join(parts).encode()
-    assert columnar._last_cut(buf) == fastpath._last_cut(buf)
+    last = None
+    for last in fastpath._CUT.finditer(buf):
+        pass
+    assert fastpath._last_cut(buf) == (last.start() + 2 if last else -1)

@@ -302,7 +302,7 @@ class Columns:
                 found = pl.concat([found, pl.DataFrame(extra, schema=found.schema, orient="row")])
         if found.height == 0:
             return None
-        return pl.Series("att", ["[]"], dtype=pl.String).extend_constant("[]", df.height - 1).scatter(
+        return pl.repeat("[]", df.height, dtype=pl.String, eager=True).scatter(
             found["k"], found["att"])
 
     # ------------------------------------------------------------------ events
@@ -352,9 +352,8 @@ class Columns:
         rows = rows.with_columns_seq(p=pl.lit(p, pl.Int8), o=pl.int_ranges(pl.col("w").list.len(), dtype=pl.UInt32))
         rows = rows.explode(["w", "o"])
         key = rows["w"].str.to_lowercase() if p == 1 else rows["w"]
-        at = keys.search_sorted(key).clip(0, max(keys.len() - 1, 0))
-        found = keys.gather(at) == key if keys.len() else pl.Series([False] * key.len())
-        rows = _filter(rows.with_columns_seq(rule=rules.gather(at)), found)
+        at = keys.search_sorted(key).clip(0, max(keys.len() - 1, 0))    # (no words: no rows either)
+        rows = _filter(rows.with_columns_seq(rule=rules.gather(at)), keys.gather(at) == key)
         return rows.explode("rule")
 
     def _checks(self, rows: pl.DataFrame, text: pl.Series) -> tuple[pl.Series | None, pl.Series]:
@@ -378,13 +377,13 @@ class Columns:
             got, shown = self._check(_gather(todo, pick), i)
             ok = ok.scatter(pick, ok.gather(pick) & got)
             matched = matched.scatter(todo["r"].gather(pick), shown)
-        keep = pl.Series("keep", [True], dtype=pl.Boolean).extend_constant(True, rows.height - 1)
+        keep = pl.repeat(True, rows.height, dtype=pl.Boolean, eager=True)
         return keep.scatter(todo["r"], ok), matched
 
     def _cancelled(self, todo: pl.DataFrame) -> pl.Series:
         """Rows whose text (as the pass searched it) holds one of their rule's ``unless`` phrases."""
         R = self.rules
-        no = pl.Series("c", [False], dtype=pl.Boolean).extend_constant(False, todo.height - 1)
+        no = pl.repeat(False, todo.height, dtype=pl.Boolean, eager=True)
         if R.unless_keys is None:
             return no
         found = todo.with_row_index("i").select_seq(
@@ -452,7 +451,7 @@ class Columns:
         want = found.select_seq(pl.col("rule").is_in(self.rules.wants) & pl.col("py").is_null()).to_series()
         ks = found["k"].filter(want).unique()
         got = amounts(pl.DataFrame({"k": ks, "text": text.gather(ks)}))
-        every = pl.Series("amount", [None], dtype=pl.String).extend_constant(None, text.len() - 1)
+        every = pl.repeat(None, text.len(), dtype=pl.String, eager=True).alias("amount")
         return every.scatter(got["k"], got["amount"]).gather(found["k"]).zip_with(want, every.clear(found.height))
 
 
@@ -602,67 +601,10 @@ def _chunk_size() -> int:
     return int(env) * 1000 if env.isdigit() and int(env) > 0 else CHUNK
 
 
-WINDOW = 65536      # where a cut is looked for first: the end of a chunk (as fastpath._last_cut does)
-
-
-def _last_cut(buf: bytes) -> int:
-    """``fastpath._last_cut``: the end of the last blank line followed by a message's first two lines,
-    found from the end (``_last_cut`` runs its regex over the last 64 KB: ~2 ms a chunk holding the GIL).
-    The same place: two such blank lines cannot overlap, so the last one there is the last one found."""
-    from tradeshield.chat.fastpath import _CUT
-
-    end = len(buf)
-    while True:
-        i = buf.rfind(b"\n\n", 0, end)
-        if i < 0:
-            return -1
-        if _CUT.match(buf, i):
-            return i + 2
-        end = i + 1             # "\n\n\n": the pair one byte earlier is looked at next
-
-
-def pieces(f, size: int | None = None):
-    """(bytes, is first) pieces of an open binary file, cut where ``fastpath.raw_chunks`` cuts it.
-
-    Each piece is read once, straight into its own bytes: the cut is found in the last ``WINDOW``
-    bytes before the read position first. (``raw_chunks`` reads fixed sizes and joins, slices and
-    counts them: three copies and a count of every chunk while holding the GIL.) Line numbers are
-    left to the parsing threads, which count the newlines of their own chunk in Polars.
-    """
-    size = size or _chunk_size()
-    total = os.fstat(f.fileno()).st_size
-    start = read_to = 0
-    first = True
-    while True:
-        if read_to >= total:
-            f.seek(start)
-            rest = f.read()
-            if rest:
-                yield rest, first
-            return
-        read_to = min(read_to + size, total)
-        low = max(start, read_to - WINDOW)
-        f.seek(low)
-        cut = _last_cut(f.read(read_to - low))
-        if cut > 0:
-            end = low + cut
-        elif low > start:             # none near the end: anywhere in the chunk, as _last_cut does
-            f.seek(start)
-            cut = _last_cut(f.read(read_to - start))
-            if cut <= 0:
-                continue              # no safe place yet: the chunk grows until one appears
-            end = start + cut
-        else:
-            continue
-        f.seek(start)
-        yield f.read(end - start), first
-        start, first = end, False
-
-
 def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out:
     """``fastpath.run_raw`` with columnar chunks on threads (Polars works without the GIL).
 
-    Each thread reads the next chunk (``pieces``, one thread at a time) and parses it; results reach
+    Each thread reads the next chunk (``fastpath.pieces``, one thread at a time) and parses it; results reach
     ``sink`` in file order, written by whichever thread finishes the chunk that is due (with any later
     ones already done), so no thread waits for another's turn and the writing and hashing overlap the
     parsing. A chunk's first line number is known once the chunks ahead of it are counted, which each
@@ -784,7 +726,7 @@ def run(path, cfg: dict, sink, progress=None, threads: int | None = None) -> Out
             write_due()
 
     with open(path, "rb") as f:
-        chunks = pieces(f)
+        chunks = fastpath.pieces(f, _chunk_size())
         pool = [threading.Thread(target=worker, args=(chunks, f), name=f"chat-{i}", daemon=True)
                 for i in range(threads)]
         for t in pool:

@@ -45,8 +45,8 @@ _SUFFIX = itemgetter(slice(19, None))
 @dataclass
 class Out:
     """One chunk's result; ``merge`` folds chunk results in file order."""
-    messages: bytes = b""
-    events: bytes = b""
+    messages: bytes | memoryview = b""      # (columnar: a view of Polars' memory)
+    events: bytes | memoryview = b""
     n: int = 0
     kinds: dict = field(default_factory=dict)
     head: str | None = None      # first and last time in file order (order tracking across chunks)
@@ -362,39 +362,68 @@ def newlines(raw: bytes) -> int:
 
 
 def raw_chunks(f, size: int | None = None):
-    """(bytes, first line number, is first) pieces of an open binary file, cut where a message starts.
-
-    ``size`` defaults to ``RAW_CHUNK`` as it is when called (tests shrink it to get many chunks).
-    """
-    size = size or RAW_CHUNK
-    rest, line, first = b"", 1, True
-    while True:
-        data = f.read(size)
-        buf = rest + data if rest else data
-        if not data:
-            if buf:
-                yield buf, line, first
-            return
-        cut = _last_cut(buf)
-        if cut <= 0:
-            rest = buf          # no safe place yet: read on (a chunk grows until one appears)
-            continue
-        piece, rest = buf[:cut], buf[cut:]
+    """(bytes, first line number, is first) pieces of an open binary file, cut where a message starts
+    (``pieces``). ``size`` defaults to ``RAW_CHUNK`` as it is when called (tests shrink it)."""
+    line = 1
+    for piece, first in pieces(f, size):
         yield piece, line, first
         line += newlines(piece)
-        first = False
+
+
+WINDOW = 65536      # where a cut is looked for first: the last bytes read
+
+
+def pieces(f, size: int | None = None):
+    """(bytes, is first) pieces of an open binary file, each ending where a message starts.
+
+    The file is read ``size`` bytes further each time and cut at the last message start so far
+    (``_last_cut``), looked for in the last ``WINDOW`` bytes first; a chunk without one grows. Each
+    piece is then read once, straight into its own bytes (no joining, slicing or counting of chunks
+    while holding the GIL: the columnar threads read their chunks themselves).
+    """
+    size = size or RAW_CHUNK
+    total = f.seek(0, os.SEEK_END)
+    start = read_to = 0
+    first = True
+    while True:
+        if read_to >= total:
+            f.seek(start)
+            rest = f.read()
+            if rest:
+                yield rest, first
+            return
+        read_to = min(read_to + size, total)
+        low = max(start, read_to - WINDOW)
+        f.seek(low)
+        cut = _last_cut(f.read(read_to - low))
+        if cut > 0:
+            end = low + cut
+        elif low > start:             # none near the end: anywhere in the chunk
+            f.seek(start)
+            cut = _last_cut(f.read(read_to - start))
+            if cut <= 0:
+                continue              # no safe place yet: the chunk grows until one appears
+            end = start + cut
+        else:
+            continue
+        f.seek(start)
+        yield f.read(end - start), first
+        start, first = end, False
 
 
 def _last_cut(buf: bytes) -> int:
-    for start in (max(0, len(buf) - 65536), 0):
-        last = None
-        for last in _CUT.finditer(buf, start):
-            pass
-        if last is not None:
-            return last.start() + 2
-        if start == 0:
-            break
-    return -1
+    """The end of the last blank line followed by a message's first two lines (``_CUT``), or -1.
+
+    Found from the end with ``rfind``: two such blank lines cannot overlap, so the last one that
+    matches is the last match a scan from the start would find."""
+    end = len(buf)
+    while True:
+        i = buf.rfind(b"\n\n", 0, end)
+        if i < 0:
+            return -1
+        if _CUT.match(buf, i):
+            return i + 2
+        end = i + 1             # "\n\n\n": the pair one byte earlier is looked at next
 
 
 def worker_count() -> int:
