@@ -53,7 +53,7 @@ import polars as pl  # noqa: E402 - after the allocator and thread settings
 
 from tradeshield.chat.events import _CURRENCY_AFTER, _CURRENCY_BEFORE, _FILLERS, _NUMBER as _PY_NUMBER, _PRICE_WORDS
 from tradeshield.chat.events import Matcher, amount_in, passes
-from tradeshield.chat.fastpath import Out, _who
+from tradeshield.chat.fastpath import NOISE_WORDS, Out, _who
 from tradeshield.chat.model import ATTACH_RE, PLACEHOLDERS, attachments_of
 
 ROLES = ["买家", "卖家", "自己", "客服"]
@@ -63,8 +63,8 @@ _HEADER = r"[ \t][0-9]{4}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5
 # a body line the engine would read as a header; \d as Python's re reads it (see _py_class)
 _DATED_LINE = r"(?m){d}{{4}}-{d}{{1,2}}-{d}{{1,2}}[ \t]+{d}{{1,2}}:{d}{{2}}(?::{d}{{2}})?[ \t]*$"
 # a status line fastpath would clean (its _NOISE_START: a line starting so, in a header or a body)
-_NOISE = "(?m)^(?:已读|未读|发送中|当前用户来自|商品详情页|由 服务助手 转交给|原因：【离线留言自动分配】)"
-_NOISE_HEADER = "\\A" + _NOISE[5:]       # a header is one line: anchored at its start (2 ms a chunk less)
+_NOISE = "(?m)^" + NOISE_WORDS
+_NOISE_HEADER = "\\A" + NOISE_WORDS      # a header is one line: anchored at its start (2 ms a chunk less)
 # characters Python lower-cases into ASCII letters or into two characters (tests check the list)
 _HARD = "\u0130|\u212a"
 _ATTACH = r"\[|<|http"      # what model.attachments_of looks at first

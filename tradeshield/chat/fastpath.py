@@ -241,7 +241,8 @@ _FAST = re.compile(r"\n\n((?:买家|卖家|自己|客服)\n[^\n]*)[ \t](\d{4}-\d
 # a body line the engine would read as a header (it ends with a date and time): not a plain block
 _DATED_LINE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[ \t]+\d{1,2}:\d{2}(?::\d{2})?[ \t]*$", re.M)
 _PLAIN_CLOCK = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]").fullmatch   # the engine keeps these as is
-_NOISE_START = re.compile(r"\n(?:已读|未读|发送中|当前用户来自|商品详情页|由 服务助手 转交给|原因：【离线留言自动分配】)")
+NOISE_WORDS = "(?:已读|未读|发送中|当前用户来自|商品详情页|由 服务助手 转交给|原因：【离线留言自动分配】)"  # status lines
+_NOISE_START = re.compile("\n" + NOISE_WORDS)
 
 
 def taobao_columns(text: str, line0: int, ctx, who: dict) -> tuple | None:
