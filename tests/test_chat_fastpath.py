@@ -16,7 +16,6 @@ from tradeshield.chat.engine import Context, parse_chunks
 from tradeshield.chat.events import Matcher, _literal_re, trie_re
 from tradeshield.chat.model import attachments_of
 from tradeshield.chat.taobao import FORMAT
-from tradeshield.errors import InputError
 
 SHA = "ab" * 32
 CFG = {"sha": SHA, "tz": "+08:00", "me": None, "side": "seller", "encoding": "utf-8", "max_bad": 20}
