@@ -80,6 +80,51 @@ def test_add_duplicate_is_reported_not_copied(case, tmp_path):
     assert len(case.evidence()) == 1
 
 
+def _entries(case) -> list[str]:
+    return [e["action"] for e in case.custody.entries()]
+
+
+def test_pending_evidence_is_readable_at_once_and_logged_only_when_finished(case, tmp_path):
+    src = tmp_path / "chat.txt"
+    src.write_bytes("买家\n小熊 2024-01-02 10:00:00\n能便宜50吗\n".encode() * 5000)
+    log_before = _entries(case)
+    pending = case.add_pending(src, note="chat export")
+    import hashlib
+
+    assert pending.path.read_bytes() == src.read_bytes()             # readable before it is evidence
+    assert pending.sha256 == hashlib.sha256(src.read_bytes()).hexdigest() and pending.size == src.stat().st_size
+    assert case.evidence() == [] and _entries(case) == log_before
+    assert [p.name for p in case.evidence_dir.iterdir() if not p.name.startswith(".")] == []
+    item = pending.finish()
+    assert pending.finish() is item and not pending.path.exists()
+    assert (case.root / item.path).read_bytes() == src.read_bytes() and item.note == "chat export"
+    assert [i.sha256 for i in case.evidence()] == [item.sha256] and _entries(case) == [*log_before, "add"]
+    assert list(case.evidence_dir.iterdir()) == [case.root / item.path]     # no hidden copy left
+    again = case.add_pending(src)                                     # a duplicate: read, then dropped
+    assert again.finish() == item and _entries(case)[-1] == "add-duplicate"
+    assert list(case.evidence_dir.iterdir()) == [case.root / item.path]
+    inside = case.add_pending(case.root / item.path)                  # a file already in evidence/
+    assert inside.path == case.root / item.path and inside.finish() == item
+
+
+def test_pending_evidence_discarded_or_mismatched_leaves_nothing(case, tmp_path, monkeypatch):
+    src = tmp_path / "chat.txt"
+    src.write_bytes(b"x" * 100_000)
+    log_before = _entries(case)
+    pending = case.add_pending(src)
+    pending.discard()
+    assert list(case.evidence_dir.iterdir()) == [] and _entries(case) == log_before
+    import tradeshield.case as case_mod
+
+    monkeypatch.setattr(case_mod, "hash_file", lambda p, *a, **k: ("0" * 64, 100_000))   # the read-back differs
+    pending = case.add_pending(src)
+    with pytest.raises(InputError) as e:
+        pending.finish()
+    assert e.value.key == "add.copy_mismatch"
+    pending.discard()
+    assert list(case.evidence_dir.iterdir()) == [] and _entries(case) == log_before and case.evidence() == []
+
+
 def test_add_name_collision_keeps_both(case, tmp_path):
     (tmp_path / "1").mkdir()
     (tmp_path / "2").mkdir()

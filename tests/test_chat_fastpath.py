@@ -247,16 +247,19 @@ def test_import_parses_the_case_copy_not_the_original(case, tmp_path, monkeypatc
     src = tmp_path / "ww.txt"
     text = wangwang(300)
     src.write_text(text, encoding="utf-8")
-    real = case.ensure_evidence
+    real = case.add_pending
+    called = []
 
     def then_changed(path, **kw):
-        item = real(path, **kw)
+        pending = real(path, **kw)
         with open(path, "a", encoding="utf-8") as f:     # the user's file grows after the copy
             f.write("\n\n" + wangwang(50, seed=5))
-        return item
+        called.append(pending)
+        return pending
 
-    monkeypatch.setattr(case, "ensure_evidence", then_changed)
+    monkeypatch.setattr(case, "add_pending", then_changed)
     res = store.import_chat(case, src)
+    assert called, "the chunked import copies through Case.add_pending"
     assert res["messages"] == len(engine_records(text))
     item = case.evidence_by_hash(res["sha256"])
     assert (case.root / item.path).read_text(encoding="utf-8") == text
@@ -305,3 +308,50 @@ def test_preallocated_spools_are_cut_to_what_was_written(case, tmp_path, monkeyp
         assert rec[rel]["sha256"] == hashlib.sha256(data).hexdigest() and rec[rel]["size"] == len(data)
     if not any(reserved):
         pytest.skip("this file system has no fallocate(2): nothing was reserved")
+
+
+def test_a_copy_that_reads_back_wrong_leaves_no_evidence_and_no_output(case, tmp_path, monkeypatch):
+    """The parse runs on the copy while it is checked: a failed check drops the copy, the spools and the outputs."""
+    import tradeshield.case as case_mod
+    from tradeshield.chat import store
+    from tradeshield.errors import InputError
+
+    src = tmp_path / "ww.txt"
+    src.write_text(wangwang(300), encoding="utf-8")
+    assert store._raw_plan(src, "auto", None) is not None
+    log_before = [e["action"] for e in case.custody.entries()]
+    monkeypatch.setattr(case_mod, "hash_file", lambda p, *a, **k: ("0" * 64, 0))
+    with pytest.raises(InputError) as e:
+        store.import_chat(case, src)
+    assert e.value.key == "add.copy_mismatch"
+    assert list(case.evidence_dir.iterdir()) == [] and list((case.root / "derived").iterdir()) == []
+    assert [e["action"] for e in case.custody.entries()] == log_before and case.read_facts("chat") is None
+
+
+def test_spools_are_synced_while_they_are_written(tmp_path, monkeypatch):
+    """The sink's thread fdatasyncs the spools as they grow (so publishing does not wait for the disk)."""
+    import os
+    import time
+
+    from tradeshield.chat import store
+
+    synced = []
+    name = "fdatasync" if hasattr(os, "fdatasync") else "fsync"
+    real = getattr(os, name)
+    monkeypatch.setattr(os, name, lambda fd: synced.append(fd) or real(fd))
+    monkeypatch.setattr(store._Sink, "SYNC_EVERY", 0.001)
+    files = [open(tmp_path / "m", "wb"), open(tmp_path / "e", "wb")]
+    sink = store._Sink(*files)
+    out = fastpath.Out()
+    out.messages, out.events = b"m" * 100_000, b"e" * 10
+    sink(out)
+    deadline = time.monotonic() + 10
+    while len(set(synced)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert set(synced) == {f.fileno() for f in files}
+    sink.close()
+    assert not sink._syncer.is_alive() and all(f.closed for f in files)
+    n = len(synced)
+    time.sleep(0.05)
+    assert len(synced) == n                          # nothing synced after close
+    assert (tmp_path / "m").read_bytes() == b"m" * 100_000 and (tmp_path / "e").read_bytes() == b"e" * 10

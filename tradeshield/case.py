@@ -94,6 +94,65 @@ class AddResult:
 
 
 @dataclass
+class _Incoming:
+    """A source copied into evidence/ under a hidden name, hashed as it was read."""
+    src: Path
+    st: os.stat_result
+    path: Path
+    sha256: str
+    size: int
+
+
+class PendingEvidence:
+    """Evidence being added (``Case.add_pending``): readable at ``path`` with ``sha256`` known now."""
+
+    def __init__(self, case: "Case", inc: _Incoming | None, note: str | None, item: EvidenceItem | None = None):
+        import threading
+
+        self.case, self.inc, self.note, self.item = case, inc, note, item
+        self.error: BaseException | None = None
+        self._thread = None
+        if item is not None:
+            self.path, self.sha256, self.size = case.evidence_path(item), item.sha256, item.size
+            return
+        self.path, self.sha256, self.size = inc.path, inc.sha256, inc.size
+        self.known = {it.sha256: it for it in case.evidence()}
+        if inc.sha256 not in self.known:        # (a duplicate's copy is only read, then dropped)
+            self._thread = threading.Thread(target=self._verify, name="evidence-verify", daemon=True)
+            self._thread.start()
+
+    def _verify(self) -> None:
+        try:
+            self.case._verify_copy(self.inc)
+        except BaseException as e:  # noqa: BLE001 - raised by finish()
+            self.error = e
+
+    def _join(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def finish(self) -> EvidenceItem:
+        """Wait for the copy's check, then name and log it; raises what the check found."""
+        if self.item is not None:
+            return self.item
+        self._join()
+        try:
+            if self.error is not None:
+                raise self.error
+            self.item = self.case._commit(self.inc, self.note, self.known).item
+        finally:
+            self.inc.path.unlink(missing_ok=True)
+        return self.item
+
+    def discard(self) -> None:
+        """Drop a copy that was not finished (nothing was logged); a no-op after ``finish()``."""
+        self._join()
+        if self.item is None and self.inc is not None:
+            self.inc.path.unlink(missing_ok=True)
+
+
+@dataclass
 class Event:
     time: str                     # ISO 8601 with offset
     kind: str
@@ -280,37 +339,82 @@ class Case:
     def ensure_evidence(self, path: str | os.PathLike, note: str | None = None,
                         progress: Progress | None = None) -> EvidenceItem:
         """The case's evidence item for ``path``: a file already inside evidence/, or one added now."""
-        p = Path(path)
+        item = self._inside(path)
+        return item if item is not None else self.add([path], note=note, progress=progress)[0].item
+
+    def add_pending(self, path: str | os.PathLike, note: str | None = None,
+                    progress: Progress | None = None) -> "PendingEvidence":
+        """``ensure_evidence`` for a caller that reads the whole file next (a chat import): once the copy is
+        written and hashed, ``.path`` can be read and ``.sha256`` is known, while the copy is made durable
+        and read back on a thread; ``finish()`` waits for that and names and logs the evidence (the item),
+        ``discard()`` drops the copy. Nothing appears in evidence/ or the custody log before ``finish()``.
+
+            >>> pending = case.add_pending("聊天记录.txt", note="chat export")      # doctest: +SKIP
+            >>> try:
+            ...     parse(pending.path, pending.sha256)
+            ...     item = pending.finish()
+            ... finally:
+            ...     pending.discard()
+        """
+        item = self._inside(path)
+        if item is not None:
+            return PendingEvidence(self, None, note, item=item)
+        src = check_input(path)
+        return PendingEvidence(self, self._copy_in(src, progress), note)
+
+    def _inside(self, path) -> EvidenceItem | None:
+        """The item of a file already inside evidence/, else None."""
         try:
-            rel = self.rel(p)
+            rel = self.rel(Path(path))
         except ValueError:
-            rel = None
-        if rel and rel.startswith("evidence/"):
+            return None
+        if rel.startswith("evidence/"):
             for item in self.evidence():
                 if item.path == rel:
                     return item
-        return self.add([p], note=note, progress=progress)[0].item
+        return None
 
     def _add_one(self, src: Path, note, known: dict, progress) -> AddResult:
+        inc = self._copy_in(src, progress)
+        try:
+            if inc.sha256 not in known:
+                self._verify_copy(inc)
+            return self._commit(inc, note, known)
+        finally:
+            inc.path.unlink(missing_ok=True)
+
+    def _copy_in(self, src: Path, progress) -> "_Incoming":
+        """One read of the source: copied while hashed into a hidden name (not yet fsynced)."""
         st = src.stat()
-        # One read of the source: copy while hashing into a hidden name, then decide (duplicate or new).
         incoming = self.evidence_dir / f".incoming-{os.getpid()}-{st.st_ino}"
         try:
-            sha, size = copy_hashed(src, incoming, progress, label=src.name)
+            sha, size = copy_hashed(src, incoming, progress, label=src.name, sync=False)
             st2 = src.stat()
             if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or size != st.st_size:
                 raise InputError("add.source_changed", path=str(src))
-            if sha in known:
-                self.custody.append("add-duplicate", files=[{"path": known[sha].path, "sha256": sha, "size": size}],
-                                    details={"source": str(src.resolve())})
-                return AddResult("duplicate", known[sha], str(src))
-            if hash_file(incoming)[0] != sha:  # the copy is read back and must match what was read
-                raise InputError("add.copy_mismatch", path=str(src))
-            dest = self._free_name(src.name, sha)
-            os.chmod(incoming, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            os.rename(incoming, dest)
-        finally:
+        except BaseException:
             incoming.unlink(missing_ok=True)
+            raise
+        return _Incoming(src, st, incoming, sha, size)
+
+    @staticmethod
+    def _verify_copy(inc: "_Incoming") -> None:
+        """The copy on disk (fsync) and read back: it must match what was read from the source."""
+        with open(inc.path, "rb") as f:
+            os.fsync(f.fileno())
+        if hash_file(inc.path)[0] != inc.sha256:
+            raise InputError("add.copy_mismatch", path=str(inc.src))
+
+    def _commit(self, inc: "_Incoming", note, known: dict) -> AddResult:
+        """A verified copy becomes evidence (read-only, logged); a duplicate is logged as such."""
+        src, st, sha, size = inc.src, inc.st, inc.sha256, inc.size
+        if sha in known:
+            self.custody.append("add-duplicate", files=[{"path": known[sha].path, "sha256": sha, "size": size}],
+                                details={"source": str(src.resolve())})
+            return AddResult("duplicate", known[sha], str(src))
+        dest = self._free_name(src.name, sha)
+        os.chmod(inc.path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.rename(inc.path, dest)
         kind = sniff_kind(dest)
         from tradeshield.meta import capture_time
 

@@ -32,10 +32,13 @@ Progress = Callable[[str, int, "int | None"], None]
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None, reserve: int = 0) -> Iterator:
+def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None = None, reserve: int = 0,
+                 sync: bool = True) -> Iterator:
     """A temp file beside ``path`` that replaces it only when the block ends without an error.
 
     ``reserve``: bytes expected (``preallocate``); the file is cut where the writing stopped.
+    ``sync=False`` skips the fsync: for a file under a hidden name that its caller makes durable before
+    giving it its real name (``Case`` evidence copies, so that reading them need not wait for the disk).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -48,7 +51,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
                 f.truncate()        # at the current position: the end of what was written
             f.flush()
             os.fchmod(f.fileno(), FILE_MODE)
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -138,10 +142,11 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def copy_hashed(src: str | os.PathLike, dst: str | os.PathLike, progress: Progress | None = None,
-                label: str = "") -> tuple[str, int]:
-    """Copy src to dst atomically while hashing what was read; returns (sha256, size)."""
+                label: str = "", sync: bool = True) -> tuple[str, int]:
+    """Copy src to dst atomically while hashing what was read; returns (sha256, size).
+    ``sync=False``: not fsynced (see ``atomic_write``)."""
     total = os.path.getsize(src)
-    with open(src, "rb", buffering=0) as fin, atomic_write(dst, "wb", reserve=total) as fout:
+    with open(src, "rb", buffering=0) as fin, atomic_write(dst, "wb", reserve=total, sync=sync) as fout:
         return stream_hash(fin, fout.write, progress, label or str(src), total)
 
 
