@@ -123,6 +123,10 @@ def test_pending_evidence_discarded_or_mismatched_leaves_nothing(case, tmp_path,
     assert e.value.key == "add.copy_mismatch"
     pending.discard()
     assert list(case.evidence_dir.iterdir()) == [] and _entries(case) == log_before and case.evidence() == []
+    with pytest.raises(InputError) as e:          # Case.add checks the same way, before naming the copy
+        case.add([src])
+    assert e.value.key == "add.copy_mismatch"
+    assert list(case.evidence_dir.iterdir()) == [] and _entries(case) == log_before and case.evidence() == []
 
 
 def test_add_name_collision_keeps_both(case, tmp_path):

@@ -104,26 +104,40 @@ class _Incoming:
 
 
 class PendingEvidence:
-    """Evidence being added (``Case.add_pending``): readable at ``path`` with ``sha256`` known now."""
+    """Evidence being added (``Case.add_pending``): readable at ``path`` with ``sha256`` known now.
 
-    def __init__(self, case: "Case", inc: _Incoming | None, note: str | None, item: EvidenceItem | None = None):
-        import threading
+    The copy's check (fsync, read back) runs on a thread, or at once with ``background=False``
+    (``Case.add``); a duplicate's copy is only read, then dropped. ``finish()`` gives the item,
+    ``result`` the ``AddResult``."""
 
+    def __init__(self, case: "Case", inc: _Incoming | None, note: str | None, known: dict | None = None,
+                 item: EvidenceItem | None = None, background: bool = True):
         self.case, self.inc, self.note, self.item = case, inc, note, item
+        self.result: AddResult | None = None
         self.error: BaseException | None = None
         self._thread = None
         if item is not None:
             self.path, self.sha256, self.size = case.evidence_path(item), item.sha256, item.size
             return
         self.path, self.sha256, self.size = inc.path, inc.sha256, inc.size
-        self.known = {it.sha256: it for it in case.evidence()}
-        if inc.sha256 not in self.known:        # (a duplicate's copy is only read, then dropped)
+        self.known = case._known() if known is None else known
+        if inc.sha256 in self.known:
+            return
+        if background:
+            import threading
+
             self._thread = threading.Thread(target=self._verify, name="evidence-verify", daemon=True)
             self._thread.start()
+        else:
+            self._verify()
 
     def _verify(self) -> None:
+        """The copy on disk (fsync) and read back: it must match what was read from the source."""
         try:
-            self.case._verify_copy(self.inc)
+            with open(self.inc.path, "rb") as f:
+                os.fsync(f.fileno())
+            if hash_file(self.inc.path)[0] != self.inc.sha256:
+                raise InputError("add.copy_mismatch", path=str(self.inc.src))
         except BaseException as e:  # noqa: BLE001 - raised by finish()
             self.error = e
 
@@ -140,7 +154,8 @@ class PendingEvidence:
         try:
             if self.error is not None:
                 raise self.error
-            self.item = self.case._commit(self.inc, self.note, self.known).item
+            self.result = self.case._commit(self.inc, self.note, self.known)
+            self.item = self.result.item
         finally:
             self.inc.path.unlink(missing_ok=True)
         return self.item
@@ -330,7 +345,7 @@ class Case:
                 files.append(p)
         for f in files:  # every input checked before anything is copied
             check_input(f)
-        known = {item.sha256: item for item in self.evidence()}
+        known = self._known()
         results = []
         for f in files:
             results.append(self._add_one(f, note, known, progress))
@@ -359,8 +374,10 @@ class Case:
         item = self._inside(path)
         if item is not None:
             return PendingEvidence(self, None, note, item=item)
-        src = check_input(path)
-        return PendingEvidence(self, self._copy_in(src, progress), note)
+        return PendingEvidence(self, self._copy_in(check_input(path), progress), note)
+
+    def _known(self) -> dict[str, EvidenceItem]:
+        return {item.sha256: item for item in self.evidence()}
 
     def _inside(self, path) -> EvidenceItem | None:
         """The item of a file already inside evidence/, else None."""
@@ -375,13 +392,9 @@ class Case:
         return None
 
     def _add_one(self, src: Path, note, known: dict, progress) -> AddResult:
-        inc = self._copy_in(src, progress)
-        try:
-            if inc.sha256 not in known:
-                self._verify_copy(inc)
-            return self._commit(inc, note, known)
-        finally:
-            inc.path.unlink(missing_ok=True)
+        pending = PendingEvidence(self, self._copy_in(src, progress), note, known, background=False)
+        pending.finish()
+        return pending.result
 
     def _copy_in(self, src: Path, progress) -> "_Incoming":
         """One read of the source: copied while hashed into a hidden name (not yet fsynced)."""
@@ -396,14 +409,6 @@ class Case:
             incoming.unlink(missing_ok=True)
             raise
         return _Incoming(src, st, incoming, sha, size)
-
-    @staticmethod
-    def _verify_copy(inc: "_Incoming") -> None:
-        """The copy on disk (fsync) and read back: it must match what was read from the source."""
-        with open(inc.path, "rb") as f:
-            os.fsync(f.fileno())
-        if hash_file(inc.path)[0] != inc.sha256:
-            raise InputError("add.copy_mismatch", path=str(inc.src))
 
     def _commit(self, inc: "_Incoming", note, known: dict) -> AddResult:
         """A verified copy becomes evidence (read-only, logged); a duplicate is logged as such."""

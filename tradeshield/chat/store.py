@@ -10,8 +10,9 @@ Memory stays flat whatever the file size: records are formatted and written as t
 (a spool beside the output, hashed as it is written), the order is tracked on the fly, and a newest-first
 or mixed file is reordered from the spool (``spool.py``); an oldest-first spool simply becomes the output.
 A UTF-8 Taobao export of blank-line separated blocks is copied into the case first (while Polars loads)
-and the copy is parsed (while it is made durable and read back: ``Case.add_pending``) by raw chunks (``columnar.run`` on two threads, or ``fastpath.run_raw`` in worker
-processes without Polars), so what is parsed is what was hashed. ``chat.jsonl`` holds every imported export merged by time
+and the copy is parsed by raw chunks while it is made durable and read back (``Case.add_pending``;
+``columnar.run`` on two threads, or ``fastpath.run_raw`` in worker processes without Polars), so what is
+parsed is what was hashed. ``chat.jsonl`` holds every imported export merged by time
 (re-importing a file replaces its messages); every line carries its source hash and line range.
 Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the sources and the events
 (the first ``FACT_EVENTS`` of them when a chat has more, with the total).
@@ -70,7 +71,7 @@ class _Sink:
             for i, fd in enumerate(fds):
                 if self.sizes[i] != done[i]:      # (what the writers handed to the kernel; buffered rest later)
                     done[i] = self.sizes[i]
-                    with contextlib.suppress(OSError, ValueError):
+                    with contextlib.suppress(OSError):
                         sync(fd)
 
     def close(self) -> None:
