@@ -24,7 +24,7 @@ def corpus() -> Path:
 @pytest.fixture
 def case(tmp_path):
     """A fresh seller case."""
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     return Case.init(tmp_path / "case", role="seller", platform="xianyu", item="海信A5Pro", price=1100,
                      order="1234567890", counterparty="远方私人")

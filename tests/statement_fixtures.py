@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tradeshield.case import Case
+from tradeshield.evidence.case import Case
 
 ME = {"seller": "木白术", "buyer": "海孤独"}
 THEM = {"seller": "远方私人", "buyer": "木白术"}

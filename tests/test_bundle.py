@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tradeshield.bundle import build_bundle, merkle_root, normalize_code, seal, seal_code
+from tradeshield.evidence.bundle import build_bundle, merkle_root, normalize_code, seal, seal_code
 from tradeshield.errors import InputError
-from tradeshield.verify import verify
+from tradeshield.evidence.verify import verify
 
 
 @pytest.fixture
@@ -201,7 +201,7 @@ def test_replaced_signature_is_detected(filled, tmp_path):
 
 
 def test_signing_key_created_private(filled, tmp_path):
-    from tradeshield.signing import key_path
+    from tradeshield.evidence.signing import key_path
 
     build_bundle(filled, tmp_path / "s.zip", sign=True)
     assert key_path().stat().st_mode & 0o777 == 0o600
@@ -305,7 +305,7 @@ def test_a_preallocated_bundle_is_cut_at_the_end_of_the_zip(case, tmp_path):
 
 
 def test_preallocate_reserves_or_declines(tmp_path):
-    from tradeshield.fsutil import preallocate
+    from tradeshield.evidence.fsutil import preallocate
 
     with open(tmp_path / "small", "wb") as f:
         assert preallocate(f, 1000) is False       # too small to be worth a call

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tradeshield.case import Case
-from tradeshield.custody import CustodyLog, canonical
+from tradeshield.evidence.case import Case
+from tradeshield.evidence.custody import CustodyLog, canonical
 from tradeshield.errors import CaseError, InputError, UsageError
 
 
@@ -114,7 +114,7 @@ def test_pending_evidence_discarded_or_mismatched_leaves_nothing(case, tmp_path,
     pending = case.add_pending(src)
     pending.discard()
     assert list(case.evidence_dir.iterdir()) == [] and _entries(case) == log_before
-    import tradeshield.case as case_mod
+    import tradeshield.evidence.case as case_mod
 
     monkeypatch.setattr(case_mod, "hash_file", lambda p, *a, **k: ("0" * 64, 100_000))   # the read-back differs
     pending = case.add_pending(src)
@@ -224,7 +224,7 @@ def test_chain_detects_edit_delete_and_reorder(tmp_path):
 
 def test_concurrent_appends_keep_the_chain(tmp_path):
     path = tmp_path / "c.jsonl"
-    code = ("import sys; from tradeshield.custody import CustodyLog; log = CustodyLog(sys.argv[1])\n"
+    code = ("import sys; from tradeshield.evidence.custody import CustodyLog; log = CustodyLog(sys.argv[1])\n"
             "for i in range(40): log.append('x', details={'i': i, 'who': sys.argv[2]})")
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path), w], env=env) for w in "ab"]

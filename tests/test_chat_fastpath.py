@@ -289,7 +289,7 @@ def test_newest_first_export_through_the_fast_path(case, tmp_path, monkeypatch, 
 
 def test_preallocated_spools_are_cut_to_what_was_written(case, tmp_path, monkeypatch):
     """Spools reserved far beyond the output (ratio 60: several MB for ~100 kB) come out exactly as written."""
-    from tradeshield import fsutil
+    from tradeshield.evidence import fsutil
     from tradeshield.chat import store
 
     monkeypatch.setattr(store, "SPOOL_RATIO", (60.0, 60.0))
@@ -312,7 +312,7 @@ def test_preallocated_spools_are_cut_to_what_was_written(case, tmp_path, monkeyp
 
 def test_a_copy_that_reads_back_wrong_leaves_no_evidence_and_no_output(case, tmp_path, monkeypatch):
     """The parse runs on the copy while it is checked: a failed check drops the copy, the spools and the outputs."""
-    import tradeshield.case as case_mod
+    import tradeshield.evidence.case as case_mod
     from tradeshield.chat import store
     from tradeshield.errors import InputError
 

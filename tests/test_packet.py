@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from tradeshield.case import Case
+from tradeshield.evidence.case import Case
 from tradeshield.config import LIMITS
-from tradeshield.verify import verify
+from tradeshield.evidence.verify import verify
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 

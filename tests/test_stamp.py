@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from tests.test_tsa import LocalTSA, need_openssl
-from tradeshield.bundle import build_bundle
+from tradeshield.evidence.bundle import build_bundle
 from tradeshield.errors import InputError
-from tradeshield.stamp import import_response, stamp_bundle, stamp_case
-from tradeshield.verify import verify
+from tradeshield.evidence.stamp import import_response, stamp_bundle, stamp_case
+from tradeshield.evidence.verify import verify
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_case_stamp_round_trip(evidence_case, tsa_server, tmp_path):
 
 
 def test_response_for_other_evidence_is_refused(evidence_case, tsa_server, tmp_path):
-    from tradeshield import tsa
+    from tradeshield.evidence import tsa
 
     stamp_case(evidence_case)
     tsr = tmp_path / "other.tsr"
@@ -53,7 +53,7 @@ def test_response_for_other_evidence_is_refused(evidence_case, tsa_server, tmp_p
 
 
 def test_bundle_stamp_checked_beside_the_zip(evidence_case, tsa_server, tmp_path):
-    from tradeshield import tsa
+    from tradeshield.evidence import tsa
 
     out = tmp_path / "case.zip"
     build_bundle(evidence_case, out)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from statement_fixtures import full_case
-from tradeshield.case import Case
+from tradeshield.evidence.case import Case
 from tradeshield.errors import UsageError
 from tradeshield.split import measure
 from tradeshield.statement import build_statement, get_scenario, save_statement, scenarios, templates_dir

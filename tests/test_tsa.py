@@ -13,7 +13,9 @@ from asn1crypto import tsp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeshield import i18n, tsa
+from tradeshield import i18n
+
+from tradeshield.evidence import tsa
 from tradeshield.errors import InputError, UsageError
 
 OPENSSL = shutil.which("openssl")

@@ -1,9 +1,9 @@
 """tradeshield — evidence toolkit for buyers and sellers on second-hand platforms.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> case = Case.init("my-case", role="seller", platform="xianyu", item="phone", price="1100")
     >>> case.add(["invoice.pdf"])                     # doctest: +SKIP
-    >>> from tradeshield.bundle import build_bundle
+    >>> from tradeshield.evidence.bundle import build_bundle
     >>> build_bundle(case, "case.zip")                 # doctest: +SKIP
 
 The library never imports typer or rich; ``tradeshield.cli`` is the only UI layer.

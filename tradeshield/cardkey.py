@@ -250,7 +250,7 @@ _HEX64 = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
 
 def load_proof(path: str | os.PathLike) -> dict:
-    from tradeshield.fsutil import check_input
+    from tradeshield.evidence.fsutil import check_input
 
     p = check_input(path)
     try:

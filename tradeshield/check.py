@@ -113,7 +113,9 @@ class Rules:
 
 
 def default_rules_path() -> Path:
-    return Path(__file__).with_name("data") / "check_rules.toml"
+    from tradeshield import data
+
+    return data.path("check_rules.toml")
 
 
 def load_rules(path: str | os.PathLike | None = None) -> Rules:
@@ -423,7 +425,7 @@ PROFILE_KEYS = ("role", "category", "platform", "price", "listed", "market", "cr
 
 def load_profile(path: str | os.PathLike, *, extra_keys: tuple[str, ...] = ()) -> dict:
     """A counterparty profile (TOML) as a dict; ``chat`` is resolved beside the file, ``messages`` become Msg."""
-    from tradeshield.fsutil import check_input
+    from tradeshield.evidence.fsutil import check_input
 
     p = check_input(path)
     try:
@@ -480,7 +482,7 @@ def run_check(values: dict, *, case=None, rules_path=None, use_watchlist: bool =
     ``values`` holds facts (profile merged with command-line values) plus optional ``chat``,
     ``chat_format``, ``me`` and ``messages``. Inside a case the result goes to facts/check.json.
     """
-    from tradeshield.fsutil import check_input, hash_file
+    from tradeshield.evidence.fsutil import check_input, hash_file
 
     values = dict(values)
     if case is not None:

@@ -1,6 +1,6 @@
 """Same physical item or not: serials first, then local features on the item's own surface.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.compare import compare_photos
     >>> res = compare_photos(Case.find(), ["IMG_0012.JPG"], ["returned_1.jpg"])   # doctest: +SKIP
     >>> res["verdict"], [r["code"] for r in res["reasons"]]                        # doctest: +SKIP

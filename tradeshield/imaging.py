@@ -14,7 +14,7 @@ import os
 
 from tradeshield.config import LIMITS
 from tradeshield.fonts import load_font
-from tradeshield.fsutil import write_bytes
+from tradeshield.evidence.fsutil import write_bytes
 
 
 def enable_heif() -> None:

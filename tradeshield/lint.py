@@ -17,9 +17,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import asdict, dataclass, field
-from importlib import resources
 
-from tradeshield import i18n
+
+from tradeshield import data, i18n
 from tradeshield.errors import InputError
 from tradeshield.split import quote_spans, split_text
 
@@ -95,7 +95,7 @@ def load_words() -> tuple[Word, ...]:
     from tradeshield.tomlcompat import loads
 
     try:
-        raw = resources.files("tradeshield").joinpath("data/lint_words.toml").read_text(encoding="utf-8")
+        raw = data.path("lint_words.toml").read_text(encoding="utf-8")
         entries = loads(raw)["word"]
         return tuple(Word(e["text"], e["lang"], e["kind"], e["alt"]) for e in entries)
     except (OSError, ValueError, KeyError, TypeError) as e:

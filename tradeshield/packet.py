@@ -1,6 +1,6 @@
 """Rebuttal packet: upload-ready images, numbered messages, the signed bundle and a browsable report.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.packet import build_packet
     >>> res = build_packet(Case.find(), "../packet", scenario="seller-refund-after-discount")   # doctest: +SKIP
     >>> [u["name"] for u in res["upload"]]                                                      # doctest: +SKIP
@@ -21,7 +21,7 @@ from pathlib import Path
 from tradeshield import i18n
 from tradeshield.config import LIMITS
 from tradeshield.errors import InputError
-from tradeshield.fsutil import DIR_MODE, write_text
+from tradeshield.evidence.fsutil import DIR_MODE, write_text
 
 MARKER = ".tradeshield-packet"
 SEPARATOR = "\n\n────────────\n\n"  # between messages in messages.txt: a message may hold blank lines itself
@@ -151,8 +151,8 @@ def _already_saved(case, st) -> bool:
 
 def build_packet(case, out: str | os.PathLike, *, scenario: str | None = None, lang: str | None = None,
                  max_images: int | None = None, limit: int | None = None, progress=None) -> dict:
-    from tradeshield.bundle import build_bundle
-    from tradeshield.signing import key_exists
+    from tradeshield.evidence.bundle import build_bundle
+    from tradeshield.evidence.signing import key_exists
 
     lang = lang or i18n.get_lang()
     max_images = max_images or LIMITS.images_per_submission

@@ -1,6 +1,6 @@
 """Item and serial-number photos: EXIF facts, barcodes and IMEIs, perceptual hashes, privacy-safe upload copies.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.photo import register_photos
     >>> res = register_photos(Case.find(), ["IMG_0012.JPG", "IMG_0013.HEIC"], label="serial")  # doctest: +SKIP
     >>> res["photos"][0]["serials"][0]["value"], res["failures"]                              # doctest: +SKIP
@@ -23,7 +23,7 @@ from pathlib import Path
 from tradeshield import i18n
 from tradeshield.config import LIMITS
 from tradeshield.errors import InputError, TradeshieldError
-from tradeshield.fsutil import check_input, sha256_bytes, sniff_kind
+from tradeshield.evidence.fsutil import check_input, sha256_bytes, sniff_kind
 
 # 200-MP phone sensors (16320x12240) fit; a larger declared size is treated as a decompression bomb.
 MAX_PIXELS = 210_000_000

@@ -12,11 +12,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
-from importlib import resources
+
 from pathlib import Path
 
-from tradeshield import TOOL, i18n
-from tradeshield.fsutil import write_text
+from tradeshield import TOOL, data, i18n
+from tradeshield.evidence.fsutil import write_text
 
 THUMB = 320
 
@@ -127,7 +127,7 @@ def _when(value) -> str:
 def render_report(case, packet: dict, statement: dict, lang: str) -> str:
     import jinja2
 
-    src = resources.files("tradeshield").joinpath("data/report.html.j2").read_text(encoding="utf-8")
+    src = data.path("report.html.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["when"] = _when
     tpl = env.from_string(src)

@@ -1,6 +1,6 @@
 """Dispute statements written from the case's stored facts, never from guesses.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.statement import build_statement, save_statement
     >>> case = Case.find()                                                     # doctest: +SKIP
     >>> st = build_statement(case, "seller-refund-after-discount", lang="zh")  # doctest: +SKIP
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.fsutil import write_bytes
+from tradeshield.evidence.fsutil import write_bytes
 from tradeshield.split import SplitResult, split_text
 from tradeshield.statement_facts import Fact, format_gap, gather_facts, how_to_supply, is_after
 
@@ -40,16 +40,13 @@ i18n.register({
 
 
 def templates_dir() -> Path:
-    """The installed ``tradeshield/templates`` resource, else the checkout's top-level ``templates/``."""
-    from importlib import resources
+    """The statement templates (``tradeshield.data.templates_dir``)."""
+    from tradeshield import data
 
-    installed = resources.files("tradeshield").joinpath("templates")
-    if installed.is_dir() and installed.joinpath("scenarios.toml").is_file():
-        return Path(str(installed))
-    repo = Path(__file__).resolve().parent.parent / "templates"
-    if repo.is_dir():
-        return repo
-    raise UsageError("statement.no_templates")
+    found = data.templates_dir()
+    if found is None:
+        raise UsageError("statement.no_templates")
+    return found
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The case timeline: case events, chat events, evidence times, courier events and other facts, with patterns.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.timeline import build_timeline
     >>> tl = build_timeline(Case.find())                       # doctest: +SKIP
     >>> [p["code"] for p in tl["patterns"]]                    # doctest: +SKIP

@@ -79,7 +79,7 @@ class ImportReport:
 # ---------------------------------------------------------------- validation
 
 def _platforms() -> tuple[str, ...]:
-    from tradeshield.case import PLATFORMS
+    from tradeshield.evidence.case import PLATFORMS
 
     return PLATFORMS
 
@@ -186,7 +186,7 @@ class Watchlist:
         """Add or update one entry; ``case`` (a Case or folder) links the case and its seal code."""
         seal = None
         if case is not None:
-            from tradeshield.case import Case
+            from tradeshield.evidence.case import Case
 
             c = case if isinstance(case, Case) else Case(case)
             platform = platform or c.info.get("platform")
@@ -229,7 +229,7 @@ class Watchlist:
 
     # ------------------------------------------------------------ CSV
     def export_csv(self, out: str | os.PathLike, force: bool = False) -> int:
-        from tradeshield.fsutil import write_bytes
+        from tradeshield.evidence.fsutil import write_bytes
 
         out = Path(out)
         if out.exists() and not force:
@@ -265,7 +265,7 @@ class Watchlist:
 
 
 def _read_csv(path) -> list[tuple[int, dict]]:
-    from tradeshield.fsutil import check_input
+    from tradeshield.evidence.fsutil import check_input
 
     data = check_input(path).read_bytes()
     for enc in ("utf-8-sig", "gb18030"):   # Excel on Chinese Windows saves GBK

@@ -85,7 +85,7 @@ def read_chat(path: str | os.PathLike, fmt: str = "auto", me: str | None = None,
     """Read an export into a ``Conversation`` (messages oldest-first; ``stream=True``: an iterator in file order)."""
     from tradeshield.chat.engine import Context  # noqa: F401
     from tradeshield.errors import InputError
-    from tradeshield.fsutil import hash_file
+    from tradeshield.evidence.fsutil import hash_file
 
     sha, _ = hash_file(path)
     src, det, ctx, records = open_records(path, fmt, me, tz, encoding, side, progress)

@@ -1,4 +1,4 @@
-"""Key events in a conversation, from the rules in ``rules.toml`` (zh and en, editable without code).
+"""Key events in a conversation, from the rules in ``data/chat_rules.toml`` (zh and en, editable without code).
 
     >>> from tradeshield.chat.events import find_events
     >>> from tradeshield.chat.model import Message
@@ -22,7 +22,7 @@ from tradeshield.errors import InputError
 
 KINDS = ("discount-request", "refund-request", "return-request", "defect-claim", "receipt-ack", "confirm-request",
          "off-platform", "fake-service", "threat", "insult", "agreement", "requirement")
-BUILTIN = Path(__file__).with_name("rules.toml")
+BUILTIN = Path(__file__).resolve().parent.parent / "data" / "chat_rules.toml"
 # money: ¥50 / 50元 / 50块 / RMB 50, or a bare 2–6 digit number right after a price word
 _AMOUNT = re.compile(r"(?:[¥￥]|RMB|rmb|CNY)\s*(\d{1,7}(?:\.\d{1,2})?)|(\d{1,7}(?:\.\d{1,2})?)\s*(?:元|块|rmb|RMB|yuan)|"
                      r"(?:便宜|少|减|优惠|让|退|差价|价格?|出价|卖|付|转)(?:个|了|点|我|你)?\s*(\d{2,6}(?:\.\d{1,2})?)(?!\d)")

@@ -18,7 +18,7 @@ from typing import Iterator
 
 from tradeshield import i18n
 from tradeshield.errors import InputError
-from tradeshield.fsutil import check_input
+from tradeshield.evidence.fsutil import check_input
 
 HEAD = 256 * 1024
 CHUNK = 4 * 1024 * 1024  # characters per decoded chunk: big enough that per-chunk overhead vanishes

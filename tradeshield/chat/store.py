@@ -1,6 +1,6 @@
 """Import a chat export into a case: streamed to ``derived/chat.jsonl``, events, ``facts/chat.json``.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.chat.store import import_chat
     >>> result = import_chat(Case.find(), "聊天记录.txt", me="木白术")     # doctest: +SKIP
     >>> result["messages"], result["order"]                                 # doctest: +SKIP
@@ -27,7 +27,7 @@ from tradeshield import i18n
 from tradeshield.chat import finish_warnings, open_records, order_warning
 from tradeshield.chat.spool import merge_by_time, reversed_lines, sorted_lines
 from tradeshield.errors import InputError
-from tradeshield.fsutil import FILE_MODE, atomic_write
+from tradeshield.evidence.fsutil import FILE_MODE, atomic_write
 
 MESSAGES = "chat.jsonl"
 EVENTS = "chat-events.jsonl"
@@ -216,7 +216,7 @@ SPOOL_RATIO = (2.2, 1.8)
 
 
 def _open_spools(case, sha: str, spools: list, source_size: int = 0) -> _Sink:
-    from tradeshield.fsutil import preallocate
+    from tradeshield.evidence.fsutil import preallocate
 
     files = []
     for suffix, ratio in zip(("spool", "events.spool"), SPOOL_RATIO):

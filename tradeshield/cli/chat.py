@@ -54,7 +54,7 @@ def chat(
 
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.chat.store import import_chat
 
     out = start(lang, json_out, quiet)
@@ -105,7 +105,7 @@ def courier(
 
     Example: tradeshield courier sf-tracking.txt
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.courier import import_courier
 
     out = start(lang, json_out)
@@ -136,7 +136,7 @@ def timeline(
 
     Example: tradeshield timeline --hours 24 --json
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.timeline import build_timeline, render_timeline
 
     out = start(lang, json_out)

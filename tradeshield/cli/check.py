@@ -23,7 +23,7 @@ LEVEL_STYLE = {"low": "green", "elevated": "yellow", "high": "bold red"}
 
 def _case_or_none(explicit: str | None):
     """The case when one is given or found; None when there is none (the command works without)."""
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.errors import CaseError
 
     try:
@@ -237,7 +237,7 @@ FileOpt = Annotated[Optional[Path], typer.Option("--file", help="Read the codes 
 
 def _codes(file: Path | None, out) -> list[str]:
     from tradeshield.cardkey import read_codes
-    from tradeshield.fsutil import check_input
+    from tradeshield.evidence.fsutil import check_input
 
     if file is not None:
         return read_codes(check_input(file).read_bytes())
@@ -257,7 +257,7 @@ def cardkey_seal(
     Example: tradeshield cardkey seal < codes.txt
     """
     from tradeshield.cardkey import seal
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     c = Case.find(case)
@@ -282,7 +282,7 @@ def cardkey_split(
     Example: tradeshield cardkey split --per-message 5 < codes.txt
     """
     from tradeshield.cardkey import split
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     result = split(Case.find(case), _codes(file, out), per_message=per_message, segment=segment)
@@ -308,8 +308,8 @@ def cardkey_prove(
     import json
 
     from tradeshield.cardkey import prove
-    from tradeshield.case import Case
-    from tradeshield.fsutil import write_text
+    from tradeshield.evidence.case import Case
+    from tradeshield.evidence.fsutil import write_text
 
     out = start(lang, json_out)
     proof = prove(Case.find(case), index or None)
@@ -334,7 +334,7 @@ def cardkey_verify(
     Example: tradeshield cardkey verify proof.json --commitment "【卡密承诺】…" < delivered.txt
     """
     from tradeshield.cardkey import load_proof, prove, verify
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     proof = load_proof(proof_file) if proof_file else prove(Case.find(case))

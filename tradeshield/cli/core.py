@@ -32,7 +32,7 @@ def init(
 
     Example: tradeshield init my-phone-case --role seller --platform xianyu --item "海信A5Pro" --price 1100 --order 1234567890 --counterparty 远方私人
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     case = Case.init(folder, role=role, platform=platform, item=item, price=price, order=order,
@@ -51,7 +51,7 @@ def add(
 
     Example: tradeshield add ~/Downloads/invoice.pdf ~/DCIM/IMG_0012.JPG --note "发票与序列号照片"
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out, quiet)
     c = Case.find(case)
@@ -82,7 +82,7 @@ def event_add(
 
     Example: tradeshield event add "2021-05-23 10:12" shipped --note "顺丰 SF1234567890"
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     ev = Case.find(case).add_event(time, kind, note=note)
@@ -95,7 +95,7 @@ def event_list(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = 
 
     Example: tradeshield event list --json
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     events = Case.find(case).events()
@@ -117,7 +117,7 @@ def log(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None) -
 
     Example: tradeshield log
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
     c = Case.find(case)
@@ -156,8 +156,8 @@ def seal(case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = Fals
 
     Example: tradeshield seal
     """
-    from tradeshield.bundle import seal as do_seal
-    from tradeshield.case import Case
+    from tradeshield.evidence.bundle import seal as do_seal
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out, quiet)
     with out.progress() as cb:
@@ -182,8 +182,8 @@ def bundle(
 
     Example: tradeshield bundle -o ../case.zip --sign
     """
-    from tradeshield.bundle import build_bundle
-    from tradeshield.case import Case
+    from tradeshield.evidence.bundle import build_bundle
+    from tradeshield.evidence.case import Case
     from tradeshield.errors import InputError
 
     out = start(lang, json_out, quiet)
@@ -206,7 +206,7 @@ def verify(
 
     Example: tradeshield verify ../case.zip --code TS1-ABCDEFGHIJKLMNOPQRST
     """
-    from tradeshield.verify import verify as do_verify
+    from tradeshield.evidence.verify import verify as do_verify
 
     out = start(lang, json_out, quiet)
     with out.progress() as cb:
@@ -247,8 +247,8 @@ def stamp(
 
     Example: tradeshield stamp ../case.zip
     """
-    from tradeshield import stamp as st
-    from tradeshield.case import Case
+    from tradeshield.evidence import stamp as st
+    from tradeshield.evidence.case import Case
 
     out = start(lang, json_out, quiet)
     with out.progress() as cb:

@@ -35,7 +35,7 @@ def invoice(
     buyer, seller, items, total …) are stored in the case, each with the text it was read from.
     PDF 逐页转为 JPEG（裁白边、页脚注明页码与哈希）；OFD/XML 生成字段卡片；字段连同原文存入案件。
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.invoice import process
 
     out = start(lang, json_out, quiet)

@@ -23,7 +23,7 @@ def packet(
 
     Example: tradeshield packet --scenario seller-refund-after-discount -o ../packet/
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.packet import build_packet
 
     out = start(lang, json_out, quiet)

@@ -51,7 +51,7 @@ def photo(
 
     Example: tradeshield photo IMG_0012.JPG IMG_0013.HEIC --label serial
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.photo import register_photos
 
     out = start(lang, json_out, quiet)
@@ -117,7 +117,7 @@ def compare(
 
     Example: tradeshield compare --before IMG_0012.JPG IMG_0014.JPG --after returned_1.jpg returned_2.jpg
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.compare import compare_photos
 
     out = start(lang, json_out, quiet)

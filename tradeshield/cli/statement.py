@@ -70,7 +70,7 @@ def statement(
 
     Example: tradeshield statement --scenario seller-refund-after-discount --limit 200
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.errors import UsageError
     from tradeshield.statement import build_statement, save_statement, scenarios
 
@@ -117,7 +117,7 @@ def _render_missing(con, st) -> None:
 
 def _read_text(path: Path) -> str:
     from tradeshield.errors import InputError
-    from tradeshield.fsutil import check_input
+    from tradeshield.evidence.fsutil import check_input
 
     if str(path) == "-":
         import sys
@@ -148,7 +148,7 @@ def split(
 
     Example: tradeshield split my-draft.txt --limit 200 --count utf16
     """
-    from tradeshield.fsutil import write_text
+    from tradeshield.evidence.fsutil import write_text
     from tradeshield.split import split_text
 
     out = start(lang, json_out)

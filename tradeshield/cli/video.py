@@ -55,7 +55,7 @@ def frames(
     12 hex of the video's SHA-256. Frames: one per interval (sharpest keyframe) plus scene changes, --at moments
     and frames showing a barcode.
     """
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
     from tradeshield.timeutil import parse_time
     from tradeshield.video import extract_frames, parse_at, parse_every
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tradeshield.fsutil import write_bytes, write_text
+from tradeshield.evidence.fsutil import write_bytes, write_text
 
 IMEI = "352099001761481"
 SERIAL = "R58M12ABCDE"

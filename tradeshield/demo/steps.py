@@ -21,7 +21,7 @@ def _t(ctx, key, **kw) -> str:
 
 
 def _case(ctx):
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     return Case(ctx["folder"] / "case")
 
@@ -37,7 +37,7 @@ def _asset_item(ctx, key):
 
 
 def step_init(ctx):
-    from tradeshield.case import Case
+    from tradeshield.evidence.case import Case
 
     case = Case.init(ctx["folder"] / "case", role="seller", platform="xianyu", item="海信A5Pro 手机", price=1100,
                      order="1234567890", counterparty="远方私人")
@@ -159,7 +159,7 @@ def step_compare(ctx):
 
 
 def step_seal(ctx):
-    from tradeshield.bundle import seal
+    from tradeshield.evidence.bundle import seal
 
     return seal(_case(ctx), lang=ctx["lang"])["message"]
 
@@ -186,7 +186,7 @@ def step_packet(ctx):
 
 
 def step_verify(ctx):
-    from tradeshield.verify import verify
+    from tradeshield.evidence.verify import verify
 
     rep = verify(ctx["bundle"])
     if not rep.ok:

@@ -1,6 +1,6 @@
 """Invoice and receipt documents → upload-ready JPEG pages and purchase facts stored in the case.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.invoice import process
     >>> doc = process(Case.find(), "dzfp_044002000111_12345678.pdf", dpi=200)     # doctest: +SKIP
     >>> doc["type"], doc["fields"]["total"]["value"], len(doc["pages"])            # doctest: +SKIP
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.fsutil import check_input
+from tradeshield.evidence.fsutil import check_input
 
 i18n.register({
     "invoice.bad_dpi": ("DPI 必须在 36 到 600 之间：{dpi}", "DPI must be between 36 and 600: {dpi}"),
@@ -44,7 +44,7 @@ i18n.register({
 def detect(path: Path) -> str:
     """pdf / ofd / xml / other: fsutil's content sniffing, with the extension breaking the tie for a zip
     whose first entry is not OFD.xml and for an XML file that names EInvoice only after its first 4 KiB."""
-    from tradeshield.fsutil import sniff_kind
+    from tradeshield.evidence.fsutil import sniff_kind
 
     kind = sniff_kind(path)
     if kind in ("pdf", "ofd", "xml"):
@@ -82,7 +82,7 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
         doc = {"sha256": item.sha256, "path": item.path,
                **_structured(case, case.evidence_path(item), kind, item.sha256, path.name)}
     else:
-        from tradeshield.fsutil import sniff_kind
+        from tradeshield.evidence.fsutil import sniff_kind
 
         raise InputError("invoice.unsupported", path=str(path), kind=sniff_kind(path))  # says what it is instead
     doc = {"sha256": doc.pop("sha256"), "path": doc.pop("path"), "original": str(path.resolve()), **doc}
@@ -121,7 +121,7 @@ def _structured(case, src: Path, kind: str, sha: str, name: str) -> dict:
 
 
 def _sha(path) -> str:
-    from tradeshield.fsutil import hash_file
+    from tradeshield.evidence.fsutil import hash_file
 
     return hash_file(path)[0]
 

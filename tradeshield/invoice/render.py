@@ -221,7 +221,7 @@ def _composed_copy(img, box, strip):
 
 def render_one(doc, index: int, dest: str, *, dpi: int, sha256: str, name: str, total: int) -> dict:
     """Render page ``index`` of an open document to ``dest`` (atomic); returns the page record."""
-    from tradeshield.fsutil import write_bytes
+    from tradeshield.evidence.fsutil import write_bytes
 
     rec, data = render_page(doc, index, dpi=dpi, sha256=sha256, name=name, total=total)
     write_bytes(dest, data)
@@ -271,7 +271,7 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
 
     import pypdfium2 as pdfium
 
-    from tradeshield.fsutil import write_bytes
+    from tradeshield.evidence.fsutil import write_bytes
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no traceback per worker
 
@@ -392,7 +392,7 @@ class PageRenderer:
         return [self.results[i] for i in range(len(self.dests))]
 
     def _write(self, i: int, rec: dict, data: bytes) -> None:
-        from tradeshield.fsutil import write_bytes
+        from tradeshield.evidence.fsutil import write_bytes
 
         if self.writer is None:  # made after any fork: a thread does not survive one
             from concurrent.futures import ThreadPoolExecutor

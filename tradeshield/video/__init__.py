@@ -1,6 +1,6 @@
 """Unboxing / packing video → labelled evidence frames, continuity report and contact sheet.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> from tradeshield.video import extract_frames
     >>> entry = extract_frames(Case.find(), "VID_20210525_203107.mp4", every=2.0)   # doctest: +SKIP
     >>> entry["frames"][0]["wall_time"], entry["continuity"]["verdict"]             # doctest: +SKIP

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.fsutil import hash_file, write_bytes
+from tradeshield.evidence.fsutil import hash_file, write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
 from tradeshield.video.render import SHEET_MAX_TILES, FrameStore, contact_sheet, position_text, tenths

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError
-from tradeshield.fsutil import check_input
+from tradeshield.evidence.fsutil import check_input
 
 i18n.register({
     "video.not_video": ("不是可读取的视频：{path}（{reason}）", "not a readable video: {path} ({reason})"),

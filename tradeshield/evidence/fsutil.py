@@ -1,6 +1,6 @@
 """File primitives: atomic writes, streamed hashing, hashed copies, content sniffing.
 
-    >>> from tradeshield.fsutil import atomic_write, hash_file
+    >>> from tradeshield.evidence.fsutil import atomic_write, hash_file
     >>> with atomic_write("out.txt") as f:          # doctest: +SKIP
     ...     f.write(b"all or nothing")
     >>> hash_file("out.txt")                         # doctest: +SKIP

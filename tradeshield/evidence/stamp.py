@@ -1,6 +1,6 @@
 """RFC 3161 trusted timestamps for a case's evidence or for a bundle.
 
-    >>> from tradeshield.stamp import stamp_case, stamp_bundle, import_response
+    >>> from tradeshield.evidence.stamp import stamp_case, stamp_bundle, import_response
     >>> stamp_case(case)["request"]                          # doctest: +SKIP
     '…/stamps/stamp-3f9a0c1b2d4e5f60.tsq'
     >>> stamp_bundle("../case.zip")["request"]               # doctest: +SKIP
@@ -16,9 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.bundle import evidence_root, log_evidence_root, seal_code
+from tradeshield.evidence.bundle import evidence_root, log_evidence_root, seal_code
 from tradeshield.errors import InputError
-from tradeshield.fsutil import check_input, sha256_bytes, write_bytes
+from tradeshield.evidence.fsutil import check_input, sha256_bytes, write_bytes
 
 i18n.register({
     "stamp.bundle_bad": ("证据包未通过核验，不能申请时间戳：{path}", "the bundle does not verify; not stamping it: {path}"),
@@ -27,7 +27,7 @@ i18n.register({
 
 
 def stamp_case(case, progress=None) -> dict:
-    from tradeshield import tsa
+    from tradeshield.evidence import tsa
 
     root, leaves = evidence_root(case, progress)
     req = case.root / "stamps" / f"stamp-{root[:16]}.tsq"
@@ -38,8 +38,8 @@ def stamp_case(case, progress=None) -> dict:
 
 
 def stamp_bundle(zip_path, progress=None) -> dict:
-    from tradeshield import tsa
-    from tradeshield.verify import verify
+    from tradeshield.evidence import tsa
+    from tradeshield.evidence.verify import verify
 
     rep = verify(zip_path, progress=progress)
     if not rep.ok:
@@ -53,7 +53,7 @@ def stamp_bundle(zip_path, progress=None) -> dict:
 
 def import_response(case, tsr_path) -> dict:
     """Check a TSA response against the case's stamp requests and keep it in stamps/."""
-    from tradeshield import tsa
+    from tradeshield.evidence import tsa
 
     src = check_input(tsr_path)
     data = src.read_bytes()

@@ -1,6 +1,6 @@
 """Verify a bundle (zip) or a case folder; every problem is collected as a typed finding.
 
-    >>> from tradeshield.verify import verify
+    >>> from tradeshield.evidence.verify import verify
     >>> report = verify("case.zip", code="TS1-7Q2M…")       # doctest: +SKIP
     >>> report.ok, [p.problem for p in report.problems]     # doctest: +SKIP
     (False, ['modified'])
@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.bundle import MANIFEST, SIGNATURE, merkle_root, normalize_code, seal_code
-from tradeshield.custody import verify_chain
+from tradeshield.evidence.bundle import MANIFEST, SIGNATURE, merkle_root, normalize_code, seal_code
+from tradeshield.evidence.custody import verify_chain
 from tradeshield.errors import (BagInvalid, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
                                 ManifestMismatch, MerkleMismatch, SignatureInvalid, TimestampInvalid, UnexpectedFile,
                                 UnsafeEntry)
-from tradeshield.fsutil import Progress, hash_file, sha256_bytes, stream_hash
+from tradeshield.evidence.fsutil import Progress, hash_file, sha256_bytes, stream_hash
 
 i18n.register({
     "verify.not_found": ("找不到要核验的证据包或案件：{path}", "nothing to verify at {path}"),
@@ -279,7 +279,7 @@ def _check_signature(read, rep: Report) -> None:
     if raw is None:
         rep.info["signed"] = False
         return
-    from tradeshield.signing import check
+    from tradeshield.evidence.signing import check
 
     try:
         record = json.loads(raw)
@@ -338,7 +338,7 @@ def _check_timestamps(zpath: Path, tsr, root: str, ca_file, rep: Report) -> None
 
 
 def _check_one_tsr(path: Path, digest: str, ca_file, rep: Report) -> dict:
-    from tradeshield import tsa
+    from tradeshield.evidence import tsa
 
     nonce = None
     tsq = path.with_suffix(".tsq")
@@ -357,8 +357,8 @@ def _check_one_tsr(path: Path, digest: str, ca_file, rep: Report) -> dict:
 # ------------------------------------------------------------------ case folder
 
 def verify_case(root: Path, code: str | None = None, ca_file=None, progress=None) -> Report:
-    from tradeshield.bundle import evidence_root, payload_files, recorded_hashes
-    from tradeshield.case import Case
+    from tradeshield.evidence.bundle import evidence_root, payload_files, recorded_hashes
+    from tradeshield.evidence.case import Case
 
     case = Case(root)
     rep = Report(str(case.root), "case")

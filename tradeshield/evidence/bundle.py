@@ -1,7 +1,7 @@
 """Tamper-evident bundle: a deterministic zip holding a BagIt bag, a tradeshield manifest and a Merkle root.
 
-    >>> from tradeshield.case import Case
-    >>> from tradeshield.bundle import build_bundle
+    >>> from tradeshield.evidence.case import Case
+    >>> from tradeshield.evidence.bundle import build_bundle
     >>> result = build_bundle(Case.find(), "../case.zip", sign=True)      # doctest: +SKIP
     >>> result["seal_code"]                                              # doctest: +SKIP
     'TS1-7Q2M…'
@@ -36,7 +36,7 @@ from pathlib import Path
 
 from tradeshield import TOOL, i18n
 from tradeshield.errors import InputError
-from tradeshield.fsutil import Progress, atomic_write, hash_file, stream_hash
+from tradeshield.evidence.fsutil import Progress, atomic_write, hash_file, stream_hash
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FORMAT = "tradeshield-bundle/1"
@@ -233,7 +233,7 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
         }
         signature = None
         if sign:
-            from tradeshield.signing import load_key, sign as do_sign
+            from tradeshield.evidence.signing import load_key, sign as do_sign
 
             signature = do_sign(tags[MANIFEST], load_key(create=True))
             tags[SIGNATURE] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")

@@ -1,6 +1,6 @@
 """Ed25519 signing key kept in the user's config folder.
 
-    >>> from tradeshield.signing import load_key, sign, check
+    >>> from tradeshield.evidence.signing import load_key, sign, check
     >>> key = load_key(create=True)                              # doctest: +SKIP
     >>> sig = sign(b"manifest bytes", key)                       # doctest: +SKIP
     >>> check(sig, b"manifest bytes")                            # doctest: +SKIP

@@ -1,6 +1,6 @@
 """Append-only, hash-chained custody log (``custody.jsonl``).
 
-    >>> from tradeshield.custody import CustodyLog
+    >>> from tradeshield.evidence.custody import CustodyLog
     >>> log = CustodyLog("custody.jsonl")                                 # doctest: +SKIP
     >>> log.append("add", files=[{"path": "evidence/a.jpg", "sha256": "…", "size": 1}])  # doctest: +SKIP
     >>> log.verify()                                                        # doctest: +SKIP

@@ -1,6 +1,6 @@
 """Case workspace: case.toml, evidence originals, derived files, facts, events, custody log.
 
-    >>> from tradeshield.case import Case
+    >>> from tradeshield.evidence.case import Case
     >>> case = Case.init("my-phone-case", role="seller", platform="xianyu", item="海信A5Pro",
     ...                  price=1100, order="1234567890", counterparty="远方私人")   # doctest: +SKIP
     >>> [r.status for r in case.add(["invoice.pdf"], note="发票")]                 # doctest: +SKIP
@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Iterable
 
 from tradeshield import i18n
-from tradeshield.custody import CustodyLog, canonical
+from tradeshield.evidence.custody import CustodyLog, canonical
 from tradeshield.errors import CaseError, InputError, UsageError
-from tradeshield.fsutil import Progress, atomic_write, check_input, copy_hashed, hash_file, sniff_kind, write_bytes
+from tradeshield.evidence.fsutil import Progress, atomic_write, check_input, copy_hashed, hash_file, sniff_kind, write_bytes
 from tradeshield.timeutil import format_offset, parse_offset, parse_time
 
 CASE_FILE = "case.toml"

@@ -1,6 +1,6 @@
 """RFC 3161 trusted timestamps: a request (.tsq) for a SHA-256 digest, and the check of a TSA's reply (.tsr).
 
-    >>> from tradeshield import tsa
+    >>> from tradeshield.evidence import tsa
     >>> tsq = tsa.build_request("ab" * 32, nonce=42)
     >>> tsa.read_request(tsq)["nonce"]
     42
@@ -205,7 +205,7 @@ def _parse(tsr: bytes, path: str) -> _Token:
 def _ca_certs(ca_file: str | None) -> list:
     if not ca_file:
         return []
-    from tradeshield.fsutil import check_input
+    from tradeshield.evidence.fsutil import check_input
 
     data = check_input(ca_file).read_bytes()
     try:
