@@ -1,0 +1,277 @@
+"""One chat screenshot's layout: which text is a bubble, on which side, what is chrome, separator, system line.
+
+    >>> from tradeshield.ocr.layout import analyse
+    >>> blocks, info = analyse(rgb_array, lines)            # doctest: +SKIP
+    >>> [(b["kind"], b.get("role"), b["text"]) for b in blocks][:2]   # doctest: +SKIP
+    [('sep', None, '昨天 20:11'), ('text', 'them', '还在吗？')]
+
+Works from the pixels and the OCR lines only, the same way for every app:
+- the chat background is the colour of the screen's outer margins (bubbles and avatars never reach them);
+  the rows at the top and bottom whose margins are not that colour are the status/navigation bar and the
+  input bar or keyboard, and are ignored. Where the navigation bar has the chat's own colour (微信), the
+  centred title line near the top marks it; the title is kept as the other side's name;
+- a text line whose surroundings are not the background sits in a bubble: the bubble is found by flood fill
+  from just beside the text (``cv2.floodFill``), lines in one bubble are one message, and the bubble's
+  position gives the side (nearer the left edge: them; nearer the right: me); its fill colour is checked
+  against the other bubbles of that side;
+- a bubble whose top or bottom edge is a straight cut (no rounded corner) or that touches the chat area's
+  edge is only partly visible and is left to a neighbouring screenshot;
+- centred lines are time separators (when they read as a time) or system lines; a small line just above a
+  left bubble and aligned with it is a group nickname; other small lines beside bubbles ("已读") are marks;
+- a large non-background block without text beside an avatar is a picture or sticker (``[图片]``); a block
+  almost as wide as the screen is an order card, read as a fact (title, price, status), not a message.
+"""
+from __future__ import annotations
+
+import re
+
+VERSION = 3
+_PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
+_STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
+           "已完成", "已付款")
+
+
+def _dist(a, b) -> float:
+    return float(max(abs(int(a[0]) - int(b[0])), abs(int(a[1]) - int(b[1])), abs(int(a[2]) - int(b[2]))))
+
+
+def _median(px):
+    import numpy as np
+
+    px = px.reshape(-1, 3)
+    return tuple(int(v) for v in np.median(px, axis=0)) if len(px) else (0, 0, 0)
+
+
+def background(arr) -> tuple:
+    h, w, _ = arr.shape
+    m = max(2, int(w * 0.018))
+    strip = arr[int(h * 0.25):int(h * 0.75), 1:m]
+    return _median(strip)
+
+
+def chrome(arr, bg, tol: float = 6) -> tuple[int, int]:
+    """(top, bottom) of the chat area: the run of rows around the middle whose outer margins are background."""
+    import numpy as np
+
+    h, w, _ = arr.shape
+    m = max(2, int(w * 0.018))
+    edges = np.concatenate([arr[:, 1:m], arr[:, w - m:w - 1]], axis=1).astype(np.int16)
+    ok = (np.abs(edges - np.array(bg, np.int16)).max(axis=2) <= tol).mean(axis=1) > 0.9
+    mid = h // 2
+    if not ok[mid]:
+        cand = np.flatnonzero(ok)
+        if not len(cand):
+            return 0, h
+        mid = int(cand[np.argmin(np.abs(cand - mid))])
+    top = mid
+    while top > 0 and (ok[top - 1] or (top > 3 and ok[top - 4:top - 1].any())):
+        top -= 1
+    bot = mid
+    while bot < h - 1 and (ok[bot + 1] or (bot < h - 4 and ok[bot + 2:bot + 5].any())):
+        bot += 1
+    return top, bot + 1
+
+
+def _ring(arr, box, pad):
+    h, w, _ = arr.shape
+    x0, y0, x1, y1 = box
+    parts = []
+    for xa, xb in ((x0 - pad - 3, x0 - pad), (x1 + pad, x1 + pad + 3)):
+        xa, xb = max(0, xa), min(w, xb)
+        if xb > xa:
+            parts.append(arr[max(0, y0):min(h, y1), xa:xb].reshape(-1, 3))
+    import numpy as np
+
+    return _median(np.concatenate(parts)) if parts else (0, 0, 0)
+
+
+def _flood(arr, seed, tol=8):
+    """Bounding rect (x0, y0, x1, y1) and fill ratio of each rect row-edge for the region of ``seed``'s colour."""
+    import cv2
+    import numpy as np
+
+    h, w, _ = arr.shape
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
+    _, _, _, (x, y, rw, rh) = cv2.floodFill(arr, mask, seed, (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
+    region = mask[1:-1, 1:-1]
+    top_fill = float(region[y, x:x + rw].mean()) / 255 if rw else 0
+    bot_fill = float(region[y + rh - 1, x:x + rw].mean()) / 255 if rw else 0
+    return (x, y, x + rw, y + rh), top_fill, bot_fill
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for p in parts:
+        p = p.strip()
+        if out and p and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
+            out += " "
+        out += p
+    return out
+
+
+def _rows(lines):
+    """Lines grouped into visual rows (similar centre y), each row left to right."""
+    rows = []
+    for ln in sorted(lines, key=lambda l: (l.box[1] + l.box[3]) / 2):
+        cy = (ln.box[1] + ln.box[3]) / 2
+        if rows and abs(rows[-1][0] - cy) < 0.4 * (ln.box[3] - ln.box[1]):
+            rows[-1][1].append(ln)
+        else:
+            rows.append([cy, [ln]])
+    return [sorted(r[1], key=lambda l: l.box[0]) for r in rows]
+
+
+def analyse(arr, lines) -> tuple[list[dict], dict]:
+    """Blocks top to bottom (dicts: kind, box, text, role?, score, fill?, cut?) and screen info."""
+    import cv2
+    import numpy as np
+
+    arr = np.array(arr, dtype=np.uint8, order="C")      # writable: cv2.floodFill wants one (mask-only: unchanged)
+    h, w, _ = arr.shape
+    bg = background(arr)
+    top, bottom = chrome(arr, bg)
+    info = {"bg": list(bg), "size": [w, h], "chat_top": top, "chat_bottom": bottom, "title": None,
+            "dark": sum(bg) < 3 * 90}
+    # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
+    heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.13 * h
+             and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.08 * w and (ln.box[3] + ln.box[1]) / 2 > 0.02 * h]
+    if top < 0.02 * h and heads:
+        t = min(heads, key=lambda ln: ln.box[1])
+        if _dist(_ring(arr, t.box, 4), bg) <= 12:
+            info["title"] = t.text
+            top = int(t.box[3] + 0.9 * (t.box[3] - t.box[1]))
+    elif top >= 0.02 * h:
+        above = [ln for ln in lines if ln.box[3] <= top + 2 and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.1 * w
+                 and ln.box[1] > 0.025 * h]
+        if above:
+            info["title"] = max(above, key=lambda ln: ln.box[3] - ln.box[1]).text
+    info["chat_top"], info["chat_bottom"] = top, bottom
+    body = [ln for ln in lines if top <= (ln.box[1] + ln.box[3]) / 2 <= bottom]
+    bubbles: dict[tuple, dict] = {}
+    bare = []
+    for ln in body:
+        lh = max(4, ln.box[3] - ln.box[1])
+        pad = max(2, int(lh * 0.12))
+        fill = _ring(arr, ln.box, pad)
+        if _dist(fill, bg) <= 10:
+            bare.append(ln)
+            continue
+        known = next((b for b in bubbles.values() if b["box"][0] <= ln.box[0] and ln.box[2] <= b["box"][2] + 4
+                      and b["box"][1] <= ln.box[1] and ln.box[3] <= b["box"][3] + 4 and _dist(b["fill"], fill) < 14),
+                     None)
+        if known:
+            known["lines"].append(ln)
+            continue
+        seed = (max(0, ln.box[0] - pad - 1), int((ln.box[1] + ln.box[3]) / 2))
+        if _dist(arr[seed[1], seed[0]], fill) > 14:
+            seed = (min(w - 1, ln.box[2] + pad + 1), seed[1])
+        rect, tf, bf = _flood(arr, seed)
+        if rect[2] - rect[0] < (ln.box[2] - ln.box[0]) * 0.8 or rect[3] - rect[1] < lh * 0.8:
+            bare.append(ln)     # text on a picture or a pattern: no bubble around it
+            continue
+        bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "cut": tf > 0.985 or bf > 0.985
+                         or rect[1] <= top + 1 or rect[3] >= bottom - 1}
+    blocks = []
+    cards = [b for b in bubbles.values() if b["box"][2] - b["box"][0] > 0.8 * w]
+    for b in list(bubbles.values()):      # a button or label inside an order card belongs to the card
+        if b in cards:
+            continue
+        home = next((c for c in cards if c["box"][0] <= b["box"][0] and b["box"][2] <= c["box"][2]
+                     and c["box"][1] <= b["box"][1] and b["box"][3] <= c["box"][3]), None)
+        if home:
+            home["lines"].extend(b["lines"])
+            del bubbles[b["box"]]
+    for b in bubbles.values():
+        x0, y0, x1, y1 = b["box"]
+        text = "\n".join(_join([l.text for l in row]) for row in _rows(b["lines"]))
+        score = min(l.score for l in b["lines"])
+        if x1 - x0 > 0.8 * w:
+            blocks.append({"kind": "card", "box": list(b["box"]), "text": text, "score": score, "cut": b["cut"],
+                           "card": _card(b["lines"])})
+            continue
+        centred = abs((x0 + x1) / 2 - w / 2) < 0.012 * w
+        if centred:                    # a grey pill: a system line or separator
+            bare_text = text.replace("\n", "")
+            blocks.append({"kind": "centre", "box": list(b["box"]), "text": bare_text, "score": score,
+                           "cut": b["cut"], "pill": True})
+            continue
+        role = "them" if x0 < w - x1 else "me"
+        blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": text.replace("\n", ""),
+                       "rows": text.split("\n"), "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
+    msgs = [b for b in blocks if b["kind"] == "text"]
+    for ln in bare:
+        cx = (ln.box[0] + ln.box[2]) / 2
+        box = list(ln.box)
+        if abs(cx - w / 2) < 0.04 * w:
+            blocks.append({"kind": "centre", "box": box, "text": ln.text, "score": ln.score,
+                           "cut": ln.box[1] <= top + 1 or ln.box[3] >= bottom - 1})
+            continue
+        under = [m for m in msgs if m["role"] == "them" and abs(m["box"][0] - ln.box[0]) < 0.04 * w
+                 and 0 <= m["box"][1] - ln.box[3] < 1.6 * (ln.box[3] - ln.box[1])]
+        if under:
+            under[0]["nick"] = ln.text.strip()
+            continue
+        blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
+    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w))
+    # colour check: a bubble whose fill is unlike the other bubbles of its side is less certain
+    for role in ("me", "them"):
+        fills = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] == role]
+        if len(fills) >= 2:
+            ref = _median(np.array(fills, np.uint8))
+            other = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] != role]
+            for b in blocks:
+                if b["kind"] == "text" and b["role"] == role and _dist(b["fill"], ref) > 24:
+                    closer = other and min(_dist(b["fill"], o) for o in other) < _dist(b["fill"], ref)
+                    b["colour_doubt"] = True
+                    b["score"] = b["score"] * (0.6 if closer else 0.85)
+    blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
+    del cv2
+    return blocks, info
+
+
+def _pictures(arr, bg, top, bottom, blocks, bare, w) -> list[dict]:
+    """Pictures and stickers: large non-background blocks without text, beside an avatar."""
+    import cv2
+    import numpy as np
+
+    f = 4
+    sub = arr[top:bottom:f, ::f].astype(np.int16)
+    if not sub.size:
+        return []
+    mask = (np.abs(sub - np.array(bg, np.int16)).max(axis=2) > 10).astype(np.uint8)
+    for b in blocks:
+        x0, y0, x1, y1 = b["box"]
+        mask[max(0, (y0 - top) // f - 1):max(0, (y1 - top) // f + 2), max(0, x0 // f - 1):x1 // f + 2] = 0
+    for ln in bare:
+        x0, y0, x1, y1 = ln.box
+        mask[max(0, (y0 - top) // f):max(0, (y1 - top) // f + 1), max(0, x0 // f):x1 // f + 1] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        X0, Y0, X1, Y1 = x * f, y * f + top, (x + bw) * f, (y + bh) * f + top
+        if X1 - X0 < 0.15 * w or Y1 - Y0 < 0.15 * w or area < 0.4 * bw * bh:
+            continue                  # avatars, icons, emoji, dividers
+        if X1 - X0 > 0.8 * w:
+            continue
+        role = "them" if X0 < w - X1 else "me"
+        cut = Y0 <= top + f or Y1 >= bottom - f
+        out.append({"kind": "image", "role": role, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "[图片]",
+                    "score": 1.0, "cut": cut})
+    return out
+
+
+def _card(lines) -> dict:
+    price = status = None
+    rest = []
+    for ln in sorted(lines, key=lambda l: (l.box[1], l.box[0])):
+        m = _PRICE.search(ln.text)
+        if m and price is None:
+            price = m.group(0).replace("￥", "¥").replace(" ", "")
+            continue
+        if ln.text.strip() in _STATUS and status is None:
+            status = ln.text.strip()
+            continue
+        rest.append(ln.text.strip())
+    return {"title": rest[0] if rest else None, "price": price, "status": status, "other": rest[1:]}
