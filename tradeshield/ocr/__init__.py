@@ -33,6 +33,7 @@ MODELS = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx",
           "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx"}
 TILE_RATIO = 2.6          # taller than this × width: read in tiles
 TILE_OVERLAP = 0.12       # of the width
+REREAD = 0.9              # lines scored below this are recognised again from their own crop
 CACHE_DIR = "ocr"
 
 i18n.register({
@@ -68,7 +69,7 @@ def model_id() -> str:
         v = version("rapidocr")
     except PackageNotFoundError:
         v = "missing"
-    return f"rapidocr-{v}/" + "+".join(m.rsplit(".", 1)[0] for m in MODELS.values())
+    return f"rapidocr-{v}/" + "+".join(m.rsplit(".", 1)[0] for m in MODELS.values()) + f"/reread{REREAD}"
 
 
 _engine = None
@@ -138,8 +139,25 @@ def recognize(img, progress=None, label: str = "ocr") -> list[Line]:
                          and not (ln.box[1] <= top and top > 0) and not (ln.box[3] >= top + tile - 1 and top + tile < h))
         if progress:
             progress(label, len(tops), len(tops))
+    lines = [_reread(img, ln) if ln.score < REREAD else ln for ln in lines]
     lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     return lines
+
+
+def _reread(img, ln: Line) -> Line:
+    """A doubtful line recognised again from its own crop (a lone 出 at a line's start reads 田 at 0.75 in the
+    whole screen, 出 at 0.99998 alone); the better reading wins."""
+    x0, y0, x1, y1 = ln.box
+    p = max(4, (y1 - y0) // 6)
+    crop = img.crop((max(0, x0 - p), max(0, y0 - p), min(img.width, x1 + p), min(img.height, y1 + p)))
+    try:
+        res = engine()(crop, use_det=False, use_cls=False, use_rec=True)
+    except Exception:       # a second opinion only: the first reading stands
+        return ln
+    if res is None or not res.txts:
+        return ln
+    text, score = str(res.txts[0]), float(res.scores[0])
+    return Line(text, ln.box, score) if score > ln.score and text.strip() else ln
 
 
 class OcrCache:
@@ -173,13 +191,14 @@ class OcrCache:
             json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
 
 
-def read_lines(img, sha: str, cache: OcrCache | None = None, progress=None, label: str = "ocr") -> list[Line]:
-    """``recognize`` through the cache: the same image and model are recognised once."""
+def read_lines(img, sha: str, cache: OcrCache | None = None, progress=None, label: str = "ocr",
+               variant: str = "") -> list[Line]:
+    """``recognize`` through the cache: the same image, model and preparation (``variant``) are recognised once."""
     hit = cache.get(sha) if cache else None
-    if hit and "lines" in hit:
+    if hit and "lines" in hit and hit.get("variant", "") == variant:
         return [Line.from_list(v) for v in hit["lines"]]
     lines = recognize(img, progress=progress, label=label)
     if cache:
         old = cache.get(sha) or {}
-        cache.put(sha, {**old, "lines": [ln.to_list() for ln in lines]})
+        cache.put(sha, {**old, "lines": [ln.to_list() for ln in lines], "variant": variant})
     return lines

@@ -262,9 +262,14 @@ def read_shot(path, cache=None, date: str | None = None, progress=None, data=Non
     import numpy as np
 
     img = upright(im)
-    lines = read_lines(img, sha, cache, progress=progress, label=Path(str(path)).name)
     arr = np.asarray(img)
+    clean, emoji = layout.mask_emoji(arr)
+    from PIL import Image
+
+    lines = read_lines(Image.fromarray(clean) if emoji else img, sha, cache, progress=progress,
+                       label=Path(str(path)).name, variant=f"layout{layout.VERSION}")
     blocks, info = layout.analyse(arr, lines)
+    info["emoji"] = emoji
     file_ref, file_src = reference_time(path, im, None)
     old = cache.get(sha) or {}
     cache.put(sha, {**old, "layout": layout.VERSION, "blocks": blocks, "info": info,
@@ -392,7 +397,16 @@ def read_screenshots(paths, me: str | None = None, tz=None, date: str | None = N
         if m.low_confidence:
             low.append(f"{Path(shot.path).name}#{k}")
         messages.append(m)
-    cut = sum(1 for s in shots for b in s.blocks if b.get("cut") and b["kind"] in ("text", "image"))
+    seen = [_norm(m.text) for m in messages]
+    cut = 0
+    for s in shots:
+        for b in s.blocks:
+            if not b.get("cut") or b["kind"] not in ("text", "image"):
+                continue
+            if b["kind"] == "image":
+                cut += len(shots) == 1
+            elif not any(_norm(b["text"])[:6] in t for t in seen if t):
+                cut += 1
     if low:
         warnings.append(_warning("shot.low", n=len(low), low=LOW, where=", ".join(low[:8]) + (" …" if len(low) > 8 else "")))
     if cut:

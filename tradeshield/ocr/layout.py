@@ -85,16 +85,19 @@ def _ring(arr, box, pad):
     return _median(np.concatenate(parts)) if parts else (0, 0, 0)
 
 
-def _flood(arr, seed, tol=8):
-    """Bounding rect (x0, y0, x1, y1) and fill ratio of each rect row-edge for the region of ``seed``'s colour."""
+def _flood(arr, seed, top, bottom, tol=8):
+    """Bounding rect (x0, y0, x1, y1) of the region of ``seed``'s colour inside the chat area, and how much of
+    its top and bottom rows it fills (a rounded bubble: well under 1; one cut by the screen edge: 1)."""
     import cv2
     import numpy as np
 
     h, w, _ = arr.shape
     mask = np.zeros((h + 2, w + 2), np.uint8)
+    mask[:top + 1] = 1          # the fill stops at the chat area's edges (a bar of the bubble's colour)
+    mask[bottom + 1:] = 1
     flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
     _, _, _, (x, y, rw, rh) = cv2.floodFill(arr, mask, seed, (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
-    region = mask[1:-1, 1:-1]
+    region = (mask[1:-1, 1:-1] == 255).astype(np.uint8) * 255
     top_fill = float(region[y, x:x + rw].mean()) / 255 if rw else 0
     bot_fill = float(region[y + rh - 1, x:x + rw].mean()) / 255 if rw else 0
     return (x, y, x + rw, y + rh), top_fill, bot_fill
@@ -120,6 +123,36 @@ def _rows(lines):
         else:
             rows.append([cy, [ln]])
     return [sorted(r[1], key=lambda l: l.box[0]) for r in rows]
+
+
+def mask_emoji(arr):
+    """A copy of the screen with emoji faces painted over by their surroundings, and their boxes.
+
+    Inline emoji are pictures; OCR reads a face as 日, 田 or 8. Yellow round blobs about the size of a text
+    line (HSV hue 10-35, saturated, bright) are found and filled with the median colour around them before
+    OCR. On a yellow bubble (闲鱼) a face merges with the bubble and is left as it is."""
+    import cv2
+    import numpy as np
+
+    hsv = cv2.cvtColor(arr, cv2.COLOR_RGB2HSV)
+    yellow = cv2.inRange(hsv, (10, 110, 150), (35, 255, 255))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(yellow, connectivity=8)
+    h, w, _ = arr.shape
+    lo, hi = 0.02 * w, 0.075 * w          # text lines are ~0.045 × the screen width
+    boxes = []
+    out = None
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if not (lo <= bw <= hi and lo <= bh <= hi and 0.75 <= bw / bh <= 1.33 and area > 0.45 * bw * bh):
+            continue
+        if out is None:
+            out = np.array(arr, copy=True)
+        g = max(2, bw // 8)
+        x0, y0, x1, y1 = max(0, x - g), max(0, y - g), min(w, x + bw + g), min(h, y + bh + g)
+        ring = np.concatenate([out[y0:y1, max(0, x0 - 3):x0].reshape(-1, 3), out[y0:y1, x1:x1 + 3].reshape(-1, 3)])
+        out[y0:y1, x0:x1] = np.median(ring, axis=0).astype(np.uint8) if len(ring) else 255
+        boxes.append([int(x0), int(y0), int(x1), int(y1)])
+    return (arr if out is None else out), boxes
 
 
 def analyse(arr, lines) -> tuple[list[dict], dict]:
@@ -154,7 +187,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         lh = max(4, ln.box[3] - ln.box[1])
         pad = max(2, int(lh * 0.12))
         fill = _ring(arr, ln.box, pad)
-        if _dist(fill, bg) <= 10:
+        if _dist(fill, bg) <= 4:
             bare.append(ln)
             continue
         known = next((b for b in bubbles.values() if b["box"][0] <= ln.box[0] and ln.box[2] <= b["box"][2] + 4
@@ -164,9 +197,17 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             known["lines"].append(ln)
             continue
         seed = (max(0, ln.box[0] - pad - 1), int((ln.box[1] + ln.box[3]) / 2))
-        if _dist(arr[seed[1], seed[0]], fill) > 14:
+        if _dist(arr[seed[1], seed[0]], fill) > 3:
             seed = (min(w - 1, ln.box[2] + pad + 1), seed[1])
-        rect, tf, bf = _flood(arr, seed)
+        if _dist(arr[seed[1], seed[0]], fill) > 3 or _dist(arr[seed[1], seed[0]], bg) <= 4:
+            bare.append(ln)
+            continue
+        # the tolerance stays under half the bubble/background difference: the fill never leaks out
+        rect, tf, bf = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)))
+        if not (rect[0] - 3 <= ln.box[0] and ln.box[2] <= rect[2] + 3 and rect[1] - 3 <= ln.box[1]
+                and ln.box[3] <= rect[3] + 3):
+            bare.append(ln)     # beside a bubble, not in it (an avatar read as a letter)
+            continue
         if rect[2] - rect[0] < (ln.box[2] - ln.box[0]) * 0.8 or rect[3] - rect[1] < lh * 0.8:
             bare.append(ln)     # text on a picture or a pattern: no bubble around it
             continue
@@ -203,7 +244,13 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     for ln in bare:
         cx = (ln.box[0] + ln.box[2]) / 2
         box = list(ln.box)
-        if abs(cx - w / 2) < 0.04 * w:
+        beside = [m for m in blocks if m["kind"] in ("text", "card") and m["box"][1] - 4 <= ln.box[1]
+                  and ln.box[3] <= m["box"][3] + 4 and (0 <= m["box"][0] - ln.box[2] < 0.1 * w
+                                                         or 0 <= ln.box[0] - m["box"][2] < 0.1 * w)]
+        if beside:            # "已读", "未读", a send-state mark beside a bubble
+            blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
+            continue
+        if abs(cx - w / 2) < 0.02 * w:
             blocks.append({"kind": "centre", "box": box, "text": ln.text, "score": ln.score,
                            "cut": ln.box[1] <= top + 1 or ln.box[3] >= bottom - 1})
             continue
@@ -227,7 +274,24 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
                     b["score"] = b["score"] * (0.6 if closer else 0.85)
     blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
     del cv2
-    return blocks, info
+    return [_plain(b) for b in blocks], _plain(info)
+
+
+def _plain(v):
+    """numpy scalars → Python ones, so blocks go to JSON (the cache) as they are."""
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
 
 
 def _pictures(arr, bg, top, bottom, blocks, bare, w) -> list[dict]:
