@@ -74,7 +74,7 @@ def worker(dirname: str) -> None:
     t0 = time.perf_counter()
     eng = engine()
     paths = sorted(p for p in d.glob("*.png"))
-    eng(str(paths[0]))                      # first call warms the sessions; not counted for either side
+    eng(str(paths[0]), use_det=True, use_cls=True, use_rec=True)   # first call warms the sessions; not counted for either side
     warm = time.perf_counter() - t0
     rows = []
     for k, p in enumerate(paths):
@@ -82,7 +82,7 @@ def worker(dirname: str) -> None:
 
         def anchor():
             t = time.perf_counter()
-            res = eng(str(p))
+            res = eng(str(p), use_det=True, use_cls=True, use_rec=True)
             return time.perf_counter() - t, len(res.txts or ())
 
         def ours():

@@ -431,7 +431,8 @@ def screenshot(content: Content, top: int, size=(1080, 2400), keyboard: bool = F
                 d.text((x0 + kw / 2 - 5 * s, y0 + 9 * s), ch, font=kf, fill=_rgb(pal["title"]))
     truth = _truth(content, top, view, sb + nav)
     truth.update({"app": content.app, "mode": content.mode, "size": [w, h], "group": content.group,
-                  "title": content.title, "ref": content.ref.isoformat(), "chat_top": sb + nav, "chat_bottom": iy})
+                  "title": content.title, "ref": content.ref.isoformat(), "chat_top": sb + nav, "chat_bottom": iy,
+                  "top": top, "view": view})
     return img, truth
 
 
@@ -484,3 +485,72 @@ def make_set(seed: int, app: str, mode: str, size=(1080, 2400), group: bool = Fa
     view = size[1] - sb - nav - inp - (int(size[1] * 0.36) if keyboard else 0)
     top = max(0, content.image.height - view)
     return screenshot(content, top, size, keyboard=keyboard)
+
+
+# ---------------------------------------------------------------- other screens with printed identifiers
+def luhn_imei(body14: str) -> str:
+    from tradeshield.serials import luhn_digit
+
+    return body14 + str(luhn_digit(body14))
+
+
+def about_phone(imei1: str, imei2: str, serial: str = "HSA5P2104000123", meid: str | None = None,
+                size=(720, 1280), dark: bool = False):
+    """An Android 关于手机 / 状态信息 page: label on the left, value on the right, rows with dividers."""
+    w, h = size
+    s = w / 360
+    bg, fg, sub = ((0, 0, 0), (230, 230, 230), (150, 150, 150)) if dark else ((247, 247, 247), (25, 25, 25), (120, 120, 120))
+    img = Image.new("RGB", size, bg)
+    d = ImageDraw.Draw(img)
+    f, fb, ft = load_font(int(15 * s)), load_font(int(14 * s)), load_font(int(20 * s))
+    d.text((int(16 * s), int(8 * s)), "20:15", font=load_font(int(13 * s)), fill=fg)
+    d.text((int(16 * s), int(44 * s)), "关于手机", font=ft, fill=fg)
+    rows = [("设备名称", "Hisense A5 Pro"), ("型号", "HLTE202N"), ("Android 版本", "9"), ("IMEI 1", imei1),
+            ("IMEI 2", imei2)]
+    if meid:
+        rows.append(("MEID", meid))
+    rows += [("序列号", serial), ("处理器", "八核 1.8GHz")]
+    y = int(96 * s)
+    card = (32, 32, 32) if dark else (255, 255, 255)
+    d.rounded_rectangle((int(10 * s), y, w - int(10 * s), y + len(rows) * int(52 * s) + int(8 * s)), int(10 * s), fill=card)
+    y += int(8 * s)
+    for k, (lab, val) in enumerate(rows):
+        d.text((int(24 * s), y + int(15 * s)), lab, font=f, fill=fg)
+        d.text((w - int(24 * s) - fb.getlength(val), y + int(16 * s)), val, font=fb, fill=sub)
+        if k < len(rows) - 1:
+            d.line((int(24 * s), y + int(51 * s), w - int(24 * s), y + int(51 * s)), fill=bg, width=max(1, int(s / 2)))
+        y += int(52 * s)
+    return img
+
+
+def receipt_photo(imei: str, total: str = "1100.00", date: str = "2021-05-18 14:32", size=(900, 1400), angle=1.5,
+                  seed: int = 3):
+    """A photographed paper till receipt: white paper, slightly turned, on a darker desk, uneven light."""
+    import numpy as np
+
+    w, h = size
+    paper = Image.new("RGB", (int(w * 0.72), int(h * 0.8)), (250, 249, 244))
+    d = ImageDraw.Draw(paper)
+    f, fb, ft = load_font(26), load_font(28), load_font(36)
+    lines = [("center", "小鱼数码专营店", ft), ("center", "销售小票", fb), ("left", "单号：NO.20210518001", f),
+             ("left", f"日期：{date}", f), ("left", "收银员：03", f), ("rule", "", f),
+             ("left", "商品            数量    金额", f), ("left", "海信A5Pro 4+64G", f), ("left", f"                 1    {total}", f),
+             ("left", f"IMEI：{imei}", f), ("rule", "", f), ("left", f"合计：¥{total}", fb), ("left", f"实收：{total}", f),
+             ("left", "支付方式：微信支付", f), ("rule", "", f), ("center", "谢谢惠顾，七天内凭小票退换", f)]
+    y = 40
+    for align, text, font in lines:
+        if align == "rule":
+            d.line((30, y + 12, paper.width - 30, y + 12), fill=(120, 120, 120), width=2)
+            y += 30
+            continue
+        x = (paper.width - font.getlength(text)) / 2 if align == "center" else 40
+        d.text((x, y), text, font=font, fill=(30, 30, 30))
+        y += int(font.size * 1.6)
+    paper = paper.rotate(angle, expand=True, fillcolor=(90, 80, 70), resample=Image.BICUBIC)
+    rnd = np.random.default_rng(seed)
+    desk = np.full((h, w, 3), (90, 80, 70), np.float32) + rnd.normal(0, 6, (h, w, 3))
+    img = Image.fromarray(desk.clip(0, 255).astype("uint8"))
+    img.paste(paper, ((w - paper.width) // 2, (h - paper.height) // 2))
+    arr = np.asarray(img).astype(np.float32)
+    light = np.linspace(1.05, 0.85, h)[:, None, None]           # uneven light from the top
+    return Image.fromarray((arr * light).clip(0, 255).astype("uint8"))

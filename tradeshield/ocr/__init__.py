@@ -107,7 +107,8 @@ def _build():
 
 
 def _call(img, dy: int = 0) -> list[Line]:
-    res = engine()(img)
+    # the three flags every time: RapidOCR keeps the last call's flags (a rec-only re-read would stick)
+    res = engine()(img, use_det=True, use_cls=True, use_rec=True)
     out = []
     if res is None or res.boxes is None or res.txts is None:
         return out

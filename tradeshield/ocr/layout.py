@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 3
+VERSION = 4
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -103,17 +103,28 @@ def _flood(arr, seed, top, bottom, tol=8):
     return (x, y, x + rw, y + rh), top_fill, bot_fill
 
 
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
+
+
+def cjk_punct(text: str) -> str:
+    """ASCII , ? ! : ; ( ) next to a Chinese character as the full-width marks a Chinese keyboard types
+    (OCR reads "，" and "," alike; the apps show what was typed, and Chinese text is typed full-width)."""
+    return re.sub(rf"(?<={_CJK})[,?!:;()]|[,?!:;()](?={_CJK})", lambda m: _FULL[m.group(0)], text)
+
+
 def _join(parts: list[str]) -> str:
     out = ""
     for p in parts:
         p = p.strip()
-        if out and p and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
+        if out and p and out[-1].isascii() and (out[-1].isalnum() or out[-1] in ",.!?;:") and p[0].isascii() \
+                and p[0].isalnum():
             out += " "
         out += p
     return out
 
 
-def _rows(lines):
+def text_rows(lines):
     """Lines grouped into visual rows (similar centre y), each row left to right."""
     rows = []
     for ln in sorted(lines, key=lambda l: (l.box[1] + l.box[3]) / 2):
@@ -167,16 +178,17 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     info = {"bg": list(bg), "size": [w, h], "chat_top": top, "chat_bottom": bottom, "title": None,
             "dark": sum(bg) < 3 * 90}
     # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
-    heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.13 * h
-             and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.08 * w and (ln.box[3] + ln.box[1]) / 2 > 0.02 * h]
-    if top < 0.02 * h and heads:
+    # (in widths, not heights: a long capture is a phone screen with a very long middle)
+    heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.29 * w
+             and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.08 * w and (ln.box[3] + ln.box[1]) / 2 > 0.045 * w]
+    if top < 0.045 * w and heads:
         t = min(heads, key=lambda ln: ln.box[1])
         if _dist(_ring(arr, t.box, 4), bg) <= 12:
             info["title"] = t.text
             top = int(t.box[3] + 0.9 * (t.box[3] - t.box[1]))
-    elif top >= 0.02 * h:
+    elif top >= 0.045 * w:
         above = [ln for ln in lines if ln.box[3] <= top + 2 and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.1 * w
-                 and ln.box[1] > 0.025 * h]
+                 and ln.box[1] > 0.055 * w]
         if above:
             info["title"] = max(above, key=lambda ln: ln.box[3] - ln.box[1]).text
     info["chat_top"], info["chat_bottom"] = top, bottom
@@ -225,7 +237,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             del bubbles[b["box"]]
     for b in bubbles.values():
         x0, y0, x1, y1 = b["box"]
-        text = "\n".join(_join([l.text for l in row]) for row in _rows(b["lines"]))
+        rows = [_join([l.text for l in row]) for row in text_rows(b["lines"])]
+        text = "\n".join(rows)
         score = min(l.score for l in b["lines"])
         if x1 - x0 > 0.8 * w:
             blocks.append({"kind": "card", "box": list(b["box"]), "text": text, "score": score, "cut": b["cut"],
@@ -238,8 +251,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
                            "cut": b["cut"], "pill": True})
             continue
         role = "them" if x0 < w - x1 else "me"
-        blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": text.replace("\n", ""),
-                       "rows": text.split("\n"), "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
+        blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": cjk_punct(_join(rows)),
+                       "rows": rows, "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
     msgs = [b for b in blocks if b["kind"] == "text"]
     for ln in bare:
         cx = (ln.box[0] + ln.box[2]) / 2
