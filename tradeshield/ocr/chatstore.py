@@ -35,7 +35,8 @@ def _dump(d: dict) -> bytes:
     return (json.dumps(d, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | None = None, progress=None) -> dict:
+def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | None = None, progress=None,
+                       render: bool = False) -> dict:
     from tradeshield.chat.events import find_events
     from tradeshield.chat.spool import merge_by_time
     from tradeshield.evidence.fsutil import atomic_write, check_input, sha256_bytes
@@ -93,6 +94,11 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
     case.record_derived([mdest, edest], action="chat-screenshots", sources=sorted(shas),
                         params={"format": "screenshot", "me": me, "date": date, "tz": str(tz)},
                         hashes={str(mdest): written[str(mdest)], str(edest): written[str(edest)]})
+    images = []
+    if render:
+        from tradeshield.ocr.render import render_checks
+
+        images = render_checks(case, conv.messages, progress=progress)
     times = [m.time.isoformat() for m in conv.messages if m.time]
     shots = [{"path": items[s.sha256].path, "sha256": s.sha256, "reference": s.ref.isoformat() if s.ref else None,
               "reference_source": s.ref_source, "size": list(s.size), "title": s.info.get("title"),
@@ -103,7 +109,7 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
             "event_counts": kinds, "events": events[:200], "messages_path": case.rel(mdest),
             "events_path": case.rel(edest), "warnings": conv.warnings, "screenshots": shots, "cards": conv.cards,
             "separators": conv.separators, "title": conv.title, "group": conv.group,
-            "low_confidence": sum(1 for m in conv.messages if m.low_confidence)}
+            "low_confidence": sum(1 for m in conv.messages if m.low_confidence), "images": images}
 
 
 def _write_facts(case, conv, items, me, events_path) -> dict:
