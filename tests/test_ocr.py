@@ -305,3 +305,37 @@ def _keep_case_cache(case, ocr_cache):
     for f in case.derived_path("ocr").glob("*.json"):
         if not (ocr_cache.root / f.name).exists():
             shutil.copy(f, ocr_cache.root / f.name)
+
+
+# ---------------------------------------------------------------- photographed receipts
+def test_receipt_photo_amount_date_imei(shots_dir, ocr_cache):
+    """A phone photo of a paper till receipt (turned 1.5°, on a desk, uneven light) → total, date, its IMEI."""
+    pytest.importorskip("tradeshield.invoice.layout", reason="the position-based invoice extraction (issue 17) "
+                        "is not in this tree yet")
+    from tests.chatshots import receipt_photo
+    from tradeshield.evidence.fsutil import sha256_bytes
+    from tradeshield.ocr.receipt import read_receipt
+
+    imei = luhn_imei("86123456789012")
+    img = receipt_photo(imei, total="1100.00", date="2021-05-18 14:32")
+    p = shots_dir / "receipt.jpg"
+    img.save(p, quality=88)
+    from PIL import Image
+
+    doc = read_receipt(Image.open(p).convert("RGB"), sha256_bytes(p.read_bytes()), ocr_cache)
+    f = doc["fields"]
+    assert f["total"]["value"] in ("1100.00", "1100")
+    assert f["date"]["value"].startswith("2021-05-18")
+    assert len(f["total"]["box"]) == 4
+    assert [s["value"] for s in doc["serials"] if s["type"] == "imei"] == [imei]
+
+
+def test_cli_photo_reads_printed_imei(cli, tmp_path, about_png):
+    r = cli("init", str(tmp_path / "c"), "--role", "seller", cwd=tmp_path)
+    assert r.code == 0, r
+    r = cli("photo", str(about_png), "--label", "serial", "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    serials = r.json["photos"][0]["serials"]
+    assert [s["value"] for s in serials if s["type"] == "imei"] == [luhn_imei("86123456789012"),
+                                                                     luhn_imei("86123456789013")]
+    assert r.json["imei"]["imeis"][0]["count"] == 1
