@@ -339,3 +339,30 @@ def test_cli_photo_reads_printed_imei(cli, tmp_path, about_png):
     assert [s["value"] for s in serials if s["type"] == "imei"] == [luhn_imei("86123456789012"),
                                                                      luhn_imei("86123456789013")]
     assert r.json["imei"]["imeis"][0]["count"] == 1
+
+
+def test_reference_date_from_option_or_warned(tmp_path):
+    """The layout is served from the cache (no OCR): only the time resolution is exercised."""
+    from PIL import Image
+
+    from tradeshield.evidence.fsutil import sha256_bytes
+    from tradeshield.ocr import layout
+    from tradeshield.ocr.chatshot import read_screenshots
+
+    p = tmp_path / "chat.png"                         # no date in the name, no EXIF
+    Image.new("RGB", (72, 160), (237, 237, 237)).save(p)
+    sha = sha256_bytes(p.read_bytes())
+    cache = DirCache(tmp_path)
+    cache.put(sha, {"layout": layout.VERSION, "info": {"size": [72, 160], "title": "远方私人"}, "ref": None,
+                    "blocks": [{"kind": "centre", "box": [20, 20, 52, 26], "text": "昨天 20:11", "score": 1.0},
+                               {"kind": "text", "role": "them", "box": [10, 40, 40, 50], "text": "能便宜50吗",
+                                "score": 0.97},
+                               {"kind": "text", "role": "me", "box": [30, 60, 62, 70], "text": "不议价", "score": 0.6}]})
+    conv = read_screenshots([p], cache=cache)
+    assert [w["code"] for w in conv.warnings][:1] == ["no_date"]
+    assert conv.messages[0].time is None and conv.messages[0].sender == "远方私人"
+    assert conv.messages[1].low_confidence and any(w["code"] == "low" for w in conv.warnings)
+    conv = read_screenshots([p], cache=cache, date="2021-05-28", tz="+08:00")
+    assert conv.messages[0].time.isoformat() == "2021-05-27T20:11:00+08:00"
+    assert conv.messages[0].time_basis == "separator" and conv.separators[0]["reference"] == "--date"
+    assert not [w for w in conv.warnings if w["code"] == "no_date"]
