@@ -35,7 +35,7 @@ for _i in range(40):
     _mode = "dark" if (_i // 5) % 2 else "light"
     _size = (1080, 2400) if _i % 3 != 2 else (1170, 2532)
     CONFIGS.append(dict(seed=100 + _i, app=_app, mode=_mode, size=_size, group=_app in ("wechat", "qq") and _i % 4 == 0,
-                        keyboard=_i % 7 == 3, twelve=_i % 6 == 5))
+                        keyboard=_i % 7 == 3, twelve=_i % 6 == 5, at="top" if _i % 4 == 1 else "end"))
 
 
 def generate(out: Path, count: int) -> list[Path]:
@@ -46,7 +46,7 @@ def generate(out: Path, count: int) -> list[Path]:
     paths = []
     for k, c in enumerate(CONFIGS[:count]):
         img, truth = make_set(c["seed"], c["app"], c["mode"], size=c["size"], group=c["group"],
-                              keyboard=c["keyboard"], twelve=c["twelve"])
+                              keyboard=c["keyboard"], twelve=c["twelve"], at=c["at"])
         p = out / f"{k:02d}-{c['app']}-{c['mode']}-{shot_name(dt.datetime.fromisoformat(truth['ref']), k)}"
         img.save(p)
         (out / (p.name + ".json")).write_text(json.dumps(truth, ensure_ascii=False), "utf-8")
@@ -165,7 +165,7 @@ def main() -> None:
     extra = sum(len(r["extra"]) for r in rows)
     snd_w = sum(r["senders_want"] for r in rows)
     snd = sum(r["senders"] for r in rows)
-    cw, cg = sum(r["cards_want"] for r in rows), sum(r["cards_got"] for r in rows)
+    cw, cg = sum(r["cards_want"] for r in rows), sum(r["cards_ok"] for r in rows)
     base = [r for r in rows if r["size"] == [1080, 2400]]
     ratios = [r["ours"] / r["anchor"] for r in base]
     print(f"\n{len(rows)} screenshots, {want} messages in the truth, {extra} extra read")
@@ -173,7 +173,7 @@ def main() -> None:
     print(f"exact text            {text}/{want} = {text / want:.1%}   (target ≥ 95 %)")
     print(f"separator times       {seps_ok}/{seps_w} = {seps_ok / max(1, seps_w):.1%}   (target 100 %)")
     print(f"message times         {times}/{want} = {times / want:.1%}")
-    print(f"group nicknames       {snd}/{snd_w}    order cards {cg}/{cw}")
+    print(f"group nicknames       {snd}/{snd_w}    order cards read right (title, price, status) {cg}/{cw}")
     print(f"time per 1080×2400 shot: RapidOCR median {statistics.median(r['anchor'] for r in base):.2f} s, "
           f"tradeshield median {statistics.median(r['ours'] for r in base):.2f} s; ratio median "
           f"{statistics.median(ratios):.2f}, total {sum(r['ours'] for r in base) / sum(r['anchor'] for r in base):.2f}"

@@ -204,6 +204,9 @@ def _rgb(c: str) -> tuple:
     return tuple(int(c[i:i + 2], 16) for i in (0, 2, 4))
 
 
+NO_LINE_START = set("，。？！、；：）」』”’…%")
+
+
 def _wrap(text: str, font, width: float) -> list[str]:
     """Break like a phone does: by character for CJK, at spaces for Latin words."""
     lines, cur = [], ""
@@ -214,6 +217,9 @@ def _wrap(text: str, font, width: float) -> list[str]:
         else:
             tokens.append(ch)
     for tok in tokens:
+        if tok in NO_LINE_START and cur:      # 禁则: a line never starts with a closing mark; it hangs
+            cur += tok
+            continue
         if font.getlength(cur + tok) <= width:
             cur += tok
         else:
@@ -285,10 +291,12 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
             tw = f.getlength(text)
             x = (width - tw) / 2
             y += int(6 * s)
-            if it.kind == "system" and st["sys_pill"]:
+            pill = it.kind == "system" and st["sys_pill"]
+            if pill:
                 d.rounded_rectangle((x - 10 * s, y - 4 * s, x + tw + 10 * s, y + small + 6 * s), int(6 * s), fill=_rgb(pal["pill"]))
             d.text((x, y), text, font=f, fill=_rgb(col))
-            it.y0, it.y1 = y - int(5 * s), y + small + int(7 * s)
+            # what a reader can see of it: the pill, or the text itself
+            it.y0, it.y1 = (y - int(4 * s), y + small + int(6 * s)) if pill else (y, y + small + int(3 * s))
             it.box = (int(x), it.y0, int(x + tw), it.y1)
             y = it.y1 + int(10 * s)
             continue
@@ -476,14 +484,15 @@ def scroll_shots(content: Content, count: int = 3, size=(1080, 2400), overlap: f
 
 
 def make_set(seed: int, app: str, mode: str, size=(1080, 2400), group: bool = False, keyboard: bool = False,
-             twelve: bool = False, n: int = 14):
-    """One full-window screenshot of a fresh chat (the chat's end shown, as when a user screenshots it)."""
+             twelve: bool = False, n: int = 14, at: str = "end"):
+    """One full-window screenshot of a fresh chat: its end (as when a user screenshots it) or its top (``at="top"``,
+    the order card and the first separator in view)."""
     conv = conversation(seed=seed, n=n, app=app, group=group, twelve=twelve)
     content = render_content(conv, app, mode, size[0], group=group, seed=seed)
     s = content.scale
     sb, nav, inp = chrome_heights(size, s)
     view = size[1] - sb - nav - inp - (int(size[1] * 0.36) if keyboard else 0)
-    top = max(0, content.image.height - view)
+    top = 0 if at == "top" else max(0, content.image.height - view)
     return screenshot(content, top, size, keyboard=keyboard)
 
 

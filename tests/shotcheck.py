@@ -33,7 +33,13 @@ def score(conv, truth: dict) -> dict:
     sender = sum(got[i].sender == want[j]["sender"] for i, j in pairs if want[j]["sender"])
     gs = [(s["label"], (s["time"] or "")[:16]) for s in conv.separators]
     ws = [(s["label"], s["time"][:16]) for s in truth["separators"]]
-    sep_ok = sum(1 for k, (lab, t) in enumerate(ws) if k < len(gs) and gs[k][1] == t)
+    # separators in order: each wanted one matched to the next read one with the same time (a missed or an
+    # extra one costs itself, not every later one)
+    sep_ok, k = 0, 0
+    for lab, t in ws:
+        j = next((j for j in range(k, len(gs)) if gs[j][1] == t), None)
+        if j is not None:
+            sep_ok, k = sep_ok + 1, j + 1
     bad = [(got[i].role, got[i].text, want[j]["role"], want[j]["text"]) for i, j in pairs
            if got[i].role != want[j]["role"] or norm(got[i].text) != norm(want[j]["text"])]
     missing = [want[j]["text"] for j in range(len(want)) if j not in {p[1] for p in pairs}]
@@ -41,4 +47,7 @@ def score(conv, truth: dict) -> dict:
     return {"want": len(want), "got": len(got), "matched": len(pairs), "side": side, "text": text, "times": times,
             "senders": sender, "senders_want": sum(1 for m in want if m["sender"]),
             "seps_want": len(ws), "seps_got": len(gs), "seps_ok": sep_ok, "bad": bad, "missing": missing,
-            "extra": extra, "cards_want": len(truth.get("cards", [])), "cards_got": len(conv.cards)}
+            "extra": extra, "cards_want": len(truth.get("cards", [])), "cards_got": len(conv.cards),
+            "cards_ok": sum(1 for c in truth.get("cards", []) if any(
+                g["card"].get("price") == c["price"] and norm(g["card"].get("title") or "") == norm(c["title"])
+                and g["card"].get("status") == c["status"] for g in conv.cards))}

@@ -366,3 +366,4 @@ def test_reference_date_from_option_or_warned(tmp_path):
     assert conv.messages[0].time.isoformat() == "2021-05-27T20:11:00+08:00"
     assert conv.messages[0].time_basis == "separator" and conv.separators[0]["reference"] == "--date"
     assert not [w for w in conv.warnings if w["code"] == "no_date"]
+

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 4
+VERSION = 6
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -156,6 +156,16 @@ def mask_emoji(arr):
         x, y, bw, bh, area = stats[i]
         if not (lo <= bw <= hi and lo <= bh <= hi and 0.75 <= bw / bh <= 1.33 and area > 0.45 * bw * bh):
             continue
+        # a face sits on a bubble of another colour; a yellow patch inside yellow (the counter of 图 or 回
+        # on a 闲鱼/淘宝 bubble) does not
+        d = int(bw * 0.6)
+        around = np.concatenate([arr[max(0, y - d):max(0, y - d) + 2, x:x + bw].reshape(-1, 3),
+                                 arr[min(h - 2, y + bh + d):min(h, y + bh + d + 2), x:x + bw].reshape(-1, 3),
+                                 arr[y:y + bh, max(0, x - d):max(0, x - d) + 2].reshape(-1, 3),
+                                 arr[y:y + bh, min(w - 2, x + bw + d):min(w, x + bw + d + 2)].reshape(-1, 3)])
+        if len(around) and cv2.inRange(cv2.cvtColor(around.reshape(1, -1, 3), cv2.COLOR_RGB2HSV),
+                                       (5, 90, 110), (40, 255, 255)).mean() > 0.25 * 255:
+            continue
         if out is None:
             out = np.array(arr, copy=True)
         g = max(2, bw // 8)
@@ -177,6 +187,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     top, bottom = chrome(arr, bg)
     info = {"bg": list(bg), "size": [w, h], "chat_top": top, "chat_bottom": bottom, "title": None,
             "dark": sum(bg) < 3 * 90}
+    measured = True         # the top edge is a colour change, not an estimate from the title
     # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
     # (in widths, not heights: a long capture is a phone screen with a very long middle)
     heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.29 * w
@@ -185,7 +196,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         t = min(heads, key=lambda ln: ln.box[1])
         if _dist(_ring(arr, t.box, 4), bg) <= 12:
             info["title"] = t.text
-            top = int(t.box[3] + 0.9 * (t.box[3] - t.box[1]))
+            top = int(t.box[3] + 0.4 * (t.box[3] - t.box[1]))
+            measured = False
     elif top >= 0.045 * w:
         above = [ln for ln in lines if ln.box[3] <= top + 2 and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.1 * w
                  and ln.box[1] > 0.055 * w]
@@ -265,7 +277,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             continue
         if abs(cx - w / 2) < 0.02 * w:
             blocks.append({"kind": "centre", "box": box, "text": ln.text, "score": ln.score,
-                           "cut": ln.box[1] <= top + 1 or ln.box[3] >= bottom - 1})
+                           "cut": (measured and ln.box[1] < top - 2) or ln.box[3] > bottom + 2})
             continue
         under = [m for m in msgs if m["role"] == "them" and abs(m["box"][0] - ln.box[0]) < 0.04 * w
                  and 0 <= m["box"][1] - ln.box[3] < 1.6 * (ln.box[3] - ln.box[1])]
