@@ -55,17 +55,20 @@ class WhatsApp(LineFormat):
         return base * (named / len(heads)) if heads else 0.0
 
     def make(self, m, ctx: Context):
-        a, b, c = m[1], m[2], m[3]
-        if self.order == "ymd":
-            y, mo, d = a, b, c
-        elif self.order == "mdy":
-            y, mo, d = c, a, b
-        else:
-            y, mo, d = c, b, a
-        if len(y) == 2:
-            y = "20" + y
-        iso = ctx.iso(f"{y}-{mo}-{d}", m[4].replace(".", ":"), m[5])
-        rest = m[6]
+        a, b, c, clock, ampm, rest = m.groups()
+        dates = ctx.cache.setdefault("whatsapp", {})
+        key = a + "/" + b + "/" + c
+        date = dates.get(key, 0)
+        if date == 0:
+            if self.order == "ymd":
+                y, mo, d = a, b, c
+            elif self.order == "mdy":
+                y, mo, d = c, a, b
+            else:
+                y, mo, d = c, b, a
+            date = dates[key] = ctx.date("20" + y if len(y) == 2 else y, mo, d)
+        hm = ctx.clock(clock if "." not in clock else clock.replace(".", ":"), ampm)
+        iso = date + "T" + hm + ctx.offset if date and hm else None
         sm = _SENDER.match(rest)
         if sm is None or sm[1].startswith("http"):
             return iso, "", "system", rest
