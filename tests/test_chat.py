@@ -274,7 +274,7 @@ def test_chunk_boundaries_do_not_change_results(tmp_path):
 def test_parser_never_crashes_on_random_text(tmp_path, text):
     p = tmp_path / "r.txt"
     p.write_text(text, encoding="utf-8")
-    for fmt in ("auto", "taobao", "qq", "wechat-txt", "whatsapp", "paste", "csv"):
+    for fmt in ("auto", "taobao", "qq", "qq-window", "wechat-txt", "whatsapp", "signal", "paste", "csv"):
         try:
             conv = read_chat(p, fmt=fmt)
         except InputError:

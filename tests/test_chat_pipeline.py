@@ -143,12 +143,13 @@ def test_chunk_boundaries_do_not_change_results_in_any_grammar(tmp_path, layout)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(alphabet=st.sampled_from(list("买家卖自己\n 2024-0513:.:()[]图片abc旺离线,/PMam-\t【】")), max_size=300),
+@given(st.lists(st.sampled_from(list("买家卖自己\n 2024-0513:.:()[]图片abc旺离线,/PMam-\t【】—") +
+                               ["撤回了一条消息", "加入本群", "\n\n", "[2024-05-13, 10:00] "]), max_size=200).map("".join),
        st.integers(min_value=1, max_value=64))
 def test_chunk_boundaries_on_random_text(text, size):
     from tradeshield.chat.detect import FORMATS
 
-    for name in ("taobao", "qq", "wechat-txt", "whatsapp"):
+    for name in ("taobao", "qq", "qq-window", "wechat-txt", "whatsapp", "signal"):
         fmt = FORMATS[name].prepare(text)
         assert engine_records(text, fmt=fmt, size=size) == engine_records(text, fmt=fmt), name
 

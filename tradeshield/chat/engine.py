@@ -128,8 +128,9 @@ def _norm_clock(t: str, ampm: str | None) -> str | None:
 class LineFormat:
     """A line-oriented export: ``header`` (re.M) marks where each message starts.
 
-    ``make(match, ctx) -> (iso | None, sender, role, first_text | None)``; iso None skips the
-    message as an invalid date (counted). ``clean(body)`` may drop format noise such as 已读.
+    ``make(match, ctx) -> (iso | None | False, sender, role, first_text | None)``; iso None skips the
+    message as an invalid date (counted), False keeps it without a time; ``make`` returning None means the
+    header line is not a message (it only set state, e.g. a date line). ``clean(body)`` may drop format noise such as 已读.
     """
 
     per_message = 2.0     # typical lines per message, used by detection
@@ -163,8 +164,11 @@ class LineFormat:
         ctx = Context()
         n = ok = 0
         for m in self.header.finditer("\n" + sample):
+            head = self.make(m, ctx)
+            if head is None:
+                continue
             n += 1
-            if self.make(m, ctx)[0] is not None:
+            if head[0] is not None:
                 ok += 1
         if not n:
             return 0.0
@@ -199,7 +203,8 @@ def parse_chunks(fmt: LineFormat, chunks: Iterable[str], ctx: Context) -> Iterat
         if not ms:
             if final:
                 return
-            keep = _last_lines_start(text, 3)   # a header may span the chunk boundary
+            # a header may span the chunk boundary (and look one character behind its first newline)
+            keep = max(0, _last_lines_start(text, 3) - 1)
             carry_line += text.count("\n", 0, keep)
             carry = text[keep:] + tail
             continue
@@ -208,10 +213,11 @@ def parse_chunks(fmt: LineFormat, chunks: Iterable[str], ctx: Context) -> Iterat
             upto, ends = len(ms), starts[1:] + [len(text)]
         else:
             upto, ends = len(ms) - 1, starts[1:]
-            carry = text[starts[-1]:] + tail
+            keep = max(0, starts[-1] - 1)       # the last header again, with the character before it
+            carry = text[keep:] + tail
         yield from _records(text, ms[:upto], starts[:upto], ends, carry_line, make, clean, plain, ctx)
         if not final:
-            carry_line += text.count("\n", 0, starts[-1])
+            carry_line += text.count("\n", 0, keep)
 
 
 _START, _END = re.Match.start, re.Match.end
@@ -231,7 +237,10 @@ def _records(text, ms, starts, ends, line0, make, clean, plain, ctx):
     if not plain:
         texts = [clean(t) if t else t for t in texts]
     heads = list(map(make, ms, repeat(ctx)))
-    for (iso, sender, role, first), body, line, last in zip(heads, texts, lines, lasts):
+    for head, body, line, last in zip(heads, texts, lines, lasts):
+        if head is None:   # a line that only sets state (e.g. a date line): not a message
+            continue
+        iso, sender, role, first = head
         if first:
             body = first + nl + body if body else first
         if iso is None:

@@ -33,7 +33,14 @@ _ROLE_HINT = {"自己": "me", "系统消息": "system", "买家": "买家", "卖
 
 class Taobao(LineFormat):
     per_message = 3.0
-    markers = ("旺旺离线", "旺旺在线", "\n买家\n", "\n卖家\n", "\n自己\n")
+    markers = ("旺旺离线", "旺旺在线", "千牛", "\n买家\n", "\n卖家\n", "\n自己\n", "\n客服\n", "\n已读\n", "\n未读\n", " --> ")
+
+    def score(self, sample: str) -> float:
+        """Without any Taobao marker (role lines, 旺旺 status, 已读 …) a ``昵称 时间`` layout is as likely a chat
+        typed or pasted by hand: scored below the paste grammar's ceiling, so that one reads it."""
+        base = super().score(sample)
+        s = "\n" + sample
+        return base if any(mk in s for mk in self.markers) else min(base, 0.4)
 
     def make(self, m, ctx: Context):
         g = m.groups()

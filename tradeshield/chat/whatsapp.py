@@ -7,7 +7,8 @@
 The date order depends on the phone's locale, so it is inferred from the whole sample: a first
 field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
 year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``. Lines without ``Name:`` are system
-lines. The same layout with ``[YYYY-MM-DD, HH:MM]`` is what signal-export writes.
+lines. ``SIGNAL`` is the same grammar with signal-export's header ``[YYYY-MM-DD, HH:MM] Name: text`` (a
+bracketed ISO date, which WhatsApp never writes), so a Signal export is named ``signal``.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class WhatsApp(LineFormat):
                 a_big = True
             elif int(b) > 12:
                 b_big = True
-        fmt = WhatsApp(self.name, self.header)
+        fmt = type(self)(self.name, self.header)
         fmt.notes = []
         if ymd:
             fmt.order = "ymd"
@@ -50,8 +51,10 @@ class WhatsApp(LineFormat):
     def score(self, sample: str) -> float:
         fmt = self.prepare(sample)
         base = LineFormat.score(fmt, sample)
-        heads = [m[6] for m in HEADER.finditer("\n" + sample)]
+        heads = [m[6] for m in self.header.finditer("\n" + sample)]
         named = sum(1 for r in heads if _SENDER.match(r))
+        if self.header is HEADER and heads:     # lines Signal's header explains are Signal's
+            base *= 1 - len(SIGNAL_HEADER.findall("\n" + sample)) / len(heads)
         return base * (named / len(heads)) if heads else 0.0
 
     def make(self, m, ctx: Context):
@@ -77,3 +80,17 @@ class WhatsApp(LineFormat):
 
 
 FORMAT = WhatsApp("whatsapp", HEADER)
+
+
+SIGNAL_HEADER = re.compile(r"\n\[(\d{4})-(\d{1,2})-(\d{1,2}),? (\d{1,2}:\d{2}(?::\d{2})?)()\] ([^\n]*)$", re.M)
+
+
+class Signal(WhatsApp):
+    def prepare(self, sample: str) -> "Signal":
+        fmt = Signal(self.name, self.header)
+        fmt.order, fmt.notes = "ymd", []
+        return fmt
+
+
+SIGNAL = Signal("signal", SIGNAL_HEADER)
+SIGNAL.order = "ymd"
