@@ -293,19 +293,21 @@ def find_events(messages, **context) -> list[dict]:
     The one entry point the chat pipeline calls (``writer.Writer``, a batch of message dicts at a time);
     ``context`` is keyword context such as the case's role (none is used yet)."""
     messages = messages if isinstance(messages, list) else list(messages)
+    dicts = bool(messages) and type(messages[0]) is dict
+    texts = [m.get("text") or "" for m in messages] if dicts else [_get(m, "text") or "" for m in messages]
     out = []
-    texts = [m.get("text") or "" for m in messages] if messages and type(messages[0]) is dict else \
-        [_get(m, "text") or "" for m in messages]
+    append = out.append
     for k, found in Matcher().match_many(texts):
         m = messages[k]
         if type(m) is not dict:
             m = {key: _get(m, key) for key in ("time", "sender", "role", "text", "lines", "line_start", "line_end",
                                                 "source")}
         text, t = m.get("text"), m.get("time")
+        t = t.isoformat() if hasattr(t, "isoformat") else t
         lines = m.get("lines") or [m.get("line_start"), m.get("line_end")]
+        sender, role, source, a, b = m.get("sender"), m.get("role"), m.get("source"), lines[0], lines[1]
         for kind, matched, amount in found:
-            out.append(event_dict(kind, matched, amount, t.isoformat() if hasattr(t, "isoformat") else t,
-                                  m.get("sender"), m.get("role"), text, m.get("source"), lines[0], lines[1]))
+            append(event_dict(kind, matched, amount, t, sender, role, text, source, a, b))
     return out
 
 
