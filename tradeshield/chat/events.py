@@ -2,8 +2,15 @@
 
     >>> from tradeshield.chat.events import find_events
     >>> from tradeshield.chat.model import Message
-    >>> [e["kind"] for e in find_events([Message(None, "买家", "them", "能便宜50吗")])]
+    >>> [e["kind"] for e in find_events([Message(None, "买家", "them", "能便宜50吗")], role="seller")]
     ['discount-request']
+    >>> find_events([Message(None, "我", "me", "能便宜50吗")], role="seller")     # the seller does not ask that
+    []
+
+``find_events(messages, role=…, me=…)`` is the one entry point: it reads clause by clause, relative to the
+case's role (``tradeshield.conversation.reader``, the ``[[kind]]`` tables of the rules file). ``Matcher``
+below is the legacy trigger-word matcher (the ``[[rule]]`` tables), kept only for chat/fastpath.py and
+chat/columnar.py until the one chat pipeline replaces them.
 
 One combined regex of every rule's patterns is tried on each message first; only messages it
 hits are checked rule by rule, so a million messages cost one C-level scan each. A user copy of
@@ -247,16 +254,12 @@ def event_dict(kind, matched, amount, time, sender, role, text, source, a, b) ->
     return ev
 
 
-def find_events(messages) -> list[dict]:
-    """Events for ``Message`` objects (or dicts with the same fields), in the order given."""
-    matcher = Matcher()
-    out = []
-    for m in messages:
-        get = m.get if isinstance(m, dict) else lambda k, _m=m: getattr(_m, k, None)
-        text = get("text") or ""
-        for kind, matched, amount in matcher.match(text):
-            t = get("time")
-            lines = get("lines") or [get("line_start"), get("line_end")]
-            out.append(event_dict(kind, matched, amount, t.isoformat() if hasattr(t, "isoformat") else t,
-                                  get("sender"), get("role"), text, get("source"), lines[0], lines[1]))
-    return out
+def find_events(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None) -> list[dict]:
+    """Events for ``Message`` objects (or dicts with the same fields), in the order given (oldest first).
+
+    ``role``: the case's role ("seller"/"buyer"): kinds are checked against the speaker's side (a discount
+    request comes from the buyer). ``me``: the user's name, for messages that carry no role.
+    """
+    from tradeshield.conversation.reader import read_conversation
+
+    return read_conversation(messages, role=role, me=me, rules=rules)
