@@ -41,7 +41,7 @@ def _root(
 # Command modules register themselves on import. Order = order in --help.
 from tradeshield.cli import core  # noqa: E402,F401
 
-for _name in ("video", "photo", "invoice", "chat", "statement", "check", "packet"):
+for _name in ("video", "photo", "invoice", "chat", "events", "statement", "check", "packet"):
     try:
         __import__(f"tradeshield.cli.{_name}")
     except ModuleNotFoundError as _e:  # a capability not built yet
