@@ -48,11 +48,17 @@ def _entry(time, kind, origin, note, ref=None, role=None) -> dict:
 
 def collect(case) -> list[dict]:
     out = [_entry(e.time, e.kind, "case", e.note, {"source": e.source, **(e.ref or {})}) for e in case.events()]
-    for e in (case.read_facts("chat", {}) or {}).get("events", []):
+    from tradeshield.conversation.facts import facts_for_statement
+
+    # chat events through the user's decisions: confirmed first, suggestions marked, never a rejected one
+    for e in facts_for_statement(case):
         if e.get("time"):
-            out.append(_entry(e["time"], e["kind"], "chat", f"{e.get('sender', '')}: {e.get('text', '')}",
-                              {**e.get("ref", {}), "matched": e.get("matched"), "amount": e.get("amount")},
-                              e.get("role")))
+            entry = _entry(e["time"], e["kind"], "fact" if e.get("origin") == "fact" else "chat",
+                           f"{e.get('sender') or ''}: {e.get('text', '')}" if e.get("origin") != "fact" else e.get("text", ""),
+                           {**(e.get("ref") or {}), "matched": e.get("matched"), "amount": e.get("amount"),
+                            "id": e.get("id")}, e.get("by") or e.get("role"))
+            entry["status"] = e.get("status", "suggested")
+            out.append(entry)
     for e in (case.read_facts("courier", {}) or {}).get("events", []):
         who = f" [{e['signer']}]" if e.get("signer") else ""
         out.append(_entry(e["time"], "courier:" + e["status"], "courier", e.get("text", "") + who, e.get("ref")))

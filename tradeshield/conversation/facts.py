@@ -88,10 +88,27 @@ def suggested_events(case) -> list[dict]:
     from tradeshield.chat.events import find_events
 
     msgs = _messages(case)
+    chat = case.read_facts("chat", {}) or {}
     if not msgs:
-        return []
-    me = (case.read_facts("chat", {}) or {}).get("me")
-    return find_events(msgs, role=case.info.get("role"), me=me)
+        return _stored_events(chat)
+    return find_events(msgs, role=case.info.get("role"), me=chat.get("me"))
+
+
+def _stored_events(chat: dict) -> list[dict]:
+    """Events kept in facts/chat.json when the case has no messages file (older cases, hand-written facts)."""
+    from tradeshield.conversation.reader import event_id
+
+    out = []
+    for ev in chat.get("events") or [] if isinstance(chat, dict) else []:
+        if not isinstance(ev, dict) or not ev.get("kind"):
+            continue
+        ref = ev.get("ref") if isinstance(ev.get("ref"), dict) else {}
+        lines = ref.get("lines") or [None, None]
+        ev = {**ev, "ref": ref, "by": ev.get("by") or ev.get("role"), "clause": ev.get("clause") or ev.get("text"),
+              "status": "suggested", "origin": "stored"}
+        ev.setdefault("id", event_id(ref.get("source"), lines, ev["kind"], ev.get("clause_index", 0)))
+        out.append(ev)
+    return out
 
 
 def case_events(case, include_rejected: bool = True) -> list[dict]:
