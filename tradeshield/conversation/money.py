@@ -86,7 +86,9 @@ def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] =
             refundable = True
     out = []
     if not deposit and not found and re.search(r"^(?:归还|还回|退回|用完)?.{0,6}(?:全额退|退还|可退)", clause):
-        return [{"role": "deposit", "amount": None, "by": by, "refundable": True}]
+        return [{"role": "deposit", "amount": None, "by": by, "refundable": True, "implied": True}]
+    if not deposit and not found and re.search(r"^.{0,6}(?:不退|不可退|概不退|不予退还)$", clause):
+        return [{"role": "deposit", "amount": None, "by": by, "refundable": False, "implied": True}]
     if deposit and not found and refundable is not None:
         return [{"role": "deposit", "amount": None, "by": by, "refundable": refundable}]
     for val, s, _e in found:

@@ -274,14 +274,16 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
 
 
 def _merge_deposit(terms: list[dict]) -> list[dict]:
-    """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount."""
+    """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount; such a
+    clause alone (no deposit named in the message) is no money term."""
+    implied = [t for t in terms if t.pop("implied", False)]
     flags = [t for t in terms if t["role"] == "deposit" and t.get("amount") is None]
     amounts = [t for t in terms if t["role"] == "deposit" and t.get("amount") is not None]
-    if flags and amounts:
+    if (flags or implied) and amounts:
         for t in amounts:
-            t.setdefault("refundable", flags[0]["refundable"])
-        return [t for t in terms if t not in flags]
-    return terms
+            t.setdefault("refundable", (flags or implied)[0]["refundable"])
+        return [t for t in terms if t not in flags and t not in implied]
+    return [t for t in terms if t not in implied]
 
 
 def message_money(text: str, mrole: str, role: str | None) -> list[dict]:
