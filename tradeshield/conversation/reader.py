@@ -60,6 +60,7 @@ class KindRule:
     zh: list = field(default_factory=list)
     en: list = field(default_factory=list)
     unless: re.Pattern | None = None
+    unless_message: re.Pattern | None = None   # a match anywhere in the message cancels the kind
     reply_to: tuple[str, ...] = ()
     reply_question: bool = False
     reply: re.Pattern | None = None
@@ -106,7 +107,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reported=bool(r.get("reported", False)), context=str(r.get("context", "")),
                 after=tuple(r.get("after") or ()), replaces=tuple(r.get("replaces") or ()),
                 zh=[re.compile(x, re.I) for x in r.get("zh", [])], en=[re.compile(x, re.I) for x in r.get("en", [])],
-                unless=_rx(r.get("unless"), re.I), reply_to=tuple(reply.get("to") or ()),
+                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
@@ -219,6 +220,8 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     continue
                 if rule.context == "trade" and R.trade.search(window) is None:
                     continue
+                if rule.unless_message is not None and rule.unless_message.search(text):
+                    continue
                 hit = None
                 for c in (clauses if rule.any is not None and rule.any.search(low) else ()):
                     if rule.assertion and (c.question or c.conditional):
@@ -232,7 +235,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 if hit is None and rule.reply is not None and clauses:
                     c0 = clauses[0]
                     answered = last_other is not None and (last_other & set(rule.reply_to) or (
-                        rule.reply_question and re.search(r"[吗？?]\s*$|可以|能不能|行不行", last_other_text)))
+                        rule.reply_question and re.search(r"[吗？?]\s*$", last_other_text)))
                     if answered and rule.reply.search(c0.text.lower()) and not (
                             rule.unless is not None and rule.unless.search(text)):
                         hit = (rule, c0, c0.text)
