@@ -11,7 +11,7 @@ from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, Table, start
 
 events_app = typer.Typer(help="Events read from the chat: list them, confirm or reject each. / 聊天中识别出的事件：查看、确认、否认。\n\n"
                               "Example: tradeshield events confirm 3fa9c1", invoke_without_command=True)
-fact_app = typer.Typer(help="Facts you state yourself (e.g. the agreed requirement list). / 你自己陈述的事实。\n\n"
+fact_app = typer.Typer(help="Facts you state yourself, such as the agreed requirement list. / 你自己陈述的事实。\n\n"
                             "Example: tradeshield fact add requirement \"首页栏目按我给的改\" --source chat:L12-14",
                        no_args_is_help=True)
 app.add_typer(events_app, name="events")
