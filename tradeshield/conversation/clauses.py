@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
-_CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=[,.])(?!\d)|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
+_CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
