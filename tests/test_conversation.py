@@ -370,3 +370,26 @@ def test_check_reads_events(text, rule):
     res = evaluate(Facts(role="seller", category="cardkey"), [Msg(text, line_start=3, line_end=3)])
     reason = next(r for r in res["reasons"] if r["id"] == rule)
     assert any(e.get("event") for e in reason["evidence"]), reason
+
+
+def test_seller_dealer_case_end_to_end(tmp_path):
+    """DOMAIN.md §0 case 1 as a WeChat TXT export (WeChatMsg layout, synthetic values): the pre-sale offer is
+    read as such, the ¥50 request after delivery is the discount request the statement quotes."""
+    from tradeshield.evidence.case import Case
+    from tradeshield.statement import build_statement
+
+    case = Case.init(tmp_path / "case", role="seller", platform="xianyu", item="手机", price=1100, order="1234567890")
+    r = run(["chat", str(ROOT / "tests" / "data" / "chat_dealer_wechat.txt"), "--me", "我", "--json"], case.root)
+    assert r.exit_code == 0, r.output
+    evs = events_json(case)
+    got = [(e["kind"], e["by"]) for e in evs]
+    assert got == [("discount-request", "them"), ("price-agreed", "me"), ("receipt-ack", "them"),
+                   ("confirm-request", "me"), ("discount-request", "them"), ("discount-refused", "me"),
+                   ("defect-claim", "them"), ("refund-request", "them"), ("threat", "them")]
+    assert evs[0]["money"] == [{"role": "asking", "amount": 1150, "by": "them"}, {"role": "offer", "amount": 1100, "by": "them"}]
+    assert evs[4]["amount"] == "50"
+    run(["event", "add", "2021-05-23 10:12", "shipped"], case.root)
+    run(["event", "add", "2021-05-25 14:30", "delivered"], case.root)
+    st = build_statement(case, "seller-refund-after-discount", lang="zh")
+    assert st.ok, st.missing
+    assert "2021-05-29 20:01 要求优惠 ¥50" in st.text and "20:03 被我拒绝" in st.text and "¥1150" not in st.text

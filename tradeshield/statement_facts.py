@@ -124,11 +124,15 @@ def money(amount, currency: str = "CNY") -> str:
 
 
 def _moment(chat_kinds: tuple = (), event_kinds: tuple = (), who: str | None = None, last: bool = False,
-            after: str | None = None) -> Callable:
-    """A dated fact: the chat event (quotable) if there is one, else the user's case event."""
+            after: str | tuple | None = None) -> Callable:
+    """A dated fact: the chat event (quotable) if there is one, else the user's case event.
+
+    ``after``: a fact name (or the first present of several) whose time is the floor."""
     def get(ctx: _Ctx, out):
         role = {"buyer": ctx.buyer, "seller": "me" if ctx.buyer == "them" else "them"}.get(who or "", None)
-        floor = _parse(out[after].value["time"]) if after and after in out else None
+        names = (after,) if isinstance(after, str) else (after or ())
+        floor_name = next((n for n in names if n in out), None)
+        floor = _parse(out[floor_name].value["time"]) if floor_name else None
         chats = [(t, ev) for t, ev in ctx.chat_events(chat_kinds, role) if floor is None or t >= floor]
         if chats:
             t, ev = chats[-1] if last else chats[0]
@@ -349,7 +353,8 @@ GATHERERS: dict[str, Callable] = {
     "shipped": _courier_moment(("picked-up",), _moment(event_kinds=("shipped",))),
     "delivered": _courier_moment(("signed", "proxy-signed"), _moment(event_kinds=("delivered", "signed", "received"))),
     "receipt_ack": _moment(("receipt-ack",), ("confirmed",), who="buyer"),
-    "discount_request": _moment(("discount-request",), ("discount-requested",), who="buyer"),
+    # the price talk before the sale is no "discount request after delivery": the floor is delivery (or shipping)
+    "discount_request": _moment(("discount-request",), ("discount-requested",), who="buyer", after=("delivered", "shipped")),
     "discount_refused": _moment(("discount-refused",), ("discount-refused",), who="seller", after="discount_request"),
     "refund_request": _moment(("refund-request",), ("refund-requested",), who="buyer", after="discount_request"),
     "defect_claim": _moment(("defect-claim",), ("defect-claimed",), who="buyer"),

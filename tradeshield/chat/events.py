@@ -254,7 +254,8 @@ def event_dict(kind, matched, amount, time, sender, role, text, source, a, b) ->
     return ev
 
 
-def find_events(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None) -> list[dict]:
+def find_events(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+                progress=None) -> list[dict]:
     """Events for ``Message`` objects (or dicts with the same fields), in the order given (oldest first).
 
     ``role``: the case's role ("seller"/"buyer"): kinds are checked against the speaker's side (a discount
@@ -262,4 +263,4 @@ def find_events(messages, *, role: str | None = None, me: str | None = None, rul
     """
     from tradeshield.conversation.reader import read_conversation
 
-    return read_conversation(messages, role=role, me=me, rules=rules)
+    return read_conversation(messages, role=role, me=me, rules=rules, progress=progress)

@@ -64,7 +64,9 @@ def events(
     from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
-    evs = [e for e in case_events(Case.find(case)) if (not kind or e["kind"] == kind) and (not status or e["status"] == status)]
+    with out.progress(min_total=100_000) as cb:
+        found = case_events(Case.find(case), progress=cb)
+    evs = [e for e in found if (not kind or e["kind"] == kind) and (not status or e["status"] == status)]
 
     def render(con):
         if not evs:

@@ -83,7 +83,7 @@ def _save(case, data: dict, action: str, detail: dict) -> None:
     case.record_derived([path], action=action, sources=srcs, details={"decision": detail})
 
 
-def suggested_events(case) -> list[dict]:
+def suggested_events(case, progress=None) -> list[dict]:
     """Events the reader finds in the case's chat (status "suggested"), oldest first."""
     from tradeshield.chat.events import find_events
 
@@ -91,7 +91,7 @@ def suggested_events(case) -> list[dict]:
     chat = case.read_facts("chat", {}) or {}
     if not msgs:
         return _stored_events(chat)
-    return find_events(msgs, role=case.info.get("role"), me=chat.get("me"))
+    return find_events(msgs, role=case.info.get("role"), me=chat.get("me"), progress=progress)
 
 
 def _stored_events(chat: dict) -> list[dict]:
@@ -111,11 +111,11 @@ def _stored_events(chat: dict) -> list[dict]:
     return out
 
 
-def case_events(case, include_rejected: bool = True) -> list[dict]:
+def case_events(case, include_rejected: bool = True, progress=None) -> list[dict]:
     """Chat events with the user's decisions applied, then the facts the user added (status confirmed)."""
     data = load_decisions(case)
     out = []
-    for ev in suggested_events(case):
+    for ev in suggested_events(case, progress):
         d = data["decisions"].get(ev["id"])
         if d:
             ev["status"] = d["status"]

@@ -101,6 +101,8 @@ def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] =
             continue
         if "price-agreed" in kinds:
             role = "agreed"
+        elif re.match(r"\s*(?:元|块)?(?:有点|太|也太|还是)?贵|\s*(?:元|块)?的(?:价格|标价)", clause[_e:]):
+            role = "asking"      # 「1150有点贵」: the price they were asked
         elif _PARTIAL.search(clause) and not _EXTRA.search(head[-3:] if head else ""):
             role = "partial"
         elif _EXTRA.search(head[-4:]):

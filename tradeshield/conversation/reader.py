@@ -39,6 +39,9 @@ from tradeshield.errors import InputError
 
 BUILTIN = Path(__file__).resolve().parent.parent / "data" / "chat_rules.toml"
 SIDES = ("buyer", "seller")
+# the amount an event names: its own role first (the discount asked, the refund asked, the agreed price …)
+_AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
+                "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
 i18n.register({
@@ -183,10 +186,20 @@ def event_id(source, lines, kind: str, clause_index: int) -> str:
 
 
 def read_conversation(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
-                      with_money: bool = True) -> list[dict]:
-    """Events (dicts, see docs/ARCHITECTURE.md "chat") for messages in time order."""
-    return [ev for _m, evs, _money in read_messages(messages, role=role, me=me, rules=rules, with_money=with_money)
-            for ev in evs]
+                      with_money: bool = True, progress=None) -> list[dict]:
+    """Events (dicts, see docs/ARCHITECTURE.md "chat") for messages in time order.
+
+    ``progress(label, done, total)`` is called every 20,000 messages."""
+    total = len(messages) if hasattr(messages, "__len__") else None
+    out = []
+    for i, (_m, evs, _money) in enumerate(read_messages(messages, role=role, me=me, rules=rules,
+                                                         with_money=with_money), 1):
+        out += evs
+        if progress is not None and i % 20000 == 0:
+            progress("events", i, total)
+    if progress is not None and total:
+        progress("events", total, total)
+    return out
 
 
 def read_messages(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
@@ -264,7 +277,9 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             mine = [x for x in money if x.get("amount") is not None or rule.kind == "deposit-terms"]
             if mine:
                 ev["money"] = mine
-                first = next((x["amount"] for x in mine if x.get("amount") is not None), None)
+                want = _AMOUNT_ROLE.get(rule.kind)
+                first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
+                             next((x["amount"] for x in mine if x.get("amount") is not None), None))
                 if first is not None:
                     ev["amount"] = str(first)
             evs.append(ev)
