@@ -18,7 +18,6 @@ question forms (能不能, 可不可以, 是不是 …) and words that only look
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
@@ -49,14 +48,35 @@ _NOT_NEG = re.compile(r"不好意思|不然|不过|不错|不少|不久|不停|�
 _SCOPE = re.compile(r"就|才|那就|那|的话|否则|不然|\bthen\b|\bor\b|\botherwise\b", re.I)
 
 
-@dataclass
 class Clause:
-    text: str          # the clause as written (trimmed)
-    start: int         # offset in the message
-    index: int         # 0-based position in the message
-    question: bool
-    conditional: bool
-    reported: bool     # a reporting frame ("你说…", "客服建议…") anywhere in the clause
+    """One clause: ``text`` (trimmed), ``start`` (offset in the message), ``index`` (0-based), and — read only
+    when asked, most clauses never are — ``question``, ``conditional``, ``reported`` (a reporting frame such as
+    "你说…" / "客服建议…" anywhere in the clause)."""
+
+    __slots__ = ("text", "start", "index", "_raw", "_q", "_c", "_r")
+
+    def __init__(self, text: str, start: int, index: int, raw: str = ""):
+        self.text, self.start, self.index, self._raw = text, start, index, raw or text
+        self._q = self._c = self._r = None
+
+    @property
+    def question(self) -> bool:
+        if self._q is None:
+            t, raw = self.text, self._raw
+            self._q = bool(_QUESTION_END.search(raw) or _A_NOT_A.search(t) or (_EN_QUESTION.match(t) and raw.endswith("?")))
+        return self._q
+
+    @property
+    def conditional(self) -> bool:
+        if self._c is None:
+            self._c = bool(_CONDITIONAL.search(self.text))
+        return self._c
+
+    @property
+    def reported(self) -> bool:
+        if self._r is None:
+            self._r = bool(_REPORTED.search(self.text))
+        return self._r
 
     def reported_at(self, pos: int) -> bool:
         """Whether the text at ``pos`` is reported speech: after a reporting frame, or inside quotes."""
@@ -84,9 +104,7 @@ def split_clauses(text: str) -> list[Clause]:
         if not t:
             continue
         lead = len(piece) - len(piece.lstrip(_TRIM))
-        raw = piece.rstrip(" \t\r\n")
-        q = bool(_QUESTION_END.search(raw) or _A_NOT_A.search(t) or (_EN_QUESTION.match(t) and raw.endswith("?")))
-        out.append(Clause(t, a + lead, len(out), q, bool(_CONDITIONAL.search(t)), bool(_REPORTED.search(t))))
+        out.append(Clause(t, a + lead, len(out), piece.rstrip(" \t\r\n")))
     return out
 
 

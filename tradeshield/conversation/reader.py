@@ -42,6 +42,7 @@ SIDES = ("buyer", "seller")
 # the amount an event names: its own role first (the discount asked, the refund asked, the agreed price …)
 _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
                 "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
+_DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
 i18n.register({
@@ -77,6 +78,9 @@ class Rules:
     trade: re.Pattern
     prefilter: re.Pattern
     order: dict
+    scan: re.Pattern | None = None          # the anchors as one literal regex (searched from each hit + 1)
+    anchor_kinds: dict = field(default_factory=dict)   # anchor → rule indices it (or a prefix of it) stands for
+    always: frozenset = frozenset()         # rules with a pattern that has no anchor
 
 
 def rules_path() -> Path:
@@ -123,7 +127,29 @@ def load_rules(path: str | None = None) -> Rules:
                          [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", [])])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
-    return Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
+    R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
+    _index_anchors(R, data.get("kind", []))
+    return R
+
+
+def _index_anchors(R: Rules, tables) -> None:
+    """One overlapping scan finds, per message, the rules worth trying (instead of one search per rule)."""
+    from tradeshield.conversation.anchors import anchors, literal_re
+
+    per: dict[str, set] = {}
+    always = set()
+    for i, (k, t) in enumerate(zip(R.kinds, tables)):
+        reply = (t.get("reply") or {})
+        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []):
+            a = anchors(p)
+            if a is None:
+                always.add(i)
+                continue
+            for w in a:
+                per.setdefault(w, set()).add(i)
+    closed = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    R.anchor_kinds, R.always = closed, frozenset(always)
+    R.scan = literal_re(per) if per else None
 
 
 class _Always:
@@ -219,24 +245,27 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         other = "them" if mrole == "me" else "me"
         found: list[tuple[KindRule, Clause, str]] = []
         low = text.lower()
-        hit_any = R.prefilter.search(low) is not None
+        cand = set(R.always)
+        if R.scan is not None:      # overlapping: search again from the character after each hit
+            search, pos = R.scan.search, 0
+            while (mm := search(low, pos)) is not None:
+                cand |= R.anchor_kinds[mm.group()]
+                pos = mm.start() + 1
+        hit_any = bool(cand)
         clauses = split_clauses(text) if hit_any or (with_money and _DIGIT.search(text)) else []
         if hit_any:
-            window = " ".join(texts[-3:] + [text])
             last_other, last_other_text = last.get(other, (None, ""))
-            for rule in R.kinds:
+            for rule in (R.kinds[i] for i in sorted(cand)):
                 if rule.speaker != "any" and rule.speaker != mrole:
                     continue
                 if rule.by != "any" and side is not None and rule.by != side:
                     continue
                 if rule.after and not (earlier[other] & set(rule.after)):
                     continue
-                if rule.context == "trade" and R.trade.search(window) is None:
-                    continue
-                if rule.unless_message is not None and rule.unless_message.search(text):
-                    continue
                 hit = None
-                for c in (clauses if rule.any is not None and rule.any.search(low) else ()):
+                for c in clauses:
+                    if rule.any is not None and rule.any.search(c.text.lower()) is None:
+                        continue       # no anchor of this kind in this clause
                     if rule.assertion and (c.question or c.conditional):
                         continue
                     if rule.unless is not None and rule.unless.search(c.text):
@@ -252,6 +281,10 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     if answered and rule.reply.search(c0.text.lower()) and not (
                             rule.unless is not None and rule.unless.search(text)):
                         hit = (rule, c0, c0.text)
+                if hit and rule.context == "trade" and R.trade.search(" ".join(texts[-3:] + [text])) is None:
+                    hit = None
+                if hit and rule.unless_message is not None and rule.unless_message.search(text):
+                    hit = None
                 if hit:
                     found.append(hit)
         kinds = {r.kind for r, _c, _t in found}
@@ -259,7 +292,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         found = [h for h in found if h[0].kind not in drop]
         kinds -= drop
         money = []
-        if with_money:
+        if with_money and clauses and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
             for c in clauses:
                 ck = tuple(r.kind for r, cc, _t in found if cc.index == c.index)
                 money += money_terms(c.text, side, mrole, ck)
