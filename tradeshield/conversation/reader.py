@@ -42,6 +42,8 @@ SIDES = ("buyer", "seller")
 # the amount an event names: its own role first (the discount asked, the refund asked, the agreed price …)
 _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
                 "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
+_SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
+_SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
@@ -241,6 +243,9 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         if mrole == "system" or not text.strip():
             yield m, [], []
             continue
+        original = text
+        if _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
+            text = _SPACED_CHAR.sub("", text)
         side = side_of(mrole, role)
         other = "them" if mrole == "me" else "me"
         found: list[tuple[KindRule, Clause, str]] = []
@@ -303,7 +308,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         src = _get(m, "source")
         for rule, c, matched in sorted(found, key=lambda h: (h[1].index, R.order[h[0].kind])):
             ev = {"kind": rule.kind, "time": t.isoformat() if hasattr(t, "isoformat") else t,
-                  "sender": _get(m, "sender"), "role": mrole, "text": text, "matched": matched,
+                  "sender": _get(m, "sender"), "role": mrole, "text": original, "matched": matched,
                   "ref": {"source": src, "lines": [lines[0], lines[1]]},
                   "id": event_id(src, lines, rule.kind, c.index), "by": mrole, "side": side,
                   "clause": c.text, "clause_index": c.index, "status": "suggested"}
