@@ -25,6 +25,7 @@ i18n.register({
     "cli.events.rejected": ("已否认 {id} {kind}：{clause}", "rejected {id} {kind}: {clause}"),
     "cli.fact.added": ("已记录事实 {id} {kind}：{text}", "fact recorded {id} {kind}: {text}"),
     "cli.col.id": ("编号", "id"), "cli.col.status": ("状态", "status"), "cli.col.who": ("谁", "who"),
+    "cli.col.time": ("时间", "time"), "cli.col.kind": ("类型", "kind"),
     "cli.col.clause": ("原话（分句）", "clause"), "cli.col.lines": ("行", "lines"), "cli.col.money": ("金额", "money"),
     "events.status.suggested": ("待确认", "suggested"), "events.status.confirmed": ("已确认", "confirmed"),
     "events.status.rejected": ("已否认", "rejected"),
@@ -74,9 +75,10 @@ def events(
             return
         t = Table(show_edge=False)
         for col in ("id", "status", "time", "kind", "who", "clause", "lines", "money"):
-            t.add_column(i18n.t("cli.col." + col))
+            t.add_column(i18n.t("cli.col." + col), no_wrap=col in ("id", "kind", "lines"),
+                         overflow="fold", ratio=3 if col == "clause" else None)
         for e in evs:
-            t.add_row(e["id"][:6], i18n.t("events.status." + e["status"]), str(e.get("time") or "")[:16].replace("T", " "),
+            t.add_row(e["id"][:6], i18n.t("events.status." + e["status"]), str(e.get("time") or "")[5:16].replace("T", " "),
                       e["kind"], i18n.t("events.who." + str(e.get("by") or "them")), e.get("clause") or e.get("text") or "",
                       _lines(e), _money(e))
         con.print(t)
