@@ -201,7 +201,8 @@ def render_timeline(case, tl: dict, per_page: int = 60) -> dict:
         for e in page:
             color = (200, 20, 20) if e.get("flagged") else (30, 30, 30)
             d.text((30, y), e["time"][:16].replace("T", " "), font=small, fill=color)
-            d.text((230, y), e["kind"][:24], font=small, fill=color)
+            kind = e["kind"][:24] + (" (?)" if e.get("status") == "suggested" else "")   # a suggestion, not confirmed
+            d.text((230, y), kind, font=small, fill=color)
             d.text((500, y), e["note"].replace("\n", " ")[:52], font=small, fill=color)
             y += 32
         dest = case.derived_path(f"timeline/timeline-{n}.jpg")
