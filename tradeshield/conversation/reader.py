@@ -214,14 +214,14 @@ def event_id(source, lines, kind: str, clause_index: int) -> str:
 
 
 def read_conversation(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
-                      with_money: bool = True, progress=None) -> list[dict]:
+                      with_money: bool = True, progress=None, state: dict | None = None) -> list[dict]:
     """Events (dicts, see docs/ARCHITECTURE.md "chat") for messages in time order.
 
     ``progress(label, done, total)`` is called every 20,000 messages."""
     total = len(messages) if hasattr(messages, "__len__") else None
     out = []
     for i, (_m, evs, _money) in enumerate(read_messages(messages, role=role, me=me, rules=rules,
-                                                         with_money=with_money), 1):
+                                                         with_money=with_money, state=state), 1):
         out += evs
         if progress is not None and i % 20000 == 0:
             progress("events", i, total)
@@ -231,12 +231,15 @@ def read_conversation(messages, *, role: str | None = None, me: str | None = Non
 
 
 def read_messages(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
-                  with_money: bool = True):
-    """Per message, in order: (message, its events, its money terms)."""
+                  with_money: bool = True, state: dict | None = None):
+    """Per message, in order: (message, its events, its money terms).
+
+    ``state``: a dict kept by the caller between calls on consecutive batches of one conversation."""
     R = load_rules(rules)
-    texts: list[str] = []
-    earlier = {"me": set(), "them": set()}    # kinds each speaker made so far
-    last: dict = {}                           # speaker → (kinds, text) of their last message
+    state = {} if state is None else state
+    texts: list[str] = state.setdefault("texts", [])
+    earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
+    last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
     for m in messages:
         text = _get(m, "text") or ""
         mrole = _get(m, "role") or ("me" if me and _get(m, "sender") == me else "them")
