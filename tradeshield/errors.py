@@ -28,7 +28,9 @@ class TradeshieldError(Exception):
         self.params = params
 
     def message(self, lang: str | None = None) -> str:
-        return i18n.t(self.key, lang, **self.params)
+        from tradeshield.textsafe import clean
+
+        return i18n.t(self.key, lang, **{k: clean(v) if isinstance(v, str) else v for k, v in self.params.items()})
 
     def __str__(self) -> str:
         return self.message("en")
@@ -80,8 +82,11 @@ class Finding:
         return {k: v for k, v in d.items() if v is not None}
 
     def describe(self, lang: str | None = None) -> str:
-        return i18n.t("finding." + self.problem, lang, path=self.path, expected=self.expected or "",
-                      found=self.found or "", detail=self.detail or "")
+        """One line for people; names from the bundle are shown with their control characters escaped."""
+        from tradeshield.textsafe import clean
+
+        return i18n.t("finding." + self.problem, lang, path=clean(self.path), expected=clean(self.expected or ""),
+                      found=clean(self.found or ""), detail=clean(self.detail or ""))
 
 
 def _finding(name: str, code: str, zh: str, en: str):
@@ -113,3 +118,5 @@ TimestampInvalid = _finding("TimestampInvalid", "timestamp-invalid", "时间戳�
                             "timestamp invalid: {path} {detail}")
 BagInvalid = _finding("BagInvalid", "bag-invalid", "BagIt 结构错误：{path} {detail}",
                       "BagIt structure invalid: {path} {detail}")
+ZipDamaged = _finding("ZipDamaged", "damaged", "zip 结构被改动或损坏：{path}（{detail}）",
+                      "zip structure altered or damaged: {path} ({detail})")
