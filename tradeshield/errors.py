@@ -86,7 +86,7 @@ class Finding:
         from tradeshield.textsafe import clean
 
         return i18n.t("finding." + self.problem, lang, path=clean(self.path), expected=clean(self.expected or ""),
-                      found=clean(self.found or ""), detail=clean(self.detail or ""))
+                      found=clean(self.found or ""), detail=clean(self.detail or "")).rstrip()
 
 
 def _finding(name: str, code: str, zh: str, en: str):
@@ -101,7 +101,7 @@ HashMismatch = _finding("HashMismatch", "modified", "已被修改：{path}（应
 SizeMismatch = _finding("SizeMismatch", "size-changed", "大小不符：{path}（应为 {expected}，实际 {found}）",
                         "size changed: {path} (expected {expected}, found {found})")
 FileMissing = _finding("FileMissing", "missing", "缺失文件：{path}", "missing file: {path}")
-UnexpectedFile = _finding("UnexpectedFile", "extra", "多出的文件：{path}", "unexpected file: {path}")
+UnexpectedFile = _finding("UnexpectedFile", "extra", "多出的文件：{path} {detail}", "unexpected file: {path} {detail}")
 ChainBroken = _finding("ChainBroken", "chain-broken", "保管日志链断裂：{path} {detail}",
                        "custody chain broken: {path} {detail}")
 ManifestMismatch = _finding("ManifestMismatch", "manifest-mismatch", "清单不一致：{path} {detail}",

@@ -482,7 +482,9 @@ class Case:
             pass  # a convenience record: the evidence itself does not depend on it
 
     def _free_name(self, name: str, sha: str) -> Path:
-        name = name.replace("/", "_").replace("\\", "_") or "file"
+        # "%" is written as the full-width "％": a bag path then needs no %25, which RFC 8493 requires but
+        # bagit-python and most BagIt tools do not decode (bagit-python #157); the true name stays in custody
+        name = name.replace("/", "_").replace("\\", "_").replace("%", "\uff05") or "file"
         dest = self.evidence_dir / name
         if not dest.exists():
             return dest

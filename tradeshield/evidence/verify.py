@@ -26,7 +26,6 @@ never an error. ``verify`` is the entry point; anything unforeseen inside a bund
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import posixpath
 import re
@@ -51,7 +50,9 @@ TAG_CAPS = {  # bytes a tag file may hold; a 20,000-file bundle needs a few MB o
     "bagit.txt": 4096, "bag-info.txt": 1 << 20, TAGMANIFEST: 1 << 16, SIGNATURE: 1 << 16,
     PAYLOAD_MANIFEST: 16 << 20, MANIFEST: 24 << 20,
 }
-CUSTODY_CAP = 256 << 20
+CUSTODY_CAP = 64 << 20
+MAX_CHAIN_FINDINGS = 50
+_LINE = re.compile(rb"[^\n]+")  # non-empty lines, found in C: a block of blank lines costs nothing
 CUSTODY_LINE_CAP = 16 << 20
 DEFLATE_MAX_RATIO = 1032  # deflate cannot do better; a larger declared size is a lie or a bomb
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, struct.error,
@@ -66,8 +67,8 @@ i18n.register({
     "verify.not_zip": ("不是 zip 证据包，也不是案件目录：{path}", "not a zip bundle or a case folder: {path}"),
     "verify.not_bag": ("zip 中没有 tradeshield 证据包（没有含 bagit.txt 或 tradeshield-manifest.json 的顶层目录）：{path}",
                        "no tradeshield bag in the zip (no top folder with bagit.txt or tradeshield-manifest.json): {path}"),
-    "verify.bad_key": ("--key 应是公钥指纹（SHA256:xxxx:…，32 位十六进制）：{key}",
-                       "--key takes a key fingerprint (SHA256:xxxx:…, 32 hex digits): {key}"),
+    "verify.bad_key": ("--key 应是公钥指纹（SHA256:xxxx:…，32 位十六进制）：{fingerprint}",
+                       "--key takes a key fingerprint (SHA256:xxxx:…, 32 hex digits): {fingerprint}"),
     "verify.no_manifest": ("缺少 tradeshield 清单", "the tradeshield manifest is missing"),
     "verify.ok": ("完好：{files} 个文件，Merkle 根 {root}，封存码 {code}", "intact: {files} files, Merkle root {root}, seal code {code}"),
     "verify.ok_case": ("完好：{files} 个文件与保管日志（{n} 条）一致", "intact: {files} files match the custody log ({n} entries)"),
@@ -97,7 +98,7 @@ def normalize_key(key: str) -> str:
     if hexd.startswith("sha256"):
         hexd = hexd[6:]
     if not re.fullmatch(r"[0-9a-f]{32}", hexd):
-        raise InputError("verify.bad_key", key=key)
+        raise InputError("verify.bad_key", fingerprint=key)
     return "SHA256:" + ":".join(hexd[i:i + 4] for i in range(0, 32, 4))
 
 
@@ -160,6 +161,8 @@ def _end_record(f, size: int) -> _EndRecord | None:
 
 def _local_header(f, info: zipfile.ZipInfo) -> tuple[int, str | None]:
     """(offset of the data, disagreement with the central directory or None)."""
+    if not 0 <= info.header_offset < (1 << 62):  # zipfile shifts offsets by what precedes the zip: may go negative
+        return 0, "the central directory gives an offset outside the file"
     f.seek(info.header_offset)
     h = f.read(30)
     if len(h) < 30 or h[:4] != b"PK\x03\x04":
@@ -606,8 +609,8 @@ def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code:
     name = prefix + "data/custody.jsonl"
     out = {"seals": [], "files": {}}
     info = rd.entries.get(name)
-    if info is None or name in rd.failed:
-        return out
+    if info is None or name in rd.failed or "data/custody.jsonl" not in actual:
+        return out  # absent, unreadable, or its size disagrees with the manifest (then it is not inflated at all)
     if info.file_size > CUSTODY_CAP:
         rep.problems.append(BagInvalid(name, detail=f"{info.file_size} bytes, more than {CUSTODY_CAP} (not read)"))
         return out
@@ -618,22 +621,33 @@ def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code:
     n = 0
     try:
         with rd.zf.open(info) as raw:
-            stream = io.BufferedReader(raw, 1 << 20)
+            carry = b""
             while True:
-                line = stream.readline(CUSTODY_LINE_CAP + 1)
-                if not line:
-                    break
-                if len(line) > CUSTODY_LINE_CAP:
+                block = raw.read(1 << 20)
+                data = carry + block
+                if not block:
+                    lines, carry = [data] if data.strip() else [], b""
+                else:
+                    cut = data.rfind(b"\n")
+                    lines, carry = (_LINE.findall(data[:cut]) if cut >= 0 else []), data[cut + 1:]
+                if len(carry) > CUSTODY_LINE_CAP:
                     rep.problems.append(ChainBroken(f"data/custody.jsonl:{n + 1}", detail="line longer than "
                                                     f"{CUSTODY_LINE_CAP} bytes (not read further)"))
                     return out
-                line = line.rstrip(b"\n")
-                if not line.strip():
-                    continue
-                n += 1
-                entry = checker.feed(line)
-                if isinstance(entry, dict):
-                    _collect(entry, last, out, want)
+                for line in lines:
+                    if not line.strip():
+                        continue
+                    n += 1
+                    entry = checker.feed(line)
+                    if isinstance(entry, dict):
+                        _collect(entry, last, out, want)
+                    if len(checker.findings) >= MAX_CHAIN_FINDINGS:
+                        rep.problems.extend(checker.findings)
+                        rep.problems.append(ChainBroken(f"data/custody.jsonl:{n}", detail="too many broken links; "
+                                                        "not read further"))
+                        return out
+                if not block:
+                    break
     except _READ_ERRORS as e:
         rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})"))
         return out
