@@ -191,6 +191,8 @@ def bundle(
         raise InputError("file.exists", path=str(output))
     with out.progress() as cb:
         res = build_bundle(Case.find(case), output, sign=sign, include_secrets=include_secrets, progress=cb)
+    for w in res["warnings"]:
+        out.warn(w)
     out.emit(res, lambda con: con.print(i18n.t("cli.bundle.done", **res)))
 
 

@@ -63,6 +63,9 @@ _DEFLATE_EXT = {".txt", ".json", ".jsonl", ".toml", ".csv", ".md", ".html", ".xm
 i18n.register({
     "bundle.case_modified": ("案件中的文件与保管日志记录不符：{path}（先运行 tradeshield verify 查看；原件不能改动）",
                              "a case file differs from its custody record: {path} (run tradeshield verify; originals must not change)"),
+    "bundle.legacy_paths": ("注意：保管日志中有 {n} 条记录含原件的完整路径（由旧版本记录；日志有哈希链，不能改写），会随证据包发给对方",
+                            "note: {n} custody entries (written by an older version; the hash chain forbids editing "
+                            "them) hold an original's full path, which goes out with the bundle"),
     "bundle.out_inside": ("证据包不能写在案件目录内：{path}", "the bundle cannot be written inside the case folder: {path}"),
 })
 
@@ -282,7 +285,9 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
             tags[SIGNATURE] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")
         for name in sorted(tags):
             _writestr(zf, f"{bag}/{name}", tags[name])
+    legacy = sum(1 for e in entries if _full_source_path(e))
     return {
+        "warnings": [i18n.t("bundle.legacy_paths", n=legacy)] if legacy else [],
         "path": str(out),
         "bag": bag,
         "files": len(files),
@@ -293,6 +298,13 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
         "fingerprint": signature["fingerprint"] if signature else None,
         "zip_bytes": out.stat().st_size,
     }
+
+
+def _full_source_path(entry: dict) -> bool:
+    """A custody entry from before sources were recorded by name only (its path names the user's folders)."""
+    d = entry.get("details") or {}
+    src = (d.get("item") or {}).get("original_path") if entry.get("action") == "add" else d.get("source")
+    return isinstance(src, str) and ("/" in src or "\\" in src)
 
 
 # ------------------------------------------------------------------ seal (before shipping)
