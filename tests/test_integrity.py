@@ -350,25 +350,41 @@ def test_manifest_paths_are_percent_encoded_both_ways():
     assert bagit_encode("a%0A\n") == "a%250A%0A"
 
 
-def test_stale_temp_files_of_a_killed_run_go_with_the_next_command(case):
-    dead = 2 ** 22 + 12345  # above the default pid_max of 4,194,304? no: below; make sure it is not running
+def _dead_pid() -> int:
+    pid = 4_000_000  # below the default pid_max (4,194,304); moved on until no process has it
     while True:
         try:
-            os.kill(dead, 0)
-            dead += 1
+            os.kill(pid, 0)
         except ProcessLookupError:
-            break
+            return pid
         except PermissionError:
-            dead += 1
+            pass
+        pid += 1
+
+
+def test_stale_temp_files_of_a_killed_run_go_with_the_next_command(case):
+    dead = _dead_pid()
     leftovers = [case.root / "evidence" / f".incoming-{dead}-77", case.root / "derived" / f".chat.jsonl.tmp-{dead}-ab12"]
     for p in leftovers:
         p.write_bytes(b"x" * 1000)
+    old_spool = case.root / "derived" / ".chat-0123456789ab.spool"  # no pid in the name: judged by its age
+    old_spool.write_bytes(b"x")
+    os.utime(old_spool, (1, 1))
+    leftovers.append(old_spool)
     mine = case.root / "derived" / f".chat.jsonl.tmp-{os.getpid()}-cd34"
     mine.write_bytes(b"running")
     rep = verify_case(case.root)
-    assert set(rep.info["leftovers"]) == {"evidence/" + leftovers[0].name, "derived/" + leftovers[1].name}
+    assert set(rep.info["leftovers"]) == {case.rel(p) for p in leftovers}
     Case(case.root)
     assert not any(p.exists() for p in leftovers) and mine.exists()
+
+
+def test_a_killed_bundle_runs_temp_zip_goes_with_the_next_bundle(filled, tmp_path):
+    out = tmp_path / "case.zip"
+    dead = tmp_path / f".case.zip.tmp-{_dead_pid()}-x1y2"
+    dead.write_bytes(b"half a zip")
+    build_bundle(filled, out)
+    assert out.is_file() and not dead.exists()
 
 
 def test_other_inputs_get_one_clear_line(case, tmp_path, cli):
@@ -391,3 +407,13 @@ def test_other_inputs_get_one_clear_line(case, tmp_path, cli):
                     encoding="utf-8")
     r = cli("event", "add", "2024-03-01 10:00", "shipped", cwd=case.root)
     assert r.code == 2 and "Mars/Olympus" in r.stderr, r
+
+
+def test_report_html_keeps_no_raw_escapes_or_bidi_overrides(case):
+    from tradeshield.report import render_report
+
+    case.update_info(item="Phone\x1b[31m red\u202eevil", counterparty="\x1b]0;title\x07someone")
+    case.add_event("2024-03-01 10:00", "shipped", note="note \x1b[2J with\u2066isolate")
+    html = render_report(case, {}, {"messages": ["chat text \x1b[5m blink \u202e"]}, "en")
+    assert "\x1b" not in html and "\u202e" not in html and "\u2066" not in html and "\x07" not in html
+    assert "\\x1b[31m" in html and "\\u202e" in html

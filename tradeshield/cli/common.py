@@ -88,12 +88,12 @@ def _safe_console():
 
 
 def Table(*args, **kwargs):  # noqa: N802 - stands in for rich's class, imported when a table is drawn
-    """rich's Table whose string cells are cleaned (``textsafe.clean``): one cell, one line, no escapes."""
+    """rich's Table whose string cells are cleaned (``textsafe.clean``; line breaks kept inside a cell)."""
     from rich.table import Table as _Table
 
     class SafeTable(_Table):
         def add_row(self, *cells, **kw):
-            super().add_row(*(clean(c) if isinstance(c, str) else c for c in cells), **kw)
+            super().add_row(*(clean(c, keep_newlines=True) if isinstance(c, str) else c for c in cells), **kw)
 
     return SafeTable(*args, **kwargs)
 

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from tradeshield import TOOL, i18n
 from tradeshield.errors import InputError
-from tradeshield.evidence.fsutil import Progress, atomic_write, hash_file, stream_hash
+from tradeshield.evidence.fsutil import Progress, atomic_write, hash_file, remove_stale, stale_temps, stream_hash
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FORMAT = "tradeshield-bundle/2"
@@ -239,6 +239,8 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
     out = Path(out).resolve()
     if out.is_relative_to(case.root):
         raise InputError("bundle.out_inside", path=str(out))
+    # a killed run's temp zip beside the output (possibly hundreds of MB) goes now
+    remove_stale(stale_temps([out.parent], recursive=False, prefix=f".{out.name}.tmp-"))
     files = payload_files(case, include_secrets)
     entries = case.custody.entries()
     last_time = entries[-1]["time"] if entries else "1980-01-01T00:00:00Z"

@@ -237,8 +237,9 @@ class Case:
         if not (self.root / CASE_FILE).is_file():
             raise CaseError("case.not_a_case", path=str(root))
         self.custody = CustodyLog(self.root / "custody.jsonl")
-        if sweep:  # a killed run's temp files (possibly hundreds of MB) go with the next command on the case
-            remove_stale(self.stale_temp_files())
+        if sweep:  # a command about to use the case (verify opens it with sweep=False and only reports)
+            self.tz  # noqa: B018 - a bad timezone in case.toml is one clear line now, not a silent default later
+            remove_stale(self.stale_temp_files())  # a killed run's temp files (possibly hundreds of MB)
 
     def stale_temp_files(self) -> list[Path]:
         """Temp files and folders of atomic writes whose writer is gone (see ``fsutil.stale_temps``)."""

@@ -76,7 +76,10 @@ def fsync_dir(path: str | os.PathLike) -> None:
         os.close(fd)
 
 
-_TEMP_RE = __import__("re").compile(r"^\.(?:incoming-(\d+)-\d+|.+\.tmp-(?:(\d+)-)?[^/]*)$")
+# .incoming-PID-INO (evidence copies), .NAME.tmp-PID-XXXX (atomic_write; older ones without PID), the chat
+# import's spools .chat-SHA12[-PID].spool / .events.spool
+_TEMP_RE = __import__("re").compile(
+    r"^\.(?:incoming-(\d+)-\d+|.+\.tmp-(?:(\d+)-)?[^/]*|chat-[0-9a-f]+(?:-(\d+))?\.(?:events\.)?spool)$")
 STALE_AFTER = 6 * 3600  # a temp name without a pid (another writer's) is a leftover after this many seconds
 
 
@@ -92,7 +95,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def stale_temps(folders) -> list[Path]:
+def stale_temps(folders, recursive: bool = True, prefix: str = "") -> list[Path]:
     """Hidden temp files and folders of atomic writes (``.NAME.tmp-PID-…``, ``.incoming-PID-…``) left by a run that
     was killed: their process is gone (or, without a pid in the name, they are older than ``STALE_AFTER``)."""
     import time
@@ -106,17 +109,17 @@ def stale_temps(folders) -> list[Path]:
         for dirpath, dirnames, filenames in os.walk(base):
             for name in [*filenames, *dirnames]:
                 m = _TEMP_RE.match(name)
-                if not m:
+                if not m or not name.startswith(prefix):
                     continue
                 p = Path(dirpath) / name
-                pid = m.group(1) or m.group(2)
+                pid = m.group(1) or m.group(2) or m.group(3)
                 try:
                     old = now - p.lstat().st_mtime > STALE_AFTER
                 except OSError:
                     continue
                 if (pid and not _pid_alive(int(pid))) or (not pid and old):
                     out.append(p)
-            dirnames[:] = [d for d in dirnames if not _TEMP_RE.match(d)]
+            dirnames[:] = [d for d in dirnames if not _TEMP_RE.match(d)] if recursive else []
     return out
 
 
