@@ -417,3 +417,35 @@ def test_report_html_keeps_no_raw_escapes_or_bidi_overrides(case):
     html = render_report(case, {}, {"messages": ["chat text \x1b[5m blink \u202e"]}, "en")
     assert "\x1b" not in html and "\u202e" not in html and "\u2066" not in html and "\x07" not in html
     assert "\\x1b[31m" in html and "\\u202e" in html
+
+
+def test_verify_case_on_edited_logs_reports_never_raises(case, tmp_path):
+    """Edited custody/events lines (wrong types, not JSON, lone surrogates, deep nesting): findings, no exception."""
+    import random
+
+    from tradeshield.errors import TradeshieldError
+
+    (tmp_path / "a.txt").write_text("hello")
+    case.add([tmp_path / "a.txt"])
+    case.add_event("2024-03-01 10:00", "shipped")
+    seal(case)
+    orig = {n: (case.root / n).read_bytes() for n in ("custody.jsonl", "events.jsonl")}
+    junk = [b"[]", b"5", b'{"details": 5}', b'{"details": {"item": 5}, "action": "add"}',
+            b'{"action":"add","details":{"item":{"sha256":5}}}', b'{"files":[5, {"path":1}]}',
+            b'{"action":"seal","details":{"leaves":[[1,2,3]]}}', b'{"action":"seal","details":{"leaves":[["a","zz"]]}}',
+            b'{"action":"stamp","details":{"root":5}}', b'{"action":"event","details":{"event":[1]}}',
+            b'{"time": "bad", "kind": "x"}', b"\xff\xfe", b'{"a": "\\ud800"}', b"[" * 5000]
+    rng = random.Random(5)
+    for _ in range(120):
+        for n, d in orig.items():
+            (case.root / n).write_bytes(d)
+        n = rng.choice(sorted(orig))
+        lines = orig[n].split(b"\n")
+        k = rng.randrange(len(lines))
+        lines[k] = rng.choice(junk) if rng.random() < 0.7 else lines[k][: rng.randrange(len(lines[k]) + 1)]
+        (case.root / n).write_bytes(b"\n".join(lines))
+        try:
+            rep = verify_case(case.root, code="TS1-AAAA")
+        except TradeshieldError:
+            continue
+        assert not rep.ok

@@ -343,8 +343,8 @@ class Case:
     def evidence(self) -> list[EvidenceItem]:
         items: dict[str, EvidenceItem] = {}
         for e in self.custody.entries():
-            if e.get("action") == "add" and "item" in e.get("details", {}):
-                d = e["details"]["item"]
+            d = e["details"].get("item") if e.get("action") == "add" else None
+            if isinstance(d, dict) and isinstance(d.get("sha256"), str) and isinstance(d.get("path"), str):
                 items[d["sha256"]] = EvidenceItem(**{k: d.get(k) for k in EvidenceItem.__dataclass_fields__})
         return list(items.values())
 
@@ -530,11 +530,11 @@ class Case:
         """Latest provenance per derived path: {path: {sha256, action, sources, params}}."""
         out: dict[str, dict] = {}
         for e in self.custody.entries():
-            d = e.get("details", {})
+            d = e["details"]
             if "sources" not in d:
                 continue
-            for f in e.get("files", []):
-                out[f["path"]] = {"sha256": f["sha256"], "size": f.get("size"), "action": e["action"],
+            for f in e["files"]:
+                out[f["path"]] = {"sha256": f["sha256"], "size": f.get("size"), "action": e.get("action"),
                                   "sources": d["sources"], "params": d.get("params", {}), "time": e.get("time")}
         return out
 
@@ -591,4 +591,11 @@ class Case:
                     out.append(Event(**json.loads(ln)))
                 except (ValueError, TypeError):
                     continue
-        return sorted(out, key=lambda e: dt.datetime.fromisoformat(e.time))
+        def when(e: Event):
+            try:
+                t = dt.datetime.fromisoformat(e.time)
+                return t if t.tzinfo else t.replace(tzinfo=self.tz)
+            except (TypeError, ValueError):  # an edited line: kept, sorted last
+                return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+        return sorted(out, key=when)

@@ -111,9 +111,17 @@ class CustodyLog:
         out = []
         for ln in self._raw_lines():
             try:
-                out.append(json.loads(ln))
-            except ValueError:
+                e = json.loads(ln)
+            except (ValueError, RecursionError):
                 continue
+            if isinstance(e, dict):  # anything else is an edited line: verify reports it, readers skip it
+                if not isinstance(e.get("details"), dict):
+                    e["details"] = {}
+                if not isinstance(e.get("files"), list):
+                    e["files"] = []
+                e["files"] = [f for f in e["files"] if isinstance(f, dict) and isinstance(f.get("path"), str)
+                              and isinstance(f.get("sha256"), str)]
+                out.append(e)
         return out
 
     def head(self) -> str:

@@ -40,7 +40,7 @@ from tradeshield import i18n
 from tradeshield.evidence.bundle import (MANIFEST, PAYLOAD_MANIFEST, SIGNATURE, SIGNATURE_SCOPE, TAG_FILES, TAGMANIFEST,
                                          bagit_decode, merkle_root, normalize_code, seal_code, signature_message)
 from tradeshield.evidence.custody import ChainChecker
-from tradeshield.errors import (BagInvalid, ChainBroken, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
+from tradeshield.errors import (BagInvalid, CaseError, ChainBroken, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
                                 ManifestMismatch, MerkleMismatch, SignatureInvalid, SizeMismatch, TimestampInvalid,
                                 UnexpectedFile, UnsafeEntry, ZipDamaged, _finding)
 from tradeshield.evidence.fsutil import Progress, hash_file
@@ -108,11 +108,23 @@ def verify(path: str | Path, code: str | None = None, tsr: str | Path | None = N
     want_key = normalize_key(key) if key else None
     p = Path(path)
     if p.is_dir():
-        return verify_case(p, code=code, ca_file=ca_file, progress=progress)
+        try:
+            return verify_case(p, code=code, ca_file=ca_file, progress=progress)
+        except (InputError, CaseError):
+            raise
+        except Exception as e:  # noqa: BLE001 - a tampered case folder is a finding, never an internal error
+            rep = Report(str(p), "case")
+            rep.problems.append(ZipDamaged(p.name, detail=f"case files unreadable ({type(e).__name__}: {e})"))
+            return rep
     if not p.exists():
         raise InputError("verify.not_found", path=str(path))
     if not p.is_file():
         raise InputError("verify.not_zip", path=str(path))
+    try:
+        with open(p, "rb"):
+            pass
+    except OSError as e:
+        raise InputError("file.unreadable", path=str(path), reason=e.strerror or str(e)) from None
     try:
         return verify_bundle(p, code=code, tsr=tsr, ca_file=ca_file, progress=progress, key=want_key)
     except InputError:
@@ -535,8 +547,8 @@ def _load_manifest(raw: bytes | None, prefix: str, rep: Report) -> tuple[dict | 
         items = {it["path"]: it for it in manifest["items"]}
         if not all(isinstance(p, str) and isinstance(it.get("sha256"), str) for p, it in items.items()):
             raise TypeError("an item without path or sha256")
-        if not isinstance(manifest["merkle"]["root"], str):
-            raise TypeError("merkle.root is not a string")
+        if not isinstance(manifest["merkle"]["root"], str) or not re.fullmatch(r"[0-9a-f]{64}", manifest["merkle"]["root"]):
+            raise TypeError("merkle.root is not a SHA-256 in hex")
         if not isinstance(manifest.get("custody", {}), dict) or not isinstance(manifest.get("case", {}), dict):
             raise TypeError("custody or case is not an object")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
@@ -688,15 +700,19 @@ def seal_entries(lines_or_entries) -> list[dict]:
                 e = json.loads(e)
             except ValueError:
                 continue
-        if isinstance(e, dict) and e.get("action") in ("seal", "stamp") and "leaves" in e.get("details", {}):
+        if isinstance(e, dict) and e.get("action") in ("seal", "stamp") and isinstance(e.get("details"), dict) \
+                and isinstance(e["details"].get("leaves"), list):
             out.append(e)
     return out
 
 
 def _match_seals(code: str, seals: list[dict], actual: dict[str, str]) -> dict | None:
     for e in seals:
-        leaves = [tuple(x) for x in (e.get("leaves") or e["details"]["leaves"])]
-        if seal_code(merkle_root(leaves)) != code:
+        try:
+            leaves = [(str(p), str(h)) for p, h in (e.get("leaves") or e["details"]["leaves"])]
+            if seal_code(merkle_root(leaves)) != code:
+                continue
+        except (ValueError, TypeError):  # an edited seal entry: it matches nothing
             continue
         if all(actual.get(p) == h for p, h in leaves):
             return {"time": e.get("time"), "files": len(leaves)}
@@ -804,7 +820,7 @@ def _check_events(case, entries: list[dict], rep: Report) -> None:
     if case.events_path.exists():
         lines = {ln for ln in case.events_path.read_bytes().split(b"\n") if ln.strip()}
     for e in entries:
-        ev = (e.get("details") or {}).get("event") if e.get("action") == "event" else None
+        ev = e["details"].get("event") if e.get("action") == "event" else None
         if isinstance(ev, dict) and canonical(ev) not in lines:
             rep.problems.append(EventMissing("events.jsonl", detail=f"custody #{e.get('seq')} logged "
                                              f"{ev.get('time')} {ev.get('kind')}, events.jsonl does not hold it"))
@@ -813,8 +829,8 @@ def _check_events(case, entries: list[dict], rep: Report) -> None:
 def _last_file_records(entries, names) -> dict[str, str]:
     out = {}
     for e in entries:
-        for f in e.get("files", []):
-            if f.get("path") in names:
+        for f in e["files"]:
+            if f["path"] in names:
                 out[f["path"]] = f["sha256"]
     return out
 
@@ -824,6 +840,7 @@ def _check_case_stamps(case, entries, data_paths, ca_file, rep: Report) -> None:
     if not stamps.is_dir():
         return
     roots = {e["details"].get("root") for e in entries if e.get("action") == "stamp"}
+    roots = {r for r in roots if isinstance(r, str)}
     for tsr in sorted(stamps.glob("*.tsr")):
         root = tsr.stem.split("-")[-1]
         match = next((r for r in roots if r and r.startswith(root)), None)
