@@ -320,6 +320,15 @@ def test_no_absolute_path_leaves_the_machine(filled, tmp_path):
     assert {it.original_path for it in filled.evidence()} == {"IMG_0012.JPG", "chat.txt", "invoice.pdf"}
 
 
+def test_facts_written_with_absolute_paths_keep_none(filled, tmp_path):
+    ev = filled.evidence()[0]
+    outside = tmp_path / "src" / "chat.txt"
+    filled.write_facts("check", {"chat": {"path": str(filled.root / ev.path)}, "original": str(outside),
+                                 "text": "/not/a/file here", "list": [str(filled.root / "derived")]})
+    facts = filled.read_facts("check")
+    assert facts == {"chat": {"path": ev.path}, "original": "chat.txt", "text": "/not/a/file here", "list": ["derived"]}
+
+
 def test_bagit_python_validates_newline_percent_and_cjk_names(case, tmp_path):
     bagit = pytest.importorskip("bagit")
     src = tmp_path / "src"

@@ -209,10 +209,11 @@ def verify(
     tsa_ca: Annotated[Optional[Path], typer.Option("--tsa-ca", help="CA certificate of the TSA, to check its chain.")] = None,
     json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
 ) -> None:
-    """Check every hash, the zip's structure, the custody chain, Merkle root, signature, seal code and timestamps. Exit 0 intact, 1 tampered, 2 unusable.  / 核验证据包。
+    """Check every hash, the custody chain, Merkle root, signature, seal code and timestamps. Exit 0 intact, 1 tampered, 2 unusable.  / 核验证据包。
 
-    A bundle is intact only as a whole: one bag, every byte covered. Without --key anyone could have
-    rebuilt and re-signed it; give the fingerprint the sender published to require their key.
+    A bundle is intact only as a whole: one bag, every byte covered, the zip's own structure consistent.
+    Without --key anyone could have rebuilt and re-signed it; give the fingerprint the sender published
+    to require their key.
 
     Example: tradeshield verify ../case.zip --key SHA256:1a2b:3c4d:5e6f:7a8b:9c0d:1e2f:3a4b:5c6d --code TS1-ABCDEFGHIJKLMNOPQRST
     """

@@ -543,10 +543,33 @@ class Case:
         if not name.replace("-", "").replace("_", "").isalnum():
             raise UsageError("facts.bad_name", name=name)
         path = self.facts_dir / f"{name}.json"
+        data = self._no_local_paths(data)
         with self.custody.locked():
             write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
             self.record_derived([path], action=action or f"facts:{name}", sources=sources or [])
         return path
+
+    def _no_local_paths(self, data):
+        """Facts go into bundles: an absolute path inside the case becomes case-relative, one to a file elsewhere
+        its file name (a capability that passed ``str(path)`` does not send the user's folders to the platform)."""
+        root = str(self.root) + os.sep
+
+        def fix(v):
+            if isinstance(v, dict):
+                return {k: fix(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [fix(x) for x in v]
+            if isinstance(v, str) and len(v) < 4096 and "\n" not in v and os.path.isabs(v):
+                if v.startswith(root):
+                    return Path(v[len(root):]).as_posix()
+                try:
+                    if Path(v).exists():
+                        return Path(v).name
+                except (OSError, ValueError):
+                    pass
+            return v
+
+        return fix(data)
 
     def read_facts(self, name: str, default=None):
         path = self.facts_dir / f"{name}.json"
