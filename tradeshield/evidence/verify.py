@@ -382,7 +382,13 @@ def verify_bundle(zpath: Path, code: str | None = None, tsr=None, ca_file=None, 
     with open(zpath, "rb") as f:
         end = _end_record(f, size)
         if end is None:
-            raise InputError("verify.not_zip", path=str(zpath))
+            f.seek(0)
+            if f.read(4) != b"PK\x03\x04":
+                raise InputError("verify.not_zip", path=str(zpath))
+            # it starts as a zip does but its end record is gone: cut short or altered, not some other file
+            rep.problems.append(ZipDamaged(zpath.name, detail="no end of central directory record (the zip was cut "
+                                           "short or altered)"))
+            return rep
         if end.entries > MAX_ENTRIES:
             rep.problems.append(TooManyEntries(zpath.name, detail=f"the zip declares {end.entries} entries; a bundle "
                                                f"verify checks has at most {MAX_ENTRIES} (nothing was read)"))
@@ -417,10 +423,11 @@ def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -
             rep.problems.append(UnexpectedFile(n, detail="at the top of the zip, outside the bag"))
             continue
         tops.setdefault(top, []).append(n)
-    bags = [t for t in sorted(tops) if f"{t}/bagit.txt" in entries or f"{t}/{MANIFEST}" in entries]
+    names = set(all_names)  # a damaged member (refused, not in ``entries``) still tells where the bag is
+    bags = [t for t in sorted(tops) if f"{t}/bagit.txt" in names or f"{t}/{MANIFEST}" in names]
     if not bags:
         raise InputError("verify.not_bag", path=str(zpath))
-    ours = [t for t in bags if f"{t}/{MANIFEST}" in entries] or bags
+    ours = [t for t in bags if f"{t}/{MANIFEST}" in names] or bags
     bag = ours[0]
     for t in sorted(tops):
         if t == bag:
