@@ -146,6 +146,8 @@ def decode_with_retries(image, formats=None, stop=None, max_attempts: int | None
     a predicate on a result: when given, only results satisfying it count (an invoice QR code, not any code);
     ``max_attempts``: how many retries to try after the first pass (all by default).
     """
+    if getattr(image, "mode", None) == "P":  # a palette with transparency converts cleanly only through RGBA
+        image = image.convert("RGBA")
     gray = image.convert("L") if hasattr(image, "convert") and getattr(image, "mode", "L") != "L" else image
 
     def wanted(res):
@@ -174,5 +176,7 @@ def decode(image, try_harder: bool = True) -> list[dict]:
     """Decode every barcode in a PIL image or numpy array; positions are the four corner points, ``retry`` the
     pass that found them. ``try_harder=False``: zxing-cpp's defaults only, no retries (fast paths)."""
     if not try_harder:
+        if getattr(image, "mode", None) == "P":
+            image = image.convert("RGBA")
         return _results(_read(image, None), "default")
     return decode_with_retries(image)[0]

@@ -235,16 +235,21 @@ def _pdf_fields(pdf, source, password) -> dict:
     from tradeshield.invoice.layout import extract_pages, pdf_page_items
     from tradeshield.invoice.sources import info_values, merge, read_pdf_info
 
-    pages = []
-    for i in range(min(len(pdf), FIELD_PAGES)):
+    def items(i):
         page = pdf[i]
         try:
-            pages.append(pdf_page_items(page))
+            return pdf_page_items(page)
         except Exception:  # a page whose text layer pdfium cannot read still renders
-            pages.append([])
+            return []
         finally:
             page.close()
+
+    # the first two pages say what the document is; an invoice's further pages (its item list) are read too
+    pages = [items(i) for i in range(min(len(pdf), 2))]
     parsed = extract_pages(pages)
+    if is_invoice(parsed["type"]) and len(pdf) > 2:
+        pages += [items(i) for i in range(2, min(len(pdf), FIELD_PAGES))]
+        parsed = extract_pages(pages)
     info = read_pdf_info(pdf, source, password)
     if info:
         parsed["info"] = info

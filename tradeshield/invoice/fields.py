@@ -63,7 +63,8 @@ BUYER_MARK_RE = re.compile(r"购\s*$|购买方\S*\s*$")
 SELLER_MARK_RE = re.compile(r"销\s*$|销售方\S*\s*$")
 TOTAL_RE = re.compile(r"(?:" + _label("小写") + r"\s*[)）]?|(?i:total\s*(?:amount\s*)?\(incl\.?\s*tax\)))\s*[:：]?\s*"
                       r"(?:¥|CNY|RMB)?\s*" + MONEY)
-WORDS_RE = re.compile(_label("大写") + r"\s*[)）]?\s*[:：]?\s*([⊗ⓧ]?\s*(?:[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正负]\s*)+)")
+# the ⓧ some issuers print before the amount becomes "x" under NFKC
+WORDS_RE = re.compile(_label("大写") + r"\s*[)）]?\s*[:：]?\s*(?:[xX×]\s*)?([⊗ⓧ]?\s*(?:[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元圆角分整正负]\s*)+)")
 SUM_RE = re.compile(r"^" + _label("合") + r"\s*" + _label("计") + r"\s*¥?\s*" + MONEY + r"\s+¥?\s*" + MONEY)
 EN_ITEM_HEAD_RE = re.compile(r"(?i)^item\b.*\bamount\b")
 EN_ITEM_RE = re.compile(r"^(?P<name>.*?[A-Za-z].*?)\s+(?P<qty>\d+(?:\.\d+)?)\s+(?P<price>\d[\d,]*\.\d{2})\s+"
@@ -278,8 +279,8 @@ RECEIPT_LABELS = {
              r"Order\s*date|Ordered\s*on|Order\s*placed|Date\s*of\s*purchase|Purchase\s*date|Payment\s*date|Paid\s*on|Date"),
     "total": (r"实付款|实付金额|实付|实收金额|实收|应付金额|应付|订单总额|订单金额|收款金额|支付金额|交易金额|付款金额|缴费金额|金额合计|"
               r"金额|总计|总额|合计|Grand\s*total|Order\s*total|Amount\s*paid|Total\s*paid|Amount|Total"),
-    "payee": r"收款方|收款人|收款单位|收款账户名|收款账户|收款商户|Payee|Paid\s*to|Received\s*by",
-    "payer": r"付款方|付款人|付款单位|交款人|缴款人|Payer|Paid\s*by|Received\s*from",
+    "payee": r"收款方(?!式)|收款人|收款单位|收款账户名|收款账户|收款商户|Payee|Paid\s*to|Received\s*by",
+    "payer": r"付款方(?!式)|付款人|付款单位|交款人|缴款人|Payer|Paid\s*by|Received\s*from",
     "seller_name": r"商家名称|商家|店铺名称|店铺|卖家|商户名称|商户|Sold\s*by|Merchant|Seller|Store|Shop",
 }
 CURRENCY = {"¥": "CNY", "$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "HK$": "HKD", "RMB": "CNY", "CNY": "CNY",

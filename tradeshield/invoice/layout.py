@@ -70,13 +70,19 @@ def _box(box) -> tuple[float, float, float, float]:
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
+def _fast_box(box):
+    if type(box) is tuple and len(box) == 4 and type(box[0]) is float:
+        return box
+    return _box(box)
+
+
 def _glyphs(items) -> list[tuple]:
     """One (char, x0, y0, x1, y1, conf, space before) per visible character. An item may carry its own per-character boxes as a
     fourth element; otherwise its box is shared out evenly along its width (or height, for a tall narrow item
     of several characters: vertical text)."""
     out = []
     for it in items:
-        text, box, conf = it[0], _box(it[1]), float(it[2]) if len(it) > 2 and it[2] is not None else 1.0
+        text, box, conf = it[0], _fast_box(it[1]), float(it[2]) if len(it) > 2 and it[2] is not None else 1.0
         chars = it[3] if len(it) > 3 and it[3] is not None else None
         text = text or ""
         if chars is not None and len(chars) == len(text):
@@ -85,7 +91,7 @@ def _glyphs(items) -> list[tuple]:
                 if ch.isspace():
                     sp = True
                 else:
-                    out.append((ch, *_box(b), conf, sp))
+                    out.append((ch, *_fast_box(b), conf, sp))
                     sp = False
             continue
         n = len(text)
@@ -159,18 +165,23 @@ def rows_of(items, page: int = 1) -> list[Row]:
         return []
     marks, used = _marks(glyphs)
     rest = [g for i, g in enumerate(glyphs) if i not in used]
-    rest.sort(key=lambda g: (g[2] + g[4]) / 2)
+    rest.sort(key=lambda g: g[2] + g[4])
     groups: list[list] = []
+    sy = sh = 0.0  # sums of the current row's glyph centres and heights
     for g in rest:
         cy, h = (g[2] + g[4]) / 2, g[4] - g[2]
         if groups:
-            grp = groups[-1]
-            gy = median((x[2] + x[4]) / 2 for x in grp[-8:])
-            gh = median(x[4] - x[2] for x in grp[-8:])
-            if abs(cy - gy) <= 0.45 * min(h, gh) + 0.05 * max(h, gh):
-                grp.append(g)
+            n = len(groups[-1])
+            gy, gh = sy / n, sh / n
+            lo, hi = min(h, gh), max(h, gh)
+            # text of another size (a small label beside a big title) must share the centre line more closely
+            tol = 0.45 * lo + 0.05 * hi if hi < 1.5 * lo else 0.2 * lo
+            if abs(cy - gy) <= tol:
+                groups[-1].append(g)
+                sy, sh = sy + cy, sh + h
                 continue
         groups.append([g])
+        sy, sh = cy, h
     rows = []
     for grp in groups:
         grp.sort(key=lambda g: g[1])
