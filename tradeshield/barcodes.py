@@ -98,6 +98,10 @@ def regions(gray, max_regions: int = 3) -> list[tuple[int, int, int, int]]:
     return out[: 2 * max_regions]
 
 
+WORK_SIDE = 1600       # long side of the copy the whole-image retries work on
+RETRY_BUDGET = 2.0     # seconds of retries per image at most: a photo without a code must not cost more
+
+
 def _attempts(gray, formats):
     """(name, results) for each retry in order, lazily."""
     from zxingcpp import Binarizer
@@ -106,12 +110,16 @@ def _attempts(gray, formats):
     yield "fixed-threshold", _results(_read(gray, formats, binarizer=Binarizer.FixedThreshold), "fixed-threshold")
     if not hasattr(gray, "resize"):
         return
-    variants = ([("upscale", lambda g: _upscale(g), 2.0)] if max(gray.size) < 1000 else []) + [
+    # whole-image filters on a big photo run on a copy of at most WORK_SIDE px: the bars of a code that fills
+    # part of a 12 MP photo survive that, and the filters cost a tenth
+    base = 1.0 if max(gray.size) <= WORK_SIDE else WORK_SIDE / max(gray.size)
+    work = gray if base == 1.0 else _upscale(gray, base)
+    variants = ([("upscale", lambda g: _upscale(g), 2.0)] if max(work.size) < 1000 else []) + [
         ("sharpen", _sharpen, 1.0), ("contrast", _contrast, 1.0),
         ("sharpen-upscale", lambda g: _sharpen(_upscale(g, 1.5)), 1.5),
     ]
     for name, fn, scale in variants:
-        yield name, _results(_read(fn(gray), formats), name, scale=scale)
+        yield name, _results(_read(fn(work), formats), name, scale=scale * base)
     try:
         boxes = regions(gray)
     except Exception:  # OpenCV missing or an odd image: the region retries are an extra, not a requirement
@@ -119,6 +127,8 @@ def _attempts(gray, formats):
     for box in boxes:
         crop = gray.crop(box)
         f = max(1.0, min(4.0, 600 / max(1, crop.width)))
+        if crop.width * crop.height * f * f > 4_000_000:  # a huge region is the whole photo again: tried above
+            continue
         yield "region", _results(_read(crop, formats), "region", offset=box[:2])
         yield "region-upscale", _results(_read(_upscale(crop, f), formats), "region-upscale", offset=box[:2], scale=f)
         yield "region-sharpen", _results(_read(_sharpen(_upscale(crop, f)), formats), "region-sharpen",
@@ -144,7 +154,8 @@ def decode_with_retries(image, formats=None, stop=None, max_attempts: int | None
     same text; the result then names
     both (``"sharpen+upscale"``). ``formats``: a zxing-cpp BarcodeFormat name ("QRCode") or flags; ``stop``:
     a predicate on a result: when given, only results satisfying it count (an invoice QR code, not any code);
-    ``max_attempts``: how many retries to try after the first pass (all by default).
+    ``max_attempts``: how many retries to try after the first pass (all by default); retries stop after
+    ``RETRY_BUDGET`` seconds.
     """
     if getattr(image, "mode", None) == "P":  # a palette with transparency converts cleanly only through RGBA
         image = image.convert("RGBA")
@@ -156,9 +167,12 @@ def decode_with_retries(image, formats=None, stop=None, max_attempts: int | None
     res = wanted(_results(_read(gray, formats), "default"))
     if res:
         return res, "default"
+    import time
+
+    deadline = time.monotonic() + RETRY_BUDGET
     seen: dict[str, str] = {}
     for n, (name, found) in enumerate(_attempts(gray, formats)):
-        if max_attempts is not None and n >= max_attempts:
+        if max_attempts is not None and n >= max_attempts or time.monotonic() > deadline:
             break
         found = wanted(found)
         for r in found:
