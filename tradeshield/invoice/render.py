@@ -113,10 +113,30 @@ def _ink_box(img, margin: int, step: int = 4):
     return (max(0, box[0] - margin), max(0, box[1] - margin), min(w, box[2] + margin), min(h, box[3] + margin))
 
 
+CHROMA = 24  # a sampled pixel whose channels differ by more than this makes the page a colour page
+
+
+def has_colour(img) -> bool:
+    """Whether a rendered page has any colour: every 4th pixel first (a colour page says so at once), then every
+    2nd; a coloured feature thinner than 2 px at the render resolution could be missed, nothing wider."""
+    from PIL import Image, ImageChops
+
+    w, h = img.size
+    for step in (4, 2):
+        small = img.resize((max(1, w // step), max(1, h // step)), Image.NEAREST)
+        r, g, b = small.split()[:3]
+        if max(ImageChops.difference(r, g).getextrema()[1], ImageChops.difference(g, b).getextrema()[1]) > CHROMA:
+            return True
+    return False
+
+
 def _encode(img) -> bytes:
-    """JPEG within the limits: one plain encode when it fits (the usual case), else the shared fitter."""
+    """JPEG within the limits: one plain encode when it fits (the usual case), else the shared fitter.
+    A page without colour is encoded as greyscale: the same pixels, a third of the encoding work."""
     from tradeshield.imaging import encode_jpeg_within
 
+    if img.mode in ("RGBX", "RGBA", "RGB") and not has_colour(img):
+        img = img.convert("L")
     if max(img.size) <= LIMITS.image_long_side:
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=JPEG_QUALITY)
