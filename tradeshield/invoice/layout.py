@@ -33,7 +33,8 @@ MARK_WORDS = {"购买方": "buyer", "购买方信息": "buyer", "购方": "buyer
 CELL_LABEL_RE = re.compile(
     r"\s*(发票号码|发票代码|开票日期|校验码|机器编号|名称|纳税人识别号|统一社会信用代码/纳税人识别号|流水号|交易流水号|凭证号|"
     r"订单号|订单编号|交易单号|单号|金额|收款金额|支付金额|付款金额|交易金额|实付金额|收款方|收款人|付款方|交易时间|"
-    r"付款时间|支付时间|收款时间|日期|Amount|Date|Payee|Reference|Serial\s*No\.?)\s*[:：]?\s*$", re.I)
+    r"付款时间|支付时间|收款时间|日期|价税合计\s*[(（]\s*大写\s*[)）]|[(（]\s*小写\s*[)）]|"
+    r"Amount|Date|Payee|Reference|Serial\s*No\.?)\s*[:：]?\s*$", re.I)
 
 
 class Row:
@@ -199,7 +200,7 @@ def rows_of(items, page: int = 1) -> list[Row]:
                 gap = x0 - prev[3]
                 if gap > column:
                     row.add("  ", None, 1.0)  # a column break: values end here
-                elif gap > space or sp and gap > -0.3 * h:
+                elif gap > space or sp and gap > max(-0.3 * h, 1.3 * usual):
                     row.add(" ", None, 1.0)
             row.add(ch, (x0, y0, x1, y1), conf, _role(marks, x0, (y0 + y1) / 2) if marks else None)
             prev = (ch, x0, y0, x1, y1)
@@ -210,43 +211,70 @@ def rows_of(items, page: int = 1) -> list[Row]:
 def _cells_below(rows: list[Row]) -> list[Row]:
     """Extra rows "label value" for labels that end their row segment with nothing after them, taking the
     text right under the label (overlapping it horizontally, within ~2.5 line heights)."""
-    out = []
+    out: list[Row] = []
+    paired: list[tuple[Row, int, int]] = []
     for ri, row in enumerate(rows):
         segs = list(_segments(row.text))
         if sum(1 for s, e in segs if CELL_LABEL_RE.fullmatch(row.text[s:e])) >= 3 or len(segs) >= 6:
             continue  # a table header (名称 规格 单位 数量 金额 …): its values are the rows below, read as items
-        for seg_start, seg_end in segs:
+        for k, (seg_start, seg_end) in enumerate(segs):
             seg = row.text[seg_start:seg_end]
             m = CELL_LABEL_RE.fullmatch(seg)
             if not m:
                 continue
+            if k + 1 < len(segs) and not CELL_LABEL_RE.fullmatch(row.text[segs[k + 1][0]:segs[k + 1][1]]):
+                continue  # its value is right there in the row
             lb, _ = row.span(seg_start + m.start(), seg_start + m.end())
             if lb is None:
                 continue
             h = lb[3] - lb[1]
+            label_end = seg_start + m.end()
+            # the same row to the right: text set a little higher or lower than the label (another font's
+            # baseline) lands in a row of its own that overlaps the label's vertically
+            nxt = [s for s, e in segs if s > seg_end]
+            limit = row.span(nxt[0], nxt[0] + 1)[0][0] if nxt and row.span(nxt[0], nxt[0] + 1)[0] else float("inf")
+            right = None
+            for other in rows:
+                if other is row or other.page != row.page:
+                    continue
+                overlap = min(other.bottom, lb[3]) - max(other.top, lb[1])
+                if overlap < 0.3 * h:
+                    continue
+                for s, e in _segments(other.text):
+                    vb, _ = other.span(s, e)
+                    if vb and lb[2] - 0.5 * h <= vb[0] < limit and not CELL_LABEL_RE.search(other.text[s:e]) and (
+                            right is None or vb[0] < right[0]):
+                        right = (vb[0], other, s, e)
+            if right is not None:
+                out.append(_pair(row, seg_start + m.start(), label_end, right[1], right[2], right[3]))
+                paired.append((row, seg_start + m.start(), label_end))
+                continue
             for below in rows[ri + 1:]:
                 if below.top - lb[3] > 2.5 * h:
                     break
                 for s, e in _segments(below.text):
                     vb, _ = below.span(s, e)
                     if vb and vb[0] < lb[2] + 2 * h and vb[2] > lb[0] - h and not CELL_LABEL_RE.search(below.text[s:e]):
-                        cell = Row(row.page)
-                        cell.top, cell.bottom = row.top, below.bottom
-                        label_end = seg_start + m.end()
-                        cell.text = row.text[seg_start + m.start():label_end] + " "
-                        cell.boxes = row.boxes[seg_start + m.start():label_end] + [None]
-                        cell.confs = row.confs[seg_start + m.start():label_end] + [1.0]
-                        cell.roles = row.roles[seg_start + m.start():label_end] + [None]
-                        cell.text += below.text[s:e]
-                        cell.boxes += below.boxes[s:e]
-                        cell.confs += below.confs[s:e]
-                        cell.roles += below.roles[s:e]
-                        out.append(cell)
+                        out.append(_pair(row, seg_start + m.start(), label_end, below, s, e))
+                        paired.append((row, seg_start + m.start(), label_end))
                         break
                 else:
                     continue
                 break
+    for row, a, b in paired:  # the label now lives in its "label value" row: an empty copy would read as a value
+        row.text = row.text[:a] + " " * (b - a) + row.text[b:]
     return out
+
+
+def _pair(row: Row, a: int, b: int, other: Row, s: int, e: int) -> Row:
+    """A row "label value" from the label row[a:b] and the value other[s:e]."""
+    cell = Row(row.page)
+    cell.top, cell.bottom = min(row.top, other.top), max(row.bottom, other.bottom)
+    cell.text = row.text[a:b] + " " + other.text[s:e]
+    cell.boxes = row.boxes[a:b] + [None] + other.boxes[s:e]
+    cell.confs = row.confs[a:b] + [1.0] + other.confs[s:e]
+    cell.roles = row.roles[a:b] + [None] + other.roles[s:e]
+    return cell
 
 
 def _segments(text: str):
