@@ -203,8 +203,13 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
                           progress=progress) as renderer:
             renderer.start()  # workers render while this process copies the evidence and reads the text layer
             copying = _copy_in(case, path) if item is None else None
-            parsed = _pdf_fields(pdf, source, password)
-            pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
+            reader = _FieldReader(pdf, source, password)
+            qr: dict = {}
+            pages = renderer.finish(on_first=lambda image: qr.update(found=_qr_find(reader.first(), image,
+                                                                                   reader.probe)))
+            parsed = reader.result()
+            parsed.pop("final", None)
+            _qr_merge(parsed, qr.get("found"))
             if copying is not None:  # the copy's fsync can take a while on a busy disk: rendering went on
                 item = copying.result()
                 if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
@@ -229,54 +234,126 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
 FIELD_PAGES = 6  # fields are read from the first pages: an invoice's header and totals are there
 
 
-def _pdf_fields(pdf, source, password) -> dict:
-    """Fields by position from the first pages' characters, then the information dictionary as a second source."""
-    from tradeshield.invoice.fields import invoice_kind, is_invoice
-    from tradeshield.invoice.layout import extract_pages, pdf_page_items
-    from tradeshield.invoice.sources import info_values, merge, read_pdf_info
+def _page_items(pdf, first: int, last: int) -> list:
+    from tradeshield.invoice.layout import pdf_page_items
 
-    def items(i):
+    out = []
+    for i in range(first, min(len(pdf), last)):
         page = pdf[i]
         try:
-            return pdf_page_items(page)
+            out.append(pdf_page_items(page))
         except Exception:  # a page whose text layer pdfium cannot read still renders
-            return []
+            out.append([])
         finally:
             page.close()
+    return out
 
-    # the first two pages say what the document is; an invoice's further pages (its item list) are read too
-    pages = [items(i) for i in range(min(len(pdf), 2))]
-    parsed = extract_pages(pages)
-    if is_invoice(parsed["type"]) and len(pdf) > 2:
-        pages += [items(i) for i in range(2, min(len(pdf), FIELD_PAGES))]
-        parsed = extract_pages(pages)
-    info = read_pdf_info(pdf, source, password)
-    if info:
-        parsed["info"] = info
-        values = info_values(info)
-        parsed["checks"] += merge(parsed["fields"], "pdf-info", values)
-        if values and not is_invoice(parsed["type"]):  # the dictionary says what the text could not
-            parsed["type"] = invoice_kind(parsed["fields"])
-    parsed["format"] = "pdf"
-    return parsed
+
+class _FieldReader:
+    """Fields by position from the first pages' characters, and the information dictionary as a second source.
+
+    pdfium is not thread-safe, so the characters (and whether the information dictionary holds invoice keys) are
+    read in the calling thread; the parsing and pypdf's reading of the dictionary — pure Python — run on a thread
+    while the caller renders pages (pdfium and the JPEG encoder release the GIL). An invoice's further pages (its
+    item list) are read by ``result()`` in the calling thread."""
+
+    def __init__(self, pdf, source, password, threaded: bool = True):
+        from tradeshield.invoice.sources import PROBE_KEYS
+
+        self.pdf, self.source, self.password = pdf, source, password
+        self.pages = _page_items(pdf, 0, 2)  # the first two pages say what the document is
+        try:
+            self.probe = any(pdf.get_metadata_value(k) for k in PROBE_KEYS)
+        except Exception:  # a metadata read that fails is a missing source, never a failed document
+            self.probe = False
+        self.parsed = None
+        self.thread = None
+        if threaded:
+            import threading
+
+            self.thread = threading.Thread(target=self._parse, name="invoice-fields", daemon=True)
+            self.thread.start()
+        else:
+            self._parse()
+
+    def _parse(self) -> None:
+        from tradeshield.invoice.layout import extract_pages
+        from tradeshield.invoice.sources import read_pdf_info
+
+        parsed = extract_pages(self.pages)
+        parsed["info"] = read_pdf_info(self.source, self.password) if self.probe else {}
+        self.parsed = parsed
+
+    def first(self) -> dict:
+        """The fields of the first pages (waits for the thread)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.parsed is None:  # the thread failed: read again here, so the error is raised where it can be seen
+            self._parse()
+        return self.parsed
+
+    def result(self) -> dict:
+        from tradeshield.invoice.fields import invoice_kind, is_invoice
+        from tradeshield.invoice.layout import extract_pages
+        from tradeshield.invoice.sources import info_values, merge
+
+        parsed = self.first()
+        if not parsed.get("final"):
+            if is_invoice(parsed["type"]) and len(self.pdf) > 2:
+                more = extract_pages(self.pages + _page_items(self.pdf, 2, FIELD_PAGES))
+                parsed.update(fields=more["fields"], checks=more["checks"])
+            info = parsed.get("info") or {}
+            if not info:
+                parsed.pop("info", None)
+            values = info_values(info)
+            parsed["checks"] += merge(parsed["fields"], "pdf-info", values)
+            if values and not is_invoice(parsed["type"]):  # the dictionary says what the text could not
+                parsed["type"] = invoice_kind(parsed["fields"])
+            parsed["format"] = "pdf"
+            parsed["final"] = True
+        return parsed
+
+
+def _pdf_fields(pdf, source, password) -> dict:
+    reader = _FieldReader(pdf, source, password, threaded=False)
+    out = reader.result()
+    out.pop("final", None)
+    return out
+
+
+def _qr_find(parsed: dict, image, hint: bool = False):
+    """The invoice QR code on page 1's pixels, looked for when the document is (or may be) an invoice."""
+    from tradeshield.invoice.fields import is_invoice
+
+    if is_invoice(parsed["type"]) or parsed["type"] == "scanned" or hint:
+        from tradeshield.invoice.qr import find_qr
+
+        return find_qr(image)
+    return None
+
+
+def _qr_merge(parsed: dict, found) -> None:
+    """Compare (or, for a scan, supply) code, number, date, check code and amount with the QR code's."""
+    if not found:
+        return
+    from tradeshield.invoice.fields import invoice_kind
+    from tradeshield.invoice.qr import qr_values
+    from tradeshield.invoice.sources import merge
+
+    checks = merge(parsed["fields"], "qr", qr_values(found))
+    for c in checks:
+        c["retry"] = found["retry"]
+    parsed["checks"] += checks
+    parsed["qr"] = {"text": found["text"], "retry": found["retry"]}
+    if parsed["type"] in ("e-invoice", "scanned"):
+        kind = invoice_kind(parsed["fields"], found["payload"].get("qr_type"))
+        parsed["type"] = kind if parsed["type"] == "e-invoice" else parsed["type"]
+        parsed["kind"] = kind
 
 
 def _qr_check(parsed: dict, image) -> None:
-    """Compare (or, for a scan, supply) code, number, date and check code with the QR code on page 1."""
-    from tradeshield.invoice.fields import invoice_kind, is_invoice
-
-    if is_invoice(parsed["type"]) or parsed["type"] == "scanned":
-        from tradeshield.invoice.qr import cross_check
-
-        checks, found = cross_check(image, parsed["fields"])
-        if not found:
-            return
-        parsed["checks"] += checks
-        parsed["qr"] = {"text": found["text"], "retry": found["retry"]}
-        if parsed["type"] in ("e-invoice", "scanned"):
-            kind = invoice_kind(parsed["fields"], found["payload"].get("qr_type"))
-            parsed["type"] = kind if parsed["type"] == "e-invoice" else parsed["type"]
-            parsed["kind"] = kind
+    _qr_merge(parsed, _qr_find(parsed, image))
 
 
 def finish_sources(fields: dict) -> None:

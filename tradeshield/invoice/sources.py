@@ -56,16 +56,10 @@ def info_values(info: dict) -> dict:
     return out
 
 
-def read_pdf_info(pdf, source, password: str | None = None) -> dict:
-    """The document information dictionary as {key: str}, or {} when it holds no invoice keys.
-
-    pdfium is asked first whether any invoice key is there (cheap, the document is open); only then is the whole
-    dictionary read with pypdf, so ordinary PDFs do not pay for pypdf's import."""
-    try:
-        if not any(pdf.get_metadata_value(k) for k in PROBE_KEYS):
-            return {}
-    except Exception:  # a metadata read that fails is a missing source, never a failed document
-        return {}
+def read_pdf_info(source, password: str | None = None) -> dict:
+    """The whole document information dictionary as {key: str} (pypdf), {} when it cannot be read. ``source``:
+    the file's bytes or its path. Callers first ask pdfium whether any of ``PROBE_KEYS`` is there (cheap, the
+    document is open), so ordinary PDFs do not pay for pypdf's import."""
     import io
 
     try:
@@ -76,7 +70,7 @@ def read_pdf_info(pdf, source, password: str | None = None) -> dict:
             reader.decrypt(password or "")
         meta = reader.metadata or {}
         return {str(k): str(v) for k, v in meta.items() if v is not None}
-    except Exception:
+    except Exception:  # a dictionary pypdf cannot read is a missing source, never a failed document
         return {}
 
 
