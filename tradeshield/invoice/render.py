@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import multiprocessing
 import os
 
 from tradeshield import i18n
@@ -280,6 +279,25 @@ class _Claims:
             self.ix[0] = self.ix[1] + 1
 
 
+class _LocalClaims:
+    """``_Claims`` for a render without workers: the parent takes every page, in order."""
+
+    def __init__(self, pages: int):
+        self.next, self.pages = 0, pages
+
+    def front(self) -> int | None:
+        if self.next >= self.pages:
+            return None
+        self.next += 1
+        return self.next - 1
+
+    def back(self) -> int | None:
+        return None
+
+    def stop(self) -> None:
+        self.next = self.pages
+
+
 def _worker_main(source, password: str | None, claims: _Claims, conn, dests: list[str], kw: dict) -> None:
     """A forked worker: render pages claimed from the back, write each on a writer thread, then report it.
 
@@ -317,6 +335,10 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
 def worker_count(pages: int) -> int:
     """Processes to fork besides the parent (0: render in the parent alone)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if pages < 2 * PAGES_PER_WORKER:
+        return 0  # before importing multiprocessing: a one-page invoice never needs it
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0  # spawned workers re-import everything: not worth it for invoice-sized documents
     return max(0, min(cores, pages // PAGES_PER_WORKER) - 1)
@@ -351,8 +373,14 @@ class PageRenderer:
         self.new = [not os.path.exists(d) for d in self.dests]
         self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
         self.workers = worker_count(len(dests)) if workers is None else workers
-        self.ctx = multiprocessing.get_context("fork") if self.workers > 0 else None
-        self.claims = _Claims(self.ctx or multiprocessing, len(self.dests))
+        if self.workers > 0:
+            import multiprocessing
+
+            self.ctx = multiprocessing.get_context("fork")
+            self.claims = _Claims(self.ctx, len(self.dests))
+        else:
+            self.ctx = None
+            self.claims = _LocalClaims(len(self.dests))
         self.procs: list = []   # (process, connection, finished)
         self.writer = None
         self.bitmaps = BitmapPool()
