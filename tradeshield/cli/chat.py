@@ -121,7 +121,7 @@ def courier(
         for col in ("time", "status", "text", "lines"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["events"]:
-            extra = f" [{e['signer']}]" if e.get("signer") else ""
+            extra = (f" [{e['signer']}]" if e.get("signer") else "") + (f" @{e['place']}" if e.get("place") else "")
             t.add_row(e["time"][:16].replace("T", " "), e["status"] + extra, _short(e["text"], 50),
                       "–".join(map(str, e["ref"]["lines"])))
         con.print(t)
