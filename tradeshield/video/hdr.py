@@ -111,21 +111,20 @@ def _peak(frame) -> float | None:
 
 
 def dolby_vision(moov: bytes) -> dict | None:
-    """The Dolby Vision configuration record (``dvcC`` / ``dvvC`` / ``dvwC``) of an MP4/MOV, if any."""
+    """The Dolby Vision configuration record (``dvcC`` / ``dvvC`` / ``dvwC`` box) of an MP4/MOV, if any."""
+    import struct
+
     for tag in (b"dvcC", b"dvvC", b"dvwC"):
         i = moov.find(tag)
-        if i >= 4 and len(moov) >= i + 4 + 4:
-            body = moov[i + 4:i + 4 + 24]
-            if len(body) < 5:
-                continue
-            major, minor = body[0], body[1]
-            bits = int.from_bytes(body[2:4], "big")
-            profile = (bits >> 9) & 0x7F
-            level = (bits >> 3) & 0x3F
-            rpu, el, bl = bool(bits & 4), bool(bits & 2), bool(bits & 1)
-            compat = body[4] >> 4
-            return {"box": tag.decode(), "version": f"{major}.{minor}", "profile": profile, "level": level,
-                    "compatibility_id": compat, "rpu": rpu, "el": el, "bl": bl}
+        while i >= 4:
+            size = struct.unpack(">I", moov[i - 4:i])[0]
+            body = moov[i + 4:i - 4 + size]
+            if 8 + 5 <= size <= 64 and len(body) == size - 8:  # a box of the record's size, not stray bytes
+                bits = int.from_bytes(body[2:4], "big")
+                return {"box": tag.decode(), "version": f"{body[0]}.{body[1]}", "profile": (bits >> 9) & 0x7F,
+                        "level": (bits >> 3) & 0x3F, "rpu": bool(bits & 4), "el": bool(bits & 2),
+                        "bl": bool(bits & 1), "compatibility_id": body[4] >> 4}
+            i = moov.find(tag, i + 1)
     return None
 
 

@@ -329,13 +329,26 @@ def _mtime_iso(st) -> str:
     return dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat()
 
 
+def threads_for(pr) -> tuple[int, int]:
+    """(keyframe decoders, frame renderers) for this video on this machine.
+
+    A decoder of 4K 10-bit HEVC holds ~150 MB of picture buffers and a frame in flight ~100 MB (decoded, RGB,
+    labelled), so big frames get one of each (peak RSS stays under 500 MB); up to 1080p both run two.
+    """
+    cpus = max(1, min(2, os.cpu_count() or 1))
+    depth = pr.colour.bit_depth if pr.colour is not None else 8
+    frame_mb = pr.coded_width * pr.coded_height * 1.5 * (2 if depth > 8 else 1) / 1e6
+    return (1 if frame_mb > 16 else cpus), (cpus if frame_mb <= 8 else 1)
+
+
 def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress):
     """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments."""
-    frames = FrameStore(tmp, pr, ts, sha, barcodes, colour)
+    keys, renderers = threads_for(pr)
+    frames = FrameStore(tmp, pr, ts, sha, barcodes, colour, workers=renderers)
     warnings = []
     try:
         win = _Windows(every, frames)
-        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress)
+        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress, workers=keys)
         win.flush()
         if not scan.keyframes:
             raise InputError("video.no_frames", path=str(path))

@@ -74,9 +74,34 @@ def fit_size(lines: list[str], width: int, size: int, share: float = 0.94) -> in
 
 
 def labelled(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
-    """The label box sized to the frame height, shrunk when the widest line would not fit (portrait frames)."""
+    """The label box sized to the frame height, shrunk when the widest line would not fit (portrait frames).
+    Drawn in place on an RGB image (imaging.draw_label would copy a 4K frame first)."""
     size = fit_size(lines, img.width, max(12, int(img.height * scale)), share=0.9)
-    return draw_label(img, lines, corner=corner, scale=size / img.height)
+    if img.mode != "RGB":
+        return draw_label(img, lines, corner=corner, scale=size / img.height)
+    return _draw_label_inplace(img, lines, corner, size)
+
+
+def _draw_label_inplace(img, lines: list[str], corner: str, size: int):
+    """imaging.draw_label's box and text, without converting (copying) the image first."""
+    from PIL import ImageDraw
+
+    from tradeshield.fonts import load_font
+
+    font = load_font(size)
+    draw = ImageDraw.Draw(img)
+    pad = max(4, size // 3)
+    boxes = [draw.textbbox((0, 0), ln, font=font) for ln in lines]
+    line_h = max((b[3] - b[1]) for b in boxes) + pad // 2 if boxes else size
+    width = max((b[2] - b[0]) for b in boxes) + 2 * pad if boxes else 0
+    height = line_h * len(lines) + pad * 2
+    x = pad if corner in ("bl", "tl") else img.width - width - pad
+    y = img.height - height - pad if corner in ("bl", "br") else pad
+    box = (max(0, x), max(0, y), min(img.width, x + width + 1), min(img.height, y + height + 1))
+    img.paste(img.crop(box).point(lambda v: round(v * 0.28)), box)
+    for i, ln in enumerate(lines):
+        draw.text((x + pad, y + pad + i * line_h - boxes[i][1]), ln, font=font, fill=(255, 255, 255))
+    return img
 
 
 def contact_sheet(tiles: list, header: list[str], total: int, max_side: int | None = None):
@@ -135,21 +160,20 @@ class FrameStore:
     """Chosen frames by pts, rendered into a temporary folder as they are chosen.
 
     Rendering (RGB — tone-mapped for HDR —, rotation, barcodes, label, JPEG, fsync) runs on a worker thread
-    while the main thread decodes: PyAV, swscale, numpy and Pillow release the GIL, so the second core does it.
-    One full-size RGB picture per frame feeds the JPEG, the barcode search and the sheet tile. At most
-    ``MAX_PENDING`` frames wait, which bounds memory on 4K. ``sha`` is the video's SHA-256 or a callable
+    while the main thread decodes: PyAV, swscale, numpy and Pillow release the GIL, so the second core does it
+    (``workers`` threads: 2 for frames up to 1080p, 1 on 4K, where memory is the limit). At most ``workers + 1``
+    frames wait, which bounds memory. ``sha`` is the video's SHA-256 or a callable
     giving it (the copy into the case may still be hashing when the first frames are chosen).
     """
 
-    MAX_PENDING = 2
-
-    def __init__(self, tmp: Path, pr, ts, sha, barcodes: bool, colour=None):
+    def __init__(self, tmp: Path, pr, ts, sha, barcodes: bool, colour=None, workers: int = 1):
         from concurrent.futures import ThreadPoolExecutor
 
         self.tmp, self.pr, self.ts, self.barcodes = tmp, pr, ts, barcodes
         self._sha = sha
         self.by_pts: dict[int, Candidate] = {}
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-render")
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ts-render")
+        self.max_pending = workers + 1
         self.pending: list = []
         self.converter = None
         if colour is not None and colour.needs_conversion:
@@ -173,7 +197,7 @@ class FrameStore:
             return known
         cand.reasons.append(reason)
         self.by_pts[cand.pts] = cand
-        while len(self.pending) >= self.MAX_PENDING:
+        while len(self.pending) >= self.max_pending:
             self.pending.pop(0).result()
         self.pending.append(self.pool.submit(self._render, cand, frame))
         return cand
