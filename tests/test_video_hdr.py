@@ -247,3 +247,9 @@ def test_colour_of_sdr_and_describe():
     info = colour_of(f)
     assert not info.hdr and not info.needs_conversion
     assert describe(info)["tone_mapped"] is False
+
+
+def test_cli_says_the_frames_were_tone_mapped(cli, case, hdr_clips):
+    r = cli("frames", hdr_clips["pq"], "--case", case.root, "--no-barcodes")
+    assert r.code == 0, r
+    assert "HDR video (PQ (HDR10), BT.2020): frames tone-mapped to SDR BT.709" in r.stdout

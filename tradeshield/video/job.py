@@ -309,10 +309,8 @@ def _extract(case, src: Path, pr, copying, *, every, at, max_frames, scenes, she
         cont = continuity.report(pr, scan, ts, moov)
         _keep_barcodes(chosen)
         kept = cap(chosen, max_frames)
-        item = pend().finish()  # the copy is on disk and read back: now it is evidence
-        pr.path = str(case.evidence_path(item))
-        final_dir = case.derived_path(f"frames/{item.sha256[:12]}")
-        entry = _finish(case, item, pr, ts, cont, kept, len(chosen), tmp, final_dir, sheet,
+        name = Path(pend().item.original_path).name if inside else src.name
+        entry = _finish(case, pend(), name, pr, ts, cont, kept, len(chosen), tmp, sheet,
                         {"every": every, "at": [float(parse_at(a)) for a in at], "max": max_frames,
                          "scenes": scenes, "sheet": sheet, "barcodes": barcodes,
                          "start_override": start.isoformat() if start else None}, colour_doc)
@@ -384,8 +382,10 @@ def _check_out(out: Path, stem: str) -> None:
                 raise UsageError("video.out_exists", path=str(p))
 
 
-def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path, sheet: bool, params,
+def _finish(case, pending, name: str, pr, ts, cont, kept, n_chosen, tmp: Path, sheet: bool, params,
             colour: dict) -> dict:
+    """Name the frames, make the sheet (while the copy's check may still run), then — once the video is
+    evidence — publish the folder and log it."""
     import hashlib
 
     from tradeshield.video.render import encode_jpeg
@@ -402,7 +402,7 @@ def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path
     hashes = [(c.payload["sha256"], c.payload["size"]) for c in kept]
     sheet_name = None
     if sheet:
-        data = encode_jpeg(_sheet(item, pr, ts, cont, kept, colour))
+        data = encode_jpeg(_sheet(name, pending.sha256, pr, ts, cont, kept, colour))
         with open(tmp / "sheet.jpg", "wb") as f:
             f.write(data)
             f.flush()
@@ -413,6 +413,9 @@ def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp made it private; the folder is an ordinary part of the case
     _fsync_dir(tmp)
+    item = pending.finish()  # the copy is on disk and read back: now it is evidence
+    pr.path = str(case.evidence_path(item))
+    final_dir = case.derived_path(f"frames/{item.sha256[:12]}")
     _swap(tmp, final_dir)
     _fsync_dir(final_dir.parent)
     frames = [_frame_entry(case, c, final_dir / n, pr, colour["tone_mapped"]) for c, n in zip(kept, names)]
@@ -452,12 +455,12 @@ def _all_tmp(tmp: Path):
     return [p for p in tmp.iterdir() if p.suffix == ".jpg" and p.stem.lstrip("-").isdigit()]
 
 
-def _sheet(item, pr, ts, cont, kept, colour: dict):
+def _sheet(name: str, sha256: str, pr, ts, cont, kept, colour: dict):
     tiles_from = pick_for_sheet(kept, SHEET_MAX_TILES)
     verdict = cont["verdict"]
     header = [
-        f"{i18n.t('video.sheet.file')}: {Path(item.original_path).name}",
-        f"SHA-256: {item.sha256}",
+        f"{i18n.t('video.sheet.file')}: {name}",
+        f"SHA-256: {sha256}",
         f"{i18n.t('video.sheet.duration')}: {position_text(Fraction(pr.stream_duration or pr.duration or 0))}   "
         f"{i18n.t('video.sheet.size')}: {pr.width}x{pr.height}",
         f"{i18n.t('video.sheet.source')}: {ts.source} — {i18n.t('video.source.claim')}",
@@ -482,7 +485,8 @@ def tone_line(colour: dict) -> str:
     dv = colour.get("dolby_vision")
     if dv:
         return i18n.t("video.sheet.tone_dv", transfer=name, profile=f"{dv['profile']}.{dv['compatibility_id']}")
-    return i18n.t("video.sheet.tone", transfer=name, primaries=(src.get("primaries") or "?").upper())
+    prim = {"bt2020": "BT.2020", "bt709": "BT.709"}.get(src.get("primaries"), src.get("primaries") or "?")
+    return i18n.t("video.sheet.tone", transfer=name, primaries=prim)
 
 
 def _swap(tmp: Path, final_dir: Path) -> None:

@@ -173,6 +173,8 @@ class FrameStore:
         self._sha = sha
         self.by_pts: dict[int, Candidate] = {}
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ts-render")
+        self.syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-fsync")
+        self.synced: list = []
         self.max_pending = workers + 1
         self.pending: list = []
         self.converter = None
@@ -203,12 +205,16 @@ class FrameStore:
         return cand
 
     def wait(self) -> None:
+        """Every frame rendered and on disk (fsynced)."""
         try:
             for f in self.pending:
                 f.result()
         finally:
             self.pending = []
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.syncer.shutdown(wait=True)
+        for f in self.synced:
+            f.result()
 
     def image(self, frame):
         """Upright PIL RGB picture of ``frame``: BT.709 SDR (HDR tone-mapped)."""
@@ -234,10 +240,9 @@ class FrameStore:
         img = labelled(img, lines)
         data = encode_jpeg(img)
         tmp = self.tmp / f"{cand.pts}.jpg"
-        with open(tmp, "wb") as f:  # hidden folder, published whole by a rename: one fsync here, no temp name
+        with open(tmp, "wb") as f:  # hidden folder, published whole by a rename: no temp name
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        self.synced.append(self.syncer.submit(_fsync_file, tmp))  # off the render path
         cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": thumb, "width": img.width,
                         "height": img.height, "position": pos, "sha256": hashlib.sha256(data).hexdigest(),
                         "size": len(data)}
@@ -258,6 +263,14 @@ class FrameStore:
         buf = io.BytesIO()
         _turn(img, frame).save(buf, "JPEG", quality=90)
         return buf.getvalue()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fit(frame, long_side: int) -> tuple[int, int]:
