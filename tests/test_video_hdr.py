@@ -80,15 +80,16 @@ def hdr_signal(img: np.ndarray, transfer: str) -> np.ndarray:
     return _hlg_oetf(scene)
 
 
-def write_hevc10(path: Path, rgb: np.ndarray, transfer: str, frames: int = 3) -> Path:
-    """Lossless HEVC Main 10, BT.2020 Y'CbCr (studio range, 4:2:0), VUI tagged HLG or PQ."""
+def write_hevc10(path: Path, rgb: np.ndarray, transfer: str, frames: int = 3, extra: str = "") -> Path:
+    """Lossless HEVC Main 10, BT.2020 Y'CbCr (studio range, 4:2:0), VUI tagged HLG or PQ; ``extra``: more
+    x265 parameters (HDR10 metadata SEI)."""
     kr, kb = 0.2627, 0.0593
     y = kr * rgb[..., 0] + (1 - kr - kb) * rgb[..., 1] + kb * rgb[..., 2]
     cb, cr = (rgb[..., 2] - y) / (2 * (1 - kb)), (rgb[..., 0] - y) / (2 * (1 - kr))
     sub = lambda p: p.reshape(H // 2, 2, W // 2, 2).mean((1, 3))  # noqa: E731
     planes = [np.round(64 + 876 * y), np.round(512 + 896 * sub(cb)), np.round(512 + 896 * sub(cr))]
     trc = "arib-std-b67" if transfer == "hlg" else "smpte2084"
-    params = f"lossless=1:log-level=error:colorprim=bt2020:transfer={trc}:colormatrix=bt2020nc:range=limited"
+    params = f"lossless=1:log-level=error:colorprim=bt2020:transfer={trc}:colormatrix=bt2020nc:range=limited{extra}"
     with av.open(str(path), "w", format="mp4") as c:
         s = c.add_stream("libx265", rate=10, options={"x265-params": params})
         s.width, s.height, s.pix_fmt = W, H, "yuv420p10le"
@@ -147,6 +148,18 @@ def test_hdr_frame_matches_the_chart(case, hdr_clips, transfer, limit):
     assert all(f["tone_mapped"] for f in frames_entry["details"]["frames"])
     # the sheet is made from tone-mapped tiles too: its grey band is not the dim grey of the plain conversion
     assert entry["sheet"]
+
+
+MASTER = ":hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(40000000,50)"
+
+
+@pytest.mark.parametrize("extra,peak", [(MASTER + ":max-cll=600,400", 600), (MASTER, 4000)])
+def test_pq_peak_from_hdr10_metadata(case, tmp_path, extra, peak):
+    """HDR10 SEI: MaxCLL when the encoder wrote one, else the mastering display's maximum luminance."""
+    clip = write_hevc10(tmp_path / "pq10.mp4", hdr_signal(chart_image(), "pq"), "pq", frames=2, extra=extra)
+    entry = extract_frames(case, clip, every=2.0, barcodes=False, sheet=False)
+    assert entry["colour"]["source"]["peak_cd_m2"] == peak
+    assert f"content peak {peak} cd/m²" in entry["colour"]["method"]
 
 
 def test_sdr_video_is_not_tone_mapped(case, tmp_path):

@@ -102,8 +102,9 @@ def _peak(frame) -> float | None:
             if cll > 0:
                 return float(cll)
         if "MASTERING_DISPLAY" in kind and len(data) >= 80:
-            # AVMasteringDisplayMetadata: 3x2 + 2 + 2 AVRationals (num, den ints), then two int flags
-            num, den = struct.unpack("=ii", data[64:72])
+            # AVMasteringDisplayMetadata: primaries 3x2 and white point 2 AVRationals (num, den ints), then
+            # min_luminance, max_luminance, then has_primaries, has_luminance
+            num, den = struct.unpack("=ii", data[72:80])
             has_lum = struct.unpack("=i", data[84:88])[0] if len(data) >= 88 else 1
             if den > 0 and has_lum:
                 best = num / den

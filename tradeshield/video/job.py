@@ -124,9 +124,9 @@ def _exact_jobs(scan, pr, every: float, at_pts: list, scenes: bool, end_pos: flo
     return sorted(jobs, key=lambda j: j[0])
 
 
-def _run_exact(path, pr, jobs, frames: FrameStore, progress) -> dict | None:
+def _run_exact(path, pr, jobs, frames: FrameStore, progress, threads: int = 0) -> dict | None:
     label = i18n.t("video.progress.exact")
-    with ExactDecoder(path, pr) as dec:
+    with ExactDecoder(path, pr, threads) as dec:
         for n, (_, kind, args) in enumerate(jobs):
             if kind == "at":
                 f = dec.frame_at(args[0])
@@ -358,7 +358,8 @@ def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, co
             end = min(end, scan.damage["position"])
             warnings += [i18n.t("video.at_damaged", text=position_text(pos(p))) for p in at_pts if pos(p) > end]
             at_pts = [p for p in at_pts if pos(p) <= end]
-        _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress)
+        _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress,
+                   threads=2 if keys == 1 else 0)
     finally:
         frames.wait()
         release_memory()
