@@ -367,3 +367,18 @@ def test_reference_date_from_option_or_warned(tmp_path):
     assert conv.messages[0].time_basis == "separator" and conv.separators[0]["reference"] == "--date"
     assert not [w for w in conv.warnings if w["code"] == "no_date"]
 
+
+def test_cli_chat_reads_screenshots(cli, tmp_path, stitched):
+    """`tradeshield chat a.png b.png c.png --me …` → the same outputs as an export, in a fresh process."""
+    _, paths, _ = stitched
+    r = cli("init", str(tmp_path / "c"), "--role", "seller", cwd=tmp_path)
+    assert r.code == 0, r
+    r = cli("chat", *paths[:2], "--me", "木白术", "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    res = r.json
+    assert res["format"] == "screenshot" and res["messages"] >= 5 and len(res["screenshots"]) == 2
+    assert all(s["reference_source"] == "file name" for s in res["screenshots"])
+    lines = (tmp_path / "c" / res["messages_path"]).read_text("utf-8").splitlines()
+    assert len(lines) == res["messages"]
+    r = cli("chat", str(paths[0]), str(tmp_path / "c" / "case.toml"), cwd=tmp_path / "c")
+    assert r.code == 2 and "traceback" not in (r.stderr + r.stdout).lower()

@@ -59,7 +59,7 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
     conv = read_screenshots(files, me=me, tz=tz, date=date, cache=OcrCache(case), progress=progress, datas=datas)
     shas = {s.sha256 for s in conv.shots}
     dicts = [m.to_dict() for m in conv.messages]
-    events = find_events(conv.messages)
+    events = find_events(conv.messages, role=case.info.get("role"), me=me)
     by_ref = {(m.source, m.line_start): m for m in conv.messages}
     for e in events:
         m = by_ref.get((e["ref"]["source"], e["ref"]["lines"][0]))
