@@ -382,3 +382,23 @@ def test_cli_chat_reads_screenshots(cli, tmp_path, stitched):
     assert len(lines) == res["messages"]
     r = cli("chat", str(paths[0]), str(tmp_path / "c" / "case.toml"), cwd=tmp_path / "c")
     assert r.code == 2 and "traceback" not in (r.stderr + r.stdout).lower()
+
+
+def test_cli_invoice_receipt_photo(cli, tmp_path, shots_dir, about_png):
+    """`tradeshield invoice receipt.jpg`: fields from the photo, the IMEI on it joins the 关于手机 photo's."""
+    from tests.chatshots import receipt_photo
+
+    imei = luhn_imei("86123456789012")
+    p = shots_dir / "receipt-cli.jpg"
+    receipt_photo(imei, total="1100.00", date="2021-05-18 14:32").save(p, quality=88)
+    r = cli("init", str(tmp_path / "c"), "--role", "seller", cwd=tmp_path)
+    assert r.code == 0, r
+    r = cli("invoice", str(p), "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    doc = r.json
+    assert doc["format"] == "photo" and doc["type"] == "receipt"
+    assert doc["fields"]["total"]["value"] in ("1100.00", "1100") and doc["fields"]["date"]["value"].startswith("2021-05-18")
+    assert (tmp_path / "c" / doc["pages"][0]["path"]).is_file()
+    r = cli("photo", str(about_png), "--label", "serial", "--json", cwd=tmp_path / "c")
+    top = r.json["imei"]["imeis"][0]
+    assert top["value"] == imei and set(top["kinds"]) == {"photo", "invoice"}
