@@ -402,3 +402,25 @@ def test_cli_invoice_receipt_photo(cli, tmp_path, shots_dir, about_png):
     r = cli("photo", str(about_png), "--label", "serial", "--json", cwd=tmp_path / "c")
     top = r.json["imei"]["imeis"][0]
     assert top["value"] == imei and set(top["kinds"]) == {"photo", "invoice"}
+
+
+def test_star_hash_06_screen_rows(monkeypatch, case):
+    """The *#06# dialog's rows (label and value in one OCR line, full-width colons) → IMEI1, IMEI2, MEID; a
+    label on one row and its value on the next (关于手机 on some phones) reads the same. OCR is replaced by
+    the lines it would return, so only the joining and the serial rules are exercised."""
+    import tradeshield.ocr as ocr
+    from PIL import Image
+
+    from tradeshield.ocr import Line
+    from tradeshield.photo import text_serials
+
+    i1, i2 = luhn_imei("86123456789012"), luhn_imei("86123456789013")
+    lines = [Line("IMEI", (300, 100, 420, 140), 0.99), Line(f"IMEI1：{i1}", (120, 200, 700, 240), 0.98),
+             Line(f"IMEI2：{i2}", (120, 260, 700, 300), 0.97), Line("MEID：A0000049A7B8C9", (120, 320, 640, 360), 0.96),
+             Line("序列号", (120, 420, 260, 460), 0.99), Line("HSA5P2104000123", (120, 480, 520, 520), 0.99)]
+    monkeypatch.setattr(ocr, "read_lines", lambda *a, **k: lines)
+    found, _ = text_serials(case, Image.new("RGB", (800, 600)), "a" * 64, "evidence/x.png")
+    got = [(f["type"], f["value"], f["valid"]) for f in found]
+    assert got[:3] == [("imei", i1, True), ("imei", i2, True), ("meid", "A0000049A7B8C9", None)]
+    assert ("serial", "HSA5P2104000123", None) in got
+    assert found[1]["source"]["box"] == [120, 260, 700, 300] and found[1]["source"]["confidence"] == 0.97
