@@ -63,12 +63,13 @@ def chat(
     date: DateOpt = None,
     case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
 ) -> None:
-    """Read a chat export or chat screenshots into the case: messages, key events, optional images.  / 导入聊天记录或聊天截图并找出关键事件。
+    """Read a chat export into the case: messages, key events, optional images.  / 导入聊天记录并找出关键事件。
 
-    Screenshots (闲鱼, 转转, 淘宝, 微信, QQ; light or dark; overlapping ones are stitched) are read offline by OCR:
+    Chat screenshots too (导入聊天截图): screenshots (闲鱼, 转转, 淘宝, 微信, QQ; light or dark; overlapping ones are stitched) are read offline by OCR:
     side from the bubble, times from the separators, each message with its box and confidence.
 
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
+
     Example: tradeshield chat ~/Pictures/闲鱼/Screenshot_2021052*.png --me 木白术
     """
     from tradeshield.errors import UsageError
