@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 6
+VERSION = 7
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -100,7 +100,16 @@ def _flood(arr, seed, top, bottom, tol=8):
     region = (mask[1:-1, 1:-1] == 255).astype(np.uint8) * 255
     top_fill = float(region[y, x:x + rw].mean()) / 255 if rw else 0
     bot_fill = float(region[y + rh - 1, x:x + rw].mean()) / 255 if rw else 0
-    return (x, y, x + rw, y + rh), top_fill, bot_fill
+    # a rounded corner starts its edge row further in than the rows below it; a cut edge does not
+    k = max(2, min(rh // 4, int(0.02 * w)))
+    if rh > 2 * k and _square_edge(region, x, x + rw, y, y + k):
+        top_fill = 1.0
+    if rh > 2 * k and _square_edge(region, x, x + rw, y + rh - 1, y + rh - 1 - k):
+        bot_fill = 1.0
+    # a bubble is a rounded rectangle: points 10 % in from its corners are inside it; a round sticker's are not
+    dx, dy = max(rw // 10, int(0.025 * w)), max(1, rh // 10)      # (past the little tail beside the avatar)
+    corners = sum(int(region[yy, xx] > 0) for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
+    return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
 
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
@@ -111,6 +120,16 @@ def cjk_punct(text: str) -> str:
     """ASCII , ? ! : ; ( ) next to a Chinese character as the full-width marks a Chinese keyboard types
     (OCR reads "，" and "," alike; the apps show what was typed, and Chinese text is typed full-width)."""
     return re.sub(rf"(?<={_CJK})[,?!:;()]|[,?!:;()](?={_CJK})", lambda m: _FULL[m.group(0)], text)
+
+
+def _square_edge(region, x0, x1, edge: int, inner: int) -> bool:
+    import numpy as np
+
+    a = np.flatnonzero(region[edge, x0:x1])
+    b = np.flatnonzero(region[inner, x0:x1])
+    if not len(a) or not len(b):
+        return False
+    return a[0] - b[0] <= 1 and b[-1] - a[-1] <= 1
 
 
 def _join(parts: list[str]) -> str:
@@ -204,7 +223,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         if above:
             info["title"] = max(above, key=lambda ln: ln.box[3] - ln.box[1]).text
     info["chat_top"], info["chat_bottom"] = top, bottom
-    body = [ln for ln in lines if top <= (ln.box[1] + ln.box[3]) / 2 <= bottom]
+    # a "line" taller than any text line is a picture read as a letter (a sticker's face as 0)
+    body = [ln for ln in lines if top <= (ln.box[1] + ln.box[3]) / 2 <= bottom and ln.box[3] - ln.box[1] < 0.08 * w]
     bubbles: dict[tuple, dict] = {}
     bare = []
     for ln in body:
@@ -227,7 +247,10 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             bare.append(ln)
             continue
         # the tolerance stays under half the bubble/background difference: the fill never leaks out
-        rect, tf, bf = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)))
+        rect, tf, bf, corners = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)))
+        if corners < 3 and not (tf > 0.985 or bf > 0.985):
+            bare.append(ln)     # text read on something round (a sticker's face): no bubble
+            continue
         if not (rect[0] - 3 <= ln.box[0] and ln.box[2] <= rect[2] + 3 and rect[1] - 3 <= ln.box[1]
                 and ln.box[3] <= rect[3] + 3):
             bare.append(ln)     # beside a bubble, not in it (an avatar read as a letter)
@@ -285,7 +308,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             under[0]["nick"] = ln.text.strip()
             continue
         blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
-    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w))
+    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured))
     # colour check: a bubble whose fill is unlike the other bubbles of its side is less certain
     for role in ("me", "them"):
         fills = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] == role]
@@ -319,7 +342,7 @@ def _plain(v):
     return v
 
 
-def _pictures(arr, bg, top, bottom, blocks, bare, w) -> list[dict]:
+def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True) -> list[dict]:
     """Pictures and stickers: large non-background blocks without text, beside an avatar."""
     import cv2
     import numpy as np
@@ -328,13 +351,15 @@ def _pictures(arr, bg, top, bottom, blocks, bare, w) -> list[dict]:
     sub = arr[top:bottom:f, ::f].astype(np.int16)
     if not sub.size:
         return []
-    mask = (np.abs(sub - np.array(bg, np.int16)).max(axis=2) > 10).astype(np.uint8)
+    mask = (np.abs(sub - np.array(bg, np.int16)).max(axis=2) > 6).astype(np.uint8)
     for b in blocks:
         x0, y0, x1, y1 = b["box"]
         mask[max(0, (y0 - top) // f - 1):max(0, (y1 - top) // f + 2), max(0, x0 // f - 1):x1 // f + 2] = 0
     for ln in bare:
         x0, y0, x1, y1 = ln.box
         mask[max(0, (y0 - top) // f):max(0, (y1 - top) // f + 1), max(0, x0 // f):x1 // f + 1] = 0
+    # a photo's parts near the background's colour would break it up: close small gaps first
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8), iterations=2)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     out = []
     for i in range(1, n):
@@ -345,7 +370,8 @@ def _pictures(arr, bg, top, bottom, blocks, bare, w) -> list[dict]:
         if X1 - X0 > 0.8 * w:
             continue
         role = "them" if X0 < w - X1 else "me"
-        cut = Y0 <= top + f or Y1 >= bottom - f
+        # (where the chat's top is only estimated from the title, a picture just under it may be cut by the bar)
+        cut = Y0 <= top + (f if measured else int(0.05 * w)) or Y1 >= bottom - f
         out.append({"kind": "image", "role": role, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "[图片]",
                     "score": 1.0, "cut": cut})
     return out
