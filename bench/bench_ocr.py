@@ -232,8 +232,8 @@ def main() -> None:
     first = _py("--import-case", d / "case", *shots)
     second = _py("--import-case", d / "case", *shots)
     truth_n = sum(1 for it in content.items if it.kind in ("text", "image", "sticker", "system"))
-    print(f"3 overlapping screenshots: {first['messages']} messages (chat has {truth_n}); first import "
-          f"{first['seconds']:.2f} s; again from the cache: screenshots read in {second['read']:.3f} s "
+    print(f"3 overlapping screenshots: {first['messages']} messages of the {truth_n} in the chat (the three windows "
+          f"do not cover all of it); first run with OCR {first['read'] + first['seconds']:.2f} s; again from the cache: screenshots read in {second['read']:.3f} s "
           f"(target < 0.5 s), whole import {second['seconds']:.3f} s (events, outputs, custody log); "
           f"engine loaded: {second['rapidocr_loaded']}")
 
