@@ -50,7 +50,7 @@ class Writer:
 
     def __init__(self, sha: str, **context):
         self.sha = sha
-        self.context = context
+        self.context = {"state": {}, **context}    # one dialogue state per import, carried across batches
         self.sender_bytes: dict = {}
         self.src_bytes = (',"source":"' + sha + '","lines":[').encode("ascii")
         self.total = Out()
