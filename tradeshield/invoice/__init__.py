@@ -329,7 +329,8 @@ def _qr_find(parsed: dict, image, hint: bool = False):
     if is_invoice(parsed["type"]) or parsed["type"] == "scanned" or hint:
         from tradeshield.invoice.qr import find_qr
 
-        return find_qr(image)
+        # a scan may be any document: only the binarizer retries (cheap) before giving up on its corner
+        return find_qr(image, retries=2 if parsed["type"] == "scanned" and not hint else 5)
     return None
 
 
