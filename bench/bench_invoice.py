@@ -79,7 +79,7 @@ def replicas(d: Path) -> list[tuple[Path, dict]]:
         "tax": "138.05", "total": "1200.00", "total_in_words": "⊗壹仟贰佰元整", "items": ["1061.95"]}))
     docs.xml_invoice(d / "replica_einvoice.xml")
     out.append((d / "replica_einvoice.xml", {
-        "type": "digital-other", "invoice_number": "24112000000012345678", "date": "2024-11-02", "buyer_name": "张三",
+        "type": "digital-normal", "invoice_number": "24112000000012345678", "date": "2024-11-02", "buyer_name": "张三",
         "seller_name": "杭州某某电子商务有限公司", "seller_tax_id": "91330100MA2ABCDE1F", "amount_without_tax": "530.09",
         "tax": "68.91", "total": "599.00", "total_in_words": "伍佰玖拾玖圆整", "items": ["442.48", "87.61"]}))
     docs.freight_receipt(d / "replica_freight_receipt.pdf")
