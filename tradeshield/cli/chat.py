@@ -121,7 +121,7 @@ def courier(
         for col in ("time", "status", "text", "lines"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["events"]:
-            extra = f" [{e['signer']}]" if e.get("signer") else ""
+            extra = (f" [{e['signer']}]" if e.get("signer") else "") + (f" @{e['place']}" if e.get("place") else "")
             t.add_row(e["time"][:16].replace("T", " "), e["status"] + extra, _short(e["text"], 50),
                       "–".join(map(str, e["ref"]["lines"])))
         con.print(t)
@@ -158,7 +158,8 @@ def timeline(
         for col in ("time", "kind", "source", "note"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["entries"]:
-            t.add_row(e["time"][:16].replace("T", " "), e["kind"], e["origin"], _short(e["note"], 60),
+            kind = e["kind"] + (" (?)" if e.get("status") == "suggested" else "")   # not confirmed by the user yet
+            t.add_row(e["time"][:16].replace("T", " "), kind, e["origin"], _short(e["note"], 60),
                       style="bold red" if e.get("flagged") else None)
         con.print(t)
         for p in result["patterns"]:

@@ -74,11 +74,18 @@ def add(
 @event_app.command("add")
 def event_add(
     time: Annotated[str, typer.Argument(help="When, e.g. '2021-05-23 10:12' (case timezone) or ISO with offset.")],
-    kind: Annotated[str, typer.Argument(help="shipped, delivered, received, refund-requested, other, …")],
+    kind: Annotated[str, typer.Argument(help="A trade step or a chat kind (all listed below). / 事件类型（见下）。")],
     note: Annotated[Optional[str], typer.Option(help="Detail, e.g. the tracking number. / 备注。")] = None,
     case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
 ) -> None:
     """Record a dated fact.  / 记录事件。
+
+    Kinds: the trade's steps (listed, ordered, paid, shipped, delivered, received, signed, confirmed,
+    discount-requested, discount-refused, defect-claimed, refund-requested, return-requested, return-shipped,
+    return-received, dispute-opened, evidence-submitted, ruling, appeal, card-key-delivered, message, other) and
+    every chat kind (discount-request, discount-refused, price-agreed, deposit-terms, delivery-promise,
+    ship-before-pay, cardkey-before-pay, partial-delivery, requirement, agreement, receipt-ack, confirm-request,
+    defect-claim, refund-request, refund-refused, return-request, off-platform, fake-service, threat, insult).
 
     Example: tradeshield event add "2021-05-23 10:12" shipped --note "顺丰 SF1234567890"
     """

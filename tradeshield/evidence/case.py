@@ -45,6 +45,11 @@ EVENT_KINDS = (
     "discount-requested", "discount-refused", "defect-claimed", "refund-requested", "return-requested",
     "return-shipped", "return-received", "dispute-opened", "evidence-submitted", "ruling", "appeal",
     "card-key-delivered", "message", "other",
+) + (  # the chat kinds (data/chat_rules.toml [[kind]]; a test keeps this list equal to the rules'), for `event add`
+    "discount-request", "discount-refused", "price-agreed", "deposit-terms", "delivery-promise", "ship-before-pay",
+    "cardkey-before-pay", "partial-delivery", "requirement", "agreement", "receipt-ack", "confirm-request",
+    "defect-claim", "refund-request", "refund-refused", "return-request", "off-platform", "fake-service", "threat",
+    "insult",
 )
 SUBDIRS = ("evidence", "derived", "statements", "facts")
 
