@@ -458,3 +458,29 @@ def test_verify_case_on_edited_logs_reports_never_raises(case, tmp_path):
         except TradeshieldError:
             continue
         assert not rep.ok
+
+
+def _add_fact(root: str, i: int, barrier) -> None:
+    from tradeshield.conversation.facts import add_fact, kinds
+    from tradeshield.evidence.case import Case
+
+    case = Case(root)
+    barrier.wait()
+    add_fact(case, sorted(kinds())[0], f"fact {i}", time=f"2024-03-01 10:{i:02d}")
+
+
+def test_concurrent_fact_add_loses_nothing(case):
+    """facts/decisions.json is read, changed and written under the custody lock like events.jsonl."""
+    pytest.importorskip("tradeshield.conversation.facts")
+    from tradeshield.conversation.facts import load_decisions
+
+    ctx = multiprocessing.get_context("fork")
+    for pair in range(10):
+        barrier = ctx.Barrier(2)
+        procs = [ctx.Process(target=_add_fact, args=(str(case.root), pair * 2 + k, barrier)) for k in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+            assert p.exitcode == 0
+    assert sorted(f["text"] for f in load_decisions(case)["facts"]) == sorted(f"fact {i}" for i in range(20))
