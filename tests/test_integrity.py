@@ -126,6 +126,8 @@ def test_unsigned_and_resigned_say_so(filled, tmp_path, cli):
     assert r.code == 1 and "signing key does not match" in r.stdout
     r = cli("verify", signed, "--key", "nonsense")
     assert r.code == 2 and "fingerprint" in r.stderr
+    r = cli("verify", filled.root, "--key", res["fingerprint"])
+    assert r.code == 2 and "bundle zip" in r.stderr
 
 
 def test_code_states_its_scope(filled, tmp_path, cli):

@@ -40,7 +40,7 @@ from tradeshield import i18n
 from tradeshield.evidence.bundle import (MANIFEST, PAYLOAD_MANIFEST, SIGNATURE, SIGNATURE_SCOPE, TAG_FILES, TAGMANIFEST,
                                          bagit_decode, merkle_root, normalize_code, seal_code, signature_message)
 from tradeshield.evidence.custody import ChainChecker
-from tradeshield.errors import (BagInvalid, CaseError, ChainBroken, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
+from tradeshield.errors import (BagInvalid, CaseError, UsageError, ChainBroken, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
                                 ManifestMismatch, MerkleMismatch, SignatureInvalid, SizeMismatch, TimestampInvalid,
                                 UnexpectedFile, UnsafeEntry, ZipDamaged, _finding)
 from tradeshield.evidence.fsutil import Progress, hash_file
@@ -69,6 +69,8 @@ i18n.register({
                        "no tradeshield bag in the zip (no top folder with bagit.txt or tradeshield-manifest.json): {path}"),
     "verify.bad_key": ("--key 应是公钥指纹（SHA256:xxxx:…，32 位十六进制）：{fingerprint}",
                        "--key takes a key fingerprint (SHA256:xxxx:…, 32 hex digits): {fingerprint}"),
+    "verify.key_on_case": ("--key 只用于证据包 zip（案件目录没有签名）：{path}",
+                           "--key applies to a bundle zip (a case folder is not signed): {path}"),
     "verify.no_manifest": ("缺少 tradeshield 清单", "the tradeshield manifest is missing"),
     "verify.ok": ("完好：{files} 个文件，Merkle 根 {root}，封存码 {code}", "intact: {files} files, Merkle root {root}, seal code {code}"),
     "verify.ok_case": ("完好：{files} 个文件与保管日志（{n} 条）一致", "intact: {files} files match the custody log ({n} entries)"),
@@ -108,6 +110,8 @@ def verify(path: str | Path, code: str | None = None, tsr: str | Path | None = N
     want_key = normalize_key(key) if key else None
     p = Path(path)
     if p.is_dir():
+        if key:
+            raise UsageError("verify.key_on_case", path=str(path))
         try:
             return verify_case(p, code=code, ca_file=ca_file, progress=progress)
         except (InputError, CaseError):
