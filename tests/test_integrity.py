@@ -401,6 +401,10 @@ def test_a_killed_bundle_runs_temp_zip_goes_with_the_next_bundle(filled, tmp_pat
 def test_other_inputs_get_one_clear_line(case, tmp_path, cli):
     empty = tmp_path / "empty"
     empty.mkdir()
+    r = cli("bundle", "-o", empty, "--force", cwd=case.root)
+    assert r.code == 2 and "folder" in r.stderr and "internal" not in r.stderr, r
+    r = cli("verify", case.root, "--tsr", empty)
+    assert r.code == 2 and "not a regular file" in r.stderr, r
     r = cli("add", empty, cwd=case.root)
     assert r.code == 2 and "nothing to add" in r.stderr, r
     r = cli("chat", tmp_path, cwd=case.root)

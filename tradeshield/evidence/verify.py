@@ -108,6 +108,8 @@ def verify(path: str | Path, code: str | None = None, tsr: str | Path | None = N
            progress: Progress | None = None, key: str | None = None) -> Report:
     """Verify a bundle zip or a case folder. ``key``: the signer's fingerprint the user expects (required match)."""
     want_key = normalize_key(key) if key else None
+    if tsr is not None and not Path(tsr).is_file():
+        raise InputError("file.missing" if not Path(tsr).exists() else "file.not_file", path=str(tsr))
     p = Path(path)
     if p.is_dir():
         if key:
