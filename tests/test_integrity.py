@@ -17,20 +17,6 @@ from tradeshield.evidence.case import Case
 from tradeshield.evidence.verify import verify, verify_bundle, verify_case
 
 
-@pytest.fixture
-def filled(case, tmp_path):
-    from PIL import Image
-
-    src = tmp_path / "src"
-    src.mkdir()
-    Image.new("RGB", (120, 90), (30, 120, 200)).save(src / "IMG_0012.JPG", "JPEG")
-    (src / "chat.txt").write_text("2024-03-02 14:05:11 李四\n能便宜50吗\n", encoding="utf-8")
-    (src / "invoice.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(3000))
-    case.add([src])
-    case.add_event("2021-05-23 10:12", "shipped", note="顺丰 SF1234567890")
-    return case
-
-
 def _files(zpath) -> dict[str, bytes]:
     with zipfile.ZipFile(zpath) as z:
         return {i.filename: z.read(i) for i in z.infolist()}
@@ -153,17 +139,22 @@ def _add_event(root: str, i: int, barrier) -> None:
     case.add_event(f"2024-03-0{1 + i % 9} 10:{i % 60:02d}", "other", note=f"event {i}")
 
 
-def test_concurrent_event_add_loses_nothing(case):
-    """Item 5: 20 pairs of `event add` started at the same moment; every event stays in events.jsonl."""
+def _race_pairs(target, root: Path, pairs: int) -> None:
+    """``pairs`` rounds of two processes released by one barrier, each calling ``target(root, i, barrier)``."""
     ctx = multiprocessing.get_context("fork")
-    for pair in range(20):
+    for pair in range(pairs):
         barrier = ctx.Barrier(2)
-        procs = [ctx.Process(target=_add_event, args=(str(case.root), pair * 2 + k, barrier)) for k in range(2)]
+        procs = [ctx.Process(target=target, args=(str(root), pair * 2 + k, barrier)) for k in range(2)]
         for p in procs:
             p.start()
         for p in procs:
             p.join(60)
             assert p.exitcode == 0
+
+
+def test_concurrent_event_add_loses_nothing(case):
+    """Item 5: 20 pairs of `event add` started at the same moment; every event stays in events.jsonl."""
+    _race_pairs(_add_event, case.root, 20)
     notes = sorted(e.note for e in case.events())
     assert notes == sorted(f"event {i}" for i in range(40))
     assert sum(1 for e in case.custody.entries() if e["action"] == "event") == 40
@@ -480,13 +471,5 @@ def test_concurrent_fact_add_loses_nothing(case):
     pytest.importorskip("tradeshield.conversation.facts")
     from tradeshield.conversation.facts import load_decisions
 
-    ctx = multiprocessing.get_context("fork")
-    for pair in range(10):
-        barrier = ctx.Barrier(2)
-        procs = [ctx.Process(target=_add_fact, args=(str(case.root), pair * 2 + k, barrier)) for k in range(2)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(60)
-            assert p.exitcode == 0
+    _race_pairs(_add_fact, case.root, 10)
     assert sorted(f["text"] for f in load_decisions(case)["facts"]) == sorted(f"fact {i}" for i in range(20))
