@@ -248,6 +248,22 @@ def test_local_header_flips_of_a_stored_entry_are_named(filled, tmp_path, field,
         rep.problems
 
 
+def test_every_byte_of_the_central_directory_flipped_is_a_finding(filled, tmp_path):
+    """Each byte of the central directory and end record with its top bit flipped: a finding or (a field zip
+    readers ignore) intact — never 'not a bag' (some flips hide every entry after the first) and never an error."""
+    out = tmp_path / "case.zip"
+    res = build_bundle(filled, out, sign=True)
+    raw = out.read_bytes()
+    with zipfile.ZipFile(out) as z:
+        start = z.start_dir
+    bad = tmp_path / "flip.zip"
+    for at in range(start, len(raw)):
+        data = bytearray(raw)
+        data[at] ^= 0x80
+        bad.write_bytes(bytes(data))
+        verify_bundle(bad, key=res["fingerprint"])  # raises InputError ('not a bag') or worse on failure
+
+
 def test_bad_crc_of_a_deflated_member_is_tampering_not_an_error(filled, tmp_path, cli):
     out = tmp_path / "case.zip"
     build_bundle(filled, out, sign=True)

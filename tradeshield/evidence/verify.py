@@ -413,12 +413,20 @@ def verify_bundle(zpath: Path, code: str | None = None, tsr=None, ca_file=None, 
                                                    f"{MAX_ENTRIES}"))
                 return rep
             entries = _structure(zf, f, end, size, rep)
-            _check_bundle(zf, f, zpath, entries, rep, code=code, tsr=tsr, ca_file=ca_file, progress=progress, key=key)
+            try:
+                _check_bundle(zf, f, zpath, entries, rep, code=code, tsr=tsr, ca_file=ca_file, progress=progress,
+                              key=key)
+            except _NoBag:
+                pass
     prefix = rep.info.get("bag", "\0") + "/"
     for p in rep.problems:  # inside the bag, findings name bag-relative paths (data/evidence/…, bag-info.txt)
         if p.path.startswith(prefix):
             p.path = p.path[len(prefix):]
     return rep
+
+
+class _NoBag(Exception):
+    """No bag is visible in a zip whose structure verify already found altered."""
 
 
 def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -> str:
@@ -432,6 +440,8 @@ def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -
     names = set(all_names)  # a damaged member (refused, not in ``entries``) still tells where the bag is
     bags = [t for t in sorted(tops) if f"{t}/bagit.txt" in names or f"{t}/{MANIFEST}" in names]
     if not bags:
+        if any(isinstance(p, ZipDamaged) for p in rep.problems):
+            raise _NoBag()  # the zip's structure is altered (e.g. its directory cut short): that is the finding
         raise InputError("verify.not_bag", path=str(zpath))
     ours = [t for t in bags if f"{t}/{MANIFEST}" in names] or bags
     bag = ours[0]
