@@ -135,6 +135,9 @@ def _publish(case, name: str, spool: str, order: str, sha: str, digest: tuple[st
             os.fchmod(f.fileno(), FILE_MODE)
             os.fsync(f.fileno())
         os.replace(spool, dest)
+        from tradeshield.evidence.fsutil import fsync_dir
+
+        fsync_dir(dest.parent)  # the rename survives a power cut
         return str(dest), digest[0], digest[1], count
     mine = _ordered(spool, order)
     stream = merge_by_time(_others(dest, sha), mine) if dest.exists() else mine

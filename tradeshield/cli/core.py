@@ -364,8 +364,8 @@ i18n.register({
     "cli.verify.code_seal": ("封存码 {code}：evidence/ 中的 {n} 个原件与 {time} 封存时相同；其余 {m} 个文件（案件信息、事实、陈述、派生文件）不在封存码范围内",
                              "seal code {code}: the {n} originals in evidence/ are those sealed on {time}; {m} other "
                              "files (case.toml, facts, statements, derived) are not covered by the seal"),
-    "cli.verify.leftovers": ("有 {n} 个中断运行留下的临时文件（下次修改案件的命令会清除）",
-                             "{n} temp files left by an interrupted run (the next command that changes the case removes them)"),
+    "cli.verify.leftovers": ("有 {n} 个中断运行留下的临时文件（对此案件运行的下一个命令会清除）",
+                             "{n} temp files left by an interrupted run (the next command on this case removes them)"),
     "cli.verify.tsr": ("时间戳 {path}：{time}（有效：{ok}）", "timestamp {path}: {time} (valid: {ok})"),
     "cli.stamp.done": ("已写出时间戳请求 {request}（{files} 个文件，根 {root}）；把响应保存为 {response_expected}",
                        "wrote the timestamp request {request} ({files} files, root {root}); save the response as {response_expected}"),

@@ -66,6 +66,8 @@ i18n.register({
     "bundle.legacy_paths": ("注意：保管日志中有 {n} 条记录含原件的完整路径（由旧版本记录；日志有哈希链，不能改写），会随证据包发给对方",
                             "note: {n} custody entries (written by an older version; the hash chain forbids editing "
                             "them) hold an original's full path, which goes out with the bundle"),
+    "bundle.out_is_dir": ("输出路径是一个目录：{path}（请给出 zip 文件名，如 {path}/case.zip）",
+                          "the output is a folder: {path} (give a zip file name, e.g. {path}/case.zip)"),
     "bundle.out_inside": ("证据包不能写在案件目录内：{path}", "the bundle cannot be written inside the case folder: {path}"),
 })
 
@@ -239,6 +241,8 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
     out = Path(out).resolve()
     if out.is_relative_to(case.root):
         raise InputError("bundle.out_inside", path=str(out))
+    if out.is_dir():
+        raise InputError("bundle.out_is_dir", path=str(out))
     # a killed run's temp zip beside the output (possibly hundreds of MB) goes now
     remove_stale(stale_temps([out.parent], recursive=False, prefix=f".{out.name}.tmp-"))
     files = payload_files(case, include_secrets)

@@ -497,6 +497,9 @@ def _swap(tmp: Path, final_dir: Path) -> None:
         old = final_dir.parent / f".{final_dir.name}.old-{os.getpid()}"
         os.replace(final_dir, old)
     os.replace(tmp, final_dir)
+    from tradeshield.evidence.fsutil import fsync_dir
+
+    fsync_dir(final_dir.parent)  # the renames survive a power cut
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
