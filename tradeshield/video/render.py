@@ -246,13 +246,14 @@ class FrameStore:
 
         if self.barcodes:
             cand.barcodes = _barcodes(frame)
-        pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
-        wall = wall_time(self.ts.start, pos)
-        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
-        cand.payload = {"wall": wall, "lines": lines, "thumb": self._thumb_bytes(frame), "position": pos}
-        self.previewed[cand.pts].set()  # what the sheet needs is known: it can be made while the JPEG is encoded
+        thumb = self._thumb_bytes(frame)
         img = self.image(frame)
         del frame  # the decoded picture (12–25 MB on 4K) goes now, not after the JPEG
+        pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
+        wall = wall_time(self.ts.start, pos)
+        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)  # the first frames wait for the hash
+        cand.payload = {"wall": wall, "lines": lines, "thumb": thumb, "position": pos}
+        self.previewed[cand.pts].set()  # what the sheet needs is known: it can be made while the JPEG is encoded
         img = labelled(img, lines)
         data = encode_jpeg(img)
         tmp = self.tmp / f"{cand.pts}.jpg"
