@@ -175,8 +175,9 @@ class ExactDecoder:
         self.pr = pr
         self.c = av.open(str(path))
         self.s = self.c.streams.video[0]
-        self.s.thread_type = "AUTO"
-        self.s.thread_count = threads  # 0: FFmpeg's choice (CPUs + 1 frame threads; each holds its own pictures)
+        # frame threads each hold their own pictures: on big frames (``threads`` given) slice threads only
+        self.s.thread_type = "SLICE" if threads else "AUTO"
+        self.s.thread_count = threads  # 0: FFmpeg's choice (CPUs + 1 frame threads)
         self.gen = None
         self.pending = None      # next frame not yet handed out
         self.last = None         # last frame handed out by frame_at
