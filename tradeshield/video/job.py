@@ -16,13 +16,13 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.evidence.fsutil import write_bytes
+from tradeshield.evidence.fsutil import check_input, write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
 from tradeshield.video.render import (SHEET_MAX_TILES, FrameStore, contact_sheet, encode_jpeg, position_text,
                                       tenths)
 from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
-from tradeshield.video.source import probe, read_moov, recording_start
+from tradeshield.video.source import is_iso_bmff, probe, read_moov, recording_start
 
 SCENE_SETTLE = 0.5        # a scene frame is the sharpest in the first half second after the cut
 FILL_STEP = 0.25          # in windows without a keyframe, frames this far apart are compared for sharpness
@@ -231,22 +231,25 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
         raise UsageError("video.bad_every", text=every)
     if max_frames is not None and max_frames < 1:
         raise UsageError("video.bad_max", value=max_frames)
-    pr = probe(video)  # refuse a bad file before it is copied into the case
-    src = Path(video)
+    src = Path(check_input(video))
     st0 = src.stat()
     inside = _in_evidence(case, src)
     stem = src.stem
+    # an MP4/MOV with its index (what phones write) starts copying at once; anything else is probed first, so
+    # a large file that is no video is refused without being copied
+    pr = None if not inside and is_iso_bmff(src) and read_moov(src) is not None else probe(src)
     if inside:  # already evidence: no copy, the item is known at once
         pending = case.add_pending(src)
         stem = Path(pending.finish().original_path).stem
         copying = _Done(pending)
-    else:
+    else:  # copied and hashed under a hidden name meanwhile; a bad file is refused before anything is logged
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-copy")
         copying = pool.submit(case.add_pending, src)
         pool.shutdown(wait=False)
     try:
+        pr = pr or probe(src)
         if out_dir is not None and not force:
             _check_out(Path(out_dir), stem)
         entry = _extract(case, src, pr, copying, every=every, at=at, max_frames=max_frames, scenes=scenes,
@@ -358,7 +361,8 @@ def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, co
     warnings = []
     try:
         win = _Windows(every, frames)
-        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress, workers=keys)
+        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress, workers=keys,
+                              depth=keys if renderers == 1 else 3 * keys)
         win.flush()
         if not scan.keyframes:
             raise InputError("video.no_frames", path=str(path))

@@ -175,7 +175,7 @@ class FrameStore:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ts-render")
         self.syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-fsync")
         self.synced: list = []
-        self.max_pending = workers + 1
+        self.max_pending = workers + 1 if workers == 1 else 2 * workers + 2  # small frames: slack for busy CPUs
         self.pending: list = []
         self.previewed: dict = {}    # pts → Event: barcodes, label lines and sheet tile are ready
         self.futures: dict = {}      # pts → the render's future
