@@ -48,11 +48,17 @@ def _entry(time, kind, origin, note, ref=None, role=None) -> dict:
 
 def collect(case) -> list[dict]:
     out = [_entry(e.time, e.kind, "case", e.note, {"source": e.source, **(e.ref or {})}) for e in case.events()]
-    for e in (case.read_facts("chat", {}) or {}).get("events", []):
+    from tradeshield.conversation.facts import facts_for_statement
+
+    # chat events through the user's decisions: confirmed first, suggestions marked, never a rejected one
+    for e in facts_for_statement(case):
         if e.get("time"):
-            out.append(_entry(e["time"], e["kind"], "chat", f"{e.get('sender', '')}: {e.get('text', '')}",
-                              {**e.get("ref", {}), "matched": e.get("matched"), "amount": e.get("amount")},
-                              e.get("role")))
+            entry = _entry(e["time"], e["kind"], "fact" if e.get("origin") == "fact" else "chat",
+                           f"{e.get('sender') or ''}: {e.get('text', '')}" if e.get("origin") != "fact" else e.get("text", ""),
+                           {**(e.get("ref") or {}), "matched": e.get("matched"), "amount": e.get("amount"),
+                            "id": e.get("id")}, e.get("by") or e.get("role"))
+            entry["status"] = e.get("status", "suggested")
+            out.append(entry)
     for e in (case.read_facts("courier", {}) or {}).get("events", []):
         who = f" [{e['signer']}]" if e.get("signer") else ""
         out.append(_entry(e["time"], "courier:" + e["status"], "courier", e.get("text", "") + who, e.get("ref")))
@@ -195,7 +201,8 @@ def render_timeline(case, tl: dict, per_page: int = 60) -> dict:
         for e in page:
             color = (200, 20, 20) if e.get("flagged") else (30, 30, 30)
             d.text((30, y), e["time"][:16].replace("T", " "), font=small, fill=color)
-            d.text((230, y), e["kind"][:24], font=small, fill=color)
+            kind = e["kind"][:24] + (" (?)" if e.get("status") == "suggested" else "")   # a suggestion, not confirmed
+            d.text((230, y), kind, font=small, fill=color)
             d.text((500, y), e["note"].replace("\n", " ")[:52], font=small, fill=color)
             y += 32
         dest = case.derived_path(f"timeline/timeline-{n}.jpg")
