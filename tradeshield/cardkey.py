@@ -67,6 +67,19 @@ i18n.register({
 })
 
 
+# ---------------------------------------------------------------- short code
+
+def short_code(root_hex: str) -> str:
+    """The commitment as people quote it: ``CK-`` and 16 base32 characters of the root (80 bits).
+
+    Finding another set of codes with the same 80-bit prefix takes about 2^80 hashes; a 客服 compares
+    16 characters where 64 hex digits would be read as noise."""
+    import base64
+
+    b32 = base64.b32encode(bytes.fromhex(root_hex)[:10]).decode("ascii")
+    return "CK-" + "-".join(b32[i:i + 4] for i in range(0, 16, 4))
+
+
 # ---------------------------------------------------------------- input
 
 def read_codes(data: str | bytes) -> list[str]:

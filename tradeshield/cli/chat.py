@@ -137,7 +137,7 @@ def timeline(
     Example: tradeshield timeline --hours 24 --json
     """
     from tradeshield.evidence.case import Case
-    from tradeshield.timeline import build_timeline, render_timeline
+    from tradeshield.timeline import build_timeline, entry_note, kind_label, origin_label, render_timeline
 
     out = start(lang, json_out)
     c = Case.find(case)
@@ -154,7 +154,8 @@ def timeline(
         for col in ("time", "kind", "source", "note"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["entries"]:
-            t.add_row(e["time"][:16].replace("T", " "), e["kind"], e["origin"], _short(e["note"], 60),
+            t.add_row(e["time"][:16].replace("T", " "), kind_label(e["kind"]), origin_label(e["origin"]),
+                      _short(entry_note(e), 60),
                       style="bold red" if e.get("flagged") else None)
         con.print(t)
         for p in result["patterns"]:

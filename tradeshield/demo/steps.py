@@ -62,6 +62,8 @@ def step_events(ctx):
     case.add_event("2021-05-23 18:12", "shipped", note="顺丰 SF1234567890")
     case.add_event("2021-05-26 20:15", "discount-refused", note="回复：已经是最低价了，不议价")
     case.add_event("2021-05-26 20:19", "refund-requested", note="买家以“开不了机”为由申请退款")
+    # the turning point of the real case: the buyer's new video came 12 days after delivery
+    case.add_event("2021-06-06 16:40", "evidence-submitted", note="买家上传新的“开不了机”视频")
     return _t(ctx, "events", n=len(case.events()))
 
 
