@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def _commands():
     import typer.main
 
-    from tradeshield.cli import app
+    from tradeshield.cli import app, load_all
 
+    load_all()
     group = typer.main.get_command(app)
     out = []
 

@@ -1,129 +1,94 @@
-"""Start-up cuts keep behaviour: the pydantic-free path for plain CLI values gives typer's values and errors,
-one command built per run behaves like the whole app, and rich stays out of --json runs."""
+"""Start-up without private typer hooks: a run imports only the command module it names, ``--help`` is typer's own
+rendering of the whole app without importing typer, and neither help imports pydantic or rich."""
 from __future__ import annotations
 
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradeshield.cli._fastparams import _MISS, install
-
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _descriptor(annotation, **info):
-    from typer._coercion import resolve_type_descriptor
-    from typer.models import OptionInfo
-
-    return resolve_type_descriptor(annotation, OptionInfo(**info))
-
-
-def _both(annotation, value, **info):
-    """(fast result, typer's own result) for ``value``; an exception's message stands for the result."""
-    import typer.core
-
-    assert install()
-    fast_build = typer.core.build_runtime_param
-    original = fast_build.original
-    desc = _descriptor(annotation, **info)
-    out = []
-    for build in (fast_build, original):
-        try:
-            out.append(build(desc)._coerce_value(value, param=None, ctx=None))
-        except Exception as e:  # typer's BadParameter: compare the messages
-            out.append(("error", type(e).__name__, str(e)))
-    return out
+PROBE = ("import sys\nfrom tradeshield.cli import main\n"
+         "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
+         "    mods = sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('tradeshield.cli.'))\n"
+         "    print(e.code, 'typer' in sys.modules, 'pydantic' in sys.modules, 'rich' in sys.modules, ','.join(mods),"
+         " file=sys.stderr)\n")
 
 
-def test_install_hooks_typer():
-    import typer.core
-
-    assert install() and install()  # idempotent
-    assert getattr(typer.core.build_runtime_param, "_tradeshield_fast", False)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.one_of(st.from_regex(r"\s?[+-]?[0-9_]{0,6}(\.[0-9]{0,3})?([eE][+-]?[0-9]{1,2})?\s?", fullmatch=True),
-                 st.text(max_size=8)))
-@pytest.mark.parametrize("annotation", [int, float, str])
-def test_numbers_and_strings_match_typer(annotation, text):
-    fast, slow = _both(annotation, text)
-    assert repr(fast) == repr(slow) and type(fast) is type(slow)  # repr: nan == nan
+def _probe(args, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "TRADESHIELD_LANG": "en", "TRADESHIELD_HOME": str(tmp_path / "home"),
+           "COLUMNS": "80"}
+    r = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=ROOT, env=env,
+                       timeout=60)
+    return r, r.stderr.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("value", ["a.pdf", "~/x", "", "dir/../b.pdf"])
-def test_paths_match_typer(value):
-    fast, slow = _both(Path, value)
-    assert fast == slow and isinstance(fast, Path)
+def test_root_help_imports_nothing_heavy(tmp_path):
+    r, last = _probe(["--help"], tmp_path)
+    assert last == "0 False False False roothelp", last
+    assert "Example / 示例:  tradeshield demo" in r.stdout and "  split " in r.stdout
 
 
-def test_path_checks_stay_typer_s(tmp_path):
-    missing = str(tmp_path / "nope.pdf")
-    fast, slow = _both(Path, missing, exists=True)
-    assert fast == slow and fast[0] == "error" and "does not exist" in fast[2]
-    fast, slow = _both(Path, str(tmp_path), dir_okay=False)
-    assert fast == slow and "is a directory" in fast[2]
+def test_command_help_loads_only_its_module_and_no_pydantic(tmp_path):
+    r, last = _probe(["split", "--help"], tmp_path)
+    assert last == "0 True False False common,statement", last
+    assert "Example: tradeshield split" in r.stdout
+    r, last = _probe(["--lang", "zh", "watch", "list", "--help"], tmp_path)
+    assert last.startswith("0 True ") and last.endswith("check,common"), last   # (a sub-group's help flag: pydantic)
 
 
-def test_lists_and_ranges():
-    assert _both(List[int], ["1", " 2", "+3"]) == [[1, 2, 3]] * 2
-    fast, slow = _both(List[int], ["1", "x"])
-    assert fast == slow and fast[0] == "error"
-    fast, slow = _both(int, "700", max=600)  # a range is typer's to check
-    assert fast == slow and fast[0] == "error"
+def test_a_command_runs_without_rich_and_loads_one_module(tmp_path):
+    r, last = _probe(["init", str(tmp_path / "c"), "--json"], tmp_path)
+    assert last.startswith("0 True ") and last.endswith("False common,core"), last   # --json drew nothing with rich
+    r, last = _probe(["invoice", "x.pdf", "--dpi", "abc"], tmp_path)
+    assert "Invalid value for '--dpi'" in r.stderr and last.startswith("2 "), r.stderr
 
 
-def test_unusual_values_defer():
-    from tradeshield.cli._fastparams import leaf
-    from typer.models import OptionInfo
+def test_root_help_text_is_typer_s_rendering(monkeypatch):
+    from tradeshield.cli import typer_root_help
+    from tradeshield.cli.roothelp import TEXT
 
-    conv = leaf(int, OptionInfo())
-    assert conv("12") == 12 and conv("1.5") is _MISS and conv(True) is _MISS
-    assert leaf(int, OptionInfo(min=1)) is None and leaf(int, OptionInfo(parser=int)) is None
-
-
-def test_cli_runs_without_pydantic_or_rich(tmp_path):
-    code = ("import sys\nfrom tradeshield.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit as e:\n"
-            "    print(e.code, 'pydantic' in sys.modules, 'rich' in sys.modules, file=sys.stderr)\n")
-    env = {"PATH": "/usr/bin:/bin", "TRADESHIELD_LANG": "en", "TRADESHIELD_HOME": str(tmp_path / "home")}
-    r = subprocess.run([sys.executable, "-c", code, "init", str(tmp_path / "c"), "--json"], capture_output=True,
-                       text=True, cwd=ROOT, env=env, timeout=60)
-    # a whole command ran without pydantic, and --json drew nothing with rich
-    assert r.stderr.strip().splitlines()[-1] == "0 False False", r.stderr
-    r = subprocess.run([sys.executable, "-c", code, "invoice", "x.pdf", "--dpi", "abc"], capture_output=True,
-                       text=True, cwd=ROOT, env=env, timeout=60)
-    assert "Invalid value for '--dpi'" in r.stderr and r.stderr.strip().splitlines()[-1].startswith("2 True")
+    monkeypatch.setenv("COLUMNS", "80")
+    assert TEXT == typer_root_help().rstrip("\n"), "regenerate tradeshield/cli/roothelp.py (see its docstring)"
 
 
-# ---------------------------------------------------------------- one command built per run
+def test_command_table_names_every_registered_command():
+    import typer.main     # tests may use typer's documented get_command; the package does not
 
-@pytest.mark.parametrize("argv", [["invoice", "--help"], ["watch", "list", "--help"], ["init", "--bogus"],
-                                  ["invoice"], ["event", "--help"]])
-def test_app_for_one_command_behaves_like_the_whole_app(argv, capsys):
-    from tradeshield.cli import app, app_for
+    from tradeshield.cli import COMMANDS, MODULES, app, load_all
 
-    one = app_for(argv)
-    assert one is not app and len(one.registered_commands) + len(one.registered_groups) == 1
-    outputs = []
-    for a in (app, one):
-        with pytest.raises(SystemExit) as e:
-            a(args=argv, prog_name="tradeshield")
-        captured = capsys.readouterr()
-        outputs.append((e.value.code, captured.out, captured.err))
-    assert outputs[0] == outputs[1] and outputs[0][1] + outputs[0][2]
+    load_all()
+    names = set(typer.main.get_command(app).commands)
+    assert names == set(COMMANDS) and set(COMMANDS.values()) <= set(MODULES)
 
 
-@pytest.mark.parametrize("argv", [[], ["--help"], ["--lang", "zh", "init"], ["invoic"], ["nosuch"]])
-def test_app_for_keeps_the_whole_app_when_no_command_leads(argv):
-    from tradeshield.cli import app, app_for
+@pytest.mark.parametrize("argv,code,where,text", [
+    ([], 2, "err", "Usage: tradeshield"), (["-h"], 0, "out", "Commands:"), (["--help", "split"], 0, "out", "Commands:"),
+    (["--lang", "zh", "--help"], 0, "out", "Commands:"), (["nosuch"], 2, "err", "No such command 'nosuch'"),
+    (["invoic"], 2, "err", "No such command"), (["--bogus"], 2, "err", "No such option: --bogus"),
+])
+def test_root_arguments(argv, code, where, text, capsys):
+    from tradeshield.cli import main
 
-    assert app_for(argv) is app
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    out = capsys.readouterr()
+    assert e.value.code == code and text in (out.out if where == "out" else out.err)
+
+
+def test_lang_before_the_command_sets_the_language(tmp_path, monkeypatch, capsys):
+    from tradeshield.cli import main
+
+    monkeypatch.setenv("TRADESHIELD_HOME", str(tmp_path / "home"))
+    with pytest.raises(SystemExit) as e:
+        main(["--lang", "zh", "verify", str(tmp_path / "missing.zip")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tradeshield: ") and any("\u4e00" <= ch <= "\u9fff" for ch in err), err
 
 
 @settings(max_examples=300, deadline=None)
@@ -133,8 +98,3 @@ def test_visible_chars_matches_isspace(text):
     from tradeshield.invoice.fields import visible_chars
 
     assert visible_chars(text) == sum(1 for ch in text if not ch.isspace())
-
-
-def test_number_too_long_for_int_is_typer_s_to_refuse():
-    fast, slow = _both(int, "9" * 5000)
-    assert fast == slow

@@ -7,8 +7,9 @@
     >>> [e["kind"] for e in find_events(conv.messages)]           # doctest: +SKIP
     ['discount-request', 'refund-request']
 
-Formats: Taobao 旺旺/千牛 text, QQ message-manager TXT, WeChat TXT/CSV/HTML (WeChatMsg), WhatsApp TXT,
-Telegram JSON, Instagram JSON, generic CSV, text pasted from a platform page. ``read_chat`` returns
+Formats: Taobao 旺旺/千牛 text, QQ message-manager TXT, text copied from a QQ window, WeChat TXT/CSV/HTML
+(WeChatMsg), WhatsApp TXT, Signal (signal-export) TXT, Telegram JSON, Instagram JSON, generic CSV, text typed or
+pasted from a platform page (闲鱼, 转转). ``read_chat`` returns
 messages oldest-first (stable for equal times), each traceable to its line range in the file.
 ``tradeshield.chat.store.import_chat`` is the streaming path the CLI uses for a case.
 """

@@ -14,16 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tradeshield import i18n
-from tradeshield.chat import csvfmt, paste, qq, taobao, telegram, wechat, whatsapp
+from tradeshield.chat import csvfmt, paste, qq, qqwin, taobao, telegram, wechat, whatsapp
 from tradeshield.errors import InputError, UsageError
 
 FORMATS = {
-    "taobao": taobao.FORMAT, "qq": qq.FORMAT, "wechat-txt": wechat.TXT, "wechat-csv": wechat.CSV,
-    "wechat-html": wechat.HTML, "whatsapp": whatsapp.FORMAT, "telegram": telegram.TELEGRAM,
+    "taobao": taobao.FORMAT, "qq": qq.FORMAT, "qq-window": qqwin.FORMAT, "wechat-txt": wechat.TXT,
+    "wechat-csv": wechat.CSV, "wechat-html": wechat.HTML, "signal": whatsapp.SIGNAL, "whatsapp": whatsapp.FORMAT,
+    "telegram": telegram.TELEGRAM,
     "instagram": telegram.INSTAGRAM, "csv": csvfmt.GENERIC, "paste": paste.FORMAT,
 }
 ALIASES = {"wangwang": "taobao", "qianniu": "taobao", "旺旺": "taobao", "千牛": "taobao", "wechat": "wechat-txt",
-           "signal": "whatsapp", "generic-csv": "csv", "meta": "instagram", "xianyu": "paste", "闲鱼": "paste"}
+           "generic-csv": "csv", "qqwin": "qq-window", "qq-copy": "qq-window", "meta": "instagram", "xianyu": "paste", "闲鱼": "paste",
+           "zhuanzhuan": "paste", "转转": "paste"}
 UNKNOWN = 0.3
 CLOSE = 0.1
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from itertools import accumulate, repeat
 from typing import Callable, Iterable, Iterator
 
 from tradeshield.timeutil import format_offset, parse_offset
@@ -37,6 +38,7 @@ class Context:
         self.bad_lines: list[int] = []
         self.bad_count = 0
         self.notes: list[tuple[str, dict]] = []   # (i18n key, params) warnings a parser wants to raise
+        self.cache: dict = {}                     # per-grammar caches (e.g. WhatsApp's raw date → ISO date)
 
     # ---------------------------------------------------------------- times
     def date(self, y: str, mo: str, d: str) -> str | None:
@@ -126,8 +128,9 @@ def _norm_clock(t: str, ampm: str | None) -> str | None:
 class LineFormat:
     """A line-oriented export: ``header`` (re.M) marks where each message starts.
 
-    ``make(match, ctx) -> (iso | None, sender, role, first_text | None)``; iso None skips the
-    message as an invalid date (counted). ``clean(body)`` may drop format noise such as 已读.
+    ``make(match, ctx) -> (iso | None | False, sender, role, first_text | None)``; iso None skips the
+    message as an invalid date (counted), False keeps it without a time; ``make`` returning None means the
+    header line is not a message (it only set state, e.g. a date line). ``clean(body)`` may drop format noise such as 已读.
     """
 
     per_message = 2.0     # typical lines per message, used by detection
@@ -161,8 +164,11 @@ class LineFormat:
         ctx = Context()
         n = ok = 0
         for m in self.header.finditer("\n" + sample):
+            head = self.make(m, ctx)
+            if head is None:
+                continue
             n += 1
-            if self.make(m, ctx)[0] is not None:
+            if head[0] is not None:
                 ok += 1
         if not n:
             return 0.0
@@ -177,8 +183,11 @@ def parse_chunks(fmt: LineFormat, chunks: Iterable[str], ctx: Context) -> Iterat
     Every header regex starts with a literal ``\\n`` (the regex engine then jumps from newline to
     newline instead of trying ``^`` at every character); the stream gets one leading newline, so
     "line 0" is that virtual line and the header's first line is the one after ``m.start()``.
+    A chunk's messages are handled as columns (slices, strips and newline counts mapped in C); the
+    grammar's ``make`` is the one Python call per message.
     """
     header, make, clean = fmt.header, fmt.make, fmt.clean
+    plain = type(fmt).clean is LineFormat.clean
     carry, carry_line = "\n", 0
     it = iter(chunks)
     nxt = next(it, None)
@@ -194,25 +203,52 @@ def parse_chunks(fmt: LineFormat, chunks: Iterable[str], ctx: Context) -> Iterat
         if not ms:
             if final:
                 return
-            keep = _last_lines_start(text, 3)   # a header may span the chunk boundary
+            # a header may span the chunk boundary (and look one character behind its first newline)
+            keep = max(0, _last_lines_start(text, 3) - 1)
             carry_line += text.count("\n", 0, keep)
             carry = text[keep:] + tail
             continue
-        upto = len(ms) if final else len(ms) - 1
-        line, pos = carry_line, 0
-        for i in range(upto):
-            m = ms[i]
-            start = m.start()
-            line += text.count("\n", pos, start)
-            pos = start
-            end = ms[i + 1].start() if i + 1 < len(ms) else len(text)
-            rec = _record(m, text, end, line + 1, make, clean, ctx)
-            if rec is not None:
-                yield rec
+        starts = list(map(_START, ms))
+        if final:
+            upto, ends = len(ms), starts[1:] + [len(text)]
+        else:
+            upto, ends = len(ms) - 1, starts[1:]
+            keep = max(0, starts[-1] - 1)       # the last header again, with the character before it
+            carry = text[keep:] + tail
+        yield from _records(text, ms[:upto], starts[:upto], ends, carry_line, make, clean, plain, ctx)
         if not final:
-            last = ms[-1].start()
-            carry_line = line + text.count("\n", pos, last)
-            carry = text[last:] + tail
+            carry_line += text.count("\n", 0, keep)
+
+
+_START, _END = re.Match.start, re.Match.end
+
+
+def _records(text, ms, starts, ends, line0, make, clean, plain, ctx):
+    nl = "\n"
+    count = text.count
+    lines = list(accumulate(map(count, repeat(nl), [0] + starts[:-1], starts), initial=line0 + 1))[1:]
+    hends = list(map(_END, ms))
+    hdr_nl = list(map(count, repeat(nl), map((1).__add__, starts), hends))
+    bodies = list(map(text.__getitem__, map(slice, hends, ends)))
+    stripped = list(map(str.lstrip, bodies, repeat(nl)))
+    texts = list(map(str.rstrip, stripped))
+    lasts = [ln + h + (len(b) - len(st) + t.count(nl) if t else 0)
+             for ln, h, b, st, t in zip(lines, hdr_nl, bodies, stripped, texts)]
+    if not plain:
+        texts = [clean(t) if t else t for t in texts]
+    heads = list(map(make, ms, repeat(ctx)))
+    for head, body, line, last in zip(heads, texts, lines, lasts):
+        if head is None:   # a line that only sets state (e.g. a date line): not a message
+            continue
+        iso, sender, role, first = head
+        if first:
+            body = first + nl + body if body else first
+        if iso is None:
+            ctx.skip(line)
+            continue
+        if iso is False:  # a header without any time (some pasted layouts)
+            iso = None
+        yield (iso, sender, role, body, line, last)
 
 
 def _last_lines_start(text: str, n: int) -> int:
@@ -223,26 +259,3 @@ def _last_lines_start(text: str, n: int) -> int:
         if pos <= 0:
             return 0
     return pos
-
-
-def _record(m, text: str, end: int, line: int, make, clean, ctx: Context):
-    iso, sender, role, first = make(m, ctx)
-    hend = m.end()
-    body = text[hend:end]
-    hdr_nl = text.count("\n", m.start() + 1, hend)
-    last = line + hdr_nl
-    if body:
-        stripped = body.lstrip("\n")
-        lead = len(body) - len(stripped)
-        body = stripped.rstrip()
-        if body:
-            last += lead + body.count("\n")
-            body = clean(body)
-    if first:
-        body = first + "\n" + body if body else first
-    if iso is None:
-        ctx.skip(line)
-        return None
-    if iso is False:  # a header without any time (some pasted layouts)
-        iso = None
-    return (iso, sender, role, body, line, last)

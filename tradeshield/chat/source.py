@@ -21,7 +21,7 @@ from tradeshield.errors import InputError
 from tradeshield.evidence.fsutil import check_input
 
 HEAD = 256 * 1024
-CHUNK = 4 * 1024 * 1024  # characters per decoded chunk: big enough that per-chunk overhead vanishes
+CHUNK = 1024 * 1024  # characters per decoded chunk: big enough that per-chunk overhead vanishes
 
 i18n.register({
     "chat.binary": ("不是文本聊天记录（看起来是二进制文件）：{path}", "not a text chat export (looks binary): {path}"),

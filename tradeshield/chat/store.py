@@ -6,13 +6,14 @@
     >>> result["messages"], result["order"]                                 # doctest: +SKIP
     (214, 'newest-first')
 
-Memory stays flat whatever the file size: records are formatted and written as they are parsed
-(a spool beside the output, hashed as it is written), the order is tracked on the fly, and a newest-first
-or mixed file is reordered from the spool (``spool.py``); an oldest-first spool simply becomes the output.
-A UTF-8 Taobao export of blank-line separated blocks is copied into the case first (while Polars loads)
-and the copy is parsed by raw chunks while it is made durable and read back (``Case.add_pending``;
-``columnar.run`` on two threads, or ``fastpath.run_raw`` in worker processes without Polars), so what is
-parsed is what was hashed. ``chat.jsonl`` holds every imported export merged by time
+One pipeline for every format: the export is copied into the case and hashed (``Case.add_pending``), and the
+copy is parsed while it is made durable and read back, so what is parsed is what was hashed: detect → decode
+(streamed) → the format's grammar yields records with line ranges → ``writer.Writer`` (one matcher entry point,
+``events.find_events``) → spools → ``derived/``. Memory stays flat whatever the file size: records are
+formatted and written a batch at a time (a spool beside the output, hashed as it is written), the order is
+tracked on the fly, and a newest-first or mixed file is reordered from the spool (``spool.py``); an
+oldest-first spool simply becomes the output, and a case that already holds a chat gets the spool merged
+with it by time in one pass. ``chat.jsonl`` holds every imported export merged by time
 (re-importing a file replaces its messages); every line carries its source hash and line range.
 Events go to ``derived/chat-events.jsonl``; ``facts/chat.json`` lists the sources and the events
 (the first ``FACT_EVENTS`` of them when a chat has more, with the total).
@@ -32,7 +33,7 @@ from tradeshield.evidence.fsutil import FILE_MODE, atomic_write
 MESSAGES = "chat.jsonl"
 EVENTS = "chat-events.jsonl"
 FACT_EVENTS = 2000
-BATCH = 20000
+BATCH = 5000
 
 
 class _Sink:
@@ -87,21 +88,19 @@ class _Sink:
         return self.hashes[i].hexdigest(), self.sizes[i]
 
 
-def _spool(records, sha: str, sink: _Sink):
+def _spool(records, sha: str, sink: _Sink, context: dict):
     """Records (any format, file order) → JSON lines and events, a batch of records at a time."""
     from itertools import islice
 
-    from tradeshield.chat.fastpath import Emitter, Out, Senders, merge, record_columns
+    from tradeshield.chat.writer import Writer
 
-    emitter, senders, total = Emitter(sha), Senders(), Out()
+    writer = Writer(sha, **context)
     it = iter(records)
     while True:
         batch = list(islice(it, BATCH))
         if not batch:
-            return total
-        out = emitter.emit(*record_columns(batch, senders))
-        merge(total, out, 0)
-        sink(out)
+            return writer.total
+        sink(writer.write(batch))
 
 
 def _ordered(path, order: str):
@@ -171,32 +170,28 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
                 side: str | None = None, progress=None) -> dict:
     tz = tz or case.info.get("timezone")
     side = side or case.info.get("role")
-    plan = _raw_plan(path, fmt, encoding)
     spools = []
+    pending = case.add_pending(path, note="chat export", progress=progress)
     try:
-        if plan is not None:
-            item, src, det, ctx, stats, sink = _import_raw(case, path, plan, me, tz, side, progress, spools)
-        else:
-            item = case.ensure_evidence(path, note="chat export", progress=progress)
-            src, det, ctx, records = open_records(case.evidence_path(item), fmt, me, tz, encoding, side, progress)
-            sink = _open_spools(case, item.sha256, spools, item.size)
-            try:
-                stats = _spool(records, item.sha256, sink)
-            finally:
-                sink.close()
-        sha = item.sha256
+        sha = pending.sha256
+        src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress)
+        sink = _open_spools(case, sha, spools, pending.size)
+        try:
+            stats = _spool(records, sha, sink, {})
+        finally:
+            sink.close()
         if not stats.n:
             raise InputError("chat.nothing", path=str(path), fmt=det.format)
+        item = pending.finish()
         order = "mixed" if stats.up and stats.down else "newest-first" if stats.down else "oldest-first"
         mdest, msha, msize, _ = _publish(case, MESSAGES, spools[0], order, sha, sink.digest(0), stats.n)
         edest, esha, esize, etotal = _publish(case, EVENTS, spools[1], order, sha, sink.digest(1),
                                               sum(stats.kinds.values()))
     finally:
+        pending.discard()
         for p in spools:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(p)
-    if plan is not None:
-        ctx.bad_lines, ctx.bad_count = stats.bad, stats.bad_count
     warnings = finish_warnings(ctx, det) + order_warning(order)
     stats_d = {"messages": stats.n, "order": order, "kinds": stats.kinds}
     facts = _write_facts(case, item, det, stats_d, me, edest, etotal)
@@ -210,7 +205,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
             "messages_path": case.rel(mdest), "events_path": case.rel(edest), "warnings": warnings}
 
 
-# output bytes per input byte seen on Taobao exports (chat.jsonl 2.1, chat-events.jsonl 1.7): the spools
+# output bytes per input byte seen on the bench exports (chat.jsonl ~2.1, chat-events.jsonl ~1.7): the spools
 # are preallocated that large (``fsutil.preallocate``) and cut to size when closed
 SPOOL_RATIO = (2.2, 1.8)
 
@@ -226,69 +221,6 @@ def _open_spools(case, sha: str, spools: list, source_size: int = 0) -> _Sink:
         files.append(f)
         preallocate(f, int(source_size * ratio))
     return _Sink(*files)
-
-
-def _raw_plan(path, fmt: str, encoding: str | None):
-    """(Source, Detection) when the export can be parsed by raw chunks in worker processes, else None."""
-    from tradeshield.chat.detect import Detection, choose, resolve
-    from tradeshield.chat.source import Source
-    from tradeshield.chat.taobao import blocks_fit
-
-    try:
-        src = Source(path, encoding)
-        sample = src.sample()
-        det = choose(sample, str(path)) if fmt in (None, "", "auto") else Detection(resolve(fmt), 1.0)
-    except InputError:
-        return None       # the usual path adds the evidence first, then reports the same error
-    if det.format != "taobao" or src.encoding not in ("utf-8", "utf-8-sig") or "\r" in sample:
-        return None
-    return (src, det) if blocks_fit(sample) else None
-
-
-def _import_raw(case, path, plan, me, tz, side, progress, spools):
-    """Copy the export into the case (one read, hashed) while Polars loads, then parse that copy by raw
-    chunks: what is parsed is exactly what was hashed, and the original is read once. The copy is made
-    durable and read back meanwhile (``Case.add_pending``); it becomes evidence once that and the parse
-    are done."""
-    import threading
-
-    from tradeshield.chat.engine import MAX_BAD_LINES, Context
-
-    src, det = plan
-    runner: list = []       # Polars loads (~0.3 s) while the export is copied and hashed
-    loader = threading.Thread(target=lambda: runner.append(_raw_runner()), name="chat-load", daemon=True)
-    loader.start()
-    try:
-        pending = case.add_pending(path, note="chat export", progress=progress)
-    finally:
-        loader.join()
-    try:
-        run_raw = runner[0] if runner else _raw_runner()
-        sink = _open_spools(case, pending.sha256, spools, pending.size)
-        cfg = {"sha": pending.sha256, "tz": tz, "me": me, "side": side, "encoding": src.encoding,
-               "max_bad": MAX_BAD_LINES}
-        try:
-            stats = run_raw(pending.path, cfg, sink, progress=progress)
-        finally:
-            sink.close()
-        item = pending.finish()
-    finally:
-        pending.discard()
-    return item, src, det, Context(tz, me, side), stats, sink
-
-
-def _raw_runner():
-    """Columnar chunks on threads (Polars), or the per-message fast path in worker processes without it."""
-    if os.environ.get("TRADESHIELD_CHAT_ENGINE", "").strip() != "python":
-        try:
-            from tradeshield.chat.columnar import run
-
-            return run
-        except (ImportError, OSError, RuntimeError):   # no Polars, or a build this CPU cannot load
-            pass
-    from tradeshield.chat.fastpath import run_raw
-
-    return run_raw
 
 
 def _write_facts(case, item, det, stats: dict, me, events_path: str, total: int) -> dict:

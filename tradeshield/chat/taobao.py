@@ -33,7 +33,14 @@ _ROLE_HINT = {"自己": "me", "系统消息": "system", "买家": "买家", "卖
 
 class Taobao(LineFormat):
     per_message = 3.0
-    markers = ("旺旺离线", "旺旺在线", "\n买家\n", "\n卖家\n", "\n自己\n")
+    markers = ("旺旺离线", "旺旺在线", "千牛", "\n买家\n", "\n卖家\n", "\n自己\n", "\n客服\n", "\n已读\n", "\n未读\n", " --> ")
+
+    def score(self, sample: str) -> float:
+        """Without any Taobao marker (role lines, 旺旺 status, 已读 …) a ``昵称 时间`` layout is as likely a chat
+        typed or pasted by hand: scored below the paste grammar's ceiling, so that one reads it."""
+        base = super().score(sample)
+        s = "\n" + sample
+        return base if any(mk in s for mk in self.markers) else min(base, 0.4)
 
     def make(self, m, ctx: Context):
         g = m.groups()
@@ -52,10 +59,6 @@ class Taobao(LineFormat):
             nick = ctx.me or "自己"
         return iso, nick, ctx.role_of(nick, _ROLE_HINT.get(role_line)), None
 
-    def records(self, source, ctx: Context, sample: str, progress=None):
-        chunks = source.chunks(progress=progress)
-        return parse_fast(chunks, ctx) if blocks_fit(sample) else super().records(source, ctx, sample, progress)
-
     def clean(self, body: str) -> str:
         if "\n" not in body and len(body) > 8:
             return body
@@ -63,88 +66,3 @@ class Taobao(LineFormat):
 
 
 FORMAT = Taobao("taobao", HEADER)
-
-
-# ---------------------------------------------------------------- fast path
-# Exports where every message is "role line / nick + time line / text" and messages are separated
-# by a blank line (the usual copy of a Wangwang history, and the benchmark's 1M-message file) are
-# split on blank lines and read with slices; any block that does not have exactly that shape goes
-# through the regex engine, so the fast path changes speed, never results.
-
-_HINTS = {"买家": "买家", "卖家": "卖家", "自己": "me", "客服": "卖家"}
-_BIG_CARRY = 8 * 1024 * 1024
-
-
-def blocks_fit(sample: str) -> bool:
-    """True when most blank-line blocks of the sample have the fast shape."""
-    blocks = [b for b in sample.split("\n\n")[:-1] if b.strip()]
-    if len(blocks) < 3:
-        return False
-    good = sum(1 for b in blocks if _fast_header(b.lstrip("\n").split("\n", 2)) is not None)
-    return good >= 0.8 * len(blocks)
-
-
-def _fast_header(parts):
-    if len(parts) < 2 or parts[0] not in _HINTS:
-        return None
-    hdr = parts[1]
-    if len(hdr) < 20 or hdr[-9] != " " or hdr[-20] not in " \t" or hdr[-3] != ":" or hdr[-15] != "-":
-        return None
-    return hdr
-
-
-def parse_fast(chunks, ctx: Context):
-    """Records in file order, like ``engine.parse_chunks(FORMAT, …)``."""
-    from tradeshield.chat.engine import parse_chunks
-
-    hints, off, dates, clock, role_of = _HINTS, ctx.offset, ctx._dates, ctx.clock, ctx.role_of
-    pending = None
-    line = 1
-    carry = ""
-    it = iter(chunks)
-    nxt = next(it, None)
-    while nxt is not None:
-        chunk, nxt = nxt, next(it, None)
-        text = carry + chunk
-        blocks = text.split("\n\n")
-        if nxt is not None:
-            carry = blocks.pop()
-            if len(carry) > _BIG_CARRY:   # no blank line for megabytes: hand the text to the engine
-                blocks.append(carry)
-                carry = ""
-        for block in blocks:
-            parts = block.split("\n", 2)
-            hdr = _fast_header(parts)
-            body = parts[2] if len(parts) == 3 else ""
-            if hdr is None or "\n买家\n" in body or "\n卖家\n" in body or "\n自己\n" in body:
-                recs = list(parse_chunks(FORMAT, [block], ctx)) if block.strip("\n") else []
-                for rec in recs:
-                    if pending is not None:
-                        yield pending
-                    pending = rec[:4] + (rec[4] + line - 1, rec[5] + line - 1)
-                if not recs and pending is not None and block.strip():
-                    # a blank line inside a message: the block continues the previous one
-                    pending = pending[:3] + (pending[3] + "\n\n" + block.strip("\n"),
-                                             pending[4], line + block.rstrip("\n").count("\n"))
-                line += block.count("\n") + 2
-                continue
-            date = hdr[-19:-9]
-            d = dates.get(date, 0)
-            if d == 0:
-                d = ctx.date(date[:4], date[5:7], date[8:10]) if date[4] == "-" and date[7] == "-" else None
-                dates[date] = d
-            c = clock(hdr[-8:])
-            nick = hdr[:-20]
-            if "线" in nick:
-                nick = _STATUS_RE.sub("", nick)
-            n = body.count("\n")
-            if d is None or c is None:
-                ctx.skip(line)
-            else:
-                if pending is not None:
-                    yield pending
-                pending = (d + "T" + c + off, nick, role_of(nick, hints[parts[0]]), body.rstrip(), line,
-                           line + 2 + n if body else line + 1)
-            line += n + 4 if body else 3
-    if pending is not None:
-        yield pending

@@ -7,7 +7,8 @@
 The date order depends on the phone's locale, so it is inferred from the whole sample: a first
 field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
 year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``. Lines without ``Name:`` are system
-lines. The same layout with ``[YYYY-MM-DD, HH:MM]`` is what signal-export writes.
+lines. ``SIGNAL`` is the same grammar with signal-export's header ``[YYYY-MM-DD, HH:MM] Name: text`` (a
+bracketed ISO date, which WhatsApp never writes), so a Signal export is named ``signal``.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class WhatsApp(LineFormat):
                 a_big = True
             elif int(b) > 12:
                 b_big = True
-        fmt = WhatsApp(self.name, self.header)
+        fmt = type(self)(self.name, self.header)
         fmt.notes = []
         if ymd:
             fmt.order = "ymd"
@@ -50,22 +51,27 @@ class WhatsApp(LineFormat):
     def score(self, sample: str) -> float:
         fmt = self.prepare(sample)
         base = LineFormat.score(fmt, sample)
-        heads = [m[6] for m in HEADER.finditer("\n" + sample)]
+        heads = [m[6] for m in self.header.finditer("\n" + sample)]
         named = sum(1 for r in heads if _SENDER.match(r))
+        if self.header is HEADER and heads:     # lines Signal's header explains are Signal's
+            base *= 1 - len(SIGNAL_HEADER.findall("\n" + sample)) / len(heads)
         return base * (named / len(heads)) if heads else 0.0
 
     def make(self, m, ctx: Context):
-        a, b, c = m[1], m[2], m[3]
-        if self.order == "ymd":
-            y, mo, d = a, b, c
-        elif self.order == "mdy":
-            y, mo, d = c, a, b
-        else:
-            y, mo, d = c, b, a
-        if len(y) == 2:
-            y = "20" + y
-        iso = ctx.iso(f"{y}-{mo}-{d}", m[4].replace(".", ":"), m[5])
-        rest = m[6]
+        a, b, c, clock, ampm, rest = m.groups()
+        dates = ctx.cache.setdefault("whatsapp", {})
+        key = a + "/" + b + "/" + c
+        date = dates.get(key, 0)
+        if date == 0:
+            if self.order == "ymd":
+                y, mo, d = a, b, c
+            elif self.order == "mdy":
+                y, mo, d = c, a, b
+            else:
+                y, mo, d = c, b, a
+            date = dates[key] = ctx.date("20" + y if len(y) == 2 else y, mo, d)
+        hm = ctx.clock(clock if "." not in clock else clock.replace(".", ":"), ampm)
+        iso = date + "T" + hm + ctx.offset if date and hm else None
         sm = _SENDER.match(rest)
         if sm is None or sm[1].startswith("http"):
             return iso, "", "system", rest
@@ -74,3 +80,17 @@ class WhatsApp(LineFormat):
 
 
 FORMAT = WhatsApp("whatsapp", HEADER)
+
+
+SIGNAL_HEADER = re.compile(r"\n\[(\d{4})-(\d{1,2})-(\d{1,2}),? (\d{1,2}:\d{2}(?::\d{2})?)()\] ([^\n]*)$", re.M)
+
+
+class Signal(WhatsApp):
+    def prepare(self, sample: str) -> "Signal":
+        fmt = Signal(self.name, self.header)
+        fmt.order, fmt.notes = "ymd", []
+        return fmt
+
+
+SIGNAL = Signal("signal", SIGNAL_HEADER)
+SIGNAL.order = "ymd"

@@ -1,85 +1,151 @@
 """Command-line layer (typer + rich). Thin: parse → one library call → render.
 
 Only this package imports typer and rich. Each command group lives in its own module and
-registers itself on ``app``; heavy libraries (cv2, av, pypdfium2) are imported inside the
-command functions so ``tradeshield --help`` starts fast.
+registers itself on ``app`` when imported; heavy libraries (cv2, av, pypdfium2) are imported inside
+the command functions. ``main`` imports only the module of the command a run names (``COMMANDS``), so
+typer builds that module's commands alone; ``--help``, no command, or an unknown name load them all
+(``load_all``), so the full list, the suggestions and the errors are typer's. Public typer API only.
+
+typer converts every option a run passes through, even the root group's unused help flag, and the first
+conversion imports pydantic (~0.1 s). So the root group has no options of its own: ``--lang`` before the
+command is taken by ``take_lang`` and ``-h/--help`` by ``root_help``, and ``tradeshield split --help``
+loads neither pydantic nor any other command module.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
-import typer
-
 from tradeshield import i18n
-from tradeshield.cli._fastparams import install as _install_fast_params
 from tradeshield.errors import TradeshieldError
 
-_install_fast_params()  # plain values without pydantic: ~0.3 s less start-up for every command
 
-app = typer.Typer(
-    name="tradeshield",
-    help="Evidence toolkit for second-hand trades: cases, custody log, tamper-evident bundles, statements.\n\n"
-         "二手交易举证工具：案件、保管日志、防篡改证据包、申诉陈述。\n\n"
-         "Example / 示例:  tradeshield demo",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-)
+def _make_app():
+    import typer
+
+    app = typer.Typer(
+        name="tradeshield",
+        help="Evidence toolkit for second-hand trades: cases, custody log, tamper-evident bundles, statements.\n\n"
+             "二手交易举证工具：案件、保管日志、防篡改证据包、申诉陈述。\n\n"
+             "Example / 示例:  tradeshield demo",
+        no_args_is_help=True,
+        add_help_option=False,   # `tradeshield --help` is answered by main (``ROOT_HELP``); commands keep theirs
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode=None,
+    )
+
+    @app.callback(epilog=EPILOG)
+    def _root() -> None:
+        """Root of the command group (no options of its own: see ``take_lang`` and ``ROOT_HELP``)."""
+
+    return app
 
 
-@app.callback()
-def _root(
-    lang: str = typer.Option(None, "--lang", help="Language of messages: zh or en (default: from the locale)."),
-) -> None:
-    if lang:
-        i18n.set_lang(lang)
+def __getattr__(name: str):
+    """``app`` (the typer app the command modules register on) is made on first use: ``--help`` needs no typer."""
+    if name == "app":
+        app = globals()["app"] = _make_app()
+        return app
+    raise AttributeError(name)
 
 
-# Command modules register themselves on import. Order = order in --help.
-from tradeshield.cli import core  # noqa: E402,F401
+EPILOG = ("Options: -h, --help shows this message; --lang zh|en before the command sets the language "
+          "of messages (default: from the locale), and every command also takes it. / "
+          "选项：-h, --help 显示本帮助；--lang zh|en 指定语言（命令前后均可）。")
+# Command modules in the order of --help, and the commands (or sub-apps) each registers.
+MODULES = ("core", "video", "photo", "invoice", "chat", "statement", "check", "packet")
+COMMANDS = {
+    "init": "core", "add": "core", "event": "core", "log": "core", "seal": "core", "bundle": "core",
+    "verify": "core", "stamp": "core", "demo": "core",
+    "frames": "video", "photo": "photo", "compare": "photo", "invoice": "invoice",
+    "chat": "chat", "courier": "chat", "timeline": "chat",
+    "statement": "statement", "split": "statement", "lint": "statement",
+    "check": "check", "watch": "check", "cardkey": "check", "packet": "packet",
+}
+_loaded: set[str] = set()
 
-for _name in ("video", "photo", "invoice", "chat", "statement", "check", "packet"):
+
+def take_lang(argv: list[str]) -> list[str]:
+    """Apply a ``--lang X`` / ``--lang=X`` given before the command name and drop it from ``argv``.
+
+    Done here rather than as a root option: typer converts every non-flag option of the group on each run
+    (loading pydantic, ~0.1 s) even for ``tradeshield split --help``."""
+    out = list(argv)
+    while out and (out[0] == "--lang" or out[0].startswith("--lang=")):
+        if out[0] == "--lang":
+            if len(out) < 2:
+                break                      # typer reports the missing value
+            value, out = out[1], out[2:]
+        else:
+            value, out = out[0].split("=", 1)[1], out[1:]
+        i18n.set_lang(value)
+    return out
+
+
+HELP = ("-h", "--help")
+
+
+def root_help(argv: list[str]) -> None:
+    """``tradeshield [--help]``: the group's help (stdout and exit 0 when asked for, stderr and exit 2 with no
+    arguments), from ``roothelp.TEXT`` without importing typer or any command module; a test keeps that text
+    equal to typer's rendering of the whole app (``typer_root_help``)."""
+    from tradeshield.cli.roothelp import TEXT
+
+    print(TEXT, file=sys.stdout if argv else sys.stderr)
+    sys.exit(0 if argv else 2)
+
+
+def typer_root_help() -> str:
+    """The root help as typer renders it with every command module loaded (what ``roothelp.TEXT`` must be)."""
+    load_all()
     try:
-        __import__(f"tradeshield.cli.{_name}")
-    except ModuleNotFoundError as _e:  # a capability not built yet
-        if _e.name != f"tradeshield.cli.{_name}":
+        app(args=[], standalone_mode=False, prog_name="tradeshield")
+    except Exception as e:   # typer raises its NoArgsIsHelpError carrying the help text
+        if not hasattr(e, "format_message"):
+            raise
+        return e.format_message()
+    raise AssertionError("no help raised")
+
+
+def load(name: str) -> None:
+    """Import one command module (it registers its commands on ``app``); a module not built yet is skipped."""
+    if name in _loaded:
+        return
+    _loaded.add(name)
+    try:
+        importlib.import_module(f"tradeshield.cli.{name}")
+    except ModuleNotFoundError as e:  # a capability not built yet
+        if e.name != f"tradeshield.cli.{name}":
             raise
 
 
-def app_for(argv: list[str]):
-    """``app`` with only the command ``argv`` starts with, when it names one (else ``app`` itself).
+def load_all() -> None:
+    for name in MODULES:
+        load(name)
 
-    typer builds a click command for every registered command on each run (~40 ms for ours), though a run
-    uses one. The copy keeps the root callback and settings, so that command's parsing, help and errors are
-    unchanged; no command, an option first or an unknown name get the whole app (its help, its suggestions).
-    """
-    if not argv or argv[0].startswith("-"):
-        return app
-    try:
-        import copy
 
-        from typer.main import get_command_name
-
-        cmds = [c for c in app.registered_commands
-                if (c.name or get_command_name(c.callback.__name__)) == argv[0]]
-        groups = [g for g in app.registered_groups if g.name == argv[0]]
-    except (ImportError, AttributeError):  # typer's internals moved: the whole app still works
-        return app
-    if len(cmds) + len(groups) != 1:
-        return app
-    one = copy.copy(app)
-    one.registered_commands, one.registered_groups = cmds, groups
-    return one
+def load_for(argv: list[str]) -> None:
+    """Load the module of the command ``argv`` names, or every module when it names none we know."""
+    module = COMMANDS.get(argv[0]) if argv else None
+    if module is None:
+        load_all()
+    else:
+        load(module)
 
 
 def main(argv: list[str] | None = None) -> None:
     debug = os.environ.get("TRADESHIELD_DEBUG") == "1"
     argv = sys.argv[1:] if argv is None else list(argv)
+    argv = take_lang(argv)
+    if not argv or argv[0] in HELP:
+        root_help(argv)
+    code = 0
     try:
-        rv = app_for(argv)(args=argv, standalone_mode=False, prog_name="tradeshield")
+        load_for(argv)
+        rv = app(args=argv, standalone_mode=False, prog_name="tradeshield")
         code = rv if isinstance(rv, int) else 0
         if code == 130:  # without standalone mode typer returns 130 for Ctrl-C instead of raising
             _fail(i18n.t("interrupted"), 130)
@@ -87,22 +153,24 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         _fail(e.message(), e.exit_code)
-    except typer.Exit as e:
-        code = e.exit_code
-    except typer.Abort:
-        _fail(i18n.t("interrupted"), 130)
     except KeyboardInterrupt:
         _fail(i18n.t("interrupted"), 130)
     except BrokenPipeError:
         code = 0
     except Exception as e:
-        if hasattr(e, "show") and hasattr(e, "exit_code"):  # click's usage errors (typer vendors click)
+        import typer
+
+        if isinstance(e, typer.Exit):
+            code = e.exit_code
+        elif isinstance(e, typer.Abort):
+            _fail(i18n.t("interrupted"), 130)
+        elif hasattr(e, "show") and hasattr(e, "exit_code"):  # click's usage errors (typer vendors click)
             e.show()
             sys.exit(2 if e.exit_code not in (0, 1) else e.exit_code)
-        # last resort: one line, never a traceback with local variables
-        if debug:
+        elif debug:
             raise
-        _fail(i18n.t("internal", reason=f"{type(e).__name__}: {e}"), 2)
+        else:  # last resort: one line, never a traceback with local variables
+            _fail(i18n.t("internal", reason=f"{type(e).__name__}: {e}"), 2)
     sys.exit(code)
 
 

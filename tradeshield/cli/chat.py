@@ -10,8 +10,10 @@ from tradeshield import i18n
 from tradeshield.cli import app
 from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, wechat-txt, wechat-csv, wechat-html, "
-                                                             "whatsapp, telegram, instagram, csv, paste. / 格式。")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, qq-window (text copied from a QQ "
+                                                             "window), wechat-txt, wechat-csv, wechat-html, signal, "
+                                                             "whatsapp, telegram, instagram, csv, paste (typed or "
+                                                             "copied by hand, 闲鱼/转转). / 格式。")]
 MeOpt = Annotated[Optional[str], typer.Option("--me", help="Your nickname in the export (marks your messages). / 你的昵称。")]
 TzOpt = Annotated[Optional[str], typer.Option("--tz", help="UTC offset of the export's times (default: the case's). / 时区。")]
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force an encoding (gb18030, utf-16 …). / 编码。")]

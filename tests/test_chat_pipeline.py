@@ -1,9 +1,9 @@
-"""chat fast path: chunked Taobao parsing and the columns emitter give what the engine and a plain
-per-message json.dumps loop give, whatever the chunking, the worker count or the text."""
+"""The chat pipeline: every grammar chunked anywhere gives the same records, the one writer gives what a plain
+per-message json.dumps + Matcher.match loop gives, and an import copies, hashes, parses the copy and publishes
+(fresh case, re-import, a second chat into a case that already holds one)."""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import random
 
@@ -11,18 +11,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tradeshield.chat import fastpath
 from tradeshield.chat.engine import Context, parse_chunks
 from tradeshield.chat.events import Matcher, _literal_re, trie_re
 from tradeshield.chat.model import attachments_of
 from tradeshield.chat.taobao import FORMAT
+from tradeshield.chat.writer import Out, Writer
 
 SHA = "ab" * 32
-CFG = {"sha": SHA, "tz": "+08:00", "me": None, "side": "seller", "encoding": "utf-8", "max_bad": 20}
 
 
-def reference(records, sha=SHA) -> tuple[str, str]:
-    """chat.jsonl and chat-events.jsonl as a plain loop writes them: json.dumps and Matcher.match per message."""
+def reference(records, sha=SHA) -> tuple[list, list]:
+    """chat.jsonl and chat-events.jsonl lines as a plain loop makes them: json.dumps and Matcher.match per message
+    (events compared as objects: the writer keeps the matcher's key order after "time")."""
     matcher, msgs, evs = Matcher(), [], []
     dumps = lambda d: json.dumps(d, ensure_ascii=False, separators=(",", ":"))  # noqa: E731
     for t, sender, role, text, a, b in records:
@@ -33,41 +33,26 @@ def reference(records, sha=SHA) -> tuple[str, str]:
             if amount:
                 ev["amount"] = amount
             ev["ref"] = {"source": sha, "lines": [a, b]}
-            evs.append(dumps(ev) + "\n")
-    return "".join(msgs), "".join(evs)
+            evs.append(ev)
+    return msgs, evs
 
 
-def engine_records(text: str, me=None, side="seller"):
-    return list(parse_chunks(FORMAT, [text], Context("+08:00", me, side)))
+def written(records, sha=SHA, batch=7) -> tuple[list, list, Out]:
+    w = Writer(sha)
+    msgs, evs = b"", b""
+    for i in range(0, len(records), batch):
+        out = w.write(records[i:i + batch])
+        msgs += out.messages
+        evs += out.events
+    lines = [ln + "\n" for ln in msgs.decode("utf-8").split("\n")[:-1]]
+    events = [json.loads(ln) for ln in evs.decode("utf-8").split("\n")[:-1]]
+    assert all(ln.startswith('{"time":') for ln in evs.decode("utf-8").split("\n")[:-1])
+    return lines, events, w.total
 
 
-def fast(text: str, size: int, workers: int = 0, me=None) -> tuple[str, str, fastpath.Out]:
-    """run_raw over ``text`` cut into raw reads of ``size`` bytes."""
-    raw = text.encode("utf-8")
-    chunks, total = [], fastpath.Out()
-    orig = fastpath.RAW_CHUNK
-    fastpath.RAW_CHUNK = size
-    try:
-        path = _tmp_file(raw)
-        out = fastpath.run_raw(path, dict(CFG, me=me), chunks.append, workers=workers)
-    finally:
-        fastpath.RAW_CHUNK = orig
-    total = out
-    msgs = b"".join(o.messages for o in chunks).decode("utf-8")
-    evs = b"".join(o.events for o in chunks).decode("utf-8")
-    return msgs, evs, total
-
-
-_TMP = {}
-
-
-def _tmp_file(raw: bytes) -> str:
-    import tempfile
-
-    f = tempfile.NamedTemporaryFile(suffix=".txt", delete=False)
-    f.write(raw)
-    f.close()
-    return f.name
+def engine_records(text: str, me=None, side="seller", fmt=FORMAT, size=None):
+    chunks = [text] if size is None else [text[i:i + size] for i in range(0, len(text), size)] or [""]
+    return list(parse_chunks(fmt, chunks, Context("+08:00", me, side)))
 
 
 # ---------------------------------------------------------------- sample exports
@@ -109,88 +94,64 @@ def wangwang(n: int, seed: int = 1, odd: bool = False) -> str:
 
 # ---------------------------------------------------------------- tests
 
-def test_emitter_escapes_like_json_and_round_trips():
+def test_writer_escapes_like_json_and_round_trips():
     texts = ['a "quoted" \\ back\\slash', "line1\nline2\r\n", "ctl \x00\x01\x08\x0b\x0c\x1f\x7f", "emoji 😀🇨🇳 zwj 👩‍💻",
-             "\u2028\u2029 separators", "", "CJK 能便宜50吗 [图片] <Media omitted> https://a.b/c?d=\"e\""]
+             "\u2028\u2029 separators", "", "CJK 能便宜50吗 [图片] <Media omitted> https://a.b/c?d=\"e\"", "退款 ¥30"]
     recs = [("2024-01-02T10:00:00+08:00", 'n"ick\\', "them", t, i + 1, i + 2) for i, t in enumerate(texts)]
-    recs.append((None, "系统", "system", "no time", 9, 9))
-    out = fastpath.Emitter(SHA).emit(*fastpath.record_columns(recs, fastpath.Senders()))
+    recs.append((None, "系统", "system", "no time 退款", 9, 9))
+    msgs, evs, total = written(recs, batch=3)
     want_m, want_e = reference(recs)
-    assert out.messages.decode() == want_m and out.events.decode() == want_e
-    parsed = [json.loads(ln) for ln in out.messages.decode().split("\n")[:-1]]   # not splitlines: U+2028 stays inside a line
+    assert msgs == want_m and evs == want_e and len(evs) >= 3
+    parsed = [json.loads(ln) for ln in msgs]      # (not splitlines: U+2028 stays inside a line)
     assert [p["text"] for p in parsed] == [r[3] for r in recs]
     assert parsed[0]["sender"] == 'n"ick\\' and parsed[-1]["time"] is None
+    assert total.n == len(recs) and total.kinds == {"refund-request": 2, "discount-request": 1}
 
 
 @pytest.mark.parametrize("odd", [False, True])
-def test_chunked_taobao_equals_engine_and_reference(odd):
+def test_taobao_blocks_through_the_writer_equal_the_reference(odd):
     text = wangwang(600, seed=7, odd=odd)
     recs = engine_records(text)
     want_m, want_e = reference(recs)
-    for size in (300, 4096, 1 << 20):        # chunk edges everywhere, a few, none
-        msgs, evs, total = fast(text, size)
-        assert msgs == want_m
-        assert evs == want_e
-        assert total.n == len(recs)
+    for batch in (1, 50, 5000):
+        msgs, evs, total = written(recs, batch=batch)
+        assert msgs == want_m and evs == want_e and total.n == len(recs)
     ctx = Context("+08:00", None, "seller")
     list(parse_chunks(FORMAT, [text], ctx))
-    assert (total.bad_count, total.bad) == (ctx.bad_count, ctx.bad_lines)
-    assert total.bad_count > 0 if odd else total.bad_count == 0
+    assert ctx.bad_count > 0 if odd else ctx.bad_count == 0
 
 
-def test_worker_processes_give_the_same_bytes():
-    text = wangwang(3000, seed=3, odd=True)
-    one = fast(text, 8192, workers=0)
-    two = fast(text, 8192, workers=2)
-    assert one[0] == two[0] and one[1] == two[1]
-    assert (one[2].n, one[2].kinds, one[2].up, one[2].down) == (two[2].n, two[2].kinds, two[2].up, two[2].down)
+@pytest.mark.parametrize("layout", ["taobao", "whatsapp", "wechat-txt", "qq", "signal"])
+def test_chunk_boundaries_do_not_change_results_in_any_grammar(tmp_path, layout):
+    """Every line grammar gives the same records whether the text comes whole or in chunks of any size."""
+    from bench.gen_formats import convert
+    from tradeshield.chat.detect import FORMATS, resolve
+
+    src = tmp_path / "tb.txt"
+    src.write_text(wangwang(120, seed=4), encoding="utf-8")
+    path = src
+    if layout != "taobao":
+        path = tmp_path / f"{layout}.txt"
+        convert(str(src), layout, str(path))
+    fmt = FORMATS[resolve(layout)]
+    text = path.read_text(encoding="utf-8")
+    fmt = fmt.prepare(text)
+    whole = engine_records(text, fmt=fmt)
+    assert len(whole) >= 100
+    for size in (1, 7, 50, 333, 4096):
+        assert engine_records(text, fmt=fmt, size=size) == whole, size
 
 
-def test_fast_blocks_path_is_taken_and_declines_irregular_chunks():
-    ctx = Context("+08:00", None, "seller")
-    assert fastpath.taobao_columns(wangwang(50), 1, ctx, {}) is not None
-    assert fastpath.taobao_columns(wangwang(50) + "买家\nx 2012-01-01 10:00:00\n正文 2012-01-01 10:00:00\n\n", 1, ctx,
-                                   {}) is None
-    assert fastpath.taobao_columns("前言\n\n" + wangwang(5), 1, ctx, {}) is None
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(list("买家卖自己\n 2024-0513:.:()[]图片abc旺离线,/PMam-\t【】—") +
+                               ["撤回了一条消息", "加入本群", "\n\n", "[2024-05-13, 10:00] "]), max_size=200).map("".join),
+       st.integers(min_value=1, max_value=64))
+def test_chunk_boundaries_on_random_text(text, size):
+    from tradeshield.chat.detect import FORMATS
 
-
-def test_cuts_fall_where_the_engine_starts_a_message():
-    text = wangwang(400, seed=5, odd=True).encode()
-    pieces = list(fastpath.raw_chunks(io.BytesIO(text), size=500))
-    assert b"".join(p for p, _, _ in pieces) == text and len(pieces) > 10
-    for piece, line, first in pieces:
-        assert first == (line == 1)
-        if not first:
-            assert piece.split(b"\n", 1)[0].decode() in ("买家", "卖家", "自己", "客服")
-    assert [line for _, line, _ in pieces][1:] == [
-        1 + text[:sum(len(p) for p, _, _ in pieces[:i])].count(b"\n") for i in range(1, len(pieces))]
-
-
-def test_crlf_bom_and_first_line():
-    text = "\ufeff" + wangwang(40, seed=2).replace("\n", "\r\n")
-    raw = text.encode("utf-8")
-    path = _tmp_file(raw)
-    got = []
-    fastpath.run_raw(path, dict(CFG, encoding="utf-8-sig"), got.append, workers=0)
-    msgs = b"".join(o.messages for o in got).decode()
-    want, _ = reference(engine_records(text[1:].replace("\r\n", "\n")))
-    assert msgs == want
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(["买家", "卖家", "自己", "客服", "系统消息", "路人"]),
-                          st.text(alphabet="星小美旺离线 :_a1", max_size=8),
-                          st.sampled_from(["2012-09-26 22:35:07", "2012-13-01 10:00:00", "2012-09-26 22:35", "x"]),
-                          st.text(alphabet="能便宜50吗退款\n 已读[图片]\"\\\x01vxVX加微信2012-09-26 22:35:07", max_size=30),
-                          st.sampled_from(["\n\n", "\n", "\n\n\n", ""])), max_size=25),
-       st.integers(min_value=20, max_value=400))
-def test_random_blocks_match_the_engine(blocks, size):
-    text = "".join(f"{r}\n{n} {d}\n{b}{sep}" for r, n, d, b, sep in blocks)
-    if not text:
-        return
-    want_m, want_e = reference(engine_records(text))
-    msgs, evs, _ = fast(text, size)
-    assert msgs == want_m and evs == want_e
+    for name in ("taobao", "qq", "qq-window", "wechat-txt", "whatsapp", "signal"):
+        fmt = FORMATS[name].prepare(text)
+        assert engine_records(text, fmt=fmt, size=size) == engine_records(text, fmt=fmt), name
 
 
 @settings(max_examples=200, deadline=None)
@@ -200,13 +161,12 @@ def test_trie_regex_finds_what_the_longest_first_alternation_finds(words, text):
     assert [m.span() for m in trie_re(words).finditer(text)] == [m.span() for m in _literal_re(words).finditer(text)]
 
 
-def test_chunk_scan_events_equal_per_message_matching():
-    texts = [b for b in BODIES] + ["不议价，能便宜点吗", "最低多少？便宜100", "Refund please", "REFUND 退款 ¥30"]
-    recs = [("2024-01-02T10:00:00+08:00", "x", "them", t, i, i) for i, t in enumerate(texts * 3)]
-    em = fastpath.Emitter(SHA)
-    out = em.emit(*fastpath.record_columns(recs, fastpath.Senders()))
-    assert out.events.decode() == reference(recs)[1]
-    assert out.kinds["refund-request"] >= 3 * 3
+def test_batch_matching_equals_per_message_matching():
+    texts = [b for b in BODIES] + ["不议价，能便宜点吗", "最低多少？便宜100", "Refund please", "REFUND 退款 ¥30", "", "x\x00y 退款"]
+    m = Matcher()
+    many = dict(m.match_many(texts * 3))
+    assert many == {k: r for k, r in enumerate(map(m.match, texts * 3)) if r}
+    assert sum(1 for r in many.values() for kind, _, _ in r if kind == "refund-request") >= 3 * 3
 
 
 def test_record_derived_takes_hashes_computed_while_writing(case):
@@ -228,6 +188,8 @@ def test_import_records_true_hashes_and_copies_the_evidence(case, tmp_path):
     src.write_text(text, encoding="utf-8")
     res = import_chat(case, src)
     assert res["messages"] == len(engine_records(text)) and res["order"] in ("oldest-first", "mixed")
+    msgs = [json.loads(ln) for ln in (case.root / res["messages_path"]).read_bytes().splitlines()]
+    assert len(msgs) == res["messages"] and all(m["source"] == res["sha256"] for m in msgs)
     item = case.evidence_by_hash(res["sha256"])
     assert item is not None and (case.root / item.path).read_bytes() == src.read_bytes()
     rec = case.derived_records()
@@ -259,7 +221,7 @@ def test_import_parses_the_case_copy_not_the_original(case, tmp_path, monkeypatc
 
     monkeypatch.setattr(case, "add_pending", then_changed)
     res = store.import_chat(case, src)
-    assert called, "the chunked import copies through Case.add_pending"
+    assert called, "the import copies through Case.add_pending"
     assert res["messages"] == len(engine_records(text))
     item = case.evidence_by_hash(res["sha256"])
     assert (case.root / item.path).read_text(encoding="utf-8") == text
@@ -267,24 +229,59 @@ def test_import_parses_the_case_copy_not_the_original(case, tmp_path, monkeypatc
     assert len(lines) == res["messages"] and all(json.loads(ln)["source"] == item.sha256 for ln in lines)
 
 
-@pytest.mark.parametrize("workers", ["0", "2"])
-def test_newest_first_export_through_the_fast_path(case, tmp_path, monkeypatch, workers):
-    from tradeshield.chat.store import _raw_plan, import_chat
+@pytest.mark.parametrize("layout", ["taobao", "wechat-txt"])
+def test_newest_first_export(case, tmp_path, layout):
+    from tradeshield.chat.store import import_chat
 
-    monkeypatch.setenv("TRADESHIELD_CHAT_WORKERS", workers)
-    blocks = [f"买家\ntb_星星 2013-01-{1 + i // 24:02d} {i % 24:02d}:00:00\n第{i}条\n能便宜{10 + i}元吗\n\n" for i in range(200)]
+    if layout == "taobao":
+        blocks = [f"买家\ntb_星星 2013-01-{1 + i // 24:02d} {i % 24:02d}:00:00\n第{i}条\n能便宜{10 + i}元吗\n\n"
+                  for i in range(200)]
+    else:
+        blocks = [f"2013-01-{1 + i // 24:02d} {i % 24:02d}:00:00 tb_星星\n第{i}条\n能便宜{10 + i}元吗\n\n"
+                  for i in range(200)]
     src = tmp_path / "newest.txt"
     text = "".join(reversed(blocks))
     src.write_text(text, encoding="utf-8")
-    assert _raw_plan(src, "auto", None) is not None          # this file does take the chunked path
     res = import_chat(case, src)
+    assert res["format"] == layout
     assert res["order"] == "newest-first" and res["messages"] == 200 and res["event_counts"] == {"discount-request": 200}
     msgs = [json.loads(ln) for ln in (case.root / res["messages_path"]).read_text(encoding="utf-8").splitlines()]
     assert [m["time"] for m in msgs] == sorted(m["time"] for m in msgs)
     lines = text.split("\n")
+    skip = 2 if layout == "taobao" else 1
     for m in msgs:
         a, b = m["lines"]
-        assert lines[a - 1] == "买家" and "\n".join(lines[a + 1:b]) == m["text"]
+        assert "\n".join(lines[a - 1 + skip:b]) == m["text"]
+
+
+def test_a_second_chat_merges_by_time_and_a_reimport_replaces_only_its_own(case, tmp_path):
+    """A case that already holds a chat takes a second one through the same path: both merged by time."""
+    from bench.gen_formats import convert
+    from tradeshield.chat.store import import_chat
+
+    tb = tmp_path / "tb.txt"
+    tb.write_text(wangwang(300, seed=8), encoding="utf-8")
+    wa = tmp_path / "wa.txt"
+    convert(str(tb), "wechat-txt", str(wa))
+    r1 = import_chat(case, tb)
+    first = (case.root / r1["messages_path"]).read_bytes()
+    r2 = import_chat(case, wa)
+    assert r2["format"] == "wechat-txt" and r2["messages"] > 250        # (blocks without a nick have no header)
+    merged = (case.root / r2["messages_path"]).read_bytes().splitlines()
+    msgs = [json.loads(ln) for ln in merged]
+    assert len(msgs) == r1["messages"] + r2["messages"]
+    assert [m["time"] for m in msgs] == sorted(m["time"] for m in msgs)
+    assert {m["source"] for m in msgs} == {r1["sha256"], r2["sha256"]}
+    assert [ln for ln in merged if r1["sha256"].encode() in ln] == first.splitlines()
+    evs = [json.loads(ln) for ln in (case.root / r2["events_path"]).read_bytes().splitlines()]
+    assert {e["ref"]["source"] for e in evs} == {r1["sha256"], r2["sha256"]}
+    assert [e["time"] for e in evs] == sorted(e["time"] for e in evs)
+    facts = case.read_facts("chat")
+    assert [s["format"] for s in facts["sources"]] == ["taobao", "wechat-txt"]
+    import_chat(case, wa)                           # re-import: its own lines replaced, nothing doubled
+    assert (case.root / r2["messages_path"]).read_bytes().splitlines() == merged
+    rec = case.derived_records()
+    assert rec[r2["messages_path"]]["sha256"] == hashlib.sha256(b"".join(ln + b"\n" for ln in merged)).hexdigest()
 
 
 def test_preallocated_spools_are_cut_to_what_was_written(case, tmp_path, monkeypatch):
@@ -318,7 +315,6 @@ def test_a_copy_that_reads_back_wrong_leaves_no_evidence_and_no_output(case, tmp
 
     src = tmp_path / "ww.txt"
     src.write_text(wangwang(300), encoding="utf-8")
-    assert store._raw_plan(src, "auto", None) is not None
     log_before = [e["action"] for e in case.custody.entries()]
     monkeypatch.setattr(case_mod, "hash_file", lambda p, *a, **k: ("0" * 64, 0))
     with pytest.raises(InputError) as e:
@@ -342,7 +338,7 @@ def test_spools_are_synced_while_they_are_written(tmp_path, monkeypatch):
     monkeypatch.setattr(store._Sink, "SYNC_EVERY", 0.001)
     files = [open(tmp_path / "m", "wb"), open(tmp_path / "e", "wb")]
     sink = store._Sink(*files)
-    out = fastpath.Out()
+    out = Out()
     out.messages, out.events = b"m" * 100_000, b"e" * 10
     sink(out)
     deadline = time.monotonic() + 10

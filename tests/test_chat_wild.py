@@ -1,0 +1,170 @@
+"""Chat layouts found in the wild (issue 15): text copied from a QQ chat window, chats typed or pasted by hand from
+闲鱼/转转, Signal exports. The fixtures are written here in the layouts of public parser tests and plug-ins (not copied):
+
+- QQ side window copy (a TypeScript QQ-log parser's tests, "copied from sidewindow"): ``【头衔】昵称 M/D/YYYY H:MM:SS PM``
+  header, text lines, a blank line; standalone system lines such as ``你撤回了一条消息`` and
+  ``你和abc有12个共同好友，点击添加好友。`` between messages; the same without the 【】 title.
+- QQ chat window copy (same tests, "copied from chat"): the time alone, ``【头衔】昵称 9:59:54 PM``.
+- QQ mobile copy (same tests): a date line ``— —  2020-2-21  — —``, then ``昵称  23:50:12 `` headers.
+- QQ copy with a 24-hour clock and the year first (issue 15; LincZero/obsidian-chat-view-qq README shows
+  ``【Group Title】user1 2022-11-11 18:38:25`` then ``user2 10:38:43``).
+- signal-export (../shared/corpus/chats/signal, from joweich/chat-miner, MIT): ``[YYYY-MM-DD, HH:MM] Name: text``.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tradeshield.chat import read_chat
+from tradeshield.chat.detect import detect
+
+SIDE = """【冒泡】无情的熊 2/14/2020 9:16:13 PM
+（1
+
+【骰子】守善锤 2/14/2020 9:16:17 PM
+这个耳机还在吗
+能便宜50吗
+
+你和abc有12个共同好友，点击添加好友。
+
+【PL】克里斯托夫·韦恩 2/14/2020 9:17:10 PM
+不议价
+
+你撤回了一条消息
+
+【PL】克里斯托夫·韦恩 2/14/2020 9:17:22 PM
+
+守善锤撤回了一条消息
+
+【PL】菲比斯 2/15/2020 12:01:31 AM
+5
+"""
+
+MOBILE = """— —  2020-2-21  — —
+
+德里奇化石  23:50:12 
+收到货了，右耳没声音
+
+a dark ideation  23:50:40 
+我要退款
+
+猫猫咪  0:01:02 
+诶？
+"""
+
+H24 = """【群主】木白术 2020/2/14 21:16:13
+发货了，顺丰
+小熊 2020/2/14 21:20:45
+收到了，谢谢
+"""
+
+
+def _write(tmp_path, name, text, enc="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(enc))
+    return p
+
+
+def test_qq_side_window_copy_12_hour_with_titles(tmp_path):
+    conv = read_chat(_write(tmp_path, "qq.txt", SIDE), tz="+08:00")
+    assert conv.format == "qq-window" and conv.confidence >= 0.9
+    rows = [(m.time.isoformat() if m.time else None, m.sender, m.role, m.text, m.line_start, m.line_end)
+            for m in conv.messages]
+    assert rows[0] == ("2020-02-14T21:16:13+08:00", "无情的熊", "them", "（1", 1, 2)
+    assert rows[1] == ("2020-02-14T21:16:17+08:00", "守善锤", "them", "这个耳机还在吗\n能便宜50吗", 4, 6)
+    assert (None, "", "system", "你和abc有12个共同好友，点击添加好友。", 8, 8) in rows
+    assert (None, "", "system", "你撤回了一条消息", 13, 13) in rows
+    assert (None, "", "system", "守善锤撤回了一条消息", 17, 17) in rows
+    assert rows[-1][:4] == ("2020-02-15T00:01:31+08:00", "菲比斯", "them", "5")   # 12:01 AM is just after midnight
+    # sender is the nickname, never cut at the colon inside the time
+    assert {m.sender for m in conv.messages if m.role != "system"} == {"无情的熊", "守善锤", "克里斯托夫·韦恩", "菲比斯"}
+
+
+def test_qq_window_copy_without_titles_and_in_gb18030(tmp_path):
+    text = "".join(ln.split("】", 1)[-1] + "\n" for ln in SIDE.splitlines())
+    conv = read_chat(_write(tmp_path, "qq.txt", text, "gb18030"), tz="+08:00")
+    assert conv.format == "qq-window" and conv.encoding == "gb18030"
+    assert [m.sender for m in conv.messages if m.role != "system"][:2] == ["无情的熊", "守善锤"]
+
+
+def test_qq_window_24_hour_clock_year_first(tmp_path):
+    conv = read_chat(_write(tmp_path, "qq.txt", H24), tz="+08:00", me="木白术")
+    assert conv.format == "qq-window"
+    assert [(m.time.isoformat(), m.sender, m.role, m.text) for m in conv.messages] == [
+        ("2020-02-14T21:16:13+08:00", "木白术", "me", "发货了，顺丰"),
+        ("2020-02-14T21:20:45+08:00", "小熊", "them", "收到了，谢谢")]
+
+
+def test_qq_mobile_copy_takes_the_date_line(tmp_path):
+    conv = read_chat(_write(tmp_path, "m.txt", MOBILE), fmt="qq-window", tz="+08:00")
+    msgs = sorted(conv.messages, key=lambda m: m.line_start)      # (read_chat sorts them by time)
+    assert [(m.time.isoformat(), m.sender, m.text) for m in msgs] == [
+        ("2020-02-21T23:50:12+08:00", "德里奇化石", "收到货了，右耳没声音"),
+        ("2020-02-21T23:50:40+08:00", "a dark ideation", "我要退款"),
+        ("2020-02-21T00:01:02+08:00", "猫猫咪", "诶？")]     # no new date line: the date is not invented
+
+
+def test_qq_chat_window_time_only_has_no_date(tmp_path):
+    text = "【煤油】丧 丧 熊 9:59:54 PM\n1\n\n【八方体】Paul~K（写不完了...） 10:00:04 PM\n2\n3\n"
+    conv = read_chat(_write(tmp_path, "c.txt", text), fmt="qq-window")
+    assert [(m.time, m.sender, m.text) for m in conv.messages] == [
+        (None, "丧 丧 熊", "1"), (None, "Paul~K（写不完了...）", "2\n3")]   # a time without a date is not a time
+
+
+def test_paste_format_on_a_qq_copy_does_not_cut_the_sender_at_the_time(tmp_path):
+    conv = read_chat(_write(tmp_path, "qq.txt", SIDE), fmt="paste", tz="+08:00")
+    first = conv.messages[0]
+    assert (first.sender, first.text, first.time.isoformat()) == ("无情的熊", "（1", "2020-02-14T21:16:13+08:00")
+
+
+HAND_COLON = """张三：你好，这个手机还在吗
+李四：在的，95新，电池87%
+2024-03-02 14:10
+张三：能便宜50吗
+李四：不议价哦
+"""
+
+HAND_NICK_TIME = """张三 2024-03-02 14:05
+你好，这个手机还在吗
+李四 2024-03-02 14:06
+在的，95新
+张三 14:10
+能便宜50吗
+"""
+
+
+@pytest.mark.parametrize("text", [HAND_COLON, HAND_NICK_TIME])
+def test_hand_typed_xianyu_chat_is_paste_not_taobao(tmp_path, text):
+    d = detect(text)
+    assert d.format == "paste" and d.confidence <= 0.5, d     # honest: a loose grammar never claims certainty
+    conv = read_chat(_write(tmp_path, "x.txt", text), tz="+08:00")
+    assert conv.format == "paste"
+    assert {m.sender for m in conv.messages} == {"张三", "李四"}
+    assert any(m.text == "能便宜50吗" and m.sender == "张三" for m in conv.messages)
+    assert all("：" not in m.sender and len(m.sender) <= 2 for m in conv.messages)
+
+
+def test_taobao_markers_still_win(tmp_path):
+    text = "买家\n张三 2024-03-02 14:05:11\n你好\n\n卖家\n店:小美 2024-03-02 14:06:00\n在的\n"
+    assert detect(text).format == "taobao" and detect(text).confidence >= 0.9
+    qn = "tb_buyer_0012024-05-06 10:01:33\n这个是国行吗\n已读\n某某数码旗舰店:小美 2024-05-06 10:02:10\n亲，是国行\n已读\n"
+    assert detect(qn).format == "taobao"
+
+
+def test_signal_export_is_named_signal(corpus):
+    p = corpus / "chats" / "signal" / "test_export.txt"
+    conv = read_chat(p, tz="+00:00")
+    assert conv.format == "signal"
+    assert [(m.sender, m.text) for m in conv.messages] == [("Jane Doe", "Hello John!"), ("John Doe", "Hello\nJane!")]
+    for w in sorted((corpus / "chats" / "whatsapp").glob("*.txt")):
+        assert read_chat(w).format == "whatsapp", w.name        # WhatsApp stays WhatsApp
+
+
+def test_qq_window_chunk_boundaries(tmp_path):
+    from tradeshield.chat.engine import Context, parse_chunks
+    from tradeshield.chat.qqwin import FORMAT
+
+    text = (SIDE + "\n" + MOBILE + "\n" + H24) * 5
+    whole = list(parse_chunks(FORMAT, [text], Context("+08:00")))
+    for size in (1, 5, 37, 200):
+        parts = [text[i:i + size] for i in range(0, len(text), size)]
+        assert list(parse_chunks(FORMAT, parts, Context("+08:00"))) == whole, size
