@@ -248,11 +248,17 @@ def quote(ev: dict | None, lang: str, seen: set | None = None) -> str:
     text = " ".join(str(ev["text"]).split())
     if len(text) > QUOTE_MAX:
         text = text[: QUOTE_MAX - 1] + "…"
+    text = _inner_quotes(text, lang)
     if lang == "zh":
-        text = text.replace("「", "『").replace("」", "』")
         return f"{sender}（{ev['when']}）：「{text}」"
-    text = text.replace("“", "‘").replace("”", "’")
     return f"{sender} ({ev['when']}): “{text}”"
+
+
+def _inner_quotes(text: str, lang: str) -> str:
+    text = " ".join(text.split())
+    if lang == "zh":
+        return text.replace("「", "『").replace("」", "』")
+    return text.replace("“", "‘").replace("”", "’").replace('"', "'")
 
 
 def statement_patterns(case, facts: dict, lang: str) -> list[dict]:
@@ -276,6 +282,9 @@ def statement_patterns(case, facts: dict, lang: str) -> list[dict]:
                  for k, v in prm.items()}
         if "seconds" in prm:
             shown["gap"] = format_duration(prm["seconds"], lang)
+        for k in ("note", "matched"):      # words put inside quotation marks keep no marks of their own
+            if isinstance(shown.get(k), str):
+                shown[k] = _inner_quotes(shown[k], lang)
         if code == "imei-match":
             names = [i18n.t(f"stmt.src.{s['kind']}", lang, time=show_time(s["time"], case.tz, offset=False))
                      for s in prm.get("sources", []) if s.get("time")]

@@ -42,8 +42,8 @@ i18n.register({
                                        "evidence sealed before shipping (sealed {sealed}, shipped {shipped})"),
     "pattern.signed-for": ("物流显示已签收（{time}{signer}）", "the courier shows it signed for ({time}{signer})"),
     "pattern.signer": ("，签收人：{name}", ", signed by {name}"),
-    "src.photo": ("照片 {name}（{time}）", "photo {name} ({time})"),
-    "src.video": ("视频 {name}（{time}）", "video {name} ({time})"),
+    "src.photo": ("照片（{time}）", "photo ({time})"),
+    "src.video": ("视频（{time}）", "video ({time})"),
     "src.compare": ("退回物品照片比对", "the returned item's photo comparison"),
     "timeline.title": ("{title} — 时间线 {n}/{total}", "{title} — timeline {n}/{total}"),
     "timeline.zone": ("时间均为 UTC{offset}", "all times UTC{offset}"),
@@ -321,7 +321,7 @@ def render_timeline(case, tl: dict, per_page: int = 60, lang: str | None = None)
     rows = tl["entries"]
     pages = [rows[i:i + per_page] for i in range(0, len(rows), per_page)][:LIMITS.images_per_submission]
     lang = lang or i18n.get_lang()
-    title = case.info.get("title") or case.info.get("item") or ""
+    title = case.info.get("item") or case.info.get("title") or ""
     zone = i18n.t("timeline.zone", lang, offset=format_offset(case.tz))
     paths = []
     for n, page in enumerate(pages, 1):

@@ -283,7 +283,8 @@ def demo(
         t.add_column("")
         t.add_column(i18n.t("cli.col.result"), overflow="fold")
         for s in res["steps"]:
-            t.add_row(s["step"], "[green]✔[/]" if s["ok"] else "[red]✘[/]", s["summary"])
+            name = i18n.t("demo.step." + s["step"]) if i18n.has("demo.step." + s["step"]) else s["step"]
+            t.add_row(name, "[green]✔[/]" if s["ok"] else "[red]✘[/]", s["summary"])
         con.print(t)
         con.print(i18n.t("cli.demo.next", case=res["case"], folder=res["folder"]))
 
