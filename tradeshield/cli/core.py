@@ -53,6 +53,9 @@ def add(
     """
     from tradeshield.evidence.case import Case
 
+    from tradeshield.labels import label
+    from tradeshield.timeutil import show_time
+
     out = start(lang, json_out, quiet)
     c = Case.find(case)
     with out.progress() as cb:
@@ -64,8 +67,9 @@ def add(
             t.add_column(i18n.t("cli.col." + col))
         for r in results:
             it = r.item
-            cap = f"{it.capture_time} ({it.capture_source})" if it.capture_time else "-"
-            t.add_row(i18n.t("cli.add." + r.status), it.path, it.kind, it.sha256[:16], cap)
+            cap = (f"{show_time(it.capture_time, c.tz)}（{label('capture', it.capture_source)}）" if it.capture_time
+                   else "-")
+            t.add_row(i18n.t("cli.add." + r.status), it.path, label("file", it.kind), it.sha256[:16], cap)
         con.print(t)
 
     out.emit([r.to_dict() for r in results], render)
@@ -85,8 +89,13 @@ def event_add(
     from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
-    ev = Case.find(case).add_event(time, kind, note=note)
-    out.emit(ev.to_dict(), lambda c: c.print(i18n.t("cli.event.done", time=ev.time, kind=ev.kind)))
+    from tradeshield.timeline import kind_label
+    from tradeshield.timeutil import show_time
+
+    c = Case.find(case)
+    ev = c.add_event(time, kind, note=note)
+    out.emit(ev.to_dict(), lambda con: con.print(i18n.t("cli.event.done", time=show_time(ev.time, c.tz),
+                                                        kind=kind_label(ev.kind))))
 
 
 @event_app.command("list")
@@ -97,15 +106,20 @@ def event_list(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = 
     """
     from tradeshield.evidence.case import Case
 
+    from tradeshield.timeline import kind_label
+    from tradeshield.timeutil import show_time
+
     out = start(lang, json_out)
-    events = Case.find(case).events()
+    c = Case.find(case)
+    events = c.events()
 
     def render(con):
         t = Table(show_edge=False)
         for col in ("time", "kind", "note", "source"):
             t.add_column(i18n.t("cli.col." + col))
         for e in events:
-            t.add_row(e.time, e.kind, e.note or "", e.source)
+            t.add_row(show_time(e.time, c.tz), kind_label(e.kind), e.note or "",
+                      i18n.t("cli.event.source." + e.source) if i18n.has("cli.event.source." + e.source) else e.source)
         con.print(t)
 
     out.emit([e.to_dict() for e in events], render)
@@ -295,6 +309,8 @@ def demo(
 i18n.register({
     "cli.init.done": ("已创建案件：{path}", "case created: {path}"),
     "cli.event.done": ("已记录事件：{time} {kind}", "event recorded: {time} {kind}"),
+    "cli.event.source.user": ("用户记录", "you"), "cli.event.source.chat": ("聊天", "chat"),
+    "cli.event.source.courier": ("物流", "courier"),
     "cli.add.added": ("已添加", "added"),
     "cli.add.duplicate": ("重复（未再复制）", "duplicate (not copied again)"),
     "cli.log.intact": ("保管链完整：{n} 条记录", "custody chain intact: {n} entries"),
