@@ -56,3 +56,35 @@ def label(table: str, code, lang: str | None = None) -> str:
     if table == "field" and lang != "zh":
         return code.replace("_", " ")
     return _FALLBACK[table][idx] if lang == "zh" or not code else code
+
+
+# ---------------------------------------------------------------- input as people type it
+
+_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
+    "role": {"seller": ("卖家", "卖方", "商家", "店家", "sell", "vendor"), "buyer": ("买家", "买方", "顾客", "buy", "customer")},
+    "platform": {"xianyu": ("闲鱼", "咸鱼", "閒魚", "goofish", "idlefish"), "taobao": ("淘宝", "淘寶", "tb", "tmall", "天猫"),
+                 "zhuanzhuan": ("转转", "轉轉", "zz"), "pinduoduo": ("拼多多", "pdd"), "jd": ("京东", "京東", "jingdong"),
+                 "ebay": ("易贝",), "other": ("其他", "其它")},
+    "category": {"phone": ("手机", "手機", "phones", "mobile", "smartphone", "iphone", "电话"),
+                 "electronics": ("电子产品", "数码", "电子", "电器", "数码产品", "electronic", "digital", "computer", "电脑",
+                                 "laptop", "笔记本", "平板", "tablet", "camera", "相机", "耳机"),
+                 "cardkey": ("卡密", "卡券", "点卡", "充值卡", "兑换码", "激活码", "card key", "card-key", "giftcard",
+                             "gift card", "礼品卡", "code", "voucher"),
+                 "luxury": ("奢侈品", "名牌", "包", "名表", "手表", "bag", "watch", "jewelry", "珠宝"),
+                 "clothing": ("服装", "衣服", "服饰", "鞋", "鞋子", "clothes", "shoes", "apparel", "fashion"),
+                 "other": ("其他", "其它", "other")},
+}
+
+
+def normalize(kind: str, text: str | None) -> str | None:
+    """``text`` as the code it names ("卖家" → seller, "闲鱼" → xianyu, "手机" → phone); None when unknown."""
+    if text is None:
+        return None
+    t = " ".join(str(text).split()).strip().lower()
+    table = _ALIASES[kind]
+    if t in table:
+        return t
+    for code, names in table.items():
+        if t in (n.lower() for n in names):
+            return code
+    return None

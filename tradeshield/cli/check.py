@@ -76,6 +76,8 @@ def check(
     c = _case_or_none(case)
     with out.progress() as cb:
         result = run_check(values, case=c, rules_path=rules, use_watchlist=not no_watchlist, progress=cb)
+    for note in result.get("notes", []):
+        out.note(note[i18n.get_lang()])
     out.emit(result, lambda con: _render_check(con, result))
 
 

@@ -18,14 +18,16 @@ app.add_typer(event_app, name="event")
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="New case folder. / 新案件目录。")],
-    role: Annotated[str, typer.Option(help="seller or buyer. / 卖家或买家。")] = "seller",
-    platform: Annotated[str, typer.Option(help="xianyu, taobao, zhuanzhuan, … / 平台。")] = "xianyu",
+    role: Annotated[str, typer.Option(help="seller or buyer (卖家 / 买家). / 卖家或买家。")] = "seller",
+    platform: Annotated[str, typer.Option(help="xianyu, taobao, zhuanzhuan, … (闲鱼 / 淘宝 / 转转). / 平台。")] = "xianyu",
     item: Annotated[Optional[str], typer.Option(help="What was traded. / 商品。")] = None,
     price: Annotated[Optional[str], typer.Option(help="Agreed price. / 成交价。")] = None,
     order: Annotated[Optional[str], typer.Option(help="Order number. / 订单号。")] = None,
     counterparty: Annotated[Optional[str], typer.Option(help="The other side's nickname or id. / 对方昵称。")] = None,
     currency: Annotated[str, typer.Option(help="Currency code. / 币种。")] = "CNY",
     tz: Annotated[str, typer.Option("--tz", help="UTC offset of your times. / 时区偏移。")] = "+08:00",
+    nested: Annotated[bool, typer.Option("--nested", help="Allow a case inside another case's folder. / "
+                                                          "允许在案件目录内再建案件。")] = False,
     json_out: JsonOpt = False, lang: LangOpt = None,
 ) -> None:
     """Create a case folder.  / 新建案件目录。
@@ -36,7 +38,7 @@ def init(
 
     out = start(lang, json_out)
     case = Case.init(folder, role=role, platform=platform, item=item, price=price, order=order,
-                     counterparty=counterparty, currency=currency, timezone=tz)
+                     counterparty=counterparty, currency=currency, timezone=tz, allow_nested=nested)
     out.emit({"case": str(case.root), **case.info},
              lambda c: c.print(i18n.t("cli.init.done", path=str(case.root))))
 
