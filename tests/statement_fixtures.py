@@ -51,6 +51,12 @@ def full_case(tmp: Path, role: str = "seller") -> Case:
     case.write_facts("chat", {"sources": [{"sha256": chat, "path": "evidence/chat.txt", "format": "wangwang",
                                            "messages": 40}],
                               "messages_path": "derived/chat.jsonl", "me": ME[role], "events": events}, sources=[chat])
+    # agreed terms count only when the user confirmed them (issue 19): confirm the agreement and requirements
+    from tradeshield.conversation.facts import decide, suggested_events
+
+    for ev in suggested_events(case):
+        if ev["kind"] in ("agreement", "requirement"):
+            decide(case, ev["id"], "confirmed")
     case.write_facts("courier", {"sources": [{"sha256": courier, "path": "evidence/courier.txt"}], "events": [
         {"time": "2021-05-23T10:12:00+08:00", "status": "picked-up", "text": "顺丰速运 已收取快件",
          "ref": {"source": courier, "lines": [1, 1]}},

@@ -247,12 +247,50 @@ def _chat_evidence(msg, matched: str) -> dict:
     return ev
 
 
-def scan_messages(messages: Iterable, rules: Rules, facts: Facts, progress=None) -> tuple[dict, int]:
-    """({rule id: {"evidence": […], "count": n}}, counterparty messages read) for the phrase rules."""
-    phrase_rules = [r for r in rules.rules if r["detector"] == "phrase" and _applies(r, facts)]
+def _short(text: str) -> str:
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def event_hits(messages: list, rules: Rules, facts: Facts) -> dict[str, dict]:
+    """{rule id: {"evidence": […], "count": n}} from the conversation reader's events (the same events
+    ``tradeshield events`` lists): a rule with ``events = [kinds]`` fires on the counterparty's events of those
+    kinds (``event_if`` / ``event_unless``: regexes on the event's clause), the clause quoted as the reason."""
+    ev_rules = [r for r in rules.rules if r.get("events") and _applies(r, facts)]
+    if not ev_rules or not messages:
+        return {}
+    from tradeshield.chat.events import find_events
+
     hits: dict[str, dict] = {}
+    for ev in find_events(messages, role=facts.role):
+        if ev.get("by") != "them":
+            continue
+        clause = ev.get("clause") or ""
+        for r in ev_rules:
+            if ev["kind"] not in r["events"]:
+                continue
+            if r.get("event_if") and not re.search(r["event_if"], clause, re.I):
+                continue
+            if r.get("event_unless") and re.search(r["event_unless"], clause, re.I):
+                continue
+            hit = hits.setdefault(r["id"], {"evidence": [], "count": 0, "lines": set()})
+            lines = (ev.get("ref") or {}).get("lines") or [None, None]
+            hit["count"] += 1
+            hit["lines"].add(lines[0])
+            if len(hit["evidence"]) < MAX_EVIDENCE:
+                hit["evidence"].append({"kind": "chat", "line": lines[0], "lines": list(lines), "time": ev.get("time"),
+                                        "sender": ev.get("sender"), "text": _short(ev.get("text") or clause), "clause": clause,
+                                        "matched": ev.get("matched"), "event": ev["kind"], "event_id": ev["id"]})
+    return hits
+
+
+def scan_messages(messages: Iterable, rules: Rules, facts: Facts, progress=None) -> tuple[dict, int]:
+    """({rule id: {"evidence": […], "count": n}}, counterparty messages read) for the phrase rules, merged with
+    the conversation reader's events (``event_hits``; a message both found is counted once, quoted by clause)."""
+    phrase_rules = [r for r in rules.rules if r["detector"] == "phrase" and _applies(r, facts)]
+    messages = list(messages)
+    hits: dict[str, dict] = event_hits(messages, rules, facts)
     read = 0
-    total = len(messages) if hasattr(messages, "__len__") else None
+    total = len(messages)
     for i, msg in enumerate(messages, start=1):
         if progress and i % 20000 == 0:
             progress("check", i, total)
@@ -264,10 +302,14 @@ def scan_messages(messages: Iterable, rules: Rules, facts: Facts, progress=None)
             matched = match_rule(rule, msg.text, rules, norm)
             if matched is None:
                 continue
-            hit = hits.setdefault(rule["id"], {"evidence": [], "count": 0})
+            hit = hits.setdefault(rule["id"], {"evidence": [], "count": 0, "lines": set()})
+            if getattr(msg, "line_start", None) in hit["lines"] and getattr(msg, "line_start", None) is not None:
+                continue       # the reader's event already quotes this message
             hit["count"] += 1
             if len(hit["evidence"]) < MAX_EVIDENCE:
                 hit["evidence"].append(_chat_evidence(msg, matched))
+    for hit in hits.values():
+        hit.pop("lines", None)
     return hits, read
 
 

@@ -57,6 +57,10 @@ class _Ctx:
         self.facts = {n: case.read_facts(n, None) for n in
                       ("seal", "frames", "photos", "compare", "invoice", "chat", "courier", "cardkey", "check")}
         self.buyer = "them" if self.info.get("role") == "seller" else "me"
+        from tradeshield.conversation.facts import facts_for_statement
+
+        # confirmed facts first, then suggestions; never a rejected event, never an unconfirmed "agreed" kind
+        self.conv_events = facts_for_statement(case)
 
     def when(self, t: dt.datetime) -> str:
         return t.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
@@ -69,34 +73,30 @@ class _Ctx:
                 **{k: v for k, v in extra.items() if v not in (None, "")}}
 
     def chat_events(self, kinds: tuple[str, ...], role: str | None = None) -> list[tuple[dt.datetime, dict]]:
-        out = []
-        events = _list(self.facts["chat"], "events")
-        reviewed = any("status" in ev for ev in events)   # conversation events (issue 19) carry a status
-        for ev in events:
+        """Chat events and user-stated facts of ``kinds`` (conversation.facts.facts_for_statement): confirmed
+        ones first, a user's own fact passes any role filter; sorted by time within each group."""
+        confirmed, suggested = [], []
+        for ev in self.conv_events:
             t = _parse(ev.get("time"))
-            if ev.get("status") == "rejected":
-                continue      # the user said this event is wrong: never in a statement
-            if t and ev.get("kind") in kinds and (role is None or ev.get("role") == role) and ev.get("text"):
-                out.append((t, ev, ev.get("status") == "confirmed" or not reviewed))
-        # confirmed facts first: a confirmed event wins over a suggestion of the same kind
-        out.sort(key=lambda p: (not p[2], p[0]))
-        confirmed = [(t, ev) for t, ev, ok in out if ok]
-        rest = [(t, ev) for t, ev, ok in out if not ok]
-        return sorted(confirmed, key=lambda p: p[0]) + sorted(rest, key=lambda p: p[0])
+            who = ev.get("by") or ev.get("role")
+            if t and ev.get("kind") in kinds and (role is None or who in (role, "user")) and ev.get("text"):
+                (confirmed if ev.get("status") == "confirmed" else suggested).append((t, ev))
+        return sorted(confirmed, key=lambda p: p[0]) + sorted(suggested, key=lambda p: p[0])
 
     def agreed_events(self, kinds: tuple[str, ...]) -> list[tuple[dt.datetime, dict]]:
-        """Events that may be presented as agreed: confirmed ones (all, for cases made before review existed)."""
-        events = _list(self.facts["chat"], "events")
-        reviewed = any("status" in ev for ev in events)
-        return [(t, ev) for t, ev in self.chat_events(kinds) if not reviewed or ev.get("status") == "confirmed"]
+        """Events that may be presented as agreed (facts_for_statement keeps agreed-type kinds only when confirmed)."""
+        return self.chat_events(kinds)
 
     def chat_fact(self, name: str, t: dt.datetime, ev: dict) -> Fact:
         ref = ev.get("ref") if isinstance(ev.get("ref"), dict) else {}
         lines = ref.get("lines") if isinstance(ref.get("lines"), list) else []
-        where = f" lines {lines[0]}-{lines[-1]}" if lines else ""
+        where = f" lines {lines[0]}-{lines[-1]}" if lines and lines[0] is not None else ""
+        stated = ev.get("origin") in ("fact", "event")
         value = self.moment(t.isoformat(), sender=ev.get("sender"), text=ev.get("text"), amount=ev.get("amount"),
-                            quoted=True, ref="{}:{}".format(ref.get("source", ""), lines[:1]))
-        return Fact(name, value, "facts/chat.json" + where, [ref["source"]] if ref.get("source") else [])
+                            quoted=not stated, status=ev.get("status"), id=(ev.get("id") or "")[:6])
+        origin = {"fact": "facts/decisions.json", "event": "events.jsonl", "stored": "facts/chat.json"}.get(
+            ev.get("origin"), "derived/chat.jsonl") + where
+        return Fact(name, value, origin, [ref["source"]] if ref.get("source") else [])
 
     def case_events(self, kinds: tuple[str, ...]) -> list:
         return [e for e in self.events if e.kind in kinds]
@@ -135,11 +135,15 @@ def money(amount, currency: str = "CNY") -> str:
 
 
 def _moment(chat_kinds: tuple = (), event_kinds: tuple = (), who: str | None = None, last: bool = False,
-            after: str | None = None) -> Callable:
-    """A dated fact: the chat event (quotable) if there is one, else the user's case event."""
+            after: str | tuple | None = None) -> Callable:
+    """A dated fact: the chat event (quotable) if there is one, else the user's case event.
+
+    ``after``: a fact name (or the first present of several) whose time is the floor."""
     def get(ctx: _Ctx, out):
         role = {"buyer": ctx.buyer, "seller": "me" if ctx.buyer == "them" else "them"}.get(who or "", None)
-        floor = _parse(out[after].value["time"]) if after and after in out else None
+        names = (after,) if isinstance(after, str) else (after or ())
+        floor_name = next((n for n in names if n in out), None)
+        floor = _parse(out[floor_name].value["time"]) if floor_name else None
         chats = [(t, ev) for t, ev in ctx.chat_events(chat_kinds, role) if floor is None or t >= floor]
         if chats:
             t, ev = chats[-1] if last else chats[0]
@@ -172,10 +176,15 @@ def _chat_list(kinds: tuple, role: str | None = None, agreed: bool = False) -> C
 
 
 def _delivered_items(ctx: _Ctx, _out):
-    evs = [e for e in ctx.case_events(("delivered", "received")) if e.note]
-    if not evs:
+    """What was delivered: user events with a note, and confirmed partial-delivery facts (never a suggestion)."""
+    items = [(e.time, ctx.moment(e.time, note=e.note)) for e in ctx.case_events(("delivered", "received")) if e.note]
+    items += [(t.isoformat(), ctx.moment(t.isoformat(), note=ev.get("text")))
+              for t, ev in ctx.chat_events(("partial-delivery",)) if ev.get("status") == "confirmed"]
+    items = [(k, v) for k, v in items if v]
+    if not items:
         return None
-    return Fact("", [ctx.moment(e.time, note=e.note) for e in evs], "events.jsonl (delivered/received notes)")
+    items.sort(key=lambda p: _parse(p[1]["time"]))
+    return Fact("", [v for _k, v in items], "events.jsonl / facts/decisions.json (delivered items)")
 
 
 def _courier(ctx: _Ctx, _out):
@@ -362,8 +371,9 @@ GATHERERS: dict[str, Callable] = {
     "shipped": _courier_moment(("picked-up",), _moment(event_kinds=("shipped",))),
     "delivered": _courier_moment(("signed", "proxy-signed"), _moment(event_kinds=("delivered", "signed", "received"))),
     "receipt_ack": _moment(("receipt-ack",), ("confirmed",), who="buyer"),
-    "discount_request": _moment(("discount-request",), ("discount-requested",), who="buyer"),
-    "discount_refused": _moment(event_kinds=("discount-refused",), after="discount_request"),
+    # the price talk before the sale is no "discount request after delivery": the floor is delivery (or shipping)
+    "discount_request": _moment(("discount-request",), ("discount-requested",), who="buyer", after=("delivered", "shipped")),
+    "discount_refused": _moment(("discount-refused",), ("discount-refused",), who="seller", after="discount_request"),
     "refund_request": _moment(("refund-request",), ("refund-requested",), who="buyer", after="discount_request"),
     "defect_claim": _moment(("defect-claim",), ("defect-claimed",), who="buyer"),
     "return_request": _moment(("return-request",), ("return-requested",), who="buyer"),
@@ -466,12 +476,16 @@ i18n.register({
     "fact.ruling": ("平台判定（时间、结果）", "the platform's ruling (time, result)"),
     "how.ruling": (f"{_T} event add 时间 ruling --note \"判定结果\"", f"{_T} event add TIME ruling --note \"the result\""),
     "fact.requirements": ("约定的需求清单（聊天原话）", "the agreed requirements (chat quotes)"),
-    "how.requirements": (f"运行 {_T} chat 聊天记录.txt（含需求清单的消息）", f"run {_T} chat export.txt (with the requirement messages)"),
+    "how.requirements": (f"逐条确认约定的需求：{_T} events --kind requirement 查看后 {_T} events confirm 编号；"
+                         f"或自己写明：{_T} fact add requirement \"首页栏目按约定修改\" --source chat:L12-14",
+                         f"confirm each agreed requirement: {_T} events --kind requirement, then {_T} events confirm ID; "
+                         f"or state it: {_T} fact add requirement \"rework the home page sections\" --source chat:L12-14"),
     "fact.agreements": ("双方约定的条款（聊天原话）", "terms both sides agreed (chat quotes)"),
-    "how.agreements": (f"运行 {_T} chat 聊天记录.txt", f"run {_T} chat export.txt"),
+    "how.agreements": (f"运行 {_T} chat 聊天记录.txt 后用 {_T} events confirm 编号 确认双方的约定",
+                       f"run {_T} chat export.txt, then confirm the agreed terms with {_T} events confirm ID"),
     "fact.delivered_items": ("实际交付的内容（逐项）", "what was actually delivered (item by item)"),
-    "how.delivered_items": (f"每项交付一条：{_T} event add 时间 received --note \"交付内容\"",
-                            f"one per delivered item: {_T} event add TIME received --note \"what arrived\""),
+    "how.delivered_items": (f"每项交付一条：{_T} event add 时间 received --note \"交付内容\"，或 {_T} fact add partial-delivery \"只交付了模板\" --source chat:L5-7",
+                            f"one per delivered item: {_T} event add TIME received --note \"what arrived\", or {_T} fact add partial-delivery \"only the template\" --source chat:L5-7"),
     "fact.threats": ("对方的威胁或辱骂（原话）", "threats or insults by the other side (quotes)"),
     "how.threats": (f"运行 {_T} chat 聊天记录.txt", f"run {_T} chat export.txt"),
     "fact.off_platform": ("对方要求私下交易/假客服", "off-platform or fake-service requests"),

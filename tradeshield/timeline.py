@@ -65,6 +65,10 @@ i18n.register({
         "off-platform": ("平台外联系/付款", "off-platform contact"), "fake-service": ("冒充客服", "fake customer service"),
         "threat": ("威胁", "threat"), "insult": ("辱骂", "insult"), "agreement": ("约定", "agreement"),
         "requirement": ("需求", "requirement"),
+        "price-agreed": ("约定价格", "price agreed"), "deposit-terms": ("定金条款", "deposit terms"),
+        "delivery-promise": ("交付承诺", "delivery promised"), "ship-before-pay": ("要求先发货后付款", "ship before pay asked"),
+        "cardkey-before-pay": ("要求先发卡密后付款", "card key before pay asked"),
+        "partial-delivery": ("部分交付", "partly delivered"), "refund-refused": ("拒绝退款", "refund refused"),
         "courier:picked-up": ("快递揽收", "picked up"), "courier:in-transit": ("运输中", "in transit"),
         "courier:out-for-delivery": ("派送中", "out for delivery"), "courier:signed": ("快递签收", "signed for"),
         "courier:proxy-signed": ("代收签收", "signed for by proxy"), "courier:returned": ("快递退回", "returned"),
@@ -75,6 +79,7 @@ i18n.register({
     }.items()},
     **{f"origin.{k}": v for k, v in {
         "case": ("记录", "recorded"), "chat": ("聊天", "chat"), "courier": ("物流", "courier"),
+        "fact": ("用户确认", "stated by you"),
         "evidence": ("文件", "file"), "facts": ("分析", "analysis")}.items()},
     **{f"capsrc.{k}": v for k, v in {
         "exif": ("照片EXIF", "photo EXIF"), "quicktime": ("视频元数据", "video metadata"),
@@ -115,11 +120,17 @@ def _entry(time, kind, origin, note, ref=None, role=None) -> dict:
 def collect(case) -> list[dict]:
     """Every dated entry, each time in the case's zone (a UTC video time becomes 09:40 +08:00)."""
     out = [_entry(e.time, e.kind, "case", e.note, {"source": e.source, **(e.ref or {})}) for e in case.events()]
-    for e in (case.read_facts("chat", {}) or {}).get("events", []):
-        if e.get("time") and e.get("status") != "rejected":
-            out.append(_entry(e["time"], e["kind"], "chat", f"{e.get('sender', '')}: {e.get('text', '')}",
-                              {**e.get("ref", {}), "matched": e.get("matched"), "amount": e.get("amount")},
-                              e.get("role")))
+    from tradeshield.conversation.facts import facts_for_statement
+
+    # chat events through the user's decisions: confirmed first, suggestions marked, never a rejected one
+    for e in facts_for_statement(case):
+        if e.get("time"):
+            entry = _entry(e["time"], e["kind"], "fact" if e.get("origin") == "fact" else "chat",
+                           f"{e.get('sender') or ''}: {e.get('text', '')}" if e.get("origin") != "fact" else e.get("text", ""),
+                           {**(e.get("ref") or {}), "matched": e.get("matched"), "amount": e.get("amount"),
+                            "id": e.get("id")}, e.get("by") or e.get("role"))
+            entry["status"] = e.get("status", "suggested")
+            out.append(entry)
     for e in (case.read_facts("courier", {}) or {}).get("events", []):
         if e.get("time") and e.get("status"):
             out.append(_entry(e["time"], "courier:" + e["status"], "courier", e.get("text", ""), e.get("ref"),
@@ -338,8 +349,9 @@ def render_timeline(case, tl: dict, per_page: int = 60, lang: str | None = None)
         for e in page:
             color = (200, 20, 20) if e.get("flagged") else (30, 30, 30)
             d.text((30, y), e["time"][:16].replace("T", " "), font=small, fill=color)
-            d.text((230, y), kind_label(e["kind"], lang)[:14], font=small, fill=color)
-            d.text((420, y), entry_note(e, lang).replace("\n", " ")[:56], font=small, fill=color)
+            kind = e["kind"][:24] + (" (?)" if e.get("status") == "suggested" else "")   # a suggestion, not confirmed
+            d.text((230, y), kind, font=small, fill=color)
+            d.text((500, y), e["note"].replace("\n", " ")[:52], font=small, fill=color)
             y += 32
         dest = case.derived_path(f"timeline/timeline-{n}.jpg")
         paths.append(save_jpeg_within(img, dest)["path"])

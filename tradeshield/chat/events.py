@@ -2,8 +2,15 @@
 
     >>> from tradeshield.chat.events import find_events
     >>> from tradeshield.chat.model import Message
-    >>> [e["kind"] for e in find_events([Message(None, "买家", "them", "能便宜50吗")])]
+    >>> [e["kind"] for e in find_events([Message(None, "买家", "them", "能便宜50吗")], role="seller")]
     ['discount-request']
+    >>> find_events([Message(None, "我", "me", "能便宜50吗")], role="seller")     # the seller does not ask that
+    []
+
+``find_events(messages, role=…, me=…)`` is the one entry point: it reads clause by clause, relative to the
+case's role (``tradeshield.conversation.reader``, the ``[[kind]]`` tables of the rules file). ``Matcher``
+below is the old trigger-word matcher (the ``[[rule]]`` tables): nothing in the library uses it any more; it
+stays as the baseline ``bench/bench_events.py`` compares the reader with.
 
 One combined regex of every rule's patterns is tried on each message first; only messages it
 hits are checked rule by rule, so a million messages cost one C-level scan each. A user copy of
@@ -287,27 +294,15 @@ def event_dict(kind, matched, amount, time, sender, role, text, source, a, b) ->
     return ev
 
 
-def find_events(messages, **context) -> list[dict]:
-    """Events for ``Message`` objects (or dicts with the same fields), in the order given.
+def find_events(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+                progress=None, state: dict | None = None) -> list[dict]:
+    """Events for ``Message`` objects (or dicts with the same fields), in the order given (oldest first).
 
-    The one entry point the chat pipeline calls (``writer.Writer``, a batch of message dicts at a time);
-    ``context`` is keyword context such as the case's role (none is used yet)."""
-    messages = messages if isinstance(messages, list) else list(messages)
-    out = []
-    texts = [m.get("text") or "" for m in messages] if messages and type(messages[0]) is dict else \
-        [_get(m, "text") or "" for m in messages]
-    for k, found in Matcher().match_many(texts):
-        m = messages[k]
-        if type(m) is not dict:
-            m = {key: _get(m, key) for key in ("time", "sender", "role", "text", "lines", "line_start", "line_end",
-                                                "source")}
-        text, t = m.get("text"), m.get("time")
-        lines = m.get("lines") or [m.get("line_start"), m.get("line_end")]
-        for kind, matched, amount in found:
-            out.append(event_dict(kind, matched, amount, t.isoformat() if hasattr(t, "isoformat") else t,
-                                  m.get("sender"), m.get("role"), text, m.get("source"), lines[0], lines[1]))
-    return out
+    The one entry point the chat pipeline calls (``writer.Writer``, a batch of message dicts at a time).
+    ``role``: the case's role ("seller"/"buyer"): kinds are checked against the speaker's side (a discount
+    request comes from the buyer). ``me``: the user's name, for messages that carry no role. ``state``: a dict
+    the caller passes again with the next batch, so the dialogue (who asked what before) carries across batches.
+    """
+    from tradeshield.conversation.reader import read_conversation
 
-
-def _get(m, key: str):
-    return m.get(key) if isinstance(m, dict) else getattr(m, key, None)
+    return read_conversation(messages, role=role, me=me, rules=rules, progress=progress, state=state)

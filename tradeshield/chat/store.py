@@ -177,7 +177,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
         src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress)
         sink = _open_spools(case, sha, spools, pending.size)
         try:
-            stats = _spool(records, sha, sink, {})
+            stats = _spool(records, sha, sink, {"role": side, "me": me})
         finally:
             sink.close()
         if not stats.n:

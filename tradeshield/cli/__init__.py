@@ -56,12 +56,12 @@ EPILOG = ("Options: -h, --help shows this message; --lang zh|en before the comma
           "of messages (default: from the locale), and every command also takes it. / "
           "选项：-h, --help 显示本帮助；--lang zh|en 指定语言（命令前后均可）。")
 # Command modules in the order of --help, and the commands (or sub-apps) each registers.
-MODULES = ("core", "video", "photo", "invoice", "chat", "statement", "check", "packet")
+MODULES = ("core", "video", "photo", "invoice", "chat", "events", "statement", "check", "packet")
 COMMANDS = {
     "init": "core", "add": "core", "event": "core", "log": "core", "seal": "core", "bundle": "core",
     "verify": "core", "stamp": "core", "demo": "core",
     "frames": "video", "photo": "photo", "compare": "photo", "invoice": "invoice",
-    "chat": "chat", "courier": "chat", "timeline": "chat",
+    "chat": "chat", "courier": "chat", "timeline": "chat", "events": "events", "fact": "events",
     "statement": "statement", "split": "statement", "lint": "statement",
     "check": "check", "watch": "check", "cardkey": "check", "packet": "packet",
 }
@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    first = message.strip().splitlines()[0] if message.strip() else message
+    from tradeshield.textsafe import clean
+
+    first = clean(message.strip().splitlines()[0] if message.strip() else message)
     print(f"tradeshield: {first}", file=sys.stderr)
     sys.exit(code)

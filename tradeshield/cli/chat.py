@@ -31,6 +31,7 @@ i18n.register({
     "cli.col.pattern": ("模式", "pattern"), "cli.col.evidence": ("依据", "evidence"),
     "cli.courier.summary": ("{n} 条物流事件（{carrier}）", "{n} courier events ({carrier})"),
     "cli.timeline.none": ("时间线为空：先记录事件或导入聊天、物流", "the timeline is empty: add events, a chat or courier text first"),
+    "cli.timeline.suggested": ("（待确认）", " (?)"),
     "cli.timeline.image": ("时间线图片：{path}", "timeline image: {path}"),
 })
 
@@ -57,10 +58,12 @@ def chat(
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
     """
     from tradeshield.evidence.case import Case
+    from tradeshield.evidence.fsutil import check_input
     from tradeshield.chat.store import import_chat
 
     out = start(lang, json_out, quiet)
     c = Case.find(case)
+    check_input(file)  # a folder, a missing or an empty file: one clear line before the pipeline starts
     with out.progress() as cb:
         result = import_chat(c, file, fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
         if render:
@@ -119,7 +122,7 @@ def courier(
         for col in ("time", "status", "text", "lines"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["events"]:
-            extra = f" [{e['signer']}]" if e.get("signer") else ""
+            extra = (f" [{e['signer']}]" if e.get("signer") else "") + (f" @{e['place']}" if e.get("place") else "")
             t.add_row(e["time"][:16].replace("T", " "), e["status"] + extra, _short(e["text"], 50),
                       "–".join(map(str, e["ref"]["lines"])))
         con.print(t)
@@ -156,8 +159,8 @@ def timeline(
         for col in ("time", "kind", "source", "note"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["entries"]:
-            t.add_row(e["time"][:16].replace("T", " "), kind_label(e["kind"]), origin_label(e["origin"]),
-                      _short(entry_note(e), 60),
+            kind = kind_label(e["kind"]) + (i18n.t("cli.timeline.suggested") if e.get("status") == "suggested" else "")
+            t.add_row(e["time"][:16].replace("T", " "), kind, origin_label(e["origin"]), _short(entry_note(e), 60),
                       style="bold red" if e.get("flagged") else None)
         con.print(t)
         for p in result["patterns"]:

@@ -111,7 +111,7 @@ def _evidence_line(ev: dict) -> str:
     if ev["kind"] == "chat":
         where = i18n.t("cli.check.line", line=ev.get("line") if ev.get("line") is not None else "?")
         when = f" {ev['time']}" if ev.get("time") else ""
-        return f"{where}{when}: “{ev['text']}”"
+        return f"{where}{when}: “{ev.get('clause') or ev['text']}”"
     if ev["kind"] == "stated":
         return i18n.t("cli.check.stated", value=ev["value"])
     if ev["kind"] == "watchlist":

@@ -1,0 +1,181 @@
+"""Precision and recall of the conversation reader per event kind, on labelled dispute chats.
+
+    .venv/bin/python bench/bench_events.py                    # the held-out part (the numbers that count)
+    .venv/bin/python bench/bench_events.py --split tune --errors   # the tuning part, with each miss
+
+Data: ``bench/data/events/{heldout,tune}.txt`` (format and kinds in its README). Scoring is per message: a
+predicted kind counts as a true positive when the message's label has it. "Wrong side" counts events whose
+speaker is not on the side the kind belongs to (the table below, written from the README, not read from the
+rules file) — e.g. a discount request attributed to the seller. Money terms are scored on the messages that
+carry `$role=amount` labels: each labelled term must be found with that role (and refundability).
+The anchor a user would otherwise have is the old trigger-word matcher (``events.Matcher``); it runs on the same
+messages in the same run and its scores are printed beside (kinds it does not know count as misses).
+``--errors`` is refused on the held-out part: its misses are never shown, so they cannot be tuned on.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DATA = ROOT / "bench" / "data" / "events"
+SIDE = {"discount-request": "buyer", "discount-refused": "seller", "delivery-promise": "seller", "ship-before-pay": "buyer",
+        "cardkey-before-pay": "buyer", "requirement": "buyer", "receipt-ack": "buyer", "confirm-request": "seller",
+        "defect-claim": "buyer", "refund-request": "buyer", "refund-refused": "seller", "return-request": "buyer"}
+LINE = re.compile(r"^(me|them): (.*?) \|\|(.*)$")
+
+
+def load(split: str):
+    chats, cur = [], None
+    for n, ln in enumerate((DATA / f"{split}.txt").read_text(encoding="utf-8").splitlines(), 1):
+        if ln.startswith("== "):
+            head = ln[3:].split()
+            role = dict(x.split("=", 1) for x in head[1:] if "=" in x).get("role")
+            cur = {"id": head[0], "role": role, "messages": []}
+            chats.append(cur)
+            continue
+        m = LINE.match(ln)
+        if not m:
+            continue
+        lab = m[3]
+        money = re.findall(r"\$(\w+)=(\S+)", lab)
+        kinds = {k.strip() for k in re.sub(r"\$\S+", "", lab).split(",") if k.strip()}
+        cur["messages"].append({"role": m[1], "text": m[2], "kinds": kinds, "money": money, "lines": [n, n],
+                                "source": split, "sender": m[1], "time": None})
+    return chats
+
+
+def other(side):
+    return {"buyer": "seller", "seller": "buyer"}.get(side)
+
+
+def score(chats, predict):
+    tp, fp, fn = Counter(), Counter(), Counter()
+    wrong, errors = 0, []
+    for chat in chats:
+        preds = predict(chat)
+        for i, msg in enumerate(chat["messages"]):
+            got = preds.get(i, set())
+            side = chat["role"] if msg["role"] == "me" else other(chat["role"])
+            for k in got:
+                if k in SIDE and SIDE[k] != side:
+                    wrong += 1
+            for k in got | msg["kinds"]:
+                if k in got and k in msg["kinds"]:
+                    tp[k] += 1
+                elif k in got:
+                    fp[k] += 1
+                    errors.append(("FP", k, chat["id"], msg["role"], msg["text"]))
+                else:
+                    fn[k] += 1
+                    errors.append(("FN", k, chat["id"], msg["role"], msg["text"]))
+    return tp, fp, fn, wrong, errors
+
+
+def new_reader(chat):
+    from tradeshield.conversation.reader import read_conversation
+
+    out = defaultdict(set)
+    evs = read_conversation(chat["messages"], role=chat["role"])
+    index = {m["lines"][0]: i for i, m in enumerate(chat["messages"])}
+    for e in evs:
+        out[index[e["ref"]["lines"][0]]].add(e["kind"])
+    return out
+
+
+def old_matcher(chat):
+    from tradeshield.chat.events import Matcher
+
+    mt, out = Matcher(), defaultdict(set)
+    for i, m in enumerate(chat["messages"]):
+        out[i] = {k for k, _w, _a in mt.match(m["text"])}
+    return out
+
+
+def money_score(chats):
+    from tradeshield.conversation.reader import read_messages
+
+    ok = total = 0
+    misses = []
+    for chat in chats:
+        for m, _evs, terms in read_messages(chat["messages"], role=chat["role"]):
+            if not m["money"]:
+                continue
+            for role, val in m["money"]:
+                total += 1
+                amount, _, flag = val.partition("/")
+                want_amount = None if amount in ("norefund", "refund") else float(amount)
+                want_ref = {"norefund": False, "refund": True}.get(flag or (amount if want_amount is None else ""), None)
+                hit = any(t["role"] == role and (want_amount is None or t.get("amount") == want_amount) and
+                          (want_ref is None or t.get("refundable") == want_ref) for t in terms)
+                ok += hit
+                if not hit:
+                    misses.append((chat["id"], m["text"], role, val, terms))
+    return ok, total, misses
+
+
+def table(tp, fp, fn, kinds):
+    rows = []
+    for k in kinds:
+        p = tp[k] / (tp[k] + fp[k]) if tp[k] + fp[k] else (1.0 if not fn[k] else 0.0)
+        r = tp[k] / (tp[k] + fn[k]) if tp[k] + fn[k] else 1.0
+        rows.append((k, tp[k] + fn[k], p, r))
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--split", choices=("heldout", "tune"), default="heldout")
+    ap.add_argument("--errors", action="store_true", help="list misses (tuning part only)")
+    a = ap.parse_args(argv)
+    if a.errors and a.split == "heldout":
+        print("--errors is refused on the held-out part (its misses must not be tuned on)", file=sys.stderr)
+        return 2
+    chats = load(a.split)
+    n = sum(len(c["messages"]) for c in chats)
+    from tradeshield.chat.events import Matcher
+    from tradeshield.conversation.reader import load_rules
+
+    load_rules(None), Matcher()           # rules compiled before timing (both sides)
+    t0 = time.perf_counter()
+    tp, fp, fn, wrong, errors = score(chats, new_reader)
+    t_new = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    otp, ofp, ofn, owrong, _ = score(chats, old_matcher)
+    t_old = time.perf_counter() - t0
+    kinds = sorted(set(tp) | set(fp) | set(fn))
+    old = {k: (p, r) for k, _n, p, r in table(otp, ofp, ofn, kinds)}
+    print(f"split={a.split}  chats={len(chats)}  messages={n}  "
+          f"(all parts: {sum(len(c['messages']) for s in ('heldout', 'tune') for c in load(s))} messages)")
+    print(f"{'kind':20s} {'n':>4s} {'precision':>9s} {'recall':>7s}   {'old P':>6s} {'old R':>6s}")
+    bad = []
+    for k, cnt, p, r in table(tp, fp, fn, kinds):
+        flag = "" if p >= 0.9 and r >= 0.85 else "  <-- below 0.9/0.85"
+        if flag:
+            bad.append(k)
+        print(f"{k:20s} {cnt:4d} {p:9.2f} {r:7.2f}   {old[k][0]:6.2f} {old[k][1]:6.2f}{flag}")
+    P = sum(tp.values()) / max(1, sum(tp.values()) + sum(fp.values()))
+    R = sum(tp.values()) / max(1, sum(tp.values()) + sum(fn.values()))
+    oP = sum(otp.values()) / max(1, sum(otp.values()) + sum(ofp.values()))
+    oR = sum(otp.values()) / max(1, sum(otp.values()) + sum(ofn.values()))
+    print(f"{'all (micro)':20s} {sum(tp.values()) + sum(fn.values()):4d} {P:9.2f} {R:7.2f}   {oP:6.2f} {oR:6.2f}")
+    print(f"events attributed to the wrong side: {wrong}   (old matcher: {owrong})")
+    ok, total, misses = money_score(chats)
+    print(f"money terms: {ok}/{total} found with the labelled role")
+    print(f"time: reader {t_new * 1000:.0f} ms, old matcher {t_old * 1000:.0f} ms for {n} messages (ratio {t_new / max(t_old, 1e-9):.1f})")
+    if a.errors:
+        for e in errors:
+            print("  ", *e)
+        for m in misses:
+            print("   MONEY", *m)
+    return 0 if not bad and wrong == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

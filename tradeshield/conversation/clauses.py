@@ -1,0 +1,131 @@
+"""A chat message cut into clauses, and what each clause is: question, conditional, reported speech, negation.
+
+    >>> from tradeshield.conversation.clauses import split_clauses, negated_before
+    >>> [c.text for c in split_clauses("收到了，但是袖口有破损")]
+    ['收到了', '但是袖口有破损']
+    >>> c = split_clauses("能不能便宜点？")[0]
+    >>> c.question, negated_before(c.text, c.text.index("便宜"))
+    (True, False)
+    >>> negated_before("这点我们无法同意", 6)
+    True
+
+Chinese chat clauses end at ，。！？；、~ and line breaks, at a space between two CJK characters, and
+before 但是/不过/可是; English ones at , . ! ? ; and "but". Commas and dots between digits (1,100 / 3.5)
+do not cut. Negation looks back from a trigger to the start of its clause, but stops at 就/才/那/的话/then
+(「不退差价我就申请退货」: the 不 belongs to the condition, not to 申请退货), and skips the A-not-A
+question forms (能不能, 可不可以, 是不是 …) and words that only look negative (不好意思, 不然, 不过 …).
+"""
+from __future__ import annotations
+
+import re
+
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# cut after these (kept with the clause before) — but not , or . between digits
+_CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
+                  r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
+_TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
+
+_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢)\s*[。.!！]*$")
+_A_NOT_A = re.compile(r"(能不能|可不可以|可以不可以|是不是|有没有|行不行|要不要|好不好|对不对|肯不肯|愿不愿意?|会不会|可否|"
+                      r"退不退|给不给|发不发|卖不卖|同不同意|能否)")
+_EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|would|will|should|shall|may|why|what|how|when|where)\b",
+                          re.I)
+_CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除非|\bif\b|\bunless\b|\bin case\b", re.I)
+# who is being reported: somebody else said / suggested / wrote it
+_REPORTED = re.compile(r"(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家)(?:自己|们)?"
+                       r"(?:都|也|明明|之前|刚才|当时|不是|已经|还)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)|"
+                       r"记录里|聊天记录|写着|原话|"
+                       r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer)\s+"
+                       r"(?:said|says|told me|suggested|claimed|promised|wrote)\b", re.I)
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
+# negators (longest first) and the words that merely contain one
+_NEG = re.compile(r"没有|无法|不能|不要|不会|不可以|不可|不用|不想|不是|别|未|没|不|拒绝|"
+                  r"\b(?:not|no|never|cannot|can't|won't|don't|doesn't|didn't|isn't|wasn't|aren't|haven't|hasn't|nothing)\b|n't\b",
+                  re.I)
+_NOT_NEG = re.compile(r"不好意思|不然|不过|不错|不少|不久|不停|不断|不仅|不管|要不然|要不|没事|没关系|差不多|不客气|不得不|"
+                      r"不一定|不见得|\bno problem\b|\bno worries\b|\bnot only\b", re.I)
+# a new sub-clause for negation scope: 「不退我就投诉」「不交的话我报警」
+_SCOPE = re.compile(r"就|才|那就|那|的话|否则|不然|\bthen\b|\bor\b|\botherwise\b", re.I)
+
+
+class Clause:
+    """One clause: ``text`` (trimmed), ``start`` (offset in the message), ``index`` (0-based), and — read only
+    when asked, most clauses never are — ``question``, ``conditional``, ``reported`` (a reporting frame such as
+    "你说…" / "客服建议…" anywhere in the clause)."""
+
+    __slots__ = ("text", "start", "index", "_raw", "_q", "_c", "_r")
+
+    def __init__(self, text: str, start: int, index: int, raw: str = ""):
+        self.text, self.start, self.index, self._raw = text, start, index, raw or text
+        self._q = self._c = self._r = None
+
+    @property
+    def question(self) -> bool:
+        if self._q is None:
+            t, raw = self.text, self._raw
+            self._q = bool(_QUESTION_END.search(raw) or _A_NOT_A.search(t) or (_EN_QUESTION.match(t) and raw.endswith("?")))
+        return self._q
+
+    @property
+    def conditional(self) -> bool:
+        if self._c is None:
+            self._c = bool(_CONDITIONAL.search(self.text))
+        return self._c
+
+    @property
+    def reported(self) -> bool:
+        if self._r is None:
+            self._r = bool(_REPORTED.search(self.text))
+        return self._r
+
+    def reported_at(self, pos: int) -> bool:
+        """Whether the text at ``pos`` is reported speech: after a reporting frame, or inside quotes."""
+        for m in _QUOTED.finditer(self.text):
+            if m.start() < pos < m.end():
+                return True
+        m = _REPORTED.search(self.text)
+        return bool(m and m.start() <= pos)
+
+
+def split_clauses(text: str) -> list[Clause]:
+    out: list[Clause] = []
+    if not text:
+        return out
+    cuts, last = [], 0
+    for m in _CUT.finditer(text):
+        if m.end() == 0 or m.start() < last:
+            continue
+        cuts.append((last, m.start()))
+        last = m.end()
+    cuts.append((last, len(text)))
+    for a, b in cuts:
+        piece = text[a:b]
+        t = piece.strip(_TRIM)
+        if not t:
+            continue
+        lead = len(piece) - len(piece.lstrip(_TRIM))
+        out.append(Clause(t, a + lead, len(out), piece.rstrip(" \t\r\n")))
+    return out
+
+
+def _neutral(text: str) -> str:
+    """``text`` with A-not-A questions and false negatives blanked out (same length)."""
+    text = _A_NOT_A.sub(lambda m: "·" * len(m.group()), text)
+    return _NOT_NEG.sub(lambda m: "·" * len(m.group()), text)
+
+
+def negated_before(text: str, pos: int) -> bool:
+    """Whether a negator stands between the start of the clause's current scope and ``pos``."""
+    head = _neutral(text[:pos])
+    cut = 0
+    for m in _SCOPE.finditer(head):
+        cut = m.end()
+    return _NEG.search(head, cut) is not None
+
+
+_POST_NEG = re.compile(r"^(?:不了|不出|不到|不起来|不成|没了)")
+
+
+def negated_after(text: str, end: int) -> bool:
+    """「发不了」「便宜不了」: the verb negated right after it."""
+    return _POST_NEG.match(text[end:]) is not None

@@ -1,0 +1,350 @@
+"""Read a conversation: who said what, clause by clause, relative to the user's side of the trade.
+
+    >>> from tradeshield.conversation.reader import read_conversation
+    >>> msgs = [{"role": "them", "text": "能便宜50吗"}, {"role": "me", "text": "不行，价格之前已经谈好了"}]
+    >>> [(e["kind"], e["by"], e["side"]) for e in read_conversation(msgs, role="seller")]
+    [('discount-request', 'them', 'buyer'), ('discount-refused', 'me', 'seller')]
+
+The kinds are data: the ``[[kind]]`` tables of ``data/chat_rules.toml`` (see the comments there). For each
+message the reader cuts clauses (``clauses.split_clauses``) and tries each kind on each clause:
+
+1. a pattern (``zh``, or ``en`` on the lower-cased clause) must match; ``unless`` patterns cancel;
+2. a negator before the trigger in the clause's scope cancels it (``negatable``, default true), and so does
+   「V不了」 right after it;
+3. a question or a conditional cancels an ``assertion`` kind (a claim, an acceptance), not a request;
+4. reported speech ("你说…", "客服建议…", quotes) cancels it unless ``reported = true``;
+5. the speaker's side must be allowed (``by``: buyer / seller / any, relative to the case's role; ``from``:
+   me / them); a kind that needs ``after`` needs one of those kinds earlier from the other side;
+   ``context = "trade"`` needs a trade word in the message or the three before it;
+6. ``reply`` tables: a bare first clause (「不行」「可以」「ok」) answering the other side's last message
+   that carried one of ``to``.
+
+A message yields each kind at most once (its first clause that holds it). ``replaces`` drops a weaker kind
+found in the same message (price-agreed replaces agreement). Money terms (``money.money_terms``) are read
+from every clause and attached to the events of that message.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tradeshield import i18n
+from tradeshield.conversation.clauses import Clause, negated_after, negated_before, split_clauses
+from tradeshield.conversation.money import money_terms
+from tradeshield.errors import InputError
+
+BUILTIN = Path(__file__).resolve().parent.parent / "data" / "chat_rules.toml"
+SIDES = ("buyer", "seller")
+# the amount an event names: its own role first (the discount asked, the refund asked, the agreed price …)
+_AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
+                "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
+_SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
+_SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
+_DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
+_DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
+
+i18n.register({
+    "conv.bad_rules": ("事件规则文件有误：{path}（{reason}）", "event rules file is invalid: {path} ({reason})"),
+})
+
+
+@dataclass
+class KindRule:
+    kind: str
+    by: str = "any"                  # buyer / seller / any
+    speaker: str = "any"             # me / them / any
+    assertion: bool = False
+    negatable: bool = True
+    reported: bool = False
+    context: str = ""
+    after: tuple[str, ...] = ()
+    replaces: tuple[str, ...] = ()
+    zh: list = field(default_factory=list)
+    en: list = field(default_factory=list)
+    unless: re.Pattern | None = None
+    unless_message: re.Pattern | None = None   # a match anywhere in the message cancels the kind
+    reply_to: tuple[str, ...] = ()
+    reply_question: bool = False
+    reply: re.Pattern | None = None
+    summary: dict = field(default_factory=dict)
+    any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
+
+
+@dataclass
+class Rules:
+    kinds: list[KindRule]
+    trade: re.Pattern
+    prefilter: re.Pattern
+    order: dict
+    scan: re.Pattern | None = None          # the anchors as one literal regex (searched from each hit + 1)
+    anchor_kinds: dict = field(default_factory=dict)   # anchor → rule indices it (or a prefix of it) stands for
+    always: frozenset = frozenset()         # rules with a pattern that has no anchor
+
+
+def rules_path() -> Path:
+    env = os.environ.get("TRADESHIELD_CHAT_RULES")
+    if env:
+        return Path(env)
+    from tradeshield.config import user_config_dir
+
+    user = user_config_dir() / "chat-rules.toml"
+    return user if user.is_file() else BUILTIN
+
+
+def _rx(pats, flags=0) -> re.Pattern | None:
+    pats = [p for p in pats or [] if p]
+    return re.compile("|".join(f"(?:{p})" for p in pats), flags) if pats else None
+
+
+@functools.lru_cache(maxsize=4)
+def load_rules(path: str | None = None) -> Rules:
+    from tradeshield.tomlcompat import loads
+
+    p = Path(path) if path else rules_path()
+    try:
+        data = loads(p.read_text(encoding="utf-8"))
+        kinds = []
+        for r in data.get("kind", []):
+            reply = r.get("reply") or {}
+            k = KindRule(
+                kind=str(r["kind"]), by=str(r.get("by", "any")), speaker=str(r.get("from", "any")),
+                assertion=bool(r.get("assertion", False)), negatable=bool(r.get("negatable", True)),
+                reported=bool(r.get("reported", False)), context=str(r.get("context", "")),
+                after=tuple(r.get("after") or ()), replaces=tuple(r.get("replaces") or ()),
+                zh=[re.compile(x, re.I) for x in r.get("zh", [])], en=[re.compile(x, re.I) for x in r.get("en", [])],
+                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I), reply_to=tuple(reply.get("to") or ()),
+                reply_question=bool(reply.get("question", False)),
+                reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
+                summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
+            k.any = _anchor_re([x.pattern for x in k.zh + k.en])
+            if k.by not in ("buyer", "seller", "any") or k.speaker not in ("me", "them", "any"):
+                raise ValueError(f"kind {k.kind}: by/from")
+            kinds.append(k)
+        trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
+        pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
+                         [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", [])])
+    except (OSError, ValueError, KeyError, TypeError, re.error) as e:
+        raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
+    R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
+    _index_anchors(R, data.get("kind", []))
+    return R
+
+
+def _index_anchors(R: Rules, tables) -> None:
+    """One overlapping scan finds, per message, the rules worth trying (instead of one search per rule)."""
+    from tradeshield.conversation.anchors import anchors, literal_re
+
+    per: dict[str, set] = {}
+    always = set()
+    for i, (k, t) in enumerate(zip(R.kinds, tables)):
+        reply = (t.get("reply") or {})
+        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []):
+            a = anchors(p)
+            if a is None:
+                always.add(i)
+                continue
+            for w in a:
+                per.setdefault(w, set()).add(i)
+    closed = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    R.anchor_kinds, R.always = closed, frozenset(always)
+    R.scan = literal_re(per) if per else None
+
+
+class _Always:
+    """Stands in for an anchor regex when some pattern has no literal anchor."""
+    @staticmethod
+    def search(_text):
+        return True
+
+
+def _anchor_re(patterns):
+    """A literal pre-filter for ``patterns`` (lower-cased text), or ``_Always`` when one has no anchor."""
+    from tradeshield.conversation.anchors import anchors, literal_re
+
+    words = set()
+    for p in patterns:
+        a = anchors(p)
+        if a is None:
+            return _Always
+        words |= a
+    return literal_re(words)
+
+
+def kind_names(path: str | None = None) -> list[str]:
+    return [k.kind for k in load_rules(path).kinds]
+
+
+def side_of(msg_role: str, case_role: str | None) -> str | None:
+    """buyer / seller for a message's role (me / them) given the case's role; None when unknown."""
+    if case_role not in SIDES or msg_role not in ("me", "them"):
+        return None
+    if msg_role == "me":
+        return case_role
+    return "seller" if case_role == "buyer" else "buyer"
+
+
+def _get(m, key):
+    return m.get(key) if isinstance(m, dict) else getattr(m, key, None)
+
+
+def _find(rule: KindRule, clause: Clause):
+    """(matched text, start) of the first trigger of ``rule`` that holds in ``clause``, or None."""
+    text = clause.text
+    low = text.lower()
+    for pats, hay in ((rule.zh, text), (rule.en, low)):
+        for rx in pats:
+            for m in rx.finditer(hay):
+                if m.end() == m.start():
+                    continue
+                if rule.negatable and (negated_before(hay, m.start()) or negated_after(hay, m.end())):
+                    continue
+                if not rule.reported and clause.reported_at(m.start()):
+                    continue
+                return text[m.start():m.end()], m.start()
+    return None
+
+
+def event_id(source, lines, kind: str, clause_index: int) -> str:
+    key = f"{source or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:{kind}:{clause_index}"
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def read_conversation(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+                      with_money: bool = True, progress=None, state: dict | None = None) -> list[dict]:
+    """Events (dicts, see docs/ARCHITECTURE.md "chat") for messages in time order.
+
+    ``progress(label, done, total)`` is called every 20,000 messages."""
+    total = len(messages) if hasattr(messages, "__len__") else None
+    out = []
+    for i, (_m, evs, _money) in enumerate(read_messages(messages, role=role, me=me, rules=rules,
+                                                         with_money=with_money, state=state), 1):
+        out += evs
+        if progress is not None and i % 20000 == 0:
+            progress("events", i, total)
+    if progress is not None and total:
+        progress("events", total, total)
+    return out
+
+
+def read_messages(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+                  with_money: bool = True, state: dict | None = None):
+    """Per message, in order: (message, its events, its money terms).
+
+    ``state``: a dict kept by the caller between calls on consecutive batches of one conversation."""
+    R = load_rules(rules)
+    state = {} if state is None else state
+    texts: list[str] = state.setdefault("texts", [])
+    earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
+    last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
+    for m in messages:
+        text = _get(m, "text") or ""
+        mrole = _get(m, "role") or ("me" if me and _get(m, "sender") == me else "them")
+        if mrole == "system" or not text.strip():
+            yield m, [], []
+            continue
+        original = text
+        if _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
+            text = _SPACED_CHAR.sub("", text)
+        side = side_of(mrole, role)
+        other = "them" if mrole == "me" else "me"
+        found: list[tuple[KindRule, Clause, str]] = []
+        low = text.lower()
+        cand = set(R.always)
+        if R.scan is not None:      # overlapping: search again from the character after each hit
+            search, pos = R.scan.search, 0
+            while (mm := search(low, pos)) is not None:
+                cand |= R.anchor_kinds[mm.group()]
+                pos = mm.start() + 1
+        hit_any = bool(cand)
+        clauses = split_clauses(text) if hit_any or (with_money and _DIGIT.search(text)) else []
+        if hit_any:
+            last_other, last_other_text = last.get(other, (None, ""))
+            for rule in (R.kinds[i] for i in sorted(cand)):
+                if rule.speaker != "any" and rule.speaker != mrole:
+                    continue
+                if rule.by != "any" and side is not None and rule.by != side:
+                    continue
+                if rule.after and not (earlier[other] & set(rule.after)):
+                    continue
+                hit = None
+                for c in clauses:
+                    if rule.any is not None and rule.any.search(c.text.lower()) is None:
+                        continue       # no anchor of this kind in this clause
+                    if rule.assertion and (c.question or c.conditional):
+                        continue
+                    if rule.unless is not None and rule.unless.search(c.text):
+                        continue
+                    got = _find(rule, c)
+                    if got:
+                        hit = (rule, c, got[0])
+                        break
+                if hit is None and rule.reply is not None and clauses:
+                    c0 = clauses[0]
+                    answered = last_other is not None and (last_other & set(rule.reply_to) or (
+                        rule.reply_question and re.search(r"[吗？?]\s*$", last_other_text)))
+                    if answered and rule.reply.search(c0.text.lower()) and not (
+                            rule.unless is not None and rule.unless.search(text)):
+                        hit = (rule, c0, c0.text)
+                if hit and rule.context == "trade" and R.trade.search(" ".join(texts[-3:] + [text])) is None:
+                    hit = None
+                if hit and rule.unless_message is not None and rule.unless_message.search(text):
+                    hit = None
+                if hit:
+                    found.append(hit)
+        kinds = {r.kind for r, _c, _t in found}
+        drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
+        found = [h for h in found if h[0].kind not in drop]
+        kinds -= drop
+        money = []
+        if with_money and clauses and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
+            for c in clauses:
+                ck = tuple(r.kind for r, cc, _t in found if cc.index == c.index)
+                money += money_terms(c.text, side, mrole, ck)
+            money = _merge_deposit(money)
+        evs = []
+        t = _get(m, "time")
+        lines = _get(m, "lines") or [_get(m, "line_start"), _get(m, "line_end")]
+        src = _get(m, "source")
+        for rule, c, matched in sorted(found, key=lambda h: (h[1].index, R.order[h[0].kind])):
+            ev = {"kind": rule.kind, "time": t.isoformat() if hasattr(t, "isoformat") else t,
+                  "sender": _get(m, "sender"), "role": mrole, "text": original, "matched": matched,
+                  "ref": {"source": src, "lines": [lines[0], lines[1]]},
+                  "id": event_id(src, lines, rule.kind, c.index), "by": mrole, "side": side,
+                  "clause": c.text, "clause_index": c.index, "status": "suggested"}
+            mine = [x for x in money if x.get("amount") is not None or rule.kind == "deposit-terms"]
+            if mine:
+                ev["money"] = mine
+                want = _AMOUNT_ROLE.get(rule.kind)
+                first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
+                             next((x["amount"] for x in mine if x.get("amount") is not None), None))
+                if first is not None:
+                    ev["amount"] = str(first)
+            evs.append(ev)
+        earlier[mrole] |= kinds
+        last[mrole] = (kinds, text)
+        texts.append(text)
+        if len(texts) > 8:
+            del texts[:4]
+        yield m, evs, money
+
+
+def _merge_deposit(terms: list[dict]) -> list[dict]:
+    """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount; such a
+    clause alone (no deposit named in the message) is no money term."""
+    implied = [t for t in terms if t.pop("implied", False)]
+    flags = [t for t in terms if t["role"] == "deposit" and t.get("amount") is None]
+    amounts = [t for t in terms if t["role"] == "deposit" and t.get("amount") is not None]
+    if (flags or implied) and amounts:
+        for t in amounts:
+            t.setdefault("refundable", (flags or implied)[0]["refundable"])
+        return [t for t in terms if t not in flags and t not in implied]
+    return [t for t in terms if t not in implied]
+
+
+def message_money(text: str, mrole: str, role: str | None) -> list[dict]:
+    """Money terms of one message on its own (kinds read from that message alone)."""
+    return next(read_messages([{"role": mrole, "text": text}], role=role))[2]
