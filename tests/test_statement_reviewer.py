@@ -108,19 +108,22 @@ def test_summary_is_message_one_and_first_pattern_strongest(seed_cases):
 
 
 def test_rejected_events_never_appear_and_unconfirmed_agreements_are_not_agreed(tmp_path):
-    """Conversation events with a status (issue 19): a rejected one is never used; once events carry a status,
-    only confirmed ones are presented as agreed."""
-    case = full_case(tmp_path, "seller")
-    chat = case.read_facts("chat")
-    for ev in chat["events"]:
-        ev["status"] = "suggested"
-        if ev["kind"] == "discount-request":
-            ev["status"] = "rejected"
-        if ev["kind"] == "refund-request":
-            ev["status"] = "confirmed"
-    case.write_facts("chat", chat)
+    """Conversation decisions (issue 19): a rejected event is never used; agreed-type kinds count only when the
+    user confirmed them; a confirmed event comes first."""
+    from tradeshield.conversation.facts import DECISIONS, case_events, decide, load_decisions
     from tradeshield.statement_facts import gather_facts
 
+    case = full_case(tmp_path, "seller")
+    events = case_events(case)
+    by_kind = {}
+    for ev in events:
+        by_kind.setdefault(ev["kind"], ev)
+    decide(case, by_kind["discount-request"]["id"], "rejected")
+    data = load_decisions(case)   # the fixture confirmed its agreement: undo that, it is a suggestion again
+    data["decisions"] = {k: v for k, v in data["decisions"].items() if v.get("event", {}).get("kind") != "agreement"}
+    case.write_facts(DECISIONS, data)
     facts = gather_facts(case)
     assert "discount_request" not in facts or facts["discount_request"].origin.startswith("events.jsonl")
     assert "agreements" not in facts
+    st = build_statement(case, "seller-not-as-described-rebuttal", lang="zh")
+    assert "便宜50吧" not in st.text and "售出不退" not in st.text

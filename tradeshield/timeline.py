@@ -92,8 +92,29 @@ def kind_label(kind: str, lang: str | None = None) -> str:
     key = f"kind.{kind}"
     if i18n.has(key):
         return i18n.t(key, lang)
+    named = _rule_names().get(kind)     # a kind issue 19's rules define: its own zh_name / en_name
+    if named:
+        return named[0] if i18n.normalize(lang or i18n.get_lang()) == "zh" else named[1]
     base = kind.split(":", 1)[0]
     return i18n.t(f"kind.{base}" if i18n.has(f"kind.{base}") else "kind.event", lang)
+
+
+def _rule_names() -> dict[str, tuple[str, str]]:
+    global _RULE_NAMES
+    if _RULE_NAMES is None:
+        try:
+            from tradeshield import data
+            from tradeshield.tomlcompat import loads
+
+            rules = loads(data.path("chat_rules.toml").read_text(encoding="utf-8"))
+            _RULE_NAMES = {k["kind"]: (k.get("zh_name") or k["kind"], k.get("en_name") or k["kind"])
+                           for k in rules.get("kind", []) if isinstance(k, dict) and k.get("kind")}
+        except (OSError, ValueError, KeyError, TypeError):
+            _RULE_NAMES = {}
+    return _RULE_NAMES
+
+
+_RULE_NAMES: dict | None = None
 
 
 def origin_label(origin: str, lang: str | None = None) -> str:
