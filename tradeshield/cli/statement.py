@@ -110,7 +110,7 @@ def _render_scenarios(con, scs, ui: str) -> None:
         con.print(f"  {s.title[ui]}（{label('role', s.role, ui)}）" if ui == "zh" else f"  {s.title[ui]} ({s.role})",
                   markup=False)
         need = sep.join(i18n.t(f"fact.{f}", ui) for f in s.required)
-        con.print("  " + i18n.t("cli.statement.needs", need=need), style="dim", markup=False)
+        con.print("  " + i18n.t("cli.statement.needs", need=need), style="dim", markup=False, soft_wrap=False)
 
 
 def _render_missing(con, st) -> None:
