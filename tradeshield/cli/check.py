@@ -21,6 +21,12 @@ app.add_typer(cardkey_app, name="cardkey")
 LEVEL_STYLE = {"low": "green", "elevated": "yellow", "high": "bold red"}
 
 
+def _platform(code) -> str:
+    from tradeshield.labels import label
+
+    return label("platform", code) if code else ""
+
+
 def _case_or_none(explicit: str | None):
     """The case when one is given or found; None when there is none (the command works without)."""
     from tradeshield.evidence.case import Case
@@ -115,7 +121,7 @@ def _evidence_line(ev: dict) -> str:
     if ev["kind"] == "stated":
         return i18n.t("cli.check.stated", value=ev["value"])
     if ev["kind"] == "watchlist":
-        return i18n.t("cli.check.watch_ev", id=ev["id"], platform=ev["platform"], date=ev["date"],
+        return i18n.t("cli.check.watch_ev", id=ev["id"], platform=_platform(ev["platform"]), date=ev["date"],
                       case=ev.get("case") or "-", seal=ev.get("seal_code") or "-")
     return f"{ev['name']} = {ev['value']}"
 
@@ -140,7 +146,8 @@ def watch_add(
     out = start(lang, json_out)
     entry, status = Watchlist().add(ident, platform=platform, reason=reason, case=case, date=date)
     out.emit({"status": status, **entry.to_dict()},
-             lambda con: con.print(i18n.t("cli.watch." + status, id=entry.id, platform=entry.platform), markup=False))
+             lambda con: con.print(i18n.t("cli.watch." + status, id=entry.id, platform=_platform(entry.platform)),
+                                   markup=False))
 
 
 @watch_app.command("list")
@@ -165,7 +172,7 @@ def watch_list(
         for col in ("id", "platform", "reason", "date", "case", "seal"):
             t.add_column(i18n.t("cli.watch.col." + col))
         for e in entries:
-            t.add_row(e.id, e.platform, e.reason, e.date, e.case or "", e.seal_code or "")
+            t.add_row(e.id, _platform(e.platform), e.reason, e.date, e.case or "", e.seal_code or "")
         con.print(t)
 
     out.emit([e.to_dict() for e in entries], render)
