@@ -334,7 +334,8 @@ def _reach(text: str, pos: int, cap: int, count: str) -> int:
 _CAND = re.compile(r"\s+|[。！？…!?.；;，、：,:][」』”’》）)\]】〕\"']*(?=\S)")
 
 
-def _best_break(text: str, pos: int, end: int, room: int, count: str, max_level: int) -> int | None:
+def _best_break(text: str, pos: int, end: int, room: int, count: str, max_level: int,
+                spans: "_Spans | None" = None) -> int | None:
     """The best break in (pos, end]: lowest level, then furthest; never inside a protected span."""
     cands = []
     for m in _CAND.finditer(text, pos + 1, end + 1):
@@ -345,16 +346,57 @@ def _best_break(text: str, pos: int, end: int, room: int, count: str, max_level:
                 cands.append((lv, -p))
     for lv, negp in sorted(cands):
         p = -negp
-        if not _inside_protected(text, p, room, count):
+        if not (spans.inside(p) if spans else _inside_protected(text, p, room, count)):
             return p
     if max_level >= CJK:   # between two CJK characters, the last such place outside the spans: a last resort
         for p in range(min(end, len(text) - 1), pos, -1):
-            if _CJK.match(text[p - 1]) and _CJK.match(text[p]) and not _inside_protected(text, p, room, count):
+            if _CJK.match(text[p - 1]) and _CJK.match(text[p]) and not (
+                    spans.inside(p) if spans else _inside_protected(text, p, room, count)):
                 return p
     return None
 
 
 _PAIRS = (("「", "」"), ("『", "』"), ("“", "”"), ("‘", "’"), ("《", "》"))
+
+
+class _Spans:
+    """Protected spans of a large text, computed block by block (each block read with a margin on both sides,
+    so a short span across a block edge is seen whole) and cached for the blocks the split is in."""
+
+    BLOCK = 65_536
+
+    def __init__(self, text: str, room: int, count: str):
+        self.text, self.room, self.count = text, room, count
+        self.cache: dict[int, tuple[list[int], list[int]]] = {}   # the two most recent blocks
+
+    def inside(self, p: int) -> bool:
+        k = p // self.BLOCK
+        if k not in self.cache:
+            lo = max(0, k * self.BLOCK - _MARGIN)
+            hi = min(len(self.text), (k + 1) * self.BLOCK + _MARGIN)
+            spans = protected_spans(self.text[lo:hi], self.room, self.count,
+                                    line_start=lo == 0 or self.text[lo - 1] == "\n")
+            if len(self.cache) >= 2:
+                del self.cache[min(self.cache)]
+            self.cache[k] = ([a + lo for a, _ in spans], [b + lo for _, b in spans])
+        starts, ends = self.cache[k]
+        i = bisect.bisect_right(starts, p) - 1
+        if i >= 0 and starts[i] < p < ends[i]:
+            return True
+        return _inside_long_quote(self.text, p, self.room)
+
+
+def _inside_long_quote(text: str, p: int, room: int) -> bool:
+    """A quotation longer than the margin around ``p`` (a longer one than the room cannot fit anyway)."""
+    reach = 2 * room + 2
+    lo = max(0, p - _MARGIN)
+    for op, cl in _PAIRS:
+        i = text.rfind(op, max(0, p - reach), lo)
+        if i >= 0 and text.find(cl, i, p) < 0 and text.find(op, i + 1, p) < 0:
+            j = text.find(cl, p, min(len(text), i + reach))
+            if j >= 0:
+                return True
+    return False
 
 
 def _inside_protected(text: str, p: int, room: int, count: str) -> bool:
@@ -363,14 +405,7 @@ def _inside_protected(text: str, p: int, room: int, count: str) -> bool:
     spans = protected_spans(text[lo:hi], room, count, line_start=lo == 0 or text[lo - 1] == "\n")
     if any(a + lo < p < b + lo for a, b in spans):
         return True
-    reach = 2 * room + 2    # quotations longer than the neighbourhood (a longer one cannot fit anyway)
-    for op, cl in _PAIRS:
-        i = text.rfind(op, max(0, p - reach), lo)
-        if i >= 0 and text.find(cl, i, p) < 0 and text.find(op, i + 1, p) < 0:
-            j = text.find(cl, p, min(len(text), i + reach))
-            if j >= 0:
-                return True
-    return False
+    return _inside_long_quote(text, p, room)
 
 
 def _split_large(text: str, limit: int, count: str, style: str, first_break: int | None,
@@ -394,6 +429,7 @@ def _windows(text: str, room: int, count: str, first_break: int | None, max_leve
     pos = _WS.match(text, 0).end()
     cuts = [0]
     rest_end = len(text.rstrip())
+    spans = _Spans(text, room, count)
     while True:
         end = _reach(text, pos, room, count)
         if end >= rest_end and not (first_break is not None and len(cuts) == 1 and pos < first_break < n):
@@ -404,7 +440,7 @@ def _windows(text: str, room: int, count: str, first_break: int | None, max_leve
         else:
             # a break may sit just after the whitespace that follows the reach
             stop = _WS.match(text, end).end() if end < n else n
-            p = _best_break(text, pos, min(stop, n - 1), room, count, max_level)
+            p = _best_break(text, pos, min(stop, n - 1), room, count, max_level, spans)
         if p is None:
             q = text.find(" ", end)
             _unbreakable_run(text, pos, q if q > 0 else min(n, end + 40), count, room)
