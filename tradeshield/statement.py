@@ -286,7 +286,14 @@ def statement_patterns(case, facts: dict, lang: str) -> list[dict]:
             if isinstance(shown.get(k), str):
                 shown[k] = _inner_quotes(shown[k], lang)
         if code == "imei-match":
-            names = [i18n.t(f"stmt.src.{s['kind']}", lang, time=show_time(s["time"], case.tz, offset=False))
+            shipped = _parse(facts["shipped"].value["time"]) if "shipped" in facts else None
+
+            def src_key(src):   # "before shipping" only when the photo's time shows it
+                t = _parse(src.get("time"))
+                before = shipped is not None and t is not None and t <= shipped
+                return f"stmt.src.{src['kind']}" + ("" if before else "_any")
+
+            names = [i18n.t(src_key(s), lang, time=show_time(s["time"], case.tz, offset=False))
                      for s in prm.get("sources", []) if s.get("time")]
             if len(names) < 2:
                 continue
@@ -372,5 +379,7 @@ i18n.register({
                             "The other side asked to move off the platform: “{matched}” ({time})."),
     "stmt.signer": ("（签收人：{name}）", " (signed by {name})"),
     "stmt.src.photo": ("发货前照片（{time}）", "the photo before shipping ({time})"),
-    "stmt.src.video": ("打包视频（{time}）", "the packing video ({time})"),
+    "stmt.src.video": ("发货前视频（{time}）", "the video before shipping ({time})"),
+    "stmt.src.photo_any": ("照片（{time}）", "the photo ({time})"),
+    "stmt.src.video_any": ("视频（{time}）", "the video ({time})"),
 })
