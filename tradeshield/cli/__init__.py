@@ -105,20 +105,18 @@ def scan_lang(argv: list[str]) -> None:
 
 
 def take_quiet(argv: list[str]) -> list[str]:
-    """``--quiet`` anywhere (``-q`` before the command): every command is quiet, whether it declares the option
-    or not (``cli.common.start`` reads ``common.QUIET``); a command's own --quiet keeps working."""
+    """``--quiet`` / ``-q`` anywhere (no command uses -q for anything else): every command is quiet, whether it
+    declares the option or not (``cli.common.start`` reads ``common.QUIET``)."""
     from tradeshield.cli import common
 
-    out, seen_cmd = [], False
+    out = []
     for i, a in enumerate(argv):
         if a == "--":
             out += argv[i:]
             break
-        if a == "--quiet" or (a == "-q" and not seen_cmd):
+        if a in ("--quiet", "-q"):
             common.QUIET = True
             continue
-        if not a.startswith("-"):
-            seen_cmd = True
         out.append(a)
     return out
 
