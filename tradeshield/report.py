@@ -41,14 +41,15 @@ def _thumb(path: Path) -> str | None:
 
 def _timeline(case, lang: str) -> list[dict]:
     """The timeline module's entries (every time in the case's zone), with kinds and sources in ``lang``."""
-    from tradeshield.timeline import collect, entry_note, kind_label
+    from tradeshield.timeline import collect, entry_note, kind_label, origin_label
 
     rows = []
     for e in collect(case):
         ref = e.get("ref") or {}
         if e["origin"] == "chat":
             lines = [x for x in ref.get("lines") or [] if x is not None]
-            source = i18n.t("report.src.chat", lang, lines="–".join(map(str, lines[:1] + lines[1:][-1:])))
+            source = (i18n.t("report.src.chat", lang, lines="–".join(map(str, lines[:1] + lines[1:][-1:])))
+                      if lines else origin_label("chat", lang))
         elif e["origin"] == "courier":
             source = i18n.t("report.src.courier", lang)
         elif e["origin"] == "evidence":

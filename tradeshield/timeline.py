@@ -145,6 +145,8 @@ def collect(case) -> list[dict]:
 
     # chat events through the user's decisions: confirmed first, suggestions marked, never a rejected one
     for e in facts_for_statement(case):
+        if e.get("origin") == "event":
+            continue        # a user's events.jsonl entry: already listed above, once
         if e.get("time"):
             entry = _entry(e["time"], e["kind"], "fact" if e.get("origin") == "fact" else "chat",
                            f"{e.get('sender') or ''}: {e.get('text', '')}" if e.get("origin") != "fact" else e.get("text", ""),
