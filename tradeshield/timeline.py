@@ -46,6 +46,7 @@ i18n.register({
     "src.video": ("视频（{time}）", "video ({time})"),
     "src.compare": ("退回物品照片比对", "the returned item's photo comparison"),
     "timeline.title": ("{title} — 时间线 {n}/{total}", "{title} — timeline {n}/{total}"),
+    "timeline.suggested": ("（待确认）", " (?)"),
     "timeline.zone": ("时间均为 UTC{offset}", "all times UTC{offset}"),
     # kinds, as people read them
     **{f"kind.{k}": v for k, v in {
@@ -372,9 +373,10 @@ def render_timeline(case, tl: dict, per_page: int = 60, lang: str | None = None)
         for e in page:
             color = (200, 20, 20) if e.get("flagged") else (30, 30, 30)
             d.text((30, y), e["time"][:16].replace("T", " "), font=small, fill=color)
-            kind = e["kind"][:24] + (" (?)" if e.get("status") == "suggested" else "")   # a suggestion, not confirmed
+            kind = kind_label(e["kind"], lang)[:14] + (i18n.t("timeline.suggested", lang)   # not confirmed yet
+                                                        if e.get("status") == "suggested" else "")
             d.text((230, y), kind, font=small, fill=color)
-            d.text((500, y), e["note"].replace("\n", " ")[:52], font=small, fill=color)
+            d.text((440, y), entry_note(e, lang).replace("\n", " ")[:54], font=small, fill=color)
             y += 32
         dest = case.derived_path(f"timeline/timeline-{n}.jpg")
         paths.append(save_jpeg_within(img, dest)["path"])
