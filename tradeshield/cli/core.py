@@ -64,14 +64,22 @@ def add(
         results = c.add(files, note=note, progress=cb)
 
     def render(con):
-        t = Table(show_edge=False)
-        for col in ("status", "path", "kind", "sha256", "capture"):
-            t.add_column(i18n.t("cli.col." + col))
+        # readable at 80 columns: file names fold instead of being cut, times without the repeated zone
+        from tradeshield.timeutil import format_offset
+
+        t = Table(show_edge=False, caption=i18n.t("cli.add.zone", zone="UTC" + format_offset(c.tz)),
+                  caption_justify="left")
+        t.add_column(i18n.t("cli.col.status"), no_wrap=True)
+        t.add_column(i18n.t("cli.col.file"), overflow="fold", ratio=3)
+        t.add_column(i18n.t("cli.col.kind"), overflow="fold", ratio=1)
+        t.add_column(i18n.t("cli.col.capture"), overflow="fold", ratio=2)
+        t.add_column("SHA-256", no_wrap=True)
         for r in results:
             it = r.item
-            cap = (f"{show_time(it.capture_time, c.tz)}（{label('capture', it.capture_source)}）" if it.capture_time
-                   else "-")
-            t.add_row(i18n.t("cli.add." + r.status), it.path, label("file", it.kind), it.sha256[:16], cap)
+            cap = (f"{show_time(it.capture_time, c.tz, offset=False)}\n{label('capture', it.capture_source)}"
+                   if it.capture_time else "-")
+            t.add_row(i18n.t("cli.add." + r.status), it.path.split("/", 1)[-1], label("file", it.kind), cap,
+                      it.sha256[:12])
         con.print(t)
 
     out.emit([r.to_dict() for r in results], render)
@@ -351,6 +359,8 @@ i18n.register({
     "cli.event.source.courier": ("物流", "courier"),
     "cli.add.added": ("已添加", "added"),
     "cli.add.duplicate": ("重复（未再复制）", "duplicate (not copied again)"),
+    "cli.add.zone": ("时间均为 {zone}；原件在 evidence/ 下", "times in {zone}; originals under evidence/"),
+    "cli.col.file": ("文件", "file"),
     "cli.log.intact": ("保管链完整：{n} 条记录", "custody chain intact: {n} entries"),
     "cli.col.status": ("状态", "status"), "cli.col.path": ("路径", "path"), "cli.col.kind": ("类型", "kind"),
     "cli.col.sha256": ("SHA-256", "SHA-256"), "cli.col.capture": ("拍摄时间（来源）", "capture time (source)"),
