@@ -334,8 +334,7 @@ def _reach(text: str, pos: int, cap: int, count: str) -> int:
 _CAND = re.compile(r"\s+|[。！？…!?.；;，、：,:][」』”’》）)\]】〕\"']*(?=\S)")
 
 
-def _best_break(text: str, pos: int, end: int, room: int, count: str, max_level: int,
-                spans: "_Spans | None" = None) -> int | None:
+def _best_break(text: str, pos: int, end: int, max_level: int, spans: "_Spans") -> int | None:
     """The best break in (pos, end]: lowest level, then furthest; never inside a protected span."""
     cands = []
     for m in _CAND.finditer(text, pos + 1, end + 1):
@@ -346,12 +345,11 @@ def _best_break(text: str, pos: int, end: int, room: int, count: str, max_level:
                 cands.append((lv, -p))
     for lv, negp in sorted(cands):
         p = -negp
-        if not (spans.inside(p) if spans else _inside_protected(text, p, room, count)):
+        if not spans.inside(p):
             return p
     if max_level >= CJK:   # between two CJK characters, the last such place outside the spans: a last resort
         for p in range(min(end, len(text) - 1), pos, -1):
-            if _CJK.match(text[p - 1]) and _CJK.match(text[p]) and not (
-                    spans.inside(p) if spans else _inside_protected(text, p, room, count)):
+            if _CJK.match(text[p - 1]) and _CJK.match(text[p]) and not spans.inside(p):
                 return p
     return None
 
@@ -399,15 +397,6 @@ def _inside_long_quote(text: str, p: int, room: int) -> bool:
     return False
 
 
-def _inside_protected(text: str, p: int, room: int, count: str) -> bool:
-    """Whether a break at ``p`` falls inside a protected span, judged from the text around ``p``."""
-    lo, hi = max(0, p - _MARGIN), min(len(text), p + _MARGIN)
-    spans = protected_spans(text[lo:hi], room, count, line_start=lo == 0 or text[lo - 1] == "\n")
-    if any(a + lo < p < b + lo for a, b in spans):
-        return True
-    return _inside_long_quote(text, p, room)
-
-
 def _split_large(text: str, limit: int, count: str, style: str, first_break: int | None,
                  max_level: int) -> SplitResult:
     """Linear split: each message takes the best break within its reach (uniform room per message)."""
@@ -440,7 +429,7 @@ def _windows(text: str, room: int, count: str, first_break: int | None, max_leve
         else:
             # a break may sit just after the whitespace that follows the reach
             stop = _WS.match(text, end).end() if end < n else n
-            p = _best_break(text, pos, min(stop, n - 1), room, count, max_level, spans)
+            p = _best_break(text, pos, min(stop, n - 1), max_level, spans)
         if p is None:
             q = text.find(" ", end)
             _unbreakable_run(text, pos, q if q > 0 else min(n, end + 40), count, room)

@@ -82,9 +82,6 @@ i18n.register({
         "case": ("记录", "recorded"), "chat": ("聊天", "chat"), "courier": ("物流", "courier"),
         "fact": ("用户确认", "stated by you"),
         "evidence": ("文件", "file"), "facts": ("分析", "analysis")}.items()},
-    **{f"capsrc.{k}": v for k, v in {
-        "exif": ("照片EXIF", "photo EXIF"), "quicktime": ("视频元数据", "video metadata"),
-        "container": ("视频元数据", "video metadata"), "mtime": ("文件修改时间", "file time")}.items()},
 })
 
 
@@ -123,8 +120,10 @@ def origin_label(origin: str, lang: str | None = None) -> str:
 
 
 def capture_label(source: str | None, lang: str | None = None) -> str:
-    base = (source or "").split(":", 1)[0]
-    return i18n.t(f"capsrc.{base}", lang) if i18n.has(f"capsrc.{base}") else ""
+    """Where a file's time came from (photo EXIF, video metadata), or "" when unknown."""
+    from tradeshield.labels import label
+
+    return label("capture", source, lang) if source else ""
 
 
 def _t(s) -> dt.datetime | None:
