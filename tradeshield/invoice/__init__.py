@@ -194,6 +194,7 @@ def _copy_in(case, path: Path):
 
 
 def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
+    from tradeshield.invoice.fields import is_invoice
     from tradeshield.invoice.render import PageRenderer
 
     pdf, source, sha, item = _open(case, path, password, progress)
@@ -205,11 +206,17 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
             copying = _copy_in(case, path) if item is None else None
             reader = _FieldReader(pdf, source, password)
             qr: dict = {}
-            pages = renderer.finish(on_first=lambda image: qr.update(found=_qr_find(reader.first(), image,
-                                                                                   reader.probe)))
+            # page 1's QR code gets zxing-cpp's first pass at once (no waiting for the parse); the retries, only
+            # once the parse says the document is an invoice or a scan and the first pass found nothing
+            pages = renderer.finish(on_first=lambda image: qr.update(image=image, found=_qr_quick(image)))
             parsed = reader.result()
             parsed.pop("final", None)
-            _qr_merge(parsed, qr.get("found"))
+            found = qr.get("found")
+            if found is None and "image" in qr:
+                found = _qr_find(parsed, qr["image"], reader.probe)
+            elif found is not None and not (is_invoice(parsed["type"]) or parsed["type"] == "scanned" or reader.probe):
+                found = None
+            _qr_merge(parsed, found)
             if copying is not None:  # the copy's fsync can take a while on a busy disk: rendering went on
                 item = copying.result()
                 if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
@@ -322,6 +329,12 @@ def _pdf_fields(pdf, source, password) -> dict:
     return out
 
 
+def _qr_quick(image):
+    from tradeshield.invoice.qr import find_qr
+
+    return find_qr(image, retries=0, whole_page=False)
+
+
 def _qr_find(parsed: dict, image, hint: bool = False):
     """The invoice QR code on page 1's pixels, looked for when the document is (or may be) an invoice."""
     from tradeshield.invoice.fields import is_invoice
@@ -329,7 +342,8 @@ def _qr_find(parsed: dict, image, hint: bool = False):
     if is_invoice(parsed["type"]) or parsed["type"] == "scanned" or hint:
         from tradeshield.invoice.qr import find_qr
 
-        return find_qr(image)
+        # a scan may be any document: only the binarizer retries (cheap) before giving up on its corner
+        return find_qr(image, retries=2 if parsed["type"] == "scanned" and not hint else 5)
     return None
 
 
