@@ -419,6 +419,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
 def _merge_deposit(terms: list[dict]) -> list[dict]:
     """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount; such a
     clause alone (no deposit named in the message) is no money term."""
+    if not any(t["role"] == "deposit" for t in terms):
+        return terms
     implied = [t for t in terms if t.pop("implied", False)]
     flags = [t for t in terms if t["role"] == "deposit" and t.get("amount") is None]
     amounts = [t for t in terms if t["role"] == "deposit" and t.get("amount") is not None]
