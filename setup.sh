@@ -2,6 +2,7 @@
 # Set up tradeshield in ./.venv from this checkout.
 #   ./setup.sh          the tool, plus a CJK font (Debian: fonts-wqy-microhei) so Chinese renders in images
 #   ./setup.sh --test   also the test dependencies, openssl (RFC 3161 tests) and Chromium (report screenshot test)
+#   PYTHON=python3.10 ./setup.sh   with that interpreter (3.10 to 3.13; .ci/oldest-python checks 3.10)
 # System packages are installed with apt-get only when running as root or with password-less sudo;
 # otherwise a warning says what is missing and the tool still works (Chinese text falls back, tests skip).
 set -euo pipefail
@@ -9,6 +10,15 @@ cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 mode=${1:-}
 
+want_ver=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+case "$want_ver" in
+  3.10|3.11|3.12|3.13) ;;
+  *) echo "setup: Python $want_ver is not supported (3.10 to 3.13); set PYTHON=python3.1x" >&2; exit 1 ;;
+esac
+if [ -x .venv/bin/python ] && [ "$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$want_ver" ]; then
+  echo "setup: .venv was made with another Python; making it again with $want_ver" >&2
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi

@@ -236,3 +236,122 @@ def pdf_bytes(builder) -> bytes:
     buf = io.BytesIO()
     builder(buf)
     return buf.getvalue()
+
+
+# ---------------------------------------------------------------- replicas of real layouts (values fictitious)
+
+def _draw(c, items, H):
+    """Draw (x, top, text, size) items in the given order; ``top`` is the glyph box top measured from the page top,
+    as a PDF reader reports it."""
+    for x, top, text, size in items:
+        c.setFont("STSong-Light", size)
+        c.drawString(x, H - top - 0.88 * size, text)
+
+
+def shudian_labels_first(path, *, number="25440000000012345678", date=("2025", "09", "23"), net="47.17", tax="2.83",
+                         total="50.00", words="伍拾圆整", info_total=None, qr=True) -> None:
+    """数电 电子发票（普通发票） PDF as the tax platform's ``gp-template`` writes it (the real files tried:
+    FapiaoGO's ``test.pdf`` and zqywuxie/invoice_management's ``郑钦云-邮费1.pdf``): a 595×397 pt page; the text
+    layer lists the title and every label first (发票号码：, 开票日期：, the vertical 销售方信息 / 购买方信息 marks
+    one character per line, 名称：, 统一社会信用代码/纳税人识别号：, the table header, 价税合计（大写）, 合 计,
+    （小写）, 备 注, 开票人：) and every value after, so no label is next to its value in text order, while on the
+    page each value sits right of its label. The document information dictionary carries /InvoiceNumber,
+    /IssueTime, /TotalAmWithoutTax, /TotalTaxAm, /TotalTax-includedAmount, /BuyerIdNum, /SellerIdNum, and a QR
+    code ``01,32,,<number>,<total>,<YYYYMMDD>,,<hash>`` sits top left."""
+    from reportlab.pdfgen import canvas
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    W, H = 595.28, 396.85
+    tmp = io.BytesIO()
+    c = canvas.Canvas(tmp, pagesize=(W, H), invariant=1)
+    if qr:
+        _qr(c, f"01,32,,{number},{total},{''.join(date)},,A1B2C3", 20, H - 80, 60)
+    labels = [(195.8, 24, "电子发票（普通发票）", 17), (438.7, 32.6, "发票号码：", 7.5), (438.4, 50.2, "开票日期：", 7.5)]
+    labels += [(301.4, 93.7 + 10 * i, ch, 8) for i, ch in enumerate("销售方信息")]
+    labels += [(32.8, 126.9, "统一社会信用代码/纳税人识别号：", 7.5)]
+    labels += [(16.8, 93.5 + 10 * i, ch, 8) for i, ch in enumerate("购买方信息")]
+    labels += [(317.6, 126.9, "统一社会信用代码/纳税人识别号：", 7.5), (32.2, 96.1, "名称：", 7.5), (317.1, 96.1, "名称：", 7.5)]
+    labels += [(44.8, 152.2, "项目名称", 7.5), (118.8, 152.1, "规格型号", 7.5), (189.7, 151.2, "单  位", 7.5),
+               (263.1, 151.8, "数 量", 7.5), (332.9, 151.2, "单  价", 7.5), (406.0, 151.6, "金  额", 7.5),
+               (445.9, 151.9, "税率/征收率", 7.5), (549.9, 151.9, "税 额", 7.5)]
+    labels += [(47.4, 279.3, "价税合计（大写）", 7.5), (58.2, 261.8, "合        计", 7.5), (412.2, 279.4, "（小写）", 7.5),
+               (16.3, 309.7, "备", 8), (17.0, 327.6, "注", 8), (55.7, 368.7, "开票人：", 7.5)]
+    values = [(482.1, 33.5, number, 7), (482.1, 50.5, f"{date[0]}年{date[1]}月{date[2]}日", 7),
+              (57.0, 96.1, "广州某某科技有限公司", 7.5), (153.3, 126.4, "91440106MA5XXXXX1J", 7),
+              (340.5, 96.1, "广州某某餐饮管理有限公司", 7.5), (438.1, 126.4, "91440101MA5YYYYY4Y", 7),
+              (13.1, 162.1, "*餐饮服务*餐饮服务", 7.5), (287.1, 163.3, "1", 7), (297.7, 163.6, "47.1698113207547", 7),
+              (411.5, 163.3, net, 7), (467.9, 163.3, "6%", 7), (565.0, 163.3, tax, 7),
+              (178.9, 279.2, words, 7.5), (439.9, 280.5, f"¥{total}", 7), (91.6, 367.4, "陈某", 7.5),
+              (405.1, 262.8, f"¥{net}", 7), (558.4, 262.8, f"¥{tax}", 7)]
+    _draw(c, labels + values, H)
+    c.save()
+    from pypdf import PdfReader, PdfWriter
+
+    w = PdfWriter()
+    w.append(PdfReader(io.BytesIO(tmp.getvalue())))
+    w.add_metadata({"/Creator": "gp-template", "/InvoiceNumber": number, "/IssueTime": f"{date[0]}年{date[1]}月{date[2]}日",
+                    "/TotalAmWithoutTax": net, "/TotalTaxAm": tax, "/TotalTax-includedAmount": info_total or total,
+                    "/BuyerIdNum": "91440106MA5XXXXX1J", "/SellerIdNum": "91440101MA5YYYYY4Y"})
+    with open(path, "wb") as f:
+        w.write(f)
+
+
+def old_labels_first(path, *, qr=True) -> None:
+    """2020-era 增值税电子普通发票 PDF whose text layer holds all labels first and all values after (the layout of
+    issue 17 item 1; the same page geometry as the real old-format OFDs in tests/data/invoices: 发票代码/号码/开票
+    日期/校验码 top right, 机器编号 top left, vertical 购买方 and 销售方 marks, 密码区 ciphertext right of the buyer
+    block, item table, 合计, 价税合计 大写/小写, seller block, 收款人/复核/开票人). Spaced labels ("名    称：")."""
+    c = _canvas(path, pagesize=(595.28, 396.85))
+    H = 396.85
+    if qr:
+        _qr(c, "01,10,044001900111,87654321,510.68,20200723,16197833567414507415,A1B2,", 18, H - 70, 55)
+    mm = 72 / 25.4
+    labels = [(69 * mm, 7, "广东增值税电子普通发票", 15), (5.5 * mm, 24 * mm, "机器编号：", 9),
+              (148.5 * mm, 7.5 * mm, "发票代码：", 9), (148.5 * mm, 13 * mm, "发票号码：", 9),
+              (148.5 * mm, 18.5 * mm, "开票日期：", 9), (148.5 * mm, 24 * mm, "校 验 码：", 9)]
+    labels += [(6.6 * mm, (33 + 5 * i) * mm, ch, 9) for i, ch in enumerate("购买方")]
+    labels += [(13 * mm, 31.6 * mm, "名        称：", 9), (13 * mm, 36.8 * mm, "纳税人识别号：", 9),
+               (13 * mm, 42.4 * mm, "地 址、电 话：", 9), (13 * mm, 47.7 * mm, "开户行及账号：", 9)]
+    labels += [(120 * mm, (33 + 5 * i) * mm, ch, 9) for i, ch in enumerate("密码区")]
+    labels += [(24.5 * mm, 53 * mm, "货物或应税劳务、服务名称", 9), (63.5 * mm, 53 * mm, "规格型号", 9),
+               (85 * mm, 53 * mm, "单位", 9), (98.8 * mm, 53 * mm, "数量", 9), (120 * mm, 53 * mm, "单价", 9),
+               (144.2 * mm, 53 * mm, "金额", 9), (166.2 * mm, 53 * mm, "税率", 9), (184.5 * mm, 53 * mm, "税额", 9),
+               (22 * mm, 91.4 * mm, "合        计", 9), (16.8 * mm, 98.5 * mm, "价税合计（大写）", 9),
+               (156.5 * mm, 98.5 * mm, "（小写）", 9)]
+    labels += [(6.6 * mm, (107 + 5 * i) * mm, ch, 9) for i, ch in enumerate("销售方")]
+    labels += [(13 * mm, 105.4 * mm, "名        称：", 9), (13 * mm, 110.3 * mm, "纳税人识别号：", 9),
+               (13 * mm, 114.8 * mm, "地 址、电 话：", 9), (13 * mm, 119.5 * mm, "开户行及账号：", 9),
+               (120 * mm, 108 * mm, "备", 9), (120 * mm, 116 * mm, "注", 9),
+               (7 * mm, 125.5 * mm, "收款人：", 9), (63.5 * mm, 125.5 * mm, "复核：", 9), (105.5 * mm, 125.5 * mm, "开票人：", 9)]
+    values = [(164 * mm, 7 * mm, "044001900111", 9), (164 * mm, 12.5 * mm, "87654321", 9),
+              (164 * mm, 18 * mm, "2020年07月23日", 9), (164 * mm, 23.5 * mm, "16197 83356 74145 07415", 9),
+              (22 * mm, 24 * mm, "499099660412", 9), (36 * mm, 31 * mm, "深圳某某材料有限公司", 9),
+              (36 * mm, 36 * mm, "91440300MA5XXXXX7D", 9),
+              (126.3 * mm, 32 * mm, "0062477>548-1109>61*9-52160+2>+<79<9", 9),
+              (126.3 * mm, 37 * mm, "31-426-8*+38+412394</+-9-18810/<3/3+8", 9),
+              (5.5 * mm, 57 * mm, "*餐饮服务*餐费", 9), (98 * mm, 57 * mm, "1", 9), (112 * mm, 57 * mm, "510.679612", 9),
+              (145 * mm, 57 * mm, "510.68", 9), (168 * mm, 57 * mm, "3%", 9), (188 * mm, 57 * mm, "15.32", 9),
+              (143 * mm, 91.5 * mm, "¥510.68", 9), (185 * mm, 91.5 * mm, "¥15.32", 9),
+              (63 * mm, 98 * mm, "ⓧ伍佰贰拾陆圆整", 9), (170 * mm, 98 * mm, "¥526.00", 9),
+              (36 * mm, 104.5 * mm, "深圳市某某餐厅", 9), (36 * mm, 109.5 * mm, "92440300MA5YYYYY50", 9),
+              (36 * mm, 113.5 * mm, "深圳市南山区某路1号 0755-12345678", 9), (22 * mm, 125 * mm, "管理员", 9),
+              (74 * mm, 125 * mm, "管理员", 9), (121 * mm, 125 * mm, "管理员", 9)]
+    _draw(c, labels + values, H)
+    c.save()
+
+
+def freight_receipt(path) -> None:
+    """A freight app's 收款凭证 (issue 17 item 4: a serial number, ``CNY661.00`` and a date, no VAT fields): the
+    amount printed large on its own line with the currency code glued to it, labels left and values right,
+    the serial number printed under its label."""
+    c = _canvas(path, pagesize=(360, 640))
+    H = 640
+    _draw(c, [(130, 40, "收款凭证", 16), (120, 90, "CNY661.00", 22), (135, 120, "支付成功", 10),
+              (30, 170, "交易流水号", 10), (30, 186, "P2024060314221000387", 10),
+              (30, 215, "交易时间", 10), (200, 215, "2024-06-03 14:22:10", 10),
+              (30, 240, "收款方", 10), (200, 240, "某某物流科技有限公司", 10),
+              (30, 265, "付款方式", 10), (200, 265, "微信支付", 10),
+              (30, 290, "订单类型", 10), (200, 290, "同城货运 运费", 10)], H)
+    c.save()

@@ -168,3 +168,21 @@ def test_qq_window_chunk_boundaries(tmp_path):
     for size in (1, 5, 37, 200):
         parts = [text[i:i + size] for i in range(0, len(text), size)]
         assert list(parse_chunks(FORMAT, parts, Context("+08:00"))) == whole, size
+
+
+def test_qq_manager_export_with_12_hour_clocks_and_system_ids(tmp_path):
+    """QQ 消息管理器 export as the same TypeScript parser's tests show it ("exported from log"): the real header block,
+    ``2019-09-23 8:43:38 PM 昵称(QQ号)`` with a 12-hour clock, system messages as 系统消息(10000) or (1000000)."""
+    text = ("消息记录（此消息记录为文本格式，不支持重新导入）\n\n" + "=" * 64 + "\n消息分组:我的群聊\n" + "=" * 64 +
+            "\n消息对象:二手数码群\n" + "=" * 64 + "\n\n"
+            "2019-09-23 8:43:38 PM 小熊-Roll100(87200175)\n耳机还在吗\n\n"
+            "2019-09-23 8:49:12 PM 系统消息(1000000)\n阿杰加入本群。\n\n"
+            "2019-09-23 11:26:00 PM 阿杰(36226407)\n在的，能便宜50吗\n\n"
+            "2019-09-24 7:54:29 AM 围观<someone@example.com>\n退货吧\n")
+    conv = read_chat(_write(tmp_path, "qq.txt", text, "utf-8-sig"), tz="+08:00")
+    assert conv.format == "qq"
+    assert [(m.time.isoformat(), m.sender, m.role, m.text) for m in conv.messages] == [
+        ("2019-09-23T20:43:38+08:00", "小熊-Roll100", "them", "耳机还在吗"),
+        ("2019-09-23T20:49:12+08:00", "系统消息", "system", "阿杰加入本群。"),
+        ("2019-09-23T23:26:00+08:00", "阿杰", "them", "在的，能便宜50吗"),
+        ("2019-09-24T07:54:29+08:00", "围观", "them", "退货吧")]

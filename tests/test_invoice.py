@@ -13,7 +13,7 @@ import invoice_docs as docs
 from tradeshield.errors import InputError
 from tradeshield.invoice import process
 from tradeshield.invoice.amount import amount_to_words, words_to_amount
-from tradeshield.invoice.fields import parse_text
+from tradeshield.invoice.fields import TYPES, parse_text
 
 
 def sha(path) -> str:
@@ -91,7 +91,7 @@ def test_fields_keep_source_text_and_reject_wrong_digit_counts():
 @given(st.text(alphabet="发票号码代码：:名称价税合计大写小写¥￥0123456789 \n壹贰元整*", max_size=200))
 def test_parse_text_never_crashes(text):
     out = parse_text(text)
-    assert out["type"] in ("e-invoice", "receipt", "document", "scanned")
+    assert out["type"] in TYPES
     for v in out["fields"].values():
         assert "source_text" in v
 
@@ -100,7 +100,7 @@ def test_parse_text_never_crashes(text):
 
 def test_old_format_invoice(case, built):
     doc = process(case, built / "old.pdf")
-    assert doc["type"] == "e-invoice"
+    assert doc["type"] == "vat-normal" and doc["format"] == "pdf"
     assert values(doc) == {
         "title": "北京增值税电子普通发票", "invoice_code": "011002100111", "invoice_number": "12345678",
         "date": "2023-05-18", "check_code": "12345678901357924680", "machine_number": "661234567890",
@@ -115,7 +115,9 @@ def test_old_format_invoice(case, built):
     assert checks["total-words"] and checks["net-plus-tax"]
     # the QR code agrees with the printed text
     assert checks["qr-invoice_number"] and checks["qr-invoice_code"] and checks["qr-check_code"]
-    assert checks["qr-date"] and checks["qr-amount"]
+    assert checks["qr-date"] and checks["qr-amount_without_tax"]
+    assert doc["fields"]["invoice_number"]["agree"] == ["text", "qr"]
+    assert doc["fields"]["buyer_name"]["agree"] == ["text"]
     assert doc["notes"] == []
 
 
@@ -197,7 +199,7 @@ def test_parallel_render_matches_sequential(case, built, tmp_path):
 def test_zh_receipt(case, built):
     doc = process(case, built / "zh.pdf")
     assert doc["type"] == "receipt"
-    assert values(doc) == {"order_number": "3456789012345678", "date": "2023-05-18T10:11:12",
+    assert values(doc) == {"title": "淘宝订单详情", "order_number": "3456789012345678", "date": "2023-05-18T10:11:12",
                            "seller_name": "海信官方旗舰店", "total": "1100.00"}
     assert doc["fields"]["total"]["source_text"] == "实付款：¥1,100.00"
     assert [(i["name"], i["amount"]) for i in doc["fields"]["items"]["value"]] == \
@@ -207,8 +209,8 @@ def test_zh_receipt(case, built):
 def test_en_receipt(case, built):
     doc = process(case, built / "en.pdf")
     f = doc["fields"]
-    assert values(doc) == {"order_number": "112-3456789-1234567", "date": "2023-05-18",
-                           "seller_name": "Example Electronics Ltd", "total": "149.79"}
+    assert values(doc) == {"title": "Example Electronics - Order details", "order_number": "112-3456789-1234567",
+                           "date": "2023-05-18", "seller_name": "Example Electronics Ltd", "total": "149.79"}
     assert f["total"]["currency"] == "USD" and f["total"]["source_text"] == "Grand total: $149.79"
     assert [(i["name"], i["quantity"]) for i in f["items"]["value"]] == [("Kindle Paperwhite 16 GB", None),
                                                                           ("USB-C cable", "2")]
@@ -240,14 +242,17 @@ def test_absurd_page_size_is_capped(case, tmp_path):
 
 def test_ofd_fact_card(case, built):
     doc = process(case, built / "inv.ofd")
-    assert doc["type"] == "ofd"
+    assert doc["type"] == "digital-normal" and doc["format"] == "ofd"
     v = values(doc)
     assert v["invoice_number"] == "24112000000087654321" and v["date"] == "2024-11-05"
     assert v["seller_tax_id"] == "91440300MA5FABCD3K" and v["amount_without_tax"] == "1061.95"
     assert v["buyer_name"] == "李四" and v["seller_name"] == "深圳某某科技有限公司"  # from the page text
     assert v["total"] == "1200.00" and v["tax"] == "138.05"
-    assert doc["fields"]["invoice_number"]["source_text"].startswith('OFD.xml CustomData Name="发票号码"')
-    assert all(c["ok"] for c in doc["checks"]) and {c["check"] for c in doc["checks"]} == {"total-words", "net-plus-tax"}
+    # labels in the template, values on the page: read together by position; CustomData is a second source
+    assert doc["fields"]["invoice_number"]["source_text"] == "发票号码： 24112000000087654321"
+    assert doc["fields"]["invoice_number"]["agree"] == ["text", "ofd-custom"]
+    assert all(c["ok"] for c in doc["checks"])
+    assert {"total-words", "net-plus-tax", "items-sum", "ofd-custom-invoice_number"} <= {c["check"] for c in doc["checks"]}
     card = doc["pages"][0]
     assert card["card"] and (case.root / card["path"]).name == "card.jpg"
 
@@ -294,8 +299,9 @@ def test_cli_json(cli, case_dir, built):
     r = cli("invoice", built / "new.pdf", "--json", cwd=case_dir)
     assert r.code == 0, r
     data = r.json
-    assert data["type"] == "e-invoice" and data["fields"]["total"]["value"] == "599.00"
-    assert data["fields"]["total"]["source_text"] == "价税合计（大写） ⊗伍佰玖拾玖元整 （小写）\u00a5599.00"
+    assert data["type"] == "digital-normal" and data["fields"]["total"]["value"] == "599.00"
+    assert data["fields"]["total"]["source_text"] == "价税合计（大写）  ⊗伍佰玖拾玖元整  （小写）\u00a5599.00"
+    assert data["fields"]["total"]["page"] == 1 and len(data["fields"]["total"]["box"]) == 4
     assert {"path", "width", "height", "bytes", "sha256"} <= set(data["pages"][0])
 
 
@@ -410,7 +416,8 @@ def test_scanned_invoice_reads_only_its_qr_code(case, tmp_path):
     doc = process(case, tmp_path / "scan.pdf")
     assert doc["type"] == "scanned"
     assert values(doc) == {"invoice_code": "011002100111", "invoice_number": "12345678", "date": "2023-05-18",
-                           "check_code": "12345678901357924680"}
+                           "check_code": "12345678901357924680", "amount_without_tax": "2654.87"}
+    assert doc["kind"] == "vat-normal"  # from the QR code's type field (10)
     assert doc["fields"]["invoice_number"]["source_text"].startswith("QR: 01,10,011002100111,12345678,")
     assert [n["code"] for n in doc["notes"]] == ["qr_only"]
 

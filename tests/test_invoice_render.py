@@ -166,7 +166,7 @@ def test_a_worker_s_page_error_reaches_the_caller_and_no_pages_stay(seven, tmp_p
 def test_encrypted_multipage_pdf_renders_in_workers(case, seven, tmp_path):
     docs.encrypt(seven, tmp_path / "locked7.pdf", "pw")
     doc = process(case, tmp_path / "locked7.pdf", password="pw", dpi=72)
-    assert doc["type"] == "e-invoice" and len(doc["pages"]) == 7
+    assert doc["type"] == "digital-normal" and len(doc["pages"]) == 7
     assert len({p["sha256"] for p in doc["pages"]}) == 7 and not case.custody.verify()
 
 

@@ -428,3 +428,49 @@ def test_without_openssl_the_chain_is_not_judged_but_the_signature_is(good, loca
     _, _, sig = token_parts(good)
     bad = flip(good, good.index(sig) + len(sig) - 1)
     assert tsa.check_response(bad, DIGEST, nonce=4242, ca_file=str(local_tsa.ca)).problems == ["signature-invalid"]
+
+
+def test_chain_is_checked_at_gen_time_so_an_expired_tsa_certificate_still_verifies(tmp_path):
+    """A token signed while the TSA certificate was valid stays valid after it expires (openssl -attime genTime);
+    without -attime the same openssl call rejects it, which is what the check used to report."""
+    import time
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    need_openssl()
+    root = tmp_path
+    (root / "ext.cnf").write_text(EXT_CNF)
+    ca_key_path, ca_pem = make_ca(root, "ca", "ec")
+    ca_key = serialization.load_pem_private_key(ca_key_path.read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate(ca_pem.read_bytes())
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(timezone.utc)
+    expires = now + timedelta(seconds=4)
+    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Short TSA")]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(expires)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    (root / "tsa.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (root / "tsa.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()))
+    (root / "serial").write_text("01\n")
+    (root / "tsa.cnf").write_text(TSA_CNF.format(dir=root, policy=POLICY, ess="sha256"))
+    (root / "req.tsq").write_bytes(tsa.build_request(DIGEST, nonce=7))
+    openssl("ts", "-reply", "-queryfile", root / "req.tsq", "-config", root / "tsa.cnf", "-out", root / "resp.tsr",
+            cwd=root)
+    reply = (root / "resp.tsr").read_bytes()
+    time.sleep(max(0.0, (expires - datetime.now(timezone.utc)).total_seconds()) + 1.5)
+    plain = subprocess.run([OPENSSL, "ts", "-verify", "-digest", DIGEST, "-in", root / "resp.tsr", "-CAfile", ca_pem],
+                           capture_output=True, text=True)
+    assert plain.returncode != 0 and "expired" in (plain.stderr + plain.stdout).lower()
+    info = tsa.check_response(reply, DIGEST, nonce=7, ca_file=str(ca_pem))
+    assert info.chain_ok is True and info.problems == [], (info.problems, info.chain_error)

@@ -28,7 +28,9 @@ class TradeshieldError(Exception):
         self.params = params
 
     def message(self, lang: str | None = None) -> str:
-        return i18n.t(self.key, lang, **self.params)
+        from tradeshield.textsafe import clean
+
+        return i18n.t(self.key, lang, **{k: clean(v) if isinstance(v, str) else v for k, v in self.params.items()})
 
     def __str__(self) -> str:
         return self.message("en")
@@ -80,8 +82,11 @@ class Finding:
         return {k: v for k, v in d.items() if v is not None}
 
     def describe(self, lang: str | None = None) -> str:
-        return i18n.t("finding." + self.problem, lang, path=self.path, expected=self.expected or "",
-                      found=self.found or "", detail=self.detail or "")
+        """One line for people; names from the bundle are shown with their control characters escaped."""
+        from tradeshield.textsafe import clean
+
+        return i18n.t("finding." + self.problem, lang, path=clean(self.path), expected=clean(self.expected or ""),
+                      found=clean(self.found or ""), detail=clean(self.detail or "")).rstrip()
 
 
 def _finding(name: str, code: str, zh: str, en: str):
@@ -96,7 +101,7 @@ HashMismatch = _finding("HashMismatch", "modified", "已被修改：{path}（应
 SizeMismatch = _finding("SizeMismatch", "size-changed", "大小不符：{path}（应为 {expected}，实际 {found}）",
                         "size changed: {path} (expected {expected}, found {found})")
 FileMissing = _finding("FileMissing", "missing", "缺失文件：{path}", "missing file: {path}")
-UnexpectedFile = _finding("UnexpectedFile", "extra", "多出的文件：{path}", "unexpected file: {path}")
+UnexpectedFile = _finding("UnexpectedFile", "extra", "多出的文件：{path} {detail}", "unexpected file: {path} {detail}")
 ChainBroken = _finding("ChainBroken", "chain-broken", "保管日志链断裂：{path} {detail}",
                        "custody chain broken: {path} {detail}")
 ManifestMismatch = _finding("ManifestMismatch", "manifest-mismatch", "清单不一致：{path} {detail}",
@@ -113,3 +118,5 @@ TimestampInvalid = _finding("TimestampInvalid", "timestamp-invalid", "时间戳�
                             "timestamp invalid: {path} {detail}")
 BagInvalid = _finding("BagInvalid", "bag-invalid", "BagIt 结构错误：{path} {detail}",
                       "BagIt structure invalid: {path} {detail}")
+ZipDamaged = _finding("ZipDamaged", "damaged", "zip 结构被改动或损坏：{path}（{detail}）",
+                      "zip structure altered or damaged: {path} ({detail})")

@@ -31,6 +31,9 @@ def draw_label(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
     """Draw ``lines`` in a dark box with light text, sized to the image height (legible on any frame)."""
     from PIL import ImageDraw
 
+    from tradeshield.textsafe import clean
+
+    lines = [clean(ln) for ln in lines]
     img = img.convert("RGB")
     h = img.height
     size = max(12, int(h * scale))
@@ -57,6 +60,9 @@ def add_caption(img, lines: list[str], scale: float = 0.022, min_size: int = 14)
     """Return a copy of ``img`` with a white strip below it holding ``lines`` (the original is untouched)."""
     from PIL import Image, ImageDraw
 
+    from tradeshield.textsafe import clean
+
+    lines = [clean(ln) for ln in lines]
     if img.mode != "RGB":  # convert() to the same mode would copy a full page for nothing
         img = img.convert("RGB")
     size = max(min_size, int(max(img.width, img.height) * scale))

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from tradeshield.timeutil import fromiso
+
 
 def capture_time(path, kind: str) -> tuple[str | None, str | None]:
     try:
@@ -76,7 +78,7 @@ def parse_video_times(meta: dict) -> dict:
     apple = meta.get("com.apple.quicktime.creationdate")
     if apple:
         try:
-            when = dt.datetime.fromisoformat(apple.strip().replace("Z", "+00:00"))
+            when = fromiso(apple)
             if when.tzinfo is not None:
                 out["quicktime:creationdate"] = when
         except ValueError:
@@ -84,7 +86,7 @@ def parse_video_times(meta: dict) -> dict:
     ct = meta.get("creation_time")
     if ct:
         try:
-            when = dt.datetime.fromisoformat(ct.strip().replace("Z", "+00:00"))
+            when = fromiso(ct)
             if when.year > 1970:
                 out["container:creation_time"] = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
         except ValueError:

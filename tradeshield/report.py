@@ -128,7 +128,11 @@ def render_report(case, packet: dict, statement: dict, lang: str) -> str:
     import jinja2
 
     src = data.path("report.html.j2").read_text(encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
+    from tradeshield.textsafe import clean
+
+    # every {{ value }} from the case (fields, chat text, names) loses ESC, C1 and bidi overrides before escaping
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=lambda v: clean(v, keep_newlines=True) if type(v) is str else v)
     env.filters["when"] = _when
     tpl = env.from_string(src)
     uploads = [{**u, "thumb": _thumb(Path(u["path"]))} for u in packet.get("upload", [])]

@@ -68,10 +68,28 @@ def parse_time(text: str, tz: dt.tzinfo | None = None) -> dt.datetime:
         if m:
             y, mo, d, h, mi, sec = m.groups()
             return dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0), tzinfo=tz)
-        when = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
+        when = fromiso(s)
     except ValueError:
         raise InputError("time.bad", text=text) from None
     return when if when.tzinfo else when.replace(tzinfo=tz)
+
+
+_OFFSET_NO_COLON = re.compile(r"([+-]\d{2})(\d{2})$")
+_FRACTION = re.compile(r"\.(\d+)(?=[+-]\d{2}:?\d{2}$|$)")
+
+
+def fromiso(text: str) -> dt.datetime:
+    """``datetime.fromisoformat`` as Python 3.11 reads it, also on 3.10: a trailing ``Z``, an offset without a colon
+    (``+0300``, QuickTime's creationdate) and fractions of any length are accepted. ValueError otherwise."""
+    s = text.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    try:
+        return dt.datetime.fromisoformat(s)
+    except ValueError:
+        s = _OFFSET_NO_COLON.sub(r"\1:\2", s)
+        s = _FRACTION.sub(lambda m: "." + m[1][:6].ljust(6, "0"), s)
+        return dt.datetime.fromisoformat(s)
 
 
 def iso(when: dt.datetime) -> str:

@@ -103,12 +103,40 @@ _KEYS = ("time", "sender", "role", "text", "line_start", "line_end", "source")
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+_UNSET = object()
+_EVENT_KEYS = ("kind", "time", "sender", "role", "text", "matched", "ref")
+_EVENT_LINE = '{"time":%s,"kind":%s,"sender":%s,"role":%s,"text":%s,"matched":%s,"ref":{"source":%s,"lines":[%d,%d]}%s}'
+
+
 def _event_lines(evs: list) -> bytes:
-    """One JSON line per event, "time" first (``spool.line_time`` reads it there), the rest in the matcher's
-    order."""
-    rows = [{"time": ev.get("time"), **ev} for ev in evs]
-    rows.append(None)
-    return "\n".join(map(_dumps, rows))[:-4].encode("utf-8")
+    """One JSON line per event, "time" first (``spool.line_time`` reads it there), the rest in the matcher's order.
+
+    Events of the usual shape (the keys of ``events.event_dict``, strings and int line numbers) are formatted by
+    hand, with the same bytes ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes, in half
+    its time; anything else (more keys, other types) goes through ``json.dumps``.
+    """
+    out = []
+    last_text = last_sender = qt = qs = _UNSET
+    for ev in evs:
+        keys = tuple(ev)
+        line = None
+        if keys == _EVENT_KEYS or keys[:-1] == _EVENT_KEYS and keys[-1] == "amount":
+            try:
+                t, text, sender, ref = ev["time"], ev["text"], ev["sender"], ev["ref"]
+                a, b = ref["lines"]
+                if len(ref) == 2 and type(a) is int and type(b) is int:
+                    if text is not last_text:
+                        last_text, qt = text, _q(text)
+                    if sender is not last_sender:
+                        last_sender, qs = sender, _q(sender)
+                    line = _EVENT_LINE % ("null" if t is None else _q(t), _q(ev["kind"]), qs, _q(ev["role"]), qt,
+                                          _q(ev["matched"]), _q(ref["source"]), a, b,
+                                          ',"amount":' + _q(ev["amount"]) if len(keys) == 8 else "")
+            except (TypeError, ValueError, KeyError):   # not strings where strings are expected: json.dumps
+                line = None
+        out.append(line if line is not None else _dumps({"time": ev.get("time"), **ev}))
+    out.append("")
+    return "\n".join(out).encode("utf-8")
 
 
 def _attachment_candidates(joined: str, starts: list) -> list[int]:

@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    first = message.strip().splitlines()[0] if message.strip() else message
+    from tradeshield.textsafe import clean
+
+    first = clean(message.strip().splitlines()[0] if message.strip() else message)
     print(f"tradeshield: {first}", file=sys.stderr)
     sys.exit(code)

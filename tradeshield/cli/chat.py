@@ -57,10 +57,12 @@ def chat(
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
     """
     from tradeshield.evidence.case import Case
+    from tradeshield.evidence.fsutil import check_input
     from tradeshield.chat.store import import_chat
 
     out = start(lang, json_out, quiet)
     c = Case.find(case)
+    check_input(file)  # a folder, a missing or an empty file: one clear line before the pipeline starts
     with out.progress() as cb:
         result = import_chat(c, file, fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
         if render:
@@ -119,7 +121,7 @@ def courier(
         for col in ("time", "status", "text", "lines"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["events"]:
-            extra = f" [{e['signer']}]" if e.get("signer") else ""
+            extra = (f" [{e['signer']}]" if e.get("signer") else "") + (f" @{e['place']}" if e.get("place") else "")
             t.add_row(e["time"][:16].replace("T", " "), e["status"] + extra, _short(e["text"], 50),
                       "–".join(map(str, e["ref"]["lines"])))
         con.print(t)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 import typer
 
 from tradeshield import i18n
+from tradeshield.textsafe import clean, clean_json_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,20 +36,16 @@ class Out:
 
     @cached_property
     def console(self) -> "Console":
-        from rich.console import Console
-
-        return Console(highlight=False, soft_wrap=True)
+        return _safe_console()(highlight=False, soft_wrap=True)
 
     @cached_property
     def err(self) -> "Console":
-        from rich.console import Console
-
-        return Console(stderr=True, highlight=False, soft_wrap=True)
+        return _safe_console()(stderr=True, highlight=False, soft_wrap=True)
 
     def emit(self, data: Any, render: Callable[[Console], None] | None = None) -> None:
         """The one output path: JSON for machines, ``render`` for people."""
         if self.json:
-            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+            sys.stdout.write(clean_json_text(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")
             sys.stdout.flush()
         elif render is not None:
             render(self.console)
@@ -78,10 +75,27 @@ class Out:
             bar.close()
 
 
+def _safe_console():
+    """rich's Console whose ``print`` shows control, C1 and bidi characters of strings as escapes (``textsafe``):
+    a file name or chat line cannot recolour the terminal, print a fake line or set the window title."""
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        def print(self, *objects, **kwargs):  # noqa: A003 - rich's name
+            super().print(*(clean(o, keep_newlines=True) if isinstance(o, str) else o for o in objects), **kwargs)
+
+    return SafeConsole
+
+
 def Table(*args, **kwargs):  # noqa: N802 - stands in for rich's class, imported when a table is drawn
+    """rich's Table whose string cells are cleaned (``textsafe.clean``; line breaks kept inside a cell)."""
     from rich.table import Table as _Table
 
-    return _Table(*args, **kwargs)
+    class SafeTable(_Table):
+        def add_row(self, *cells, **kw):
+            super().add_row(*(clean(c, keep_newlines=True) if isinstance(c, str) else c for c in cells), **kw)
+
+    return SafeTable(*args, **kwargs)
 
 
 def Rule(*args, **kwargs):  # noqa: N802 - rich's Rule, imported when drawn

@@ -198,44 +198,73 @@ def bundle(
         raise InputError("file.exists", path=str(output))
     with out.progress() as cb:
         res = build_bundle(Case.find(case), output, sign=sign, include_secrets=include_secrets, progress=cb)
+    for w in res["warnings"]:
+        out.warn(w)
     out.emit(res, lambda con: con.print(i18n.t("cli.bundle.done", **res)))
+
+
+MAX_PRINTED = 40  # problem lines shown to people; --json lists every one
 
 
 @app.command()
 def verify(
     target: Annotated[Path, typer.Argument(help="A bundle zip or a case folder. / 证据包或案件目录。")],
     code: Annotated[Optional[str], typer.Option("--code", help="Seal code to check against (TS1-…). / 封存码。")] = None,
+    key: Annotated[Optional[str], typer.Option("--key", "--expect-key",
+                                               help="Require a signature by this key fingerprint (SHA256:…). / 要求的签名公钥指纹。")] = None,
     tsr: Annotated[Optional[Path], typer.Option("--tsr", help="RFC 3161 response (default: BUNDLE.tsr beside it).")] = None,
     tsa_ca: Annotated[Optional[Path], typer.Option("--tsa-ca", help="CA certificate of the TSA, to check its chain.")] = None,
     json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
 ) -> None:
     """Check every hash, the custody chain, Merkle root, signature, seal code and timestamps. Exit 0 intact, 1 tampered, 2 unusable.  / 核验证据包。
 
-    Example: tradeshield verify ../case.zip --code TS1-ABCDEFGHIJKLMNOPQRST
+    A bundle is intact only as a whole: one bag, every byte covered, the zip's own structure consistent.
+    Without --key anyone could have rebuilt and re-signed it; give the fingerprint the sender published
+    to require their key.
+
+    Example: tradeshield verify ../case.zip --key SHA256:1a2b:3c4d:5e6f:7a8b:9c0d:1e2f:3a4b:5c6d --code TS1-ABCDEFGHIJKLMNOPQRST
     """
     from tradeshield.evidence.verify import verify as do_verify
 
     out = start(lang, json_out, quiet)
     with out.progress() as cb:
-        rep = do_verify(target, code=code, tsr=tsr, ca_file=str(tsa_ca) if tsa_ca else None, progress=cb)
+        rep = do_verify(target, code=code, tsr=tsr, ca_file=str(tsa_ca) if tsa_ca else None, progress=cb, key=key)
+    info = rep.info
 
     def render(con):
         if rep.ok and rep.kind == "case":
-            con.print("✔ " + i18n.t("verify.ok_case", files=rep.info.get("files", 0),
-                                    n=rep.info.get("custody_entries", 0)), style="green")
+            con.print("✔ " + i18n.t("verify.ok_case", files=info.get("files", 0), n=info.get("custody_entries", 0)),
+                      style="green")
+        elif rep.ok and info.get("signed"):
+            con.print("✔ " + i18n.t("cli.verify.intact_signed", files=info.get("files", 0),
+                                    code=info.get("seal_code", "-"), fp=info.get("fingerprint")), style="green")
+            if key:
+                con.print(i18n.t("cli.verify.key_ok", fp=info.get("fingerprint")), style="green")
+            else:
+                con.print(i18n.t("cli.verify.key_unchecked", fp=info.get("fingerprint")), style="yellow")
         elif rep.ok:
-            con.print("✔ " + i18n.t("verify.ok", files=rep.info.get("files", 0), root=rep.info.get("merkle_root", "-"),
-                                    code=rep.info.get("seal_code", "-")), style="green")
+            con.print("! " + i18n.t("cli.verify.intact_unsigned", files=info.get("files", 0),
+                                    code=info.get("seal_code", "-")), style="bold yellow")
         else:
             con.print("✘ " + i18n.t("verify.bad", n=len(rep.problems)), style="bold red")
-            for p in rep.problems:
+            for p in rep.problems[:MAX_PRINTED]:
                 con.print("  " + p.describe(), style="red", markup=False)
-        if rep.info.get("signed"):
-            con.print(i18n.t("cli.verify.signed", fp=rep.info.get("fingerprint")))
-        if rep.info.get("code"):
-            con.print(i18n.t("cli.verify.code", **rep.info["code"]))
-        for ts in rep.info.get("timestamps", []):
-            con.print(i18n.t("cli.verify.tsr", path=ts.get("path"), time=ts.get("gen_time", "?"), ok=ts.get("ok")))
+            if len(rep.problems) > MAX_PRINTED:
+                con.print("  " + i18n.t("cli.verify.more", n=len(rep.problems) - MAX_PRINTED), style="red")
+            if rep.kind == "bundle":
+                con.print(i18n.t("cli.verify.signed_by", fp=info["fingerprint"]) if info.get("signed")
+                          else i18n.t("cli.verify.unsigned_short"), markup=False)
+        c = info.get("code")
+        if c and c.get("scope") == "bundle":
+            con.print(i18n.t("cli.verify.code_bundle", code=c["code"], n=c["covered"]), markup=False)
+        elif c:
+            con.print(i18n.t("cli.verify.code_seal", code=c["code"], n=c["covered"], time=c.get("time") or "?",
+                             m=c["not_covered"]), markup=False)
+        for ts in info.get("timestamps", []):
+            con.print(i18n.t("cli.verify.tsr", path=ts.get("path"), time=ts.get("gen_time", "?"), ok=ts.get("ok")),
+                      markup=False)
+        if info.get("leftovers"):
+            con.print(i18n.t("cli.verify.leftovers", n=len(info["leftovers"])), style="yellow", markup=False)
 
     out.emit(rep.to_dict(), render)
     if not rep.ok:
@@ -316,8 +345,27 @@ i18n.register({
     "cli.seal.title": ("复制到平台聊天（{chars} 字）", "paste into the platform chat ({chars} chars)"),
     "cli.bundle.done": ("已写出 {path}：{files} 个文件，Merkle 根 {merkle_root}，封存码 {seal_code}",
                         "wrote {path}: {files} files, Merkle root {merkle_root}, seal code {seal_code}"),
-    "cli.verify.signed": ("已签名，公钥指纹 {fp}", "signed, key fingerprint {fp}"),
-    "cli.verify.code": ("封存码 {code} 与{matches}相符", "seal code {code} matches the {matches}"),
+    "cli.verify.intact_signed": ("完好且签名有效：{files} 个文件，包内每个字节都在签名范围内；封存码 {code}；签名公钥 {fp}",
+                                 "intact and signed: {files} files, every byte of the bag covered by the signature; "
+                                 "seal code {code}; key {fp}"),
+    "cli.verify.key_ok": ("签名公钥与 --key 要求的一致：{fp}", "signed by the key you required: {fp}"),
+    "cli.verify.key_unchecked": ("未核对签名者：任何人都能用自己的密钥重新签名；请用 --key 指定对方公布的指纹 {fp} 是否正确",
+                                 "signer not checked: anyone can re-sign with their own key; pass --key with the "
+                                 "fingerprint the sender published (this one is {fp})"),
+    "cli.verify.intact_unsigned": ("内部一致，但未签名：{files} 个文件，封存码 {code}。任何人改动后重算哈希都会得到同样结果；"
+                                   "只有签名（--key）或事先发出的封存码（--code）能证明内容未变",
+                                   "internally consistent but UNSIGNED: {files} files, seal code {code}. Anyone who "
+                                   "changed it and recomputed the hashes would get this too; only a signature (--key) "
+                                   "or a seal code posted earlier (--code) proves nothing changed"),
+    "cli.verify.signed_by": ("签名公钥 {fp}", "signature key {fp}"),
+    "cli.verify.unsigned_short": ("未签名", "unsigned"),
+    "cli.verify.more": ("……另有 {n} 个问题（--json 列出全部）", "… and {n} more problems (--json lists them all)"),
+    "cli.verify.code_bundle": ("封存码 {code} 与整个证据包相符（全部 {n} 个文件）", "seal code {code} matches the whole bundle (all {n} files)"),
+    "cli.verify.code_seal": ("封存码 {code}：evidence/ 中的 {n} 个原件与 {time} 封存时相同；其余 {m} 个文件（案件信息、事实、陈述、派生文件）不在封存码范围内",
+                             "seal code {code}: the {n} originals in evidence/ are those sealed on {time}; {m} other "
+                             "files (case.toml, facts, statements, derived) are not covered by the seal"),
+    "cli.verify.leftovers": ("有 {n} 个中断运行留下的临时文件（下次修改案件的命令会清除）",
+                             "{n} temp files left by an interrupted run (the next command that changes the case removes them)"),
     "cli.verify.tsr": ("时间戳 {path}：{time}（有效：{ok}）", "timestamp {path}: {time} (valid: {ok})"),
     "cli.stamp.done": ("已写出时间戳请求 {request}（{files} 个文件，根 {root}）；把响应保存为 {response_expected}",
                        "wrote the timestamp request {request} ({files} files, root {root}); save the response as {response_expected}"),

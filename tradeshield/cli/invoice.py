@@ -15,8 +15,8 @@ from tradeshield.cli import app
 from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 FIELD_ORDER = ["title", "invoice_code", "invoice_number", "date", "check_code", "machine_number", "order_number",
-               "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id", "amount_without_tax", "tax", "total",
-               "total_in_words", "drawer"]
+               "receipt_number", "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id", "payee", "payer",
+               "amount_without_tax", "tax", "total", "total_in_words", "drawer"]
 
 
 @app.command()
@@ -32,8 +32,12 @@ def invoice(
 
     PDF pages are rendered (margins trimmed, a caption with page n/N and the PDF's SHA-256), within the
     platform's image limits; OFD and XML 数电票 give a labelled fact card. Fields (invoice number, date,
-    buyer, seller, items, total …) are stored in the case, each with the text it was read from.
-    PDF 逐页转为 JPEG（裁白边、页脚注明页码与哈希）；OFD/XML 生成字段卡片；字段连同原文存入案件。
+    buyer, seller, items, total …) are read by their position on the page and stored in the case, each with
+    the text and page box it was read from and the sources that agree (page text, the PDF's information
+    dictionary, the QR code, the OFD's CustomData); checks (大写 = 小写, amount + tax = total, items = amount,
+    QR = text) are listed, failed ones first among the warnings.
+    PDF 逐页转为 JPEG（裁白边、页脚注明页码与哈希）；OFD/XML 生成字段卡片；字段按版面位置读取，连同原文、
+    位置和一致的来源（票面文字、PDF 文档信息、二维码、OFD 自定义数据）存入案件；校验失败会明确列出。
     """
     from tradeshield.evidence.case import Case
     from tradeshield.invoice import process
@@ -56,13 +60,18 @@ def _render(con, doc: dict, root: Path) -> None:
         t = Table(show_edge=False)
         t.add_column(i18n.t("cli.invoice.field"))
         t.add_column(i18n.t("cli.invoice.value"))
+        t.add_column(i18n.t("cli.invoice.sources"))
         for key in FIELD_ORDER:
             if key in fields:
-                t.add_row(key, str(fields[key]["value"]))
+                f = fields[key]
+                said = ", ".join(f.get("agree") or [])
+                if f.get("disagree"):
+                    said += " ≠ " + ", ".join(f["disagree"])
+                t.add_row(key, str(f["value"]), said)
         for it in (fields.get("items") or {}).get("value") or []:
-            t.add_row("item", " ".join(str(v) for v in (it.get("name"), it.get("spec"), it.get("amount")) if v))
+            t.add_row("item", " ".join(str(v) for v in (it.get("name"), it.get("spec"), it.get("amount")) if v), "")
         con.print(t)
-    for c in doc.get("checks", []):
+    for c in doc.get("checks", []):  # a failed check is shown, never hidden
         mark = "✓" if c["ok"] else "✗"
         con.print(f"  {mark} {c['check']}: {c.get('found')} / {c.get('expected')}", markup=False)
 
@@ -70,4 +79,5 @@ def _render(con, doc: dict, root: Path) -> None:
 i18n.register({
     "cli.invoice.summary": ("类型 {type}，{n} 张图片，SHA-256 {sha}", "type {type}, {n} image(s), SHA-256 {sha}"),
     "cli.invoice.field": ("字段", "field"), "cli.invoice.value": ("值", "value"),
+    "cli.invoice.sources": ("一致的来源", "sources that agree"),
 })

@@ -53,7 +53,8 @@ def frames(
 
     Every frame gets a burned-in label: recording time (start + the frame's pts), position, pts and the first
     12 hex of the video's SHA-256. Frames: one per interval (sharpest keyframe) plus scene changes, --at moments
-    and frames showing a barcode.
+    and frames showing a barcode. HDR video (HLG, PQ/HDR10, Dolby Vision 8.4's HLG base layer) is tone-mapped
+    to ordinary SDR pictures, and frames.json says how.
     """
     from tradeshield.evidence.case import Case
     from tradeshield.timeutil import parse_time
@@ -86,6 +87,11 @@ def _render(con, case, e: dict) -> None:
         con.print(i18n.t("cli.frames.sheet", path=e["sheet"]), markup=False)
     con.print(i18n.t("cli.frames.time", source=e["time_source_text"], start=e["start"], claim=e["time_claim_note"]),
               markup=False)
+    colour = e.get("colour") or {}
+    if colour.get("tone_mapped"):
+        from tradeshield.video.job import tone_line
+
+        con.print(tone_line(colour), markup=False)
     codes = sorted({b["text"] for f in e["frames"] for b in f["barcodes"]})
     if codes:
         con.print(i18n.t("cli.frames.barcodes", codes=", ".join(codes)), markup=False)

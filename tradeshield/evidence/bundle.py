@@ -13,7 +13,13 @@ Zip layout (entries sorted, fixed times, so the same case gives byte-identical z
     <bag>/data/evidence/…  derived/…  facts/…  statements/…
     <bag>/manifest-sha256.txt  tagmanifest-sha256.txt
     <bag>/tradeshield-manifest.json                      items, provenance, Merkle root, custody head
-    <bag>/tradeshield-signature.json                     Ed25519 over the manifest (with --sign)
+    <bag>/tradeshield-signature.json                     Ed25519 over the bag (with --sign), see below
+
+The zip holds exactly this one bag and nothing else (no directory entries, no other top folder).
+Paths in both manifests are percent-encoded as RFC 8493 §2.1.3 requires (``%`` → ``%25``, CR → ``%0D``,
+LF → ``%0A``). ``tagmanifest-sha256.txt`` lists every tag file except itself and the signature, so
+the signature, which covers the bag's name and the tagmanifest's digest (``signature_message``),
+covers every byte of the bag: tag files through the tagmanifest, payload through manifest-sha256.txt.
 
 Every payload file is read once: hashed while it is copied into the zip in 1 MiB chunks; photos,
 videos and PDFs are stored, text is deflated. The zip is written to a temp file and renamed.
@@ -36,10 +42,16 @@ from pathlib import Path
 
 from tradeshield import TOOL, i18n
 from tradeshield.errors import InputError
-from tradeshield.evidence.fsutil import Progress, atomic_write, hash_file, stream_hash
+from tradeshield.evidence.fsutil import Progress, atomic_write, hash_file, remove_stale, stale_temps, stream_hash
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-FORMAT = "tradeshield-bundle/1"
+FORMAT = "tradeshield-bundle/2"
+SIGNATURE_SCOPE = "tradeshield-bundle-signature/2"
+TAGMANIFEST = "tagmanifest-sha256.txt"
+PAYLOAD_MANIFEST = "manifest-sha256.txt"
+# the tag files a bundle may hold; the signature is the one file no digest covers
+TAG_FILES = ("bag-info.txt", "bagit.txt", PAYLOAD_MANIFEST, TAGMANIFEST, "tradeshield-manifest.json",
+             "tradeshield-signature.json")
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "tradeshield-manifest.json"
 SIGNATURE = "tradeshield-signature.json"
@@ -51,6 +63,9 @@ _DEFLATE_EXT = {".txt", ".json", ".jsonl", ".toml", ".csv", ".md", ".html", ".xm
 i18n.register({
     "bundle.case_modified": ("案件中的文件与保管日志记录不符：{path}（先运行 tradeshield verify 查看；原件不能改动）",
                              "a case file differs from its custody record: {path} (run tradeshield verify; originals must not change)"),
+    "bundle.legacy_paths": ("注意：保管日志中有 {n} 条记录含原件的完整路径（由旧版本记录；日志有哈希链，不能改写），会随证据包发给对方",
+                            "note: {n} custody entries (written by an older version; the hash chain forbids editing "
+                            "them) hold an original's full path, which goes out with the bundle"),
     "bundle.out_inside": ("证据包不能写在案件目录内：{path}", "the bundle cannot be written inside the case folder: {path}"),
 })
 
@@ -81,6 +96,34 @@ def payload_files(case, include_secrets: bool = False) -> list[PayloadFile]:
     if not include_secrets:
         rels = [r for r in rels if r not in SECRET_FACTS]
     return [PayloadFile(r, root / r, (root / r).stat().st_size) for r in sorted(set(rels))]
+
+
+def bagit_encode(path: str) -> str:
+    """A manifest path as RFC 8493 §2.1.3 writes it: ``%``, CR and LF percent-encoded."""
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def bagit_decode(path: str) -> str:
+    return path.replace("%0D", "\r").replace("%0d", "\r").replace("%0A", "\n").replace("%0a", "\n") \
+        .replace("%25", "%")
+
+
+def signature_message(bag: str, tagmanifest: bytes) -> bytes:
+    """What a bundle signature signs: a fixed context, the bag's name and the tagmanifest's SHA-256.
+
+    The tagmanifest carries the digests of bagit.txt, bag-info.txt, manifest-sha256.txt (hence every payload
+    file) and tradeshield-manifest.json, so nothing in the bag but the signature itself is outside it."""
+    return (SIGNATURE_SCOPE + "\n" + json.dumps({"bag": bag, "tagmanifest-sha256": hashlib.sha256(tagmanifest).hexdigest()},
+                                                 ensure_ascii=False, sort_keys=True, separators=(",", ":"))).encode("utf-8")
+
+
+def sign_bag(bag: str, tagmanifest: bytes, key) -> dict:
+    from tradeshield.evidence.signing import sign as do_sign
+
+    record = do_sign(signature_message(bag, tagmanifest), key)
+    record.pop("signed_file", None)
+    record.update(scope=SIGNATURE_SCOPE, bag=bag, tagmanifest_sha256=hashlib.sha256(tagmanifest).hexdigest())
+    return record
 
 
 def merkle_root(leaves: list[tuple[str, str]]) -> str:
@@ -196,6 +239,8 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
     out = Path(out).resolve()
     if out.is_relative_to(case.root):
         raise InputError("bundle.out_inside", path=str(out))
+    # a killed run's temp zip beside the output (possibly hundreds of MB) goes now
+    remove_stale(stale_temps([out.parent], recursive=False, prefix=f".{out.name}.tmp-"))
     files = payload_files(case, include_secrets)
     entries = case.custody.entries()
     last_time = entries[-1]["time"] if entries else "1980-01-01T00:00:00Z"
@@ -228,21 +273,23 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
             "items": _items(case, hashes, files),
         }
         tags: dict[str, bytes] = {
-            "manifest-sha256.txt": "".join(f"{hashes[f.rel]}  data/{f.rel}\n" for f in files).encode("utf-8"),
+            PAYLOAD_MANIFEST: "".join(f"{hashes[f.rel]}  {bagit_encode('data/' + f.rel)}\n" for f in files).encode("utf-8"),
             MANIFEST: json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8"),
         }
+        tag_hashes = {**head_tags, **tags}
+        tags[TAGMANIFEST] = "".join(
+            f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tag_hashes.items())).encode("utf-8")
         signature = None
         if sign:
-            from tradeshield.evidence.signing import load_key, sign as do_sign
+            from tradeshield.evidence.signing import load_key
 
-            signature = do_sign(tags[MANIFEST], load_key(create=True))
+            signature = sign_bag(bag, tags[TAGMANIFEST], load_key(create=True))
             tags[SIGNATURE] = json.dumps(signature, indent=1, sort_keys=True).encode("utf-8")
-        tag_hashes = {**head_tags, **tags}
-        tags["tagmanifest-sha256.txt"] = "".join(
-            f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(tag_hashes.items())).encode("utf-8")
         for name in sorted(tags):
             _writestr(zf, f"{bag}/{name}", tags[name])
+    legacy = sum(1 for e in entries if _full_source_path(e))
     return {
+        "warnings": [i18n.t("bundle.legacy_paths", n=legacy)] if legacy else [],
         "path": str(out),
         "bag": bag,
         "files": len(files),
@@ -253,6 +300,13 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
         "fingerprint": signature["fingerprint"] if signature else None,
         "zip_bytes": out.stat().st_size,
     }
+
+
+def _full_source_path(entry: dict) -> bool:
+    """A custody entry from before sources were recorded by name only (its path names the user's folders)."""
+    d = entry.get("details") or {}
+    src = (d.get("item") or {}).get("original_path") if entry.get("action") == "add" else d.get("source")
+    return isinstance(src, str) and ("/" in src or "\\" in src)
 
 
 # ------------------------------------------------------------------ seal (before shipping)

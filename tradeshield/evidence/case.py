@@ -33,7 +33,8 @@ from typing import Iterable
 from tradeshield import i18n
 from tradeshield.evidence.custody import CustodyLog, canonical
 from tradeshield.errors import CaseError, InputError, UsageError
-from tradeshield.evidence.fsutil import Progress, atomic_write, check_input, copy_hashed, hash_file, sniff_kind, write_bytes
+from tradeshield.evidence.fsutil import (Progress, atomic_write, check_input, copy_hashed, fsync_dir, hash_file,
+                                         remove_stale, sniff_kind, stale_temps, write_bytes)
 from tradeshield.timeutil import format_offset, parse_offset, parse_time
 
 CASE_FILE = "case.toml"
@@ -66,6 +67,10 @@ i18n.register({
     "add.copy_mismatch": ("复制后的文件与原件哈希不符：{path}（磁盘故障？原件未受影响）",
                           "copy does not match the original's hash: {path} (disk fault? the original is untouched)"),
     "add.source_changed": ("复制过程中原文件被修改：{path}", "the source changed while it was copied: {path}"),
+    "add.nothing": ("没有可添加的文件：{path}（目录为空，或只有隐藏文件）",
+                    "nothing to add in {path} (the folder is empty or holds only hidden files)"),
+    "case.bad_timezone": ("case.toml 中的 timezone 无效：{tz}（应为 UTC 偏移，如 +08:00）",
+                          "case.toml has an invalid timezone: {tz} (use a UTC offset such as +08:00)"),
     "facts.bad_name": ("无效的事实名称：{name}", "invalid facts name: {name}"),
     "derived.bad_path": ("派生文件路径必须在 derived/ 内：{path}", "derived file path must stay inside derived/: {path}"),
 })
@@ -222,12 +227,28 @@ def _price(value) -> int | float | None:
     return int(num) if num.is_integer() else num
 
 
+LOCAL_DIR = ".tradeshield"      # stays on this machine: never bundled, packed or reported
+SOURCES_FILE = "sources.jsonl"  # where each original was copied from (full path), by SHA-256
+
+
+def display_name(name: str) -> str:
+    """A file name as text that is valid UTF-8: bytes that were not (surrogate escapes) become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 class Case:
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, sweep: bool = True):
         self.root = Path(root).resolve()
         if not (self.root / CASE_FILE).is_file():
             raise CaseError("case.not_a_case", path=str(root))
         self.custody = CustodyLog(self.root / "custody.jsonl")
+        if sweep:  # a command about to use the case (verify opens it with sweep=False and only reports)
+            self.tz  # noqa: B018 - a bad timezone in case.toml is one clear line now, not a silent default later
+            remove_stale(self.stale_temp_files())  # a killed run's temp files (possibly hundreds of MB)
+
+    def stale_temp_files(self) -> list[Path]:
+        """Temp files and folders of atomic writes whose writer is gone (see ``fsutil.stale_temps``)."""
+        return stale_temps([self.root])
 
     # ------------------------------------------------------------ creation and lookup
     @classmethod
@@ -284,7 +305,11 @@ class Case:
 
     @property
     def tz(self) -> dt.tzinfo:
-        return parse_offset(self.info.get("timezone"))
+        tz = self.info.get("timezone")
+        try:
+            return parse_offset(tz if tz is None else str(tz))
+        except InputError:
+            raise CaseError("case.bad_timezone", tz=str(tz)) from None
 
     @property
     def evidence_dir(self) -> Path:
@@ -303,12 +328,13 @@ class Case:
         return self.root / "facts"
 
     def update_info(self, **changes) -> dict:
-        info = self.info
         if "price" in changes:
             changes["price"] = _price(changes["price"])
-        info.update({k: v for k, v in changes.items() if v is not None})
-        write_bytes(self.root / CASE_FILE, dump_toml(info).encode("utf-8"))
-        self.custody.append("case-update", files=[self._file_record(CASE_FILE)], details={"changes": changes})
+        with self.custody.locked():  # the file and its custody entry together: a parallel update is not lost
+            info = self.info
+            info.update({k: v for k, v in changes.items() if v is not None})
+            write_bytes(self.root / CASE_FILE, dump_toml(info).encode("utf-8"))
+            self.custody.append("case-update", files=[self._file_record(CASE_FILE)], details={"changes": changes})
         return info
 
     def rel(self, path: str | os.PathLike) -> str:
@@ -322,8 +348,8 @@ class Case:
     def evidence(self) -> list[EvidenceItem]:
         items: dict[str, EvidenceItem] = {}
         for e in self.custody.entries():
-            if e.get("action") == "add" and "item" in e.get("details", {}):
-                d = e["details"]["item"]
+            d = e["details"].get("item") if e.get("action") == "add" else None
+            if isinstance(d, dict) and isinstance(d.get("sha256"), str) and isinstance(d.get("path"), str):
                 items[d["sha256"]] = EvidenceItem(**{k: d.get(k) for k in EvidenceItem.__dataclass_fields__})
         return list(items.values())
 
@@ -343,9 +369,13 @@ class Case:
         for p in paths:
             p = Path(p)
             if p.is_dir():
+                found = []
                 for dirpath, dirnames, filenames in os.walk(p):
                     dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                    files.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
+                    found.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
+                if not found:
+                    raise InputError("add.nothing", path=str(p))
+                files.extend(found)
             else:
                 files.append(p)
         for f in files:  # every input checked before anything is copied
@@ -406,7 +436,7 @@ class Case:
         st = src.stat()
         incoming = self.evidence_dir / f".incoming-{os.getpid()}-{st.st_ino}"
         try:
-            sha, size = copy_hashed(src, incoming, progress, label=src.name, sync=False)
+            sha, size = copy_hashed(src, incoming, progress, label=display_name(src.name), sync=False)
             st2 = src.stat()
             if (st2.st_size, st2.st_mtime_ns) != (st.st_size, st.st_mtime_ns) or size != st.st_size:
                 raise InputError("add.source_changed", path=str(src))
@@ -418,29 +448,49 @@ class Case:
     def _commit(self, inc: "_Incoming", note, known: dict) -> AddResult:
         """A verified copy becomes evidence (read-only, logged); a duplicate is logged as such."""
         src, st, sha, size = inc.src, inc.st, inc.sha256, inc.size
+        # custody (bundled) records the source's file name only; its full path stays in the local sources file
+        name = display_name(src.name)
+        self._note_source(src, sha)
         if sha in known:
             self.custody.append("add-duplicate", files=[{"path": known[sha].path, "sha256": sha, "size": size}],
-                                details={"source": str(src.resolve())})
-            return AddResult("duplicate", known[sha], str(src))
-        dest = self._free_name(src.name, sha)
+                                details={"source": name})
+            return AddResult("duplicate", known[sha], display_name(str(src)))
+        dest = self._free_name(name, sha)
         os.chmod(inc.path, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.rename(inc.path, dest)
+        fsync_dir(dest.parent)
         kind = sniff_kind(dest)
         from tradeshield.meta import capture_time
 
         when, source = capture_time(dest, kind)
         item = EvidenceItem(
-            path=self.rel(dest), sha256=sha, size=size, kind=kind, original_path=str(src.resolve()),
+            path=self.rel(dest), sha256=sha, size=size, kind=kind, original_path=name,
             original_mtime=dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat(),
             capture_time=when, capture_source=source, note=note,
             added=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
         self.custody.append("add", files=[{"path": item.path, "sha256": sha, "size": size}], details={"item": item.to_dict()})
         known[sha] = item
-        return AddResult("added", item, str(src))
+        return AddResult("added", item, display_name(str(src)))
+
+    def _note_source(self, src: Path, sha: str) -> None:
+        """The full source path, kept on this machine only (``.tradeshield/sources.jsonl``, never bundled)."""
+        from tradeshield.evidence.custody import utc_now
+
+        local = self.root / LOCAL_DIR
+        try:
+            local.mkdir(exist_ok=True)
+            line = json.dumps({"sha256": sha, "path": display_name(str(src.resolve())), "time": utc_now()},
+                              ensure_ascii=False) + "\n"
+            with open(local / SOURCES_FILE, "a", encoding="utf-8") as f:
+                f.write(line)
+        except OSError:
+            pass  # a convenience record: the evidence itself does not depend on it
 
     def _free_name(self, name: str, sha: str) -> Path:
-        name = name.replace("/", "_").replace("\\", "_") or "file"
+        # "%" is written as the full-width "％": a bag path then needs no %25, which RFC 8493 requires but
+        # bagit-python and most BagIt tools do not decode (bagit-python #157); the true name stays in custody
+        name = name.replace("/", "_").replace("\\", "_").replace("%", "\uff05") or "file"
         dest = self.evidence_dir / name
         if not dest.exists():
             return dest
@@ -485,11 +535,11 @@ class Case:
         """Latest provenance per derived path: {path: {sha256, action, sources, params}}."""
         out: dict[str, dict] = {}
         for e in self.custody.entries():
-            d = e.get("details", {})
+            d = e["details"]
             if "sources" not in d:
                 continue
-            for f in e.get("files", []):
-                out[f["path"]] = {"sha256": f["sha256"], "size": f.get("size"), "action": e["action"],
+            for f in e["files"]:
+                out[f["path"]] = {"sha256": f["sha256"], "size": f.get("size"), "action": e.get("action"),
                                   "sources": d["sources"], "params": d.get("params", {}), "time": e.get("time")}
         return out
 
@@ -498,9 +548,33 @@ class Case:
         if not name.replace("-", "").replace("_", "").isalnum():
             raise UsageError("facts.bad_name", name=name)
         path = self.facts_dir / f"{name}.json"
-        write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
-        self.record_derived([path], action=action or f"facts:{name}", sources=sources or [])
+        data = self._no_local_paths(data)
+        with self.custody.locked():
+            write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+            self.record_derived([path], action=action or f"facts:{name}", sources=sources or [])
         return path
+
+    def _no_local_paths(self, data):
+        """Facts go into bundles: an absolute path inside the case becomes case-relative, one to a file elsewhere
+        its file name (a capability that passed ``str(path)`` does not send the user's folders to the platform)."""
+        root = str(self.root) + os.sep
+
+        def fix(v):
+            if isinstance(v, dict):
+                return {k: fix(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [fix(x) for x in v]
+            if isinstance(v, str) and len(v) < 4096 and "\n" not in v and os.path.isabs(v):
+                if v.startswith(root):
+                    return Path(v[len(root):]).as_posix()
+                try:
+                    if Path(v).exists():
+                        return Path(v).name
+                except (OSError, ValueError):
+                    pass
+            return v
+
+        return fix(data)
 
     def read_facts(self, name: str, default=None):
         path = self.facts_dir / f"{name}.json"
@@ -525,10 +599,14 @@ class Case:
             t = t.replace(tzinfo=self.tz)
         ev = Event(time=t.isoformat(), kind=kind, note=note, source=source, ref=ref or {})
         line = canonical(ev.to_dict()) + b"\n"
-        existing = self.events_path.read_bytes() if self.events_path.exists() else b""
-        with atomic_write(self.events_path) as f:
-            f.write(existing + line)
-        self.custody.append("event", files=[self._file_record("events.jsonl")], details={"event": ev.to_dict()})
+        # read, rewrite and log under the custody lock: two `event add` at once both keep their event
+        with self.custody.locked():
+            existing = self.events_path.read_bytes() if self.events_path.exists() else b""
+            if existing and not existing.endswith(b"\n"):
+                existing += b"\n"
+            with atomic_write(self.events_path) as f:
+                f.write(existing + line)
+            self.custody.append("event", files=[self._file_record("events.jsonl")], details={"event": ev.to_dict()})
         return ev
 
     def events(self) -> list[Event]:
@@ -541,4 +619,11 @@ class Case:
                     out.append(Event(**json.loads(ln)))
                 except (ValueError, TypeError):
                     continue
-        return sorted(out, key=lambda e: dt.datetime.fromisoformat(e.time))
+        def when(e: Event):
+            try:
+                t = dt.datetime.fromisoformat(e.time)
+                return t if t.tzinfo else t.replace(tzinfo=self.tz)
+            except (TypeError, ValueError):  # an edited line: kept, sorted last
+                return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+
+        return sorted(out, key=when)

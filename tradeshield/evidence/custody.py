@@ -52,10 +52,30 @@ def _locked(path: Path):
 
 class CustodyLog:
     def __init__(self, path: str | os.PathLike):
+        import threading
+
         self.path = Path(path)
+        self._held = threading.local()
+
+    @contextlib.contextmanager
+    def locked(self):
+        """Hold the log's lock across a write to a case file and its entry (``append`` inside reuses it).
+
+        ``flock`` is per open file, so another process, another thread or another ``CustodyLog`` on the same
+        file waits; inside the block this thread's appends go through the held descriptor."""
+        if getattr(self._held, "fd", None) is not None:
+            yield self
+            return
+        with _locked(self.path) as fd:
+            self._held.fd = fd
+            try:
+                yield self
+            finally:
+                self._held.fd = None
 
     def append(self, action: str, files: list[dict] | None = None, details: dict | None = None) -> dict:
-        with _locked(self.path) as fd:
+        held = getattr(self._held, "fd", None)
+        with (contextlib.nullcontext(held) if held is not None else _locked(self.path)) as fd:
             last_hash, seq = self._tail()
             entry = {
                 "seq": seq,
@@ -91,9 +111,17 @@ class CustodyLog:
         out = []
         for ln in self._raw_lines():
             try:
-                out.append(json.loads(ln))
-            except ValueError:
+                e = json.loads(ln)
+            except (ValueError, RecursionError):
                 continue
+            if isinstance(e, dict):  # anything else is an edited line: verify reports it, readers skip it
+                if not isinstance(e.get("details"), dict):
+                    e["details"] = {}
+                if not isinstance(e.get("files"), list):
+                    e["files"] = []
+                e["files"] = [f for f in e["files"] if isinstance(f, dict) and isinstance(f.get("path"), str)
+                              and isinstance(f.get("sha256"), str)]
+                out.append(e)
         return out
 
     def head(self) -> str:
@@ -104,26 +132,50 @@ class CustodyLog:
         return verify_chain(self._raw_lines(), name)
 
 
-def verify_chain(lines: list[bytes], name: str = "custody.jsonl", head: str | None = None) -> list[Finding]:
-    """Check every link; ``head`` (from a manifest) also pins the last line."""
-    findings: list[Finding] = []
-    prev = GENESIS
-    for i, raw in enumerate(lines, start=1):
-        where = f"{name}:{i}"
+def _canonical_or_none(entry) -> bytes | None:
+    try:
+        return canonical(entry)
+    except (ValueError, RecursionError):  # a lone surrogate ("\\ud800") cannot be UTF-8: not what we wrote
+        return None
+
+
+class ChainChecker:
+    """``verify_chain`` one line at a time, for a log read as a stream (``feed`` each line, then ``finish``)."""
+
+    def __init__(self, name: str = "custody.jsonl"):
+        self.name, self.prev, self.i = name, GENESIS, 0
+        self.findings: list[Finding] = []
+
+    def feed(self, raw: bytes):
+        """Check one line; returns the parsed entry (or None when it is not JSON)."""
+        self.i += 1
+        i, where = self.i, f"{self.name}:{self.i}"
         try:
             entry = json.loads(raw)
-        except ValueError:
-            findings.append(ChainBroken(where, detail="not JSON"))
-            prev = hashlib.sha256(raw).hexdigest()
-            continue
-        if not isinstance(entry, dict) or entry.get("prev") != prev:
-            findings.append(ChainBroken(where, expected=prev, found=str(entry.get("prev") if isinstance(entry, dict) else None),
-                                        detail=f"line {i - 1} was edited, removed or reordered (its hash is not the one line {i} records)"
-                                        if i > 1 else "first line does not start the chain"))
-        elif canonical(entry) != raw:
-            findings.append(ChainBroken(where, detail="line is not in canonical form (edited?)"))
-        prev = hashlib.sha256(raw).hexdigest()
-    if head is not None and prev != head:
-        findings.append(ChainBroken(f"{name}:{len(lines)}", expected=head, found=prev,
-                                    detail="last entry differs from the head recorded in the manifest"))
-    return findings
+        except (ValueError, RecursionError):
+            self.findings.append(ChainBroken(where, detail="not JSON"))
+            self.prev = hashlib.sha256(raw).hexdigest()
+            return None
+        if not isinstance(entry, dict) or entry.get("prev") != self.prev:
+            found = entry.get("prev") if isinstance(entry, dict) else None
+            self.findings.append(ChainBroken(where, expected=self.prev, found=str(found),
+                                             detail=f"line {i - 1} was edited, removed or reordered (its hash is not the "
+                                             f"one line {i} records)" if i > 1 else "first line does not start the chain"))
+        elif _canonical_or_none(entry) != raw:
+            self.findings.append(ChainBroken(where, detail="line is not in canonical form (edited?)"))
+        self.prev = hashlib.sha256(raw).hexdigest()
+        return entry
+
+    def finish(self, head: str | None = None) -> list[Finding]:
+        if head is not None and self.prev != head:
+            self.findings.append(ChainBroken(f"{self.name}:{self.i}", expected=head, found=self.prev,
+                                             detail="last entry differs from the head recorded in the manifest"))
+        return self.findings
+
+
+def verify_chain(lines: list[bytes], name: str = "custody.jsonl", head: str | None = None) -> list[Finding]:
+    """Check every link; ``head`` (from a manifest) also pins the last line."""
+    checker = ChainChecker(name)
+    for raw in lines:
+        checker.feed(raw)
+    return checker.finish(head)

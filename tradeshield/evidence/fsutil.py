@@ -41,7 +41,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    # the pid in the name lets the next command tell a killed run's leftover from a running one's (sweep_stale)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent)
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
             reserved = reserve and preallocate(f, reserve)
@@ -53,10 +54,86 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
             if sync:
                 os.fsync(f.fileno())
         os.replace(tmp, path)
+        if sync:
+            fsync_dir(path.parent)  # the rename itself survives a power cut
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    """Make a rename or a new name in ``path`` durable (a no-op where folders cannot be opened, e.g. Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# .incoming-PID-INO (evidence copies), .NAME.tmp-PID-XXXX (atomic_write; older ones without PID), the chat
+# import's spools .chat-SHA12[-PID].spool / .events.spool
+_TEMP_RE = __import__("re").compile(
+    r"^\.(?:incoming-(\d+)-\d+|.+\.tmp-(?:(\d+)-)?[^/]*|chat-[0-9a-f]+(?:-(\d+))?\.(?:events\.)?spool)$")
+STALE_AFTER = 6 * 3600  # a temp name without a pid (another writer's) is a leftover after this many seconds
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def stale_temps(folders, recursive: bool = True, prefix: str = "") -> list[Path]:
+    """Hidden temp files and folders of atomic writes (``.NAME.tmp-PID-…``, ``.incoming-PID-…``) left by a run that
+    was killed: their process is gone (or, without a pid in the name, they are older than ``STALE_AFTER``)."""
+    import time
+
+    out = []
+    now = time.time()
+    for base in folders:
+        base = Path(base)
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            for name in [*filenames, *dirnames]:
+                m = _TEMP_RE.match(name)
+                if not m or not name.startswith(prefix):
+                    continue
+                p = Path(dirpath) / name
+                pid = m.group(1) or m.group(2) or m.group(3)
+                try:
+                    old = now - p.lstat().st_mtime > STALE_AFTER
+                except OSError:
+                    continue
+                if (pid and not _pid_alive(int(pid))) or (not pid and old):
+                    out.append(p)
+            dirnames[:] = [d for d in dirnames if not _TEMP_RE.match(d)] if recursive else []
+    return out
+
+
+def remove_stale(paths) -> None:
+    import shutil
+
+    for p in paths:
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:

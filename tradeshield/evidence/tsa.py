@@ -18,7 +18,8 @@ else it finds is a problem code in ``info.problems`` so ``verify`` can report it
 - ``signer-missing``        no certificate for the signer (request sent without certReq; pass the TSA cert)
 - ``signer-not-tsa``        the signer's certificate lacks the timeStamping extended key usage
 - ``signer-cert-mismatch``  no ESS signing-certificate attribute, or it names another certificate
-- ``chain-untrusted``       ``openssl ts -verify`` rejects the chain against the given CA file
+- ``chain-untrusted``       ``openssl ts -verify`` rejects the chain against the given CA file, checked at the
+                          token's genTime (``-attime``): a token stays valid after its TSA certificate expires
 
 The signature is checked in Python (asn1crypto + cryptography) so it works without the openssl binary;
 only the certificate chain needs ``openssl ts -verify`` (``chain_ok`` is None without it or without a CA).
@@ -352,6 +353,9 @@ def _check_chain(tsr: bytes, tok: _Token, imprint_hex: str, ca_certs: list) -> t
         ca = Path(tmp) / "ca.pem"
         ca.write_bytes(b"".join(pem.armor("CERTIFICATE", c.dump()) for c in ca_certs))
         cmd = [exe, "ts", "-verify", "-digest", imprint_hex, "-in", str(reply), "-CAfile", str(ca)]
+        gen_time = tok.tst["gen_time"].native
+        if gen_time is not None:  # the chain as it was when the TSA signed: a token outlives its TSA's certificate
+            cmd += ["-attime", str(int(gen_time.timestamp()))]
         if tok.bare:
             cmd.append("-token_in")
         if not tok.certs:

@@ -36,6 +36,10 @@ i18n.register({
                                     "the total in words ({found}) does not match the figure ({expected}): check the original"),
     "invoice.note.sum_mismatch": ("金额 + 税额（{found}）与价税合计（{expected}）不一致",
                                   "amount + tax ({found}) does not match the total ({expected})"),
+    "invoice.note.items_mismatch": ("各项目金额之和（{found}）与合计金额（{expected}）不一致",
+                                    "the items' amounts add up to {found}, not the printed amount {expected}"),
+    "invoice.note.source_mismatch": ("文件内嵌的 {source} 中的{what}（{found}）与票面文字（{expected}）不一致",
+                                     "the file's embedded {source} {what} ({found}) differs from the printed text ({expected})"),
     "invoice.note.qr_mismatch": ("二维码中的{what}（{found}）与票面文字（{expected}）不一致",
                                  "the QR code's {what} ({found}) differs from the printed text ({expected})"),
 })
@@ -90,6 +94,30 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
     return doc
 
 
+def read_fields(path, *, password: str | None = None, dpi: int = 200) -> dict:
+    """The document record's ``type``, ``format``, ``fields`` and ``checks`` without a case (nothing is written):
+    what ``process`` stores, for benchmarks and for checking a file before adding it."""
+    path = Path(path)
+    kind = detect(path)
+    if kind in ("ofd", "xml"):
+        parsed = _read_structured(kind, path)
+    elif kind == "pdf":
+        from tradeshield.invoice.render import open_pdf, render_page
+
+        data = path.read_bytes()
+        pdf = open_pdf(path, password, data=data)
+        try:
+            parsed = _pdf_fields(pdf, data, password)
+            rec, _ = render_page(pdf, 0, dpi=dpi, sha256="0" * 64, name=path.name, total=len(pdf))
+            _qr_check(parsed, rec["image"])
+        finally:
+            pdf.close()
+    else:
+        raise InputError("invoice.unsupported", path=str(path), kind=kind)
+    finish_sources(parsed["fields"])
+    return parsed
+
+
 def _warm_font():
     import threading
 
@@ -116,6 +144,7 @@ def _structured(case, src: Path, kind: str, sha: str, name: str) -> dict:
     case.record_derived([dest], action="invoice-card", sources=[sha], params={"kind": kind})
     page = {"page": 1, "path": case.rel(dest), "width": info["width"], "height": info["height"],
             "bytes": info["bytes"], "sha256": _sha(dest), "card": True}
+    finish_sources(parsed["fields"])
     notes = [] if parsed["fields"] else [note("invoice.note.no_fields")]
     return {**parsed, "pages": [page], "notes": notes + _check_notes(parsed["checks"])}
 
@@ -174,12 +203,13 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
                           progress=progress) as renderer:
             renderer.start()  # workers render while this process copies the evidence and reads the text layer
             copying = _copy_in(case, path) if item is None else None
-            from tradeshield.invoice.fields import parse_text  # after the fork: workers have no use for it
-
-            texts = _page_texts(pdf)
-            parsed = parse_text("\n".join(texts))
-            _locate(parsed["fields"], texts)
-            pages = renderer.finish(on_first=lambda image: _qr_check(parsed, image))
+            reader = _FieldReader(pdf, source, password)
+            qr: dict = {}
+            pages = renderer.finish(on_first=lambda image: qr.update(found=_qr_find(reader.first(), image,
+                                                                                   reader.probe)))
+            parsed = reader.result()
+            parsed.pop("final", None)
+            _qr_merge(parsed, qr.get("found"))
             if copying is not None:  # the copy's fsync can take a while on a busy disk: rendering went on
                 item = copying.result()
                 if item.sha256 != sha:  # changed between the read and the copy: the pages are not of the copy
@@ -191,6 +221,7 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
         p["path"] = case.rel(p["path"])
     case.record_derived(dests, action="invoice-pages", sources=[sha], params={"dpi": dpi, "pages": len(pages)},
                         hashes=[(p["sha256"], p["bytes"]) for p in pages])
+    finish_sources(parsed["fields"])
     notes = [note("invoice.note.capped", page=p["page"], dpi=p["dpi"]) for p in pages if p["capped"]]
     if parsed["type"] == "scanned":
         notes.append(note("invoice.note.qr_only" if parsed["fields"] else "invoice.note.no_text"))
@@ -200,38 +231,137 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
             "notes": notes + _check_notes(parsed["checks"])}
 
 
-def _qr_check(parsed: dict, image) -> None:
-    """Compare (or, for a scan, supply) code, number, date and check code with the QR code on page 1."""
-    if parsed["type"] in ("e-invoice", "scanned"):
-        from tradeshield.invoice.qr import cross_check
-
-        parsed["checks"] += cross_check(image, parsed["fields"])
+FIELD_PAGES = 6  # fields are read from the first pages: an invoice's header and totals are there
 
 
-def _page_texts(pdf) -> list[str]:
-    texts = []
-    for page in pdf:
-        tp = page.get_textpage()
+def _page_items(pdf, first: int, last: int) -> list:
+    from tradeshield.invoice.layout import pdf_page_items
+
+    out = []
+    for i in range(first, min(len(pdf), last)):
+        page = pdf[i]
         try:
-            texts.append(tp.get_text_bounded() or "")
+            out.append(pdf_page_items(page))
         except Exception:  # a page whose text layer pdfium cannot read still renders
-            texts.append("")
+            out.append([])
         finally:
-            tp.close()
             page.close()
-    return texts
+    return out
 
 
-def _locate(fields: dict, texts: list[str]) -> None:
-    """Add the page number (1-based) where each field's source line appears."""
-    squashed = ["".join(t.split()) for t in texts]
+class _FieldReader:
+    """Fields by position from the first pages' characters, and the information dictionary as a second source.
+
+    pdfium is not thread-safe, so the characters (and whether the information dictionary holds invoice keys) are
+    read in the calling thread; the parsing and pypdf's reading of the dictionary — pure Python — run on a thread
+    while the caller renders pages (pdfium and the JPEG encoder release the GIL). An invoice's further pages (its
+    item list) are read by ``result()`` in the calling thread."""
+
+    def __init__(self, pdf, source, password, threaded: bool = True):
+        from tradeshield.invoice.sources import PROBE_KEYS
+
+        self.pdf, self.source, self.password = pdf, source, password
+        self.pages = _page_items(pdf, 0, 2)  # the first two pages say what the document is
+        try:
+            self.probe = any(pdf.get_metadata_value(k) for k in PROBE_KEYS)
+        except Exception:  # a metadata read that fails is a missing source, never a failed document
+            self.probe = False
+        self.parsed = None
+        self.thread = None
+        if threaded:
+            import threading
+
+            self.thread = threading.Thread(target=self._parse, name="invoice-fields", daemon=True)
+            self.thread.start()
+        else:
+            self._parse()
+
+    def _parse(self) -> None:
+        from tradeshield.invoice.layout import extract_pages
+        from tradeshield.invoice.sources import read_pdf_info
+
+        parsed = extract_pages(self.pages)
+        parsed["info"] = read_pdf_info(self.source, self.password) if self.probe else {}
+        self.parsed = parsed
+
+    def first(self) -> dict:
+        """The fields of the first pages (waits for the thread)."""
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.parsed is None:  # the thread failed: read again here, so the error is raised where it can be seen
+            self._parse()
+        return self.parsed
+
+    def result(self) -> dict:
+        from tradeshield.invoice.fields import invoice_kind, is_invoice
+        from tradeshield.invoice.layout import extract_pages
+        from tradeshield.invoice.sources import info_values, merge
+
+        parsed = self.first()
+        if not parsed.get("final"):
+            if is_invoice(parsed["type"]) and len(self.pdf) > 2:
+                more = extract_pages(self.pages + _page_items(self.pdf, 2, FIELD_PAGES))
+                parsed.update(fields=more["fields"], checks=more["checks"])
+            info = parsed.get("info") or {}
+            if not info:
+                parsed.pop("info", None)
+            values = info_values(info)
+            parsed["checks"] += merge(parsed["fields"], "pdf-info", values)
+            if values and not is_invoice(parsed["type"]):  # the dictionary says what the text could not
+                parsed["type"] = invoice_kind(parsed["fields"])
+            parsed["format"] = "pdf"
+            parsed["final"] = True
+        return parsed
+
+
+def _pdf_fields(pdf, source, password) -> dict:
+    reader = _FieldReader(pdf, source, password, threaded=False)
+    out = reader.result()
+    out.pop("final", None)
+    return out
+
+
+def _qr_find(parsed: dict, image, hint: bool = False):
+    """The invoice QR code on page 1's pixels, looked for when the document is (or may be) an invoice."""
+    from tradeshield.invoice.fields import is_invoice
+
+    if is_invoice(parsed["type"]) or parsed["type"] == "scanned" or hint:
+        from tradeshield.invoice.qr import find_qr
+
+        return find_qr(image)
+    return None
+
+
+def _qr_merge(parsed: dict, found) -> None:
+    """Compare (or, for a scan, supply) code, number, date, check code and amount with the QR code's."""
+    if not found:
+        return
+    from tradeshield.invoice.fields import invoice_kind
+    from tradeshield.invoice.qr import qr_values
+    from tradeshield.invoice.sources import merge
+
+    checks = merge(parsed["fields"], "qr", qr_values(found))
+    for c in checks:
+        c["retry"] = found["retry"]
+    parsed["checks"] += checks
+    parsed["qr"] = {"text": found["text"], "retry": found["retry"]}
+    if parsed["type"] in ("e-invoice", "scanned"):
+        kind = invoice_kind(parsed["fields"], found["payload"].get("qr_type"))
+        parsed["type"] = kind if parsed["type"] == "e-invoice" else parsed["type"]
+        parsed["kind"] = kind
+
+
+def _qr_check(parsed: dict, image) -> None:
+    _qr_merge(parsed, _qr_find(parsed, image))
+
+
+def finish_sources(fields: dict) -> None:
+    """Every field says which sources state it and which agree (a field only the text states: ["text"])."""
     for f in fields.values():
-        first = (f.get("source_text") or "").split("\n")[0]
-        key = "".join(first.split())
-        for i, t in enumerate(squashed):
-            if key and key in t:
-                f["page"] = i + 1
-                break
+        if "sources" not in f:
+            f["sources"] = {"text": f["value"]} if not isinstance(f["value"], list) else {"text": len(f["value"])}
+            f["agree"] = ["text"]
 
 
 def _check_notes(checks: list[dict]) -> list[dict]:
@@ -243,9 +373,15 @@ def _check_notes(checks: list[dict]) -> list[dict]:
             out.append(note("invoice.note.words_mismatch", found=c.get("found"), expected=c.get("expected")))
         elif c["check"] == "net-plus-tax":
             out.append(note("invoice.note.sum_mismatch", found=c.get("found"), expected=c.get("expected")))
+        elif c["check"] == "items-sum":
+            out.append(note("invoice.note.items_mismatch", found=c.get("found"), expected=c.get("expected")))
         elif c["check"].startswith("qr-"):
             out.append(note("invoice.note.qr_mismatch", what=c["check"][3:], found=c.get("found"),
                             expected=c.get("expected")))
+        elif c["check"].startswith(("pdf-info-", "ofd-custom-")):
+            src = "pdf-info" if c["check"].startswith("pdf-info-") else "ofd-custom"
+            out.append(note("invoice.note.source_mismatch", source=src, what=c["check"][len(src) + 1:],
+                            found=c.get("found"), expected=c.get("expected")))
     return out
 
 

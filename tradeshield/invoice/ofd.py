@@ -18,7 +18,7 @@ import zipfile
 
 from tradeshield import i18n
 from tradeshield.errors import InputError
-from tradeshield.invoice.fields import cross_checks, field, money, parse_date, parse_invoice, split_lines
+from tradeshield.invoice.fields import cross_checks, field, money, parse_date
 
 MAX_MEMBER = 16 * 1024 * 1024
 
@@ -79,29 +79,126 @@ def _custom_fields(root) -> dict:
     return out
 
 
-def _page_text(z: zipfile.ZipFile, path) -> str:
-    """Text of the first document's pages and templates, TextObjects sorted into lines by position."""
-    runs = []
-    names = [n for n in z.namelist() if re.search(r"(^|/)(Pages/Page_\d+|Tpls/Tpl_\d+)/Content\.xml$", n)]
-    for name in sorted(names)[:20]:
-        root = _parse_xml(_member(z, name, path), path, "invoice.ofd_bad")
-        for obj in root.iter():
-            if _local(obj.tag) != "TextObject":
+def _floats(text: str | None) -> list[float]:
+    """OFD number lists, with the ``g n v`` shorthand (v repeated n times)."""
+    out: list[float] = []
+    toks = (text or "").split()
+    k = 0
+    while k < len(toks):
+        if toks[k] == "g" and k + 2 < len(toks):
+            try:
+                out.extend([float(toks[k + 2])] * int(float(toks[k + 1])))
+            except ValueError:
+                pass
+            k += 3
+            continue
+        try:
+            out.append(float(toks[k]))
+        except ValueError:
+            pass
+        k += 1
+    return out
+
+
+def _text_items(root) -> list[tuple]:
+    """(text, box, 1.0, per-character boxes) for every TextCode, in page millimetres (y downwards).
+
+    A TextCode's X/Y are the baseline of its first character in the object's space; DeltaX (DeltaY: vertical
+    text) the advances between characters; the object's CTM maps that space into its Boundary box."""
+    items = []
+    for obj in root.iter():
+        if _local(obj.tag) != "TextObject":
+            continue
+        bx, by = (_floats(obj.get("Boundary")) + [0.0, 0.0])[:2]
+        a, b, c, d, e, f = (_floats(obj.get("CTM")) + [1.0, 0.0, 0.0, 1.0, 0.0, 0.0])[:6] if obj.get("CTM") else \
+            (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        size = float(obj.get("Size") or 3.5)
+        x = y = 0.0
+        for code in obj:
+            if _local(code.tag) != "TextCode":
                 continue
-            box = [float(v) for v in (obj.get("Boundary") or "0 0 0 0").split()[:4]] or [0, 0, 0, 0]
-            text = "".join(_text(c) for c in obj if _local(c.tag) == "TextCode")
-            if text:
-                runs.append((box[1], box[0], text))
-    lines: list[list] = []
-    for y, x, text in sorted(runs):
-        if lines and abs(lines[-1][0] - y) <= 2.0:  # same baseline within 2 mm
-            lines[-1][1].append((x, text))
-        else:
-            lines.append([y, [(x, text)]])
-    return "\n".join("  ".join(t for _, t in sorted(parts)) for _, parts in lines)
+            text = (code.text or "").strip("\r\n\t")
+            text = text.strip()
+            if not text:
+                continue
+            if code.get("X") is not None:
+                x = float(code.get("X"))
+            if code.get("Y") is not None:
+                y = float(code.get("Y"))
+            dx, dy = _floats(code.get("DeltaX")), _floats(code.get("DeltaY"))
+            boxes = []
+            cx, cy = x, y
+            for k, ch in enumerate(text):
+                adv = dx[min(k, len(dx) - 1)] if dx else 0
+                w = adv if adv > 0 else (size if ord(ch) > 0x2e80 else size * 0.55)
+                corners = [(cx, cy - size * 0.85), (cx + min(w, size), cy + size * 0.15)]
+                pts = [(a * px + c * py + e + bx, b * px + d * py + f + by) for px, py in corners]
+                boxes.append((min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts),
+                              max(p[1] for p in pts)))
+                if dx:  # fewer advances than characters: the last one repeats
+                    cx += dx[min(k, len(dx) - 1)]
+                elif not dy:
+                    cx += w
+                if dy:
+                    cy += dy[min(k, len(dy) - 1)]
+            x = cx
+            box = (min(bb[0] for bb in boxes), min(bb[1] for bb in boxes), max(bb[2] for bb in boxes),
+                   max(bb[3] for bb in boxes))
+            items.append((text, box, 1.0, boxes))
+    return items
+
+
+def _resolve(base: str, loc: str) -> str:
+    """A BaseLoc relative to the directory of ``base`` (or absolute from the package root)."""
+    import posixpath
+
+    if loc.startswith("/"):
+        return loc.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), loc))
+
+
+def page_items(z: zipfile.ZipFile, path, max_pages: int = 10) -> list[list[tuple]]:
+    """Items of each page of the first document, the page's templates merged in (labels often live there)."""
+    names = set(z.namelist())
+    try:
+        root = _parse_xml(_member(z, "OFD.xml", path), path, "invoice.ofd_bad")
+        doc_loc = next((_text(el) for el in root.iter() if _local(el.tag) == "DocRoot"), "Doc_0/Document.xml")
+        doc_loc = doc_loc.lstrip("/")
+        doc = _parse_xml(_member(z, doc_loc, path), path, "invoice.ofd_bad")
+    except KeyError:
+        doc = None
+    pages, templates = [], {}
+    if doc is not None:
+        for el in doc.iter():
+            tag = _local(el.tag)
+            if tag == "TemplatePage" and el.get("BaseLoc"):
+                templates[el.get("ID")] = _resolve(doc_loc, el.get("BaseLoc"))
+            elif tag == "Page" and el.get("BaseLoc"):
+                pages.append(_resolve(doc_loc, el.get("BaseLoc")))
+    if not pages:  # no usable Document.xml: the page files in name order
+        pages = sorted(n for n in names if re.search(r"(^|/)Pages/Page_\d+/Content\.xml$", n))
+    out = []
+    for loc in pages[:max_pages]:
+        if loc not in names:
+            continue
+        root = _parse_xml(_member(z, loc, path), path, "invoice.ofd_bad")
+        items = _text_items(root)
+        refs = [el.get("TemplateID") for el in root.iter() if _local(el.tag) == "Template"]
+        if not refs and len(templates) == 1:  # a page that forgets to name the document's only template
+            refs = list(templates)
+        for ref in refs:
+            tpl = templates.get(ref)
+            if tpl and tpl in names:
+                items += _text_items(_parse_xml(_member(z, tpl, path), path, "invoice.ofd_bad"))
+        out.append(items)
+    return out
 
 
 def read_ofd(path) -> dict:
+    from tradeshield.invoice.fields import invoice_kind
+    from tradeshield.invoice.layout import extract_pages
+    from tradeshield.invoice.sources import merge
+
     try:
         z = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as e:
@@ -113,15 +210,18 @@ def read_ofd(path) -> dict:
             raise InputError("invoice.ofd_bad", path=str(path), reason="no OFD.xml") from None
         except (zipfile.BadZipFile, OSError, RuntimeError) as e:  # RuntimeError: encrypted member
             raise InputError("invoice.ofd_bad", path=str(path), reason=str(e)) from None
-        fields = _custom_fields(root)
+        custom = _custom_fields(root)
         try:
-            text = _page_text(z, path)
-        except (zipfile.BadZipFile, OSError, RuntimeError):
-            text = ""
-    from_text = parse_invoice(split_lines(text)) if text else {}
-    for key, value in from_text.items():
-        fields.setdefault(key, value)
-    return {"type": "ofd", "fields": fields, "checks": cross_checks(fields)}
+            pages = page_items(z, path)
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+            pages = []
+    doc = extract_pages(pages) if pages else {"type": "document", "fields": {}, "checks": []}
+    fields = doc["fields"]
+    checks = merge(fields, "ofd-custom", {k: (v["value"], v["source_text"]) for k, v in custom.items()})
+    kind = doc["type"] if doc["type"] not in ("document", "scanned", "receipt") or not custom else invoice_kind(fields)
+    from tradeshield.invoice.fields import cross_checks
+
+    return {"type": kind, "format": "ofd", "fields": fields, "checks": cross_checks(fields) + checks}
 
 
 XML_FIELDS = {
@@ -182,5 +282,24 @@ def read_xml(path) -> dict:
             items.append(item)
     if items:
         fields["items"] = field(items, "\n".join(it["source_text"] for it in items))
-    return {"type": "xml", "fields": fields, "checks": cross_checks(fields)}
+    return {"type": _xml_kind(root), "format": "xml", "fields": fields, "checks": cross_checks(fields)}
+
+
+def _xml_kind(root) -> str:
+    """数电 XML: ``Header/InherentLabel/GeneralOrSpecialVAT/LabelName`` says 普通/增值税专用发票 and
+    ``EInvoiceType/LabelName`` the ticket kind (铁路电子客票 …); without them it is a 数电 of unstated kind."""
+    labels = {}
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag in ("GeneralOrSpecialVAT", "EInvoiceType"):
+            name = next((_text(c) for c in el if _local(c.tag) == "LabelName"), "")
+            labels[tag] = name
+    vat, kind = labels.get("GeneralOrSpecialVAT", ""), labels.get("EInvoiceType", "")
+    if re.search(r"铁路|航空|客票|行程单", kind):
+        return "digital-other"
+    if "专用" in vat:
+        return "digital-special"
+    if "普通" in vat:
+        return "digital-normal"
+    return "digital-other"
 

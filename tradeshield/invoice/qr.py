@@ -5,9 +5,9 @@
     '12345678'
 
 Old-format e-invoices carry a comma-separated QR code in the top-left corner:
-``version, type, 发票代码, 发票号码, 金额, 开票日期 (YYYYMMDD), 校验码, …`` (DOMAIN.md §2.2; the meaning of the
-first two fields is unconfirmed, so they are kept but not interpreted). 数电票 use the same order with an
-empty 发票代码. A value the QR states and the text lacks is added with the QR text as its source; a value
+``version, type, 发票代码, 发票号码, 金额, 开票日期 (YYYYMMDD), 校验码, …`` (DOMAIN.md §2.2). The type code
+only helps name the kind when the title is missing. 数电票 use the same order with an empty 发票代码, and
+their amount is the total including tax (on the real 数电 PDFs tried, 50.00 and 17.00 = 价税合计). A value the QR states and the text lacks is added with the QR text as its source; a value
 both state is compared, and a difference is reported, never silently resolved.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ def parse_qr(text: str) -> dict | None:
     parts = [p.strip() for p in text.split(",")]
     if len(parts) < 6 or not re.fullmatch(r"\d{2}", parts[0]) or not re.fullmatch(r"\d{8}|\d{12}|\d{20}", parts[3]):
         return None
-    out = {"invoice_number": parts[3], "qr_amount": money(parts[4]) if parts[4] else None}
+    out = {"invoice_number": parts[3], "qr_amount": money(parts[4]) if parts[4] else None, "qr_type": parts[1]}
     if re.fullmatch(r"\d{10}|\d{12}", parts[2]):
         out["invoice_code"] = parts[2]
     if re.fullmatch(r"\d{8}", parts[5]):
@@ -31,37 +31,47 @@ def parse_qr(text: str) -> dict | None:
     return out
 
 
-def cross_check(image, fields: dict) -> list[dict]:
-    """Decode the QR code in the top-left part of page 1 and compare it with ``fields`` (adds missing ones)."""
-    from tradeshield.barcodes import decode
+def find_qr(image) -> dict | None:
+    """The invoice QR code on a page image: ``{"text", "payload", "retry"}`` or None. The top-left corner is tried
+    first (where both generations print it), then the whole page with zxing-cpp's retries."""
+    from tradeshield.barcodes import decode_with_retries
 
-    corner = image.crop((0, 0, max(1, image.width // 2), max(1, image.height // 3))).convert("L")
-    try:
-        codes = [c for c in decode(corner, try_harder=False) if c["format"].replace(" ", "").lower() == "qrcode"]
-    except Exception:  # the cross-check is optional: a decoder failure must not cost the user the pages
-        return []
-    for code in codes:
-        qr = parse_qr(code["text"])
-        if qr:
-            return _compare(qr, fields, code["text"])
-    return []
+    w, h = image.size
+    # the corner gets a few retries (a blurred scan); the whole page only the first pass: a page without a QR
+    # code must not cost seconds
+    for region, attempts in (((0, 0, max(1, w // 2), max(1, h // 3)), 5), ((0, 0, w, h), 0)):
+        crop = image.crop(region).convert("L")
+        try:
+            codes, retry = decode_with_retries(crop, formats="QRCode", stop=lambda c: parse_qr(c["text"]) is not None,
+                                               max_attempts=attempts)
+        except Exception:  # the cross-check is optional: a decoder failure must not cost the user the pages
+            return None
+        for code in codes:
+            payload = parse_qr(code["text"])
+            if payload:
+                return {"text": code["text"], "payload": payload, "retry": retry}
+    return None
 
 
-def _compare(qr: dict, fields: dict, text: str) -> list[dict]:
-    checks = []
-    for key in ("invoice_code", "invoice_number", "date", "check_code"):
-        if key not in qr:
-            continue
-        printed = fields.get(key, {}).get("value")
-        if printed is None:
-            fields[key] = field(qr[key], f"QR: {text}")
-            continue
-        printed_cmp = printed[:10] if key == "date" else printed
-        checks.append({"check": f"qr-{key}", "ok": printed_cmp == qr[key], "expected": printed, "found": qr[key],
-                       "source_text": f"QR: {text}"})
-    amount = qr.get("qr_amount")
-    candidates = [fields.get(k, {}).get("value") for k in ("amount_without_tax", "total")]
-    if amount and any(candidates):
-        checks.append({"check": "qr-amount", "ok": amount in candidates, "expected": " / ".join(c for c in candidates if c),
-                       "found": amount, "source_text": f"QR: {text}"})
-    return checks
+def qr_values(found: dict) -> dict:
+    """{field: (value, source text)} for sources.merge. The amount is 金额 (without tax) on old-format invoices
+    and the total (价税合计) on 数电 ones (20-digit number), as their printed pages show."""
+    qr, text = found["payload"], found["text"]
+    out = {k: (qr[k], f"QR: {text}") for k in ("invoice_code", "invoice_number", "date", "check_code") if k in qr}
+    if qr.get("qr_amount"):
+        key = "total" if len(qr["invoice_number"]) == 20 else "amount_without_tax"
+        out[key] = (qr["qr_amount"], f"QR: {text}")
+    return out
+
+
+def cross_check(image, fields: dict) -> tuple[list[dict], dict | None]:
+    """Decode the QR code of page 1 and merge it into ``fields`` as the source "qr": (checks, what was found)."""
+    from tradeshield.invoice.sources import merge
+
+    found = find_qr(image)
+    if not found:
+        return [], None
+    checks = merge(fields, "qr", qr_values(found))
+    for c in checks:
+        c["retry"] = found["retry"]
+    return checks, found

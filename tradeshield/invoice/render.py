@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import multiprocessing
 import os
 
 from tradeshield import i18n
@@ -113,10 +112,30 @@ def _ink_box(img, margin: int, step: int = 4):
     return (max(0, box[0] - margin), max(0, box[1] - margin), min(w, box[2] + margin), min(h, box[3] + margin))
 
 
+CHROMA = 24  # a sampled pixel whose channels differ by more than this makes the page a colour page
+
+
+def has_colour(img) -> bool:
+    """Whether a rendered page has any colour: every 4th pixel first (a colour page says so at once), then every
+    2nd; a coloured feature thinner than 2 px at the render resolution could be missed, nothing wider."""
+    from PIL import Image, ImageChops
+
+    w, h = img.size
+    for step in (4, 2):
+        small = img.resize((max(1, w // step), max(1, h // step)), Image.NEAREST)
+        r, g, b = small.split()[:3]
+        if max(ImageChops.difference(r, g).getextrema()[1], ImageChops.difference(g, b).getextrema()[1]) > CHROMA:
+            return True
+    return False
+
+
 def _encode(img) -> bytes:
-    """JPEG within the limits: one plain encode when it fits (the usual case), else the shared fitter."""
+    """JPEG within the limits: one plain encode when it fits (the usual case), else the shared fitter.
+    A page without colour is encoded as greyscale: the same pixels, a third of the encoding work."""
     from tradeshield.imaging import encode_jpeg_within
 
+    if img.mode in ("RGBX", "RGBA", "RGB") and not has_colour(img):
+        img = img.convert("L")
     if max(img.size) <= LIMITS.image_long_side:
         buf = io.BytesIO()
         img.save(buf, "JPEG", quality=JPEG_QUALITY)
@@ -260,6 +279,25 @@ class _Claims:
             self.ix[0] = self.ix[1] + 1
 
 
+class _LocalClaims:
+    """``_Claims`` for a render without workers: the parent takes every page, in order."""
+
+    def __init__(self, pages: int):
+        self.next, self.pages = 0, pages
+
+    def front(self) -> int | None:
+        if self.next >= self.pages:
+            return None
+        self.next += 1
+        return self.next - 1
+
+    def back(self) -> int | None:
+        return None
+
+    def stop(self) -> None:
+        self.next = self.pages
+
+
 def _worker_main(source, password: str | None, claims: _Claims, conn, dests: list[str], kw: dict) -> None:
     """A forked worker: render pages claimed from the back, write each on a writer thread, then report it.
 
@@ -297,6 +335,10 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
 def worker_count(pages: int) -> int:
     """Processes to fork besides the parent (0: render in the parent alone)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if pages < 2 * PAGES_PER_WORKER:
+        return 0  # before importing multiprocessing: a one-page invoice never needs it
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0  # spawned workers re-import everything: not worth it for invoice-sized documents
     return max(0, min(cores, pages // PAGES_PER_WORKER) - 1)
@@ -331,8 +373,14 @@ class PageRenderer:
         self.new = [not os.path.exists(d) for d in self.dests]
         self.kw = {"dpi": dpi, "sha256": sha256, "name": name, "total": len(dests)}
         self.workers = worker_count(len(dests)) if workers is None else workers
-        self.ctx = multiprocessing.get_context("fork") if self.workers > 0 else None
-        self.claims = _Claims(self.ctx or multiprocessing, len(self.dests))
+        if self.workers > 0:
+            import multiprocessing
+
+            self.ctx = multiprocessing.get_context("fork")
+            self.claims = _Claims(self.ctx, len(self.dests))
+        else:
+            self.ctx = None
+            self.claims = _LocalClaims(len(self.dests))
         self.procs: list = []   # (process, connection, finished)
         self.writer = None
         self.bitmaps = BitmapPool()

@@ -169,13 +169,14 @@ class _KeyDecoders:
 class ExactDecoder:
     """Frames at exact pts, decoding forward from the keyframe before them (frame threads on)."""
 
-    def __init__(self, path, pr):
+    def __init__(self, path, pr, threads: int = 0):
         import av
 
         self.pr = pr
         self.c = av.open(str(path))
         self.s = self.c.streams.video[0]
         self.s.thread_type = "AUTO"
+        self.s.thread_count = threads  # 0: FFmpeg's choice (CPUs + 1 frame threads; each holds its own pictures)
         self.gen = None
         self.pending = None      # next frame not yet handed out
         self.last = None         # last frame handed out by frame_at

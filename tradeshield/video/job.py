@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.evidence.fsutil import hash_file, write_bytes
+from tradeshield.evidence.fsutil import write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
 from tradeshield.video.render import SHEET_MAX_TILES, FrameStore, contact_sheet, position_text, tenths
@@ -35,6 +35,11 @@ i18n.register({
     "video.at_damaged": ("时刻 {text} 在损坏位置之后，无法提取", "moment {text} lies after the damage and cannot be extracted"),
     "video.out_exists": ("输出目录已有同名文件：{path}（加 --force 覆盖）",
                          "the output folder already holds {path} (add --force to replace it)"),
+    "video.sheet.tone": ("HDR 视频（{transfer}，{primaries}）：画面已色调映射为 SDR BT.709，见 frames.json 的 colour",
+                         "HDR video ({transfer}, {primaries}): frames tone-mapped to SDR BT.709, see colour in "
+                         "frames.json"),
+    "video.sheet.tone_dv": ("杜比视界 {profile}：按其 {transfer} 基础层读取并色调映射为 SDR BT.709",
+                            "Dolby Vision {profile}: read as its {transfer} base layer, tone-mapped to SDR BT.709"),
 })
 
 _DUR = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$")
@@ -119,9 +124,9 @@ def _exact_jobs(scan, pr, every: float, at_pts: list, scenes: bool, end_pos: flo
     return sorted(jobs, key=lambda j: j[0])
 
 
-def _run_exact(path, pr, jobs, frames: FrameStore, progress) -> dict | None:
+def _run_exact(path, pr, jobs, frames: FrameStore, progress, threads: int = 0) -> dict | None:
     label = i18n.t("video.progress.exact")
-    with ExactDecoder(path, pr) as dec:
+    with ExactDecoder(path, pr, threads) as dec:
         for n, (_, kind, args) in enumerate(jobs):
             if kind == "at":
                 f = dec.frame_at(args[0])
@@ -196,15 +201,15 @@ def _file_stamp(position: Fraction) -> str:
 PRIORITY = ("at", "barcode", "scene", "interval")
 
 
-def _frame_entry(case, c: Candidate, path: Path, pr) -> dict:
+def _frame_entry(case, c: Candidate, path: Path, pr, tone_mapped: bool) -> dict:
     p = c.payload
     entry = {
-        "path": case.rel(path), "sha256": hash_file(path)[0], "pts": c.pts, "time_base": str(pr.time_base),
+        "path": case.rel(path), "sha256": p["sha256"], "pts": c.pts, "time_base": str(pr.time_base),
         "position": round(float(p["position"]), 6), "position_text": position_text(p["position"]),
         "wall_time": p["wall"].isoformat(timespec="milliseconds"), "label": p["lines"],
         "reason": min(c.reasons, key=PRIORITY.index), "reasons": sorted(c.reasons, key=PRIORITY.index),
         "keyframe": c.key, "sharpness": round(c.feat.sharp, 1), "barcodes": c.barcodes,
-        "width": p["width"], "height": p["height"],
+        "width": p["width"], "height": p["height"], "tone_mapped": tone_mapped,
     }
     if c.scene_cut is not None:
         entry["scene_cut"] = c.scene_cut
@@ -214,49 +219,134 @@ def _frame_entry(case, c: Candidate, path: Path, pr) -> dict:
 def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | None = None, scenes: bool = True,
                    sheet: bool = True, barcodes: bool = True, start=None, out_dir=None, force: bool = False,
                    progress=None) -> dict:
-    """Labelled evidence frames of ``video`` in ``case``; returns the facts entry plus ``warnings``/``exported``."""
+    """Labelled evidence frames of ``video`` in ``case``; returns the facts entry plus ``warnings``/``exported``.
+
+    The fixed work runs beside the decoding: the copy into the case is hashed on a thread while the keyframe
+    scan decodes the same file (labels wait for the hash, the copy's fsync and read-back check go on until the
+    end), frames are converted, encoded and written on another thread while the next ones decode, and the
+    written JPEGs are hashed from memory for the custody log.
+    """
     if not (every > 0):
         raise UsageError("video.bad_every", text=every)
     if max_frames is not None and max_frames < 1:
         raise UsageError("video.bad_max", value=max_frames)
     pr = probe(video)  # refuse a bad file before it is copied into the case
-    item = case.ensure_evidence(video, progress=progress)
-    path = case.evidence_path(item)
-    pr.path = str(path)  # the copy is byte-identical (ensure_evidence checked its hash): no second probe
-    ts = recording_start(pr, case.tz, item.original_mtime, start)
+    src = Path(video)
+    st0 = src.stat()
+    inside = _in_evidence(case, src)
+    stem = src.stem
+    if inside:  # already evidence: no copy, the item is known at once
+        pending = case.add_pending(src)
+        stem = Path(pending.finish().original_path).stem
+        copying = _Done(pending)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-copy")
+        copying = pool.submit(case.add_pending, src)
+        pool.shutdown(wait=False)
+    try:
+        if out_dir is not None and not force:
+            _check_out(Path(out_dir), stem)
+        entry = _extract(case, src, pr, copying, every=every, at=at, max_frames=max_frames, scenes=scenes,
+                         sheet=sheet, barcodes=barcodes, start=start, st0=st0, inside=inside,
+                         progress=progress)
+    finally:
+        _discard(copying)
+    entry["exported"] = _export(case, entry, Path(out_dir), stem) if out_dir is not None else []
+    return entry
+
+
+class _Done:
+    """A finished future (a video already in the case)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+def _discard(copying) -> None:
+    try:
+        pending = copying.result()
+    except BaseException:  # noqa: BLE001 - the copy's own error was raised where it mattered
+        return
+    pending.discard()
+
+
+def _in_evidence(case, path: Path) -> bool:
+    try:
+        return case.rel(path).startswith("evidence/")
+    except ValueError:
+        return False
+
+
+def _extract(case, src: Path, pr, copying, *, every, at, max_frames, scenes, sheet, barcodes, start, st0,
+             inside, progress) -> dict:
+    from tradeshield.video.hdr import describe, dolby_vision
+
+    moov = read_moov(src)
+    colour = pr.colour
+    colour.dolby_vision = dolby_vision(moov) if moov else None
+    colour_doc = describe(colour)
     end_pos = float(pr.stream_duration or pr.duration or 0)
     at_pts = _at_pts(at, pr, end_pos)
-    stem = Path(item.original_path).stem
-    if out_dir is not None and not force:
-        _check_out(Path(out_dir), stem)
-    sha12 = item.sha256[:12]
-    final_dir = case.derived_path(f"frames/{sha12}")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{sha12}.tmp-", dir=final_dir.parent))
+    sha = lambda: copying.result().sha256  # noqa: E731 - labels wait for the hash, nothing else does
+    root = case.derived_dir / "frames"
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".frames.tmp-", dir=root))
     try:
-        scan, chosen, warnings = _choose(path, pr, ts, item.sha256, tmp, every=every, at_pts=at_pts, scenes=scenes,
-                                         barcodes=barcodes, progress=progress)
-        cont = continuity.report(pr, scan, ts, read_moov(path))
+        pend = copying.result
+        # the original's mtime as the case records it (known now for a new file; from the item otherwise)
+        item_mtime = pend().item.original_mtime if inside else _mtime_iso(st0)
+        ts = recording_start(pr, case.tz, item_mtime, start)
+        scan, chosen, warnings = _choose(src, pr, ts, sha, tmp, every=every, at_pts=at_pts, scenes=scenes,
+                                         barcodes=barcodes, colour=colour, progress=progress)
+        st1 = src.stat()
+        if (st1.st_size, st1.st_mtime_ns, st1.st_ino) != (st0.st_size, st0.st_mtime_ns, st0.st_ino):
+            raise InputError("add.source_changed", path=str(src))
+        cont = continuity.report(pr, scan, ts, moov)
         _keep_barcodes(chosen)
         kept = cap(chosen, max_frames)
-        entry = _finish(case, item, pr, ts, cont, kept, len(chosen), tmp, final_dir, sheet,
+        name = Path(pend().item.original_path).name if inside else src.name
+        entry = _finish(case, pend(), name, pr, ts, cont, kept, len(chosen), tmp, sheet,
                         {"every": every, "at": [float(parse_at(a)) for a in at], "max": max_frames,
                          "scenes": scenes, "sheet": sheet, "barcodes": barcodes,
-                         "start_override": start.isoformat() if start else None})
+                         "start_override": start.isoformat() if start else None}, colour_doc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    entry["exported"] = _export(case, entry, Path(out_dir), stem) if out_dir is not None else []
     lang = i18n.get_lang()
     entry["warnings"] = warnings + [w[lang] for w in cont["warnings"] if w["code"] in ("damaged", "ends-early")]
     return entry
 
 
-def _choose(path, pr, ts, sha: str, tmp: Path, *, every, at_pts, scenes, barcodes, progress):
+def _mtime_iso(st) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat()
+
+
+def threads_for(pr) -> tuple[int, int]:
+    """(keyframe decoders, frame renderers) for this video on this machine.
+
+    A decoder of 4K 10-bit HEVC holds ~150 MB of picture buffers and a frame in flight ~100 MB (decoded, RGB,
+    labelled), so big frames get one of each (peak RSS stays under 500 MB); up to 1080p both run two.
+    """
+    cpus = max(1, min(2, os.cpu_count() or 1))
+    depth = pr.colour.bit_depth if pr.colour is not None else 8
+    frame_mb = pr.coded_width * pr.coded_height * 1.5 * (2 if depth > 8 else 1) / 1e6
+    return (1 if frame_mb > 16 else cpus), (cpus if frame_mb <= 8 else 1)
+
+
+def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress):
     """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments."""
-    frames = FrameStore(tmp, pr, ts, sha, barcodes)
+    keys, renderers = threads_for(pr)
+    frames = FrameStore(tmp, pr, ts, sha, barcodes, colour, workers=renderers)
     warnings = []
     try:
         win = _Windows(every, frames)
-        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress)
+        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress, workers=keys)
         win.flush()
         if not scan.keyframes:
             raise InputError("video.no_frames", path=str(path))
@@ -268,7 +358,8 @@ def _choose(path, pr, ts, sha: str, tmp: Path, *, every, at_pts, scenes, barcode
             end = min(end, scan.damage["position"])
             warnings += [i18n.t("video.at_damaged", text=position_text(pos(p))) for p in at_pts if pos(p) > end]
             at_pts = [p for p in at_pts if pos(p) <= end]
-        _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress)
+        _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress,
+                   threads=2 if keys == 1 else 0)
     finally:
         frames.wait()
         release_memory()
@@ -292,8 +383,13 @@ def _check_out(out: Path, stem: str) -> None:
                 raise UsageError("video.out_exists", path=str(p))
 
 
-def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path, sheet: bool, params) -> dict:
-    from tradeshield.imaging import save_jpeg_within
+def _finish(case, pending, name: str, pr, ts, cont, kept, n_chosen, tmp: Path, sheet: bool, params,
+            colour: dict) -> dict:
+    """Name the frames, make the sheet (while the copy's check may still run), then — once the video is
+    evidence — publish the folder and log it."""
+    import hashlib
+
+    from tradeshield.video.render import encode_jpeg
 
     names = []
     keep = {c.pts for c in kept}
@@ -304,22 +400,32 @@ def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path
         name = f"f{i:04d}_{_file_stamp(c.payload['position'])}.jpg"
         os.replace(c.payload["tmp"], tmp / name)
         names.append(name)
+    hashes = [(c.payload["sha256"], c.payload["size"]) for c in kept]
     sheet_name = None
     if sheet:
-        img = _sheet(item, pr, ts, cont, kept)
-        save_jpeg_within(img, tmp / "sheet.jpg")
+        data = encode_jpeg(_sheet(name, pending.sha256, pr, ts, cont, kept, colour))
+        with open(tmp / "sheet.jpg", "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        hashes.append((hashlib.sha256(data).hexdigest(), len(data)))
         sheet_name = "sheet.jpg"
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp made it private; the folder is an ordinary part of the case
+    _fsync_dir(tmp)
+    item = pending.finish()  # the copy is on disk and read back: now it is evidence
+    pr.path = str(case.evidence_path(item))
+    final_dir = case.derived_path(f"frames/{item.sha256[:12]}")
     _swap(tmp, final_dir)
-    frames = [_frame_entry(case, c, final_dir / n, pr) for c, n in zip(kept, names)]
+    _fsync_dir(final_dir.parent)
+    frames = [_frame_entry(case, c, final_dir / n, pr, colour["tone_mapped"]) for c, n in zip(kept, names)]
     sheet_path = final_dir / sheet_name if sheet_name else None
     files = [final_dir / n for n in names] + ([sheet_path] if sheet_path else [])
-    case.record_derived(files, action="frames", sources=[item.sha256], params=params, details={
+    case.record_derived(files, action="frames", sources=[item.sha256], params=params, hashes=hashes, details={
         "frames": [{"path": f["path"], "pts": f["pts"], "time_base": f["time_base"], "position": f["position"],
-                    "reason": f["reason"]} for f in frames],
-        "time_source": ts.source, "start": ts.start.isoformat()})
+                    "reason": f["reason"], "tone_mapped": f["tone_mapped"]} for f in frames],
+        "time_source": ts.source, "start": ts.start.isoformat(), "colour": colour})
     entry = {
         "sha256": item.sha256, "path": item.path, "original_path": item.original_path,
         "duration": pr.stream_duration or pr.duration, "container_duration": pr.duration,
@@ -327,34 +433,61 @@ def _finish(case, item, pr, ts, cont, kept, n_chosen, tmp: Path, final_dir: Path
         "time_source": ts.source, "time_source_text": ts.note, "time_claims": ts.others,
         "time_claim_note": i18n.t("video.source.claim"), "start": ts.start.isoformat(timespec="milliseconds"),
         "sheet": case.rel(sheet_path) if sheet_path else None, "frames": frames, "candidates": n_chosen,
-        "params": params, "continuity": cont,
+        "params": params, "continuity": cont, "colour": colour,
     }
     _write_facts(case, entry)
     return entry
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems refuse fsync on a directory
+        pass
+    finally:
+        os.close(fd)
 
 
 def _all_tmp(tmp: Path):
     return [p for p in tmp.iterdir() if p.suffix == ".jpg" and p.stem.lstrip("-").isdigit()]
 
 
-def _sheet(item, pr, ts, cont, kept):
+def _sheet(name: str, sha256: str, pr, ts, cont, kept, colour: dict):
     tiles_from = pick_for_sheet(kept, SHEET_MAX_TILES)
     verdict = cont["verdict"]
     header = [
-        f"{i18n.t('video.sheet.file')}: {Path(item.original_path).name}",
-        f"SHA-256: {item.sha256}",
+        f"{i18n.t('video.sheet.file')}: {name}",
+        f"SHA-256: {sha256}",
         f"{i18n.t('video.sheet.duration')}: {position_text(Fraction(pr.stream_duration or pr.duration or 0))}   "
         f"{i18n.t('video.sheet.size')}: {pr.width}x{pr.height}",
         f"{i18n.t('video.sheet.source')}: {ts.source} — {i18n.t('video.source.claim')}",
         f"{i18n.t('video.sheet.start')}: {tenths(ts.start)}",
         i18n.t(f"video.sheet.verdict.{verdict}", n=len(cont["warnings"])),
     ]
+    if colour.get("tone_mapped"):
+        header.append(tone_line(colour))
     import io
 
     from PIL import Image
 
     tiles = [(Image.open(io.BytesIO(c.payload["thumb"])), c.payload["lines"]) for c in tiles_from]
     return contact_sheet(tiles, header, total=len(kept))
+
+
+def tone_line(colour: dict) -> str:
+    """One line for the sheet and the terminal: the frames were tone-mapped from HDR (and Dolby Vision read as
+    its base layer)."""
+    src = colour["source"]
+    name = {"arib-std-b67": "HLG", "smpte2084": "PQ (HDR10)"}.get(src["transfer"], src["transfer"])
+    dv = colour.get("dolby_vision")
+    if dv:
+        return i18n.t("video.sheet.tone_dv", transfer=name, profile=f"{dv['profile']}.{dv['compatibility_id']}")
+    prim = {"bt2020": "BT.2020", "bt709": "BT.709"}.get(src.get("primaries"), src.get("primaries") or "?")
+    return i18n.t("video.sheet.tone", transfer=name, primaries=prim)
 
 
 def _swap(tmp: Path, final_dir: Path) -> None:

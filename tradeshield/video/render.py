@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -38,20 +39,8 @@ i18n.register({
 
 
 def upright(frame):
-    """PIL image of a PyAV frame turned the way the phone meant it (display matrix rotation)."""
-    from PIL import Image
-
-    img = frame.to_image()
-    rot = int(round(frame.rotation or 0)) % 360
-    if rot == 90:
-        return img.transpose(Image.Transpose.ROTATE_90)
-    if rot == 180:
-        return img.transpose(Image.Transpose.ROTATE_180)
-    if rot == 270:
-        return img.transpose(Image.Transpose.ROTATE_270)
-    if rot:
-        return img.rotate(rot, expand=True)
-    return img
+    """PIL image of a PyAV frame turned the way the phone meant it (display matrix rotation); no tone mapping."""
+    return _turn(frame.to_image(), frame)
 
 
 def wall_time(start: dt.datetime, position: Fraction) -> dt.datetime:
@@ -85,9 +74,34 @@ def fit_size(lines: list[str], width: int, size: int, share: float = 0.94) -> in
 
 
 def labelled(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
-    """The label box sized to the frame height, shrunk when the widest line would not fit (portrait frames)."""
+    """The label box sized to the frame height, shrunk when the widest line would not fit (portrait frames).
+    Drawn in place on an RGB image (imaging.draw_label would copy a 4K frame first)."""
     size = fit_size(lines, img.width, max(12, int(img.height * scale)), share=0.9)
-    return draw_label(img, lines, corner=corner, scale=size / img.height)
+    if img.mode != "RGB":
+        return draw_label(img, lines, corner=corner, scale=size / img.height)
+    return _draw_label_inplace(img, lines, corner, size)
+
+
+def _draw_label_inplace(img, lines: list[str], corner: str, size: int):
+    """imaging.draw_label's box and text, without converting (copying) the image first."""
+    from PIL import ImageDraw
+
+    from tradeshield.fonts import load_font
+
+    font = load_font(size)
+    draw = ImageDraw.Draw(img)
+    pad = max(4, size // 3)
+    boxes = [draw.textbbox((0, 0), ln, font=font) for ln in lines]
+    line_h = max((b[3] - b[1]) for b in boxes) + pad // 2 if boxes else size
+    width = max((b[2] - b[0]) for b in boxes) + 2 * pad if boxes else 0
+    height = line_h * len(lines) + pad * 2
+    x = pad if corner in ("bl", "tl") else img.width - width - pad
+    y = img.height - height - pad if corner in ("bl", "br") else pad
+    box = (max(0, x), max(0, y), min(img.width, x + width + 1), min(img.height, y + height + 1))
+    img.paste(img.crop(box).point(lambda v: round(v * 0.28)), box)
+    for i, ln in enumerate(lines):
+        draw.text((x + pad, y + pad + i * line_h - boxes[i][1]), ln, font=font, fill=(255, 255, 255))
+    return img
 
 
 def contact_sheet(tiles: list, header: list[str], total: int, max_side: int | None = None):
@@ -145,20 +159,35 @@ def _grid(n: int, aspect: float, max_side: int, tile_max: int = TILE_MAX) -> tup
 class FrameStore:
     """Chosen frames by pts, rendered into a temporary folder as they are chosen.
 
-    Rendering (RGB, rotation, barcodes, label, JPEG) runs on a worker thread while the main thread decodes:
-    PyAV, swscale and Pillow release the GIL, so the second core does it for free. At most ``MAX_PENDING``
-    frames wait, which bounds memory on 4K.
+    Rendering (RGB — tone-mapped for HDR —, rotation, barcodes, label, JPEG, fsync) runs on a worker thread
+    while the main thread decodes: PyAV, swscale, numpy and Pillow release the GIL, so the second core does it
+    (``workers`` threads: 2 for frames up to 1080p, 1 on 4K, where memory is the limit). At most ``workers + 1``
+    frames wait, which bounds memory. ``sha`` is the video's SHA-256 or a callable
+    giving it (the copy into the case may still be hashing when the first frames are chosen).
     """
 
-    MAX_PENDING = 2
-
-    def __init__(self, tmp: Path, pr, ts, sha: str, barcodes: bool):
+    def __init__(self, tmp: Path, pr, ts, sha, barcodes: bool, colour=None, workers: int = 1):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.tmp, self.pr, self.ts, self.sha, self.barcodes = tmp, pr, ts, sha, barcodes
+        self.tmp, self.pr, self.ts, self.barcodes = tmp, pr, ts, barcodes
+        self._sha = sha
         self.by_pts: dict[int, Candidate] = {}
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-render")
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ts-render")
+        self.syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-fsync")
+        self.synced: list = []
+        self.max_pending = workers + 1
         self.pending: list = []
+        self.converter = None
+        if colour is not None and colour.needs_conversion:
+            from tradeshield.video.hdr import Converter
+
+            self.converter = Converter(colour)
+
+    @property
+    def sha(self) -> str:
+        if callable(self._sha):
+            self._sha = self._sha()
+        return self._sha
 
     def add(self, cand: Candidate, frame, reason: str) -> Candidate:
         known = self.by_pts.get(cand.pts)
@@ -170,60 +199,117 @@ class FrameStore:
             return known
         cand.reasons.append(reason)
         self.by_pts[cand.pts] = cand
-        while len(self.pending) >= self.MAX_PENDING:
+        while len(self.pending) >= self.max_pending:
             self.pending.pop(0).result()
         self.pending.append(self.pool.submit(self._render, cand, frame))
         return cand
 
     def wait(self) -> None:
+        """Every frame rendered and on disk (fsynced)."""
         try:
             for f in self.pending:
                 f.result()
         finally:
             self.pending = []
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.syncer.shutdown(wait=True)
+        for f in self.synced:
+            f.result()
+
+    def image(self, frame):
+        """Upright PIL RGB picture of ``frame``: BT.709 SDR (HDR tone-mapped)."""
+        from PIL import Image
+
+        if self.converter is not None:
+            img = Image.fromarray(self.converter.rgb(frame))
+        else:
+            img = frame.to_image()
+        return _turn(img, frame)
 
     def _render(self, cand: Candidate, frame) -> None:
-        from tradeshield.imaging import save_jpeg_within
+        import hashlib
 
-        img = upright(frame)
         if self.barcodes:
             cand.barcodes = _barcodes(frame)
+        thumb = self._thumb_bytes(frame)
+        img = self.image(frame)
+        del frame  # the decoded picture (12–25 MB on 4K) goes now, not after the JPEG
         pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
         wall = wall_time(self.ts.start, pos)
         lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
+        img = labelled(img, lines)
+        data = encode_jpeg(img)
         tmp = self.tmp / f"{cand.pts}.jpg"
-        info = save_jpeg_within(labelled(img, lines), tmp)
-        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": _thumb_bytes(frame), "width": info["width"],
-                        "height": info["height"], "position": pos}
+        with open(tmp, "wb") as f:  # hidden folder, published whole by a rename: no temp name
+            f.write(data)
+        self.synced.append(self.syncer.submit(_fsync_file, tmp))  # off the render path
+        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": thumb, "width": img.width,
+                        "height": img.height, "position": pos, "sha256": hashlib.sha256(data).hexdigest(),
+                        "size": len(data)}
 
 
-def _scaled(frame, long_side: int, fmt: str):
-    """Upright PIL image of ``frame`` scaled by swscale (much faster than Pillow on big frames)."""
-    from PIL import Image
+    def _thumb_bytes(self, frame) -> bytes:
+        """Unlabelled sheet tile (scaled by swscale first, then tone-mapped: a few ms even on 4K HDR), kept as
+        JPEG bytes: 150 frames of thumbnails would otherwise hold ~140 MB."""
+        import io
 
+        from PIL import Image
+
+        w, h = _fit(frame, TILE_MAX)
+        if self.converter is not None:
+            img = Image.fromarray(self.converter.rgb(frame, w, h))
+        else:
+            img = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA", threads=1).to_image()
+        buf = io.BytesIO()
+        _turn(img, frame).save(buf, "JPEG", quality=90)
+        return buf.getvalue()
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fit(frame, long_side: int) -> tuple[int, int]:
     k = min(1.0, long_side / max(frame.width, frame.height))
-    w, h = max(2, round(frame.width * k)), max(2, round(frame.height * k))
-    small = frame.reformat(width=w, height=h, format=fmt, interpolation="AREA")
-    img = small.to_image()
-    rot = int(round(frame.rotation or 0)) % 360
-    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
-    return img.transpose(turn[rot]) if rot in turn else img
+    return max(2, round(frame.width * k)), max(2, round(frame.height * k))
 
 
-def _thumb_bytes(frame) -> bytes:
-    """Unlabelled sheet tile, kept as JPEG bytes: 150 frames of thumbnails would otherwise hold ~140 MB."""
+def encode_jpeg(img, quality: int = 88) -> bytes:
+    """JPEG within the upload limits. One plain pass (Huffman optimisation costs 2.5× the time for ~10 %); the
+    limits' own loop (smaller quality, then size) only when that pass is too big."""
     import io
 
-    buf = io.BytesIO()
-    _scaled(frame, 720, "rgb24").save(buf, "JPEG", quality=90)
-    return buf.getvalue()
+    from tradeshield.imaging import encode_jpeg_within
+
+    if max(img.size) <= LIMITS.image_long_side:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=quality)
+        if buf.tell() <= LIMITS.image_bytes:
+            return buf.getvalue()
+    return encode_jpeg_within(img, quality=quality)
+
+
+def _turn(img, frame):
+    from PIL import Image
+
+    rot = int(round(frame.rotation or 0)) % 360
+    turn = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    if rot in turn:
+        return img.transpose(turn[rot])
+    return img.rotate(rot, expand=True) if rot else img
 
 
 def _barcodes(frame) -> list[dict]:
+    """Barcodes on the luma plane scaled to at most BARCODE_SIDE (swscale) and turned upright; positions in the
+    upright frame's pixels. Luma needs no colour conversion, so HDR frames are searched the same way."""
     from tradeshield.barcodes import decode
 
-    grey = _scaled(frame, BARCODE_SIDE, "gray")
+    w, h = _fit(frame, BARCODE_SIDE)
+    grey = _turn(frame.reformat(width=w, height=h, format="gray", interpolation="AREA", threads=1).to_image(), frame)
     up_w = frame.height if int(round(frame.rotation or 0)) % 180 else frame.width
     k = up_w / grey.width
     found = decode(grey, try_harder=False)

@@ -40,18 +40,18 @@ class Candidate:
 def features(frame) -> Feat:
     """Sharpness (variance of the Laplacian) and signatures of a decoded PyAV frame.
 
-    One scaled copy (640 px wide, RGB) feeds all three: a swscale pass over a 4K frame costs more than the
-    numpy work on the small copy.
+    Two small copies by swscale: grey 640 px wide (sharpness, novelty thumbnail) and RGB a quarter of that
+    (colour histogram); a swscale pass over a 4K frame costs more than the numpy work on the small copies.
     """
     import numpy as np
 
     w, h = frame.width, frame.height
     sw = min(SHARP_WIDTH, w) // THUMB * THUMB
     sh = max(THUMB, round(h * sw / w) // THUMB * THUMB)
-    rgb = frame.reformat(width=sw, height=sh, format="rgb24").to_ndarray()
-    grey = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    grey = frame.reformat(width=sw, height=sh, format="gray", threads=1).to_ndarray().astype(np.float32)
+    small = frame.reformat(width=max(1, sw // 4), height=max(1, sh // 4), format="rgb24", threads=1).to_ndarray()
     thumb = grey.reshape(THUMB, sh // THUMB, THUMB, sw // THUMB).mean(axis=(1, 3)) / 255.0
-    return Feat(sharp=laplacian_var(grey), sig=colour_hist(rgb[::4, ::4]), thumb=thumb)
+    return Feat(sharp=laplacian_var(grey), sig=colour_hist(small), thumb=thumb)
 
 
 def laplacian_var(grey) -> float:

@@ -63,6 +63,7 @@ class Probe:
     stream_metadata: dict = field(default_factory=dict)  # video stream tags
     other_streams: list = field(default_factory=list)   # "audio:aac", "data:…"
     video_streams: int = 1
+    colour: object = None         # hdr.ColourInfo of the first frame (transfer, primaries, range, depth)
 
 
 def is_iso_bmff(path) -> bool:
@@ -148,6 +149,8 @@ def probe(path) -> Probe:
 def _probe_open(c, path) -> Probe:
     import av
 
+    from tradeshield.video.hdr import colour_of
+
     s = c.streams.video[0]
     tb = Fraction(s.time_base) if s.time_base else Fraction(1, 90000)
     first = _first_frame(c, s, path)
@@ -166,7 +169,7 @@ def _probe_open(c, path) -> Probe:
         stream_duration=float(s.duration * tb) if s.duration else None,
         frames=s.frames or 0, fps=float(s.average_rate) if s.average_rate else None,
         metadata=dict(c.metadata), stream_metadata=dict(s.metadata), other_streams=others,
-        video_streams=len(c.streams.video),
+        video_streams=len(c.streams.video), colour=colour_of(first),
     )
 
 
