@@ -74,13 +74,18 @@ def load_decisions(case) -> dict:
     return d
 
 
-def _save(case, data: dict, action: str, detail: dict) -> None:
+def _save(case, change, action: str, detail: dict) -> None:
+    """Read decisions.json, apply ``change(data)``, write it and log ``action`` — all under the custody lock, so two
+    commands deciding at once do not lose each other's decision."""
     from tradeshield.evidence.fsutil import write_bytes
 
     path = case.facts_dir / f"{DECISIONS}.json"
-    write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
-    srcs = sorted({s for s in [detail.get("ref", {}).get("source")] if s})
-    case.record_derived([path], action=action, sources=srcs, details={"decision": detail})
+    srcs = sorted({s for s in [(detail.get("ref") or {}).get("source")] if s})
+    with case.custody.locked():
+        data = load_decisions(case)
+        change(data)
+        write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+        case.record_derived([path], action=action, sources=srcs, details={"decision": detail})
 
 
 def suggested_events(case, progress=None) -> list[dict]:
@@ -141,12 +146,11 @@ def decide(case, short_id: str, status: str) -> dict:
     """Confirm or reject one event (by a unique prefix of its id); recorded in the custody log."""
     assert status in STATUSES
     ev = find_event(suggested_events(case), short_id)
-    data = load_decisions(case)
     snap = {k: ev.get(k) for k in ("kind", "time", "by", "side", "clause", "text", "ref", "money") if ev.get(k) is not None}
     entry = {"status": status, "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": snap}
-    data["decisions"][ev["id"]] = entry
     action = "events-confirm" if status == "confirmed" else "events-reject"
-    _save(case, data, action, {"id": ev["id"], **entry, "ref": ev.get("ref") or {}})
+    _save(case, lambda data: data["decisions"].__setitem__(ev["id"], entry), action,
+          {"id": ev["id"], **entry, "ref": ev.get("ref") or {}})
     return {**ev, "status": status, "decided": entry["time"]}
 
 
@@ -194,9 +198,9 @@ def add_fact(case, kind: str, text: str, time: str | None = None, source: str | 
             "added": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     if quote:
         fact["quote"] = quote
-    data = load_decisions(case)
-    data["facts"] = [f for f in data["facts"] if f.get("id") != fid] + [fact]
-    _save(case, data, "fact-add", fact)
+    def change(data):
+        data["facts"] = [f for f in data["facts"] if f.get("id") != fid] + [fact]
+    _save(case, change, "fact-add", fact)
     return {**fact, "status": "confirmed", "origin": "fact"}
 
 
