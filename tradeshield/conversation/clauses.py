@@ -23,6 +23,9 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
 _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
+# text without spaces, ASCII , or . and 但是/不过/可是/but is cut at CJK punctuation alone (the common case)
+_PLAIN = re.compile(r"[\s,.]|但是|不过|可是|but|however", re.I)
+_PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]+[，。！？!?；;、~～…\n]*|[，。！？!?；;、~～…\n]+")
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
 _QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢)\s*[。.!！]*$")
@@ -92,12 +95,15 @@ def split_clauses(text: str) -> list[Clause]:
     if not text:
         return out
     cuts, last = [], 0
-    for m in _CUT.finditer(text):
-        if m.end() == 0 or m.start() < last:
-            continue
-        cuts.append((last, m.start()))
-        last = m.end()
-    cuts.append((last, len(text)))
+    if _PLAIN.search(text) is None:      # only CJK punctuation cuts here: one simple pass
+        cuts = [m.span() for m in _PUNCT_PIECE.finditer(text)]
+    else:
+        for m in _CUT.finditer(text):
+            if m.end() == 0 or m.start() < last:
+                continue
+            cuts.append((last, m.start()))
+            last = m.end()
+        cuts.append((last, len(text)))
     for a, b in cuts:
         piece = text[a:b]
         t = piece.strip(_TRIM)
