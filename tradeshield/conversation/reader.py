@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.conversation.clauses import Clause, negated_after, negated_before, split_clauses
+from tradeshield.conversation.clauses import _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before, split_clauses
 from tradeshield.conversation.money import money_terms
 from tradeshield.errors import InputError
 
@@ -46,6 +46,8 @@ _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 _CACHE_SIZE = 50_000
 _ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
+# a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
@@ -69,6 +71,8 @@ class KindRule:
     en: list = field(default_factory=list)
     unless: re.Pattern | None = None
     unless_message: re.Pattern | None = None   # a match anywhere in the message cancels the kind
+    message: re.Pattern | None = None   # whole-message patterns (「行，280」 spans two clauses); the hit goes to
+                                        # the clause where the match ends
     reply_to: tuple[str, ...] = ()
     reply_question: bool = False
     reply: re.Pattern | None = None
@@ -123,11 +127,12 @@ def load_rules(path: str | None = None) -> Rules:
                 reported=bool(r.get("reported", False)), context=str(r.get("context", "")),
                 after=tuple(r.get("after") or ()), replaces=tuple(r.get("replaces") or ()),
                 zh=[re.compile(x, re.I) for x in r.get("zh", [])], en=[re.compile(x, re.I) for x in r.get("en", [])],
-                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I), reply_to=tuple(reply.get("to") or ()),
+                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I),
+                message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
-            k.any = _anchor_re([x.pattern for x in k.zh + k.en])
+            k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
             k.plan = _plan(k)
             _index_plan(k)
             if k.by not in ("buyer", "seller", "any") or k.speaker not in ("me", "them", "any"):
@@ -135,6 +140,7 @@ def load_rules(path: str | None = None) -> Rules:
             kinds.append(k)
         trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
         pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
+                         [x for r in data.get("kind", []) for x in r.get("message") or []] +
                          [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", [])])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
@@ -151,7 +157,7 @@ def _index_anchors(R: Rules, tables) -> None:
     always = set()
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
-        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []):
+        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + list(t.get("message") or []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -240,7 +246,8 @@ def _find(rule: KindRule, clause: Clause):
             for m in rx.finditer(hay):
                 if m.end() == m.start():
                     continue
-                if rule.negatable and (negated_before(hay, m.start()) or negated_after(hay, m.end())):
+                if rule.negatable and ((negated_before(hay, m.start()) and not _SCOPE_IN.search(hay, m.start(), m.end()))
+                                       or negated_after(hay, m.end())):
                     continue
                 if not rule.reported and clause.reported_at(m.start()):
                     continue
@@ -310,7 +317,8 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 hit = hits.get(i)
                 if hit is None and i in reply_ok:
                     answered = last_other is not None and (last_other & set(rule.reply_to) or (
-                        rule.reply_question and _ENDS_QUESTION.search(last_other_text)))
+                        rule.reply_question and _ENDS_QUESTION.search(last_other_text)
+                        and _PROPOSAL.search(last_other_text)))
                     if answered:
                         hit = (rule, clauses[0], clauses[0].text)
                 if hit is None or i in blocked:
@@ -400,7 +408,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
     clauses = split_clauses(text) if cand or (with_money and _DIGIT.search(text)) else []
     # each clause read on its own (cached per clause: chats repeat their clauses even more than their messages)
     per_clause = [_clause_hits(R, c) for c in clauses] if cand else []
-    cand = set().union(*(ks for ks, _h in per_clause)) if per_clause else set()
+    whole = {i for i in cand if R.kinds[i].message is not None}
+    cand = set().union(*(ks for ks, _h in per_clause), whole) if per_clause else set()
     hits, reply_ok, blocked = {}, set(), set()
     for i in sorted(cand):
         rule = R.kinds[i]
@@ -408,6 +417,13 @@ def _analyse(R: Rules, text: str, with_money: bool):
             if i in h:
                 hits[i] = (rule, c, h[i])
                 break
+        if i not in hits and rule.message is not None and clauses:
+            mm = rule.message.search(text)
+            if mm is not None:
+                c = next((c for c in reversed(clauses) if c.start < mm.end()), clauses[0])
+                if not (rule.assertion and (c.question or c.conditional)) and \
+                        not (rule.unless is not None and rule.unless.search(c.text)):
+                    hits[i] = (rule, c, mm.group())
         if i not in hits and rule.reply is not None and clauses and rule.reply.search(clauses[0].text.lower()) \
                 and not (rule.unless is not None and rule.unless.search(text)):
             reply_ok.add(i)
