@@ -163,6 +163,24 @@ def test_acceptances_promises_refusals(role, msgs, want):
     assert kinds(msgs, role) == want
 
 
+def test_fast_clause_cut_equals_the_general_one():
+    """Text cut at CJK marks and line breaks alone (the fast path) gives exactly the clauses the general cut gives."""
+    from tradeshield.conversation import clauses as C
+
+    texts = ["亲，在吗？，实付款￥6642.06", "你好\n\n好的", "1,100\n行", "？？好", "好！！", "收到了\n但是屏幕有划痕",
+             "ok.\n好", "在吗？。", "不行……价格谈好了"]
+    general = re.compile(r"[\s\S]")
+    for t in texts:
+        fast = [(c.text, c.start, c._raw) for c in C.split_clauses(t)]
+        plain, C._PLAIN = C._PLAIN, general
+        try:
+            slow = [(c.text, c.start, c._raw) for c in C.split_clauses(t)]
+        finally:
+            C._PLAIN = plain
+        assert fast == slow, t
+    assert split_clauses("亲，在吗？，好的")[1].question
+
+
 def test_comparison_with_what_was_said_is_a_claim():
     assert only("buyer", "me", "电池只有79%，跟你说的85%不符") == {"defect-claim"}
     assert not split_clauses("跟你说的不一样")[0].reported_at(4)

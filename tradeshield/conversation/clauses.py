@@ -23,9 +23,10 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
 _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
-# text without spaces, ASCII , or . and 但是/不过/可是/but is cut at CJK punctuation alone (the common case)
-_PLAIN = re.compile(r"[\s,.]|但是|不过|可是|but|however", re.I)
-_PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]+[，。！？!?；;、~～…\n]*|[，。！？!?；;、~～…\n]+")
+# text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
+# is cut at CJK punctuation and line breaks alone (the common case)
+_PLAIN = re.compile(r"(?!\n)\s|,(?!\d)|\.(?!\d)|但是|不过|可是|but|however", re.I)
+_PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；;、~～…\n]|[^，。！？!?；;、~～…\n]+")   # cut after each mark, as _CUT
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
 _QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢)\s*[。.!！]*$")

@@ -94,6 +94,8 @@ class Rules:
     anchor_kinds: dict = field(default_factory=dict)   # anchor → rule indices it (or a prefix of it) stands for
     always: frozenset = frozenset()         # rules with a pattern that has no anchor
     clause_cache: dict = field(default_factory=dict)   # a clause as written → ``_clause_hits``
+    whole: tuple = ()                       # rules with whole-message patterns
+    replies: tuple = ()                     # rules with a reply table
 
 
 def rules_path() -> Path:
@@ -146,6 +148,8 @@ def load_rules(path: str | None = None) -> Rules:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
     _index_anchors(R, data.get("kind", []))
+    R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
+    R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
     return R
 
 
@@ -404,29 +408,36 @@ def _analyse(R: Rules, text: str, with_money: bool):
     anywhere in the message cancels)."""
     if _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
         text = _SPACED_CHAR.sub("", text)
-    cand = _kinds_in(R, text.lower())
-    clauses = split_clauses(text) if cand or (with_money and _DIGIT.search(text)) else []
+    low = text.lower()
+    some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
+    clauses = split_clauses(text) if some or (with_money and _DIGIT.search(text)) else []
     # each clause read on its own (cached per clause: chats repeat their clauses even more than their messages)
-    per_clause = [_clause_hits(R, c) for c in clauses] if cand else []
-    whole = {i for i in cand if R.kinds[i].message is not None}
-    cand = set().union(*(ks for ks, _h in per_clause), whole) if per_clause else set()
+    per_clause = [_clause_hits(R, c) for c in clauses] if some else []
     hits, reply_ok, blocked = {}, set(), set()
-    for i in sorted(cand):
-        rule = R.kinds[i]
-        for c, (_ks, h) in zip(clauses, per_clause):
-            if i in h:
-                hits[i] = (rule, c, h[i])
-                break
-        if i not in hits and rule.message is not None and clauses:
+    for c, (_ks, h) in zip(clauses, per_clause):     # each kind's first clause that holds it
+        for i, matched in h.items():
+            if i not in hits:
+                hits[i] = (R.kinds[i], c, matched)
+    if per_clause:
+        for i in R.whole:                            # whole-message patterns: 「行，280」
+            rule = R.kinds[i]
+            if i in hits or not rule.any.search(low):
+                continue
             mm = rule.message.search(text)
             if mm is not None:
                 c = next((c for c in reversed(clauses) if c.start < mm.end()), clauses[0])
                 if not (rule.assertion and (c.question or c.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c.text)):
                     hits[i] = (rule, c, mm.group())
-        if i not in hits and rule.reply is not None and clauses and rule.reply.search(clauses[0].text.lower()) \
-                and not (rule.unless is not None and rule.unless.search(text)):
-            reply_ok.add(i)
+        first, first_low = per_clause[0][0], clauses[0].text.lower()
+        for i in R.replies:                          # a bare 「不行」「可以」 as the first clause (its anchors are there)
+            rule = R.kinds[i]
+            if i in first and i not in hits and rule.reply.search(first_low) \
+                    and not (rule.unless is not None and rule.unless.search(text)):
+                reply_ok.add(i)
+    cand = set(hits) | reply_ok
+    for i in cand:
+        rule = R.kinds[i]
         if rule.unless_message is not None and rule.unless_message.search(text):
             blocked.add(i)
     return text, clauses, tuple(sorted(cand)), hits, reply_ok, blocked
