@@ -156,6 +156,9 @@ def test_reading(role, who, text, want):
     # agreeing with an opinion is no agreement to a trade proposal
     ("buyer", [("them", "我同意你说的，这个快递确实慢")], []),
     ("buyer", [("them", "退你50可以吗"), ("me", "你说的方案我同意")], [("agreement", "me")]),
+    ("seller", [("them", "我就要仅退款"), ("me", "仅退款我这边不会同意的")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "退款到账了，谢谢"), ("them", "前几天我同学退货退了好久"), ("them", "我同意你的看法，顺丰是比较快")], []),
+    ("seller", [("them", "亲，我这边下单了，平台说你账户没有开通担保交易")], [("fake-service", "them")]),
     # 「不退我就去举报」: the 不 belongs to the condition
     ("seller", [("them", "不退我就去举报")], [("threat", "them")]),
 ])
