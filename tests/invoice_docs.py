@@ -206,11 +206,15 @@ def ofd_invoice(path) -> None:
         z.writestr("Doc_0/Pages/Page_0/Content.xml", content(page))
 
 
-def xml_invoice(path, words="伍佰玖拾玖圆整") -> None:
-    """数电 XML (root EInvoice) with the published element names."""
+def xml_invoice(path, words="伍佰玖拾玖圆整", vat="普通发票") -> None:
+    """数电 XML (root EInvoice) with the published element names; ``Header/InherentLabel`` names the kind
+    (``GeneralOrSpecialVAT/LabelName`` 普通发票 or 增值税专用发票, as public XML readers expect it)."""
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
 <EInvoice>
-  <Header><EIid>24112000000012345678</EIid><EInvoiceTag>SWEI3200</EInvoiceTag><Version>0.1</Version></Header>
+  <Header><EIid>24112000000012345678</EIid><EInvoiceTag>SWEI3200</EInvoiceTag><Version>0.1</Version>
+    <InherentLabel><EInvoiceType><LabelCode>01</LabelCode><LabelName>电子发票</LabelName></EInvoiceType>
+      <GeneralOrSpecialVAT><LabelCode>02</LabelCode><LabelName>{vat}</LabelName></GeneralOrSpecialVAT></InherentLabel>
+  </Header>
   <EInvoiceData>
     <SellerInformation><SellerIdNum>91330100MA2ABCDE1F</SellerIdNum><SellerName>杭州某某电子商务有限公司</SellerName>
       <SellerAddr>杭州市</SellerAddr></SellerInformation>

@@ -134,3 +134,12 @@ def test_jd_and_ems_own_signature_and_reception_desk():
 def test_date_line_then_clock_line():
     text = "2024-04-12\n16:20:03\n已签收，签收人：张三\n2024-04-11\n22:40:17\n快件到达 【上海浦东集散中心】\n"
     assert statuses(text) == [("in-transit", None, None), ("signed", "张三", None)]
+
+
+def test_cainiao_station_arrival_and_collection_time_after_text():
+    text = ("【菜鸟驿站】您的包裹已到达【星河湾小区菜鸟驿站】，请凭取件码 3-2-1001 前往领取\n2024-11-15 16:45:22\n"
+            "您的包裹已被取件，签收人凭取件码签收，如有疑问请联系驿站\n2024-11-16 09:10:00\n")
+    evs = parse_courier(text, "+08:00")
+    assert [(e["status"], e.get("place"), e.get("signer")) for e in evs] == [
+        ("proxy-signed", "星河湾小区菜鸟驿站", None), ("proxy-signed", None, None)]
+    assert [e["ref"]["lines"] for e in evs] == [[1, 2], [3, 4]]

@@ -259,6 +259,7 @@ def test_ofd_fact_card(case, built):
 
 def test_xml_invoice(case, built):
     doc = process(case, built / "inv.xml")
+    assert doc["type"] == "digital-normal" and doc["format"] == "xml"
     assert values(doc) == {
         "invoice_number": "24112000000012345678", "date": "2024-11-02T10:11:12", "seller_name": "杭州某某电子商务有限公司",
         "seller_tax_id": "91330100MA2ABCDE1F", "buyer_name": "张三", "amount_without_tax": "530.09", "tax": "68.91",
@@ -433,3 +434,10 @@ def test_broken_ofd_refused(case, tmp_path):
             process(case, tmp_path / name)
         assert e.value.key == "invoice.ofd_bad"
     assert case.evidence() == []
+
+
+def test_xml_kind_from_inherent_label(tmp_path):
+    from tradeshield.invoice.ofd import read_xml
+
+    docs.xml_invoice(tmp_path / "special.xml", vat="增值税专用发票")
+    assert read_xml(tmp_path / "special.xml")["type"] == "digital-special"

@@ -74,18 +74,13 @@ def load_decisions(case) -> dict:
     return d
 
 
-def _save(case, change, action: str, detail: dict) -> None:
-    """Read decisions.json, apply ``change(data)``, write it and log ``action`` — all under the custody lock, so two
-    commands deciding at once do not lose each other's decision."""
+def _save(case, data: dict, action: str, detail: dict) -> None:
     from tradeshield.evidence.fsutil import write_bytes
 
     path = case.facts_dir / f"{DECISIONS}.json"
-    srcs = sorted({s for s in [(detail.get("ref") or {}).get("source")] if s})
-    with case.custody.locked():
-        data = load_decisions(case)
-        change(data)
-        write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
-        case.record_derived([path], action=action, sources=srcs, details={"decision": detail})
+    write_bytes(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n")
+    srcs = sorted({s for s in [detail.get("ref", {}).get("source")] if s})
+    case.record_derived([path], action=action, sources=srcs, details={"decision": detail})
 
 
 def suggested_events(case, progress=None) -> list[dict]:
@@ -149,8 +144,10 @@ def decide(case, short_id: str, status: str) -> dict:
     snap = {k: ev.get(k) for k in ("kind", "time", "by", "side", "clause", "text", "ref", "money") if ev.get(k) is not None}
     entry = {"status": status, "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": snap}
     action = "events-confirm" if status == "confirmed" else "events-reject"
-    _save(case, lambda data: data["decisions"].__setitem__(ev["id"], entry), action,
-          {"id": ev["id"], **entry, "ref": ev.get("ref") or {}})
+    with case.custody.locked():  # read-modify-write with its custody entry: a parallel decision is not lost
+        data = load_decisions(case)
+        data["decisions"][ev["id"]] = entry
+        _save(case, data, action, {"id": ev["id"], **entry, "ref": ev.get("ref") or {}})
     return {**ev, "status": status, "decided": entry["time"]}
 
 
@@ -198,9 +195,10 @@ def add_fact(case, kind: str, text: str, time: str | None = None, source: str | 
             "added": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     if quote:
         fact["quote"] = quote
-    def change(data):
+    with case.custody.locked():  # read-modify-write with its custody entry: a parallel fact is not lost
+        data = load_decisions(case)
         data["facts"] = [f for f in data["facts"] if f.get("id") != fid] + [fact]
-    _save(case, change, "fact-add", fact)
+        _save(case, data, "fact-add", fact)
     return {**fact, "status": "confirmed", "origin": "fact"}
 
 

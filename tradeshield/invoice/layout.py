@@ -117,21 +117,37 @@ def _glyphs(items) -> list[tuple]:
 def _marks(glyphs) -> tuple[list, set]:
     """Vertical block marks: single characters stacked in a column spelling 购买方(信息) / 销售方(信息) / 密码区 / 备注.
     Returns ([(role, x1, top, bottom)], indices of the glyphs that form them)."""
-    by_x = sorted(range(len(glyphs)), key=lambda i: (round(glyphs[i][1]), glyphs[i][2]))
-    marks, used = [], set()
     firsts = {w[0] for w in MARK_WORDS}
-    for i in by_x:
-        ch, x0, y0, x1, y1 = glyphs[i][:5]
-        if ch not in firsts or i in used:
+    starts = [i for i, g in enumerate(glyphs) if g[0] in firsts]
+    if not starts:
+        return [], set()
+    # glyphs by line (centre in buckets of ~half a line height) and, for the mark words' letters, by character
+    unit = max(1e-3, median(g[4] - g[2] for g in glyphs) / 2)
+    by_y: dict[int, list[int]] = {}
+    by_char: dict[str, list[int]] = {}
+    letters = {ch for w in MARK_WORDS for ch in w}
+    for i, g in enumerate(glyphs):
+        by_y.setdefault(int((g[2] + g[4]) / 2 // unit), []).append(i)
+        if g[0] in letters:
+            by_char.setdefault(g[0], []).append(i)
+
+    def near(index: dict, v: float) -> list[int]:
+        k = int(v // unit)
+        return index.get(k - 1, []) + index.get(k, []) + index.get(k + 1, [])
+
+    marks, used = [], set()
+    for i in sorted(starts, key=lambda i: (glyphs[i][1], glyphs[i][2])):
+        if i in used:
             continue
-        h = y1 - y0
+        h = glyphs[i][4] - glyphs[i][2]
         chain, cur = [i], i
-        while True:  # the next character of the column: below, same x, within ~2.5 line heights
+        while len(chain) < 5:  # the next character of the column: below, same x, within ~3 line heights
             c = glyphs[cur]
-            nxt = [j for j in range(len(glyphs)) if j not in chain
-                   and abs(glyphs[j][1] - c[1]) < 0.6 * h and 0 < glyphs[j][2] - c[2] < 3.2 * h
-                   and glyphs[j][3] - glyphs[j][1] < 1.6 * h]
-            if not nxt or len(chain) >= 5:
+            so_far = "".join(glyphs[j][0] for j in chain)
+            wanted = {w[len(so_far)] for w in MARK_WORDS if len(w) > len(so_far) and w.startswith(so_far)}
+            nxt = [j for ch in wanted for j in by_char.get(ch, ()) if abs(glyphs[j][1] - c[1]) < 0.6 * h
+                   and 0 < glyphs[j][2] - c[2] < 3.2 * h and glyphs[j][3] - glyphs[j][1] < 1.6 * h]
+            if not nxt:
                 break
             cur = min(nxt, key=lambda j: glyphs[j][2])
             chain.append(cur)
@@ -142,8 +158,9 @@ def _marks(glyphs) -> tuple[list, set]:
         chain = chain[:len(best)]
         # a mark stands alone: nothing else sits right next to it on its first character's line
         c0 = glyphs[chain[0]]
-        if any(j not in chain and abs((glyphs[j][2] + glyphs[j][4]) / 2 - (c0[2] + c0[4]) / 2) < 0.4 * h
-               and 0 <= glyphs[j][1] - c0[3] < 0.3 * h for j in range(len(glyphs))):
+        cy0 = (c0[2] + c0[4]) / 2
+        if any(j not in chain and abs((glyphs[j][2] + glyphs[j][4]) / 2 - cy0) < 0.4 * h
+               and 0 <= glyphs[j][1] - c0[3] < 0.3 * h for j in near(by_y, cy0)):
             continue
         top, bottom = glyphs[chain[0]][2], glyphs[chain[-1]][4]
         marks.append((MARK_WORDS[best], max(glyphs[j][3] for j in chain), top - h, bottom + h))

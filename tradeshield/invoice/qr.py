@@ -31,15 +31,16 @@ def parse_qr(text: str) -> dict | None:
     return out
 
 
-def find_qr(image) -> dict | None:
+def find_qr(image, retries: int = 5, whole_page: bool = True) -> dict | None:
     """The invoice QR code on a page image: ``{"text", "payload", "retry"}`` or None. The top-left corner is tried
-    first (where both generations print it), then the whole page with zxing-cpp's retries."""
+    first (where both generations print it) with up to ``retries`` retries, then the whole page once."""
     from tradeshield.barcodes import decode_with_retries
 
     w, h = image.size
     # the corner gets a few retries (a blurred scan); the whole page only the first pass: a page without a QR
     # code must not cost seconds
-    for region, attempts in (((0, 0, max(1, w // 2), max(1, h // 3)), 5), ((0, 0, w, h), 0)):
+    regions = [((0, 0, max(1, w // 2), max(1, h // 3)), retries)] + ([((0, 0, w, h), 0)] if whole_page else [])
+    for region, attempts in regions:
         crop = image.crop(region).convert("L")
         try:
             codes, retry = decode_with_retries(crop, formats="QRCode", stop=lambda c: parse_qr(c["text"]) is not None,
