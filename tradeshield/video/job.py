@@ -299,7 +299,7 @@ def _extract(case, src: Path, pr, copying, *, every, at, max_frames, scenes, she
     sha = lambda: copying.result().sha256  # noqa: E731 - labels wait for the hash, nothing else does
     root = case.derived_dir / "frames"
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".frames.tmp-", dir=root))
+    tmp = Path(tempfile.mkdtemp(prefix=f".frames.tmp-{os.getpid()}-", dir=root))  # stale_temps knows it
     try:
         pend = copying.result
         # the original's mtime as the case records it (known now for a new file; from the item otherwise)
