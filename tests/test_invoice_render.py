@@ -184,3 +184,93 @@ def test_page_composed_in_the_pool_equals_the_copied_composition(seven, monkeypa
     assert [d for _, d in in_place] == [d for _, d in copied]
     first = in_place[0][0]["image"]  # page 1's pixels outlive the buffer the next pages were rendered into
     assert first.tobytes() == copied[0][0]["image"].tobytes()
+
+
+# ---------------------------------------------------------------- grey pages rendered in grey, colour never lost
+
+def _page_pdf(path, draw) -> Path:
+    c = docs._canvas(path)
+    draw(c)
+    c.showPage()
+    c.save()
+    return path
+
+
+def _image(mode: str, colour) -> "object":
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+
+    return ImageReader(Image.new(mode, (40, 40), colour))
+
+
+GREY_PAGES = {
+    "black and grey text, grey rules": lambda c: (c.drawString(50, 700, "发票号码 12345678"), c.setFillGray(0.4),
+                                                  c.drawString(50, 680, "灰色文字"), c.setStrokeGray(0.3),
+                                                  c.line(50, 670, 300, 670)),
+    "a DeviceGray image": lambda c: c.drawImage(_image("L", 90), 50, 600, 100, 100),
+    "text inside a form XObject": lambda c: (c.beginForm("f"), c.drawString(50, 700, "表单"), c.endForm(),
+                                             c.doForm("f")),
+}
+COLOUR_PAGES = {
+    "a red word": lambda c: (c.drawString(50, 700, "黑色"), c.setFillColorRGB(0.8, 0.1, 0.1),
+                             c.drawString(50, 680, "红色")),
+    "a blue rule": lambda c: (c.drawString(50, 700, "黑色"), c.setStrokeColorRGB(0.1, 0.2, 0.9),
+                              c.line(50, 670, 300, 670)),
+    "an RGB image, however grey it looks": lambda c: c.drawImage(_image("RGB", (90, 90, 90)), 50, 600, 100, 100),
+    "a gradient (shading)": lambda c: c.linearGradient(50, 600, 200, 700, ((0, 0, 0), (0.5, 0.5, 0.5))),
+    "a link annotation": lambda c: (c.drawString(50, 700, "链接"), c.linkURL("https://example.org", (50, 690, 90, 712))),
+    "white fill (also what pdfium reports for a pattern)": lambda c: (c.setFillGray(1), c.rect(50, 600, 100, 100,
+                                                                                                   fill=1, stroke=0)),
+    "a red word inside a form XObject": lambda c: (c.beginForm("f"), c.setFillColorRGB(1, 0, 0),
+                                                   c.drawString(50, 700, "印章"), c.endForm(), c.doForm("f")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GREY_PAGES) + sorted(COLOUR_PAGES))
+def test_grey_page_test_is_conservative(name, tmp_path):
+    """A page goes to the 8-bit grey render only when every object on it is provably grey; anything else (colour,
+    a shading, an annotation, a colour-space image, a white fill that may be a pattern) takes the colour path."""
+    from tradeshield.invoice import render
+
+    grey = name in GREY_PAGES
+    path = _page_pdf(tmp_path / "p.pdf", (GREY_PAGES if grey else COLOUR_PAGES)[name])
+    pdf = render.open_pdf(path)
+    page = pdf[0]
+    try:
+        assert render.is_grey_page(page) is grey
+        assert not render.is_grey_page(page, limit=0)  # past the object limit: the colour path, never a guess
+    finally:
+        page.close()
+        pdf.close()
+
+
+def test_colour_survives_and_grey_pages_match_the_colour_render(tmp_path):
+    """A page with one small red word is written as a colour JPEG; a grey page rendered in grey looks like the
+    colour render of the same page converted to grey (same size, same ink, pixels within anti-aliasing)."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    from tradeshield.invoice import render
+
+    kw = {"dpi": 100, "sha256": "cd" * 32, "name": "p.pdf", "total": 1}
+    red = render.open_pdf(_page_pdf(tmp_path / "red.pdf", COLOUR_PAGES["a red word"]))
+    rec, data = render.render_page(red, 0, **kw)
+    red.close()
+    assert Image.open(io.BytesIO(data)).mode == "RGB" and rec["image"].mode == "RGBX"
+
+    grey = render.open_pdf(_page_pdf(tmp_path / "grey.pdf", GREY_PAGES["black and grey text, grey rules"]))
+    rec, data = render.render_page(grey, 0, **kw)
+    assert Image.open(io.BytesIO(data)).mode == "L" and rec["image"].mode == "L"
+    import pypdfium2 as pdfium
+
+    page = grey[0]
+    scale = 100 / 72
+    as_grey = page.render(scale=scale, force_bitmap_format=pdfium.raw.FPDFBitmap_Gray).to_pil()
+    as_colour = page.render(scale=scale).to_pil().convert("L")
+    page.close()
+    grey.close()
+    assert as_grey.size == as_colour.size
+    assert render._ink_box(as_grey, 0) == render._ink_box(as_colour, 0)
+    diff = ImageChops.difference(as_grey, as_colour).histogram()
+    assert sum(diff[64:]) < 0.01 * as_grey.width * as_grey.height  # only glyph edges differ

@@ -107,7 +107,7 @@ def read_fields(path, *, password: str | None = None, dpi: int = 200) -> dict:
         data = path.read_bytes()
         pdf = open_pdf(path, password, data=data)
         try:
-            parsed = _pdf_fields(pdf, data, password)
+            parsed = _pdf_fields(pdf)
             rec, _ = render_page(pdf, 0, dpi=dpi, sha256="0" * 64, name=path.name, total=len(pdf))
             _qr_check(parsed, rec["image"])
         finally:
@@ -204,7 +204,7 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
                           progress=progress) as renderer:
             renderer.start()  # workers render while this process copies the evidence and reads the text layer
             copying = _copy_in(case, path) if item is None else None
-            reader = _FieldReader(pdf, source, password)
+            reader = _FieldReader(pdf)
             qr: dict = {}
             # page 1's QR code gets zxing-cpp's first pass at once (no waiting for the parse); the retries, only
             # once the parse says the document is an invoice or a scan and the first pass found nothing
@@ -259,20 +259,17 @@ def _page_items(pdf, first: int, last: int) -> list:
 class _FieldReader:
     """Fields by position from the first pages' characters, and the information dictionary as a second source.
 
-    pdfium is not thread-safe, so the characters (and whether the information dictionary holds invoice keys) are
-    read in the calling thread; the parsing and pypdf's reading of the dictionary — pure Python — run on a thread
-    while the caller renders pages (pdfium and the JPEG encoder release the GIL). An invoice's further pages (its
-    item list) are read by ``result()`` in the calling thread."""
+    pdfium is not thread-safe, so the characters and the information dictionary are read in the calling thread;
+    the parsing — pure Python — runs on a thread while the caller renders pages (pdfium and the JPEG encoder
+    release the GIL). An invoice's further pages (its item list) are read by ``result()`` in the calling thread."""
 
-    def __init__(self, pdf, source, password, threaded: bool = True):
-        from tradeshield.invoice.sources import PROBE_KEYS
+    def __init__(self, pdf, threaded: bool = True):
+        from tradeshield.invoice.sources import PROBE_KEYS, read_pdf_info
 
-        self.pdf, self.source, self.password = pdf, source, password
+        self.pdf = pdf
         self.pages = _page_items(pdf, 0, 2)  # the first two pages say what the document is
-        try:
-            self.probe = any(pdf.get_metadata_value(k) for k in PROBE_KEYS)
-        except Exception:  # a metadata read that fails is a missing source, never a failed document
-            self.probe = False
+        self.info = read_pdf_info(pdf)
+        self.probe = any(f"/{k}" in self.info for k in PROBE_KEYS)
         self.parsed = None
         self.thread = None
         if threaded:
@@ -285,10 +282,9 @@ class _FieldReader:
 
     def _parse(self) -> None:
         from tradeshield.invoice.layout import extract_pages
-        from tradeshield.invoice.sources import read_pdf_info
 
         parsed = extract_pages(self.pages)
-        parsed["info"] = read_pdf_info(self.source, self.password) if self.probe else {}
+        parsed["info"] = self.info if self.probe else {}  # a dictionary with only Creator/Producer says nothing
         self.parsed = parsed
 
     def first(self) -> dict:
@@ -322,8 +318,8 @@ class _FieldReader:
         return parsed
 
 
-def _pdf_fields(pdf, source, password) -> dict:
-    reader = _FieldReader(pdf, source, password, threaded=False)
+def _pdf_fields(pdf) -> dict:
+    reader = _FieldReader(pdf, threaded=False)
     out = reader.result()
     out.pop("final", None)
     return out

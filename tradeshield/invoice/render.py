@@ -38,6 +38,7 @@ i18n.register({
     "invoice.pdf_wrong_password": ("PDF 密码不正确：{path}", "wrong password for the PDF: {path}"),
     "invoice.pdf_bad": ("PDF 已损坏或不完整，无法打开：{path}（{reason}）",
                         "the PDF is damaged or incomplete and cannot be opened: {path} ({reason})"),
+    "invoice.page_label": ("第 {page}/{total} 页", "page {page}/{total}"),
     "invoice.pdf_no_pages": ("PDF 没有页面：{path}", "the PDF has no pages: {path}"),
     "invoice.pdf_page_bad": ("PDF 第 {page} 页无法渲染：{path}（{reason}）",
                              "page {page} of the PDF cannot be rendered: {path} ({reason})"),
@@ -74,14 +75,14 @@ def page_scale(width_pt: float, height_pt: float, dpi: int, max_side: int, max_p
 
 
 def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
-    return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
+    return [i18n.t("invoice.page_label", page=page, total=total), f"PDF SHA-256 {sha256[:16]} · {name}"]
 
 
 _INK_LUT = [255 if v < TRIM_THRESHOLD else 0 for v in range(256)]  # a table: a function would be called 256 times
 
 
 def _bbox(img):
-    return img.convert("L").point(_INK_LUT).getbbox()
+    return (img if img.mode == "L" else img.convert("L")).point(_INK_LUT).getbbox()
 
 
 def _ink_box(img, margin: int, step: int = 4):
@@ -112,6 +113,69 @@ def _ink_box(img, margin: int, step: int = 4):
     return (max(0, box[0] - margin), max(0, box[1] - margin), min(w, box[2] + margin), min(h, box[3] + margin))
 
 
+GREY_OBJECT_LIMIT = 5000  # page objects looked at before a page is simply rendered in colour
+
+
+def is_grey_page(page, limit: int = GREY_OBJECT_LIMIT) -> bool:
+    """Whether everything on the page is drawn in grey, from its objects (nothing is rendered): then the page is
+    rendered straight to 8-bit grey, a third of the pixels to render, trim and encode, and no colour test.
+
+    Conservative: any doubt says colour (the page then takes the colour path and ``has_colour`` decides from the
+    pixels). Doubt is an annotation (drawn with its own appearance), a shading, a fill or stroke colour pdfium
+    cannot state or that is not r = g = b, the colours pdfium reports for a pattern fill (white, 0xBF grey), a
+    Type 3 font (its glyphs may set their own colours), an image not in a grey colour space (DeviceGray,
+    CalGray, 1-component ICC), and more than ``limit`` objects. Form XObjects are looked into.
+    """
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    handle = page.raw
+    if raw.FPDFPage_GetAnnotCount(handle) > 0:
+        return False
+    r, g, b, a = ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint()
+    rgba = (ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
+    size = ctypes.c_size_t()
+    meta = raw.FPDF_IMAGEOBJ_METADATA()
+    text, path, image, form = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
+    type3: dict = {}
+    todo = [(raw.FPDFPage_CountObjects(handle), lambda i: raw.FPDFPage_GetObject(handle, i))]
+    seen = 0
+    while todo:
+        count, get = todo.pop()
+        seen += count
+        if count < 0 or seen > limit:
+            return False
+        for i in range(count):
+            obj = get(i)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == text or kind == path:
+                for colour in (raw.FPDFPageObj_GetFillColor, raw.FPDFPageObj_GetStrokeColor):
+                    if not colour(obj, *rgba) or not r.value == g.value == b.value or r.value in (255, 191):
+                        return False
+                if kind == text:
+                    font = raw.FPDFTextObj_GetFont(obj)
+                    key = ctypes.cast(font, ctypes.c_void_p).value
+                    if key not in type3:  # a Type 3 font is "embedded" without any font program
+                        type3[key] = not font or (raw.FPDFFont_GetIsEmbedded(font)
+                                                  and raw.FPDFFont_GetFontData(font, None, 0, ctypes.byref(size))
+                                                  and size.value == 0)
+                    if type3[key]:
+                        return False
+            elif kind == image:
+                if not raw.FPDFImageObj_GetImageMetadata(obj, handle, ctypes.byref(meta)):
+                    return False
+                space = meta.colorspace
+                if not (space in (raw.FPDF_COLORSPACE_DEVICEGRAY, raw.FPDF_COLORSPACE_CALGRAY)
+                        or (space == raw.FPDF_COLORSPACE_ICCBASED and meta.bits_per_pixel in (1, 8))):
+                    return False
+            elif kind == form:
+                todo.append((raw.FPDFFormObj_CountObjects(obj), lambda i, o=obj: raw.FPDFFormObj_GetObject(o, i)))
+            else:  # a shading, or an object pdfium cannot name
+                return False
+    return True
+
+
 CHROMA = 24  # a sampled pixel whose channels differ by more than this makes the page a colour page
 
 
@@ -134,7 +198,7 @@ def _encode(img) -> bytes:
     A page without colour is encoded as greyscale: the same pixels, a third of the encoding work."""
     from tradeshield.imaging import encode_jpeg_within
 
-    if img.mode in ("RGBX", "RGBA", "RGB") and not has_colour(img):
+    if img.mode in ("RGBX", "RGBA", "RGB") and not has_colour(img):  # a grey render ("L") is taken as it is
         img = img.convert("L")
     if max(img.size) <= LIMITS.image_long_side:
         buf = io.BytesIO()
@@ -144,13 +208,13 @@ def _encode(img) -> bytes:
     return encode_jpeg_within(img, quality=JPEG_QUALITY)
 
 
-def caption_strip(width: int, lines: list[str]):
-    """The shared caption style (imaging.add_caption) as a strip ``width`` wide, in RGBX like the page."""
+def caption_strip(width: int, lines: list[str], mode: str = "RGBX"):
+    """The shared caption style (imaging.add_caption) as a strip ``width`` wide, in the page's mode."""
     from PIL import Image
 
     from tradeshield.imaging import add_caption
 
-    return add_caption(Image.new("RGB", (width, 1), (255, 255, 255)), lines).convert("RGBX")
+    return add_caption(Image.new("RGB", (width, 1), (255, 255, 255)), lines).convert(mode)
 
 
 class BitmapPool:
@@ -189,14 +253,16 @@ class BitmapPool:
         from PIL import Image
 
         bottom = box[3] - 1 + strip.height  # rows used, counted from the top of the page
-        if self.bitmap is None or strip.mode != "RGBX" or self.stride != self.bitmap.width * 4 or bottom >= self.rows:
+        mode = strip.mode
+        px = {"RGBX": 4, "L": 1}.get(mode)
+        if self.bitmap is None or px is None or self.stride != self.bitmap.width * px or bottom >= self.rows:
             return None
-        whole = Image.frombuffer("RGBX", (self.bitmap.width, self.rows), self.buffer, "raw", "RGBX", self.stride, 1)
+        whole = Image.frombuffer(mode, (self.bitmap.width, self.rows), self.buffer, "raw", mode, self.stride, 1)
         whole.readonly = False  # paste into the buffer itself, not into a copy of it
         whole.paste(strip, (box[0], box[3] - 1))
-        offset = box[1] * self.stride + box[0] * 4
-        return Image.frombuffer("RGBX", (box[2] - box[0], bottom - box[1]), memoryview(self.buffer).cast("B")[offset:],
-                                "raw", "RGBX", self.stride, 1)
+        offset = box[1] * self.stride + box[0] * px
+        return Image.frombuffer(mode, (box[2] - box[0], bottom - box[1]), memoryview(self.buffer).cast("B")[offset:],
+                                "raw", mode, self.stride, 1)
 
 
 def render_page(doc, index: int, *, dpi: int, sha256: str, name: str, total: int,
@@ -208,15 +274,20 @@ def render_page(doc, index: int, *, dpi: int, sha256: str, name: str, total: int
         w_pt, h_pt = page.get_size()
         # the caption strip adds a little height: leave room so the final long side stays in the limit
         scale, capped = page_scale(w_pt, h_pt, dpi, int(LIMITS.image_long_side * 0.94))
-        # RGBX straight from pdfium: PIL wraps that buffer without a copy (RGB would be unpacked)
-        bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True, bitmap_maker=pool)
+        if is_grey_page(page):  # 8-bit grey straight from pdfium
+            import pypdfium2.raw as raw
+
+            bitmap = page.render(scale=scale, force_bitmap_format=raw.FPDFBitmap_Gray, bitmap_maker=pool)
+        else:  # RGBX straight from pdfium: PIL wraps that buffer without a copy (RGB would be unpacked)
+            bitmap = page.render(scale=scale, rev_byteorder=True, prefer_bgrx=True, bitmap_maker=pool)
         img = bitmap.to_pil()
         page.close()
     except Exception as e:  # pdfium raises its own errors for broken page content
         raise InputError("invoice.pdf_page_bad", page=index + 1, path=name, reason=str(e)[:120]) from None
     full = (0, 0, img.width, img.height)
     box = _ink_box(img, round(TRIM_MARGIN_PT * scale)) or full
-    strip = caption_strip(box[2] - box[0], caption_lines(index + 1, total, sha256, name))
+    strip = caption_strip(box[2] - box[0], caption_lines(index + 1, total, sha256, name),
+                          "L" if img.mode == "L" else "RGBX")
     out = (pool.compose(box, strip) if bitmap is pool.bitmap else None) or _composed_copy(img, box, strip)
     del img, bitmap
     data = _encode(out)
@@ -232,7 +303,7 @@ def _composed_copy(img, box, strip):
 
     width, height = box[2] - box[0], box[3] - box[1]
     # pasted at a negative offset, the trimmed margins simply fall outside; the two pastes cover every pixel
-    out = Image.new("RGBX", (width, height + strip.height - 1), None)
+    out = Image.new(strip.mode, (width, height + strip.height - 1), None)
     out.paste(img, (-box[0], -box[1]))
     out.paste(strip, (0, height - 1))
     return out
@@ -451,10 +522,10 @@ class PageRenderer:
 
     def _collect(self, block: bool) -> None:
         """Take the workers' messages; ``block``: wait until at least one worker has something to say."""
-        from multiprocessing.connection import wait
-
         live = [p for p in self.procs if not p[2]]
-        if block and live:
+        if block and live:  # without workers (a short document) multiprocessing is never imported
+            from multiprocessing.connection import wait
+
             wait([c for _, c, _ in live] + [proc.sentinel for proc, _, _ in live])
         for p in live:
             proc, conn, _ = p

@@ -480,7 +480,7 @@ def _sheet(name: str, sha256: str, pr, ts, cont, kept, colour: dict):
         f"SHA-256: {sha256}",
         f"{i18n.t('video.sheet.duration')}: {position_text(Fraction(pr.stream_duration or pr.duration or 0))}   "
         f"{i18n.t('video.sheet.size')}: {pr.width}x{pr.height}",
-        f"{i18n.t('video.sheet.source')}: {ts.source} — {i18n.t('video.source.claim')}",
+        f"{i18n.t('video.sheet.source')}: {_source_label(ts.source)} — {i18n.t('video.source.claim')}",
         f"{i18n.t('video.sheet.start')}: {tenths(ts.start)}",
         i18n.t(f"video.sheet.verdict.{verdict}", n=len(cont["warnings"])),
     ]
@@ -513,6 +513,9 @@ def _swap(tmp: Path, final_dir: Path) -> None:
         old = final_dir.parent / f".{final_dir.name}.old-{os.getpid()}"
         os.replace(final_dir, old)
     os.replace(tmp, final_dir)
+    from tradeshield.evidence.fsutil import fsync_dir
+
+    fsync_dir(final_dir.parent)  # the renames survive a power cut
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -533,3 +536,13 @@ def _export(case, entry: dict, out: Path, stem: str) -> list[str]:
         write_bytes(dest, (case.root / rel).read_bytes())
         done.append(str(dest))
     return done
+
+
+
+def _source_label(source: str) -> str:
+    """A time source as people read it in zh ("视频元数据"); the raw name (container:creation_time) in en."""
+    from tradeshield.labels import label
+
+    if i18n.get_lang() != "zh" or not source:
+        return source
+    return label("capture", source, "zh")

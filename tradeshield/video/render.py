@@ -29,6 +29,7 @@ BARCODE_SIDE = 1280       # barcodes are looked for on a copy this size (zxing o
 
 i18n.register({
     "video.sheet.file": ("文件", "file"), "video.sheet.duration": ("时长", "duration"),
+    "video.label.pts": ("{position}  时间戳 {pts} × {base}", "{position}  pts {pts} × {base}"),
     "video.sheet.size": ("分辨率", "resolution"), "video.sheet.source": ("时间来源", "time source"),
     "video.sheet.start": ("录制开始", "recording start"),
     "video.sheet.shown": ("本图显示 {shown}/{total} 帧", "{shown} of {total} frames shown"),
@@ -60,7 +61,8 @@ def position_text(position: Fraction) -> str:
 
 
 def label_lines(wall: dt.datetime, position: Fraction, pts: int, time_base: Fraction, sha256: str) -> list[str]:
-    return [tenths(wall), f"{position_text(position)}  pts {pts} × {time_base}", f"SHA-256 {sha256[:12]}"]
+    return [tenths(wall), i18n.t("video.label.pts", position=position_text(position), pts=pts, base=time_base),
+            f"SHA-256 {sha256[:12]}"]
 
 
 def fit_size(lines: list[str], width: int, size: int, share: float = 0.94) -> int:
