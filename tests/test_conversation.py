@@ -134,6 +134,61 @@ def test_reading(role, who, text, want):
     assert only(role, who, text) == want
 
 
+@pytest.mark.parametrize("role,msgs,want", [
+    # an acceptance word and the amount in two clauses settle the price (one event, the agreed amount)
+    ("seller", [("them", "1100包邮可以吗"), ("me", "行吧，1100包邮")], [("discount-request", "them"), ("price-agreed", "me")]),
+    ("buyer", [("me", "260可以吗？"), ("them", "260不行，最少280")], [("discount-request", "me"), ("discount-refused", "them")]),
+    # a refusal of a return is not a refusal of a refund; accepting the return is an agreement
+    ("seller", [("them", "想退了"), ("me", "这个不能退货，洗过就不好卖了")], [("return-request", "them")]),
+    ("seller", [("them", "鞋子开胶了，我要退货"), ("me", "退货可以，退款要等我收到货")],
+     [("defect-claim", "them"), ("return-request", "them"), ("agreement", "me")]),
+    ("seller", [("them", "退我100"), ("me", "钱不会退的，你拍之前看过视频")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "退我100"), ("me", "我没有拒绝退款，只是要你先寄回")], [("refund-request", "them")]),
+    # asking whether something must be sent back / whether a policy applies is no return request
+    ("seller", [("them", "这件要寄回去吗？"), ("them", "你们支持七天无理由吗？")], []),
+    ("seller", [("them", "我已经寄回去了，单号在退货申请里")], []),
+    # a promise opened by 拍了/付款后, and an off-topic 「明天给你发个红包」
+    ("seller", [("me", "你拍了我就发"), ("me", "明天给你发个红包当谢礼")], [("delivery-promise", "me")]),
+    ("buyer", [("me", "Will you ship today?"), ("them", "Yes, I'll ship it this afternoon.")], [("delivery-promise", "them")]),
+    # the platform's real service and a warning about the scam are no scam; the scam's own script is
+    ("buyer", [("them", "淘宝不会让卖家交保证金的，上次有人找我我没理"), ("them", "我朋友的支付宝被冻结过")], []),
+    ("seller", [("them", "提示说卖家要先完成认证才能收款")], [("fake-service", "them")]),
+    # agreeing with an opinion is no agreement to a trade proposal
+    ("buyer", [("them", "我同意你说的，这个快递确实慢")], []),
+    ("buyer", [("them", "退你50可以吗"), ("me", "你说的方案我同意")], [("agreement", "me")]),
+    ("seller", [("them", "我就要仅退款"), ("me", "仅退款我这边不会同意的")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "退款到账了，谢谢"), ("them", "前几天我同学退货退了好久"), ("them", "我同意你的看法，顺丰是比较快")], []),
+    ("seller", [("them", "亲，我这边下单了，平台说你账户没有开通担保交易")], [("fake-service", "them")]),
+    # 「不退我就去举报」: the 不 belongs to the condition
+    ("seller", [("them", "不退我就去举报")], [("threat", "them")]),
+])
+def test_acceptances_promises_refusals(role, msgs, want):
+    assert kinds(msgs, role) == want
+
+
+def test_fast_clause_cut_equals_the_general_one():
+    """Text cut at CJK marks and line breaks alone (the fast path) gives exactly the clauses the general cut gives."""
+    from tradeshield.conversation import clauses as C
+
+    texts = ["亲，在吗？，实付款￥6642.06", "你好\n\n好的", "1,100\n行", "？？好", "好！！", "收到了\n但是屏幕有划痕",
+             "ok.\n好", "在吗？。", "不行……价格谈好了"]
+    general = re.compile(r"[\s\S]")
+    for t in texts:
+        fast = [(c.text, c.start, c._raw) for c in C.split_clauses(t)]
+        plain, C._PLAIN = C._PLAIN, general
+        try:
+            slow = [(c.text, c.start, c._raw) for c in C.split_clauses(t)]
+        finally:
+            C._PLAIN = plain
+        assert fast == slow, t
+    assert split_clauses("亲，在吗？，好的")[1].question
+
+
+def test_comparison_with_what_was_said_is_a_claim():
+    assert only("buyer", "me", "电池只有79%，跟你说的85%不符") == {"defect-claim"}
+    assert not split_clauses("跟你说的不一样")[0].reported_at(4)
+
+
 def test_sides_are_relative_to_the_case_role():
     # the same words from the other side are another kind or none
     assert only("seller", "them", "能便宜点吗") == {"discount-request"}

@@ -23,12 +23,22 @@ class _P:
         return self.s[self.i] if self.i < len(self.s) else ""
 
 
+# characters so common in chat text that, alone, they select almost every message (「了」「不」「你」「发」…):
+# a single one of them counts as half a character when the most selective required set is chosen
+COMMON = frozenset("了不你我有能发要到就那再好行出把先多转只是的在个这也都说会吧吗呢啊哈亲给去来看和还没:：")
+
+
+def _weight(w: str) -> float:
+    return 0.5 if len(w) == 1 and w.lower() in COMMON else float(len(w))
+
+
 def _best(sets):
-    """The most selective of several required sets (longest shortest string, then fewest strings)."""
+    """The most selective of several required sets (longest shortest string — a lone common character counting
+    half —, then fewest strings)."""
     sets = [s for s in sets if s]
     if not sets:
         return None
-    return max(sets, key=lambda s: (min(map(len, s)), -len(s)))
+    return max(sets, key=lambda s: (min(map(_weight, s)), -len(s)))
 
 
 def _alt(p: _P):

@@ -23,6 +23,10 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
 _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
+# text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
+# is cut at CJK punctuation and line breaks alone (the common case)
+_PLAIN = re.compile(r"(?!\n)\s|,(?!\d)|\.(?!\d)|但是|不过|可是|but|however", re.I)
+_PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；;、~～…\n]|[^，。！？!?；;、~～…\n]+")   # cut after each mark, as _CUT
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
 _QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢)\s*[。.!！]*$")
@@ -32,8 +36,10 @@ _EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|w
                           re.I)
 _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除非|\bif\b|\bunless\b|\bin case\b", re.I)
 # who is being reported: somebody else said / suggested / wrote it
-_REPORTED = re.compile(r"(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家)(?:自己|们)?"
-                       r"(?:都|也|明明|之前|刚才|当时|不是|已经|还)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)|"
+# (not 「跟你说的不符」, a comparison, nor 「你说的方案我同意」, a noun phrase)
+_REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家)(?:自己|们)?"
+                       r"(?:都|也|明明|之前|刚才|当时|不是|已经|还)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
+                       r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
                        r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer)\s+"
                        r"(?:said|says|told me|suggested|claimed|promised|wrote)\b", re.I)
@@ -92,12 +98,15 @@ def split_clauses(text: str) -> list[Clause]:
     if not text:
         return out
     cuts, last = [], 0
-    for m in _CUT.finditer(text):
-        if m.end() == 0 or m.start() < last:
-            continue
-        cuts.append((last, m.start()))
-        last = m.end()
-    cuts.append((last, len(text)))
+    if _PLAIN.search(text) is None:      # only CJK punctuation cuts here: one simple pass
+        cuts = [m.span() for m in _PUNCT_PIECE.finditer(text)]
+    else:
+        for m in _CUT.finditer(text):
+            if m.end() == 0 or m.start() < last:
+                continue
+            cuts.append((last, m.start()))
+            last = m.end()
+        cuts.append((last, len(text)))
     for a, b in cuts:
         piece = text[a:b]
         t = piece.strip(_TRIM)
@@ -116,6 +125,8 @@ def _neutral(text: str) -> str:
 
 def negated_before(text: str, pos: int) -> bool:
     """Whether a negator stands between the start of the clause's current scope and ``pos``."""
+    if _SCOPE.match(text, pos):       # the trigger opens a scope of its own: 「不退我就去举报」
+        return False
     head = _neutral(text[:pos])
     cut = 0
     for m in _SCOPE.finditer(head):

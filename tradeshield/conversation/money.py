@@ -15,6 +15,7 @@ numbers (8+ digits), percentages, quantities and durations (3天, 2件, 1080p, 9
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -29,10 +30,17 @@ _DEPOSIT = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _NOREFUND = re.compile(r"不退|不可退|概不退|不予退|不能退|不给退|non-?refundable|not refundable|no refund", re.I)
 _REFUNDABLE = re.compile(r"可退|可以退|退还|全额退|退押金|退定金|refundable", re.I)
 _REFUND = re.compile(r"退(?!货)|补偿|赔|refund|money back|pay (?:me )?back", re.I)
-_DISCOUNT = re.compile(r"便宜|少(?!于)|减|优惠|让|砍|knock off|\boff\b|discount", re.I)
+_DISCOUNT = re.compile(r"便宜|(?<!最)少(?!于)|减|优惠|让|砍|knock off|\boff\b|discount", re.I)
 _PARTIAL = re.compile(r"[\u4e00-\u9fff]{1,8}(?:加|和|\+)[\u4e00-\u9fff]{1,8}(?:要|是|共|一共|收)\s*\d")
 _EXTRA = re.compile(r"另加|再加|加价|再补|补\s*\d|多收|extra|more", re.I)
 _ASKING = re.compile(r"最低|标价|售价|总价|整体|一共|总共|价格|要价|报价|全包|asking|lowest|price is|总共|\d\s*(?:元|块)", re.I)
+
+
+_ID_BEFORE = re.compile(r"[A-Za-z#]$|单号|号码?$|QQ|qq|尾号")
+_CURRENCY = re.compile(r"[¥￥$]")
+_REFUND_CLAUSE = re.compile(r"^(?:归还|还回|退回|用完)?.{0,6}(?:全额退|退还|可退)")
+_NOREFUND_CLAUSE = re.compile(r"^.{0,6}(?:不退|不可退|概不退|不予退还)$")
+_DEAR_AFTER = re.compile(r"\s*(?:元|块)?(?:有点|太|也太|还是)?贵|\s*(?:元|块)?的(?:价格|标价)")
 
 
 def cn_number(s: str) -> int | None:
@@ -61,7 +69,7 @@ def amounts(text: str) -> list[tuple[float, int, int]]:
             if len(whole) > 7 or _NOT_MONEY_AFTER.match(text, m.end()):
                 continue
             before = text[max(0, m.start() - 3):m.start()]
-            if re.search(r"[A-Za-z#]$|单号|号码?$|QQ|qq|尾号", before) and not re.search(r"[¥￥$]", m.group()):
+            if _ID_BEFORE.search(before) and not _CURRENCY.search(m.group()):
                 continue
             val = float(m.group(1))
         else:
@@ -75,6 +83,20 @@ def amounts(text: str) -> list[tuple[float, int, int]]:
 
 def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] = (), message: str = "") -> list[dict]:
     """Money terms of one clause said by ``by`` (me/them) on ``side`` (buyer/seller/None)."""
+    if not _MAYBE.search(clause):
+        return []
+    return [dict(t) for t in _terms(clause, side, by, tuple(kinds))]
+
+
+_MAYBE = re.compile(r"\d|[一二两三四五六七八九十百千]|定金|订金|押金|保证金|deposit|退", re.I)
+
+
+@functools.lru_cache(maxsize=20000)
+def _terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...]) -> tuple:
+    return tuple(_money_terms(clause, side, by, kinds))
+
+
+def _money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] = ()) -> list[dict]:
     found = amounts(clause)
     deposit = _DEPOSIT.search(clause)
     refundable = None
@@ -85,9 +107,9 @@ def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] =
         elif _REFUNDABLE.search(ctx):
             refundable = True
     out = []
-    if not deposit and not found and re.search(r"^(?:归还|还回|退回|用完)?.{0,6}(?:全额退|退还|可退)", clause):
+    if not deposit and not found and _REFUND_CLAUSE.search(clause):
         return [{"role": "deposit", "amount": None, "by": by, "refundable": True, "implied": True}]
-    if not deposit and not found and re.search(r"^.{0,6}(?:不退|不可退|概不退|不予退还)$", clause):
+    if not deposit and not found and _NOREFUND_CLAUSE.search(clause):
         return [{"role": "deposit", "amount": None, "by": by, "refundable": False, "implied": True}]
     if deposit and not found and refundable is not None:
         return [{"role": "deposit", "amount": None, "by": by, "refundable": refundable}]
@@ -101,7 +123,7 @@ def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] =
             continue
         if "price-agreed" in kinds:
             role = "agreed"
-        elif re.match(r"\s*(?:元|块)?(?:有点|太|也太|还是)?贵|\s*(?:元|块)?的(?:价格|标价)", clause[_e:]):
+        elif _DEAR_AFTER.match(clause, _e):
             role = "asking"      # 「1150有点贵」: the price they were asked
         elif _PARTIAL.search(clause) and not _EXTRA.search(head[-3:] if head else ""):
             role = "partial"

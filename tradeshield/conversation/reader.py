@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.conversation.clauses import Clause, negated_after, negated_before, split_clauses
+from tradeshield.conversation.clauses import _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before, split_clauses
 from tradeshield.conversation.money import money_terms
 from tradeshield.errors import InputError
 
@@ -44,6 +44,10 @@ _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "ref
                 "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
 _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
+_CACHE_SIZE = 50_000
+_ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
+# a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
@@ -67,11 +71,17 @@ class KindRule:
     en: list = field(default_factory=list)
     unless: re.Pattern | None = None
     unless_message: re.Pattern | None = None   # a match anywhere in the message cancels the kind
+    message: re.Pattern | None = None   # whole-message patterns (「行，280」 spans two clauses); the hit goes to
+                                        # the clause where the match ends
     reply_to: tuple[str, ...] = ()
     reply_question: bool = False
     reply: re.Pattern | None = None
     summary: dict = field(default_factory=dict)
     any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
+    plan: list = field(default_factory=list)   # (pattern, its literal anchors or None, matched lower-cased)
+    plan_scan: re.Pattern | None = None          # this kind's anchors as one literal regex
+    plan_of: dict = field(default_factory=dict)  # anchor → indices in ``plan`` it (or a prefix of it) stands for
+    plan_always: tuple = ()                      # indices in ``plan`` without an anchor
 
 
 @dataclass
@@ -83,6 +93,9 @@ class Rules:
     scan: re.Pattern | None = None          # the anchors as one literal regex (searched from each hit + 1)
     anchor_kinds: dict = field(default_factory=dict)   # anchor → rule indices it (or a prefix of it) stands for
     always: frozenset = frozenset()         # rules with a pattern that has no anchor
+    clause_cache: dict = field(default_factory=dict)   # a clause as written → ``_clause_hits``
+    whole: tuple = ()                       # rules with whole-message patterns
+    replies: tuple = ()                     # rules with a reply table
 
 
 def rules_path() -> Path:
@@ -116,21 +129,27 @@ def load_rules(path: str | None = None) -> Rules:
                 reported=bool(r.get("reported", False)), context=str(r.get("context", "")),
                 after=tuple(r.get("after") or ()), replaces=tuple(r.get("replaces") or ()),
                 zh=[re.compile(x, re.I) for x in r.get("zh", [])], en=[re.compile(x, re.I) for x in r.get("en", [])],
-                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I), reply_to=tuple(reply.get("to") or ()),
+                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I),
+                message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
-            k.any = _anchor_re([x.pattern for x in k.zh + k.en])
+            k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
+            k.plan = _plan(k)
+            _index_plan(k)
             if k.by not in ("buyer", "seller", "any") or k.speaker not in ("me", "them", "any"):
                 raise ValueError(f"kind {k.kind}: by/from")
             kinds.append(k)
         trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
         pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
+                         [x for r in data.get("kind", []) for x in r.get("message") or []] +
                          [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", [])])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
     _index_anchors(R, data.get("kind", []))
+    R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
+    R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
     return R
 
 
@@ -142,7 +161,7 @@ def _index_anchors(R: Rules, tables) -> None:
     always = set()
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
-        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []):
+        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + list(t.get("message") or []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -191,16 +210,48 @@ def _get(m, key):
     return m.get(key) if isinstance(m, dict) else getattr(m, key, None)
 
 
+def _plan(k: KindRule) -> list:
+    from tradeshield.conversation.anchors import anchors
+
+    out = []
+    for en, pats in ((False, k.zh), (True, k.en)):
+        for rx in pats:
+            a = anchors(rx.pattern)
+            out.append((rx, tuple(sorted(a, key=len, reverse=True)) if a else None, en))
+    return out
+
+
+def _index_plan(k: KindRule) -> None:
+    from tradeshield.conversation.anchors import literal_re
+
+    per: dict[str, set] = {}
+    for j, (_rx, anc, _en) in enumerate(k.plan):
+        for a in anc or ():
+            per.setdefault(a, set()).add(j)
+    k.plan_of = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    k.plan_always = tuple(j for j, (_rx, anc, _en) in enumerate(k.plan) if anc is None)
+    k.plan_scan = literal_re(per) if per else None
+
+
 def _find(rule: KindRule, clause: Clause):
     """(matched text, start) of the first trigger of ``rule`` that holds in ``clause``, or None."""
     text = clause.text
     low = text.lower()
-    for pats, hay in ((rule.zh, text), (rule.en, low)):
-        for rx in pats:
+    todo = set(rule.plan_always)
+    if rule.plan_scan is not None:     # the patterns whose anchors the clause holds (overlapping search)
+        search, pos = rule.plan_scan.search, 0
+        while (mm := search(low, pos)) is not None:
+            todo |= rule.plan_of[mm.group()]
+            pos = mm.start() + 1
+    for j in sorted(todo):
+        rx, _anc, en = rule.plan[j]
+        hay = low if en else text
+        if True:
             for m in rx.finditer(hay):
                 if m.end() == m.start():
                     continue
-                if rule.negatable and (negated_before(hay, m.start()) or negated_after(hay, m.end())):
+                if rule.negatable and ((negated_before(hay, m.start()) and not _SCOPE_IN.search(hay, m.start(), m.end()))
+                                       or negated_after(hay, m.end())):
                     continue
                 if not rule.reported and clause.reported_at(m.start()):
                     continue
@@ -240,61 +291,45 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
     texts: list[str] = state.setdefault("texts", [])
     earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
     last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
+    cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
     for m in messages:
         text = _get(m, "text") or ""
         mrole = _get(m, "role") or ("me" if me and _get(m, "sender") == me else "them")
         if mrole == "system" or not text.strip():
             yield m, [], []
             continue
+        info = cache.get(text)
+        if info is None:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            info = cache[text] = _analyse(R, text, with_money)
         original = text
-        if _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
-            text = _SPACED_CHAR.sub("", text)
+        text, clauses, cand, hits, reply_ok, blocked = info
         side = side_of(mrole, role)
         other = "them" if mrole == "me" else "me"
         found: list[tuple[KindRule, Clause, str]] = []
-        low = text.lower()
-        cand = set(R.always)
-        if R.scan is not None:      # overlapping: search again from the character after each hit
-            search, pos = R.scan.search, 0
-            while (mm := search(low, pos)) is not None:
-                cand |= R.anchor_kinds[mm.group()]
-                pos = mm.start() + 1
-        hit_any = bool(cand)
-        clauses = split_clauses(text) if hit_any or (with_money and _DIGIT.search(text)) else []
-        if hit_any:
+        if cand:
             last_other, last_other_text = last.get(other, (None, ""))
-            for rule in (R.kinds[i] for i in sorted(cand)):
+            for i in cand:
+                rule = R.kinds[i]
                 if rule.speaker != "any" and rule.speaker != mrole:
                     continue
                 if rule.by != "any" and side is not None and rule.by != side:
                     continue
                 if rule.after and not (earlier[other] & set(rule.after)):
                     continue
-                hit = None
-                for c in clauses:
-                    if rule.any is not None and rule.any.search(c.text.lower()) is None:
-                        continue       # no anchor of this kind in this clause
-                    if rule.assertion and (c.question or c.conditional):
-                        continue
-                    if rule.unless is not None and rule.unless.search(c.text):
-                        continue
-                    got = _find(rule, c)
-                    if got:
-                        hit = (rule, c, got[0])
-                        break
-                if hit is None and rule.reply is not None and clauses:
-                    c0 = clauses[0]
+                hit = hits.get(i)
+                if hit is None and i in reply_ok:
                     answered = last_other is not None and (last_other & set(rule.reply_to) or (
-                        rule.reply_question and re.search(r"[吗？?]\s*$", last_other_text)))
-                    if answered and rule.reply.search(c0.text.lower()) and not (
-                            rule.unless is not None and rule.unless.search(text)):
-                        hit = (rule, c0, c0.text)
-                if hit and rule.context == "trade" and R.trade.search(" ".join(texts[-3:] + [text])) is None:
-                    hit = None
-                if hit and rule.unless_message is not None and rule.unless_message.search(text):
-                    hit = None
-                if hit:
-                    found.append(hit)
+                        rule.reply_question and _ENDS_QUESTION.search(last_other_text)
+                        and _PROPOSAL.search(last_other_text)))
+                    if answered:
+                        hit = (rule, clauses[0], clauses[0].text)
+                if hit is None or i in blocked:
+                    continue
+                if rule.context == "trade" and R.trade.search(" ".join(texts[-3:] + [text])) is None:
+                    continue
+                found.append(hit)
         kinds = {r.kind for r, _c, _t in found}
         drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
         found = [h for h in found if h[0].kind not in drop]
@@ -332,9 +367,87 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         yield m, evs, money
 
 
+def _kinds_in(R: Rules, low: str) -> set:
+    """Indices of the kinds one of whose anchors ``low`` holds (overlapping: searched again after each hit)."""
+    cand = set(R.always)
+    if R.scan is not None:
+        search, pos = R.scan.search, 0
+        while (mm := search(low, pos)) is not None:
+            cand |= R.anchor_kinds[mm.group()]
+            pos = mm.start() + 1
+    return cand
+
+
+def _clause_hits(R: Rules, c: Clause) -> tuple:
+    """(kinds whose anchors the clause holds, {kind index: matched text} for those whose patterns hold in it)."""
+    key = c._raw
+    got = R.clause_cache.get(key)
+    if got is not None:
+        return got
+    ks = _kinds_in(R, c.text.lower())
+    h = {}
+    for i in ks:
+        rule = R.kinds[i]
+        if rule.assertion and (c.question or c.conditional):
+            continue
+        if rule.unless is not None and rule.unless.search(c.text):
+            continue
+        f = _find(rule, c)
+        if f:
+            h[i] = f[0]
+    if len(R.clause_cache) >= 4 * _CACHE_SIZE:
+        R.clause_cache.clear()
+    got = R.clause_cache[key] = (frozenset(ks), h)
+    return got
+
+
+def _analyse(R: Rules, text: str, with_money: bool):
+    """What a message says on its own, whoever sends it and whatever came before (cached per text):
+    (text as read, clauses, candidate rule indices, {rule index: (rule, clause, matched)} for the rules whose
+    patterns hold in a clause, rule indices whose bare reply form the first clause has, rule indices a word
+    anywhere in the message cancels)."""
+    if _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
+        text = _SPACED_CHAR.sub("", text)
+    low = text.lower()
+    some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
+    clauses = split_clauses(text) if some or (with_money and _DIGIT.search(text)) else []
+    # each clause read on its own (cached per clause: chats repeat their clauses even more than their messages)
+    per_clause = [_clause_hits(R, c) for c in clauses] if some else []
+    hits, reply_ok, blocked = {}, set(), set()
+    for c, (_ks, h) in zip(clauses, per_clause):     # each kind's first clause that holds it
+        for i, matched in h.items():
+            if i not in hits:
+                hits[i] = (R.kinds[i], c, matched)
+    if per_clause:
+        for i in R.whole:                            # whole-message patterns: 「行，280」
+            rule = R.kinds[i]
+            if i in hits or not rule.any.search(low):
+                continue
+            mm = rule.message.search(text)
+            if mm is not None:
+                c = next((c for c in reversed(clauses) if c.start < mm.end()), clauses[0])
+                if not (rule.assertion and (c.question or c.conditional)) and \
+                        not (rule.unless is not None and rule.unless.search(c.text)):
+                    hits[i] = (rule, c, mm.group())
+        first, first_low = per_clause[0][0], clauses[0].text.lower()
+        for i in R.replies:                          # a bare 「不行」「可以」 as the first clause (its anchors are there)
+            rule = R.kinds[i]
+            if i in first and i not in hits and rule.reply.search(first_low) \
+                    and not (rule.unless is not None and rule.unless.search(text)):
+                reply_ok.add(i)
+    cand = set(hits) | reply_ok
+    for i in cand:
+        rule = R.kinds[i]
+        if rule.unless_message is not None and rule.unless_message.search(text):
+            blocked.add(i)
+    return text, clauses, tuple(sorted(cand)), hits, reply_ok, blocked
+
+
 def _merge_deposit(terms: list[dict]) -> list[dict]:
     """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount; such a
     clause alone (no deposit named in the message) is no money term."""
+    if not any(t["role"] == "deposit" for t in terms):
+        return terms
     implied = [t for t in terms if t.pop("implied", False)]
     flags = [t for t in terms if t["role"] == "deposit" and t.get("amount") is None]
     amounts = [t for t in terms if t["role"] == "deposit" and t.get("amount") is not None]
