@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.evidence.fsutil import check_input, write_bytes
+from tradeshield.evidence.fsutil import check_input, fsync_dir, write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
 from tradeshield.video.render import (SHEET_MAX_TILES, FrameStore, contact_sheet, encode_jpeg, position_text,
@@ -299,7 +299,7 @@ def _extract(case, src: Path, pr, copying, *, every, at, max_frames, scenes, she
     sha = lambda: copying.result().sha256  # noqa: E731 - labels wait for the hash, nothing else does
     root = case.derived_dir / "frames"
     root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".frames.tmp-", dir=root))
+    tmp = Path(tempfile.mkdtemp(prefix=f".frames.tmp-{os.getpid()}-", dir=root))  # stale_temps knows it
     try:
         pend = copying.result
         # the original's mtime as the case records it (known now for a new file; from the item otherwise)
@@ -429,12 +429,11 @@ def _finish(case, pending, sheet_jpeg: bytes | None, pr, ts, cont, kept, n_chose
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp made it private; the folder is an ordinary part of the case
-    _fsync_dir(tmp)
+    fsync_dir(tmp)
     item = pending.finish()  # the copy is on disk and read back: now it is evidence
     pr.path = str(case.evidence_path(item))
     final_dir = case.derived_path(f"frames/{item.sha256[:12]}")
     _swap(tmp, final_dir)
-    _fsync_dir(final_dir.parent)
     frames = [_frame_entry(case, c, final_dir / n, pr, colour["tone_mapped"]) for c, n in zip(kept, names)]
     sheet_path = final_dir / sheet_name if sheet_name else None
     files = [final_dir / n for n in names] + ([sheet_path] if sheet_path else [])
@@ -453,19 +452,6 @@ def _finish(case, pending, sheet_jpeg: bytes | None, pr, ts, cont, kept, n_chose
     }
     _write_facts(case, entry)
     return entry
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # some filesystems refuse fsync on a directory
-        pass
-    finally:
-        os.close(fd)
 
 
 def _all_tmp(tmp: Path):
@@ -513,8 +499,6 @@ def _swap(tmp: Path, final_dir: Path) -> None:
         old = final_dir.parent / f".{final_dir.name}.old-{os.getpid()}"
         os.replace(final_dir, old)
     os.replace(tmp, final_dir)
-    from tradeshield.evidence.fsutil import fsync_dir
-
     fsync_dir(final_dir.parent)  # the renames survive a power cut
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -539,7 +523,6 @@ def _export(case, entry: dict, out: Path, stem: str) -> list[str]:
         write_bytes(dest, (case.root / rel).read_bytes())
         done.append(str(dest))
     return done
-
 
 
 def _source_label(source: str) -> str:
