@@ -217,7 +217,8 @@ def test_en_receipt(case, built):
 
 
 def test_scanned_pdf_renders_but_reads_nothing(case, built):
-    doc = process(case, built / "scan.pdf")
+    """With OCR off (``ocr_pages=0``; tests/test_ocr.py has the scanned PDF read by OCR) nothing is guessed."""
+    doc = process(case, built / "scan.pdf", ocr_pages=0)
     assert doc["type"] == "scanned" and doc["fields"] == {}
     assert len(doc["pages"]) == 1 and (case.root / doc["pages"][0]["path"]).is_file()
     assert [n["code"] for n in doc["notes"]] == ["no_text"]
@@ -405,7 +406,9 @@ def test_english_label_e_invoice():
 
 
 def test_scanned_invoice_reads_only_its_qr_code(case, tmp_path):
-    """An image-only invoice: the QR code is data the page states, so it is read; nothing else is."""
+    """An image-only invoice with OCR off (``ocr_pages=0``; OCR of an A4 page costs seconds, and
+    tests/test_ocr.py reads a scanned page by OCR): the QR code is data the page states, so it is read; nothing
+    else is."""
     import pypdfium2 as pdfium
     from reportlab.lib.utils import ImageReader
 
@@ -414,7 +417,7 @@ def test_scanned_invoice_reads_only_its_qr_code(case, tmp_path):
     c = docs._canvas(tmp_path / "scan.pdf")
     c.drawImage(ImageReader(img), 0, 0, width=595, height=842)
     c.save()
-    doc = process(case, tmp_path / "scan.pdf")
+    doc = process(case, tmp_path / "scan.pdf", ocr_pages=0)
     assert doc["type"] == "scanned"
     assert values(doc) == {"invoice_code": "011002100111", "invoice_number": "12345678", "date": "2023-05-18",
                            "check_code": "12345678901357924680", "amount_without_tax": "2654.87"}

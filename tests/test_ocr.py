@@ -424,3 +424,50 @@ def test_star_hash_06_screen_rows(monkeypatch, case):
     assert got[:3] == [("imei", i1, True), ("imei", i2, True), ("meid", "A0000049A7B8C9", None)]
     assert ("serial", "HSA5P2104000123", None) in got
     assert found[1]["source"]["box"] == [120, 260, 700, 300] and found[1]["source"]["confidence"] == 0.97
+
+
+def test_cli_invoice_scanned_pdf_without_text_layer(cli, tmp_path, shots_dir):
+    """A scanned paper receipt saved as PDF: one page that is only an image (a DCT JPEG, no text layer — what a
+    scanner app or a copier's scan-to-PDF writes). The page image the command renders is read by OCR: fields with
+    their confidence, type "scanned", the IMEI printed on it; `--ocr-pages 0` reads nothing (the old behaviour);
+    a re-run takes the OCR from the case's cache, keyed by the page image's SHA-256."""
+    import pypdfium2 as pdfium
+
+    from tests.chatshots import receipt_photo
+
+    imei = luhn_imei("86123456789012")
+    p = shots_dir / "scanned-receipt.pdf"
+    receipt_photo(imei, total="1100.00", date="2021-05-18 14:32", size=(720, 1100), angle=0.6).save(
+        p, "PDF", resolution=150)
+    pdf = pdfium.PdfDocument(str(p))
+    assert len(pdf) == 1 and pdf[0].get_textpage().count_chars() == 0  # really no text layer
+    pdf.close()
+    r = cli("init", str(tmp_path / "c"), "--role", "seller", cwd=tmp_path)
+    assert r.code == 0, r
+    r = cli("invoice", str(p), "--ocr-pages", "0", "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    assert r.json["type"] == "scanned" and r.json["fields"] == {} and "ocr" not in r.json
+
+    r = cli("invoice", str(p), "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    doc = r.json
+    assert doc["type"] == "scanned" and doc["kind"] == "receipt" and doc["format"] == "pdf"
+    assert doc["ocr"]["pages"] == [1] and doc["ocr"]["lines"] > 5
+    f = doc["fields"]
+    assert f["total"]["value"] == "1100.00" and f["date"]["value"].startswith("2021-05-18")
+    page_img = doc["pages"][0]["path"]
+    for key in ("total", "date"):
+        assert f[key]["read_by"] == "ocr" and f[key]["agree"] == ["ocr"] and f[key]["page"] == 1
+        assert 0.5 < f[key]["confidence"] <= 1 and f[key]["image"] == page_img and len(f[key]["box"]) == 4
+    assert not any("SHA-256" in str(v.get("source_text")) for v in f.values())  # the caption strip is not read
+    assert [s["value"] for s in doc["serials"] if s["type"] == "imei"] == [imei]
+    assert any(n["code"] == "scan_read" for n in doc["notes"])
+    cached = tmp_path / "c" / "derived" / "ocr" / f"{doc['pages'][0]['sha256']}.json"
+    assert json.loads(cached.read_text("utf-8"))["variant"] == "pdf-page"
+    facts = json.loads((tmp_path / "c" / "facts" / "invoice.json").read_text("utf-8"))
+    assert facts["documents"][0]["fields"]["total"]["confidence"] == f["total"]["confidence"]
+
+    cached.write_text(cached.read_text("utf-8").replace("1100.00", "1199.00"), "utf-8")  # proves the cache is used
+    r = cli("invoice", str(p), "--json", cwd=tmp_path / "c")
+    assert r.code == 0, r
+    assert r.json["fields"]["total"]["value"] == "1199.00"

@@ -24,6 +24,8 @@ def invoice(
     file: Annotated[Path, typer.Argument(help="Invoice or receipt: PDF, OFD or XML. / 发票或收据文件。")],
     dpi: Annotated[int, typer.Option(help="Render resolution (36–600). / 渲染分辨率。")] = 200,
     password: Annotated[Optional[str], typer.Option(help="Password of an encrypted PDF. / PDF 打开密码。")] = None,
+    ocr_pages: Annotated[int, typer.Option(min=0, help="Scanned PDF (no text layer): read this many first pages by "
+                                           "OCR, 0 = none. / 扫描件：前几页做文字识别。")] = 3,
     case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
 ) -> None:
     """Turn an invoice or receipt into upload-ready JPEG pages and read its purchase facts.  / 发票转图片并读取字段。
@@ -35,9 +37,12 @@ def invoice(
     buyer, seller, items, total …) are read by their position on the page and stored in the case, each with
     the text and page box it was read from and the sources that agree (page text, the PDF's information
     dictionary, the QR code, the OFD's CustomData); checks (大写 = 小写, amount + tax = total, items = amount,
-    QR = text) are listed, failed ones first among the warnings.
+    QR = text) are listed, failed ones first among the warnings. A photographed receipt (JPEG/PNG/HEIC) or a
+    scanned PDF whose pages have no text layer is read by OCR (the first --ocr-pages pages); each field then
+    carries the OCR confidence.
     PDF 逐页转为 JPEG（裁白边、页脚注明页码与哈希）；OFD/XML 生成字段卡片；字段按版面位置读取，连同原文、
     位置和一致的来源（票面文字、PDF 文档信息、二维码、OFD 自定义数据）存入案件；校验失败会明确列出。
+    收据照片或无文字层的扫描 PDF 经文字识别读取（前 --ocr-pages 页），字段附识别置信度。
     """
     from tradeshield.evidence.case import Case
     from tradeshield.invoice import process
@@ -45,7 +50,7 @@ def invoice(
     out = start(lang, json_out, quiet)
     c = Case.find(case)
     with out.progress(min_total=1 << 62) as cb:
-        doc = process(c, file, dpi=dpi, password=password, progress=cb)
+        doc = process(c, file, dpi=dpi, password=password, progress=cb, ocr_pages=ocr_pages)
     for n in doc["notes"]:
         out.warn(n["zh"] if i18n.get_lang() == "zh" else n["en"])
     out.emit(doc, lambda con: _render(con, doc, c.root))

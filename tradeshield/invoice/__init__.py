@@ -71,14 +71,15 @@ def note(key: str, **params) -> dict:
 IN_MEMORY_MAX = 64 << 20  # PDFs up to this size are read once and rendered from memory during the evidence copy
 
 
-def process(case, path, *, dpi: int = 200, password: str | None = None, progress=None) -> dict:
-    """Add ``path`` to the case, make its images and facts; returns the document record (also in the facts)."""
+def process(case, path, *, dpi: int = 200, password: str | None = None, progress=None, ocr_pages: int = 3) -> dict:
+    """Add ``path`` to the case, make its images and facts; returns the document record (also in the facts).
+    A PDF whose first ``ocr_pages`` pages have no text layer (a scan) is read by OCR from its rendered pages."""
     path = check_input(Path(path))
     if not 36 <= dpi <= 600:
         raise UsageError("invoice.bad_dpi", dpi=dpi)
     kind = detect(path)
     if kind == "pdf":
-        doc = _pdf(case, path, dpi, password, progress)
+        doc = _pdf(case, path, dpi, password, progress, ocr_pages)
     elif kind in ("ofd", "xml"):
         _read_structured(kind, path)  # refuse a broken file before it enters the case
         warm = _warm_font()  # fc-match and the font check take tens of ms: overlap them with the copy
@@ -201,7 +202,7 @@ def _copy_in(case, path: Path):
         pool.shutdown(wait=False)  # the copy runs on; the future says when it is done
 
 
-def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
+def _pdf(case, path: Path, dpi: int, password, progress, ocr_pages: int = 3) -> dict:
     from tradeshield.invoice.fields import is_invoice
     from tradeshield.invoice.render import PageRenderer
 
@@ -219,6 +220,7 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
             pages = renderer.finish(on_first=lambda image: qr.update(image=image, found=_qr_quick(image)))
             parsed = reader.result()
             parsed.pop("final", None)
+            ocr = _ocr_hook(case, pdf, reader, parsed, pages, qr.get("image"), sha, path.name, ocr_pages, progress)
             found = qr.get("found")
             if found is None and "image" in qr:
                 found = _qr_find(parsed, qr["image"], reader.probe)
@@ -238,12 +240,38 @@ def _pdf(case, path: Path, dpi: int, password, progress) -> dict:
                         hashes=[(p["sha256"], p["bytes"]) for p in pages])
     finish_sources(parsed["fields"])
     notes = [note("invoice.note.capped", page=p["page"], dpi=p["dpi"]) for p in pages if p["capped"]]
-    if parsed["type"] == "scanned":
+    if ocr:
+        notes += _ocr_notes(parsed)
+    elif parsed["type"] == "scanned":
         notes.append(note("invoice.note.qr_only" if parsed["fields"] else "invoice.note.no_text"))
     elif parsed["type"] == "document":
         notes.append(note("invoice.note.no_fields"))
     return {"sha256": item.sha256, "path": item.path, **parsed, "pages": pages,
             "notes": notes + _check_notes(parsed["checks"])}
+
+
+def _ocr_hook(case, pdf, reader, parsed, pages, first_image, sha, name, limit, progress) -> bool:
+    """Scanned pages (no text layer) → OCR of the page images just rendered (issue 18; tradeshield.ocr.receipt).
+    Only when the text layer gave no fields; the text of pages 3.. is read here (pdfium: this thread)."""
+    if limit <= 0 or parsed["type"] not in ("scanned", "document"):
+        return False
+    from tradeshield.ocr.receipt import scanned_pdf_fields
+
+    text_pages = reader.pages + _page_items(pdf, len(reader.pages), limit)
+    return scanned_pdf_fields(case, parsed, text_pages, pages, first_image, pdf_sha=sha, name=name, limit=limit,
+                              progress=progress)
+
+
+def _ocr_notes(parsed: dict) -> list[dict]:
+    info = parsed["ocr"]
+    pages = ", ".join(str(p) for p in info["pages"])
+    out = [note("receipt.scan_read" if parsed["fields"] else "receipt.scan_none", pages=pages)]
+    if info["not_read"]:
+        out.append(note("receipt.scan_more", n=max(info["pages"]), rest=len(info["not_read"])))
+    low = [k for k, f in parsed["fields"].items() if f.get("read_by") == "ocr" and f.get("confidence", 1) < 0.85]
+    if low:
+        out.append(note("receipt.low", fields=", ".join(low)))
+    return out
 
 
 FIELD_PAGES = 6  # fields are read from the first pages: an invoice's header and totals are there

@@ -67,6 +67,87 @@ def photo_document(case, path, progress=None) -> dict:
             "notes": notes + _check_notes(doc.get("checks", []))}
 
 
+PAGE_MIN_CHARS = 10  # a PDF page whose text layer has fewer visible characters is read as an image (a scanner
+#                      app's stamp, 扫描全能王 / CamScanner, is 5-10)
+OCR_PAGES = 3        # pages of a scanned PDF read by OCR unless the user asks for more (seconds per page)
+
+
+def scanned_pdf_fields(case, parsed: dict, text_pages: list, pages: list, first_image, *, pdf_sha: str, name: str,
+                       limit: int = OCR_PAGES, progress=None) -> bool:
+    """A PDF whose first pages have (almost) no text layer — a scanned paper invoice or receipt — read by OCR from
+    the page images the invoice command rendered (``pages``: its page records, written; ``first_image``: page 1's
+    pixels still in memory), never rendered again. Only pages among the first ``limit`` whose text layer holds
+    fewer than ``PAGE_MIN_CHARS`` characters are recognised; the others keep their text-layer items, and all of
+    them go, each with its page number, into ``invoice.layout.extract_pages``. The caption strip the renderer
+    adds below each page is cut off first. OCR results are cached per page image SHA-256 (``OcrCache``).
+
+    Updates ``parsed`` in place: ``type`` "scanned" (``kind``: what the OCR'd text says it is: receipt,
+    vat-normal …) when OCR supplied fields; every field read from an OCR'd page has ``read_by: "ocr"``, its
+    ``confidence`` (the lowest of its characters'), ``sources: {"ocr": value}``, and ``box`` in the pixels of
+    ``image`` (the page JPEG in the case); ``ocr`` says model, pages, lines, lowest confidence; ``serials`` the
+    IMEIs/serials printed on the scan. Returns whether any page was recognised."""
+    from PIL import Image
+
+    from tradeshield import i18n
+    from tradeshield.invoice.fields import visible_chars
+    from tradeshield.invoice.layout import extract_pages
+    from tradeshield.invoice.render import caption_lines, caption_strip
+    from tradeshield.invoice.sources import info_values, merge
+    from tradeshield.ocr import OcrCache, model_id, read_lines
+    from tradeshield.serials import find_serials
+
+    n = min(max(0, limit), len(pages))
+    textless = [i for i in range(n)
+                if visible_chars("".join(it[0] for it in (text_pages[i] if i < len(text_pages) else []))) < PAGE_MIN_CHARS]
+    if not textless:
+        return False
+    cache = OcrCache(case)
+    label = i18n.t("receipt.ocr_progress")
+    items = [list(text_pages[i]) if i < len(text_pages) else [] for i in range(n)]
+    images, lines_all, conf = {}, [], []
+    for k, i in enumerate(textless):
+        if progress:
+            progress(label, k, len(textless))
+        rec = pages[i]
+        img = first_image if i == 0 and first_image is not None else None
+        if img is None:
+            with Image.open(rec["path"]) as im:  # the page JPEG the renderer wrote: decoded, not rendered again
+                img = im.convert("RGB")
+        elif img.mode != "RGB":
+            img = img.convert("RGB")
+        strip = caption_strip(img.width, caption_lines(i + 1, len(pages), pdf_sha, name), "L").height - 1
+        if 0 < strip < img.height:  # the caption (page n/N, the PDF's hash and name) is not the document's text
+            img = img.crop((0, 0, img.width, img.height - strip))
+        lines = read_lines(img, rec["sha256"], cache, label=label, variant="pdf-page")
+        items[i] = receipt_items(lines)
+        images[i + 1] = case.rel(rec["path"]) if case is not None else str(rec["path"])
+        lines_all.extend(lines)
+        conf.extend(ln.score for ln in lines)
+    if progress:
+        progress(label, len(textless), len(textless))
+    doc = extract_pages(items)
+    ocr_pages = {i + 1 for i in textless}
+    text = "\n".join(ln.text for ln in lines_all)
+    parsed["ocr"] = {"model": model_id(), "pages": sorted(ocr_pages), "lines": len(lines_all),
+                     "confidence": round(min(conf, default=1.0), 4),
+                     "not_read": [i + 1 for i in range(n, len(pages))] if parsed["type"] == "scanned" else []}
+    parsed["serials"] = [f for f in find_serials(text) if f["type"] in ("imei", "imeisv", "meid", "serial")]
+    if not doc["fields"]:
+        return True
+    for f in doc["fields"].values():
+        if f.get("page") in ocr_pages:
+            f["read_by"] = "ocr"
+            f["image"] = images[f["page"]]
+            f.setdefault("confidence", 1.0)
+            f["sources"] = {"ocr": f["value"] if not isinstance(f["value"], list) else len(f["value"])}
+            f["agree"] = ["ocr"]
+    parsed["fields"], parsed["checks"] = doc["fields"], doc["checks"]
+    parsed["checks"] += merge(parsed["fields"], "pdf-info", info_values(parsed.get("info") or {}))
+    parsed["kind"] = doc["type"]
+    parsed["type"] = "scanned"
+    return True
+
+
 def _register():
     from tradeshield import i18n
 
@@ -74,6 +155,16 @@ def _register():
         "receipt.label": ("收据照片", "receipt photo"),
         "receipt.no_fields": ("照片中没有读到票据字段（金额、日期等）；原图已保存", "no receipt fields (amount, date …) "
                               "were read in the photo; the original is kept"),
+        "receipt.ocr_progress": ("文字识别（扫描页）", "text recognition (scanned pages)"),
+        "receipt.scan_read": ("扫描件（无文字层）：第 {pages} 页经文字识别（OCR）读取，各字段附识别置信度，请对照原件核对",
+                              "scanned pages (no text layer): page {pages} read by OCR, each field with its OCR "
+                              "confidence; check them against the original"),
+        "receipt.scan_none": ("扫描件（无文字层）：第 {pages} 页经文字识别（OCR）未读到票据字段，未作任何推测",
+                              "scanned pages (no text layer): OCR of page {pages} found no invoice or receipt "
+                              "fields, and nothing was guessed"),
+        "receipt.scan_more": ("只识别了前 {n} 页；其余 {rest} 页未识别（--ocr-pages 可增加）",
+                              "only the first {n} page(s) were read by OCR; {rest} more were not (--ocr-pages N "
+                              "reads more)"),
         "receipt.low": ("以下字段识别置信度低，请对照原图核对：{fields}", "these fields were read with low confidence, "
                         "check them against the photo: {fields}"),
     })
