@@ -157,10 +157,10 @@ def _register():
                               "were read in the photo; the original is kept"),
         "receipt.ocr_progress": ("文字识别（扫描页）", "text recognition (scanned pages)"),
         "receipt.scan_read": ("扫描件（无文字层）：第 {pages} 页经文字识别（OCR）读取，各字段附识别置信度，请对照原件核对",
-                              "scanned pages (no text layer): page {pages} read by OCR, each field with its OCR "
+                              "scanned pages (no text layer): page(s) {pages} read by OCR, each field with its OCR "
                               "confidence; check them against the original"),
         "receipt.scan_none": ("扫描件（无文字层）：第 {pages} 页经文字识别（OCR）未读到票据字段，未作任何推测",
-                              "scanned pages (no text layer): OCR of page {pages} found no invoice or receipt "
+                              "scanned pages (no text layer): OCR of page(s) {pages} found no invoice or receipt "
                               "fields, and nothing was guessed"),
         "receipt.scan_more": ("只识别了前 {n} 页；其余 {rest} 页未识别（--ocr-pages 可增加）",
                               "only the first {n} page(s) were read by OCR; {rest} more were not (--ocr-pages N "
