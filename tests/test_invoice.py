@@ -224,6 +224,58 @@ def test_scanned_pdf_renders_but_reads_nothing(case, built):
     assert [n["code"] for n in doc["notes"]] == ["no_text"]
 
 
+def _image_pdf(path, n: int) -> None:
+    """An n-page PDF of images only (what a scanner app writes): page k shows "PAGE k" in its pixels."""
+    from PIL import Image, ImageDraw
+
+    pages = []
+    for k in range(1, n + 1):
+        img = Image.new("L", (600, 800), 250)
+        ImageDraw.Draw(img).text((60, 60), f"PAGE {k}", fill=0)
+        pages.append(img)
+    pages[0].save(path, "PDF", save_all=True, append_images=pages[1:], resolution=100)
+
+
+def test_scanned_pdf_ocr_pages_limit_caption_and_cache_key(case, tmp_path, monkeypatch):
+    """OCR replaced by a recorder (the real engine runs in tests/test_ocr.py): only the first --ocr-pages pages
+    are read, from the rendered page images without their caption strip, keyed by each page image's SHA-256; the
+    lines become fields on their page with their confidence; the pages left are named in a note."""
+    import tradeshield.ocr as ocr
+    from tradeshield.ocr import Line
+
+    seen = []
+
+    def fake(img, sha, cache=None, progress=None, label="", variant=""):
+        seen.append((img.size, sha, variant))
+        k = len(seen)
+        return [Line(f"合计：¥{k}00.00", (60, 60, 300, 90), 0.91), Line(f"日期：2021-05-1{k}", (60, 120, 300, 150), 0.97)]
+
+    monkeypatch.setattr(ocr, "read_lines", fake)
+    _image_pdf(tmp_path / "scan3.pdf", 3)
+    calls = []
+    doc = process(case, tmp_path / "scan3.pdf", ocr_pages=2, progress=lambda *a: calls.append(a))
+    assert [s for _, s, _ in seen] == [p["sha256"] for p in doc["pages"][:2]]  # pages 1-2, by page image hash
+    for (w, h), _, variant in seen:
+        page = next(p for p in doc["pages"] if p["width"] == w)
+        assert variant == "pdf-page" and h < page["height"]  # the caption strip is cut off before OCR
+    assert doc["type"] == "scanned" and doc["kind"] == "receipt"
+    assert doc["ocr"]["pages"] == [1, 2] and doc["ocr"]["not_read"] == [3]
+    total = doc["fields"]["total"]
+    assert total["value"] == "100.00" and total["page"] == 1 and total["confidence"] == 0.91
+    assert total["read_by"] == "ocr" and total["agree"] == ["ocr"] and total["image"] == doc["pages"][0]["path"]
+    assert [n["code"] for n in doc["notes"]] == ["scan_read", "scan_more"]
+    assert any(c[0] == "text recognition (scanned pages)" or "扫描页" in c[0] for c in calls)
+
+    def broken(*a, **k):
+        raise InputError("ocr.missing")
+
+    monkeypatch.setattr(ocr, "read_lines", broken)  # no engine: the pages and the evidence stand, no traceback
+    doc = process(case, tmp_path / "scan3.pdf", ocr_pages=1)
+    assert doc["fields"] == {} and doc["ocr"]["failed"][0]["page"] == 1
+    assert [n["code"] for n in doc["notes"]] == ["scan_failed", "scan_more"]
+    assert all((case.root / p["path"]).is_file() for p in doc["pages"])
+
+
 def test_absurd_page_size_is_capped(case, tmp_path):
     from reportlab.pdfgen import canvas
 

@@ -265,9 +265,12 @@ def _ocr_hook(case, pdf, reader, parsed, pages, first_image, sha, name, limit, p
 def _ocr_notes(parsed: dict) -> list[dict]:
     info = parsed["ocr"]
     pages = ", ".join(str(p) for p in info["pages"])
-    out = [note("receipt.scan_read" if parsed["fields"] else "receipt.scan_none", pages=pages)]
+    out = [{"code": "scan_failed", "zh": i18n.t("receipt.scan_failed", "zh", page=f["page"], reason=f["reason_zh"]),
+            "en": i18n.t("receipt.scan_failed", "en", page=f["page"], reason=f["reason"])} for f in info["failed"]]
+    if info["pages"]:
+        out.append(note("receipt.scan_read" if parsed["fields"] else "receipt.scan_none", pages=pages))
     if info["not_read"]:
-        out.append(note("receipt.scan_more", n=max(info["pages"]), rest=len(info["not_read"])))
+        out.append(note("receipt.scan_more", n=info["not_read"][0] - 1, rest=len(info["not_read"])))
     low = [k for k, f in parsed["fields"].items() if f.get("read_by") == "ocr" and f.get("confidence", 1) < 0.85]
     if low:
         out.append(note("receipt.low", fields=", ".join(low)))

@@ -89,6 +89,7 @@ def scanned_pdf_fields(case, parsed: dict, text_pages: list, pages: list, first_
     from PIL import Image
 
     from tradeshield import i18n
+    from tradeshield.errors import InputError
     from tradeshield.invoice.fields import visible_chars
     from tradeshield.invoice.layout import extract_pages
     from tradeshield.invoice.render import caption_lines, caption_strip
@@ -104,7 +105,7 @@ def scanned_pdf_fields(case, parsed: dict, text_pages: list, pages: list, first_
     cache = OcrCache(case)
     label = i18n.t("receipt.ocr_progress")
     items = [list(text_pages[i]) if i < len(text_pages) else [] for i in range(n)]
-    images, lines_all, conf = {}, [], []
+    images, lines_all, conf, failed = {}, [], [], []
     for k, i in enumerate(textless):
         if progress:
             progress(label, k, len(textless))
@@ -118,7 +119,14 @@ def scanned_pdf_fields(case, parsed: dict, text_pages: list, pages: list, first_
         strip = caption_strip(img.width, caption_lines(i + 1, len(pages), pdf_sha, name), "L").height - 1
         if 0 < strip < img.height:  # the caption (page n/N, the PDF's hash and name) is not the document's text
             img = img.crop((0, 0, img.width, img.height - strip))
-        lines = read_lines(img, rec["sha256"], cache, label=label, variant="pdf-page")
+        try:
+            lines = read_lines(img, rec["sha256"], cache, label=label, variant="pdf-page")
+        except Exception as e:  # no engine, a broken model file, onnxruntime out of memory: the pages and the
+            # evidence stand, the page is reported as not read (never a traceback, never a guess)
+            plain = f"{type(e).__name__}: {str(e)[:120]}"
+            failed.append({"page": i + 1, "reason": e.message("en") if isinstance(e, InputError) else plain,
+                           "reason_zh": e.message("zh") if isinstance(e, InputError) else plain})
+            continue
         items[i] = receipt_items(lines)
         images[i + 1] = case.rel(rec["path"]) if case is not None else str(rec["path"])
         lines_all.extend(lines)
@@ -126,11 +134,12 @@ def scanned_pdf_fields(case, parsed: dict, text_pages: list, pages: list, first_
     if progress:
         progress(label, len(textless), len(textless))
     doc = extract_pages(items)
-    ocr_pages = {i + 1 for i in textless}
+    ocr_pages = {i + 1 for i in textless} - {f["page"] for f in failed}
     text = "\n".join(ln.text for ln in lines_all)
     parsed["ocr"] = {"model": model_id(), "pages": sorted(ocr_pages), "lines": len(lines_all),
                      "confidence": round(min(conf, default=1.0), 4),
-                     "not_read": [i + 1 for i in range(n, len(pages))] if parsed["type"] == "scanned" else []}
+                     "not_read": [i + 1 for i in range(n, len(pages))] if parsed["type"] == "scanned" else [],
+                     "failed": failed}
     parsed["serials"] = [f for f in find_serials(text) if f["type"] in ("imei", "imeisv", "meid", "serial")]
     if not doc["fields"]:
         return True
@@ -165,6 +174,7 @@ def _register():
         "receipt.scan_more": ("只识别了前 {n} 页；其余 {rest} 页未识别（--ocr-pages 可增加）",
                               "only the first {n} page(s) were read by OCR; {rest} more were not (--ocr-pages N "
                               "reads more)"),
+        "receipt.scan_failed": ("第 {page} 页文字识别失败：{reason}", "text recognition failed on page {page}: {reason}"),
         "receipt.low": ("以下字段识别置信度低，请对照原图核对：{fields}", "these fields were read with low confidence, "
                         "check them against the photo: {fields}"),
     })
