@@ -220,7 +220,7 @@ def _pdf(case, path: Path, dpi: int, password, progress, ocr_pages: int = 3) -> 
             pages = renderer.finish(on_first=lambda image: qr.update(image=image, found=_qr_quick(image)))
             parsed = reader.result()
             parsed.pop("final", None)
-            ocr = _ocr_hook(case, pdf, reader, parsed, pages, qr.get("image"), sha, path.name, ocr_pages, progress)
+            ocr = _ocr_hook(case, pdf, reader, parsed, pages, _page_one(qr), sha, path.name, ocr_pages, progress)
             found = qr.get("found")
             if found is None and "image" in qr:
                 found = _qr_find(parsed, qr["image"], reader.probe)
@@ -260,6 +260,11 @@ def _ocr_hook(case, pdf, reader, parsed, pages, first_image, sha, name, limit, p
     text_pages = reader.pages + _page_items(pdf, len(reader.pages), limit)
     return scanned_pdf_fields(case, parsed, text_pages, pages, first_image, pdf_sha=sha, name=name, limit=limit,
                               progress=progress)
+
+
+def _page_one(qr):
+    """Page 1's pixels kept by the QR pass (a dict here; issue 17's ``_PageOneQR`` object keeps them as ``.image``)."""
+    return qr.get("image") if isinstance(qr, dict) else getattr(qr, "image", None)
 
 
 def _ocr_notes(parsed: dict) -> list[dict]:
