@@ -93,27 +93,40 @@ class Clause:
         return bool(m and m.start() <= pos)
 
 
+def raw_pieces(text: str) -> list[tuple[int, str]]:
+    """(offset, piece as cut, marks and spaces included) for each piece of ``text``, empty ones too."""
+    if _PLAIN.search(text) is None:      # only CJK punctuation cuts here: one simple pass (the pieces are contiguous)
+        out, a = [], 0
+        for piece in _PUNCT_PIECE.findall(text):
+            out.append((a, piece))
+            a += len(piece)
+        return out
+    out, last = [], 0
+    for m in _CUT.finditer(text):
+        if m.end() == 0 or m.start() < last:
+            continue
+        out.append((last, text[last:m.start()]))
+        last = m.end()
+    out.append((last, text[last:]))
+    return out
+
+
+def piece_clause(piece: str):
+    """(trimmed text, offset of it in ``piece``, raw text) of a piece, or None when nothing is left."""
+    t = piece.strip(_TRIM)
+    if not t:
+        return None
+    return t, len(piece) - len(piece.lstrip(_TRIM)), piece.rstrip(" \t\r\n")
+
+
 def split_clauses(text: str) -> list[Clause]:
     out: list[Clause] = []
     if not text:
         return out
-    cuts, last = [], 0
-    if _PLAIN.search(text) is None:      # only CJK punctuation cuts here: one simple pass
-        cuts = [m.span() for m in _PUNCT_PIECE.finditer(text)]
-    else:
-        for m in _CUT.finditer(text):
-            if m.end() == 0 or m.start() < last:
-                continue
-            cuts.append((last, m.start()))
-            last = m.end()
-        cuts.append((last, len(text)))
-    for a, b in cuts:
-        piece = text[a:b]
-        t = piece.strip(_TRIM)
-        if not t:
-            continue
-        lead = len(piece) - len(piece.lstrip(_TRIM))
-        out.append(Clause(t, a + lead, len(out), piece.rstrip(" \t\r\n")))
+    for a, piece in raw_pieces(text):
+        pc = piece_clause(piece)
+        if pc is not None:
+            out.append(Clause(pc[0], a + pc[1], len(out), pc[2]))
     return out
 
 
