@@ -25,7 +25,25 @@ _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
 # text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
 # is cut at CJK punctuation and line breaks alone (the common case)
-_PLAIN = re.compile(r"(?!\n)\s|,(?!\d)|\.(?!\d)|但是|不过|可是|but|however", re.I)
+_PLAIN = re.compile(r"[^\S\n]|[,.](?!\d)|但是|不过|可是|(?i:but|however)")
+# every _PLAIN match starts at one of these characters (whitespace but a line break — str.isspace —, , . 但 不 可 b h):
+# searching for them first and trying _PLAIN only there is ~4x faster than _PLAIN.search on chat text
+_WS_BUT_NL = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_PLAIN_AT = re.compile("[" + _WS_BUT_NL + ",.但不可bBhH]")
+
+
+def plain_cut(text: str) -> bool:
+    """``_PLAIN.search(text) is None``: the text is cut at CJK marks and line breaks alone."""
+    at, match = _PLAIN_AT.search, _PLAIN.match
+    m = at(text)
+    while m is not None:
+        p = m.start()
+        if match(text, p) is not None:
+            return False
+        m = at(text, p + 1)
+    return True
+
+
 _PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；;、~～…\n]|[^，。！？!?；;、~～…\n]+")   # cut after each mark, as _CUT
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.conversation.clauses import (_SCOPE as _SCOPE_IN, Clause, negated_after, negated_before, piece_clause,
-                                              raw_pieces)
-from tradeshield.conversation.money import money_terms
+from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
+                                              piece_clause, plain_cut, raw_pieces)
+from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms, money_terms  # noqa: F401
 from tradeshield.errors import InputError
 
 BUILTIN = Path(__file__).resolve().parent.parent / "data" / "chat_rules.toml"
@@ -45,6 +45,7 @@ SIDES = ("buyer", "seller")
 _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
                 "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
 _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
+_SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by every _SPACED match, found faster
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 _CACHE_SIZE = 50_000
 _ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
@@ -306,6 +307,8 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
     last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
     cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
     kinds_of, order, trade = R.kinds, R.order, R.trade
+    sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
+    sha1 = hashlib.sha1
     for m in messages:
         if type(m) is dict:
             mget = m.get
@@ -323,7 +326,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             info = cache[text] = _analyse(R, text, with_money)
         original = text
         text, cl, first_clause, cand, hits, reply_ok, blocked = info
-        side = side_of(mrole, role)
+        side = sides.get(mrole)
         other = "them" if mrole == "me" else "me"
         found: list[tuple[KindRule, Clause, str]] = []
         if cand:
@@ -361,10 +364,10 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             at: dict = {}
             for r, cc, _t in found:
                 at.setdefault(cc.index, []).append(r.kind)
-            for j, (pinfo, _start) in enumerate(cl):
-                if pinfo[5]:
+            for j, pinfo in enumerate(cl):
+                if pinfo[5]:     # money.money_terms without its own pre-check
                     ck = at.get(j)
-                    money += money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())
+                    money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
             money = _merge_deposit(money)
         evs = []
         if found:
@@ -374,6 +377,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             src = mget("source")
             sender = mget("sender")
             ref_lines = (lines[0], lines[1])
+            id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             with_amount = [x for x in money if x.get("amount") is not None]
             if len(found) > 1:
                 found.sort(key=lambda h: (h[1].index, order[h[0].kind]))
@@ -381,7 +385,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 kind = rule.kind
                 ev = {"kind": kind, "time": t, "sender": sender, "role": mrole, "text": original, "matched": matched,
                       "ref": {"source": src, "lines": list(ref_lines)},
-                      "id": event_id(src, lines, kind, c.index), "by": mrole, "side": side,
+                      "id": sha1(f"{id_key}{kind}:{c.index}".encode("utf-8")).hexdigest()[:12], "by": mrole, "side": side,
                       "clause": c.text, "clause_index": c.index, "status": "suggested"}
                 mine = list(money) if kind == "deposit-terms" else list(with_amount)
                 if mine:
@@ -435,13 +439,13 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
 
 
 _NONE = object()
-_MAYBE_MONEY = re.compile(r"\d|[一二两三四五六七八九十百千]|定金|订金|押金|保证金|deposit|退", re.I)   # = money._MAYBE
+_NO_SET = frozenset()
 
 
 def _piece_info(R: Rules, piece: str):
     """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): None for an
     empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it holds,
-    {kind index: matched}, whether it may hold money, the clause read without a position)."""
+    {kind index: matched}, whether it holds money terms, the clause read without a position)."""
     pc = piece_clause(piece)
     if pc is None:
         info = None
@@ -449,7 +453,9 @@ def _piece_info(R: Rules, piece: str):
         t, lead, raw = pc
         c = Clause(t, 0, 0, raw)
         ks, h = _clause_hits(R, c)
-        info = (t, lead, raw, ks, h, _MAYBE_MONEY.search(t) is not None, c)
+        # money terms or none depends on the clause alone (whoever says it, whatever kinds it holds)
+        money = _MAYBE_MONEY.search(t) is not None and bool(_money_terms(t, None, "them", ()))
+        info = (t, lead, raw, ks, h, money, c)
     cache = R.piece_cache
     if len(cache) >= 4 * _CACHE_SIZE:
         cache.clear()
@@ -462,33 +468,46 @@ def _analyse(R: Rules, text: str, with_money: bool):
     (text as read, its clauses as [(piece info, start)], the first clause (a ``Clause``) or None, candidate rule
     indices, {rule index: (rule, clause, matched)} for the rules whose patterns hold in a clause, rule indices
     whose bare reply form the first clause has, rule indices a word anywhere in the message cancels)."""
-    if _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
+    if _SPACED_PRE.search(text) and _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
         text = _SPACED_CHAR.sub("", text)
     low = text.lower()
     some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
-    cl = []
-    if some or (with_money and _DIGIT.search(text)):
-        # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
-        get, pcache = R.piece_cache.get, R.piece_cache
-        for a, piece in raw_pieces(text):
-            info = get(piece, _NONE)
-            if info is _NONE:
-                info = _piece_info(R, piece)
-            if info is not None:
-                cl.append((info, a + info[1]))
+    if not some and not (with_money and _DIGIT.search(text)):
+        return text, [], None, (), {}, _NO_SET, _NO_SET
+    # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
+    pget = R.piece_cache.get
+    if plain_cut(text):      # cut at CJK marks and line breaks alone: contiguous pieces
+        pieces, offs = _PUNCT_PIECE.findall(text), None
+    else:
+        pairs = raw_pieces(text)
+        pieces, offs = [p for _a, p in pairs], [a for a, _p in pairs]
+    cl = [pget(p, _NONE) for p in pieces]
+    if _NONE in cl:
+        for k, x in enumerate(cl):
+            if x is _NONE:
+                cl[k] = _piece_info(R, pieces[k])
+    keep = None
+    if None in cl:
+        keep = [k for k, x in enumerate(cl) if x is not None]
+        cl = [cl[k] for k in keep]
+
+    def start(j):
+        k = keep[j] if keep is not None else j
+        return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
+
     hits, reply_ok, blocked = {}, set(), set()
     made: dict = {}
 
     def clause(j):
         c = made.get(j)
         if c is None:
-            info, start = cl[j]
-            c = made[j] = Clause(info[0], start, j, info[2])
+            info = cl[j]
+            c = made[j] = Clause(info[0], start(j), j, info[2])
         return c
 
     if some and cl:
         kinds = R.kinds
-        for j, (info, _start) in enumerate(cl):     # each kind's first clause that holds it
+        for j, info in enumerate(cl):     # each kind's first clause that holds it
             h = info[4]
             if h:
                 c = None
@@ -504,12 +523,12 @@ def _analyse(R: Rules, text: str, with_money: bool):
             mm = rule.message.search(text)
             if mm is not None:
                 end = mm.end()
-                j = next((j for j in range(len(cl) - 1, -1, -1) if cl[j][1] < end), 0)
-                c0 = cl[j][0][6]
+                j = next((j for j in range(len(cl) - 1, -1, -1) if start(j) < end), 0)
+                c0 = cl[j][6]
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
                     hits[i] = (rule, clause(j), mm.group())
-        first, first_low = cl[0][0][3], cl[0][0][0].lower()
+        first, first_low = cl[0][3], cl[0][0].lower()
         for i in R.replies:                          # a bare 「不行」「可以」 as the first clause (its anchors are there)
             rule = kinds[i]
             if i in first and i not in hits and rule.reply.search(first_low) \
