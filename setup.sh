@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up tradeshield in ./.venv from this checkout.
 #   ./setup.sh          the tool, plus a CJK font (Debian: fonts-wqy-microhei) so Chinese renders in images
-#   ./setup.sh --test   also the test dependencies, openssl (RFC 3161 tests) and Chromium (report screenshot test)
+#   ./setup.sh --test   also the test dependencies, openssl (RFC 3161 tests), Chromium (report screenshot test)
+#                       and ffmpeg (video reference clips)
 #   PYTHON=python3.10 ./setup.sh   with that interpreter (3.10 to 3.13; .ci/oldest-python checks 3.10)
 # System packages are installed with apt-get only when running as root or with password-less sudo;
 # otherwise a warning says what is missing and the tool still works (Chinese text falls back, tests skip).
@@ -33,6 +34,7 @@ want=()
 if [ "$mode" = "--test" ]; then
   command -v openssl >/dev/null || want+=(openssl)
   command -v chromium >/dev/null || want+=(chromium)
+  command -v ffmpeg >/dev/null || want+=(ffmpeg)        # video tests: reference clips and the zscale cross-check
 fi
 if [ ${#want[@]} -gt 0 ]; then
   sudo=()

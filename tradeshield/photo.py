@@ -204,6 +204,54 @@ def codes_and_serials(img, sha: str, rel: str) -> tuple[list[dict], list[dict]]:
     return barcodes, serials
 
 
+# labels that say the photo shows printed identifiers: read its text when no barcode gave a serial
+TEXT_LABELS = ("serial", "imei", "meid", "sn", "label", "box", "about", "screen", "invoice", "receipt", "sticker",
+               "串号", "序列号", "标签", "包装", "盒", "关于", "截图", "发票", "小票", "收据", "06")
+
+
+def wants_text(label: str, serials: list, text: bool | None) -> bool:
+    """OCR the photo? ``text`` True/False forces it; by default only a photo labelled as showing printed
+    identifiers (serial, label, box, 关于手机, *#06#, invoice …) whose barcodes gave no serial."""
+    if text is not None:
+        return text
+    lab = (label or "").lower()
+    return not serials and any(k in lab for k in TEXT_LABELS)
+
+
+def text_serials(case, img, sha: str, rel: str, progress=None) -> tuple[list[dict], list]:
+    """IMEI / IMEI2 / MEID / serials printed as text (关于手机, *#06#, box labels, an invoice's IMEI line), by OCR.
+
+    The OCR lines are joined row by row ("IMEI 1" and its value may share a row or sit one under the other)
+    and read by ``serials.find_serials``, the same rules as barcodes (Luhn, TAC, labels). Each fact's source
+    says it was read from text, with the pixel box of the lines it came from and their OCR confidence."""
+    from tradeshield.ocr import OcrCache, model_id, read_lines
+    from tradeshield.ocr.layout import text_rows
+    from tradeshield.serials import find_serials
+
+    lines = read_lines(img, sha, OcrCache(case), progress=progress, label=rel)
+    text, spans = "", []
+    for row in text_rows(lines):
+        for k, ln in enumerate(row):
+            if k:
+                text += " "
+            spans.append((len(text), len(text) + len(ln.text), ln))
+            text += ln.text
+        text += "\n"
+    out = []
+    for fact in find_serials(text, source=None):
+        a, b = fact["span"]
+        used = [ln for s0, s1, ln in spans if s0 < b and a < s1]
+        if not used:
+            continue
+        box = [min(l.box[0] for l in used), min(l.box[1] for l in used), max(l.box[2] for l in used),
+               max(l.box[3] for l in used)]
+        fact["source"] = {"sha256": sha, "path": rel, "text": True, "ocr": model_id(), "box": box,
+                          "confidence": round(min(l.score for l in used), 4),
+                          "lines": [l.text for l in used]}
+        out.append(fact)
+    return out, lines
+
+
 def upload_exif(capture_time: str | None, capture_source: str | None = None) -> bytes:
     """EXIF holding only the capture time, in the tag it came from (DateTimeOriginal + OffsetTimeOriginal
     normally); no GPS, no device, no thumbnail."""
@@ -259,7 +307,7 @@ def make_upload_copy(case, img, facts: dict, label: str, max_side: int | None = 
     return {"path": case.rel(dest), "width": info["width"], "height": info["height"], "bytes": info["bytes"]}
 
 
-def analyse(case, path, label: str, max_side=None, max_bytes=None) -> dict:
+def analyse(case, path, label: str, max_side=None, max_bytes=None, text: bool | None = None) -> dict:
     """Everything about one photo; adds it to the case's evidence. Raises InputError for a bad file."""
     data, sha, im = read_photo(path)
     item = case.ensure_evidence(path, note=label or None)
@@ -272,6 +320,11 @@ def analyse(case, path, label: str, max_side=None, max_bytes=None) -> dict:
     facts["width"], facts["height"] = img.size
     facts.update(perceptual_hashes(img))
     facts["barcodes"], facts["serials"] = codes_and_serials(img, sha, item.path)
+    if wants_text(label, facts["serials"], text):
+        found, _ = text_serials(case, img, sha, item.path)
+        have = {(f["type"], f["value"]) for f in facts["serials"]}
+        facts["serials"] += [f for f in found if (f["type"], f["value"]) not in have]
+        facts["text_read"] = True
     up = make_upload_copy(case, img, facts, label, max_side, max_bytes, icc)
     facts["upload_copy"] = up["path"]
     facts["upload"] = up
@@ -291,7 +344,7 @@ def expand_inputs(paths) -> list[Path]:
 
 
 def register_photos(case, paths, label: str = "", progress=None, max_side: int | None = None,
-                    max_bytes: int | None = None) -> dict:
+                    max_bytes: int | None = None, text: bool | None = None) -> dict:
     """Register photos in the case: {"photos": [facts…], "failures": [{"path", "code", "message"}]}."""
     files = expand_inputs(paths)
     done, failures = [], []
@@ -299,14 +352,18 @@ def register_photos(case, paths, label: str = "", progress=None, max_side: int |
         if progress:
             progress("photos", i, len(files))
         try:
-            done.append(analyse(case, f, label, max_side, max_bytes))
+            done.append(analyse(case, f, label, max_side, max_bytes, text))
         except TradeshieldError as e:
             failures.append({"path": str(f), "code": e.key, "message": e.message()})
     if progress:
         progress("photos", len(files), len(files))
+    out = {"photos": done, "failures": failures}
     if done:
         save_photo_facts(case, done)
-    return {"photos": done, "failures": failures}
+        from tradeshield.serials import update_imei_facts
+
+        out["imei"] = update_imei_facts(case)
+    return out
 
 
 def save_photo_facts(case, new: list[dict]) -> None:

@@ -187,3 +187,124 @@ def identities(facts: list[dict]) -> dict[str, set[str]]:
         elif f["type"] == "serial":
             out["serial"].add(f["value"])
     return out
+
+
+# ---------------------------------------------------------------- one IMEI across the case's sources
+def _strings(v, path=""):
+    """(locator, text) for every string inside a JSON-like value."""
+    if isinstance(v, str):
+        yield path, v
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield from _strings(x, f"{path}.{k}" if path else str(k))
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from _strings(x, f"{path}[{i}]")
+
+
+def case_imeis(case) -> list[dict]:
+    """Every IMEI reading in the case's facts: ``{"value", "valid", "kind", "sha256", "path", "how", "where"}``.
+
+    kind photo (barcode or OCR text, from facts/photos.json), video (barcodes in extracted frames,
+    facts/frames.json), invoice (any field or text of facts/invoice.json); IMEI-SV counts as its IMEI."""
+    out = []
+
+    def add(f, kind, sha, path, how, where):
+        value = f["imei"] if f["type"] == "imeisv" else f["value"]
+        valid = True if f["type"] == "imeisv" else f.get("valid")
+        out.append({"value": value, "valid": valid, "kind": kind, "sha256": sha, "path": path, "how": how,
+                    "where": where})
+
+    for p in (case.read_facts("photos", {}) or {}).get("photos", []):
+        for f in p.get("serials", []):
+            if f["type"] in ("imei", "imeisv"):
+                src = f.get("source") or {}
+                how = "text" if src.get("text") else ("barcode" if src.get("barcode") else "?")
+                add(f, "photo", p.get("sha256"), p.get("path"), how, src.get("box") or src.get("position"))
+    for v in (case.read_facts("frames", {}) or {}).get("videos", []):
+        for fr in v.get("frames", []):
+            for bc in fr.get("barcodes", []) or []:
+                for f in find_serials(bc.get("text", "")):
+                    if f["type"] in ("imei", "imeisv"):
+                        add(f, "video", v.get("sha256"), v.get("path"), "barcode", {"pts": fr.get("pts")})
+            for f in fr.get("serials", []) or []:
+                if f.get("type") in ("imei", "imeisv"):
+                    add(f, "video", v.get("sha256"), v.get("path"), "frame", {"pts": fr.get("pts")})
+    for d in (case.read_facts("invoice", {}) or {}).get("documents", []):
+        seen = set()
+        for where, text in _strings(d.get("fields", {}), "fields"):
+            for f in find_serials(text):
+                if f["type"] in ("imei", "imeisv") and f["value"] not in seen:
+                    seen.add(f["value"])
+                    add(f, "invoice", d.get("sha256"), d.get("path"), "text", where)
+        for where, text in _strings({k: v for k, v in d.items() if k in ("text", "lines", "serials")}):
+            for f in find_serials(text):
+                if f["type"] in ("imei", "imeisv") and f["value"] not in seen:
+                    seen.add(f["value"])
+                    add(f, "invoice", d.get("sha256"), d.get("path"), "text", where)
+    return out
+
+
+def cross_check(readings: list[dict]) -> dict:
+    """One fact per valid IMEI with the sources it appears in, and what does not agree.
+
+    Mismatches: two kinds of source (photo, video, invoice) that both show IMEIs but none in common (a
+    dual-SIM phone's IMEI2 missing from an invoice is no mismatch); a reading that fails its check digit but is one digit away from a
+    valid IMEI seen elsewhere (a misread, named as such)."""
+    by: dict[str, dict] = {}
+    for r in readings:
+        if not r["valid"]:
+            continue
+        e = by.setdefault(r["value"], {"value": r["value"], "tac": r["value"][:8], "sources": [], "kinds": []})
+        key = (r["kind"], r["sha256"])
+        if key not in {(s["kind"], s["sha256"]) for s in e["sources"]}:
+            e["sources"].append({k: r[k] for k in ("kind", "sha256", "path", "how", "where")})
+        if r["kind"] not in e["kinds"]:
+            e["kinds"].append(r["kind"])
+    imeis = sorted(by.values(), key=lambda e: (-len(e["sources"]), e["value"]))
+    sets: dict[str, set] = {}
+    for r in readings:
+        if r["valid"]:
+            sets.setdefault(r["kind"], set()).add(r["value"])
+    mismatches = []
+    order = [k for k in ("photo", "video", "invoice") if k in sets]
+    for i, a in enumerate(order):        # two kinds of source with IMEIs and none in common: not the same phone
+        for b in order[i + 1:]:
+            if not sets[a] & sets[b]:
+                mismatches.append({"code": "disjoint", "a": a, "a_values": sorted(sets[a]), "b": b,
+                                   "b_values": sorted(sets[b])})
+    for r in readings:
+        if r["valid"] is False:
+            near = [v for v in by if sum(a != b for a, b in zip(v, r["value"])) == 1]
+            mismatches.append({"code": "misread" if near else "bad-check-digit", "value": r["value"],
+                               "kind": r["kind"], "sha256": r["sha256"], "near": near})
+    for e in imeis:
+        n = len(e["sources"])
+        e["count"] = n
+        e["zh"] = f"IMEI {e['value']} 出现在 {n} 个来源中（{'、'.join(_KIND_ZH[k] for k in e['kinds'])}）"
+        e["en"] = f"IMEI {e['value']} appears in {n} source{'s' if n != 1 else ''} ({', '.join(e['kinds'])})"
+    for m in mismatches:
+        if m["code"] == "disjoint":
+            m["zh"] = (f"{_KIND_ZH[m['a']]}中的 IMEI（{'、'.join(m['a_values'])}）与{_KIND_ZH[m['b']]}中的"
+                       f"（{'、'.join(m['b_values'])}）没有一个相同")
+            m["en"] = (f"the IMEIs in the {m['a']} ({', '.join(m['a_values'])}) and in the {m['b']} "
+                       f"({', '.join(m['b_values'])}) have none in common")
+        else:
+            m["zh"] = (f"{_KIND_ZH[m['kind']]}中读到的 {m['value']} 校验位不符" +
+                       (f"（与 {'、'.join(m['near'])} 只差一位，疑为误读）" if m["near"] else ""))
+            m["en"] = (f"{m['value']} read in a {m['kind']} fails the check digit" +
+                       (f" (one digit away from {', '.join(m['near'])}: a misread)" if m["near"] else ""))
+    return {"imeis": imeis, "mismatches": mismatches}
+
+
+_KIND_ZH = {"photo": "照片", "video": "视频", "invoice": "发票"}
+
+
+def update_imei_facts(case) -> dict:
+    """Recompute ``facts/imei.json`` from the photos, frames and invoice facts (called after each of them)."""
+    readings = case_imeis(case)
+    result = cross_check(readings)
+    if readings or case.read_facts("imei", None) is not None:
+        sources = sorted({r["sha256"] for r in readings if r["sha256"]})
+        case.write_facts("imei", result, sources=sources)
+    return result

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, List, Optional
 
 import typer
 
@@ -17,7 +17,10 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq
 MeOpt = Annotated[Optional[str], typer.Option("--me", help="Your nickname in the export (marks your messages). / 你的昵称。")]
 TzOpt = Annotated[Optional[str], typer.Option("--tz", help="UTC offset of the export's times (default: the case's). / 时区。")]
 EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force an encoding (gb18030, utf-16 …). / 编码。")]
-RenderOpt = Annotated[bool, typer.Option("--render", help="Also draw the chat as phone-style images. / 生成聊天图片。")]
+RenderOpt = Annotated[bool, typer.Option("--render", help="Also draw the chat as phone-style images (screenshots: each "
+                                                          "message's crop beside the text read). / 生成聊天图片。")]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="Screenshots: the day they were taken (YYYY-MM-DD), for "
+                                                               "昨天/星期三/20:11 (default: EXIF, PNG time or file name). / 截图日期。")]
 
 i18n.register({
     "cli.chat.summary": ("{messages} 条消息（{fmt}，{enc}，置信度 {conf:.0%}，{order}），{first} → {last}",
@@ -26,6 +29,12 @@ i18n.register({
     "cli.chat.no_events": ("未发现关键事件", "no key events found"),
     "cli.chat.more": ("……另有 {n} 条事件，见 {path}", "… {n} more events in {path}"),
     "cli.chat.images": ("聊天图片：{paths}", "chat images: {paths}"),
+    "cli.chat.shots": ("{n} 张截图：{names}", "{n} screenshots: {names}"),
+    "cli.chat.shot_ref": ("  {name}：参考日期 {ref}（{src}），{m} 条消息", "  {name}: reference date {ref} ({src}), {m} messages"),
+    "cli.chat.card": ("订单卡片：{title} {price} {status}", "order card: {title} {price} {status}"),
+    "cli.chat.low": ("{n} 条消息置信度低，已标记，请对照原图核对", "{n} messages have low confidence and are flagged: check them"),
+    "cli.chat.mixed": ("一次只能导入一个聊天导出文件，或一组截图（不要混在一起）",
+                       "import one chat export, or a set of screenshots, at a time (not both together)"),
     "cli.col.sender": ("发送者", "sender"), "cli.col.matched": ("匹配", "matched"), "cli.col.text": ("内容", "text"),
     "cli.col.lines": ("行", "lines"), "cli.col.amount": ("金额", "amount"), "cli.col.status": ("状态", "status"),
     "cli.col.pattern": ("模式", "pattern"), "cli.col.evidence": ("依据", "evidence"),
@@ -49,32 +58,53 @@ def _warn(out, warnings) -> None:
 
 @app.command()
 def chat(
-    file: Annotated[Path, typer.Argument(help="Chat export (txt / csv / html / json). / 聊天记录导出文件。")],
+    files: Annotated[List[Path], typer.Argument(help="Chat export (txt / csv / html / json), or screenshots of a chat "
+                                                     "(PNG / JPEG / HEIC, several, or folders). / 聊天记录导出文件，或聊天截图（可多张或目录）。")],
     fmt: FormatOpt = "auto", me: MeOpt = None, tz: TzOpt = None, encoding: EncOpt = None, render: RenderOpt = False,
+    date: DateOpt = None,
     case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
 ) -> None:
     """Read a chat export into the case: messages, key events, optional images.  / 导入聊天记录并找出关键事件。
 
+    Chat screenshots too (导入聊天截图): screenshots (闲鱼, 转转, 淘宝, 微信, QQ; light or dark; overlapping ones are stitched) are read offline by OCR:
+    side from the bubble, times from the separators, each message with its box and confidence.
+
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
+
+    Example: tradeshield chat ~/Pictures/闲鱼/Screenshot_2021052*.png --me 木白术
     """
+    from tradeshield.errors import UsageError
     from tradeshield.evidence.case import Case
     from tradeshield.evidence.fsutil import check_input
-    from tradeshield.chat.store import import_chat
+    from tradeshield.ocr.chatshot import is_image_path
 
     out = start(lang, json_out, quiet)
+    shots = [is_image_path(f) for f in files]
+    if (any(shots) and not all(shots)) or (not any(shots) and len(files) > 1):
+        raise UsageError("cli.chat.mixed")
     c = Case.find(case)
-    check_input(file)  # a folder, a missing or an empty file: one clear line before the pipeline starts
+    if not all(shots):
+        check_input(files[0])  # a folder, a missing or an empty file: one clear line before the pipeline starts
     with out.progress() as cb:
-        result = import_chat(c, file, fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
-        if render:
-            from tradeshield.chat.render import render_case_chat
+        if all(shots):          # screenshots: the OCR source (tradeshield.ocr), the same outputs as an export
+            from tradeshield.ocr.chatstore import import_screenshots
 
-            result["images"] = render_case_chat(c, result["sha256"], me=me, progress=cb)
+            result = import_screenshots(c, files, me=me, tz=tz, date=date, progress=cb, render=render)
+        else:
+            from tradeshield.chat.store import import_chat
+
+            result = import_chat(c, files[0], fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
+            if render:
+                from tradeshield.chat.render import render_case_chat
+
+                result["images"] = render_case_chat(c, result["sha256"], me=me, progress=cb)
     _warn(out, result["warnings"])
 
     def show(con):
         con.print(i18n.t("cli.chat.summary", messages=result["messages"], fmt=result["format"], enc=result["encoding"],
                          conf=result["confidence"], order=result["order"], first=result["first"], last=result["last"]))
+        if result.get("screenshots"):
+            _shots(con, result)
         _events_table(con, result["events"])
         total = sum(result["event_counts"].values())
         if total > len(result["events"]):
@@ -84,6 +114,21 @@ def chat(
             con.print(i18n.t("cli.chat.images", paths=", ".join(i["path"] for i in result["images"])), style="green")
 
     out.emit(result, show)
+
+
+def _shots(con, result) -> None:
+    shots = result["screenshots"]
+    con.print(i18n.t("cli.chat.shots", n=len(shots), names=", ".join(Path(s["path"]).name for s in shots[:6])
+                     + (" …" if len(shots) > 6 else "")), markup=False, highlight=False)
+    for s in shots:
+        con.print(i18n.t("cli.chat.shot_ref", name=Path(s["path"]).name, ref=(s["reference"] or "-")[:16].replace("T", " "),
+                         src=s["reference_source"] or "-", m=s["messages"]), markup=False, highlight=False)
+    for card in result.get("cards", []):
+        k = card["card"]
+        con.print(i18n.t("cli.chat.card", title=k.get("title") or "", price=k.get("price") or "",
+                         status=k.get("status") or ""), markup=False, highlight=False)
+    if result.get("low_confidence"):
+        con.print(i18n.t("cli.chat.low", n=result["low_confidence"]), style="bold yellow")
 
 
 def _events_table(con, events) -> None:

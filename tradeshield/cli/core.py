@@ -282,7 +282,12 @@ def verify(
         if c and c.get("scope") == "bundle":
             con.print(i18n.t("cli.verify.code_bundle", code=c["code"], n=c["covered"]), markup=False)
         elif c:
-            con.print(i18n.t("cli.verify.code_seal", code=c["code"], n=c["covered"], time=c.get("time") or "?",
+            import datetime as dt
+
+            from tradeshield.timeutil import show_time  # the bundle's own zone is not read here: UTC, said as +00:00
+
+            con.print(i18n.t("cli.verify.code_seal", code=c["code"], n=c["covered"],
+                             time=show_time(c["time"], dt.timezone.utc) if c.get("time") else "?",
                              m=c["not_covered"]), markup=False)
         for ts in info.get("timestamps", []):
             con.print(i18n.t("cli.verify.tsr", path=ts.get("path"), time=ts.get("gen_time", "?"), ok=ts.get("ok")),

@@ -31,6 +31,8 @@ i18n.register({
 
 def _serial_text(s: dict) -> str:
     text = f"{s['type'].upper()} {s['value']}"
+    if (s.get("source") or {}).get("text"):
+        text += " (OCR)"
     if s.get("tac"):
         text += f" TAC {s['tac']}"
     if s.get("valid") is True:
@@ -46,11 +48,17 @@ def photo(
     label: Annotated[str, typer.Option(help="What the photos show: serial, item, damage, box … / 标签。")] = "",
     max_side: Annotated[Optional[int], typer.Option(help="Upload copy: longest side in px (default 4096). / 上传副本最长边。")] = None,
     max_bytes: Annotated[Optional[int], typer.Option(help="Upload copy: max bytes (default 5 MiB). / 上传副本最大字节。")] = None,
+    text: Annotated[Optional[bool], typer.Option("--text/--no-text", help=(
+        "Read printed IMEI/serials as text (OCR). Default: for photos labelled serial/label/box/关于手机/invoice "
+        "whose barcodes gave none. / 识别图中文字里的串号（默认：标签为 serial 等且条码未给出时）。"))] = None,
     case: CaseOpt = None, json_out: JsonOpt = False, quiet: QuietOpt = False, lang: LangOpt = None,
 ) -> None:
     """Register item photos: EXIF facts, barcodes, IMEI/serials, hashes and a privacy-safe upload copy.  / 登记照片：EXIF、条码、IMEI、哈希、去隐私上传副本。
 
-    Example: tradeshield photo IMG_0012.JPG IMG_0013.HEIC --label serial
+    IMEIs and serials come from barcodes, or from the printed text (关于手机, *#06#, box labels) by OCR;
+    the case then says in how many sources (photos, video frames, invoice) each IMEI appears.
+
+    Example: tradeshield photo 关于手机.png IMG_0013.HEIC --label serial
     """
     from tradeshield.evidence.case import Case
     from tradeshield.photo import register_photos
@@ -58,7 +66,7 @@ def photo(
     out = start(lang, json_out, quiet)
     c = Case.find(case)
     with out.progress(min_total=10**9) as cb:
-        res = register_photos(c, files, label=label, progress=cb, max_side=max_side, max_bytes=max_bytes)
+        res = register_photos(c, files, label=label, progress=cb, max_side=max_side, max_bytes=max_bytes, text=text)
 
     def render(con):
         if not res["photos"]:
@@ -81,6 +89,12 @@ def photo(
             if p["gps_present"]:
                 gps = "  · " + i18n.t("cli.photo.gps_zero" if p["gps_zero"] else "cli.photo.gps_removed")
             con.print(f"{i18n.t('cli.photo.upload')}: {p['upload_copy']}{gps}", markup=False, highlight=False)
+        key = "zh" if i18n.get_lang() == "zh" else "en"
+        imei = res.get("imei") or {}
+        for e in imei.get("imeis", []):
+            con.print("• " + e[key], markup=False, highlight=False)
+        for m in imei.get("mismatches", []):
+            con.print("⚠ " + m[key], style="bold yellow", markup=False, highlight=False)
 
     out.emit(res, render)
     for f in res["failures"]:

@@ -46,12 +46,13 @@ i18n.register({
 
 
 def detect(path: Path) -> str:
-    """pdf / ofd / xml / other: fsutil's content sniffing, with the extension breaking the tie for a zip
-    whose first entry is not OFD.xml and for an XML file that names EInvoice only after its first 4 KiB."""
+    """pdf / ofd / xml / photo / other: fsutil's content sniffing (a photo: a photographed receipt, read by OCR),
+    with the extension breaking the tie for a zip whose first entry is not OFD.xml and for an XML file that names
+    EInvoice only after its first 4 KiB."""
     from tradeshield.evidence.fsutil import sniff_kind
 
     kind = sniff_kind(path)
-    if kind in ("pdf", "ofd", "xml"):
+    if kind in ("pdf", "ofd", "xml", "photo"):
         return kind
     with open(path, "rb") as f:
         head = f.read(64)
@@ -85,12 +86,19 @@ def process(case, path, *, dpi: int = 200, password: str | None = None, progress
         warm.join()
         doc = {"sha256": item.sha256, "path": item.path,
                **_structured(case, case.evidence_path(item), kind, item.sha256, path.name)}
+    elif kind == "photo":  # a photographed or scanned paper receipt: OCR into the same field extraction
+        from tradeshield.ocr.receipt import photo_document
+
+        doc = photo_document(case, path, progress=progress)
     else:
         from tradeshield.evidence.fsutil import sniff_kind
 
         raise InputError("invoice.unsupported", path=str(path), kind=sniff_kind(path))  # says what it is instead
     doc = {"sha256": doc.pop("sha256"), "path": doc.pop("path"), "original": str(path.resolve()), **doc}
     _store(case, doc)
+    from tradeshield.serials import update_imei_facts
+
+    update_imei_facts(case)  # an IMEI printed on the invoice joins the photos' and the video's
     return doc
 
 

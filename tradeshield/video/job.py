@@ -509,6 +509,9 @@ def _write_facts(case, entry: dict) -> None:
     videos = [v for v in data.get("videos", []) if v.get("sha256") != entry["sha256"]]
     videos.append(entry)
     case.write_facts("frames", {"videos": videos}, sources=[v["sha256"] for v in videos])
+    from tradeshield.serials import update_imei_facts
+
+    update_imei_facts(case)  # an IMEI barcode seen in the frames joins the photos' and the invoice's
 
 
 def _export(case, entry: dict, out: Path, stem: str) -> list[str]:

@@ -1,0 +1,392 @@
+"""One chat screenshot's layout: which text is a bubble, on which side, what is chrome, separator, system line.
+
+    >>> from tradeshield.ocr.layout import analyse
+    >>> blocks, info = analyse(rgb_array, lines)            # doctest: +SKIP
+    >>> [(b["kind"], b.get("role"), b["text"]) for b in blocks][:2]   # doctest: +SKIP
+    [('sep', None, '昨天 20:11'), ('text', 'them', '还在吗？')]
+
+Works from the pixels and the OCR lines only, the same way for every app:
+- the chat background is the colour of the screen's outer margins (bubbles and avatars never reach them);
+  the rows at the top and bottom whose margins are not that colour are the status/navigation bar and the
+  input bar or keyboard, and are ignored. Where the navigation bar has the chat's own colour (微信), the
+  centred title line near the top marks it; the title is kept as the other side's name;
+- a text line whose surroundings are not the background sits in a bubble: the bubble is found by flood fill
+  from just beside the text (``cv2.floodFill``), lines in one bubble are one message, and the bubble's
+  position gives the side (nearer the left edge: them; nearer the right: me); its fill colour is checked
+  against the other bubbles of that side;
+- a bubble whose top or bottom edge is a straight cut (no rounded corner) or that touches the chat area's
+  edge is only partly visible and is left to a neighbouring screenshot;
+- centred lines are time separators (when they read as a time) or system lines; a small line just above a
+  left bubble and aligned with it is a group nickname; other small lines beside bubbles ("已读") are marks;
+- a large non-background block without text beside an avatar is a picture or sticker (``[图片]``); a block
+  almost as wide as the screen is an order card, read as a fact (title, price, status), not a message.
+"""
+from __future__ import annotations
+
+import re
+
+VERSION = 7
+_PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
+_STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
+           "已完成", "已付款")
+
+
+def _dist(a, b) -> float:
+    return float(max(abs(int(a[0]) - int(b[0])), abs(int(a[1]) - int(b[1])), abs(int(a[2]) - int(b[2]))))
+
+
+def _median(px):
+    import numpy as np
+
+    px = px.reshape(-1, 3)
+    return tuple(int(v) for v in np.median(px, axis=0)) if len(px) else (0, 0, 0)
+
+
+def background(arr) -> tuple:
+    h, w, _ = arr.shape
+    m = max(2, int(w * 0.018))
+    strip = arr[int(h * 0.25):int(h * 0.75), 1:m]
+    return _median(strip)
+
+
+def chrome(arr, bg, tol: float = 6) -> tuple[int, int]:
+    """(top, bottom) of the chat area: the run of rows around the middle whose outer margins are background."""
+    import numpy as np
+
+    h, w, _ = arr.shape
+    m = max(2, int(w * 0.018))
+    edges = np.concatenate([arr[:, 1:m], arr[:, w - m:w - 1]], axis=1).astype(np.int16)
+    ok = (np.abs(edges - np.array(bg, np.int16)).max(axis=2) <= tol).mean(axis=1) > 0.9
+    mid = h // 2
+    if not ok[mid]:
+        cand = np.flatnonzero(ok)
+        if not len(cand):
+            return 0, h
+        mid = int(cand[np.argmin(np.abs(cand - mid))])
+    top = mid
+    while top > 0 and (ok[top - 1] or (top > 3 and ok[top - 4:top - 1].any())):
+        top -= 1
+    bot = mid
+    while bot < h - 1 and (ok[bot + 1] or (bot < h - 4 and ok[bot + 2:bot + 5].any())):
+        bot += 1
+    return top, bot + 1
+
+
+def _ring(arr, box, pad):
+    h, w, _ = arr.shape
+    x0, y0, x1, y1 = box
+    parts = []
+    for xa, xb in ((x0 - pad - 3, x0 - pad), (x1 + pad, x1 + pad + 3)):
+        xa, xb = max(0, xa), min(w, xb)
+        if xb > xa:
+            parts.append(arr[max(0, y0):min(h, y1), xa:xb].reshape(-1, 3))
+    import numpy as np
+
+    return _median(np.concatenate(parts)) if parts else (0, 0, 0)
+
+
+def _flood(arr, seed, top, bottom, tol=8):
+    """Bounding rect (x0, y0, x1, y1) of the region of ``seed``'s colour inside the chat area, and how much of
+    its top and bottom rows it fills (a rounded bubble: well under 1; one cut by the screen edge: 1)."""
+    import cv2
+    import numpy as np
+
+    h, w, _ = arr.shape
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    mask[:top + 1] = 1          # the fill stops at the chat area's edges (a bar of the bubble's colour)
+    mask[bottom + 1:] = 1
+    flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
+    _, _, _, (x, y, rw, rh) = cv2.floodFill(arr, mask, seed, (0, 0, 0), (tol,) * 3, (tol,) * 3, flags)
+    region = (mask[1:-1, 1:-1] == 255).astype(np.uint8) * 255
+    top_fill = float(region[y, x:x + rw].mean()) / 255 if rw else 0
+    bot_fill = float(region[y + rh - 1, x:x + rw].mean()) / 255 if rw else 0
+    # a rounded corner starts its edge row further in than the rows below it; a cut edge does not
+    k = max(2, min(rh // 4, int(0.02 * w)))
+    if rh > 2 * k and _square_edge(region, x, x + rw, y, y + k):
+        top_fill = 1.0
+    if rh > 2 * k and _square_edge(region, x, x + rw, y + rh - 1, y + rh - 1 - k):
+        bot_fill = 1.0
+    # a bubble is a rounded rectangle: points 10 % in from its corners are inside it; a round sticker's are not
+    dx, dy = max(rw // 10, int(0.025 * w)), max(1, rh // 10)      # (past the little tail beside the avatar)
+    corners = sum(int(region[yy, xx] > 0) for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
+    return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
+
+
+_CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
+_FULL = {",": "，", "?": "？", "!": "！", ":": "：", ";": "；", "(": "（", ")": "）"}
+
+
+def cjk_punct(text: str) -> str:
+    """ASCII , ? ! : ; ( ) next to a Chinese character as the full-width marks a Chinese keyboard types
+    (OCR reads "，" and "," alike; the apps show what was typed, and Chinese text is typed full-width)."""
+    return re.sub(rf"(?<={_CJK})[,?!:;()]|[,?!:;()](?={_CJK})", lambda m: _FULL[m.group(0)], text)
+
+
+def _square_edge(region, x0, x1, edge: int, inner: int) -> bool:
+    import numpy as np
+
+    a = np.flatnonzero(region[edge, x0:x1])
+    b = np.flatnonzero(region[inner, x0:x1])
+    if not len(a) or not len(b):
+        return False
+    return a[0] - b[0] <= 1 and b[-1] - a[-1] <= 1
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for p in parts:
+        p = p.strip()
+        if out and p and out[-1].isascii() and (out[-1].isalnum() or out[-1] in ",.!?;:") and p[0].isascii() \
+                and p[0].isalnum():
+            out += " "
+        out += p
+    return out
+
+
+def text_rows(lines):
+    """Lines grouped into visual rows (similar centre y), each row left to right."""
+    rows = []
+    for ln in sorted(lines, key=lambda l: (l.box[1] + l.box[3]) / 2):
+        cy = (ln.box[1] + ln.box[3]) / 2
+        if rows and abs(rows[-1][0] - cy) < 0.4 * (ln.box[3] - ln.box[1]):
+            rows[-1][1].append(ln)
+        else:
+            rows.append([cy, [ln]])
+    return [sorted(r[1], key=lambda l: l.box[0]) for r in rows]
+
+
+def mask_emoji(arr):
+    """A copy of the screen with emoji faces painted over by their surroundings, and their boxes.
+
+    Inline emoji are pictures; OCR reads a face as 日, 田 or 8. Yellow round blobs about the size of a text
+    line (HSV hue 10-35, saturated, bright) are found and filled with the median colour around them before
+    OCR. On a yellow bubble (闲鱼) a face merges with the bubble and is left as it is."""
+    import cv2
+    import numpy as np
+
+    hsv = cv2.cvtColor(arr, cv2.COLOR_RGB2HSV)
+    yellow = cv2.inRange(hsv, (10, 110, 150), (35, 255, 255))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(yellow, connectivity=8)
+    h, w, _ = arr.shape
+    lo, hi = 0.02 * w, 0.075 * w          # text lines are ~0.045 × the screen width
+    boxes = []
+    out = None
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        if not (lo <= bw <= hi and lo <= bh <= hi and 0.75 <= bw / bh <= 1.33 and area > 0.45 * bw * bh):
+            continue
+        # a face sits on a bubble of another colour; a yellow patch inside yellow (the counter of 图 or 回
+        # on a 闲鱼/淘宝 bubble) does not
+        d = int(bw * 0.6)
+        around = np.concatenate([arr[max(0, y - d):max(0, y - d) + 2, x:x + bw].reshape(-1, 3),
+                                 arr[min(h - 2, y + bh + d):min(h, y + bh + d + 2), x:x + bw].reshape(-1, 3),
+                                 arr[y:y + bh, max(0, x - d):max(0, x - d) + 2].reshape(-1, 3),
+                                 arr[y:y + bh, min(w - 2, x + bw + d):min(w, x + bw + d + 2)].reshape(-1, 3)])
+        if len(around) and cv2.inRange(cv2.cvtColor(around.reshape(1, -1, 3), cv2.COLOR_RGB2HSV),
+                                       (5, 90, 110), (40, 255, 255)).mean() > 0.25 * 255:
+            continue
+        if out is None:
+            out = np.array(arr, copy=True)
+        g = max(2, bw // 8)
+        x0, y0, x1, y1 = max(0, x - g), max(0, y - g), min(w, x + bw + g), min(h, y + bh + g)
+        ring = np.concatenate([out[y0:y1, max(0, x0 - 3):x0].reshape(-1, 3), out[y0:y1, x1:x1 + 3].reshape(-1, 3)])
+        out[y0:y1, x0:x1] = np.median(ring, axis=0).astype(np.uint8) if len(ring) else 255
+        boxes.append([int(x0), int(y0), int(x1), int(y1)])
+    return (arr if out is None else out), boxes
+
+
+def analyse(arr, lines) -> tuple[list[dict], dict]:
+    """Blocks top to bottom (dicts: kind, box, text, role?, score, fill?, cut?) and screen info."""
+    import cv2
+    import numpy as np
+
+    arr = np.array(arr, dtype=np.uint8, order="C")      # writable: cv2.floodFill wants one (mask-only: unchanged)
+    h, w, _ = arr.shape
+    bg = background(arr)
+    top, bottom = chrome(arr, bg)
+    info = {"bg": list(bg), "size": [w, h], "chat_top": top, "chat_bottom": bottom, "title": None,
+            "dark": sum(bg) < 3 * 90}
+    measured = True         # the top edge is a colour change, not an estimate from the title
+    # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
+    # (in widths, not heights: a long capture is a phone screen with a very long middle)
+    heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.29 * w
+             and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.08 * w and (ln.box[3] + ln.box[1]) / 2 > 0.045 * w]
+    if top < 0.045 * w and heads:
+        t = min(heads, key=lambda ln: ln.box[1])
+        if _dist(_ring(arr, t.box, 4), bg) <= 12:
+            info["title"] = t.text
+            top = int(t.box[3] + 0.4 * (t.box[3] - t.box[1]))
+            measured = False
+    elif top >= 0.045 * w:
+        above = [ln for ln in lines if ln.box[3] <= top + 2 and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.1 * w
+                 and ln.box[1] > 0.055 * w]
+        if above:
+            info["title"] = max(above, key=lambda ln: ln.box[3] - ln.box[1]).text
+    info["chat_top"], info["chat_bottom"] = top, bottom
+    # a "line" taller than any text line is a picture read as a letter (a sticker's face as 0)
+    body = [ln for ln in lines if top <= (ln.box[1] + ln.box[3]) / 2 <= bottom and ln.box[3] - ln.box[1] < 0.08 * w]
+    bubbles: dict[tuple, dict] = {}
+    bare = []
+    for ln in body:
+        lh = max(4, ln.box[3] - ln.box[1])
+        pad = max(2, int(lh * 0.12))
+        fill = _ring(arr, ln.box, pad)
+        if _dist(fill, bg) <= 4:
+            bare.append(ln)
+            continue
+        known = next((b for b in bubbles.values() if b["box"][0] <= ln.box[0] and ln.box[2] <= b["box"][2] + 4
+                      and b["box"][1] <= ln.box[1] and ln.box[3] <= b["box"][3] + 4 and _dist(b["fill"], fill) < 14),
+                     None)
+        if known:
+            known["lines"].append(ln)
+            continue
+        seed = (max(0, ln.box[0] - pad - 1), int((ln.box[1] + ln.box[3]) / 2))
+        if _dist(arr[seed[1], seed[0]], fill) > 3:
+            seed = (min(w - 1, ln.box[2] + pad + 1), seed[1])
+        if _dist(arr[seed[1], seed[0]], fill) > 3 or _dist(arr[seed[1], seed[0]], bg) <= 4:
+            bare.append(ln)
+            continue
+        # the tolerance stays under half the bubble/background difference: the fill never leaks out
+        rect, tf, bf, corners = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)))
+        if corners < 3 and not (tf > 0.985 or bf > 0.985):
+            bare.append(ln)     # text read on something round (a sticker's face): no bubble
+            continue
+        if not (rect[0] - 3 <= ln.box[0] and ln.box[2] <= rect[2] + 3 and rect[1] - 3 <= ln.box[1]
+                and ln.box[3] <= rect[3] + 3):
+            bare.append(ln)     # beside a bubble, not in it (an avatar read as a letter)
+            continue
+        if rect[2] - rect[0] < (ln.box[2] - ln.box[0]) * 0.8 or rect[3] - rect[1] < lh * 0.8:
+            bare.append(ln)     # text on a picture or a pattern: no bubble around it
+            continue
+        bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "cut": tf > 0.985 or bf > 0.985
+                         or rect[1] <= top + 1 or rect[3] >= bottom - 1}
+    blocks = []
+    cards = [b for b in bubbles.values() if b["box"][2] - b["box"][0] > 0.8 * w]
+    for b in list(bubbles.values()):      # a button or label inside an order card belongs to the card
+        if b in cards:
+            continue
+        home = next((c for c in cards if c["box"][0] <= b["box"][0] and b["box"][2] <= c["box"][2]
+                     and c["box"][1] <= b["box"][1] and b["box"][3] <= c["box"][3]), None)
+        if home:
+            home["lines"].extend(b["lines"])
+            del bubbles[b["box"]]
+    for b in bubbles.values():
+        x0, y0, x1, y1 = b["box"]
+        rows = [_join([l.text for l in row]) for row in text_rows(b["lines"])]
+        text = "\n".join(rows)
+        score = min(l.score for l in b["lines"])
+        if x1 - x0 > 0.8 * w:
+            blocks.append({"kind": "card", "box": list(b["box"]), "text": text, "score": score, "cut": b["cut"],
+                           "card": _card(b["lines"])})
+            continue
+        centred = abs((x0 + x1) / 2 - w / 2) < 0.012 * w
+        if centred:                    # a grey pill: a system line or separator
+            bare_text = text.replace("\n", "")
+            blocks.append({"kind": "centre", "box": list(b["box"]), "text": bare_text, "score": score,
+                           "cut": b["cut"], "pill": True})
+            continue
+        role = "them" if x0 < w - x1 else "me"
+        blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": cjk_punct(_join(rows)),
+                       "rows": rows, "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
+    msgs = [b for b in blocks if b["kind"] == "text"]
+    for ln in bare:
+        cx = (ln.box[0] + ln.box[2]) / 2
+        box = list(ln.box)
+        beside = [m for m in blocks if m["kind"] in ("text", "card") and m["box"][1] - 4 <= ln.box[1]
+                  and ln.box[3] <= m["box"][3] + 4 and (0 <= m["box"][0] - ln.box[2] < 0.1 * w
+                                                         or 0 <= ln.box[0] - m["box"][2] < 0.1 * w)]
+        if beside:            # "已读", "未读", a send-state mark beside a bubble
+            blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
+            continue
+        if abs(cx - w / 2) < 0.02 * w:
+            blocks.append({"kind": "centre", "box": box, "text": ln.text, "score": ln.score,
+                           "cut": (measured and ln.box[1] < top - 2) or ln.box[3] > bottom + 2})
+            continue
+        under = [m for m in msgs if m["role"] == "them" and abs(m["box"][0] - ln.box[0]) < 0.04 * w
+                 and 0 <= m["box"][1] - ln.box[3] < 1.6 * (ln.box[3] - ln.box[1])]
+        if under:
+            under[0]["nick"] = ln.text.strip()
+            continue
+        blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
+    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured))
+    # colour check: a bubble whose fill is unlike the other bubbles of its side is less certain
+    for role in ("me", "them"):
+        fills = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] == role]
+        if len(fills) >= 2:
+            ref = _median(np.array(fills, np.uint8))
+            other = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] != role]
+            for b in blocks:
+                if b["kind"] == "text" and b["role"] == role and _dist(b["fill"], ref) > 24:
+                    closer = other and min(_dist(b["fill"], o) for o in other) < _dist(b["fill"], ref)
+                    b["colour_doubt"] = True
+                    b["score"] = b["score"] * (0.6 if closer else 0.85)
+    blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
+    del cv2
+    return [_plain(b) for b in blocks], _plain(info)
+
+
+def _plain(v):
+    """numpy scalars → Python ones, so blocks go to JSON (the cache) as they are."""
+    import numpy as np
+
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True) -> list[dict]:
+    """Pictures and stickers: large non-background blocks without text, beside an avatar."""
+    import cv2
+    import numpy as np
+
+    f = 4
+    sub = arr[top:bottom:f, ::f].astype(np.int16)
+    if not sub.size:
+        return []
+    mask = (np.abs(sub - np.array(bg, np.int16)).max(axis=2) > 6).astype(np.uint8)
+    for b in blocks:
+        x0, y0, x1, y1 = b["box"]
+        mask[max(0, (y0 - top) // f - 1):max(0, (y1 - top) // f + 2), max(0, x0 // f - 1):x1 // f + 2] = 0
+    for ln in bare:
+        x0, y0, x1, y1 = ln.box
+        mask[max(0, (y0 - top) // f):max(0, (y1 - top) // f + 1), max(0, x0 // f):x1 // f + 1] = 0
+    # a photo's parts near the background's colour would break it up: close small gaps first
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8), iterations=2)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = []
+    for i in range(1, n):
+        x, y, bw, bh, area = stats[i]
+        X0, Y0, X1, Y1 = x * f, y * f + top, (x + bw) * f, (y + bh) * f + top
+        if X1 - X0 < 0.15 * w or Y1 - Y0 < 0.15 * w or area < 0.4 * bw * bh:
+            continue                  # avatars, icons, emoji, dividers
+        if X1 - X0 > 0.8 * w:
+            continue
+        role = "them" if X0 < w - X1 else "me"
+        # (where the chat's top is only estimated from the title, a picture just under it may be cut by the bar)
+        cut = Y0 <= top + (f if measured else int(0.05 * w)) or Y1 >= bottom - f
+        out.append({"kind": "image", "role": role, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "[图片]",
+                    "score": 1.0, "cut": cut})
+    return out
+
+
+def _card(lines) -> dict:
+    price = status = None
+    rest = []
+    for ln in sorted(lines, key=lambda l: (l.box[1], l.box[0])):
+        m = _PRICE.search(ln.text)
+        if m and price is None:
+            price = m.group(0).replace("￥", "¥").replace(" ", "")
+            continue
+        if ln.text.strip() in _STATUS and status is None:
+            status = ln.text.strip()
+            continue
+        rest.append(ln.text.strip())
+    return {"title": rest[0] if rest else None, "price": price, "status": status, "other": rest[1:]}
