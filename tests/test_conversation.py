@@ -448,3 +448,15 @@ def test_seller_dealer_case_end_to_end(tmp_path):
     st = build_statement(case, "seller-refund-after-discount", lang="zh")
     assert st.ok, st.missing
     assert "2021-05-29 20:01 要求优惠 ¥50" in st.text and "20:03 被我拒绝" in st.text and "¥1150" not in st.text
+
+
+def test_plain_cut_equals_the_plain_search():
+    """``plain_cut`` (a character search, then ``_PLAIN`` tried where it can start) says what ``_PLAIN.search`` says."""
+    from tradeshield.conversation import clauses as C
+
+    ws = "".join(c for c in map(chr, range(0x110000)) if c.isspace() and c != "\n")
+    assert {c for c in map(chr, range(0x110000)) if C._PLAIN_AT.match(c) and c.isspace()} == set(ws)
+    texts = ["亲，在吗？，实付款￥6642.06", "你好\n\n好的", "1,100\n行", "好的 谢谢", "收到了但是有划痕", "不过算了",
+             "可是", "BUT no", "However,", "ok.\n好", "3.5元", "a\u3000b", "x\u2009y", "不行……", "可以", "hb", "\t", ""]
+    for t in texts:
+        assert C.plain_cut(t) == (C._PLAIN.search(t) is None), t

@@ -25,7 +25,25 @@ _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
 # text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
 # is cut at CJK punctuation and line breaks alone (the common case)
-_PLAIN = re.compile(r"(?!\n)\s|,(?!\d)|\.(?!\d)|但是|不过|可是|but|however", re.I)
+_PLAIN = re.compile(r"[^\S\n]|[,.](?!\d)|但是|不过|可是|(?i:but|however)")
+# every _PLAIN match starts at one of these characters (whitespace but a line break — str.isspace —, , . 但 不 可 b h):
+# searching for them first and trying _PLAIN only there is ~4x faster than _PLAIN.search on chat text
+_WS_BUT_NL = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_PLAIN_AT = re.compile("[" + _WS_BUT_NL + ",.但不可bBhH]")
+
+
+def plain_cut(text: str) -> bool:
+    """``_PLAIN.search(text) is None``: the text is cut at CJK marks and line breaks alone."""
+    at, match = _PLAIN_AT.search, _PLAIN.match
+    m = at(text)
+    while m is not None:
+        p = m.start()
+        if match(text, p) is not None:
+            return False
+        m = at(text, p + 1)
+    return True
+
+
 _PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；;、~～…\n]|[^，。！？!?；;、~～…\n]+")   # cut after each mark, as _CUT
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
@@ -93,27 +111,40 @@ class Clause:
         return bool(m and m.start() <= pos)
 
 
+def raw_pieces(text: str) -> list[tuple[int, str]]:
+    """(offset, piece as cut, marks and spaces included) for each piece of ``text``, empty ones too."""
+    if _PLAIN.search(text) is None:      # only CJK punctuation cuts here: one simple pass (the pieces are contiguous)
+        out, a = [], 0
+        for piece in _PUNCT_PIECE.findall(text):
+            out.append((a, piece))
+            a += len(piece)
+        return out
+    out, last = [], 0
+    for m in _CUT.finditer(text):
+        if m.end() == 0 or m.start() < last:
+            continue
+        out.append((last, text[last:m.start()]))
+        last = m.end()
+    out.append((last, text[last:]))
+    return out
+
+
+def piece_clause(piece: str):
+    """(trimmed text, offset of it in ``piece``, raw text) of a piece, or None when nothing is left."""
+    t = piece.strip(_TRIM)
+    if not t:
+        return None
+    return t, len(piece) - len(piece.lstrip(_TRIM)), piece.rstrip(" \t\r\n")
+
+
 def split_clauses(text: str) -> list[Clause]:
     out: list[Clause] = []
     if not text:
         return out
-    cuts, last = [], 0
-    if _PLAIN.search(text) is None:      # only CJK punctuation cuts here: one simple pass
-        cuts = [m.span() for m in _PUNCT_PIECE.finditer(text)]
-    else:
-        for m in _CUT.finditer(text):
-            if m.end() == 0 or m.start() < last:
-                continue
-            cuts.append((last, m.start()))
-            last = m.end()
-        cuts.append((last, len(text)))
-    for a, b in cuts:
-        piece = text[a:b]
-        t = piece.strip(_TRIM)
-        if not t:
-            continue
-        lead = len(piece) - len(piece.lstrip(_TRIM))
-        out.append(Clause(t, a + lead, len(out), piece.rstrip(" \t\r\n")))
+    for a, piece in raw_pieces(text):
+        pc = piece_clause(piece)
+        if pc is not None:
+            out.append(Clause(pc[0], a + pc[1], len(out), pc[2]))
     return out
 
 
