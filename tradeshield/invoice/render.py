@@ -489,14 +489,17 @@ class PageRenderer:
             self.procs.append([proc, mine, False])
         return self
 
-    def finish(self, on_first=None) -> list[dict]:
+    def finish(self, on_first=None, after_page=None) -> list[dict]:
         """All page records in order, every page written; ``on_first(image)`` runs on page 1's pixels as soon
-        as they exist."""
+        as they exist, ``after_page()`` after every page this process renders (both while workers still render:
+        what they do is taken off the end of the run)."""
         while (i := self.claims.front()) is not None:
             rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
             self._write(i, rec, data)
             if i == 0 and on_first is not None:
-                on_first(rec["image"])  # while the workers still render
+                on_first(rec["image"])
+            if after_page is not None:
+                after_page()
             self._collect(block=False)
         while not all(done for _, _, done in self.procs):
             self._collect(block=True)
