@@ -374,8 +374,9 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
     ``source``: a path, or the document's bytes (inherited from the parent by fork, not copied). Messages:
     ``(index, record)`` once a page is on disk, ``("error", key, params)``, and ``None`` last.
     """
+    import queue
     import signal
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
 
     import pypdfium2 as pdfium
 
@@ -387,7 +388,7 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
         write_bytes(dests[i], data)
         conn.send((i, {**rec, "image": None, "path": dests[i]}))
 
-    writer = ThreadPoolExecutor(1)
+    writer = _Jobs(queue.SimpleQueue(), threading)
     try:
         doc = pdfium.PdfDocument(source, password=password or None)
         bitmaps = BitmapPool()
@@ -398,8 +399,31 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
         writer.submit(conn.send, ("error", e.key, e.params))
     finally:
         writer.submit(conn.send, None)  # after every page's message: one thread sends them all, in order
-        writer.shutdown(wait=True)
+        writer.close()
         conn.close()
+
+
+class _Jobs:
+    """One thread running jobs in order; a job that fails is dropped (a page write that fails is never reported,
+    so the parent renders that page itself). concurrent.futures' one-worker pool without its import, ~10 ms a
+    forked worker would otherwise spend before its first page."""
+
+    def __init__(self, jobs, threading):
+        self.jobs = jobs
+        self.thread = threading.Thread(target=self._run, name="page-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            with contextlib.suppress(Exception):
+                job[0](*job[1])
+
+    def submit(self, fn, *args) -> None:
+        self.jobs.put((fn, args))
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
 
 
 def worker_count(pages: int) -> int:
