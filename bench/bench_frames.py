@@ -97,8 +97,8 @@ def clip(name: str) -> Path:
     return out
 
 
-def run(cmd: list[str], env=None) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of one child process."""
+def run(cmd: list[str], env=None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MiB, exit code, CPU seconds user+sys) of one child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -107,7 +107,7 @@ def run(cmd: list[str], env=None) -> tuple[float, float, int]:
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode:
         print(f"  ! {' '.join(cmd[:4])} … exited {proc.returncode}: {err.strip()[-300:]}", file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024, proc.returncode
+    return wall, usage.ru_maxrss / 1024, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def warm(path: Path) -> None:
@@ -150,8 +150,9 @@ def bench_one(video: Path, runs: int) -> None:
         ratio = ts[0] / ff[0] if ff[0] else float("nan")
         check = "" if want is None or abs(n_ff - want) <= 1 else f"  ! anchor wrote {n_ff} JPEG, expected ~{want}"
         big = "4k" in video.name.lower()
-        print(f"{video.stem:26s} tradeshield {ts[0]:6.2f} s {ts[1]:5.0f} MiB ({n_ts} frames{' + sheet' if sheet else ''})"
-              f"   ffmpeg fps=1/2 {ff[0]:6.2f} s {ff[1]:5.0f} MiB ({n_ff} JPEG)   ratio {ratio:.2f} "
+        print(f"{video.stem:26s} tradeshield {ts[0]:6.2f} s (cpu {ts[3]:5.2f}) {ts[1]:4.0f} MiB ({n_ts} frames"
+              f"{' + sheet' if sheet else ''})   ffmpeg fps=1/2 {ff[0]:6.2f} s (cpu {ff[3]:5.2f}) {ff[1]:4.0f} MiB "
+              f"({n_ff} JPEG)   ratio {ratio:.2f} (cpu {ts[3] / ff[3] if ff[3] else float('nan'):.2f}) "
               f"[target ≤ 0.50{', RSS < 500 MiB' if big else ''}]  load {load:.1f}{check}", flush=True)
 
 

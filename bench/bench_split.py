@@ -1,6 +1,9 @@
 """Benchmark: `tradeshield split` vs the splitter a user writes in 5 minutes (textwrap), same input, one run.
 
-    /work/venv/bin/python bench/bench_split.py [CHARS]
+    /work/venv/bin/python bench/bench_split.py [CHARS] [--single-line]
+
+``--single-line`` removes every newline (issue 16 item 13: a 50 MB one-line file must split in linear time);
+try ``50000000 --single-line``.
 
 The anchor is `python -c 'textwrap.wrap(text, 194)'`: fixed-width chunks, no token protection, no optimality.
 Both run as whole processes on the same generated zh/en/emoji text; prints wall time, peak RSS and the ratio.
@@ -41,16 +44,19 @@ def run(cmd: list[str]) -> tuple[float, float]:
 
 
 def main() -> None:
-    chars = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    chars = int(args[0]) if args else 100_000
+    single = "--single-line" in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "draft.txt"
-        path.write_text(make_text(chars), encoding="utf-8")
+        text = make_text(chars)
+        path.write_text(text.replace("\n", "") if single else text, encoding="utf-8")
         anchor = [sys.executable, "-c", "import sys,textwrap,json;"
                   "t=open(sys.argv[1],encoding='utf-8').read();print(json.dumps(textwrap.wrap(t,194)))", str(path)]
         ours = [sys.executable, "-m", "tradeshield", "split", str(path), "--json"]
         a_wall, a_rss = run(anchor)
         o_wall, o_rss = run(ours)
-    print(f"input: {chars} chars (zh/en/emoji/tokens), limit 200 utf16")
+    print(f"input: {chars} chars (zh/en/emoji/tokens{', one line' if single else ''}), limit 200 utf16")
     print(f"anchor textwrap.wrap   wall {a_wall:.2f} s  peak RSS {a_rss:.0f} MiB")
     print(f"tradeshield split      wall {o_wall:.2f} s  peak RSS {o_rss:.0f} MiB")
     print(f"ratio tradeshield/anchor: {o_wall / a_wall:.2f}x wall")

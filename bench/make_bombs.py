@@ -2,7 +2,10 @@
 in the payload, plus a zip of 100,000 entries. Then runs ``tradeshield verify`` on each under ``/usr/bin/time -v``
 and prints exit code, wall time and peak RSS.
 
-    python bench/make_bombs.py OUTDIR [--inflate-mib 1024] [--no-run]
+    python bench/make_bombs.py OUTDIR [--inflate-mib 1024] [--no-run] [--compare-with CHECKOUT]
+
+``--compare-with`` also runs the ``tradeshield`` of another checkout (e.g. the main branch before this
+change) on the same files, in the same run, as the anchor.
 
 Each bomb starts from a real signed demo bundle (``tradeshield demo``) whose chosen member is replaced by a
 deflate stream of ``--inflate-mib`` MiB (a ~1 MiB stream per GiB: deflate's 1032:1 limit). The stream is made
@@ -12,6 +15,7 @@ bomb takes seconds, not minutes.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import struct
 import subprocess
@@ -108,9 +112,13 @@ def make(out: Path, mib: int, tradeshield: list[str]) -> dict[str, Path]:
     return bombs
 
 
-def run_verify(tradeshield: list[str], path: Path) -> tuple[int, float, int, int]:
+def run_verify(tradeshield: list[str], path: Path, pythonpath: str | None = None) -> tuple[int, float, int, int]:
+    env = dict(os.environ)
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
     t0 = time.monotonic()
-    proc = subprocess.run(["/usr/bin/time", "-v", *tradeshield, "verify", str(path)], capture_output=True, text=True)
+    proc = subprocess.run(["/usr/bin/time", "-v", *tradeshield, "verify", str(path)], capture_output=True, text=True,
+                          env=env)
     wall = time.monotonic() - t0
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     return proc.returncode, wall, int(m.group(1)) if m else -1, len(proc.stdout.splitlines())
@@ -121,15 +129,19 @@ def main() -> None:
     ap.add_argument("outdir", type=Path)
     ap.add_argument("--inflate-mib", type=int, default=1024)
     ap.add_argument("--no-run", action="store_true")
+    ap.add_argument("--compare-with", help="another tradeshield checkout to run on the same files (the anchor)")
     a = ap.parse_args()
     ts = [sys.executable, "-m", "tradeshield"]
     bombs = make(a.outdir, a.inflate_mib, ts)
     if a.no_run:
         return
-    print(f"{'input':55s} {'zip MB':>7s} {'exit':>4s} {'wall s':>7s} {'peak RSS MB':>11s} {'lines':>5s}")
+    runs = [("this", None)] + ([("anchor", str(Path(a.compare_with).resolve()))] if a.compare_with else [])
+    print(f"{'input':55s} {'run':6s} {'zip MB':>7s} {'exit':>4s} {'wall s':>7s} {'peak RSS MB':>11s} {'lines':>7s}")
     for label, p in bombs.items():
-        code, wall, rss, lines = run_verify(ts, p)
-        print(f"{label:55s} {p.stat().st_size / 1e6:7.1f} {code:4d} {wall:7.2f} {rss / 1024:11.1f} {lines:5d}")
+        for name, pp in runs:
+            code, wall, rss, lines = run_verify(ts, p, pp)
+            print(f"{label:55s} {name:6s} {p.stat().st_size / 1e6:7.1f} {code:4d} {wall:7.2f} {rss / 1024:11.1f} "
+                  f"{lines:7d}", flush=True)
 
 
 if __name__ == "__main__":

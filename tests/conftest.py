@@ -30,6 +30,24 @@ def case(tmp_path):
                      order="1234567890", counterparty="远方私人")
 
 
+@pytest.fixture
+def filled(case, tmp_path):
+    """A case with a photo, a chat export and a PDF (added as a folder), an event and a derived frame."""
+    from PIL import Image
+
+    src = tmp_path / "src"
+    src.mkdir()
+    Image.new("RGB", (120, 90), (30, 120, 200)).save(src / "IMG_0012.JPG", "JPEG")
+    (src / "chat.txt").write_text("2024-03-02 14:05:11 李四\n能便宜50吗\n", encoding="utf-8")
+    (src / "invoice.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(3000))
+    case.add([src])
+    case.add_event("2021-05-23 10:12", "shipped", note="顺丰 SF1234567890")
+    d = case.derived_path("frames/f0001.jpg")
+    d.write_bytes(b"\xff\xd8\xff derived")
+    case.record_derived([d], action="frames", sources=[case.evidence()[0].sha256], params={"pts": 2.0})
+    return case
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path, monkeypatch):
     """Keys, watchlists and config go to a temp dir; language fixed to English unless a test sets it."""

@@ -18,23 +18,6 @@ from tradeshield.errors import InputError
 from tradeshield.evidence.verify import verify
 
 
-@pytest.fixture
-def filled(case, tmp_path):
-    from PIL import Image
-
-    src = tmp_path / "src"
-    src.mkdir()
-    Image.new("RGB", (120, 90), (30, 120, 200)).save(src / "IMG_0012.JPG", "JPEG")
-    (src / "chat.txt").write_text("2024-03-02 14:05:11 李四\n能便宜50吗\n", encoding="utf-8")
-    (src / "invoice.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(3000))
-    case.add([src])
-    case.add_event("2021-05-23 10:12", "shipped", note="顺丰 SF1234567890")
-    d = case.derived_path("frames/f0001.jpg")
-    d.write_bytes(b"\xff\xd8\xff derived")
-    case.record_derived([d], action="frames", sources=[case.evidence()[0].sha256], params={"pts": 2.0})
-    return case
-
-
 def _rewrite(src: Path, dst: Path, mutate) -> None:
     """Copy a zip entry by entry, letting ``mutate(name, data)`` return new bytes, None to drop, or a list of extras."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:

@@ -28,7 +28,8 @@ def test_cli_round_trip(cli, case, tmp_path):
     r = cli("cardkey", "seal", "--json", input=CODES, cwd=case.root)
     assert r.code == 0, r
     message = r.json["message"]
-    assert len(message) <= 200 and r.json["commitment"] in message and r.json["count"] == 12
+    assert len(message) <= 200 and r.json["short_code"] in message and r.json["count"] == 12
+    assert r.json["commitment"] not in message      # 64 hex digits are noise to a 客服: the short code stands in
     r = cli("cardkey", "split", "--per-message", "5", "--json", "--file", codes, cwd=case.root)
     assert r.code == 0, r
     segs = r.json["segments"]
@@ -116,7 +117,7 @@ def test_bad_proof_file(cli, tmp_path):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_commitment_message_fits_in_one_message(lang):
-    msg = i18n.t("cardkey.message", lang, n=99999, root="f" * 64, time="2024-05-06 10:01 +08:00")
+    msg = i18n.t("cardkey.message", lang, n=99999, code="CK-AAAA-BBBB-CCCC-DDDD", time="2024-05-06 10:01 +08:00")
     assert len(msg) <= 200
 
 
@@ -144,3 +145,56 @@ def test_merkle_paths_reach_the_root(n, master):
         assert root_from_path(leaves[pos], merkle_path(levels, pos)) == levels[-1][0]
     if n > 1:
         assert root_from_path(leaves[0], merkle_path(levels, 1)) != levels[-1][0]
+
+
+# ---------------------------------------------------------------- issue 20: card keys for humans
+
+def test_codes_are_normalised_before_hashing_and_verifying(case):
+    from tradeshield.cardkey import prove, read_codes, seal, verify
+
+    sealed = seal(case, read_codes("abcd-1234-efgh\nWXYZ 9876\n"))
+    proof = prove(case)
+    typed = read_codes("ABCD1234EFGH\nwxyz-9876\n")            # retyped by the buyer: case, spaces, dashes
+    res = verify(proof, typed, commitment=sealed["message"])
+    assert res["ok"] and res["commitment_matches"] is True
+    assert not verify(proof, read_codes("ABCD1234EFGX\n"))["ok"]
+    with pytest.raises(Exception):
+        read_codes("ab-cd\nABCD\n")                                # the same code twice, written differently
+
+
+def test_commitment_message_is_a_short_code_in_the_case_zone(tmp_path):
+    from tradeshield.cardkey import read_codes, seal, short_code
+    from tradeshield.evidence.case import Case
+
+    case = Case.init(tmp_path / "c", role="seller", timezone="+08:00")
+    for lang in ("zh", "en"):
+        sealed = seal(case, read_codes("AAAA-1111\n"), force=True, lang=lang)
+        msg = sealed["message"]
+        assert short_code(sealed["commitment"]) in msg and sealed["commitment"] not in msg
+        assert "+08:00" in msg and "+00:00" not in msg and sealed["sealed_at"].endswith("+08:00")
+        assert "SHA" not in msg and "Merkle" not in msg
+
+
+def test_short_code_pins_the_commitment(case):
+    from tradeshield.cardkey import prove, read_codes, seal, short_code, verify
+
+    sealed = seal(case, read_codes("Q1\nQ2\n"))
+    code = short_code(sealed["commitment"])
+    assert verify(prove(case), ["Q1"], commitment=code.lower().replace("-", " "))["commitment_matches"] is True
+    assert verify(prove(case), ["Q1"], commitment="CK-AAAA-AAAA-AAAA-AAAA")["ok"] is False
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_terms_message_fits_and_says_what_to_agree(lang, cli):
+    from tradeshield.cardkey import terms_message
+
+    for seg in (None, 1, 3, 12):
+        msg = terms_message(1440, seg, lang)
+        assert len(msg.encode("utf-16-le")) // 2 <= 200
+    msg = terms_message(15, 3, lang)
+    assert "15" in msg and "3" in msg
+    assert ("不支持退款" in msg and "同意" in msg) if lang == "zh" else ("no refund" in msg and "agree" in msg)
+    r = cli("cardkey", "terms", "--check-minutes", "20", "--segments", "2", "--json", "--lang", lang)
+    assert r.code == 0 and "20" in r.json["message"] and r.json["chars"] <= 200
+    r = cli("cardkey", "terms", "--check-minutes", "0", "--lang", lang)
+    assert r.code == 2

@@ -367,3 +367,39 @@ def test_event_lines_are_json_dumps_with_time_first(evs):
     want = "".join(json.dumps({"time": ev["time"], **ev}, ensure_ascii=False, separators=(",", ":")) + "\n"
                    for ev in evs)
     assert _event_lines(evs).decode("utf-8") == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 30)), max_size=40), min_size=1, max_size=3),
+       st.integers(1, 7), st.lists(st.sampled_from(["+08:00", "+00:00"]), min_size=3, max_size=3))
+def test_block_merge_equals_a_stable_heap_merge(streams, block, offsets):
+    """merge_by_time (blocks, sorted) gives what a stable heap merge of (time carried forward, stream, position) gives."""
+    import heapq
+
+    from tradeshield.chat import spool
+
+    def line(t, tag, off):
+        if t is None:
+            return b'{"time":null,"x":"%s"}\n' % tag.encode()
+        return b'{"time":"2024-01-01T%02d:%02d:00%s","x":"%s"}\n' % (t // 60, t % 60, off.encode(), tag.encode())
+
+    data = []
+    for i, ts in enumerate(streams):
+        known = sorted(t for t in ts if t is not None)     # each stream sorted, nulls where they fall
+        it = iter(known)
+        data.append([line(None if t is None else next(it), f"{i}.{n}", offsets[i]) for n, t in enumerate(ts)])
+
+    def keyed(lines, idx):
+        last = float("-inf")
+        for n, ln in enumerate(lines):
+            e = spool.epoch(spool.line_time(ln))
+            last = e if e is not None else last
+            yield (last, idx, n), ln
+
+    want = [ln for _, ln in heapq.merge(*(keyed(d, i) for i, d in enumerate(data)), key=lambda p: p[0])]
+    old = spool.MERGE_BLOCK
+    spool.MERGE_BLOCK = block
+    try:
+        assert list(spool.merge_by_time(*data)) == want
+    finally:
+        spool.MERGE_BLOCK = old

@@ -17,20 +17,6 @@ from tradeshield.evidence.case import Case
 from tradeshield.evidence.verify import verify, verify_bundle, verify_case
 
 
-@pytest.fixture
-def filled(case, tmp_path):
-    from PIL import Image
-
-    src = tmp_path / "src"
-    src.mkdir()
-    Image.new("RGB", (120, 90), (30, 120, 200)).save(src / "IMG_0012.JPG", "JPEG")
-    (src / "chat.txt").write_text("2024-03-02 14:05:11 李四\n能便宜50吗\n", encoding="utf-8")
-    (src / "invoice.pdf").write_bytes(b"%PDF-1.4\n" + os.urandom(3000))
-    case.add([src])
-    case.add_event("2021-05-23 10:12", "shipped", note="顺丰 SF1234567890")
-    return case
-
-
 def _files(zpath) -> dict[str, bytes]:
     with zipfile.ZipFile(zpath) as z:
         return {i.filename: z.read(i) for i in z.infolist()}
@@ -126,6 +112,8 @@ def test_unsigned_and_resigned_say_so(filled, tmp_path, cli):
     assert r.code == 1 and "signing key does not match" in r.stdout
     r = cli("verify", signed, "--key", "nonsense")
     assert r.code == 2 and "fingerprint" in r.stderr
+    r = cli("verify", filled.root, "--key", res["fingerprint"])
+    assert r.code == 2 and "bundle zip" in r.stderr
 
 
 def test_code_states_its_scope(filled, tmp_path, cli):
@@ -151,17 +139,22 @@ def _add_event(root: str, i: int, barrier) -> None:
     case.add_event(f"2024-03-0{1 + i % 9} 10:{i % 60:02d}", "other", note=f"event {i}")
 
 
-def test_concurrent_event_add_loses_nothing(case):
-    """Item 5: 20 pairs of `event add` started at the same moment; every event stays in events.jsonl."""
+def _race_pairs(target, root: Path, pairs: int) -> None:
+    """``pairs`` rounds of two processes released by one barrier, each calling ``target(root, i, barrier)``."""
     ctx = multiprocessing.get_context("fork")
-    for pair in range(20):
+    for pair in range(pairs):
         barrier = ctx.Barrier(2)
-        procs = [ctx.Process(target=_add_event, args=(str(case.root), pair * 2 + k, barrier)) for k in range(2)]
+        procs = [ctx.Process(target=target, args=(str(root), pair * 2 + k, barrier)) for k in range(2)]
         for p in procs:
             p.start()
         for p in procs:
             p.join(60)
             assert p.exitcode == 0
+
+
+def test_concurrent_event_add_loses_nothing(case):
+    """Item 5: 20 pairs of `event add` started at the same moment; every event stays in events.jsonl."""
+    _race_pairs(_add_event, case.root, 20)
     notes = sorted(e.note for e in case.events())
     assert notes == sorted(f"event {i}" for i in range(40))
     assert sum(1 for e in case.custody.entries() if e["action"] == "event") == 40
@@ -253,6 +246,22 @@ def test_local_header_flips_of_a_stored_entry_are_named(filled, tmp_path, field,
     assert not rep.ok
     assert any(p.path.endswith("IMG_0012.JPG") or "IMG_0012" in (p.path + (p.detail or "")) for p in rep.problems), \
         rep.problems
+
+
+def test_every_byte_of_the_central_directory_flipped_is_a_finding(filled, tmp_path):
+    """Each byte of the central directory and end record with its top bit flipped: a finding or (a field zip
+    readers ignore) intact — never 'not a bag' (some flips hide every entry after the first) and never an error."""
+    out = tmp_path / "case.zip"
+    res = build_bundle(filled, out, sign=True)
+    raw = out.read_bytes()
+    with zipfile.ZipFile(out) as z:
+        start = z.start_dir
+    bad = tmp_path / "flip.zip"
+    for at in range(start, len(raw)):
+        data = bytearray(raw)
+        data[at] ^= 0x80
+        bad.write_bytes(bytes(data))
+        verify_bundle(bad, key=res["fingerprint"])  # raises InputError ('not a bag') or worse on failure
 
 
 def test_bad_crc_of_a_deflated_member_is_tampering_not_an_error(filled, tmp_path, cli):
@@ -399,6 +408,10 @@ def test_a_killed_bundle_runs_temp_zip_goes_with_the_next_bundle(filled, tmp_pat
 def test_other_inputs_get_one_clear_line(case, tmp_path, cli):
     empty = tmp_path / "empty"
     empty.mkdir()
+    r = cli("bundle", "-o", empty, "--force", cwd=case.root)
+    assert r.code == 2 and "folder" in r.stderr and "internal" not in r.stderr, r
+    r = cli("verify", case.root, "--tsr", empty)
+    assert r.code == 2 and "not a regular file" in r.stderr, r
     r = cli("add", empty, cwd=case.root)
     assert r.code == 2 and "nothing to add" in r.stderr, r
     r = cli("chat", tmp_path, cwd=case.root)
@@ -458,3 +471,21 @@ def test_verify_case_on_edited_logs_reports_never_raises(case, tmp_path):
         except TradeshieldError:
             continue
         assert not rep.ok
+
+
+def _add_fact(root: str, i: int, barrier) -> None:
+    from tradeshield.conversation.facts import add_fact, kinds
+    from tradeshield.evidence.case import Case
+
+    case = Case(root)
+    barrier.wait()
+    add_fact(case, sorted(kinds())[0], f"fact {i}", time=f"2024-03-01 10:{i:02d}")
+
+
+def test_concurrent_fact_add_loses_nothing(case):
+    """facts/decisions.json is read, changed and written under the custody lock like events.jsonl."""
+    pytest.importorskip("tradeshield.conversation.facts")
+    from tradeshield.conversation.facts import load_decisions
+
+    _race_pairs(_add_fact, case.root, 10)
+    assert sorted(f["text"] for f in load_decisions(case)["facts"]) == sorted(f"fact {i}" for i in range(20))

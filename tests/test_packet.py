@@ -74,9 +74,26 @@ def test_bundle_verifies_and_seal_code_is_on_images(built):
     out, res = built
     rep = verify(out / "case.zip")
     assert rep.ok, rep.problems
-    assert rep.info["seal_code"] == res["seal_code"]
+    assert rep.info["seal_code"] == res["bundle_code"]
     report = (out / "report.html").read_text(encoding="utf-8")
-    assert res["seal_code"] in report
+    assert res["seal_code"] in report and rep.info["merkle_root"] in report
+
+
+def test_one_code_per_packet_and_verify_confirms_it(built):
+    """A posted seal is the packet's one code: messages, captions and report quote it with its time, and
+    verify case.zip --code confirms it (issue 20: the first version showed two codes)."""
+    out, res = built
+    seal = res["seal_code"]
+    rep = verify(out / "case.zip", code=seal)
+    assert rep.ok and rep.info["code"]["code"] == seal
+    messages = (out / "messages.txt").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    codes = set(re.findall(r"TS1-[A-Z0-9]{20}", messages)) | {m for m in re.findall(r"TS1-[A-Z0-9]{20}", report)
+                                                               if m != res["bundle_code"]}
+    assert codes <= {seal}
+    for u in res["upload"]:
+        assert seal in u["caption"] and set(re.findall(r"TS1-[A-Z0-9]{20}", u["caption"])) == {seal}
+        assert res["sealed_at"][:10] in u["caption"]
 
 
 def test_report_is_self_contained(built):

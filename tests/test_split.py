@@ -172,3 +172,98 @@ def test_unbreakable_room_counts_the_numbering_of_the_longest_split():
         split_text("丰" * 10, limit=12, count="bytes")
     assert err.value.key == "split.unbreakable"
     assert err.value.params["length"] > err.value.params["room"]
+
+
+# ---------------------------------------------------------------- issue 20: spans a reviewer reads as one
+
+SPEAKER_QUOTES = ["远方私人（2021-05-26 20:11）：「手机收到了，能便宜50吗？不然就退了」",
+                  "木白术：「不议价，已经是最低价了。」", "Buyer (2021-05-26 20:19): “I want a refund, it won't boot.”"]
+IMEI_LISTS = ["352099001761481、356938035643809", "352099001761481（标签照片）、352099001761481（打包视频）",
+              "352099001761481, 356938035643809 and 490154203237518"]
+LIST_ITEMS = ["\n1. 首页按模板改版，栏目调整\n", "\n- 采集全部商品数据，导出表格\n", "\n① 发货前拍摄打包视频\n"]
+span_piece = st.one_of(filler.map(lambda f: (f, False)),
+                       st.sampled_from(TOKENS + SPEAKER_QUOTES + IMEI_LISTS).map(lambda t: (t, True)),
+                       st.sampled_from(LIST_ITEMS).map(lambda t: (t, "item")))
+
+
+def build_spans(pieces):
+    text, spans = "", []
+    for s, kind in pieces:
+        if kind == "item":   # the protected part is the item line itself, without its newlines
+            body = s.strip("\n")
+            start = len(text) + s.index(body)
+            spans.append((start, start + len(body)))
+        elif kind:
+            spans.append((len(text), len(text) + len(s)))
+        text += s
+    return text, spans
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(span_piece, min_size=1, max_size=50), st.integers(90, 260), st.sampled_from(COUNT_MODES),
+       st.sampled_from(["any", "sentence"]))
+def test_never_breaks_inside_a_protected_span(pieces, limit, mode, breaks):
+    """Speaker + quote, IMEI lists, list items, numbers, dates, quotes: no message boundary falls inside."""
+    text, spans = build_spans(pieces)
+    assume(text.strip())
+    try:
+        r = split_text(text, limit=limit, count=mode, breaks=breaks)
+    except InputError as e:
+        assert e.key == "split.unbreakable"
+        return
+    assert all(measure(m, mode) <= limit for m in r.messages)
+    for a, b in walk(text, r.parts):
+        for s, e in spans:
+            assert not (s < a < e) and not (s < b < e), (text[s:e], text[a:b])
+    if breaks == "sentence" and len(r.parts) > 1:
+        for p in r.parts[:-1]:
+            assert p.rstrip("」』”’》）)]】〕\"'")[-1:] in set("。！？…!?.") or p == p.splitlines()[-1] or "\n" in text
+
+
+def test_sentence_mode_ends_every_message_at_a_sentence_end():
+    text = ("订单 1234567890：买家 2021-05-25 16:20 签收，2021-05-26 20:11 要求优惠 ¥50，我拒绝后 8 分钟即申请退款。"
+            "买家所称问题在签收 1 天后才提出，且在降价要求之后。" * 3)
+    r = split_text(text, limit=120, breaks="sentence")
+    assert len(r.parts) > 1 and all(p.endswith("。") for p in r.parts)
+    assert "".join(r.parts) == text
+
+
+def test_english_sentence_ending_in_a_time_is_a_sentence_end():
+    text = "Refund requested 2021-05-26 20:19. " * 12
+    r = split_text(text.strip(), limit=100, breaks="sentence")
+    assert all(p.endswith("20:19.") for p in r.parts)
+
+
+def test_speaker_stays_with_the_quote():
+    text = "聊天原话。" + "说明文字很长，" * 20 + "远方私人（2021-05-26 20:11）：「手机收到了，能便宜50吗？」"
+    r = split_text(text, limit=80)
+    assert any(p.startswith("远方私人") or "远方私人（2021-05-26 20:11）：「" in p for p in r.parts)
+    assert not any(p.endswith("：") for p in r.parts)
+
+
+def test_large_input_is_split_window_by_window_with_the_same_guarantees(monkeypatch):
+    """Above SMALL_CHARS the linear path runs; it keeps limits, spans and the lossless join."""
+    import random
+
+    from tradeshield import split as split_mod
+
+    monkeypatch.setattr(split_mod, "SMALL_CHARS", 2000)
+    rnd = random.Random(7)
+    words = ["买家", "要求", "退款，", "2021-05-26 20:11", "。", "¥50", "「不行，不议价」", "IMEI 352099001761481",
+             "hello world. ", "\u3000", "远方私人（05-26 20:19）：「开不了机」", "352099001761481、356938035643809"]
+    text = "".join(rnd.choice(words) + rnd.choice(["。", "，", " ", "", "买家"]) for _ in range(3000))
+    spans = split_mod.protected_spans(text, 190)
+    for mode in COUNT_MODES:
+        r = split_text(text, limit=200, count=mode)
+        assert all(measure(m, mode) <= 200 for m in r.messages)
+        for a, b in walk(text, r.parts):
+            assert not any(s < a < e or s < b < e for s, e in spans)
+
+
+def test_large_single_line_without_breaks_fails_fast_with_one_message(monkeypatch):
+    from tradeshield import split as split_mod
+
+    monkeypatch.setattr(split_mod, "SMALL_CHARS", 1000)
+    with pytest.raises(InputError) as e:
+        split_text("x" * 5_000_000, limit=200)
+    assert e.value.key == "split.unbreakable"

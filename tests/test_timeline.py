@@ -45,7 +45,23 @@ def test_patterns_flagged_with_evidence(case, tmp_path):
     assert "late-defect-claim" in codes and "off-platform" in codes and "late-evidence" in codes
     p = tl["patterns"][codes.index("refund-after-refused-discount")]
     assert [e["kind"] for e in p["evidence"]] == ["discount-request", "discount-refused", "refund-request"]
-    assert "0.2 h" in p["en"] and "小时" in p["zh"]
+    assert "15 minutes" in p["en"] and "15分钟" in p["zh"] and "小时" not in p["zh"]   # natural units, not "0.2 h"
+
+
+def test_times_shown_in_the_case_zone(case, tmp_path):
+    """A UTC time (a video's container time) is shown in the case's zone, not as 01:40."""
+    from tradeshield.timeline import collect
+
+    case.add_event("2021-05-23T01:40:00+00:00", "shipped")
+    e = [e for e in collect(case) if e["kind"] == "shipped"][0]
+    assert e["time"].startswith("2021-05-23T09:40:00+08:00")
+
+
+def test_kind_labels_are_chinese():
+    from tradeshield.timeline import kind_label
+
+    for kind in ("captured:photo", "courier:signed", "discount-request", "interval-unknown", "evidence-submitted"):
+        assert kind_label(kind, "zh").isascii() is False
 
 
 def test_no_pattern_when_refund_comes_late(case, tmp_path):

@@ -8,7 +8,11 @@
     >>> verify(prove(case), codes)["ok"]         # doctest: +SKIP
     True
 
-How the commitment works (algorithm ``ts-cardkey-merkle-v1``):
+How the commitment works (algorithm ``ts-cardkey-merkle-v2``; v1 is v2 without normalising the codes):
+
+* Codes are normalised before hashing and verifying: spaces, dashes and underscores dropped, letters
+  upper-cased (``abcd-1234 efgh`` and ``ABCD1234EFGH`` are the same code), so a code retyped by
+  the buyer still verifies.
 
 * A random 32-byte master salt is made at ``seal`` time and kept only in the case, in
   ``facts/cardkey-secret.json`` (mode 0600; bundles leave it out unless ``--include-secrets``).
@@ -39,7 +43,8 @@ from tradeshield import i18n
 from tradeshield.config import LIMITS
 from tradeshield.errors import InputError, UsageError
 
-ALGORITHM = "ts-cardkey-merkle-v1"
+ALGORITHM = "ts-cardkey-merkle-v2"
+ALGORITHMS = ("ts-cardkey-merkle-v1", ALGORITHM)
 PROOF_FORMAT = "tradeshield-cardkey-proof/1"
 _TAG = b"tradeshield-cardkey-v1"
 MAX_CODE_CHARS = 150
@@ -60,17 +65,43 @@ i18n.register({
     "cardkey.bad_segment": ("没有第 {n} 段（共 {total} 段）", "there is no segment {n} (there are {total})"),
     "cardkey.bad_index": ("没有第 {n} 个卡密（共 {total} 个）", "there is no card key #{n} (there are {total})"),
     "cardkey.bad_proof": ("证明文件无效：{path}（{reason}）", "invalid proof file: {path} ({reason})"),
-    "cardkey.bad_commitment": ("给定的承诺中找不到 64 位十六进制根：{value}", "no 64-hex-digit root in the given commitment: {value}"),
-    "cardkey.message": ("【卡密承诺】共{n}个卡密，发送前已做加盐SHA-256承诺（Merkle根）：{root}，{time}。每个卡密发出后都可逐一验证。",
-                        "[Card-key commitment] {n} code(s), salted SHA-256 Merkle root {root}, {time}. Each code can be checked once delivered."),
-    "cardkey.segment_head": ("【卡密 {k}/{m}】第{a}–{b}个，共{n}个", "[Card keys {k}/{m}] #{a}–{b} of {n}"),
+    "cardkey.bad_commitment": ("给定的承诺中找不到承诺码（CK-…）或 64 位十六进制根：{value}",
+                               "no commitment code (CK-…) or 64-hex-digit root in the given commitment: {value}"),
+    "cardkey.message": ("【卡密承诺】{time} 发送前已锁定这 {n} 个卡密，承诺码 {code}。"
+                        "之后发出的每个卡密都能证明是此刻锁定的那个，任何一方都无法事后替换。",
+                        "[Card-key commitment] {n} code(s) locked at {time}, before delivery: {code}. Each code "
+                        "sent later can be proved to be one locked now; no one can swap it."),
+    "cardkey.segment_head": ("【卡密 第{k}段/共{m}段】第{a}个到第{b}个，共{n}个", "[Card keys {k}/{m}] #{a}–{b} of {n}"),
+    "cardkey.segment_head_one": ("【卡密 第{k}段/共{m}段】第{a}个，共{n}个", "[Card keys {k}/{m}] #{a} of {n}"),
+    "cardkey.terms": ("【交易须知】卡密属虚拟商品，一经发送不支持退款。请在收到后 {minutes} 分钟内兑换核对，"
+                      "如有问题请在此时限内录屏或截图反馈。{segments}如同意请回复“同意”。",
+                      "[Terms] Card keys: no refund once sent. Redeem within {minutes} min and report any "
+                      "problem in that time with a screen recording. {segments}Reply \"agree\" to accept."),
+    "cardkey.terms_segments": ("卡密将分 {segments} 段发送，每段确认无误后再发下一段。",
+                               "Sent in {segments} parts, each once you confirm the last. "),
+    "cardkey.terms_one_by_one": ("卡密将分段发送，每段确认无误后再发下一段。",
+                                 "Sent in parts, each once you confirm the last. "),
+    "cardkey.bad_minutes": ("核对时限必须在 1–1440 分钟之间：{value}", "the checking window must be 1–1440 minutes: {value}"),
 })
+
+
+# ---------------------------------------------------------------- short code
+
+def short_code(root_hex: str) -> str:
+    """The commitment as people quote it: ``CK-`` and 16 base32 characters of the root (80 bits).
+
+    Finding another set of codes with the same 80-bit prefix takes about 2^80 hashes; a 客服 compares
+    16 characters where 64 hex digits would be read as noise."""
+    import base64
+
+    b32 = base64.b32encode(bytes.fromhex(root_hex)[:10]).decode("ascii")
+    return "CK-" + "-".join(b32[i:i + 4] for i in range(0, 16, 4))
 
 
 # ---------------------------------------------------------------- input
 
 def read_codes(data: str | bytes) -> list[str]:
-    """One code per line; surrounding spaces and blank lines dropped; duplicates refused."""
+    """One code per line; surrounding spaces and blank lines dropped; duplicates (after normalising) refused."""
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
@@ -78,14 +109,15 @@ def read_codes(data: str | bytes) -> list[str]:
             raise InputError("cardkey.not_text") from None
     codes, seen = [], {}
     for n, line in enumerate(data.splitlines(), start=1):
-        code = line.strip()
+        code = line.strip()          # delivered as typed; compared and hashed normalised
         if not code:
             continue
         if len(code) > MAX_CODE_CHARS:
             raise InputError("cardkey.too_long", line=n, max=MAX_CODE_CHARS)
-        if code in seen:
-            raise InputError("cardkey.duplicate", first=seen[code], second=n)
-        seen[code] = n
+        key = normalize_code(code)
+        if key in seen:
+            raise InputError("cardkey.duplicate", first=seen[key], second=n)
+        seen[key] = n
         codes.append(code)
     if not codes:
         raise InputError("cardkey.none")
@@ -98,7 +130,14 @@ def code_salt(master: bytes, index: int) -> bytes:
     return hmac.new(master, b"salt" + index.to_bytes(4, "big"), hashlib.sha256).digest()[:16]
 
 
-def leaf_hash(index: int, salt: bytes, code: str) -> bytes:
+def normalize_code(code: str) -> str:
+    """A code as it is hashed: no spaces, dashes or underscores, letters upper-cased."""
+    return re.sub(r"[\s\-_\u2010-\u2015\u3000]+", "", code).upper()
+
+
+def leaf_hash(index: int, salt: bytes, code: str, algorithm: str = ALGORITHM) -> bytes:
+    if algorithm != "ts-cardkey-merkle-v1":
+        code = normalize_code(code)
     return hashlib.sha256(b"\x00" + _TAG + index.to_bytes(4, "big") + salt + code.encode("utf-8")).digest()
 
 
@@ -136,14 +175,25 @@ def root_from_path(leaf: bytes, path: list[dict]) -> bytes:
 
 # ---------------------------------------------------------------- seal / split / prove
 
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+def _now(case=None) -> str:
+    """Now, in the case's zone (a +08:00 case never shows +00:00)."""
+    tz = case.tz if case is not None else None
+    return (dt.datetime.now(tz) if tz else dt.datetime.now().astimezone()).isoformat(timespec="seconds")
 
 
 def _short_time(iso: str) -> str:
     t = dt.datetime.fromisoformat(iso)
     off = t.strftime("%z")
     return t.strftime("%Y-%m-%d %H:%M") + f" {off[:3]}:{off[3:]}"
+
+
+def terms_message(minutes: int = 30, segments: int | None = None, lang: str | None = None) -> str:
+    """The terms to agree in the chat before any code is sent (no refund once sent, a checking window, parts)."""
+    if not 1 <= int(minutes) <= 1440:
+        raise UsageError("cardkey.bad_minutes", value=minutes)
+    seg = (i18n.t("cardkey.terms_segments", lang, segments=segments) if segments and segments > 1
+           else i18n.t("cardkey.terms_one_by_one", lang) if segments is None else "")
+    return i18n.t("cardkey.terms", lang, minutes=int(minutes), segments=seg)
 
 
 def seal(case, codes: list[str], *, force: bool = False, lang: str | None = None) -> dict:
@@ -154,13 +204,13 @@ def seal(case, codes: list[str], *, force: bool = False, lang: str | None = None
     master = secrets.token_bytes(32)
     leaves = [leaf_hash(i, code_salt(master, i), c) for i, c in enumerate(codes, start=1)]
     root = merkle_levels(leaves)[-1][0].hex()
-    sealed_at = _now()
-    message = i18n.t("cardkey.message", lang, n=len(codes), root=root, time=_short_time(sealed_at))
+    sealed_at = _now(case)
+    message = i18n.t("cardkey.message", lang, n=len(codes), code=short_code(root), time=_short_time(sealed_at))
     secret_path = case.write_facts("cardkey-secret", {"algorithm": ALGORITHM, "master_salt": master.hex(),
                                                       "commitment": root})
     os.chmod(secret_path, 0o600)
-    facts = {"commitment": root, "algorithm": ALGORITHM, "count": len(codes), "sealed_at": sealed_at,
-             "message": message, "leaves": [x.hex() for x in leaves], "segments": []}
+    facts = {"commitment": root, "short_code": short_code(root), "algorithm": ALGORITHM, "count": len(codes),
+             "sealed_at": sealed_at, "message": message, "leaves": [x.hex() for x in leaves], "segments": []}
     case.write_facts("cardkey", facts)
     return {k: v for k, v in facts.items() if k != "leaves"}
 
@@ -181,7 +231,7 @@ def check_codes(case, codes: list[str]) -> dict:
     if len(codes) != facts["count"]:
         raise InputError("cardkey.count_mismatch", found=len(codes), expected=facts["count"])
     for i, code in enumerate(codes, start=1):
-        if leaf_hash(i, code_salt(master, i), code).hex() != facts["leaves"][i - 1]:
+        if leaf_hash(i, code_salt(master, i), code, facts.get("algorithm", ALGORITHM)).hex() != facts["leaves"][i - 1]:
             raise InputError("cardkey.not_committed", n=i)
     return facts
 
@@ -207,7 +257,8 @@ def plan_segments(codes: list[str], per_message: int | None = None, lang: str | 
     groups.append(cur)
     segments = []
     for k, group in enumerate(groups, start=1):
-        head = i18n.t("cardkey.segment_head", lang, k=k, m=len(groups), a=group[0][0], b=group[-1][0], n=n)
+        key = "cardkey.segment_head_one" if group[0][0] == group[-1][0] else "cardkey.segment_head"
+        head = i18n.t(key, lang, k=k, m=len(groups), a=group[0][0], b=group[-1][0], n=n)
         segments.append({"n": k, "of": len(groups), "first": group[0][0], "last": group[-1][0],
                          "text": "\n".join([head, *(line for _, line in group)])})
     return segments
@@ -222,7 +273,7 @@ def split(case, codes: list[str], *, per_message: int | None = None, segment: in
         if not 1 <= segment <= len(segments):
             raise UsageError("cardkey.bad_segment", n=segment, total=len(segments))
         segments = [segments[segment - 1]]
-    now = _now()
+    now = _now(case)
     for seg in segments:
         facts.setdefault("segments", []).append({"n": seg["n"], "of": seg["of"], "first": seg["first"],
                                                  "last": seg["last"], "produced_at": now})
@@ -240,13 +291,18 @@ def prove(case, indices: list[int] | None = None) -> dict:
     levels = merkle_levels([bytes.fromhex(x) for x in facts["leaves"]])
     items = [{"index": i, "salt": code_salt(master, i).hex(), "path": merkle_path(levels, i - 1)}
              for i in (sorted(set(indices)) if indices else range(1, total + 1))]
-    return {"format": PROOF_FORMAT, "algorithm": ALGORITHM, "commitment": facts["commitment"],
+    return {"format": PROOF_FORMAT, "algorithm": facts.get("algorithm", ALGORITHM), "commitment": facts["commitment"],
             "count": total, "sealed_at": facts.get("sealed_at"), "message": facts.get("message"), "items": items}
 
 
 # ---------------------------------------------------------------- verify
 
 _HEX64 = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{64}(?![0-9a-fA-F])")
+_SHORT = re.compile(r"CK[-\s]?(?:[A-Z2-7]{4}[-\s]?){3}[A-Z2-7]{4}")
+
+
+def _SHORT_NORM(code: str) -> str:  # noqa: N802
+    return re.sub(r"[\s-]", "", code.upper())
 
 
 def load_proof(path: str | os.PathLike) -> dict:
@@ -255,7 +311,7 @@ def load_proof(path: str | os.PathLike) -> dict:
     p = check_input(path)
     try:
         proof = json.loads(Path(p).read_text(encoding="utf-8-sig"))
-        if proof.get("format") != PROOF_FORMAT or proof.get("algorithm") != ALGORITHM:
+        if proof.get("format") != PROOF_FORMAT or proof.get("algorithm") not in ALGORITHMS:
             raise ValueError("unknown format or algorithm")
         bytes.fromhex(proof["commitment"])
         for item in proof["items"]:
@@ -272,17 +328,22 @@ def load_proof(path: str | os.PathLike) -> dict:
 def verify(proof: dict, codes: list[str], commitment: str | None = None) -> dict:
     """Check each delivered code against the proof; ``commitment`` (the pasted message or root) pins the root."""
     root = proof["commitment"].lower()
+    algorithm = proof.get("algorithm", ALGORITHM)
     pinned = None
     if commitment is not None:
         m = _HEX64.search(commitment)
-        if not m:
+        short = _SHORT.search(commitment.upper())
+        if m:
+            pinned = m.group(0).lower() == root
+        elif short:
+            pinned = _SHORT_NORM(short.group(0)) == _SHORT_NORM(short_code(root))
+        else:
             raise UsageError("cardkey.bad_commitment", value=commitment[:80])
-        pinned = m.group(0).lower() == root
     results = []
     for n, code in enumerate(codes, start=1):
         match = None
         for item in proof["items"]:
-            leaf = leaf_hash(int(item["index"]), bytes.fromhex(item["salt"]), code)
+            leaf = leaf_hash(int(item["index"]), bytes.fromhex(item["salt"]), code, algorithm)
             if root_from_path(leaf, item["path"]).hex() == root:
                 match = int(item["index"])
                 break

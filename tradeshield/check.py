@@ -37,6 +37,9 @@ i18n.register({
     "check.bad_role": ("角色必须是 seller 或 buyer：{role}", "role must be seller or buyer: {role}"),
     "check.no_role": ("缺少角色：用 --role seller|buyer 指定（或在案件中运行）",
                       "no role: pass --role seller|buyer (or run inside a case)"),
+    "check.category_other": ("品类“{category}”不在规则表中，按“其他”检查（手机、数码、卡密、奢侈品、服装有专门规则）",
+                             "category \"{category}\" is not in the rules: checked as \"other\" (phone, electronics, "
+                             "cardkey, luxury and clothing have their own rules)"),
     "check.bad_category": ("未知品类：{category}（可用：{choices}）", "unknown category: {category} (choose from {choices})"),
     "check.bad_number": ("{name} 的值超出范围：{value}（应为 {range}）", "{name} is out of range: {value} (expected {range})"),
     "check.bad_credit": ("无法识别的信用等级：{value}（可用：{choices}）", "unknown credit level: {value} (choose from {choices})"),
@@ -518,6 +521,26 @@ def facts_from(values: dict) -> Facts:
     return Facts(**data)
 
 
+def normalize_input(values: dict, rules: Rules) -> tuple[dict, list[dict]]:
+    """Role, platform and category as people type them (卖家, 闲鱼, 手机 / book); an unknown category is
+    checked as "other", with a note saying so (never an error)."""
+    from tradeshield.labels import normalize
+
+    values, notes = dict(values), []
+    for key in ("role", "platform"):
+        if values.get(key) is not None:
+            values[key] = normalize(key, values[key]) or values[key]
+    cat = values.get("category")
+    if cat is not None:
+        code = normalize("category", cat)
+        if code is None or code not in rules.categories:
+            notes.append({"code": "category-other", "zh": i18n.t("check.category_other", "zh", category=cat),
+                          "en": i18n.t("check.category_other", "en", category=cat)})
+            code = "other"
+        values["category"] = code
+    return values, notes
+
+
 def run_check(values: dict, *, case=None, rules_path=None, use_watchlist: bool = True, progress=None) -> dict:
     """The whole ``tradeshield check``: merge case defaults, read the chat, consult the watchlist, store.
 
@@ -533,6 +556,8 @@ def run_check(values: dict, *, case=None, rules_path=None, use_watchlist: bool =
             if values.get(key) is None and info.get(key) is not None:
                 values[key] = info[key]
     rules = load_rules(rules_path)
+    notes = []
+    values, notes = normalize_input(values, rules)
     facts = validate(facts_from(values), rules)
     messages, chat_info, sources = values.get("messages") or [], None, []
     if values.get("chat"):
@@ -553,6 +578,8 @@ def run_check(values: dict, *, case=None, rules_path=None, use_watchlist: bool =
             for ev in reason["evidence"]:
                 if ev["kind"] == "chat":
                     ev["source"] = chat_info["sha256"]
+    if notes:
+        result["notes"] = notes
     if case is not None:
         result["checked_at"] = _now_iso()
         case.write_facts("check", result, sources=sources)

@@ -10,6 +10,7 @@ Pillow is imported inside the functions: this module is cheap to import.
 from __future__ import annotations
 
 import io
+import re
 import os
 
 from tradeshield.config import LIMITS
@@ -69,6 +70,7 @@ def add_caption(img, lines: list[str], scale: float = 0.022, min_size: int = 14)
     font = load_font(size)
     pad = max(4, size // 3)
     line_h = size + pad // 2
+    lines = [w for ln in lines for w in wrap_text(ln, font, img.width - 2 * pad)]   # never cut a caption off
     strip_h = line_h * len(lines) + 2 * pad
     out = Image.new("RGB", (img.width, img.height + strip_h), (255, 255, 255))
     out.paste(img, (0, 0))
@@ -77,6 +79,27 @@ def add_caption(img, lines: list[str], scale: float = 0.022, min_size: int = 14)
     for i, ln in enumerate(lines):
         draw.text((pad, img.height + pad + i * line_h), ln, font=font, fill=(20, 20, 20))
     return out
+
+
+def wrap_text(text: str, font, width: int) -> list[str]:
+    """``text`` in lines that fit ``width`` pixels: at " · " or spaces first, else between characters."""
+    if width <= 0 or font.getlength(text) <= width:
+        return [text]
+    out, cur = [], ""
+    for piece in re.split(r"(?<= · )|(?<= )", text):
+        if cur and font.getlength(cur + piece) > width:
+            out.append(cur.rstrip())
+            cur = ""
+        while font.getlength(piece) > width and len(piece) > 1:      # one piece wider than the line
+            k = len(piece)
+            while k > 1 and font.getlength(piece[:k]) > width:
+                k -= 1
+            out.append(piece[:k])
+            piece = piece[k:]
+        cur += piece
+    if cur.strip():
+        out.append(cur.rstrip())
+    return out or [text]
 
 
 def fit_long_side(img, max_side: int):

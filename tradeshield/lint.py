@@ -1,5 +1,8 @@
 """Lint a dispute draft: words platforms mask or that backfire, and a weak first message.
 
+Kinds: insults, threats (报警/起诉/曝光), absolute claims (全是假的), attacks on the platform or the other
+side (为虎作伥, 恶意讹诈, 勒索, 来路不明), off-platform lures (加我微信…私下解决) and words seen masked.
+
     >>> from tradeshield.lint import lint_text
     >>> report = lint_text("这个贩子太无耻了，收货后要求退款。")
     >>> [(f.word, f.kind) for f in report.findings]
@@ -23,13 +26,15 @@ from tradeshield import data, i18n
 from tradeshield.errors import InputError
 from tradeshield.split import quote_spans, split_text
 
-KINDS = ("insult", "threat", "absolute", "masked")
+KINDS = ("insult", "threat", "absolute", "attack", "off-platform", "masked")
 
 i18n.register({
     "lint.kind.insult": ("侮辱性词语", "insult"),
     "lint.kind.threat": ("威胁性语句", "threat"),
     "lint.kind.absolute": ("绝对化用语", "absolute claim"),
     "lint.kind.masked": ("平台会屏蔽的词", "word platforms mask"),
+    "lint.kind.attack": ("攻击平台或对方", "attack on the platform or the other side"),
+    "lint.kind.off-platform": ("引导到平台外", "off-platform lure"),
     "lint.first-no-date": ("第一条消息没有日期：评审可能只读第一条，请写明关键事件的日期时间",
                            "the first message has no date: jurors may read only that one, so give the key event's date"),
     "lint.first-no-fact": ("第一条消息没有具体事实（金额、订单号、时间、原话引用）",

@@ -9,7 +9,12 @@
 Everything is assembled in a hidden staging folder beside the target and swapped in only when every
 part succeeded, so a failed rerun leaves the previous packet as it was. Images come from what the
 other commands derived (found through the custody log's provenance, never by guessing file names);
-each gets a caption with the bundle's seal code so it points back to the verifiable bundle.
+each gets a caption with the packet's one code so it points back to the verifiable bundle.
+
+One code per packet: when a seal was made (``tradeshield seal``, its code posted in the chat), the
+messages, the captions and the report all quote that code and the time it was made, and
+``verify case.zip --code`` confirms it from the bundle's custody log; otherwise the bundle's own code.
+The bundle's Merkle root is in the report.
 """
 from __future__ import annotations
 
@@ -52,8 +57,8 @@ i18n.register({
     "packet.not_packet": ("目标目录已存在且不是 tradeshield 生成的材料包：{path}",
                           "the target folder exists and is not a packet tradeshield made: {path}"),
     "packet.inside_case": ("材料包不能放在案件目录内：{path}", "the packet cannot be written inside the case folder: {path}"),
-    "packet.caption": ("证据包封存码 {code} · tradeshield verify case.zip --code {code}",
-                       "bundle seal code {code} · tradeshield verify case.zip --code {code}"),
+    "packet.caption": ("证据封存码 {code}（{when} 封存）· 可用随附证据包核对",
+                       "evidence seal code {code} (sealed {when}) · check it with the attached bundle"),
     "packet.more": ("其余证据（合并）", "more evidence (combined)"),
     "packet.left_out": ("{name}：合并进最后一张图", "{name}: combined into the last image"),
     "packet.no_statement": ("未生成陈述：{reason}", "no statement written: {reason}"),
@@ -181,15 +186,18 @@ def _assemble(case, stage: Path, scenario, lang, max_images, limit, build_bundle
     messages = st.get("messages") or []
     write_text(stage / "messages.txt", SEPARATOR.join(m["text"] for m in messages) + ("\n" if messages else ""))
     bundle = build_bundle(case, stage / "case.zip", sign=sign, progress=progress)
-    code = bundle["seal_code"]
-    caption = i18n.t("packet.caption", lang, code=code)
+    code, sealed_at = packet_code(case, bundle)
+    from tradeshield.timeutil import show_time
+
+    caption = i18n.t("packet.caption", lang, code=code, when=show_time(sealed_at, case.tz))
     chosen, overflow = choose(collect_images(case), scenario, max_images)
     (stage / "upload").mkdir()
     upload = []
     for n, (kind, img) in enumerate(chosen, 1):
         name = f"{n:02d}-{kind}.jpg"
         info = _upload_image(case.root / img["path"], stage / "upload" / name, caption)
-        upload.append({"name": name, "kind": kind, "source": img["path"], "sources": img["sources"], **info})
+        upload.append({"name": name, "kind": kind, "source": img["path"], "sources": img["sources"],
+                       "caption": caption, **info})
     left_out = []
     if overflow:
         grid = _grid([case.root / i["path"] for _, i in overflow], i18n.t("packet.more", lang))
@@ -197,7 +205,8 @@ def _assemble(case, stage: Path, scenario, lang, max_images, limit, build_bundle
         from tradeshield.imaging import add_caption, save_jpeg_within
 
         info = save_jpeg_within(add_caption(grid, [caption], scale=0.016), stage / "upload" / name)
-        upload.append({"name": name, "kind": "combined", "source": [i["path"] for _, i in overflow], **info})
+        upload.append({"name": name, "kind": "combined", "source": [i["path"] for _, i in overflow],
+                       "caption": caption, **info})
         left_out = [i18n.t("packet.left_out", lang, name=i["path"]) for _, i in overflow]
     result = {
         "packet": str(stage), "scenario": scenario, "lang": lang, "upload": upload, "left_out": left_out,
@@ -205,12 +214,23 @@ def _assemble(case, stage: Path, scenario, lang, max_images, limit, build_bundle
                      "chars": [m.get("chars") for m in messages if isinstance(m, dict)],
                      "missing": st.get("missing", []), "error": st.get("error")},
         "bundle": {**bundle, "path": str(stage / "case.zip")},
-        "seal_code": code,
+        "seal_code": code, "sealed_at": sealed_at, "bundle_code": bundle["seal_code"],
     }
     from tradeshield.report import write_report
 
     result["report"] = write_report(case, stage / "report.html", result, st, lang)
     return result
+
+
+def packet_code(case, bundle: dict) -> tuple[str, str]:
+    """(code, when it was made): the seal the user posted, if any, else the bundle's own code and time."""
+    import datetime as dt
+
+    seal = case.read_facts("seal")
+    if isinstance(seal, dict) and isinstance(seal.get("code"), str) and seal["code"] and seal.get("time"):
+        return seal["code"], seal["time"]
+    made = bundle.get("created") or bundle.get("time") or dt.datetime.now(case.tz).isoformat(timespec="seconds")
+    return bundle["seal_code"], made
 
 
 def _swap(stage: Path, out: Path) -> None:

@@ -45,6 +45,9 @@ i18n.register({
     "photo.caption": ("拍摄 {time} · {label} · 原件 SHA-256 {sha}", "taken {time} · {label} · original SHA-256 {sha}"),
     "photo.no_time": ("时间未知（无 EXIF）", "time unknown (no EXIF)"),
     "photo.no_label": ("照片", "photo"),
+    **{f"photo.label.{k}": v for k, v in {"serial": ("序列号", "serial"), "condition": ("成色", "condition"),
+                                          "returned": ("退回物品", "returned item"), "packing": ("打包", "packing"),
+                                          "defect": ("瑕疵", "defect"), "box": ("包装盒", "box")}.items()},
 })
 
 
@@ -238,8 +241,11 @@ def make_upload_copy(case, img, facts: dict, label: str, max_side: int | None = 
 
     max_side = max_side or LIMITS.image_long_side
     sha = facts["sha256"]
-    caption = i18n.t("photo.caption", time=facts["capture_time"] or i18n.t("photo.no_time"),
-                     label=label or i18n.t("photo.no_label"), sha=sha[:12])
+    from tradeshield.timeutil import show_time
+
+    shown = i18n.t(f"photo.label.{label}") if label and i18n.has(f"photo.label.{label}") else label
+    caption = i18n.t("photo.caption", time=show_time(facts["capture_time"], case.tz) if facts["capture_time"]
+                     else i18n.t("photo.no_time"), label=shown or i18n.t("photo.no_label"), sha=sha[:12])
     # shrink first so the strip is sized for the final picture, not shrunk with it afterwards
     body = fit_long_side(to_srgb(img, icc), max_side)
     captioned = add_caption(body, [caption])

@@ -16,6 +16,7 @@ import io
 from pathlib import Path
 
 from tradeshield import TOOL, data, i18n
+from tradeshield.labels import label
 from tradeshield.evidence.fsutil import write_text
 
 THUMB = 320
@@ -39,30 +40,25 @@ def _thumb(path: Path) -> str | None:
 
 
 def _timeline(case, lang: str) -> list[dict]:
-    rows = [{"time": e.time, "what": e.kind, "detail": e.note or "", "source": e.source} for e in case.events()]
-    for ev in (case.read_facts("chat", {}) or {}).get("events", []):
-        if ev.get("time"):
-            who = ev.get("sender") or ev.get("role") or ""
-            rows.append({"time": ev["time"], "what": ev.get("kind", ""), "detail": f"{who}: {ev.get('text', '')}",
-                         "source": i18n.t("report.src.chat", lang,
-                                          lines="-".join(map(str, (ev.get("ref") or {}).get("lines", []))))})
-    for ev in (case.read_facts("courier", {}) or {}).get("events", []):
-        if ev.get("time"):
-            rows.append({"time": ev["time"], "what": ev.get("status", ""), "detail": ev.get("text", ""),
-                         "source": i18n.t("report.src.courier", lang)})
-    for it in case.evidence():
-        if it.capture_time:
-            rows.append({"time": it.capture_time, "what": i18n.t("report.captured", lang), "detail": Path(it.path).name,
-                         "source": it.capture_source or ""})
+    """The timeline module's entries (every time in the case's zone), with kinds and sources in ``lang``."""
+    from tradeshield.timeline import collect, entry_note, kind_label, origin_label
 
-    def key(r):
-        try:
-            t = dt.datetime.fromisoformat(r["time"])
-            return t if t.tzinfo else t.replace(tzinfo=case.tz)
-        except ValueError:
-            return dt.datetime.max.replace(tzinfo=dt.timezone.utc)
-
-    return sorted(rows, key=key)
+    rows = []
+    for e in collect(case):
+        ref = e.get("ref") or {}
+        if e["origin"] == "chat":
+            lines = [x for x in ref.get("lines") or [] if x is not None]
+            source = (i18n.t("report.src.chat", lang, lines="–".join(map(str, lines[:1] + lines[1:][-1:])))
+                      if lines else origin_label("chat", lang))
+        elif e["origin"] == "courier":
+            source = i18n.t("report.src.courier", lang)
+        elif e["origin"] == "evidence":
+            source = label("capture", ref.get("capture_source"), lang)
+        else:
+            source = i18n.t(f"report.src.{e['origin']}", lang)
+        rows.append({"time": e["time"], "what": kind_label(e["kind"], lang), "detail": entry_note(e, lang),
+                     "source": source, "flagged": e.get("flagged")})
+    return rows
 
 
 def _text(item, lang: str) -> str:
@@ -77,18 +73,21 @@ def _findings(case, lang: str) -> list[dict]:
     for v in (case.read_facts("frames", {}) or {}).get("videos", []):
         cont = v.get("continuity") or {}
         out.append({"what": i18n.t("report.f.video", lang, name=Path(v.get("path", "")).name),
-                    "verdict": cont.get("verdict", ""), "details": [_text(w, lang) for w in cont.get("warnings", [])]})
+                    "verdict": label("verdict", cont.get("verdict", ""), lang),
+                    "details": [_text(w, lang) for w in cont.get("warnings", [])]})
     for c in (case.read_facts("compare", {}) or {}).get("comparisons", []):
-        out.append({"what": i18n.t("report.f.compare", lang), "verdict": c.get("verdict", ""),
+        out.append({"what": i18n.t("report.f.compare", lang), "verdict": label("verdict", c.get("verdict", ""), lang),
                     "details": [_text(r, lang) for r in c.get("reasons", [])]})
     chk = case.read_facts("check", None)
     if chk:
-        out.append({"what": i18n.t("report.f.check", lang), "verdict": f"{chk.get('level', '')} ({chk.get('score', '')})",
+        out.append({"what": i18n.t("report.f.check", lang),
+                    "verdict": i18n.t("report.score", lang, level=label("verdict", chk.get("level", ""), lang),
+                                      score=chk.get("score", "")),
                     "details": [_text(r, lang) for r in chk.get("reasons", [])]})
     return out
 
 
-def _evidence(case) -> list[dict]:
+def _evidence(case, lang: str) -> list[dict]:
     derived = case.derived_records()
     sheets = {}
     for path, rec in derived.items():
@@ -98,30 +97,46 @@ def _evidence(case) -> list[dict]:
     rows = []
     for it in sorted(case.evidence(), key=lambda i: i.path):
         thumb_src = case.root / it.path if it.kind == "photo" else sheets.get(it.sha256)
-        rows.append({"name": Path(it.path).name, "kind": it.kind, "sha256": it.sha256, "size": it.size,
-                     "capture": it.capture_time or "", "capture_source": it.capture_source or "",
+        rows.append({"name": Path(it.path).name, "kind": label("file", it.kind, lang), "sha256": it.sha256,
+                     "size": it.size, "capture": it.capture_time or "",
+                     "capture_source": label("capture", it.capture_source, lang) if it.capture_source else "",
                      "note": it.note or "", "thumb": _thumb(thumb_src) if thumb_src else None})
     return rows
 
 
-def _derived(case) -> list[dict]:
+def _derived(case, lang: str) -> list[dict]:
+    """Derived files and their provenance; the parameters (code names) are shown in the English report only."""
     names = {it.sha256: Path(it.path).name for it in case.evidence()}
     rows = []
     for path, rec in sorted(case.derived_records().items()):
-        rows.append({"path": path, "action": rec["action"], "sha256": rec["sha256"],
-                     "sources": [names.get(s, s[:12]) for s in rec["sources"]],
-                     "params": ", ".join(f"{k}={v}" for k, v in sorted(rec["params"].items()) if not isinstance(v, (dict, list)))})
+        params = ", ".join(f"{k}={v}" for k, v in sorted(rec["params"].items()) if not isinstance(v, (dict, list)))
+        rows.append({"path": path, "action": label("action", rec["action"].split(":", 1)[0], lang),
+                     "sha256": rec["sha256"], "sources": [names.get(s, s[:12]) for s in rec["sources"]],
+                     "params": params if lang != "zh" else ""})
     return rows
 
 
-def _when(value) -> str:
-    """ISO time as people read it: 2021-05-25 16:20:03 +08:00."""
-    try:
-        t = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    text = t.strftime("%Y-%m-%d %H:%M:%S") if t.second or t.microsecond else t.strftime("%Y-%m-%d %H:%M")
-    return f"{text} {t.strftime('%z')[:3]}:{t.strftime('%z')[3:]}" if t.tzinfo else text
+def _invoice(case, lang: str) -> list[list[tuple[str, str]]]:
+    """Each document's fields as (label, value) pairs, field names in ``lang``."""
+    docs = []
+    for doc in (case.read_facts("invoice", {}) or {}).get("documents", []) or []:
+        pairs = [(label("field", name, lang), f["value"]) for name, f in (doc.get("fields") or {}).items()
+                 if isinstance(f, dict) and isinstance(f.get("value"), str)]
+        if pairs:
+            docs.append(pairs)
+    return docs
+
+
+def _when_in(tz):
+    def when(value) -> str:
+        """ISO time as people read it, in the case's zone: 2021-05-25 16:20:03 +08:00."""
+        from tradeshield.timeutil import show_time, to_zone
+
+        t = to_zone(value, tz) if value else None
+        if t is None:
+            return str(value or "")
+        return show_time(t, tz, seconds=bool(t.second or t.microsecond))
+    return when
 
 
 def render_report(case, packet: dict, statement: dict, lang: str) -> str:
@@ -133,16 +148,23 @@ def render_report(case, packet: dict, statement: dict, lang: str) -> str:
     # every {{ value }} from the case (fields, chat text, names) loses ESC, C1 and bidi overrides before escaping
     env = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True,
                              finalize=lambda v: clean(v, keep_newlines=True) if type(v) is str else v)
-    env.filters["when"] = _when
+    env.filters["when"] = _when_in(case.tz)
     tpl = env.from_string(src)
+    from tradeshield.statement_facts import money
+    from tradeshield.timeutil import format_offset
+
     uploads = [{**u, "thumb": _thumb(Path(u["path"]))} for u in packet.get("upload", [])]
+    info = case.info
+    shown = {"platform": label("platform", info.get("platform"), lang), "role": label("role", info.get("role"), lang),
+             "price": money(info["price"], info.get("currency") or "CNY") if info.get("price") not in (None, "") else "",
+             "zone": "UTC" + format_offset(case.tz)}
     return tpl.render(
-        t=lambda key, **kw: i18n.t(key, lang, **kw), lang=lang, tool=TOOL, info=case.info,
+        t=lambda key, **kw: i18n.t(key, lang, **kw), lang=lang, tool=TOOL, info=info, shown=shown,
         generated=dt.datetime.now(case.tz).isoformat(timespec="seconds"), packet=packet, uploads=uploads,
         messages=statement.get("messages") or [], missing=statement.get("missing") or [],
         statement_error=statement.get("error"), timeline=_timeline(case, lang), findings=_findings(case, lang),
-        evidence=_evidence(case), derived=_derived(case), bundle=packet.get("bundle", {}),
-        invoice=(case.read_facts("invoice", {}) or {}).get("documents", []),
+        evidence=_evidence(case, lang), derived=_derived(case, lang), bundle=packet.get("bundle", {}),
+        invoice=_invoice(case, lang),
     )
 
 
@@ -170,6 +192,10 @@ i18n.register({
                            "root and the signature. 'Intact' means nothing changed since it was bundled; a seal code posted in "
                            "the platform chat before shipping shows the files existed then."),
     "report.src.chat": ("聊天记录第 {lines} 行", "chat lines {lines}"), "report.src.courier": ("物流记录", "courier"),
+    "report.src.case": ("用户记录", "recorded by the user"), "report.src.facts": ("分析结果", "analysis"),
+    "report.score": ("{level}（{score} 分）", "{level} (score {score})"),
+    "report.sealed_at": ("封存时间", "Sealed at"), "report.bundle_code": ("证据包自身的码", "The bundle's own code"),
+    "report.zone": ("时区", "Time zone"),
     "report.captured": ("拍摄", "captured"), "report.f.video": ("视频 {name}", "video {name}"),
     "report.f.compare": ("发货前/退回照片比对", "before/after photo comparison"), "report.f.check": ("交易对方风险", "counterparty risk"),
     "report.verify_plain": ("不用 tradeshield 也可核对每个文件的哈希：", "without tradeshield, every file's hash can be checked too:"),

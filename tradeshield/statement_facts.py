@@ -12,6 +12,7 @@ never an error and never a default that would put an invented value into a state
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -47,8 +48,9 @@ def _parse(iso) -> dt.datetime | None:
 
 
 class _Ctx:
-    def __init__(self, case):
+    def __init__(self, case, lang: str = "zh"):
         self.case = case
+        self.lang = lang
         self.info = case.info
         self.tz = case.tz
         self.events = case.events()
@@ -80,6 +82,10 @@ class _Ctx:
             if t and ev.get("kind") in kinds and (role is None or who in (role, "user")) and ev.get("text"):
                 (confirmed if ev.get("status") == "confirmed" else suggested).append((t, ev))
         return sorted(confirmed, key=lambda p: p[0]) + sorted(suggested, key=lambda p: p[0])
+
+    def agreed_events(self, kinds: tuple[str, ...]) -> list[tuple[dt.datetime, dict]]:
+        """Events that may be presented as agreed (facts_for_statement keeps agreed-type kinds only when confirmed)."""
+        return self.chat_events(kinds)
 
     def chat_fact(self, name: str, t: dt.datetime, ev: dict) -> Fact:
         ref = ev.get("ref") if isinstance(ev.get("ref"), dict) else {}
@@ -119,8 +125,13 @@ def _price(ctx: _Ctx, _out):
     return Fact("price", {"amount": p, "text": money(p, cur)}, "case.toml")
 
 
+_SYMBOLS = {"CNY": "¥", "RMB": "¥", "USD": "US$", "EUR": "€", "GBP": "£", "JPY": "JP¥", "HKD": "HK$", "TWD": "NT$"}
+
+
 def money(amount, currency: str = "CNY") -> str:
-    return f"¥{amount}" if currency in ("CNY", "RMB") else f"{currency} {amount}"
+    """¥1100, not "1100 CNY"; an unknown currency keeps its code."""
+    sym = _SYMBOLS.get(str(currency).upper())
+    return f"{sym}{amount}" if sym else f"{currency} {amount}"
 
 
 def _moment(chat_kinds: tuple = (), event_kinds: tuple = (), who: str | None = None, last: bool = False,
@@ -153,10 +164,11 @@ def _courier_moment(statuses: tuple, fallback: Callable) -> Callable:
     return get
 
 
-def _chat_list(kinds: tuple, role: str | None = None) -> Callable:
+def _chat_list(kinds: tuple, role: str | None = None, agreed: bool = False) -> Callable:
     def get(ctx: _Ctx, _out):
         r = {"them": "them", "me": "me"}.get(role or "")
-        items = [ctx.chat_fact("", t, ev) for t, ev in ctx.chat_events(kinds, r)]
+        pairs = ctx.agreed_events(kinds) if agreed else ctx.chat_events(kinds, r)
+        items = [ctx.chat_fact("", t, ev) for t, ev in pairs if r is None or ev.get("role") == r]
         if not items:
             return None
         return Fact("", [f.value for f in items], "facts/chat.json", sorted({s for f in items for s in f.sources}))
@@ -201,8 +213,7 @@ def _invoice(ctx: _Ctx, _out):
         items = val("items") if isinstance(val("items"), list) else []
         value = {"number": val("invoice_number"), "date": val("date"), "total": val("total"),
                  "seller": val("seller_name"), "buyer": val("buyer_name"), "type": doc.get("type"),
-                 "items": [i.get("name") for i in items if isinstance(i, dict) and i.get("name")],
-                 "sha12": str(doc.get("sha256", ""))[:12], "path": doc.get("path")}
+                 "items": [i.get("name") for i in items if isinstance(i, dict) and i.get("name")]}
         return Fact("", {k: v for k, v in value.items() if v not in (None, "", [])}, "facts/invoice.json",
                     [doc["sha256"]] if doc.get("sha256") else [])
     return None
@@ -243,17 +254,21 @@ def _video(ctx: _Ctx, _out):
         cont = v.get("continuity") if isinstance(v.get("continuity"), dict) else {}
         start = ctx.moment(v.get("start"))
         dur = v.get("duration")
-        value = {"path": v.get("path"), "sha12": str(v["sha256"])[:12], "when": start and start["when"],
-                 "time": start and start["time"], "duration": _duration(dur) if isinstance(dur, (int, float)) else None,
-                 "seconds": dur, "frames": len(_list(v, "frames")), "sheet": v.get("sheet"),
+        value = {"when": start and start["when"], "time": start and start["time"],
+                 "duration": _duration(dur, ctx.lang) if isinstance(dur, (int, float)) else None,
+                 "seconds": dur, "frames": len(_list(v, "frames")),
                  "verdict": cont.get("verdict"), "warnings": len(_list(cont, "warnings"))}
         return Fact("", {k: x for k, x in value.items() if x is not None}, "facts/frames.json", [v["sha256"]])
     return None
 
 
-def _duration(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
+def _duration(seconds: float, lang: str = "zh") -> str:
+    """A video's length: 6秒, 1分35秒 / 6 s, 1 min 35 s."""
+    s = max(1, int(round(seconds)))
+    m, s = divmod(s, 60)
+    if lang == "zh":
+        return (f"{m}分" if m else "") + (f"{s}秒" if s or not m else "")
+    return " ".join(x for x in (f"{m} min" if m else "", f"{s} s" if s or not m else "") if x)
 
 
 def _photos(ctx: _Ctx, _out):
@@ -281,10 +296,13 @@ def _compare(ctx: _Ctx, _out):
         return None
     c = comps[0]
     srcs = [s for s in (c.get("before") or []) + (c.get("after") or []) if isinstance(s, str)]
-    value = {"verdict": c["verdict"], "reasons": [str(r) for r in c.get("reasons") or []][:3],
-             "image": c.get("image"), "before": [s[:12] for s in c.get("before") or []],
-             "after": [s[:12] for s in c.get("after") or []]}
+    # a reason that names files is for the report, not for the reviewer
+    reasons = [r for r in (_text(x, ctx.lang) for x in c.get("reasons") or []) if r and not _FILE_NAME.search(r)]
+    value = {"verdict": c["verdict"], "reasons": reasons[:3]}
     return Fact("", value, "facts/compare.json", srcs)
+
+
+_FILE_NAME = re.compile(r"[\w-]+\.(?:jpe?g|png|heic|webp|mp4|mov|pdf|ofd|txt)\b|evidence/|derived/", re.I)
 
 
 def _swap_proof(ctx: _Ctx, out):
@@ -309,7 +327,7 @@ def _seal(ctx: _Ctx, _out):
     if not (isinstance(s, dict) and isinstance(s.get("code"), str) and s["code"]):
         return None
     m = ctx.moment(s.get("time"))
-    value = {"code": s["code"], "when": m and m["when"], "root12": str(s.get("root") or "")[:12] or None}
+    value = {"code": s["code"], "when": m and m["when"], "time": m and m["time"]}
     return Fact("", {k: v for k, v in value.items() if v}, "facts/seal.json")
 
 
@@ -318,7 +336,9 @@ def _cardkey(ctx: _Ctx, _out):
     if not (isinstance(c, dict) and c.get("commitment")):
         return None
     m = ctx.moment(c.get("sealed_at"))
-    value = {"commitment12": str(c["commitment"])[:16], "algorithm": c.get("algorithm"), "count": c.get("count"),
+    from tradeshield.cardkey import short_code
+
+    value = {"code": short_code(str(c["commitment"])), "count": c.get("count"),
              "when": m and m["when"], "segments": len(_list(c, "segments"))}
     return Fact("", {k: v for k, v in value.items() if v not in (None, "")}, "facts/cardkey.json")
 
@@ -327,8 +347,7 @@ def _check(ctx: _Ctx, _out):
     c = ctx.facts["check"]
     if not (isinstance(c, dict) and c.get("level")):
         return None
-    reasons = [r if isinstance(r, str) else (r.get("zh") or r.get("en") or r.get("code")) for r in
-               c.get("reasons") or [] if isinstance(r, (str, dict))]
+    reasons = [_text(r, ctx.lang) for r in c.get("reasons") or [] if isinstance(r, (str, dict))]
     return Fact("", {"level": c["level"], "score": c.get("score"), "reasons": [r for r in reasons if r][:3]},
                 "facts/check.json")
 
@@ -340,8 +359,7 @@ def _evidence(ctx: _Ctx, _out):
     kinds: dict[str, int] = {}
     for it in items:
         kinds[it.kind] = kinds.get(it.kind, 0) + 1
-    value = {"count": len(items), "kinds": kinds,
-             "items": [{"path": it.path.split("/", 1)[-1], "sha12": it.sha256[:12], "kind": it.kind} for it in items]}
+    value = {"count": len(items), "kinds": kinds}
     return Fact("", value, "custody.jsonl (add)", [it.sha256 for it in items])
 
 
@@ -363,8 +381,8 @@ GATHERERS: dict[str, Callable] = {
     "return_received": _moment(event_kinds=("return-received",)),
     "card_key_delivered": _moment(event_kinds=("card-key-delivered",)),
     "ruling": _moment(event_kinds=("ruling",), last=True),
-    "requirements": _chat_list(("requirement",)),
-    "agreements": _chat_list(("agreement",)),
+    "requirements": _chat_list(("requirement",), agreed=True),
+    "agreements": _chat_list(("agreement",), agreed=True),
     "delivered_items": _delivered_items,
     "threats": _chat_list(("threat", "insult"), "them"),
     "off_platform": _chat_list(("off-platform", "fake-service"), "them"),
@@ -374,8 +392,15 @@ GATHERERS: dict[str, Callable] = {
 }
 
 
-def gather_facts(case) -> dict[str, Fact]:
-    ctx, out = _Ctx(case), {}
+def _text(item, lang: str) -> str:
+    """A finding in the reader's language: {"zh", "en", "code", …} dicts give their text, never themselves."""
+    if isinstance(item, dict):
+        return str(item.get(lang) or item.get("en") or item.get("zh") or "")
+    return str(item) if item is not None else ""
+
+
+def gather_facts(case, lang: str = "zh") -> dict[str, Fact]:
+    ctx, out = _Ctx(case, lang), {}
     for name, get in GATHERERS.items():
         fact = get(ctx, out)
         if fact is not None and fact.value not in (None, [], {}):
@@ -386,16 +411,12 @@ def gather_facts(case) -> dict[str, Fact]:
 
 def format_gap(a: dict | None, b: dict | None, lang: str) -> str:
     """Time from fact ``a`` to fact ``b`` in words ("8 分钟", "2 days 3 hours"); empty if unknown."""
+    from tradeshield.timeutil import format_duration
+
     ta, tb = _parse((a or {}).get("time")), _parse((b or {}).get("time"))
     if ta is None or tb is None or tb < ta:
         return ""
-    mins = int((tb - ta).total_seconds() // 60)
-    d, h, m = mins // 1440, mins % 1440 // 60, mins % 60
-    units = (("天", "day"), ("小时", "hour"), ("分钟", "minute"))
-    parts = [(n, u) for n, u in zip((d, h, m), units) if n][:2] or [(0, units[2])]
-    if lang == "zh":
-        return "".join(f"{n}{u[0]}" for n, u in parts)
-    return " ".join(f"{n} {u[1]}{'' if n == 1 else 's'}" for n, u in parts)
+    return format_duration((tb - ta).total_seconds(), lang)
 
 
 def is_after(a: dict | None, b: dict | None) -> bool:

@@ -94,3 +94,40 @@ def fromiso(text: str) -> dt.datetime:
 
 def iso(when: dt.datetime) -> str:
     return when.isoformat()
+
+
+def to_zone(value, tz: dt.tzinfo) -> dt.datetime | None:
+    """An ISO string or datetime in ``tz`` (naive values are read as ``tz``); None when unreadable."""
+    if isinstance(value, dt.datetime):
+        t = value
+    else:
+        try:
+            t = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return (t if t.tzinfo else t.replace(tzinfo=tz)).astimezone(tz)
+
+
+def show_time(value, tz: dt.tzinfo, offset: bool = True, seconds: bool = False) -> str:
+    """A time as people read it, in the case's zone: ``2021-05-25 16:20 +08:00``."""
+    t = to_zone(value, tz)
+    if t is None:
+        return str(value)
+    text = t.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"{text} {format_offset(tz)}" if offset else text
+
+
+def format_duration(seconds: float, lang: str = "zh") -> str:
+    """A duration in natural units: 8分钟, 3小时5分钟, 12天 / 8 minutes, 1 day 3 hours (two units at most)."""
+    mins = max(0, int(seconds // 60))
+    if seconds > 0 and mins == 0:
+        mins = 1
+    d, h, m = mins // 1440, mins % 1440 // 60, mins % 60
+    units = (("天", "day"), ("小时", "hour"), ("分钟", "minute"))
+    parts = [(n, u) for n, u in zip((d, h, m), units) if n]
+    if d:
+        parts = [p for p in parts if p[1][1] != "minute"]
+    parts = parts[:2] or [(0, units[2])]
+    if lang == "zh":
+        return "".join(f"{n}{u[0]}" for n, u in parts)
+    return " ".join(f"{n} {u[1]}{'' if n == 1 else 's'}" for n, u in parts)

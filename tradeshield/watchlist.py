@@ -90,7 +90,10 @@ def clean_entry(raw: dict, today: dt.date | None = None) -> Entry:
     ident = str(raw.get("id") or "").strip()
     if not ident or len(ident) > MAX_ID or _CONTROL.search(ident):
         raise UsageError("watch.bad_id", value=ident[:80])
+    from tradeshield.labels import normalize
+
     platform = (str(raw.get("platform") or "").strip().lower() or "other")
+    platform = normalize("platform", platform) or platform      # 闲鱼 → xianyu
     if platform not in _platforms():
         raise UsageError("watch.bad_platform", value=platform, choices=", ".join(_platforms()))
     reason = str(raw.get("reason") or "").strip()
@@ -198,6 +201,9 @@ class Watchlist:
             return entry, self._upsert(con, entry)
 
     def remove(self, ident: str, platform: str | None = None) -> int:
+        from tradeshield.labels import normalize
+
+        platform = normalize("platform", platform) or platform if platform else platform
         with self._db(write=True) as con:
             if platform:
                 n = con.execute("DELETE FROM entries WHERE id = ? AND platform = ?", (ident.strip(), platform)).rowcount
@@ -208,6 +214,9 @@ class Watchlist:
         return n
 
     def entries(self, platform: str | None = None) -> list[Entry]:
+        from tradeshield.labels import normalize
+
+        platform = normalize("platform", platform) or platform if platform else platform
         if not self.path.exists():
             return []
         sql = "SELECT id, platform, reason, date, case_path, seal_code FROM entries"
@@ -219,6 +228,9 @@ class Watchlist:
 
     def lookup(self, ident: str, platform: str | None = None) -> list[Entry]:
         """Entries for this counterparty (any platform, or this one and 'other')."""
+        from tradeshield.labels import normalize
+
+        platform = normalize("platform", platform) or platform if platform else platform
         if not self.path.exists() or not ident or not ident.strip():
             return []
         with self._db(write=False) as con:

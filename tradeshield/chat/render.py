@@ -95,14 +95,15 @@ def render_pages(messages: list[dict], event_lines: set, sha: str, title: str = 
         img = Image.new("RGB", (W, height), (237, 237, 237))
         d = ImageDraw.Draw(img)
         d.rectangle([0, 0, W, 70], fill=(246, 246, 246))
-        d.text((PAD, 18), (title or "chat")[:40], font=small, fill=(0, 0, 0))
+        d.text((PAD, 18), (title or i18n.t("chat.render.title"))[:40], font=small, fill=(0, 0, 0))
         y = 90
         for m, _ in page:
             y = _draw(d, m, y, font, small, tuple(m["lines"]) in event_lines)
         first, last = page[0][0]["lines"][0], page[-1][0]["lines"][1]
         d.line([(0, height - footer), (W, height - footer)], fill=(190, 190, 190), width=2)
-        d.text((PAD, height - footer + 12), f"SHA-256 {sha[:16]}…  lines {first}–{last}", font=small, fill=(60, 60, 60))
-        d.text((PAD, height - footer + 16 + SMALL), f"page {n}/{len(pages)}  tradeshield chat", font=small,
+        d.text((PAD, height - footer + 12), i18n.t("chat.render.lines", sha=sha[:16], first=first, last=last),
+               font=small, fill=(60, 60, 60))
+        d.text((PAD, height - footer + 16 + SMALL), i18n.t("chat.render.page", n=n, total=len(pages)), font=small,
                fill=(60, 60, 60))
         images.append(img)
     return images
@@ -149,7 +150,8 @@ def render_case_chat(case, sha: str, me: str | None = None, progress=None) -> li
     facts = case.read_facts("chat", {}) or {}
     event_lines = {tuple(e["ref"]["lines"]) for e in facts.get("events", []) if e["ref"].get("source") == sha}
     msgs, total = _select(case.derived_dir / "chat.jsonl", sha, event_lines)
-    images = render_pages(msgs, event_lines, sha, title=case.info.get("title", ""))
+    # titled as the chat app titles it: the other side's name
+    images = render_pages(msgs, event_lines, sha, title=case.info.get("counterparty") or "")
     cut = len(images) > LIMITS.images_per_submission or len(msgs) < total
     images = images[:LIMITS.images_per_submission]
     out = []
@@ -170,3 +172,10 @@ def render_case_chat(case, sha: str, me: str | None = None, progress=None) -> li
     for i in out:
         i["notes"] = [i18n.t(k, shown=len(msgs), total=total) for k in notes]
     return out
+
+
+i18n.register({
+    "chat.render.title": ("聊天记录", "chat"),
+    "chat.render.lines": ("原件 SHA-256 {sha}… · 第 {first}–{last} 行", "original SHA-256 {sha}… · lines {first}–{last}"),
+    "chat.render.page": ("第 {n}/{total} 页 · tradeshield 生成", "page {n}/{total} · made by tradeshield"),
+})

@@ -52,9 +52,11 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-EPILOG = ("Options: -h, --help shows this message; --lang zh|en before the command sets the language "
-          "of messages (default: from the locale), and every command also takes it. / "
-          "选项：-h, --help 显示本帮助；--lang zh|en 指定语言（命令前后均可）。")
+EPILOG = ("Options: -h, --help shows this message; --version prints the version; --lang zh|en sets the "
+          "language of messages (default: from the locale) and --quiet prints nothing but errors, before or after "
+          "the command.\n\n\b\n"   # \b: click keeps these lines as written (CJK is two columns wide)
+          "选项：-h, --help 显示本帮助；--version 显示版本；\n"
+          "--lang zh|en 指定语言；--quiet 只输出错误（命令前后均可）。")
 # Command modules in the order of --help, and the commands (or sub-apps) each registers.
 MODULES = ("core", "video", "photo", "invoice", "chat", "events", "statement", "check", "packet")
 COMMANDS = {
@@ -86,6 +88,37 @@ def take_lang(argv: list[str]) -> list[str]:
 
 
 HELP = ("-h", "--help")
+VERSION = ("--version", "-V")
+
+
+def scan_lang(argv: list[str]) -> None:
+    """Apply a ``--lang X`` given anywhere (after the command too) before parsing, so typer's own usage errors
+    are already in the user's language."""
+    for i, a in enumerate(argv):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(argv) and i18n.normalize(argv[i + 1]) in i18n.LANGS \
+                and argv[i + 1].lower().startswith(("zh", "en")):
+            i18n.set_lang(argv[i + 1])
+        elif a.startswith("--lang=") and a.split("=", 1)[1].lower().startswith(("zh", "en")):
+            i18n.set_lang(a.split("=", 1)[1])
+
+
+def take_quiet(argv: list[str]) -> list[str]:
+    """``--quiet`` / ``-q`` anywhere (no command uses -q for anything else): every command is quiet, whether it
+    declares the option or not (``cli.common.start`` reads ``common.QUIET``)."""
+    from tradeshield.cli import common
+
+    out = []
+    for i, a in enumerate(argv):
+        if a == "--":
+            out += argv[i:]
+            break
+        if a in ("--quiet", "-q"):
+            common.QUIET = True
+            continue
+        out.append(a)
+    return out
 
 
 def root_help(argv: list[str]) -> None:
@@ -140,8 +173,15 @@ def main(argv: list[str] | None = None) -> None:
     debug = os.environ.get("TRADESHIELD_DEBUG") == "1"
     argv = sys.argv[1:] if argv is None else list(argv)
     argv = take_lang(argv)
+    scan_lang(argv)
+    if argv and argv[0] in VERSION:
+        from tradeshield import __version__
+
+        print(f"tradeshield {__version__}")
+        sys.exit(0)
     if not argv or argv[0] in HELP:
         root_help(argv)
+    argv = take_quiet(argv)
     code = 0
     try:
         load_for(argv)
@@ -165,7 +205,12 @@ def main(argv: list[str] | None = None) -> None:
         elif isinstance(e, typer.Abort):
             _fail(i18n.t("interrupted"), 130)
         elif hasattr(e, "show") and hasattr(e, "exit_code"):  # click's usage errors (typer vendors click)
-            e.show()
+            if i18n.get_lang() == "zh" and e.exit_code not in (0, 1):
+                from tradeshield.cli.usage_zh import show_zh
+
+                show_zh(e)
+            else:
+                e.show()
             sys.exit(2 if e.exit_code not in (0, 1) else e.exit_code)
         elif debug:
             raise

@@ -31,6 +31,7 @@ i18n.register({
     "cli.col.pattern": ("模式", "pattern"), "cli.col.evidence": ("依据", "evidence"),
     "cli.courier.summary": ("{n} 条物流事件（{carrier}）", "{n} courier events ({carrier})"),
     "cli.timeline.none": ("时间线为空：先记录事件或导入聊天、物流", "the timeline is empty: add events, a chat or courier text first"),
+    "cli.timeline.suggested": ("（待确认）", " (?)"),
     "cli.timeline.image": ("时间线图片：{path}", "timeline image: {path}"),
 })
 
@@ -141,7 +142,7 @@ def timeline(
     Example: tradeshield timeline --hours 24 --json
     """
     from tradeshield.evidence.case import Case
-    from tradeshield.timeline import build_timeline, render_timeline
+    from tradeshield.timeline import build_timeline, entry_note, kind_label, origin_label, render_timeline
 
     out = start(lang, json_out)
     c = Case.find(case)
@@ -158,8 +159,8 @@ def timeline(
         for col in ("time", "kind", "source", "note"):
             t.add_column(i18n.t("cli.col." + col))
         for e in result["entries"]:
-            kind = e["kind"] + (" (?)" if e.get("status") == "suggested" else "")   # not confirmed by the user yet
-            t.add_row(e["time"][:16].replace("T", " "), kind, e["origin"], _short(e["note"], 60),
+            kind = kind_label(e["kind"]) + (i18n.t("cli.timeline.suggested") if e.get("status") == "suggested" else "")
+            t.add_row(e["time"][:16].replace("T", " "), kind, origin_label(e["origin"]), _short(entry_note(e), 60),
                       style="bold red" if e.get("flagged") else None)
         con.print(t)
         for p in result["patterns"]:

@@ -21,6 +21,12 @@ app.add_typer(cardkey_app, name="cardkey")
 LEVEL_STYLE = {"low": "green", "elevated": "yellow", "high": "bold red"}
 
 
+def _platform(code) -> str:
+    from tradeshield.labels import label
+
+    return label("platform", code) if code else ""
+
+
 def _case_or_none(explicit: str | None):
     """The case when one is given or found; None when there is none (the command works without)."""
     from tradeshield.evidence.case import Case
@@ -76,6 +82,8 @@ def check(
     c = _case_or_none(case)
     with out.progress() as cb:
         result = run_check(values, case=c, rules_path=rules, use_watchlist=not no_watchlist, progress=cb)
+    for note in result.get("notes", []):
+        out.note(note[i18n.get_lang()])
     out.emit(result, lambda con: _render_check(con, result))
 
 
@@ -113,7 +121,7 @@ def _evidence_line(ev: dict) -> str:
     if ev["kind"] == "stated":
         return i18n.t("cli.check.stated", value=ev["value"])
     if ev["kind"] == "watchlist":
-        return i18n.t("cli.check.watch_ev", id=ev["id"], platform=ev["platform"], date=ev["date"],
+        return i18n.t("cli.check.watch_ev", id=ev["id"], platform=_platform(ev["platform"]), date=ev["date"],
                       case=ev.get("case") or "-", seal=ev.get("seal_code") or "-")
     return f"{ev['name']} = {ev['value']}"
 
@@ -138,7 +146,8 @@ def watch_add(
     out = start(lang, json_out)
     entry, status = Watchlist().add(ident, platform=platform, reason=reason, case=case, date=date)
     out.emit({"status": status, **entry.to_dict()},
-             lambda con: con.print(i18n.t("cli.watch." + status, id=entry.id, platform=entry.platform), markup=False))
+             lambda con: con.print(i18n.t("cli.watch." + status, id=entry.id, platform=_platform(entry.platform)),
+                                   markup=False))
 
 
 @watch_app.command("list")
@@ -163,7 +172,7 @@ def watch_list(
         for col in ("id", "platform", "reason", "date", "case", "seal"):
             t.add_column(i18n.t("cli.watch.col." + col))
         for e in entries:
-            t.add_row(e.id, e.platform, e.reason, e.date, e.case or "", e.seal_code or "")
+            t.add_row(e.id, _platform(e.platform), e.reason, e.date, e.case or "", e.seal_code or "")
         con.print(t)
 
     out.emit([e.to_dict() for e in entries], render)
@@ -261,13 +270,35 @@ def cardkey_seal(
 
     out = start(lang, json_out)
     c = Case.find(case)
-    result = seal(c, _codes(file, out), force=force)
+    result = seal(c, _codes(file, out), force=force, lang=i18n.get_lang())
 
     def render(con):
         con.print(i18n.t("cli.cardkey.sealed", n=result["count"]), style="dim", markup=False)
         con.print(result["message"], markup=False)
 
     out.emit(result, render)
+
+
+@cardkey_app.command("terms")
+def cardkey_terms(
+    minutes: Annotated[int, typer.Option("--check-minutes", help="Minutes the buyer has to redeem and report. / 核对时限（分钟）。")] = 30,
+    segments: Annotated[Optional[int], typer.Option("--segments", help="Send the codes in this many parts (1: all at once). / 分几段发送。")] = None,
+    json_out: JsonOpt = False, lang: LangOpt = None,
+) -> None:
+    """The terms to agree in the chat before delivery: no refund once sent, a checking window, parts.  / 发货前的交易须知。
+
+    Paste it before sending any code and wait for the buyer's "同意"; the chat then records what was agreed.
+
+    Example: tradeshield cardkey terms --check-minutes 30 --segments 3
+    """
+    from tradeshield.cardkey import terms_message
+
+    out = start(lang, json_out)
+    text = terms_message(minutes, segments)
+    units = len(text.encode("utf-16-le")) // 2
+    out.emit({"message": text, "chars": units, "check_minutes": minutes, "segments": segments},
+             lambda con: (con.print(i18n.t("cli.cardkey.terms", chars=units), style="dim", markup=False),
+                          con.print(text, markup=False)))
 
 
 @cardkey_app.command("split")
@@ -385,6 +416,8 @@ i18n.register({
     "cli.cardkey.paste": ("请粘贴卡密，每行一个，结束按 Ctrl-D", "paste the codes, one per line, then Ctrl-D"),
     "cli.cardkey.sealed": ("已承诺 {n} 个卡密；把下面这条消息在发送卡密之前发到聊天里：",
                            "committed to {n} code(s); paste this message into the chat before delivering them:"),
+    "cli.cardkey.terms": ("发送卡密前，把下面这条消息发到聊天里，等对方回复“同意”（{chars} 字）：",
+                          "before sending any code, paste this into the chat and wait for \"agree\" ({chars} chars):"),
     "cli.cardkey.proved": ("证明已写入 {path}（{n} 个卡密）", "proof written to {path} ({n} codes)"),
     "cli.cardkey.code_ok": ("第 {n} 个：与承诺中的第 {index} 个一致", "code {n}: matches committed #{index}"),
     "cli.cardkey.code_bad": ("第 {n} 个：不在承诺中", "code {n}: not in the commitment"),

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout. / 输出 JSON。")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or notes. / 安静模式。")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors and warnings (--json still "
+                                                              "prints). / 只输出错误和警告。")]
 LangOpt = Annotated[Optional[str], typer.Option("--lang", help="zh or en (default: locale). / 语言。")]
 CaseOpt = Annotated[Optional[str], typer.Option("--case", help="Case folder (default: this folder or a parent; "
                                                                "or TRADESHIELD_CASE). / 案件目录。")]
@@ -47,7 +48,7 @@ class Out:
         if self.json:
             sys.stdout.write(clean_json_text(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")
             sys.stdout.flush()
-        elif render is not None:
+        elif render is not None and not self.quiet:   # --quiet: nothing but errors and warnings
             render(self.console)
 
     def note(self, text: str, style: str = "yellow") -> None:
@@ -114,10 +115,13 @@ def Rule(*args, **kwargs):  # noqa: N802 - rich's Rule, imported when drawn
     return _Rule(*args, **kwargs)
 
 
+QUIET = False   # set by ``--quiet`` anywhere on the command line (cli.take_quiet)
+
+
 def start(lang: str | None, json_out: bool = False, quiet: bool = False) -> Out:
     if lang:
         i18n.set_lang(lang)
-    return Out(json=json_out, quiet=quiet)
+    return Out(json=json_out, quiet=quiet or QUIET)
 
 
 class _Bar:

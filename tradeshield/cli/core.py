@@ -18,14 +18,16 @@ app.add_typer(event_app, name="event")
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="New case folder. / 新案件目录。")],
-    role: Annotated[str, typer.Option(help="seller or buyer. / 卖家或买家。")] = "seller",
-    platform: Annotated[str, typer.Option(help="xianyu, taobao, zhuanzhuan, … / 平台。")] = "xianyu",
+    role: Annotated[str, typer.Option(help="seller or buyer (卖家 / 买家). / 卖家或买家。")] = "seller",
+    platform: Annotated[str, typer.Option(help="xianyu, taobao, zhuanzhuan, … (闲鱼 / 淘宝 / 转转). / 平台。")] = "xianyu",
     item: Annotated[Optional[str], typer.Option(help="What was traded. / 商品。")] = None,
     price: Annotated[Optional[str], typer.Option(help="Agreed price. / 成交价。")] = None,
     order: Annotated[Optional[str], typer.Option(help="Order number. / 订单号。")] = None,
     counterparty: Annotated[Optional[str], typer.Option(help="The other side's nickname or id. / 对方昵称。")] = None,
     currency: Annotated[str, typer.Option(help="Currency code. / 币种。")] = "CNY",
     tz: Annotated[str, typer.Option("--tz", help="UTC offset of your times. / 时区偏移。")] = "+08:00",
+    nested: Annotated[bool, typer.Option("--nested", help="Allow a case inside another case's folder. / "
+                                                          "允许在案件目录内再建案件。")] = False,
     json_out: JsonOpt = False, lang: LangOpt = None,
 ) -> None:
     """Create a case folder.  / 新建案件目录。
@@ -36,7 +38,7 @@ def init(
 
     out = start(lang, json_out)
     case = Case.init(folder, role=role, platform=platform, item=item, price=price, order=order,
-                     counterparty=counterparty, currency=currency, timezone=tz)
+                     counterparty=counterparty, currency=currency, timezone=tz, allow_nested=nested)
     out.emit({"case": str(case.root), **case.info},
              lambda c: c.print(i18n.t("cli.init.done", path=str(case.root))))
 
@@ -53,19 +55,31 @@ def add(
     """
     from tradeshield.evidence.case import Case
 
+    from tradeshield.labels import label
+    from tradeshield.timeutil import show_time
+
     out = start(lang, json_out, quiet)
     c = Case.find(case)
     with out.progress() as cb:
         results = c.add(files, note=note, progress=cb)
 
     def render(con):
-        t = Table(show_edge=False)
-        for col in ("status", "path", "kind", "sha256", "capture"):
-            t.add_column(i18n.t("cli.col." + col))
+        # readable at 80 columns: file names fold instead of being cut, times without the repeated zone
+        from tradeshield.timeutil import format_offset
+
+        t = Table(show_edge=False, caption=i18n.t("cli.add.zone", zone="UTC" + format_offset(c.tz)),
+                  caption_justify="left")
+        t.add_column(i18n.t("cli.col.status"), no_wrap=True)
+        t.add_column(i18n.t("cli.col.file"), overflow="fold", ratio=3)
+        t.add_column(i18n.t("cli.col.kind"), overflow="fold", ratio=1)
+        t.add_column(i18n.t("cli.col.capture"), overflow="fold", ratio=2)
+        t.add_column("SHA-256", no_wrap=True)
         for r in results:
             it = r.item
-            cap = f"{it.capture_time} ({it.capture_source})" if it.capture_time else "-"
-            t.add_row(i18n.t("cli.add." + r.status), it.path, it.kind, it.sha256[:16], cap)
+            cap = (f"{show_time(it.capture_time, c.tz, offset=False)}\n{label('capture', it.capture_source)}"
+                   if it.capture_time else "-")
+            t.add_row(i18n.t("cli.add." + r.status), it.path.split("/", 1)[-1], label("file", it.kind), cap,
+                      it.sha256[:12])
         con.print(t)
 
     out.emit([r.to_dict() for r in results], render)
@@ -92,8 +106,13 @@ def event_add(
     from tradeshield.evidence.case import Case
 
     out = start(lang, json_out)
-    ev = Case.find(case).add_event(time, kind, note=note)
-    out.emit(ev.to_dict(), lambda c: c.print(i18n.t("cli.event.done", time=ev.time, kind=ev.kind)))
+    from tradeshield.timeline import kind_label
+    from tradeshield.timeutil import show_time
+
+    c = Case.find(case)
+    ev = c.add_event(time, kind, note=note)
+    out.emit(ev.to_dict(), lambda con: con.print(i18n.t("cli.event.done", time=show_time(ev.time, c.tz),
+                                                        kind=kind_label(ev.kind))))
 
 
 @event_app.command("list")
@@ -104,15 +123,20 @@ def event_list(case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = 
     """
     from tradeshield.evidence.case import Case
 
+    from tradeshield.timeline import kind_label
+    from tradeshield.timeutil import show_time
+
     out = start(lang, json_out)
-    events = Case.find(case).events()
+    c = Case.find(case)
+    events = c.events()
 
     def render(con):
         t = Table(show_edge=False)
         for col in ("time", "kind", "note", "source"):
             t.add_column(i18n.t("cli.col." + col))
         for e in events:
-            t.add_row(e.time, e.kind, e.note or "", e.source)
+            t.add_row(show_time(e.time, c.tz), kind_label(e.kind), e.note or "",
+                      i18n.t("cli.event.source." + e.source) if i18n.has("cli.event.source." + e.source) else e.source)
         con.print(t)
 
     out.emit([e.to_dict() for e in events], render)
@@ -319,7 +343,8 @@ def demo(
         t.add_column("")
         t.add_column(i18n.t("cli.col.result"), overflow="fold")
         for s in res["steps"]:
-            t.add_row(s["step"], "[green]✔[/]" if s["ok"] else "[red]✘[/]", s["summary"])
+            name = i18n.t("demo.step." + s["step"]) if i18n.has("demo.step." + s["step"]) else s["step"]
+            t.add_row(name, "[green]✔[/]" if s["ok"] else "[red]✘[/]", s["summary"])
         con.print(t)
         con.print(i18n.t("cli.demo.next", case=res["case"], folder=res["folder"]))
 
@@ -330,8 +355,12 @@ def demo(
 i18n.register({
     "cli.init.done": ("已创建案件：{path}", "case created: {path}"),
     "cli.event.done": ("已记录事件：{time} {kind}", "event recorded: {time} {kind}"),
+    "cli.event.source.user": ("用户记录", "you"), "cli.event.source.chat": ("聊天", "chat"),
+    "cli.event.source.courier": ("物流", "courier"),
     "cli.add.added": ("已添加", "added"),
     "cli.add.duplicate": ("重复（未再复制）", "duplicate (not copied again)"),
+    "cli.add.zone": ("时间均为 {zone}；原件在 evidence/ 下", "times in {zone}; originals under evidence/"),
+    "cli.col.file": ("文件", "file"),
     "cli.log.intact": ("保管链完整：{n} 条记录", "custody chain intact: {n} entries"),
     "cli.col.status": ("状态", "status"), "cli.col.path": ("路径", "path"), "cli.col.kind": ("类型", "kind"),
     "cli.col.sha256": ("SHA-256", "SHA-256"), "cli.col.capture": ("拍摄时间（来源）", "capture time (source)"),
@@ -364,8 +393,8 @@ i18n.register({
     "cli.verify.code_seal": ("封存码 {code}：evidence/ 中的 {n} 个原件与 {time} 封存时相同；其余 {m} 个文件（案件信息、事实、陈述、派生文件）不在封存码范围内",
                              "seal code {code}: the {n} originals in evidence/ are those sealed on {time}; {m} other "
                              "files (case.toml, facts, statements, derived) are not covered by the seal"),
-    "cli.verify.leftovers": ("有 {n} 个中断运行留下的临时文件（下次修改案件的命令会清除）",
-                             "{n} temp files left by an interrupted run (the next command that changes the case removes them)"),
+    "cli.verify.leftovers": ("有 {n} 个中断运行留下的临时文件（对此案件运行的下一个命令会清除）",
+                             "{n} temp files left by an interrupted run (the next command on this case removes them)"),
     "cli.verify.tsr": ("时间戳 {path}：{time}（有效：{ok}）", "timestamp {path}: {time} (valid: {ok})"),
     "cli.stamp.done": ("已写出时间戳请求 {request}（{files} 个文件，根 {root}）；把响应保存为 {response_expected}",
                        "wrote the timestamp request {request} ({files} files, root {root}); save the response as {response_expected}"),

@@ -12,6 +12,7 @@ from tradeshield.cli import app
 from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
 i18n.register({
+    "cli.photo.col.capture": ("拍摄时间", "captured"),
     "cli.photo.failed": ("{n} 张照片未能处理（见上）；其余已保存", "{n} photo(s) could not be processed (see above); the rest were saved"),
     "cli.photo.gps_removed": ("原图含 GPS 位置；上传副本已去除", "original has a GPS position; removed from the upload copy"),
     "cli.photo.gps_zero": ("原图 GPS 字段全为 0（无有效位置）；上传副本已去除",
@@ -60,11 +61,17 @@ def photo(
         res = register_photos(c, files, label=label, progress=cb, max_side=max_side, max_bytes=max_bytes)
 
     def render(con):
+        if not res["photos"]:
+            return          # nothing registered: the errors below say why, no empty table first
+        from tradeshield.labels import label
+        from tradeshield.timeutil import show_time
+
         t = Table(show_edge=False)
         for col in ("photo", "capture", "device", "codes"):
-            t.add_column(i18n.t("cli.col." + col))
+            t.add_column(i18n.t("cli.col." + col) if i18n.has("cli.col." + col) else i18n.t("cli.photo.col." + col))
         for p in res["photos"]:
-            cap = f"{p['capture_time']} ({p['capture_source']})" if p["capture_time"] else "-"
+            cap = (f"{show_time(p['capture_time'], c.tz)}（{label('capture', p['capture_source'])}）"
+                   if p["capture_time"] else "-")
             dev = " ".join(x for x in (p["make"], p["model"]) if x) or "-"
             codes = [f"{b['format']}: {b['text'][:60]}" for b in p["barcodes"]] + [_serial_text(s) for s in p["serials"]]
             t.add_row(f"{p['path']}\n{p['sha256'][:16]}", cap, dev, "\n".join(codes) or i18n.t("cli.photo.none"))

@@ -42,6 +42,9 @@ Commands:
   watch      Local watchlist of counterparties (SQLite in your data folder).
   cardkey    Card keys (卡密): commit before delivery, deliver in segments,...
 
-  Options: -h, --help shows this message; --lang zh|en before the command sets
-  the language of messages (default: from the locale), and every command also
-  takes it. / 选项：-h, --help 显示本帮助；--lang zh|en 指定语言（命令前后均可）。"""
+  Options: -h, --help shows this message; --version prints the version; --lang
+  zh|en sets the language of messages (default: from the locale) and --quiet
+  prints nothing but errors, before or after the command.
+
+  选项：-h, --help 显示本帮助；--version 显示版本；
+  --lang zh|en 指定语言；--quiet 只输出错误（命令前后均可）。"""

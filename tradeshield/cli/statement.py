@@ -21,7 +21,8 @@ i18n.register({
     "cli.statement.saved": ("已保存：{path}", "saved: {path}"),
     "cli.statement.need_scenario": ("请用 --scenario 指定场景，或用 --list 查看", "give --scenario, or see --list"),
     "cli.col.scenario": ("场景", "scenario"), "cli.col.role": ("角色", "role"), "cli.col.title": ("说明", "title"),
-    "cli.col.required": ("必需事实", "required facts"), "cli.col.fact": ("事实", "fact"),
+    "cli.col.required": ("必需事实", "required facts"),
+    "cli.statement.needs": ("需要：{need}", "needs: {need}"), "cli.col.fact": ("事实", "fact"),
     "cli.col.how": ("如何补充", "how to supply it"), "cli.col.word": ("词", "word"),
     "cli.col.kind": ("类别", "kind"), "cli.col.alt": ("建议改为", "say instead"), "cli.col.where": ("位置", "where"),
     "cli.lint.clean": ("未发现问题", "nothing found"),
@@ -100,12 +101,16 @@ def statement(
 
 
 def _render_scenarios(con, scs, ui: str) -> None:
-    t = Table(show_edge=False)
-    for col in ("scenario", "role", "title", "required"):
-        t.add_column(i18n.t("cli.col." + col))
+    """One block per scenario (name to type, title, role; then the facts it needs), readable at 80 columns."""
+    from tradeshield.labels import label
+
+    sep = "、" if ui == "zh" else ", "
     for s in scs.values():
-        t.add_row(s.name, s.role, s.title[ui], ", ".join(s.required))
-    con.print(t)
+        con.print(f"{s.name}", style="bold cyan", markup=False, end="")
+        con.print(f"  {s.title[ui]}（{label('role', s.role, ui)}）" if ui == "zh" else f"  {s.title[ui]} ({s.role})",
+                  markup=False)
+        need = sep.join(i18n.t(f"fact.{f}", ui) for f in s.required)
+        con.print("  " + i18n.t("cli.statement.needs", need=need), style="dim", markup=False, soft_wrap=False)
 
 
 def _render_missing(con, st) -> None:

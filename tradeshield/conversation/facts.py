@@ -141,12 +141,13 @@ def decide(case, short_id: str, status: str) -> dict:
     """Confirm or reject one event (by a unique prefix of its id); recorded in the custody log."""
     assert status in STATUSES
     ev = find_event(suggested_events(case), short_id)
-    data = load_decisions(case)
     snap = {k: ev.get(k) for k in ("kind", "time", "by", "side", "clause", "text", "ref", "money") if ev.get(k) is not None}
     entry = {"status": status, "time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "event": snap}
-    data["decisions"][ev["id"]] = entry
     action = "events-confirm" if status == "confirmed" else "events-reject"
-    _save(case, data, action, {"id": ev["id"], **entry, "ref": ev.get("ref") or {}})
+    with case.custody.locked():  # read-modify-write with its custody entry: a parallel decision is not lost
+        data = load_decisions(case)
+        data["decisions"][ev["id"]] = entry
+        _save(case, data, action, {"id": ev["id"], **entry, "ref": ev.get("ref") or {}})
     return {**ev, "status": status, "decided": entry["time"]}
 
 
@@ -194,9 +195,10 @@ def add_fact(case, kind: str, text: str, time: str | None = None, source: str | 
             "added": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     if quote:
         fact["quote"] = quote
-    data = load_decisions(case)
-    data["facts"] = [f for f in data["facts"] if f.get("id") != fid] + [fact]
-    _save(case, data, "fact-add", fact)
+    with case.custody.locked():  # read-modify-write with its custody entry: a parallel fact is not lost
+        data = load_decisions(case)
+        data["facts"] = [f for f in data["facts"] if f.get("id") != fid] + [fact]
+        _save(case, data, "fact-add", fact)
     return {**fact, "status": "confirmed", "origin": "fact"}
 
 

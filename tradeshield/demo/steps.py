@@ -20,6 +20,10 @@ def _t(ctx, key, **kw) -> str:
     return i18n.t("demo.s." + key, ctx["lang"], **kw)
 
 
+def _join(ctx, items) -> str:
+    return ("、" if i18n.normalize(ctx["lang"]) == "zh" else ", ").join(items)
+
+
 def _case(ctx):
     from tradeshield.evidence.case import Case
 
@@ -53,7 +57,9 @@ def step_add(ctx):
     res += case.add([a["video"]], note="打包发货视频")
     res += case.add([a["chat"]], note="旺旺聊天记录")
     res += case.add([a["courier"]], note="顺丰物流记录")
-    return _t(ctx, "add", n=len(res), kinds=", ".join(r.item.kind for r in res))
+    from tradeshield.labels import label
+
+    return _t(ctx, "add", n=len(res), kinds=_join(ctx, [label("file", r.item.kind, ctx["lang"]) for r in res]))
 
 
 def step_events(ctx):
@@ -62,6 +68,8 @@ def step_events(ctx):
     case.add_event("2021-05-23 18:12", "shipped", note="顺丰 SF1234567890")
     case.add_event("2021-05-26 20:15", "discount-refused", note="回复：已经是最低价了，不议价")
     case.add_event("2021-05-26 20:19", "refund-requested", note="买家以“开不了机”为由申请退款")
+    # the turning point of the real case: the buyer's new video came 12 days after delivery
+    case.add_event("2021-06-06 16:40", "evidence-submitted", note="买家上传新的“开不了机”视频")
     return _t(ctx, "events", n=len(case.events()))
 
 
@@ -84,7 +92,10 @@ def step_frames(ctx):
     codes = sorted({b["text"] for f in res["frames"] for b in f.get("barcodes", [])})
     if IMEI not in codes:
         raise StepFailed("demo.step_failed", what=f"IMEI barcode not seen in the packing video ({codes})")
-    return _t(ctx, "frames", n=len(res["frames"]), imei=IMEI, verdict=res["continuity"]["verdict"])
+    from tradeshield.labels import label
+
+    return _t(ctx, "frames", n=len(res["frames"]), imei=IMEI,
+              verdict=label("verdict", res["continuity"]["verdict"], ctx["lang"]))
 
 
 def step_invoice(ctx):
@@ -107,10 +118,14 @@ def step_chat(ctx):
     case, item = _asset_item(ctx, "chat")
     res = import_chat(case, case.evidence_path(item))
     images = render_case_chat(case, res["sha256"])
+    from tradeshield.timeline import kind_label
+
     kinds = sorted(res["event_counts"])
     if "discount-request" not in kinds or "refund-request" not in kinds:
         raise StepFailed("demo.step_failed", what=f"chat events found: {kinds}")
-    return _t(ctx, "chat", n=res["messages"], fmt=res["format"], kinds=", ".join(kinds), images=len(images))
+    return _t(ctx, "chat", n=res["messages"], fmt=_t(ctx, "fmt." + res["format"]) if i18n.has(
+        "demo.s.fmt." + res["format"]) else res["format"], kinds=_join(ctx, [kind_label(k, ctx["lang"]) for k in kinds]),
+              images=len(images))
 
 
 def step_courier(ctx):
@@ -121,7 +136,9 @@ def step_courier(ctx):
     signed = [e for e in res["events"] if e["status"] in ("signed", "proxy-signed")]
     if not signed:
         raise StepFailed("demo.step_failed", what="no delivery (签收) in the courier text")
-    return _t(ctx, "courier", n=len(res["events"]), time=signed[0]["time"])
+    from tradeshield.timeutil import show_time
+
+    return _t(ctx, "courier", n=len(res["events"]), time=show_time(signed[0]["time"], case.tz))
 
 
 def step_timeline(ctx):
@@ -131,9 +148,10 @@ def step_timeline(ctx):
     tl = build_timeline(case)
     render_timeline(case, tl)
     codes = [p["code"] for p in tl["patterns"]]
-    if "refund-after-refused-discount" not in codes:
+    if "refund-after-refused-discount" not in codes or "late-evidence" not in codes:
         raise StepFailed("demo.step_failed", what=f"patterns found: {codes}")
-    return _t(ctx, "timeline", n=len(tl["entries"]), patterns=", ".join(codes))
+    return _t(ctx, "timeline", n=len(tl["entries"]),
+              patterns=_join(ctx, [_t(ctx, "pattern." + c) for c in dict.fromkeys(codes)]))
 
 
 def step_check(ctx):
@@ -143,7 +161,11 @@ def step_check(ctx):
     res = run_check({"category": "phone", "listed": 1150, "credit": "极好", "trades": 312,
                      "same_category_share": 0.9, "account_age_days": 900, "chat": str(case.evidence_path(item))},
                     case=case, use_watchlist=False)
-    return _t(ctx, "check", level=res["level"], score=res["score"], reasons=", ".join(r["id"] for r in res["reasons"]))
+    from tradeshield.labels import label
+
+    reasons = [str(r.get(ctx["lang"]) or r.get("zh") or r["id"]) for r in res["reasons"]]
+    return _t(ctx, "check", level=label("verdict", res["level"], ctx["lang"]), score=res["score"],
+              reasons=_join(ctx, [r.split("：")[0].split(":")[0][:24] for r in reasons]))
 
 
 def step_compare(ctx):
@@ -155,7 +177,9 @@ def step_compare(ctx):
     res = compare_photos(case, [case.evidence_path(before)], [case.evidence_path(after)])
     if res["verdict"] != "same":
         raise StepFailed("demo.step_failed", what=f"compare said {res['verdict']} for the same label")
-    return _t(ctx, "compare", verdict=res["verdict"])
+    from tradeshield.labels import label
+
+    return _t(ctx, "compare", verdict=label("verdict", res["verdict"], ctx["lang"]))
 
 
 def step_seal(ctx):
@@ -222,10 +246,25 @@ i18n.register({
     "demo.s.chat": ("{n} 条消息（{fmt}），关键事件：{kinds}；{images} 张聊天图片", "{n} messages ({fmt}), events: {kinds}; {images} chat image(s)"),
     "demo.s.courier": ("{n} 条物流事件，签收于 {time}", "{n} courier events, signed for {time}"),
     "demo.s.timeline": ("时间线 {n} 条；发现模式：{patterns}", "{n} timeline entries; patterns: {patterns}"),
-    "demo.s.check": ("风险 {level}（{score} 分）：{reasons}", "risk {level} (score {score}): {reasons}"),
+    "demo.s.check": ("{level}（{score} 分）：{reasons}", "{level} (score {score}): {reasons}"),
     "demo.s.compare": ("退回物品与发货前照片比对：{verdict}", "returned item vs. photo before shipping: {verdict}"),
     "demo.s.statement": ("陈述分为 {n} 条，最长 {most}/{limit} 字", "statement in {n} messages, longest {most}/{limit}"),
     "demo.s.packet": ("材料包 {path}：{images} 张图片、{messages} 条消息、证据包（封存码 {code}）、report.html",
                       "packet {path}: {images} images, {messages} messages, bundle (seal code {code}), report.html"),
+    "demo.s.fmt.taobao": ("淘宝/旺旺复制格式", "Taobao/Wangwang copy"),
+    **{f"demo.s.pattern.{k}": v for k, v in {
+        "refund-after-refused-discount": ("降价被拒后即退款", "refund right after a refused discount"),
+        "late-evidence": ("签收多日后才提交证据", "evidence long after receipt"),
+        "late-defect-claim": ("签收多日后才称有问题", "defect claimed long after receipt"),
+        "imei-match": ("多处来源 IMEI 一致", "IMEI matches across sources"),
+        "sealed-before-shipping": ("发货前已封存", "sealed before shipping"),
+        "signed-for": ("物流已签收", "signed for"), "off-platform": ("要求平台外交易", "off-platform request")}.items()},
+    **{f"demo.step.{k}": v for k, v in {
+        "assets": ("素材", "assets"), "init": ("新建案件", "init"), "add": ("添加证据", "add"),
+        "event": ("记录事件", "event"), "photo": ("照片", "photo"), "frames": ("视频截帧", "frames"),
+        "invoice": ("发票", "invoice"), "chat": ("聊天记录", "chat"), "courier": ("物流", "courier"),
+        "timeline": ("时间线", "timeline"), "check": ("风险检查", "check"), "compare": ("比对", "compare"),
+        "seal": ("封存", "seal"), "statement": ("陈述", "statement"), "packet": ("材料包", "packet"),
+        "verify": ("核验", "verify")}.items()},
     "demo.s.verify": ("证据包完好：{files} 个文件，Merkle 根 {root}…", "bundle intact: {files} files, Merkle root {root}…"),
 })

@@ -66,6 +66,8 @@ i18n.register({
     "bundle.legacy_paths": ("注意：保管日志中有 {n} 条记录含原件的完整路径（由旧版本记录；日志有哈希链，不能改写），会随证据包发给对方",
                             "note: {n} custody entries (written by an older version; the hash chain forbids editing "
                             "them) hold an original's full path, which goes out with the bundle"),
+    "bundle.out_is_dir": ("输出路径是一个目录：{path}（请给出 zip 文件名，如 {path}/case.zip）",
+                          "the output is a folder: {path} (give a zip file name, e.g. {path}/case.zip)"),
     "bundle.out_inside": ("证据包不能写在案件目录内：{path}", "the bundle cannot be written inside the case folder: {path}"),
 })
 
@@ -239,6 +241,8 @@ def build_bundle(case, out: str | os.PathLike, *, sign: bool = False, include_se
     out = Path(out).resolve()
     if out.is_relative_to(case.root):
         raise InputError("bundle.out_inside", path=str(out))
+    if out.is_dir():
+        raise InputError("bundle.out_is_dir", path=str(out))
     # a killed run's temp zip beside the output (possibly hundreds of MB) goes now
     remove_stale(stale_temps([out.parent], recursive=False, prefix=f".{out.name}.tmp-"))
     files = payload_files(case, include_secrets)
@@ -340,14 +344,18 @@ def seal(case, lang: str | None = None, progress: Progress | None = None) -> dic
     log_evidence_root(case, "seal", root, leaves)
     case.write_facts("seal", {"code": code, "root": root, "time": now, "files": len(leaves), "bundle": None},
                      sources=[h for _, h in leaves])
-    message = i18n.t("seal.message", lang, code=code, n=len(leaves))
+    from tradeshield.timeutil import show_time
+
+    # what is true: when it was made; the chat this is pasted into dates the posting, whatever it was before
+    message = i18n.t("seal.message", lang, code=code, n=len(leaves), time=show_time(now, case.tz))
     return {"code": code, "root": root, "time": now, "files": len(leaves), "message": message,
             "chars": len(message.encode("utf-16-le")) // 2}
 
 
 i18n.register({
-    "seal.message": ("【证据封存码】{code}。此码由我方 {n} 个证据文件（照片、视频、票据等）的 SHA-256 生成，发货前发于此对话，"
-                     "平台聊天记录即为时间证明；任何人可用 tradeshield verify --code 核对文件未被改动。",
-                     "[Evidence seal] {code}: SHA-256 of my {n} evidence files (photos, video, receipts), posted "
-                     "before shipping so this chat dates them. Check with: tradeshield verify --code"),
+    "seal.message": ("【证据封存码】{code}，{time} 由我方 {n} 个证据文件（照片、视频、票据等）生成，"
+                     "文件此后若有改动此码即对不上；本条消息的发送时间证明文件当时已存在。"
+                     "核对：tradeshield verify case.zip --code {code}",
+                     "[Evidence seal] {code}, made {time} from my {n} evidence files; any change breaks it, "
+                     "and this message dates them. Check: tradeshield verify --code"),
 })

@@ -58,9 +58,11 @@ i18n.register({
                        "no case found (no case.toml here or in any parent folder); run tradeshield init or pass --case"),
     "case.not_a_case": ("不是案件目录：{path}（缺少 case.toml）", "not a case folder: {path} (no case.toml)"),
     "case.exists": ("目录已是案件：{path}", "folder already holds a case: {path}"),
+    "case.nested": ("{path} 位于案件 {outer} 之内：案件不能嵌套（确需如此请加 --nested）",
+                    "{path} is inside the case {outer}: cases do not nest (add --nested if you really mean it)"),
     "case.not_empty": ("目录非空：{path}（请选择新目录）", "folder is not empty: {path} (choose a new folder)"),
     "case.bad_toml": ("case.toml 无法读取：{reason}", "case.toml cannot be read: {reason}"),
-    "case.bad_role": ("角色必须是 seller 或 buyer：{role}", "role must be seller or buyer: {role}"),
+    "case.bad_role": ("角色必须是卖家或买家（seller / buyer）：{role}", "role must be seller or buyer (卖家 / 买家): {role}"),
     "case.bad_platform": ("未知平台：{platform}（可用：{choices}）", "unknown platform: {platform} (choose from {choices})"),
     "case.bad_price": ("价格必须是非负数字：{price}", "price must be a non-negative number: {price}"),
     "event.bad_kind": ("未知事件类型：{kind}（可用：{choices}）", "unknown event kind: {kind} (choose from {choices})"),
@@ -254,14 +256,23 @@ class Case:
     @classmethod
     def init(cls, path: str | os.PathLike, *, role: str, platform: str = "xianyu", item: str | None = None,
              price=None, order: str | None = None, counterparty: str | None = None, currency: str = "CNY",
-             timezone: str = "+08:00", title: str | None = None) -> "Case":
+             timezone: str = "+08:00", title: str | None = None, allow_nested: bool = False) -> "Case":
+        from tradeshield.labels import label, normalize
+
         root = Path(path)
         if (root / CASE_FILE).exists():
             raise CaseError("case.exists", path=str(root))
+        role = normalize("role", role) or role              # 卖家 / Seller → seller
+        platform = normalize("platform", platform) or platform   # 闲鱼 → xianyu
         if role not in ROLES:
             raise UsageError("case.bad_role", role=role)
         if platform not in PLATFORMS:
-            raise UsageError("case.bad_platform", platform=platform, choices=", ".join(PLATFORMS))
+            raise UsageError("case.bad_platform", platform=platform, choices=", ".join(
+                f"{label('platform', p, 'zh')}/{p}" for p in PLATFORMS))
+        if not allow_nested:
+            outer = next((f for f in root.resolve().parents if (f / CASE_FILE).is_file()), None)
+            if outer is not None:
+                raise CaseError("case.nested", path=str(root), outer=str(outer))
         tz = parse_offset(timezone)
         if root.exists() and any(p for p in root.iterdir() if not p.name.startswith(".")):
             raise CaseError("case.not_empty", path=str(root))

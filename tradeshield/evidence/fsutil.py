@@ -77,9 +77,10 @@ def fsync_dir(path: str | os.PathLike) -> None:
 
 
 # .incoming-PID-INO (evidence copies), .NAME.tmp-PID-XXXX (atomic_write; older ones without PID), the chat
-# import's spools .chat-SHA12[-PID].spool / .events.spool
+# import's spools .chat-SHA12[-PID].spool / .events.spool, a frames run's replaced folder .NAME.old-PID
 _TEMP_RE = __import__("re").compile(
-    r"^\.(?:incoming-(\d+)-\d+|.+\.tmp-(?:(\d+)-)?[^/]*|chat-[0-9a-f]+(?:-(\d+))?\.(?:events\.)?spool)$")
+    r"^\.(?:incoming-(\d+)-\d+|.+\.tmp-(?:(\d+)-)?[^/]*|chat-[0-9a-f]+(?:-(\d+))?\.(?:events\.)?spool"
+    r"|.+\.old-(\d+))$")
 STALE_AFTER = 6 * 3600  # a temp name without a pid (another writer's) is a leftover after this many seconds
 
 
@@ -112,7 +113,7 @@ def stale_temps(folders, recursive: bool = True, prefix: str = "") -> list[Path]
                 if not m or not name.startswith(prefix):
                     continue
                 p = Path(dirpath) / name
-                pid = m.group(1) or m.group(2) or m.group(3)
+                pid = m.group(1) or m.group(2) or m.group(3) or m.group(4)
                 try:
                     old = now - p.lstat().st_mtime > STALE_AFTER
                 except OSError:

@@ -40,7 +40,7 @@ from tradeshield import i18n
 from tradeshield.evidence.bundle import (MANIFEST, PAYLOAD_MANIFEST, SIGNATURE, SIGNATURE_SCOPE, TAG_FILES, TAGMANIFEST,
                                          bagit_decode, merkle_root, normalize_code, seal_code, signature_message)
 from tradeshield.evidence.custody import ChainChecker
-from tradeshield.errors import (BagInvalid, CaseError, ChainBroken, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
+from tradeshield.errors import (BagInvalid, CaseError, UsageError, ChainBroken, CodeMismatch, FileMissing, Finding, HashMismatch, InputError,
                                 ManifestMismatch, MerkleMismatch, SignatureInvalid, SizeMismatch, TimestampInvalid,
                                 UnexpectedFile, UnsafeEntry, ZipDamaged, _finding)
 from tradeshield.evidence.fsutil import Progress, hash_file
@@ -69,6 +69,8 @@ i18n.register({
                        "no tradeshield bag in the zip (no top folder with bagit.txt or tradeshield-manifest.json): {path}"),
     "verify.bad_key": ("--key 应是公钥指纹（SHA256:xxxx:…，32 位十六进制）：{fingerprint}",
                        "--key takes a key fingerprint (SHA256:xxxx:…, 32 hex digits): {fingerprint}"),
+    "verify.key_on_case": ("--key 只用于证据包 zip（案件目录没有签名）：{path}",
+                           "--key applies to a bundle zip (a case folder is not signed): {path}"),
     "verify.no_manifest": ("缺少 tradeshield 清单", "the tradeshield manifest is missing"),
     "verify.ok": ("完好：{files} 个文件，Merkle 根 {root}，封存码 {code}", "intact: {files} files, Merkle root {root}, seal code {code}"),
     "verify.ok_case": ("完好：{files} 个文件与保管日志（{n} 条）一致", "intact: {files} files match the custody log ({n} entries)"),
@@ -106,8 +108,12 @@ def verify(path: str | Path, code: str | None = None, tsr: str | Path | None = N
            progress: Progress | None = None, key: str | None = None) -> Report:
     """Verify a bundle zip or a case folder. ``key``: the signer's fingerprint the user expects (required match)."""
     want_key = normalize_key(key) if key else None
+    if tsr is not None and not Path(tsr).is_file():
+        raise InputError("file.missing" if not Path(tsr).exists() else "file.not_file", path=str(tsr))
     p = Path(path)
     if p.is_dir():
+        if key:
+            raise UsageError("verify.key_on_case", path=str(path))
         try:
             return verify_case(p, code=code, ca_file=ca_file, progress=progress)
         except (InputError, CaseError):
@@ -407,12 +413,20 @@ def verify_bundle(zpath: Path, code: str | None = None, tsr=None, ca_file=None, 
                                                    f"{MAX_ENTRIES}"))
                 return rep
             entries = _structure(zf, f, end, size, rep)
-            _check_bundle(zf, f, zpath, entries, rep, code=code, tsr=tsr, ca_file=ca_file, progress=progress, key=key)
+            try:
+                _check_bundle(zf, f, zpath, entries, rep, code=code, tsr=tsr, ca_file=ca_file, progress=progress,
+                              key=key)
+            except _NoBag:
+                pass
     prefix = rep.info.get("bag", "\0") + "/"
     for p in rep.problems:  # inside the bag, findings name bag-relative paths (data/evidence/…, bag-info.txt)
         if p.path.startswith(prefix):
             p.path = p.path[len(prefix):]
     return rep
+
+
+class _NoBag(Exception):
+    """No bag is visible in a zip whose structure verify already found altered."""
 
 
 def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -> str:
@@ -426,6 +440,8 @@ def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -
     names = set(all_names)  # a damaged member (refused, not in ``entries``) still tells where the bag is
     bags = [t for t in sorted(tops) if f"{t}/bagit.txt" in names or f"{t}/{MANIFEST}" in names]
     if not bags:
+        if any(isinstance(p, ZipDamaged) for p in rep.problems):
+            raise _NoBag()  # the zip's structure is altered (e.g. its directory cut short): that is the finding
         raise InputError("verify.not_bag", path=str(zpath))
     ours = [t for t in bags if f"{t}/{MANIFEST}" in names] or bags
     bag = ours[0]

@@ -38,6 +38,7 @@ i18n.register({
     "invoice.pdf_wrong_password": ("PDF 密码不正确：{path}", "wrong password for the PDF: {path}"),
     "invoice.pdf_bad": ("PDF 已损坏或不完整，无法打开：{path}（{reason}）",
                         "the PDF is damaged or incomplete and cannot be opened: {path} ({reason})"),
+    "invoice.page_label": ("第 {page}/{total} 页", "page {page}/{total}"),
     "invoice.pdf_no_pages": ("PDF 没有页面：{path}", "the PDF has no pages: {path}"),
     "invoice.pdf_page_bad": ("PDF 第 {page} 页无法渲染：{path}（{reason}）",
                              "page {page} of the PDF cannot be rendered: {path} ({reason})"),
@@ -74,7 +75,7 @@ def page_scale(width_pt: float, height_pt: float, dpi: int, max_side: int, max_p
 
 
 def caption_lines(page: int, total: int, sha256: str, name: str) -> list[str]:
-    return [f"第 {page}/{total} 页 · page {page}/{total}", f"PDF SHA-256 {sha256[:16]} · {name}"]
+    return [i18n.t("invoice.page_label", page=page, total=total), f"PDF SHA-256 {sha256[:16]} · {name}"]
 
 
 _INK_LUT = [255 if v < TRIM_THRESHOLD else 0 for v in range(256)]  # a table: a function would be called 256 times

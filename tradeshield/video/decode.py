@@ -50,7 +50,7 @@ def _reason(e: Exception) -> str:
     return (getattr(e, "strerror", None) or str(e) or type(e).__name__).split(":")[0].strip()
 
 
-def scan_keyframes(path, pr, on_key=None, progress=None, workers: int | None = None) -> Scan:
+def scan_keyframes(path, pr, on_key=None, progress=None, workers: int | None = None, depth: int | None = None) -> Scan:
     """One pass over the file: every packet's timing, features of every keyframe, ``on_key(cand, frame)``.
 
     Keyframes are independent pictures, so they are decoded on ``workers`` threads (default: the CPU count,
@@ -75,7 +75,7 @@ def scan_keyframes(path, pr, on_key=None, progress=None, workers: int | None = N
                     last_pos = float(_position(pkt.pts, pr))
                 if pkt.is_keyframe:
                     pending.append((last_pos, keys.submit(pkt)))
-                    while len(pending) > keys.n:  # 4K keyframes are 12 MB each: keep few in flight
+                    while len(pending) > (depth or keys.n):  # 4K keyframes are 12 MB each: keep few in flight
                         _hand_on(pending.popleft(), pr, scan, on_key)
                     if progress:
                         progress(label, int(last_pos * 1000), total)
@@ -175,8 +175,9 @@ class ExactDecoder:
         self.pr = pr
         self.c = av.open(str(path))
         self.s = self.c.streams.video[0]
-        self.s.thread_type = "AUTO"
-        self.s.thread_count = threads  # 0: FFmpeg's choice (CPUs + 1 frame threads; each holds its own pictures)
+        # frame threads each hold their own pictures: on big frames (``threads`` given) slice threads only
+        self.s.thread_type = "SLICE" if threads else "AUTO"
+        self.s.thread_count = threads  # 0: FFmpeg's choice (CPUs + 1 frame threads)
         self.gen = None
         self.pending = None      # next frame not yet handed out
         self.last = None         # last frame handed out by frame_at

@@ -16,12 +16,13 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.errors import InputError, UsageError
-from tradeshield.evidence.fsutil import write_bytes
+from tradeshield.evidence.fsutil import check_input, write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
-from tradeshield.video.render import SHEET_MAX_TILES, FrameStore, contact_sheet, position_text, tenths
+from tradeshield.video.render import (SHEET_MAX_TILES, FrameStore, contact_sheet, encode_jpeg, position_text,
+                                      tenths)
 from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
-from tradeshield.video.source import probe, read_moov, recording_start
+from tradeshield.video.source import is_iso_bmff, probe, read_moov, recording_start
 
 SCENE_SETTLE = 0.5        # a scene frame is the sharpest in the first half second after the cut
 FILL_STEP = 0.25          # in windows without a keyframe, frames this far apart are compared for sharpness
@@ -230,22 +231,25 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
         raise UsageError("video.bad_every", text=every)
     if max_frames is not None and max_frames < 1:
         raise UsageError("video.bad_max", value=max_frames)
-    pr = probe(video)  # refuse a bad file before it is copied into the case
-    src = Path(video)
+    src = Path(check_input(video))
     st0 = src.stat()
     inside = _in_evidence(case, src)
     stem = src.stem
+    # an MP4/MOV with its index (what phones write) starts copying at once; anything else is probed first, so
+    # a large file that is no video is refused without being copied
+    pr = None if not inside and is_iso_bmff(src) and read_moov(src) is not None else probe(src)
     if inside:  # already evidence: no copy, the item is known at once
         pending = case.add_pending(src)
         stem = Path(pending.finish().original_path).stem
         copying = _Done(pending)
-    else:
+    else:  # copied and hashed under a hidden name meanwhile; a bad file is refused before anything is logged
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-copy")
         copying = pool.submit(case.add_pending, src)
         pool.shutdown(wait=False)
     try:
+        pr = pr or probe(src)
         if out_dir is not None and not force:
             _check_out(Path(out_dir), stem)
         entry = _extract(case, src, pr, copying, every=every, at=at, max_frames=max_frames, scenes=scenes,
@@ -301,16 +305,25 @@ def _extract(case, src: Path, pr, copying, *, every, at, max_frames, scenes, she
         # the original's mtime as the case records it (known now for a new file; from the item otherwise)
         item_mtime = pend().item.original_mtime if inside else _mtime_iso(st0)
         ts = recording_start(pr, case.tz, item_mtime, start)
+        name = Path(pend().item.original_path).name if inside else src.name
+        done = {}
+
+        def choose_and_draw(scan, chosen):
+            """Runs while the last frames are still being encoded: continuity, the --max cap, the sheet."""
+            done["cont"] = cont = continuity.report(pr, scan, ts, moov)
+            _keep_barcodes(chosen)
+            done["kept"] = kept = cap(chosen, max_frames)
+            if sheet:
+                done["sheet"] = encode_jpeg(_sheet(name, sha(), pr, ts, cont, kept, colour_doc))
+
         scan, chosen, warnings = _choose(src, pr, ts, sha, tmp, every=every, at_pts=at_pts, scenes=scenes,
-                                         barcodes=barcodes, colour=colour, progress=progress)
+                                         barcodes=barcodes, colour=colour, progress=progress,
+                                         then=choose_and_draw)
         st1 = src.stat()
         if (st1.st_size, st1.st_mtime_ns, st1.st_ino) != (st0.st_size, st0.st_mtime_ns, st0.st_ino):
             raise InputError("add.source_changed", path=str(src))
-        cont = continuity.report(pr, scan, ts, moov)
-        _keep_barcodes(chosen)
-        kept = cap(chosen, max_frames)
-        name = Path(pend().item.original_path).name if inside else src.name
-        entry = _finish(case, pend(), name, pr, ts, cont, kept, len(chosen), tmp, sheet,
+        cont, kept = done["cont"], done["kept"]
+        entry = _finish(case, pend(), done.get("sheet"), pr, ts, cont, kept, len(chosen), tmp,
                         {"every": every, "at": [float(parse_at(a)) for a in at], "max": max_frames,
                          "scenes": scenes, "sheet": sheet, "barcodes": barcodes,
                          "start_override": start.isoformat() if start else None}, colour_doc)
@@ -339,14 +352,17 @@ def threads_for(pr) -> tuple[int, int]:
     return (1 if frame_mb > 16 else cpus), (cpus if frame_mb <= 8 else 1)
 
 
-def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress):
-    """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments."""
+def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress, then=None):
+    """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments;
+    ``then(scan, chosen)`` runs once every frame's preview (barcodes, label, tile) is known, while the last
+    JPEGs are still being encoded."""
     keys, renderers = threads_for(pr)
     frames = FrameStore(tmp, pr, ts, sha, barcodes, colour, workers=renderers)
     warnings = []
     try:
         win = _Windows(every, frames)
-        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress, workers=keys)
+        scan = scan_keyframes(path, pr, on_key=win.add, progress=progress, workers=keys,
+                              depth=keys if renderers == 1 else 3 * keys)
         win.flush()
         if not scan.keyframes:
             raise InputError("video.no_frames", path=str(path))
@@ -360,6 +376,9 @@ def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, co
             at_pts = [p for p in at_pts if pos(p) <= end]
         _run_exact(path, pr, _exact_jobs(scan, pr, every, at_pts, scenes, end + 1e-6), frames, progress,
                    threads=2 if keys == 1 else 0)
+        if then is not None:
+            frames.previews()
+            then(scan, list(frames.by_pts.values()))
     finally:
         frames.wait()
         release_memory()
@@ -383,13 +402,10 @@ def _check_out(out: Path, stem: str) -> None:
                 raise UsageError("video.out_exists", path=str(p))
 
 
-def _finish(case, pending, name: str, pr, ts, cont, kept, n_chosen, tmp: Path, sheet: bool, params,
+def _finish(case, pending, sheet_jpeg: bytes | None, pr, ts, cont, kept, n_chosen, tmp: Path, params,
             colour: dict) -> dict:
-    """Name the frames, make the sheet (while the copy's check may still run), then — once the video is
-    evidence — publish the folder and log it."""
+    """Name the frames and write the sheet, then — once the video is evidence — publish the folder, log it."""
     import hashlib
-
-    from tradeshield.video.render import encode_jpeg
 
     names = []
     keep = {c.pts for c in kept}
@@ -402,8 +418,8 @@ def _finish(case, pending, name: str, pr, ts, cont, kept, n_chosen, tmp: Path, s
         names.append(name)
     hashes = [(c.payload["sha256"], c.payload["size"]) for c in kept]
     sheet_name = None
-    if sheet:
-        data = encode_jpeg(_sheet(name, pending.sha256, pr, ts, cont, kept, colour))
+    if sheet_jpeg is not None:
+        data = sheet_jpeg
         with open(tmp / "sheet.jpg", "wb") as f:
             f.write(data)
             f.flush()
@@ -464,7 +480,7 @@ def _sheet(name: str, sha256: str, pr, ts, cont, kept, colour: dict):
         f"SHA-256: {sha256}",
         f"{i18n.t('video.sheet.duration')}: {position_text(Fraction(pr.stream_duration or pr.duration or 0))}   "
         f"{i18n.t('video.sheet.size')}: {pr.width}x{pr.height}",
-        f"{i18n.t('video.sheet.source')}: {ts.source} — {i18n.t('video.source.claim')}",
+        f"{i18n.t('video.sheet.source')}: {_source_label(ts.source)} — {i18n.t('video.source.claim')}",
         f"{i18n.t('video.sheet.start')}: {tenths(ts.start)}",
         i18n.t(f"video.sheet.verdict.{verdict}", n=len(cont["warnings"])),
     ]
@@ -497,6 +513,9 @@ def _swap(tmp: Path, final_dir: Path) -> None:
         old = final_dir.parent / f".{final_dir.name}.old-{os.getpid()}"
         os.replace(final_dir, old)
     os.replace(tmp, final_dir)
+    from tradeshield.evidence.fsutil import fsync_dir
+
+    fsync_dir(final_dir.parent)  # the renames survive a power cut
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -517,3 +536,13 @@ def _export(case, entry: dict, out: Path, stem: str) -> list[str]:
         write_bytes(dest, (case.root / rel).read_bytes())
         done.append(str(dest))
     return done
+
+
+
+def _source_label(source: str) -> str:
+    """A time source as people read it in zh ("视频元数据"); the raw name (container:creation_time) in en."""
+    from tradeshield.labels import label
+
+    if i18n.get_lang() != "zh" or not source:
+        return source
+    return label("capture", source, "zh")

@@ -29,6 +29,7 @@ BARCODE_SIDE = 1280       # barcodes are looked for on a copy this size (zxing o
 
 i18n.register({
     "video.sheet.file": ("文件", "file"), "video.sheet.duration": ("时长", "duration"),
+    "video.label.pts": ("{position}  时间戳 {pts} × {base}", "{position}  pts {pts} × {base}"),
     "video.sheet.size": ("分辨率", "resolution"), "video.sheet.source": ("时间来源", "time source"),
     "video.sheet.start": ("录制开始", "recording start"),
     "video.sheet.shown": ("本图显示 {shown}/{total} 帧", "{shown} of {total} frames shown"),
@@ -60,7 +61,8 @@ def position_text(position: Fraction) -> str:
 
 
 def label_lines(wall: dt.datetime, position: Fraction, pts: int, time_base: Fraction, sha256: str) -> list[str]:
-    return [tenths(wall), f"{position_text(position)}  pts {pts} × {time_base}", f"SHA-256 {sha256[:12]}"]
+    return [tenths(wall), i18n.t("video.label.pts", position=position_text(position), pts=pts, base=time_base),
+            f"SHA-256 {sha256[:12]}"]
 
 
 def fit_size(lines: list[str], width: int, size: int, share: float = 0.94) -> int:
@@ -175,8 +177,10 @@ class FrameStore:
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ts-render")
         self.syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ts-fsync")
         self.synced: list = []
-        self.max_pending = workers + 1
+        self.max_pending = workers + 1 if workers == 1 else 2 * workers + 2  # small frames: slack for busy CPUs
         self.pending: list = []
+        self.previewed: dict = {}    # pts → Event: barcodes, label lines and sheet tile are ready
+        self.futures: dict = {}      # pts → the render's future
         self.converter = None
         if colour is not None and colour.needs_conversion:
             from tradeshield.video.hdr import Converter
@@ -201,8 +205,21 @@ class FrameStore:
         self.by_pts[cand.pts] = cand
         while len(self.pending) >= self.max_pending:
             self.pending.pop(0).result()
-        self.pending.append(self.pool.submit(self._render, cand, frame))
+        import threading
+
+        self.previewed[cand.pts] = threading.Event()
+        fut = self.futures[cand.pts] = self.pool.submit(self._render, cand, frame)
+        self.pending.append(fut)
         return cand
+
+    def previews(self) -> None:
+        """Wait until every chosen frame's barcodes, label and sheet tile are known (not its JPEG)."""
+        for pts, ev in self.previewed.items():
+            fut = self.futures[pts]
+            while not ev.wait(0.05):
+                if fut.done():
+                    fut.result()  # a render that failed before its preview raises here
+                    break
 
     def wait(self) -> None:
         """Every frame rendered and on disk (fsynced)."""
@@ -236,16 +253,17 @@ class FrameStore:
         del frame  # the decoded picture (12–25 MB on 4K) goes now, not after the JPEG
         pos = (cand.pts - self.pr.start_pts) * self.pr.time_base
         wall = wall_time(self.ts.start, pos)
-        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)
+        lines = label_lines(wall, pos, cand.pts, self.pr.time_base, self.sha)  # the first frames wait for the hash
+        cand.payload = {"wall": wall, "lines": lines, "thumb": thumb, "position": pos}
+        self.previewed[cand.pts].set()  # what the sheet needs is known: it can be made while the JPEG is encoded
         img = labelled(img, lines)
         data = encode_jpeg(img)
         tmp = self.tmp / f"{cand.pts}.jpg"
         with open(tmp, "wb") as f:  # hidden folder, published whole by a rename: no temp name
             f.write(data)
         self.synced.append(self.syncer.submit(_fsync_file, tmp))  # off the render path
-        cand.payload = {"tmp": tmp, "wall": wall, "lines": lines, "thumb": thumb, "width": img.width,
-                        "height": img.height, "position": pos, "sha256": hashlib.sha256(data).hexdigest(),
-                        "size": len(data)}
+        cand.payload.update({"tmp": tmp, "width": img.width, "height": img.height,
+                             "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
 
 
     def _thumb_bytes(self, frame) -> bytes:

@@ -176,6 +176,7 @@ def _probe_open(c, path) -> Probe:
 def _first_frame(c, s, path):
     import av
 
+    s.thread_count = 1  # one picture: frame threads would only fill their pipeline (and allocate) first
     try:
         for frame in c.decode(s):
             return frame
