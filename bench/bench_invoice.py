@@ -284,7 +284,7 @@ def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
         t, p = statistics.median(ts), statistics.median(pp)
         print(f"  {label:26} pdftoppm {p:6.3f} s (cpu {statistics.median(pp_cpu):5.2f}, inked {ink[0]}/{ink[1]})  "
               f"tradeshield {t:6.3f} s (cpu {statistics.median(ts_cpu):5.2f})  ratio {t / p:4.2f} "
-              f"(best {min(ts) / min(pp):4.2f})  target <= 0.80")
+              f"(best {min(ts) / min(pp):4.2f})  target <= 0.80  load {os.getloadavg()[0]:.1f}")
 
 
 def one_invoice(rounds: int, env: dict, work: Path) -> None:
@@ -304,7 +304,7 @@ def one_invoice(rounds: int, env: dict, work: Path) -> None:
         shutil.rmtree(case)
     print(f"1-page invoice end to end ({pdf.name}: fields, info dictionary, QR, page): median "
           f"{statistics.median(walls):.3f} s (min {min(walls):.3f}, cpu {statistics.median(cpus):.2f})  target < 0.6 s; "
-          f"invoice number agreed by {agree}")
+          f"invoice number agreed by {agree}; load {os.getloadavg()[0]:.1f}")
 
 
 def main() -> None:

@@ -56,7 +56,17 @@ class Out:
             self.err.print(text, style=style, markup=False)
 
     def warn(self, text: str) -> None:
-        """Warnings always reach stderr, even with --json or --quiet (they change what the data means)."""
+        """Warnings always reach stderr, even with --json or --quiet (they change what the data means). rich
+        (~40 ms of imports) is loaded for them only when it would colour them: stderr is a terminal (or
+        FORCE_COLOR is set) or rich already draws there; otherwise the cleaned line is written as rich would."""
+        import os
+
+        stream = sys.stderr
+        plain = not (getattr(stream, "isatty", None) and stream.isatty()) and not os.environ.get("FORCE_COLOR")
+        if plain and "err" not in self.__dict__:
+            stream.write(clean(text, keep_newlines=True) + "\n")
+            stream.flush()
+            return
         self.err.print(text, style="yellow", markup=False)
 
     @contextlib.contextmanager

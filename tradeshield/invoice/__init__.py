@@ -203,7 +203,6 @@ def _copy_in(case, path: Path):
 
 
 def _pdf(case, path: Path, dpi: int, password, progress, ocr_pages: int = 3) -> dict:
-    from tradeshield.invoice.fields import is_invoice
     from tradeshield.invoice.render import PageRenderer
 
     pdf, source, sha, item = _open(case, path, password, progress)
@@ -214,18 +213,12 @@ def _pdf(case, path: Path, dpi: int, password, progress, ocr_pages: int = 3) -> 
             renderer.start()  # workers render while this process copies the evidence and reads the text layer
             copying = _copy_in(case, path) if item is None else None
             reader = _FieldReader(pdf)
-            qr: dict = {}
-            # page 1's QR code gets zxing-cpp's first pass at once (no waiting for the parse); the retries, only
-            # once the parse says the document is an invoice or a scan and the first pass found nothing
-            pages = renderer.finish(on_first=lambda image: qr.update(image=image, found=_qr_quick(image)))
+            qr = _PageOneQR(reader)
+            pages = renderer.finish(on_first=qr.first, after_page=qr.between)
             parsed = reader.result()
             parsed.pop("final", None)
-            ocr = _ocr_hook(case, pdf, reader, parsed, pages, _page_one(qr), sha, path.name, ocr_pages, progress)
-            found = qr.get("found")
-            if found is None and "image" in qr:
-                found = _qr_find(parsed, qr["image"], reader.probe)
-            elif found is not None and not (is_invoice(parsed["type"]) or parsed["type"] == "scanned" or reader.probe):
-                found = None
+            ocr = _ocr_hook(case, pdf, reader, parsed, pages, qr.image, sha, path.name, ocr_pages, progress)
+            found = qr.settle(parsed)
             _qr_merge(parsed, found)
             if copying is not None:  # the copy's fsync can take a while on a busy disk: rendering went on
                 item = copying.result()
@@ -260,11 +253,6 @@ def _ocr_hook(case, pdf, reader, parsed, pages, first_image, sha, name, limit, p
     text_pages = reader.pages + _page_items(pdf, len(reader.pages), limit)
     return scanned_pdf_fields(case, parsed, text_pages, pages, first_image, pdf_sha=sha, name=name, limit=limit,
                               progress=progress)
-
-
-def _page_one(qr):
-    """Page 1's pixels kept by the QR pass (a dict here; issue 17's ``_PageOneQR`` object keeps them as ``.image``)."""
-    return qr.get("image") if isinstance(qr, dict) else getattr(qr, "image", None)
 
 
 def _ocr_notes(parsed: dict) -> list[dict]:
@@ -331,6 +319,12 @@ class _FieldReader:
         parsed["info"] = self.info if self.probe else {}  # a dictionary with only Creator/Producer says nothing
         self.parsed = parsed
 
+    def ready(self) -> dict | None:
+        """The fields of the first pages if the thread is done with them, else None (never waits)."""
+        if self.thread is not None and self.thread.is_alive():
+            return None
+        return self.first()
+
     def first(self) -> dict:
         """The fields of the first pages (waits for the thread)."""
         if self.thread is not None:
@@ -367,6 +361,49 @@ def _pdf_fields(pdf) -> dict:
     out = reader.result()
     out.pop("final", None)
     return out
+
+
+class _PageOneQR:
+    """Page 1's QR code, decoded as early as the parent process can, never waiting for the parse thread:
+    zxing-cpp's first pass on page 1's pixels at once (skipped when the parse has already said the document is
+    no invoice), the retries as soon as the parse says it is an invoice or a scan and the first pass found
+    nothing — between the parent's pages, while the workers still render, not after the last page — and
+    ``settle`` at the end does what is left."""
+
+    def __init__(self, reader: "_FieldReader"):
+        self.reader = reader
+        self.image = self.found = None
+        self.settled = False
+
+    def wanted(self, parsed: dict) -> bool:
+        from tradeshield.invoice.fields import is_invoice
+
+        return is_invoice(parsed["type"]) or parsed["type"] == "scanned" or self.reader.probe
+
+    def first(self, image) -> None:
+        self.image = image
+        parsed = self.reader.ready()
+        if parsed is not None and not self.wanted(parsed):
+            self.settled = True  # no invoice and no scan: no QR code is looked for
+            return
+        self.found = _qr_quick(image)
+        self.between()
+
+    def between(self) -> None:
+        if not self.settled and self.image is not None:
+            parsed = self.reader.ready()
+            if parsed is not None:
+                self.settle(parsed)
+
+    def settle(self, parsed: dict):
+        """What was found, once the parse is known (the retries run here if they have not yet)."""
+        if not self.settled and self.image is not None:
+            if not self.wanted(parsed):
+                self.found = None
+            elif self.found is None:
+                self.found = _qr_find(parsed, self.image, self.reader.probe)
+            self.settled = True
+        return self.found
 
 
 def _qr_quick(image):

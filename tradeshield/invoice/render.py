@@ -137,7 +137,8 @@ def is_grey_page(page, limit: int = GREY_OBJECT_LIMIT) -> bool:
     rgba = (ctypes.byref(r), ctypes.byref(g), ctypes.byref(b), ctypes.byref(a))
     size = ctypes.c_size_t()
     meta = raw.FPDF_IMAGEOBJ_METADATA()
-    text, path, image, form = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH, raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
+    text, path = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_PATH
+    image, form = raw.FPDF_PAGEOBJ_IMAGE, raw.FPDF_PAGEOBJ_FORM
     type3: dict = {}
     todo = [(raw.FPDFPage_CountObjects(handle), lambda i: raw.FPDFPage_GetObject(handle, i))]
     seen = 0
@@ -375,8 +376,9 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
     ``source``: a path, or the document's bytes (inherited from the parent by fork, not copied). Messages:
     ``(index, record)`` once a page is on disk, ``("error", key, params)``, and ``None`` last.
     """
+    import queue
     import signal
-    from concurrent.futures import ThreadPoolExecutor
+    import threading
 
     import pypdfium2 as pdfium
 
@@ -388,7 +390,7 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
         write_bytes(dests[i], data)
         conn.send((i, {**rec, "image": None, "path": dests[i]}))
 
-    writer = ThreadPoolExecutor(1)
+    writer = _Jobs(queue.SimpleQueue(), threading)
     try:
         doc = pdfium.PdfDocument(source, password=password or None)
         bitmaps = BitmapPool()
@@ -399,8 +401,31 @@ def _worker_main(source, password: str | None, claims: _Claims, conn, dests: lis
         writer.submit(conn.send, ("error", e.key, e.params))
     finally:
         writer.submit(conn.send, None)  # after every page's message: one thread sends them all, in order
-        writer.shutdown(wait=True)
+        writer.close()
         conn.close()
+
+
+class _Jobs:
+    """One thread running jobs in order; a job that fails is dropped (a page write that fails is never reported,
+    so the parent renders that page itself). concurrent.futures' one-worker pool without its import, ~10 ms a
+    forked worker would otherwise spend before its first page."""
+
+    def __init__(self, jobs, threading):
+        self.jobs = jobs
+        self.thread = threading.Thread(target=self._run, name="page-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (job := self.jobs.get()) is not None:
+            with contextlib.suppress(Exception):
+                job[0](*job[1])
+
+    def submit(self, fn, *args) -> None:
+        self.jobs.put((fn, args))
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
 
 
 def worker_count(pages: int) -> int:
@@ -490,14 +515,17 @@ class PageRenderer:
             self.procs.append([proc, mine, False])
         return self
 
-    def finish(self, on_first=None) -> list[dict]:
+    def finish(self, on_first=None, after_page=None) -> list[dict]:
         """All page records in order, every page written; ``on_first(image)`` runs on page 1's pixels as soon
-        as they exist."""
+        as they exist, ``after_page()`` after every page this process renders (both while workers still render:
+        what they do is taken off the end of the run)."""
         while (i := self.claims.front()) is not None:
             rec, data = render_page(self.doc, i, bitmaps=self.bitmaps, **self.kw)
             self._write(i, rec, data)
             if i == 0 and on_first is not None:
-                on_first(rec["image"])  # while the workers still render
+                on_first(rec["image"])
+            if after_page is not None:
+                after_page()
             self._collect(block=False)
         while not all(done for _, _, done in self.procs):
             self._collect(block=True)
