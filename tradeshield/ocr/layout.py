@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 7
+VERSION = 8
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -55,8 +55,12 @@ def chrome(arr, bg, tol: float = 6) -> tuple[int, int]:
 
     h, w, _ = arr.shape
     m = max(2, int(w * 0.018))
-    edges = np.concatenate([arr[:, 1:m], arr[:, w - m:w - 1]], axis=1).astype(np.int16)
-    ok = (np.abs(edges - np.array(bg, np.int16)).max(axis=2) <= tol).mean(axis=1) > 0.9
+    ref = np.array(bg, np.int16)
+    # a bar (status, title, input, keyboard) spans the whole width; a bubble or picture can reach one side of a
+    # tightly cropped screenshot (a real one cut to the bubbles), so one clear side margin is enough
+    left = (np.abs(arr[:, 1:m].astype(np.int16) - ref).max(axis=2) <= tol).mean(axis=1) > 0.9
+    right = (np.abs(arr[:, w - m:w - 1].astype(np.int16) - ref).max(axis=2) <= tol).mean(axis=1) > 0.9
+    ok = left | right
     mid = h // 2
     if not ok[mid]:
         cand = np.flatnonzero(ok)
@@ -108,7 +112,10 @@ def _flood(arr, seed, top, bottom, tol=8):
         bot_fill = 1.0
     # a bubble is a rounded rectangle: points 10 % in from its corners are inside it; a round sticker's are not
     dx, dy = max(rw // 10, int(0.025 * w)), max(1, rh // 10)      # (past the little tail beside the avatar)
-    corners = sum(int(region[yy, xx] > 0) for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
+    # (a small patch, not one pixel: the point may fall on a glyph of a long line of text)
+    r = max(2, int(0.004 * w))
+    corners = sum(int(region[max(0, yy - r):yy + r + 1, max(0, xx - r):xx + r + 1].mean() > 0.25 * 255)
+                  for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
     return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
 
 
