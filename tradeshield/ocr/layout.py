@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 12
+VERSION = 13
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:AM|PM|am|pm)?$")     # a separator ends in a clock time
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
@@ -362,6 +362,7 @@ def _axis(rects, w) -> tuple[float, float | None, float | None]:
     Left bubbles all start at one x (after the avatar column), right ones all end at one x; the screen's centre
     is midway. A screenshot cropped unevenly (a real one, cut to the bubbles) has its centre elsewhere than the
     image's: separators and system lines are centred on the chat, not on the image."""
+    rects = [r for r in rects if abs((r[0] + r[2]) / 2 - w / 2) >= 0.012 * w]     # not a centred pill
     clear = [r for r in rects if r[2] - r[0] < 0.65 * w]
     lefts = [r[0] for r in clear if r[0] < w - r[2]]
     rights = [r[2] for r in clear if r[0] >= w - r[2]]
@@ -373,6 +374,8 @@ def _axis(rects, w) -> tuple[float, float | None, float | None]:
     ra = max(rights) if rights else None
     if la is not None and ra is not None and abs((la + ra) / 2 - w / 2) < 0.15 * w and ra - la > 0.5 * w:
         return (la + ra) / 2, la, ra
+    if la is not None and ra is not None:       # the two do not make a screen: trust neither
+        return w / 2, None, None
     return w / 2, la, ra
 
 
