@@ -192,6 +192,27 @@ def test_dark_group_chat(shots_dir, ocr_cache):
     assert [s["time"][:16] for s in got.separators] == [s["time"] for s in truth["separators"]]
 
 
+def test_screenshot_cropped_to_the_bubbles(shots_dir, ocr_cache):
+    """Real screenshots people post are often cropped: no status/title/input bar, and cut on one side through the
+    avatar column (giscafer/wechat-autoreply's README shots, 微信 iOS group chat 1011×966: the other side's long
+    bubble runs to 12 px from the image edge, the right avatars are cut off, the time separator sits 80 px right
+    of the image's centre). The chat area, the sides and the separators must still come out right."""
+    from tradeshield.ocr.chatshot import read_screenshots
+    from tests.chatshots import _truth
+
+    conv = conversation(seed=31, n=8, app="wechat", group=True, ref=REF, images=0, system=0, emoji=False)
+    content = render_content(conv, "wechat", "light", SIZE[0], group=True, seed=31)
+    s = SIZE[0] / 360
+    top, view = 0, min(content.image.height, 1300)
+    img = content.image.crop((0, top, SIZE[0] - int(12 * s) - int(20 * s), top + view))   # through my avatars
+    truth = _truth(content, top, view, 0)
+    assert any(m["role"] == "me" for m in truth["messages"]) and truth["separators"]
+    p = _save(img, shots_dir, "Screenshot_20210528-201535.png")
+    got = read_screenshots([p], me="木白术", cache=ocr_cache)
+    assert [(m.role, m.text) for m in got.messages] == [(m["role"], m["text"]) for m in truth["messages"]]
+    assert [s["time"][:16] for s in got.separators] == [s["time"] for s in truth["separators"]]
+
+
 def test_long_capture_read_in_tiles(shots_dir, ocr_cache):
     from tradeshield.ocr import TILE_RATIO
     from tradeshield.ocr.chatshot import read_screenshots

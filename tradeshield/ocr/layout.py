@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 
-VERSION = 7
+VERSION = 13
+_CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:AM|PM|am|pm)?$")     # a separator ends in a clock time
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -55,8 +56,12 @@ def chrome(arr, bg, tol: float = 6) -> tuple[int, int]:
 
     h, w, _ = arr.shape
     m = max(2, int(w * 0.018))
-    edges = np.concatenate([arr[:, 1:m], arr[:, w - m:w - 1]], axis=1).astype(np.int16)
-    ok = (np.abs(edges - np.array(bg, np.int16)).max(axis=2) <= tol).mean(axis=1) > 0.9
+    ref = np.array(bg, np.int16)
+    # a bar (status, title, input, keyboard) spans the whole width; a bubble or picture can reach one side of a
+    # tightly cropped screenshot (a real one cut to the bubbles), so one clear side margin is enough
+    left = (np.abs(arr[:, 1:m].astype(np.int16) - ref).max(axis=2) <= tol).mean(axis=1) > 0.9
+    right = (np.abs(arr[:, w - m:w - 1].astype(np.int16) - ref).max(axis=2) <= tol).mean(axis=1) > 0.9
+    ok = left | right
     mid = h // 2
     if not ok[mid]:
         cand = np.flatnonzero(ok)
@@ -108,7 +113,10 @@ def _flood(arr, seed, top, bottom, tol=8):
         bot_fill = 1.0
     # a bubble is a rounded rectangle: points 10 % in from its corners are inside it; a round sticker's are not
     dx, dy = max(rw // 10, int(0.025 * w)), max(1, rh // 10)      # (past the little tail beside the avatar)
-    corners = sum(int(region[yy, xx] > 0) for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
+    # (a small patch, not one pixel: the point may fall on a glyph of a long line of text)
+    r = max(2, int(0.004 * w))
+    corners = sum(int(region[max(0, yy - r):yy + r + 1, max(0, xx - r):xx + r + 1].mean() > 0.25 * 255)
+                  for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
     return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
 
 
@@ -210,7 +218,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
     # (in widths, not heights: a long capture is a phone screen with a very long middle)
     heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.29 * w
-             and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.08 * w and (ln.box[3] + ln.box[1]) / 2 > 0.045 * w]
+             and abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.08 * w and (ln.box[3] + ln.box[1]) / 2 > 0.045 * w
+             and not _CLOCK.search(ln.text.strip())]    # (a screenshot cropped to the chat starts at a separator)
     if top < 0.045 * w and heads:
         t = min(heads, key=lambda ln: ln.box[1])
         if _dist(_ring(arr, t.box, 4), bg) <= 12:
@@ -261,7 +270,21 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "cut": tf > 0.985 or bf > 0.985
                          or rect[1] <= top + 1 or rect[3] >= bottom - 1}
     blocks = []
-    cards = [b for b in bubbles.values() if b["box"][2] - b["box"][0] > 0.8 * w]
+    # an order card spans the screen with a narrow margin on both sides; a long bubble always leaves the avatar
+    # column free on its side (in a screenshot cropped to the bubbles it may still be > 0.8 of the width)
+    cards = [b for b in bubbles.values() if _is_card(b["box"], w)]
+    axis, left_at, right_at = _axis([b["box"] for b in bubbles.values() if b not in cards], w)
+    info["axis"] = axis
+    # a bubble from the left bubbles' start to the right ones' end (as wide as a bubble gets) is told by its
+    # colour: the bubbles whose position is certain give each side's colour
+    side_fill = {}
+    for role in ("them", "me"):
+        fills = [b["fill"] for b in bubbles.values() if b not in cards
+                 and _side(*b["box"][0::2], axis, left_at, right_at, w) == (role, True)]
+        if fills:
+            side_fill[role] = _median(np.array(fills, np.uint8))
+    if len(side_fill) == 2 and _dist(side_fill["them"], side_fill["me"]) <= 24:
+        side_fill = {}
     for b in list(bubbles.values()):      # a button or label inside an order card belongs to the card
         if b in cards:
             continue
@@ -275,17 +298,21 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         rows = [_join([l.text for l in row]) for row in text_rows(b["lines"])]
         text = "\n".join(rows)
         score = min(l.score for l in b["lines"])
-        if x1 - x0 > 0.8 * w:
+        if _is_card(b["box"], w):
             blocks.append({"kind": "card", "box": list(b["box"]), "text": text, "score": score, "cut": b["cut"],
                            "card": _card(b["lines"])})
             continue
-        centred = abs((x0 + x1) / 2 - w / 2) < 0.012 * w
+        role, certain = _side(x0, x1, axis, left_at, right_at, w)
+        at_anchor = (left_at is not None and abs(x0 - left_at) < 0.02 * w) or \
+            (right_at is not None and abs(x1 - right_at) < 0.02 * w)
+        centred = abs((x0 + x1) / 2 - axis) < 0.012 * w and not at_anchor
         if centred:                    # a grey pill: a system line or separator
             bare_text = text.replace("\n", "")
             blocks.append({"kind": "centre", "box": list(b["box"]), "text": bare_text, "score": score,
                            "cut": b["cut"], "pill": True})
             continue
-        role = "them" if x0 < w - x1 else "me"
+        if not certain and len(side_fill) == 2:
+            role = min(side_fill, key=lambda r: _dist(b["fill"], side_fill[r]))
         blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": cjk_punct(_join(rows)),
                        "rows": rows, "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
     msgs = [b for b in blocks if b["kind"] == "text"]
@@ -298,7 +325,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         if beside:            # "已读", "未读", a send-state mark beside a bubble
             blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
             continue
-        if abs(cx - w / 2) < 0.02 * w:
+        if abs(cx - axis) < 0.02 * w:
             blocks.append({"kind": "centre", "box": box, "text": ln.text, "score": ln.score,
                            "cut": (measured and ln.box[1] < top - 2) or ln.box[3] > bottom + 2})
             continue
@@ -308,7 +335,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             under[0]["nick"] = ln.text.strip()
             continue
         blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
-    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured))
+    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured, axis))
     # colour check: a bubble whose fill is unlike the other bubbles of its side is less certain
     for role in ("me", "them"):
         fills = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] == role]
@@ -323,6 +350,43 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
     del cv2
     return [_plain(b) for b in blocks], _plain(info)
+
+
+def _is_card(box, w) -> bool:
+    return box[2] - box[0] > 0.8 * w and box[0] < 0.1 * w and w - box[2] < 0.1 * w
+
+
+def _axis(rects, w) -> tuple[float, float | None, float | None]:
+    """The chat's centre line and where the left bubbles start and the right ones end.
+
+    Left bubbles all start at one x (after the avatar column), right ones all end at one x; the screen's centre
+    is midway. A screenshot cropped unevenly (a real one, cut to the bubbles) has its centre elsewhere than the
+    image's: separators and system lines are centred on the chat, not on the image."""
+    rects = [r for r in rects if abs((r[0] + r[2]) / 2 - w / 2) >= 0.012 * w]     # not a centred pill
+    clear = [r for r in rects if r[2] - r[0] < 0.65 * w]
+    lefts = [r[0] for r in clear if r[0] < w - r[2]]
+    rights = [r[2] for r in clear if r[0] >= w - r[2]]
+    if not lefts or not rights:         # one side has only long bubbles: take those (still short of a card)
+        more = [r for r in rects if r[2] - r[0] < 0.8 * w]
+        lefts = lefts or [r[0] for r in more if r[0] < w - r[2]]
+        rights = rights or [r[2] for r in more if r[0] >= w - r[2]]
+    la = min(lefts) if lefts else None
+    ra = max(rights) if rights else None
+    if la is not None and ra is not None and abs((la + ra) / 2 - w / 2) < 0.15 * w and ra - la > 0.5 * w:
+        return (la + ra) / 2, la, ra
+    if la is not None and ra is not None:       # the two do not make a screen: trust neither
+        return w / 2, None, None
+    return w / 2, la, ra
+
+
+def _side(x0, x1, axis, left_at, right_at, w) -> tuple[str, bool]:
+    """(them|me, certain): a bubble starting where left bubbles start is theirs, one ending where right bubbles
+    end is mine (a long bubble can be nearer the other edge); else the nearer side of the centre, not certain."""
+    near_l = left_at is not None and abs(x0 - left_at) < 0.02 * w
+    near_r = right_at is not None and abs(x1 - right_at) < 0.02 * w
+    if near_l != near_r:
+        return ("them" if near_l else "me"), True
+    return ("them" if (x0 + x1) / 2 < axis else "me"), False
 
 
 def _plain(v):
@@ -342,7 +406,7 @@ def _plain(v):
     return v
 
 
-def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True) -> list[dict]:
+def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis: float | None = None) -> list[dict]:
     """Pictures and stickers: large non-background blocks without text, beside an avatar."""
     import cv2
     import numpy as np
@@ -369,7 +433,7 @@ def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True) -> l
             continue                  # avatars, icons, emoji, dividers
         if X1 - X0 > 0.8 * w:
             continue
-        role = "them" if X0 < w - X1 else "me"
+        role = "them" if (X0 + X1) / 2 < (w / 2 if axis is None else axis) else "me"
         # (where the chat's top is only estimated from the title, a picture just under it may be cut by the bar)
         cut = Y0 <= top + (f if measured else int(0.05 * w)) or Y1 >= bottom - f
         out.append({"kind": "image", "role": role, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "[图片]",
