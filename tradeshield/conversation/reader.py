@@ -28,18 +28,17 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeshield import i18n
+from tradeshield.chat.events import BUILTIN, rules_path  # noqa: F401  (one place says where the rules are)
 from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms, money_terms  # noqa: F401
 from tradeshield.errors import InputError
 
-BUILTIN = Path(__file__).resolve().parent.parent / "data" / "chat_rules.toml"
 SIDES = ("buyer", "seller")
 # the amount an event names: its own role first (the discount asked, the refund asked, the agreed price …)
 _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
@@ -101,15 +100,6 @@ class Rules:
     whole: tuple = ()                       # rules with whole-message patterns
     replies: tuple = ()                     # rules with a reply table
 
-
-def rules_path() -> Path:
-    env = os.environ.get("TRADESHIELD_CHAT_RULES")
-    if env:
-        return Path(env)
-    from tradeshield.config import user_config_dir
-
-    user = user_config_dir() / "chat-rules.toml"
-    return user if user.is_file() else BUILTIN
 
 
 def _rx(pats, flags=0) -> re.Pattern | None:
