@@ -28,16 +28,20 @@ def enable_heif() -> None:
         pass
 
 
-def draw_label(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
-    """Draw ``lines`` in a dark box with light text, sized to the image height (legible on any frame)."""
+def draw_label(img, lines: list[str], corner: str = "bl", scale: float = 0.028, size: int | None = None,
+               inplace: bool = False):
+    """Draw ``lines`` in a dark box with light text, sized to the image height (legible on any frame).
+
+    ``size`` overrides the font size; ``inplace`` draws on an RGB ``img`` itself instead of a copy (a 4K frame's
+    copy is what video labels avoid)."""
     from PIL import ImageDraw
 
     from tradeshield.textsafe import clean
 
     lines = [clean(ln) for ln in lines]
-    img = img.convert("RGB")
-    h = img.height
-    size = max(12, int(h * scale))
+    if not (inplace and img.mode == "RGB"):
+        img = img.convert("RGB")
+    size = size or max(12, int(img.height * scale))
     font = load_font(size)
     draw = ImageDraw.Draw(img)
     pad = max(4, size // 3)

@@ -77,33 +77,9 @@ def fit_size(lines: list[str], width: int, size: int, share: float = 0.94) -> in
 
 def labelled(img, lines: list[str], corner: str = "bl", scale: float = 0.028):
     """The label box sized to the frame height, shrunk when the widest line would not fit (portrait frames).
-    Drawn in place on an RGB image (imaging.draw_label would copy a 4K frame first)."""
+    Drawn in place on an RGB image (a copy of a 4K frame costs more than the label)."""
     size = fit_size(lines, img.width, max(12, int(img.height * scale)), share=0.9)
-    if img.mode != "RGB":
-        return draw_label(img, lines, corner=corner, scale=size / img.height)
-    return _draw_label_inplace(img, lines, corner, size)
-
-
-def _draw_label_inplace(img, lines: list[str], corner: str, size: int):
-    """imaging.draw_label's box and text, without converting (copying) the image first."""
-    from PIL import ImageDraw
-
-    from tradeshield.fonts import load_font
-
-    font = load_font(size)
-    draw = ImageDraw.Draw(img)
-    pad = max(4, size // 3)
-    boxes = [draw.textbbox((0, 0), ln, font=font) for ln in lines]
-    line_h = max((b[3] - b[1]) for b in boxes) + pad // 2 if boxes else size
-    width = max((b[2] - b[0]) for b in boxes) + 2 * pad if boxes else 0
-    height = line_h * len(lines) + pad * 2
-    x = pad if corner in ("bl", "tl") else img.width - width - pad
-    y = img.height - height - pad if corner in ("bl", "br") else pad
-    box = (max(0, x), max(0, y), min(img.width, x + width + 1), min(img.height, y + height + 1))
-    img.paste(img.crop(box).point(lambda v: round(v * 0.28)), box)
-    for i, ln in enumerate(lines):
-        draw.text((x + pad, y + pad + i * line_h - boxes[i][1]), ln, font=font, fill=(255, 255, 255))
-    return img
+    return draw_label(img, lines, corner=corner, size=size, inplace=True)
 
 
 def contact_sheet(tiles: list, header: list[str], total: int, max_side: int | None = None):
