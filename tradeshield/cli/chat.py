@@ -101,8 +101,11 @@ def chat(
     _warn(out, result["warnings"])
 
     def show(con):
+        from tradeshield.timeutil import show_time
+
+        first, last = (show_time(result[k], c.tz) if result.get(k) else "?" for k in ("first", "last"))
         con.print(i18n.t("cli.chat.summary", messages=result["messages"], fmt=result["format"], enc=result["encoding"],
-                         conf=result["confidence"], order=result["order"], first=result["first"], last=result["last"]))
+                         conf=result["confidence"], order=result["order"], first=first, last=last))
         if result.get("screenshots"):
             _shots(con, result)
         _events_table(con, result["events"])
