@@ -56,13 +56,16 @@ STYLES = {
         "avatar_radius": 0.5, "read_mark": False, "sys_pill": False,
     },
     "xianyu": {
-        "light": dict(bg="#F6F6F6", nav="#FFFFFF", me="#FFE60F", them="#FFFFFF", me_text="#111111",
-                      them_text="#111111", sep="#A6A6A6", sys="#777777", input="#FFFFFF", field="#F3F3F3",
+        "light": dict(bg="#F8F8F8", nav="#FFFFFF", me="#FFE60F", them="#FFFFFF", me_text="#1F1F1F",
+                      them_text="#1F1F1F", sep="#A3A3A3", sys="#777777", input="#FFFFFF", field="#F3F3F3",
                       status_text="#000000", title="#111111", pill="#E8E8E8", card="#FFFFFF", nick="#8A8A8A"),
         "dark": dict(bg="#141414", nav="#1E1E1E", me="#E3C400", them="#2A2A2A", me_text="#111111",
                      them_text="#E0E0E0", sep="#6E6E6E", sys="#9A9A9A", input="#1E1E1E", field="#2A2A2A",
                      status_text="#FFFFFF", title="#E0E0E0", pill="#262626", card="#232323", nick="#7A7A7A"),
         "avatar_radius": 0.5, "read_mark": True, "sys_pill": True,
+        # measured on real 闲鱼 chats (see tests/test_ocr.py::test_real_xianyu_layout_replica): no tail, corner
+        # radius ~0.2 of a one-line bubble's height, "已读" under my bubble, flush with its right edge
+        "tail": False, "radius": 7.5, "read_below": True,
     },
     "taobao": {
         "light": dict(bg="#F3F3F3", nav="#FFFFFF", me="#FF6A1F", them="#FFFFFF", me_text="#FFFFFF",
@@ -332,18 +335,20 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
                 _face(d, bx0, y, w)
             box = (bx0, y, bx0 + w, y + h)
         else:
+            below = 0
             lines = _wrap(it.text, font, maxw - 2 * padx)
             tw = max(font.getlength(ln) for ln in lines) + (fs + 4 * s if it.emoji else 0)
             h = line_h * len(lines) + 2 * pady - (line_h - fs) + int(2 * s)
             bw = int(tw + 2 * padx)
             bx0 = ax - gap - bw if mine else ax + av + gap
             h = max(h, av)
-            d.rounded_rectangle((bx0, y, bx0 + bw, y + h), int(5 * s), fill=_rgb(pal["me" if mine else "them"]))
-            # the little tail pointing at the avatar
-            ty = y + int(14 * s)
-            tail = [(bx0 + bw, ty), (bx0 + bw + 6 * s, ty + 6 * s), (bx0 + bw, ty + 12 * s)] if mine else \
-                [(bx0, ty), (bx0 - 6 * s, ty + 6 * s), (bx0, ty + 12 * s)]
-            d.polygon(tail, fill=_rgb(pal["me" if mine else "them"]))
+            d.rounded_rectangle((bx0, y, bx0 + bw, y + h), int(st.get("radius", 5) * s),
+                                fill=_rgb(pal["me" if mine else "them"]))
+            if st.get("tail", True):       # the little tail pointing at the avatar
+                ty = y + int(14 * s)
+                tail = [(bx0 + bw, ty), (bx0 + bw + 6 * s, ty + 6 * s), (bx0 + bw, ty + 12 * s)] if mine else \
+                    [(bx0, ty), (bx0 - 6 * s, ty + 6 * s), (bx0, ty + 12 * s)]
+                d.polygon(tail, fill=_rgb(pal["me" if mine else "them"]))
             ty0 = y + (h - (line_h * len(lines) - (line_h - fs))) // 2 - int(s)
             for k, ln in enumerate(lines):
                 d.text((bx0 + padx, ty0 + k * line_h), ln, font=font, fill=_rgb(pal["me_text" if mine else "them_text"]))
@@ -351,12 +356,16 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
                 ex = bx0 + padx + font.getlength(lines[-1]) + 4 * s
                 _face(d, int(ex), ty0 + (len(lines) - 1) * line_h + int(s), fs)
             box = (bx0, y, bx0 + bw, y + h)
-            if mine and st["read_mark"]:
+            if mine and st["read_mark"] and st.get("read_below"):
+                rm = "已读"
+                d.text((bx0 + bw - sfont.getlength(rm), y + h + int(2 * s)), rm, font=sfont, fill=_rgb(pal["sep"]))
+                below = small + int(4 * s)
+            elif mine and st["read_mark"]:
                 rm = "已读"
                 d.text((bx0 - sfont.getlength(rm) - 6 * s, y + h - small - 4 * s), rm, font=sfont, fill=_rgb(pal["sep"]))
         who = it.sender or ("me" if mine else "them")
         _avatar(d, ax, top, av, ids.setdefault(who, len(ids) + seed * 7), st["avatar_radius"])
-        it.y0, it.y1, it.box = top, max(box[3], top + av), box
+        it.y0, it.y1, it.box = top, max(box[3] + (below if it.kind == "text" else 0), top + av), box
         y = it.y1 + int(16 * s)
     img = img.crop((0, 0, width, y + int(8 * s)))
     title = title or ("二手交流群(23)" if group else random.Random(seed).choice(["远方私人", "tb_buyer_001", "阿强数码", "木白术"]))

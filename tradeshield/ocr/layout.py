@@ -25,8 +25,13 @@ from __future__ import annotations
 
 import re
 
-VERSION = 13
+VERSION = 14
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:AM|PM|am|pm)?$")     # a separator ends in a clock time
+# a row's own time in the forwarded 聊天记录 view: a clock, maybe after a date or 上午/下午 (下午3:59, 05-26 20:11,
+# 2021-05-26 20:11:33, 昨天 20:11)
+_STAMP = re.compile(r"^(?:\d{4}\s*[-/.年]\s*)?(?:\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)?\s*(?:今天|昨天|前天|(?:星期|周)[一二三四五六日天])?"
+                    r"\s*(?:凌晨|早上|上午|中午|下午|晚上)?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?\s*(?:AM|PM|am|pm)?$")
+DATE_ONLY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -215,6 +220,16 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     info = {"bg": list(bg), "size": [w, h], "chat_top": top, "chat_bottom": bottom, "title": None,
             "dark": sum(bg) < 3 * 90}
     measured = True         # the top edge is a colour change, not an estimate from the title
+    record = record_view(arr, lines, bg, top, bottom)
+    if record is not None:              # the forwarded 聊天记录 view: rows, not bubbles
+        info["view"] = "record"
+        first = min((b["box"][1] for b in record if b.get("record")), default=bottom)
+        titles = [b for b in record if b["kind"] == "centre" and b["box"][3] <= first
+                  and not DATE_ONLY.match(b["text"]) and not _CLOCK.search(b["text"])]
+        if titles:          # the navigation bar's title (「群聊」的聊天记录), not a line of the chat
+            info["title"] = titles[0]["text"]
+            record = [b for b in record if b not in titles]
+        return [_plain(b) for b in record], _plain(info)
     # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
     # (in widths, not heights: a long capture is a phone screen with a very long middle)
     heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.29 * w
@@ -454,3 +469,72 @@ def _card(lines) -> dict:
             continue
         rest.append(ln.text.strip())
     return {"title": rest[0] if rest else None, "price": price, "status": status, "other": rest[1:]}
+
+
+def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
+    """Blocks of the forwarded chat-history view (微信/QQ 「聊天记录」), or None when the screen is not one.
+
+    That view has no bubbles and no sides: every row is a nickname on the left with the row's own time flush
+    right on the same line (``刘备 … 下午3:59``), the message under the nickname at the same left edge, a
+    divider between rows; the avatar is shown only when the sender changes; a centred date line
+    (``2018-3-31``) heads each day. A screen is taken for this view when at least two rows have such a
+    header and the other lines start at the nicknames' left edge. Each row becomes one block with ``nick``
+    and ``stamp`` (its time as shown); a row whose message OCR did not read (an emoji, a sticker, a blurred
+    line) stays, marked ``unreadable``."""
+    import numpy as np
+
+    h, w, _ = arr.shape
+    body = [ln for ln in lines if top <= (ln.box[1] + ln.box[3]) / 2 <= bottom]
+    rows = text_rows(body)
+    heads = []
+    for row in rows:
+        if len(row) < 2:
+            continue
+        t = row[-1]
+        name = row[0]
+        if t.box[2] > 0.75 * w and name.box[0] < 0.4 * w and _STAMP.match(t.text.strip()) \
+                and not _STAMP.match(name.text.strip()) and name.box[2] < t.box[0]:
+            heads.append((name, t, row))
+    if len(heads) < 2:
+        return None
+    xs = sorted(n.box[0] for n, _, _ in heads)
+    x_left = xs[len(xs) // 2]
+    if xs[-1] - xs[0] > 0.04 * w:
+        return None
+    head_ids = {id(l) for _, _, r in heads for l in r}
+    rest = [ln for ln in body if id(ln) not in head_ids]
+    aligned = [ln for ln in rest if abs(ln.box[0] - x_left) < 0.03 * w]
+    centred = [ln for ln in rest if abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.05 * w and ln not in aligned]
+    if rest and len(aligned) + len(centred) < 0.6 * len(rest):
+        return None
+    heads.sort(key=lambda hd: hd[0].box[1])
+    blocks = []
+    for ln in centred:
+        blocks.append({"kind": "centre", "box": list(ln.box), "text": ln.text.strip(), "score": ln.score,
+                       "cut": ln.box[1] <= top + 1 or ln.box[3] >= bottom - 1})
+    for k, (name, t, _) in enumerate(heads):
+        y_end = heads[k + 1][0].box[1] if k + 1 < len(heads) else bottom
+        under = [ln for ln in aligned if name.box[3] - 2 <= ln.box[1] and ln.box[3] <= y_end + 2
+                 and not any(ln is c for c in centred)]
+        rws = [_join([l.text for l in r]) for r in text_rows(under)]
+        box = [min([name.box[0]] + [l.box[0] for l in under]), name.box[1], max(t.box[2], *[l.box[2] for l in under] or [0]),
+               max([name.box[3]] + [l.box[3] for l in under])]
+        b = {"kind": "text", "role": None, "nick": name.text.strip(), "stamp": t.text.strip(), "box": box,
+             "text": cjk_punct(_join(rws)), "rows": rws, "score": min([name.score, t.score] + [l.score for l in under]),
+             "record": True, "cut": False}
+        if not under:
+            # nothing read under the header: an emoji or sticker, or text OCR could not read; the space to the
+            # next row tells whether anything is drawn there
+            y0, y1 = int(name.box[3] + 2), int(min(y_end, name.box[3] + 0.12 * w))
+            patch = arr[y0:y1, int(x_left):int(0.95 * w)].astype(np.int16) if y1 > y0 else None
+            drawn = patch is not None and patch.size and \
+                (np.abs(patch - np.array(bg, np.int16)).max(axis=2) > 24).mean() > 0.004
+            b.update({"unreadable": True, "text": "", "score": 0.0, "drawn": bool(drawn)})
+            if drawn:
+                ys = np.flatnonzero((np.abs(patch - np.array(bg, np.int16)).max(axis=2) > 24).any(axis=1))
+                box[3] = int(y0 + ys[-1] + 1)
+        # the last row may run past the screen's bottom: more of its message may follow
+        b["cut"] = k + 1 == len(heads) and bottom - box[3] < 0.02 * w and bottom < h
+        blocks.append(b)
+    blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
+    return blocks
