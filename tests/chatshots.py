@@ -572,3 +572,67 @@ def receipt_photo(imei: str, total: str = "1100.00", date: str = "2021-05-18 14:
     arr = np.asarray(img).astype(np.float32)
     light = np.linspace(1.05, 0.85, h)[:, None, None]           # uneven light from the top
     return Image.fromarray((arr * light).clip(0, 255).astype("uint8"))
+
+
+# ---------------------------------------------------------------- the forwarded 聊天记录 view
+def record_view(seed: int = 0, n: int = 12, width: int = 1080, height: int = 2400, title: str = "群聊的聊天记录",
+                names=("刘备", "诸葛亮", "木白术", "阿强数码"), sticker_at: int | None = 5,
+                day: dt.date = dt.date(2021, 5, 26)):
+    """(image, truth) of 微信's forwarded chat-history page (合并转发 → 聊天记录), drawn to the measurements of a
+    real one (lefex/WeChatShot ``images/pic2.jpeg``, iOS, 750 px wide; scaled to ``width``): background #F8F8F8;
+    no bubbles; each row: a square avatar (0.093 w, at 0.027 w) only when the sender changes, the nickname
+    (#818181, glyphs 0.029 w high) at 0.147 w with the row's own time flush right at 0.961 w (#ABABAB,
+    12-hour 下午3:59), the message (#292929, glyphs 0.037 w high) under the nickname at the same left edge,
+    a 1 px #DEDEDE divider from 0.147 w to the right edge between rows; a centred date line (2018-3-31)
+    between thin rules at the top of each day. A sticker row has no text (a face drawn where the text goes).
+    The truth lists each fully visible row: sender, text ("" for a sticker), time."""
+    rnd = random.Random(seed)
+    k = width / 750
+    bg, rule = (248, 248, 248), (222, 222, 222)
+    fname, ftime, fbody = load_font(int(26 * k)), load_font(int(22 * k)), load_font(int(32 * k))
+    sb, nav = int(44 * k), int(88 * k)
+    img = Image.new("RGB", (width, height), bg)
+    d = ImageDraw.Draw(img)
+    d.text((int(30 * k), int(10 * k)), "20:15", font=load_font(int(28 * k)), fill=(0, 0, 0))
+    tf = load_font(int(34 * k))
+    d.text(((width - tf.getlength(title)) / 2, sb + int(24 * k)), title, font=tf, fill=(25, 25, 25))
+    d.line((0, sb + nav - 1, width, sb + nav - 1), fill=rule, width=1)
+    y = sb + nav + int(12 * k)
+    label = f"{day.year}-{day.month}-{day.day}"
+    lw = ftime.getlength(label)
+    d.text(((width - lw) / 2, y), label, font=ftime, fill=(171, 171, 171))
+    d.line((int(225 * k), y + int(13 * k), (width - lw) / 2 - int(12 * k), y + int(13 * k)), fill=rule, width=1)
+    d.line(((width + lw) / 2 + int(12 * k), y + int(13 * k), width - int(225 * k), y + int(13 * k)), fill=rule, width=1)
+    y += int(40 * k)
+    t = dt.datetime(day.year, day.month, day.day, rnd.randint(13, 15), rnd.randint(0, 59))
+    rows, prev = [], None
+    x_text, x_right = int(110 * k), int(721 * k)
+    maxw = x_right - x_text
+    for i in range(n):
+        who = rnd.choice(names)
+        t += dt.timedelta(minutes=rnd.choice([0, 1, 3, 12, 57]))
+        sticker = i == sticker_at
+        text = "" if sticker else rnd.choice(THEIRS + MINE)
+        lines = [] if sticker else _wrap(text, fbody, maxw)
+        h_body = int(70 * k) if sticker else int(42 * k) * len(lines)
+        top = y
+        if who != prev:
+            _avatar(d, int(20 * k), top + int(14 * k), int(70 * k), hash(who) % 97, 0.06)
+        d.text((x_text, top + int(10 * k)), who, font=fname, fill=(129, 129, 129))
+        h12 = t.hour % 12 or 12
+        stamp = ("上午" if t.hour < 12 else "下午") + f"{h12}:{t.minute:02d}"
+        d.text((x_right - ftime.getlength(stamp), top + int(12 * k)), stamp, font=ftime, fill=(171, 171, 171))
+        by = top + int(50 * k)
+        if sticker:
+            _face(d, x_text, by, int(60 * k))
+        for j, ln in enumerate(lines):
+            d.text((x_text, by + j * int(42 * k)), ln, font=fbody, fill=(41, 41, 41))
+        bottom = by + h_body + int(30 * k)
+        if bottom > height:
+            break
+        d.line((x_text, bottom, width, bottom), fill=rule, width=1)
+        rows.append({"sender": who, "text": text, "time": t.isoformat(timespec="minutes"), "stamp": stamp,
+                     "box": [x_text, top, x_right, bottom], "unreadable": sticker})
+        prev = who
+        y = bottom + 1
+    return img, {"view": "record", "messages": rows, "date": label, "title": title, "size": [width, height]}

