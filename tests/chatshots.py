@@ -163,7 +163,7 @@ def sep_label(t: dt.datetime, ref: dt.datetime, twelve: bool = False, app: str =
 
 def conversation(seed: int = 0, n: int = 16, app: str = "wechat", group: bool = False, ref: dt.datetime | None = None,
                  start_days: int = 9, twelve: bool = False, card: bool | None = None, images: int = 1,
-                 emoji: bool = True, system: int = 1) -> tuple[list[Item], dt.datetime]:
+                 emoji: bool = True, system: int = 1, empty: int = 0) -> tuple[list[Item], dt.datetime]:
     """A plausible trade chat of ``n`` messages ending near ``ref``, with separators where the apps put them."""
     rnd = random.Random(seed)
     ref = ref or dt.datetime(2021, 5, 28, 20, 15, 33)
@@ -198,6 +198,8 @@ def conversation(seed: int = 0, n: int = 16, app: str = "wechat", group: bool = 
         if rnd.random() < 0.2:                     # longer messages that wrap over lines
             text = text.rstrip("？?") + "，" + rnd.choice(THEIRS if role == "them" else MINE)
         items.append(Item("text", role, sender, text, emoji=emoji and rnd.random() < 0.12))
+    for it in [it for it in items if it.kind == "text"][2:2 + empty]:
+        it.text, it.emoji = "", False          # a bubble OCR reads nothing in (sent blank, or unreadable)
     return items, ref
 
 
@@ -336,8 +338,8 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
             box = (bx0, y, bx0 + w, y + h)
         else:
             below = 0
-            lines = _wrap(it.text, font, maxw - 2 * padx)
-            tw = max(font.getlength(ln) for ln in lines) + (fs + 4 * s if it.emoji else 0)
+            lines = _wrap(it.text, font, maxw - 2 * padx) or [""]
+            tw = max(max(font.getlength(ln) for ln in lines), fs * 1.2) + (fs + 4 * s if it.emoji else 0)
             h = line_h * len(lines) + 2 * pady - (line_h - fs) + int(2 * s)
             bw = int(tw + 2 * padx)
             bx0 = ax - gap - bw if mine else ax + av + gap
@@ -471,7 +473,8 @@ def _truth(content: Content, top: int, view: int, dy: int) -> dict:
         if it.kind == "card":
             cards.append({"title": it.card[0], "price": it.card[1], "status": it.card[2], "box": box})
             continue
-        msgs.append({"kind": it.kind if it.kind in ("system",) else ("image" if it.kind in ("image", "sticker") else "text"),
+        msgs.append({"kind": it.kind if it.kind in ("system",) else ("image" if it.kind in ("image", "sticker") else
+                                                                     "text" if it.text else "unreadable"),
                      "role": it.role, "sender": it.sender, "text": it.text,
                      "time": cur.isoformat(timespec="minutes") if cur else None, "box": box})
     return {"messages": msgs, "separators": seps, "cards": cards}

@@ -527,3 +527,25 @@ def _loose(t: str) -> str:
     from tradeshield.ocr.layout import cjk_punct
 
     return cjk_punct(t).replace(" ", "")
+
+
+def test_empty_bubble_reported_as_unreadable(shots_dir, ocr_cache):
+    """A bubble in which OCR reads nothing (sent blank, 「。。。」 too faint, a glyph the model does not know) is a
+    message that is there: it comes out as ``[无法识别]`` with confidence 0, its side and box, and a warning —
+    never dropped. Here two bubbles (one each side, or both on one) are drawn empty in a 微信 and a 闲鱼 chat."""
+    from tradeshield.ocr.chatshot import UNREADABLE, read_screenshots
+
+    for app, seed in (("wechat", 5), ("xianyu", 8)):
+        conv = conversation(seed=seed, n=8, app=app, images=0, emoji=False, system=0, empty=2, card=False)
+        content = render_content(conv, app, "light", SIZE[0], seed=seed)
+        img, truth = screenshot(content, 0, (SIZE[0], content.image.height + 600))
+        p = _save(img, shots_dir, f"empty_{app}.png")
+        got = read_screenshots([p], tz="+08:00", date="2021-05-28", cache=ocr_cache)
+        want = truth["messages"]
+        assert [(m["kind"], m["role"]) for m in want].count(("unreadable", "me")) + \
+            [(m["kind"], m["role"]) for m in want].count(("unreadable", "them")) == 2
+        assert [(m.kind, m.role) for m in got.messages] == [(m["kind"], m["role"]) for m in want]
+        for m in got.messages:
+            if m.kind == "unreadable":
+                assert (m.text, m.confidence, m.low_confidence) == (UNREADABLE, 0.0, True)
+        assert any(w["code"] == "unreadable" for w in got.warnings)

@@ -312,6 +312,9 @@ def _key(b: dict):
 def _same(a: dict, b: dict) -> bool:
     if a["kind"] != b["kind"] or a.get("role") != b.get("role"):
         return False
+    if a.get("unreadable") or b.get("unreadable"):     # nothing read: only the bubble's size to compare
+        return bool(a.get("unreadable") and b.get("unreadable")) and \
+            abs((a["box"][3] - a["box"][1]) - (b["box"][3] - b["box"][1])) <= 8
     if a["kind"] == "image":
         return abs((a["box"][3] - a["box"][1]) - (b["box"][3] - b["box"][1])) <= 8
     x, y = _norm(a.get("text", "")), _norm(b.get("text", ""))

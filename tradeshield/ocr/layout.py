@@ -350,7 +350,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             under[0]["nick"] = ln.text.strip()
             continue
         blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
-    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured, axis))
+    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured, axis, side_fill, left_at, right_at))
     # colour check: a bubble whose fill is unlike the other bubbles of its side is less certain
     for role in ("me", "them"):
         fills = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] == role]
@@ -421,8 +421,11 @@ def _plain(v):
     return v
 
 
-def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis: float | None = None) -> list[dict]:
-    """Pictures and stickers: large non-background blocks without text, beside an avatar."""
+def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis: float | None = None,
+              side_fill: dict | None = None, left_at=None, right_at=None) -> list[dict]:
+    """Pictures and stickers: large non-background blocks without text, beside an avatar; and bubbles in which
+    OCR read nothing (「。。。」, a faint or tiny glyph): a solid block of a side's bubble colour, as tall as a
+    bubble, where the bubbles of that side start or end, becomes a ``text`` block marked ``unreadable``."""
     import cv2
     import numpy as np
 
@@ -437,10 +440,23 @@ def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis
     for ln in bare:
         x0, y0, x1, y1 = ln.box
         mask[max(0, (y0 - top) // f):max(0, (y1 - top) // f + 1), max(0, x0 // f):x1 // f + 1] = 0
+    # bubbles OCR read nothing in: one solid block each in the mask as it is (closing would join them to the
+    # avatar beside them)
+    out = []
+    if side_fill:
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        for i in range(1, n):
+            x, y, bw, bh, area = stats[i]
+            X0, Y0, X1, Y1 = x * f, y * f + top, (x + bw) * f, (y + bh) * f + top
+            empty = _empty_bubble(arr, (X0, Y0, X1, Y1), area / max(1, bw * bh), w, side_fill, left_at, right_at)
+            if empty:
+                out.append({"kind": "text", "role": empty, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "",
+                            "rows": [], "score": 0.0, "unreadable": True, "fill": list(side_fill[empty]),
+                            "cut": Y0 <= top + f or Y1 >= bottom - f})
+                mask[y:y + bh, x:x + bw] = 0
     # a photo's parts near the background's colour would break it up: close small gaps first
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8), iterations=2)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out = []
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
         X0, Y0, X1, Y1 = x * f, y * f + top, (x + bw) * f, (y + bh) * f + top
@@ -540,3 +556,31 @@ def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
         blocks.append(b)
     blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
     return blocks
+
+
+def _empty_bubble(arr, box, solid: float, w, side_fill, left_at, right_at) -> str | None:
+    """The side of a bubble without readable text at ``box`` (from the picture search's mask), or None.
+
+    A bubble is a solid rounded block (its mask fills most of its box), 0.03–0.15 of the width tall and wider
+    than 0.06 of it, whose colour is within 24 of the median of one side's text bubbles and which starts
+    where that side's bubbles start (them) or ends where they end (me). An avatar is square-ish and of no
+    bubble's colour; an emoji is yellow and small."""
+    x0, y0, x1, y1 = box
+    if not side_fill or solid < 0.8 or not (0.03 * w <= y1 - y0 <= 0.15 * w) or x1 - x0 < 0.06 * w:
+        return None
+    import numpy as np
+
+    inner = arr[y0 + (y1 - y0) // 4:y1 - (y1 - y0) // 4, x0 + (x1 - x0) // 8:x1 - (x1 - x0) // 8].reshape(-1, 3)
+    if not len(inner):
+        return None
+    med = _median(inner)
+    if (np.abs(inner.astype(np.int16) - np.array(med, np.int16)).max(axis=1) <= 10).mean() < 0.75:
+        return None                   # not one colour: a photo, an avatar
+    for role, fill in side_fill.items():
+        if _dist(med, fill) > 24:
+            continue
+        if role == "them" and (left_at is None or abs(x0 - left_at) < 0.03 * w):
+            return role
+        if role == "me" and (right_at is None or abs(x1 - right_at) < 0.03 * w):
+            return role
+    return None
