@@ -15,8 +15,10 @@ price, status), "已读" marks beside my bubbles (闲鱼/转转), inline emoji d
 input bar and sometimes the keyboard. Light and dark palettes.
 
 Colours: 微信 #95EC69 (mine) / #FFFFFF (theirs) on #EDEDED, dark #3EB575 / #2C2C2C on #111111, as the brief
-gives them; the others follow the apps' look in published screenshots (闲鱼 yellow, QQ blue, 淘宝 orange,
-转转 red for my bubbles, white for theirs) — approximate, not measured from the apps here.
+gives them. Measured from real screenshots (light mode): 闲鱼 #FFE60F / #FFFFFF on #F8F8F8, text #1F1F1F, no
+tail, "已读" (#A3A3A3) under my bubble flush with its right edge (shaxiu/XianyuAutoAgent ``images/demo1-3.png``);
+QQ #0099FF with white text on #EEEDF2 (lm175/nonebot-plugin-fakepic ``preview/command.jpg``). Still approximate,
+for want of a real screenshot: 淘宝/千牛 orange and 转转 red for my bubbles, every dark palette but 微信's.
 
 A conversation is rendered once as one tall content strip (``render_content``); a screenshot is a window
 onto it with the phone's chrome around it (``screenshot``), so overlapping shots of one chat come from
@@ -47,7 +49,7 @@ STYLES = {
         "avatar_radius": 0.1, "read_mark": False, "sys_pill": False,
     },
     "qq": {
-        "light": dict(bg="#F1F2F6", nav="#FFFFFF", me="#0099FF", them="#FFFFFF", me_text="#FFFFFF",
+        "light": dict(bg="#EEEDF2", nav="#FFFFFF", me="#0099FF", them="#FFFFFF", me_text="#FFFFFF",
                       them_text="#111111", sep="#A3A3A3", sys="#A3A3A3", input="#FFFFFF", field="#F1F2F6",
                       status_text="#000000", title="#111111", pill=None, card="#FFFFFF", nick="#8A8A8A"),
         "dark": dict(bg="#0F0F10", nav="#1A1A1B", me="#0A6FD6", them="#262628", me_text="#FFFFFF",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-VERSION = 14
+VERSION = 15
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:AM|PM|am|pm)?$")     # a separator ends in a clock time
 # a row's own time in the forwarded 聊天记录 view: a clock, maybe after a date or 上午/下午 (下午3:59, 05-26 20:11,
 # 2021-05-26 20:11:33, 昨天 20:11)
@@ -95,7 +95,19 @@ def _ring(arr, box, pad):
     return _median(np.concatenate(parts)) if parts else (0, 0, 0)
 
 
-def _flood(arr, seed, top, bottom, tol=8):
+def _seed(arr, box, fill, pad):
+    """A pixel of the bubble's own colour just beside a text line: left of it, else right of it, moving out
+    a few pixels past a JPEG's ringing around the glyphs (a real screenshot saved as JPEG)."""
+    h, w, _ = arr.shape
+    cy = int((box[1] + box[3]) / 2)
+    for step in range(0, 3 * pad + 2, max(1, pad // 2)):
+        for x in (box[0] - pad - 1 - step, box[2] + pad + 1 + step):
+            if 0 <= x < w and _dist(arr[cy, x], fill) <= 3:
+                return (x, cy)
+    return None
+
+
+def _flood(arr, seed, top, bottom, tol=8, text_boxes=()):
     """Bounding rect (x0, y0, x1, y1) of the region of ``seed``'s colour inside the chat area, and how much of
     its top and bottom rows it fills (a rounded bubble: well under 1; one cut by the screen edge: 1)."""
     import cv2
@@ -117,11 +129,24 @@ def _flood(arr, seed, top, bottom, tol=8):
     if rh > 2 * k and _square_edge(region, x, x + rw, y + rh - 1, y + rh - 1 - k):
         bot_fill = 1.0
     # a bubble is a rounded rectangle: points 10 % in from its corners are inside it; a round sticker's are not
+    # (the text read on it is part of it: a large font's glyphs may cover those points)
+    if text_boxes:
+        region = region.copy()
+        for bx0, by0, bx1, by1 in text_boxes:
+            if x <= bx0 and bx1 <= x + rw and y <= by0 and by1 <= y + rh:
+                region[int(by0):int(by1), int(bx0):int(bx1)] = 255
     dx, dy = max(rw // 10, int(0.025 * w)), max(1, rh // 10)      # (past the little tail beside the avatar)
     # (a small patch, not one pixel: the point may fall on a glyph of a long line of text)
+    # (and at a few depths: in a large font a glyph can cover one patch; a circle's box corners stay outside it
+    # to 0.14 in)
     r = max(2, int(0.004 * w))
-    corners = sum(int(region[max(0, yy - r):yy + r + 1, max(0, xx - r):xx + r + 1].mean() > 0.25 * 255)
-                  for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
+
+    def inside(cx, cy, sx, sy):
+        return any(region[max(0, yy - r):yy + r + 1, max(0, xx - r):xx + r + 1].mean() > 0.25 * 255
+                   for k in (1.0, 1.4) for xx, yy in ((cx + sx * int(dx * k), cy + sy * int(dy * k)),))
+
+    corners = sum(int(inside(cx, cy, sx, sy)) for cy, sy in ((y, 1), (y + rh - 1, -1))
+                  for cx, sx in ((x, 1), (x + rw - 1, -1)))
     return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
 
 
@@ -264,14 +289,13 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         if known:
             known["lines"].append(ln)
             continue
-        seed = (max(0, ln.box[0] - pad - 1), int((ln.box[1] + ln.box[3]) / 2))
-        if _dist(arr[seed[1], seed[0]], fill) > 3:
-            seed = (min(w - 1, ln.box[2] + pad + 1), seed[1])
-        if _dist(arr[seed[1], seed[0]], fill) > 3 or _dist(arr[seed[1], seed[0]], bg) <= 4:
+        seed = _seed(arr, ln.box, fill, pad)
+        if seed is None or _dist(arr[seed[1], seed[0]], bg) <= 4:
             bare.append(ln)
             continue
         # the tolerance stays under half the bubble/background difference: the fill never leaks out
-        rect, tf, bf, corners = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)))
+        rect, tf, bf, corners = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)),
+                                       text_boxes=[l.box for l in body])
         if corners < 3 and not (tf > 0.985 or bf > 0.985):
             bare.append(ln)     # text read on something round (a sticker's face): no bubble
             continue
