@@ -549,3 +549,31 @@ def test_empty_bubble_reported_as_unreadable(shots_dir, ocr_cache):
             if m.kind == "unreadable":
                 assert (m.text, m.confidence, m.low_confidence) == (UNREADABLE, 0.0, True)
         assert any(w["code"] == "unreadable" for w in got.warnings)
+
+
+def test_real_xianyu_layout_replica(shots_dir, ocr_cache):
+    """Real 闲鱼 chats (shaxiu/XianyuAutoAgent ``images/demo1.png`` 798×623, ``demo2.png`` 797×585, ``demo3.png``
+    798×262 at commit 540bbc2, GPL-3.0 — kept out of this repository): cropped to the bubbles, no bars, no
+    avatars; background #F8F8F8, theirs #FFFFFF from x≈6, mine #FFE60F ending 7 px from the right edge, text
+    #1F1F1F, corner radius ~0.2 of a one-line bubble's height, no tail, "已读" (#A3A3A3) under each of my bubbles
+    flush with its right edge. On those three files the reader gives 14/14 messages with the right side, the
+    "已读" marks as marks (not messages), and 10/14 texts exact: the four misses are the spaces the sender typed
+    between Chinese words (「最多让30 线材免费送」), which RapidOCR does not return (14/14 ignoring spaces).
+
+    The replica: a 闲鱼 chat drawn to those measurements, cropped the same way."""
+    from tradeshield.ocr.chatshot import read_screenshots
+    from tests.chatshots import STYLES, _truth
+
+    assert STYLES["xianyu"]["light"]["bg"] == "#F8F8F8" and STYLES["xianyu"]["read_below"]
+    conv = conversation(seed=12, n=8, app="xianyu", ref=REF, images=0, system=0, emoji=False, card=False)
+    content = render_content(conv, "xianyu", "light", SIZE[0], seed=12)
+    s = SIZE[0] / 360
+    x0, x1 = int(12 * s + 40 * s + 8 * s) - 6, SIZE[0] - int(12 * s + 40 * s + 8 * s) + 7     # through the avatars
+    top, view = 0, min(content.image.height, 1300)
+    img = content.image.crop((x0, top, x1, top + view))
+    truth = _truth(content, top, view, 0)
+    assert {m["role"] for m in truth["messages"]} == {"me", "them"}
+    p = _save(img, shots_dir, "xianyu_cropped.png")
+    got = read_screenshots([p], me="木白术", date="2021-05-28", cache=ocr_cache)
+    assert [(m.role, m.text) for m in got.messages] == [(m["role"], m["text"]) for m in truth["messages"]]
+    assert [s["time"][:16] for s in got.separators] == [s["time"] for s in truth["separators"]]
