@@ -122,6 +122,7 @@ class Item:
     time: dt.datetime | None = None      # sep: the time it means
     label: str = ""             # sep: as drawn
     emoji: bool = False
+    pic: bool = False           # a picture inside the bubble under the text (QQ sends both in one bubble)
     card: tuple | None = None
     y0: int = 0                 # placement in the content strip
     y1: int = 0
@@ -343,6 +344,10 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
             lines = _wrap(it.text, font, maxw - 2 * padx) or [""]
             tw = max(max(font.getlength(ln) for ln in lines), fs * 1.2) + (fs + 4 * s if it.emoji else 0)
             h = line_h * len(lines) + 2 * pady - (line_h - fs) + int(2 * s)
+            ph = int(110 * s) if it.pic else 0
+            if it.pic:
+                tw = max(tw, ph)
+                h += ph + pady
             bw = int(tw + 2 * padx)
             bx0 = ax - gap - bw if mine else ax + av + gap
             h = max(h, av)
@@ -353,7 +358,9 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
                 tail = [(bx0 + bw, ty), (bx0 + bw + 6 * s, ty + 6 * s), (bx0 + bw, ty + 12 * s)] if mine else \
                     [(bx0, ty), (bx0 - 6 * s, ty + 6 * s), (bx0, ty + 12 * s)]
                 d.polygon(tail, fill=_rgb(pal["me" if mine else "them"]))
-            ty0 = y + (h - (line_h * len(lines) - (line_h - fs))) // 2 - int(s)
+            ty0 = y + (h - ph - (pady if it.pic else 0) - (line_h * len(lines) - (line_h - fs))) // 2 - int(s)
+            if it.pic:
+                img.paste(_picture(ph, ph, seed * 17 + n), (bx0 + padx, y + h - pady - ph))
             for k, ln in enumerate(lines):
                 d.text((bx0 + padx, ty0 + k * line_h), ln, font=font, fill=_rgb(pal["me_text" if mine else "them_text"]))
             if it.emoji:
@@ -477,7 +484,7 @@ def _truth(content: Content, top: int, view: int, dy: int) -> dict:
             continue
         msgs.append({"kind": it.kind if it.kind in ("system",) else ("image" if it.kind in ("image", "sticker") else
                                                                      "text" if it.text else "unreadable"),
-                     "role": it.role, "sender": it.sender, "text": it.text,
+                     "role": it.role, "sender": it.sender, "text": it.text + ("[图片]" if it.pic else ""),
                      "time": cur.isoformat(timespec="minutes") if cur else None, "box": box})
     return {"messages": msgs, "separators": seps, "cards": cards}
 

@@ -577,3 +577,33 @@ def test_real_xianyu_layout_replica(shots_dir, ocr_cache):
     got = read_screenshots([p], me="木白术", date="2021-05-28", cache=ocr_cache)
     assert [(m.role, m.text) for m in got.messages] == [(m["role"], m["text"]) for m in truth["messages"]]
     assert [s["time"][:16] for s in got.separators] == [s["time"] for s in truth["separators"]]
+
+
+def test_real_qq_layout_replica(shots_dir, ocr_cache):
+    """A real QQ (Android, light) screenshot: lm175/nonebot-plugin-fakepic ``preview/command.jpg`` (MIT, 1212×1652
+    JPEG, cropped to the chat; not committed — the picture in it is a manga panel). Background #EEEDF2, my
+    bubble #0099FF with white text in a large font, holding text *and a picture* in one bubble; the other side
+    sent a picture that is itself a chat (a generated QQ screenshot: grey card, nicknames, white bubbles).
+    Before: the blue bubble was not found (JPEG ringing beside the glyphs failed the seed, the text covered the
+    corner probes), its lines came out as system lines and marks, and the picture became a text message.
+    After: one message of mine, its text with ``[图片]`` in its place, and one picture of theirs.
+
+    The replica: a QQ chat on the measured colours with text + picture in one bubble, saved as JPEG."""
+    from tradeshield.ocr.chatshot import read_screenshots
+
+    assert STYLES_QQ_BG == "#EEEDF2"
+    conv = conversation(seed=21, n=6, app="qq", ref=REF, images=1, system=0, emoji=False)
+    items, _ = conv
+    mine = [it for it in items if it.kind == "text" and it.role == "me"]
+    mine[0].pic = True
+    content = render_content(conv, "qq", "light", SIZE[0], seed=21)
+    img, truth = screenshot(content, 0, (SIZE[0], content.image.height + 500))
+    p = shots_dir / "qq_mixed.jpg"
+    img.save(p, quality=85)
+    got = read_screenshots([p], me="木白术", date="2021-05-28", cache=ocr_cache)
+    assert [(m.kind, m.role, m.text) for m in got.messages] == \
+        [(m["kind"], m["role"], m["text"]) for m in truth["messages"]]
+    assert any(m.text.endswith("[图片]") and m.kind == "text" for m in got.messages)
+
+
+STYLES_QQ_BG = __import__("tests.chatshots", fromlist=["STYLES"]).STYLES["qq"]["light"]["bg"]

@@ -147,7 +147,29 @@ def _flood(arr, seed, top, bottom, tol=8, text_boxes=()):
 
     corners = sum(int(inside(cx, cy, sx, sy)) for cy, sy in ((y, 1), (y + rh - 1, -1))
                   for cx, sx in ((x, 1), (x + rw - 1, -1)))
-    return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
+    return (x, y, x + rw, y + rh), top_fill, bot_fill, corners, _holes(region, x, y, rw, rh, w)
+
+
+def _holes(region, x, y, rw, rh, w) -> list:
+    """Pictures inside a bubble (QQ sends text and pictures in one bubble): large parts of its box that are
+    neither its colour nor text, away from its edges."""
+    import cv2
+    import numpy as np
+
+    f = 4
+    inv = (region[y:y + rh:f, x:x + rw:f] == 0).astype(np.uint8)
+    if inv.size == 0 or inv.mean() < 0.05:
+        return []
+    n, _, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
+    out = []
+    for i in range(1, n):
+        hx, hy, hw, hh, area = stats[i]
+        if hw * f < 0.12 * w or hh * f < 0.12 * w or area < 0.6 * hw * hh:
+            continue
+        if hx == 0 or hy == 0 or hx + hw >= inv.shape[1] or hy + hh >= inv.shape[0]:
+            continue            # the outside of a rounded corner, not a hole
+        out.append([int(x + hx * f), int(y + hy * f), int(x + (hx + hw) * f), int(y + (hy + hh) * f)])
+    return out
 
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
@@ -262,7 +284,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
              and not _CLOCK.search(ln.text.strip())]    # (a screenshot cropped to the chat starts at a separator)
     if top < 0.045 * w and heads:
         t = min(heads, key=lambda ln: ln.box[1])
-        if _dist(_ring(arr, t.box, 4), bg) <= 12:
+        # (on the chat's own colour: a line in a white bubble on #F8F8F8 is near-centred in a cropped shot too)
+        if _dist(_ring(arr, t.box, 4), bg) <= 5:
             info["title"] = t.text
             top = int(t.box[3] + 0.4 * (t.box[3] - t.box[1]))
             measured = False
@@ -288,14 +311,15 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
                      None)
         if known:
             known["lines"].append(ln)
+            known["off"] += _dist(known["fill"], fill) > 6
             continue
         seed = _seed(arr, ln.box, fill, pad)
         if seed is None or _dist(arr[seed[1], seed[0]], bg) <= 4:
             bare.append(ln)
             continue
         # the tolerance stays under half the bubble/background difference: the fill never leaks out
-        rect, tf, bf, corners = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)),
-                                       text_boxes=[l.box for l in body])
+        rect, tf, bf, corners, pics = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)),
+                                             text_boxes=[l.box for l in body])
         if corners < 3 and not (tf > 0.985 or bf > 0.985):
             bare.append(ln)     # text read on something round (a sticker's face): no bubble
             continue
@@ -306,7 +330,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         if rect[2] - rect[0] < (ln.box[2] - ln.box[0]) * 0.8 or rect[3] - rect[1] < lh * 0.8:
             bare.append(ln)     # text on a picture or a pattern: no bubble around it
             continue
-        bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "cut": tf > 0.985 or bf > 0.985
+        bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "pics": pics, "off": 0,
+                         "cut": tf > 0.985 or bf > 0.985
                          or rect[1] <= top + 1 or rect[3] >= bottom - 1}
     blocks = []
     # an order card spans the screen with a narrow margin on both sides; a long bubble always leaves the avatar
@@ -352,6 +377,16 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             continue
         if not certain and len(side_fill) == 2:
             role = min(side_fill, key=lambda r: _dist(b["fill"], side_fill[r]))
+        if b.get("pics") and b["off"] * 3 >= len(b["lines"]) and len(b["lines"]) >= 3:
+            # a picture of a chat sent in the chat (a screenshot, a generated image): a block with a picture in
+            # it and many of its lines on patches of other colours (that image's own bubbles) is one picture
+            blocks.append({"kind": "image", "role": role, "box": list(b["box"]), "text": "[图片]", "score": 1.0,
+                           "cut": b["cut"], "read": cjk_punct(_join(rows))})
+            continue
+        if b.get("pics"):           # pictures inside the bubble, in their place among its lines
+            at = [(row[0].box[1], _join([l.text for l in row])) for row in text_rows(b["lines"])]
+            at += [(p[1], "[图片]") for p in b["pics"]]
+            rows = [t for _, t in sorted(at)]
         blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": cjk_punct(_join(rows)),
                        "rows": rows, "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
     msgs = [b for b in blocks if b["kind"] == "text"]
