@@ -249,7 +249,16 @@ def test_import_into_case_and_rerun_from_cache(stitched, ocr_cache, case, monkey
     import tradeshield.ocr as ocr
 
     monkeypatch.setattr(ocr, "recognize", lambda *a, **k: pytest.fail("recognised again"))
-    res2 = import_screenshots(case, paths, me="木白术")
+    # (through the chat pipeline's entry: images are found to be screenshots by their bytes, not their names)
+    from tradeshield.chat.store import import_chat
+
+    renamed = []
+    for k, p in enumerate(paths):
+        q = p.parent / f"export{k}.txt"
+        shutil.copy(p, q)
+        renamed.append(q)
+    res2 = import_chat(case, renamed, me="木白术")
+    assert res2["format"] == "screenshot"
     assert res2["messages"] == res["messages"]
     assert len((case.root / res["messages_path"]).read_text("utf-8").splitlines()) == len(lines)
 

@@ -86,14 +86,12 @@ def chat(
     if not all(shots):
         check_input(files[0])  # a folder, a missing or an empty file: one clear line before the pipeline starts
     with out.progress() as cb:
-        if all(shots):          # screenshots: the OCR source (tradeshield.ocr), the same outputs as an export
-            from tradeshield.ocr.chatstore import import_screenshots
+        from tradeshield.chat.store import import_chat
 
-            result = import_screenshots(c, files, me=me, tz=tz, date=date, progress=cb, render=render)
-        else:
-            from tradeshield.chat.store import import_chat
-
-            result = import_chat(c, files[0], fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
+        # (screenshots are a source format of the pipeline: import_chat reads them by OCR, same outputs)
+        result = import_chat(c, files if all(shots) else files[0], fmt="screenshot" if all(shots) else fmt, me=me,
+                             tz=tz, encoding=encoding, progress=cb, date=date, render=render)
+        if not all(shots):
             if render:
                 from tradeshield.chat.render import render_case_chat
 
