@@ -511,7 +511,9 @@ def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis
             if empty:
                 out.append({"kind": "text", "role": empty, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "",
                             "rows": [], "score": 0.0, "unreadable": True, "fill": list(side_fill[empty]),
-                            "cut": Y0 <= top + f or Y1 >= bottom - f})
+                            # (under a title bar of the chat's colour the top is estimated: a bubble cut by the
+                            # bar, its glyphs too cut to read, must not pass for an empty one)
+                            "cut": Y0 <= top + (f if measured else int(0.05 * w)) or Y1 >= bottom - f})
                 mask[y:y + bh, x:x + bw] = 0
     # a photo's parts near the background's colour would break it up: close small gaps first
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8), iterations=2)
