@@ -616,3 +616,24 @@ def test_real_qq_layout_replica(shots_dir, ocr_cache):
 
 
 STYLES_QQ_BG = __import__("tests.chatshots", fromlist=["STYLES"]).STYLES["qq"]["light"]["bg"]
+
+
+REAL = Path(__file__).parent / "data" / "screenshots"
+
+
+def test_real_wechat_record_view(ocr_cache):
+    """A real 微信 聊天记录 page (tests/data/screenshots/README.md: lefex/WeChatShot, MIT, cropped off the avatar
+    column): rows with their own nickname and time, the date line, the emoji-only row kept as unreadable."""
+    from tradeshield.ocr.chatshot import UNREADABLE, read_screenshots
+
+    conv = read_screenshots([REAL / "lefex_wechatshot_pic2_rows.jpg"], me="曹操", tz="+08:00", cache=ocr_cache)
+    want = [("刘备", "15:59", "我想要两阳一阴的客厅在中间的"), ("刘备", "15:59", "我们山东的户型都是这样的。相中老家的户型了"),
+            ("诸葛亮", "18:56", "大家知道海德星河城预售许可证下来没啊？，。"), ("关羽", "19:00", "没"),
+            ("诸葛亮", "19:06", None), ("张飞", "20:00", "还有房吗？"), ("张飞", "20:00", "富力华庭现在毛坯多少钱？"),
+            ("曹操", "20:03", "本人在用很好用买的很多都是朋友推荐过来的喜欢看电影的可以加微信不满意可以退货扫二维码加好友")]
+    got = [(m.sender, m.time.strftime("%H:%M") if m.time else None, None if m.kind == "unreadable" else m.text)
+           for m in conv.messages]
+    assert got == want
+    assert all(m.time.date().isoformat() == "2018-03-31" and m.time_basis == "row" for m in conv.messages)
+    assert [m.role for m in conv.messages] == ["them"] * 7 + ["me"]
+    assert conv.messages[4].text == UNREADABLE and conv.messages[4].confidence == 0.0

@@ -582,7 +582,9 @@ def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
     # what is left of the nicknames' edge is the avatar column (a face read as 日 or 8): not text of the chat
     rest = [ln for ln in body if id(ln) not in head_ids and ln.box[2] > x_left]
     aligned = [ln for ln in rest if abs(ln.box[0] - x_left) < 0.03 * w]
-    centred = [ln for ln in rest if abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.05 * w and ln not in aligned]
+    # (a date line is centred on the phone's screen; a screenshot cropped off the avatar column moves it)
+    centred = [ln for ln in rest if ln not in aligned and (abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.05 * w
+                                                         or DATE_ONLY.match(ln.text.strip()))]
     if rest and len(aligned) + len(centred) < 0.6 * len(rest):
         return None
     heads.sort(key=lambda hd: hd[0].box[1])
