@@ -600,7 +600,9 @@ def test_real_qq_layout_replica(shots_dir, ocr_cache):
     The replica: a QQ chat on the measured colours with text + picture in one bubble, saved as JPEG."""
     from tradeshield.ocr.chatshot import read_screenshots
 
-    assert STYLES_QQ_BG == "#EEEDF2"
+    from tests.chatshots import STYLES
+
+    assert STYLES["qq"]["light"]["bg"] == "#EEEDF2"
     conv = conversation(seed=21, n=6, app="qq", ref=REF, images=1, system=0, emoji=False)
     items, _ = conv
     mine = [it for it in items if it.kind == "text" and it.role == "me"]
@@ -614,8 +616,6 @@ def test_real_qq_layout_replica(shots_dir, ocr_cache):
         [(m["kind"], m["role"], m["text"]) for m in truth["messages"]]
     assert any(m.text.endswith("[图片]") and m.kind == "text" for m in got.messages)
 
-
-STYLES_QQ_BG = __import__("tests.chatshots", fromlist=["STYLES"]).STYLES["qq"]["light"]["bg"]
 
 
 REAL = Path(__file__).parent / "data" / "screenshots"

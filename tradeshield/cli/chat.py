@@ -67,7 +67,8 @@ def chat(
     """Read a chat export into the case: messages, key events, optional images.  / 导入聊天记录并找出关键事件。
 
     Chat screenshots too (导入聊天截图): screenshots (闲鱼, 转转, 淘宝, 微信, QQ; light or dark; overlapping ones are stitched) are read offline by OCR:
-    side from the bubble, times from the separators, each message with its box and confidence.
+    side from the bubble, times from the separators, each message with its box and confidence. The forwarded
+    聊天记录 page (合并转发) too: each row's nickname and own time. A bubble OCR cannot read is kept as [无法识别].
 
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
 

@@ -17,6 +17,11 @@ title bar, input bar and keyboard ignored). Then:
   the source is recorded. Every message takes the time of the separator above it (``time_basis``
   ``"separator"``, to the minute the app shows); a message with no separator above it in any screenshot
   has no time. Nothing is invented: a relative separator without a reference date stays unresolved.
+- **the forwarded 聊天记录 page** (合并转发; ``layout.record_view``): no bubbles; each row gives its sender (its
+  nickname; role ``me`` when it is ``me``) and its own time (``time_basis`` ``"row"``), on the day of the date
+  line above it (else the reference date).
+- **unreadable**: a bubble (or a 聊天记录 row) in which OCR read nothing is a message all the same: ``kind``
+  ``"unreadable"``, text ``[无法识别]``, confidence 0, flagged and warned about — never dropped.
 - **stitching**: screenshots are taken in the order given (sorted by reference time when every one has
   one); where the end of one matches the start of the next, the overlap is kept once; a pair without
   overlap is reported as a possible gap.
