@@ -94,6 +94,12 @@ def replicas(d: Path) -> list[tuple[Path, dict]]:
     out.append((d / "replica_en_order.pdf", {
         "type": "receipt", "order_number": "112-3456789-1234567", "date": "2023-05-18",
         "seller_name": "Example Electronics Ltd", "total": "149.79"}))
+    docs.letter_spaced_converted(d / "replica_letter_spaced_converted.pdf")
+    out.append((d / "replica_letter_spaced_converted.pdf", {
+        "type": "digital-special", "invoice_number": "23512000000001234567", "date": "2023-01-30",
+        "buyer_name": "某某通信集团某省有限公司某市分公司", "buyer_tax_id": "91510000765012345P",
+        "seller_name": "某某区某某通讯设备经营部", "seller_tax_id": "92510124MA6B1XXY1G", "amount_without_tax": "2129.34",
+        "tax": "21.29", "total": "2150.63", "total_in_words": "贰仟壹佰伍拾圆陆角叁分", "items": ["2129.34"]}))
     scan = d / "replica_scanned_invoice.pdf"
     _scanned(d / "text.pdf", scan)
     out.append((scan, {"type": "scanned", "invoice_code": "011002100111", "invoice_number": "12345678",
