@@ -159,6 +159,12 @@ def test_letter_spaced_runs_are_one_value_and_other_gaps_stay_breaks():
     # ordinary words with one-letter words between them (word spaces just over half a line) are not glued
     words = _chars("in", 0, 5, width=4.5) + _chars("a", 15.5, 5, width=4.5) + _chars("row", 26, 5, width=4.5)
     assert _row_text(words) == "in a row"
+    # an OCR engine's words (one box per word) evenly spaced are never tracking: they stay words
+    x, ocr = 0.0, []
+    for word in ["数量", "1", "单价", "12.50", "金额", "12.50"]:
+        ocr.append((word, (x, 100, x + 9 * len(word), 110), 0.9))
+        x += 9 * len(word) + 12
+    assert _row_text(ocr).split() == ["数量", "1", "单价", "12.50", "金额", "12.50"]
     # a short letter-spaced label set close before its letter-spaced value (the seller's 名称： in the converted
     # PDF) keeps no gap inside
     assert _row_text(_chars("名称：", 0, 25) + _chars("某某设备经营部", 63, 25)) == "名称：某某设备经营部"

@@ -238,7 +238,8 @@ def _letter_spaced(gaps: list[float], h: float) -> list[bool]:
     as OFD→PDF converters and some issuers draw every value — ``9 2 5 1 0 1 2 4 M A 6 B …`` is one tax ID and
     ``*现 代 服 务*`` one item name. A run is at least three gaps in a row, each wider than a word space
     (0.5–2.5 line heights) and each close to the next; a lone wide gap (between a quantity and a price, or a
-    word space in ordinary text) is not part of one, nor are a table's evenly spread headers (wider gaps)."""
+    word space in ordinary text) is not part of one, nor are a table's evenly spread headers (wider gaps). An OCR
+    line's characters share its box without gaps, so OCR words, however evenly set, never form such a run."""
     n = len(gaps)
     out = [False] * n
     wide = [0.5 * h <= g <= 2.5 * h for g in gaps]
