@@ -13,7 +13,9 @@
    Both run as whole fresh processes, interleaved round by round; tradeshield gets a fresh case each round (made
    before the clock starts) so every run copies and hashes the PDF, renders, trims, captions, encodes, reads the
    fields and logs. pdftoppm's pages are checked for ink, so a pdftoppm that silently draws CJK text as nothing
-   (no poppler-data) cannot look fast. Target: median ratio ≤ 0.80 on each.
+   (no poppler-data) cannot look fast. Target: median ratio ≤ 0.80 on each. ``--ocr-pages 0``: the scanned and
+   vector-heavy pages have no text layer, so by default ``invoice`` would also OCR their first 3 pages (issue 18;
+   tens of seconds of CPU), work pdftoppm does not do; this compares rendering with rendering.
 3. **1-page invoice end to end**: ``tradeshield invoice`` on the real 数电 PDF (fields, info dictionary, QR, page):
    median wall time, target < 0.6 s.
 
@@ -279,7 +281,7 @@ def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
             if ink is None:
                 ink = inked(out)
             wall, cpu = timed([sys.executable, "-m", "tradeshield", "invoice", str(pdf), "--dpi", str(dpi), "--case",
-                               str(case), "--json", "--quiet"], env)
+                               str(case), "--json", "--quiet", "--ocr-pages", "0"], env)
             ts.append(wall)
             ts_cpu.append(cpu)
             n = len(list((case / "derived" / "invoice").glob("*/p*.jpg")))
