@@ -1,6 +1,7 @@
 """Bench: invoice field accuracy on every sample, render speed against pdftoppm, a 1-page invoice end to end.
 
     .venv/bin/python bench/bench_invoice.py [--rounds 3] [--extra DIR ...] [--skip-render]
+                                            [--skip-accuracy] [--only 'CJK, 10']
 
 1. **Field accuracy** (fields right / fields present, per type): the real invoices in tests/data/invoices (expected
    values in bench/invoice_truth.json, written by hand from their page text), any file in ``--extra`` directories
@@ -259,7 +260,7 @@ def inked(folder: Path) -> tuple[int, int]:
     return ok, len(pages)
 
 
-def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
+def render_speed(rounds: int, dpi: int, env: dict, work: Path, only: str | None = None) -> None:
     if not shutil.which("pdftoppm"):
         print("render speed: pdftoppm not found (apt-get install poppler-utils poppler-data)")
         return
@@ -268,6 +269,8 @@ def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
           f"{rounds} rounds, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     docs = make_docs(work)
     for label, pdf in docs.items():
+        if only and only not in label:
+            continue
         ts, pp, ts_cpu, pp_cpu, ink = [], [], [], [], None
         for r in range(rounds):
             case = work / f"case-{pdf.stem}-{r}"
@@ -322,8 +325,11 @@ def main() -> None:
     ap.add_argument("--extra", type=Path, action="append", default=[],
                     help="a folder of real invoices named as in bench/invoice_truth.json")
     ap.add_argument("--skip-render", action="store_true")
+    ap.add_argument("--only", help="render only the documents whose label contains this, e.g. 'CJK, 10'")
+    ap.add_argument("--skip-accuracy", action="store_true")
     args = ap.parse_args()
-    accuracy([d for d in args.extra if d.is_dir()])
+    if not args.skip_accuracy:
+        accuracy([d for d in args.extra if d.is_dir()])
     if args.skip_render:
         return
     work = Path(tempfile.mkdtemp(prefix="bench-invoice-"))
@@ -335,8 +341,9 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
         subprocess.run([sys.executable, "-m", "tradeshield", "invoice", str(REAL / "fapiaogo_digital_normal.pdf"),
                         "--case", str(warm), "--quiet", "--json"], check=True, env=env, stdout=subprocess.DEVNULL)
-        render_speed(args.rounds, args.dpi, env, work)
-        one_invoice(max(3, args.rounds), env, work)
+        render_speed(args.rounds, args.dpi, env, work, args.only)
+        if not args.only:
+            one_invoice(max(3, args.rounds), env, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
