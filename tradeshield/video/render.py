@@ -1,7 +1,7 @@
 """Upright frame images, burned-in evidence labels and the contact sheet.
 
-    >>> from tradeshield.video.render import upright, label_lines, contact_sheet, FrameStore
-    >>> img = upright(av_frame)                                            # doctest: +SKIP
+    >>> from tradeshield.video.render import rgb_image, label_lines, contact_sheet, FrameStore
+    >>> img = rgb_image(av_frame)                                          # doctest: +SKIP
     >>> label_lines(wall, 47.3, 4257, "1/90", "c3e08fc9c744…")             # doctest: +SKIP
     ['2024-03-15 14:22:52.3 +08:00', '00:00:47.3  pts 4257 × 1/90', 'SHA-256 c3e08fc9c744']
 
@@ -39,9 +39,26 @@ i18n.register({
 })
 
 
-def upright(frame):
-    """PIL image of a PyAV frame turned the way the phone meant it (display matrix rotation); no tone mapping."""
-    return _turn(frame.to_image(), frame)
+def rgb_image(frame, width: int | None = None, height: int | None = None, interpolation=None):
+    """PIL RGB image of a PyAV frame (no tone mapping, not turned), optionally scaled: one swscale call, then one
+    copy of its plane into Pillow. PyAV's ``to_image`` gives the same pixels but copies the picture three times
+    row by row while holding the GIL (~20 ms of a 1080p frame against ~3 ms)."""
+    return _plane_image(frame.reformat(width=width, height=height, format="rgb24", interpolation=interpolation,
+                                       threads=1), "RGB")
+
+
+def grey_image(frame, width: int | None = None, height: int | None = None, interpolation=None):
+    """PIL L image of a PyAV frame's luma, optionally scaled by swscale."""
+    return _plane_image(frame.reformat(width=width, height=height, format="gray", interpolation=interpolation,
+                                       threads=1), "L")
+
+
+def _plane_image(frame, mode: str):
+    from PIL import Image
+
+    plane = frame.planes[0]
+    img = Image.frombuffer(mode, (frame.width, frame.height), plane, "raw", mode, plane.line_size, 1)
+    return img if mode == "RGB" else img.copy()  # an L image may share the frame's memory: own it
 
 
 def wall_time(start: dt.datetime, position: Fraction) -> dt.datetime:
@@ -216,7 +233,7 @@ class FrameStore:
         if self.converter is not None:
             img = Image.fromarray(self.converter.rgb(frame))
         else:
-            img = frame.to_image()
+            img = rgb_image(frame)
         return _turn(img, frame)
 
     def _render(self, cand: Candidate, frame) -> None:
@@ -253,7 +270,7 @@ class FrameStore:
         if self.converter is not None:
             img = Image.fromarray(self.converter.rgb(frame, w, h))
         else:
-            img = frame.reformat(width=w, height=h, format="rgb24", interpolation="AREA", threads=1).to_image()
+            img = rgb_image(frame, w, h, "AREA")
         buf = io.BytesIO()
         _turn(img, frame).save(buf, "JPEG", quality=90)
         return buf.getvalue()
@@ -303,7 +320,7 @@ def _barcodes(frame) -> list[dict]:
     from tradeshield.barcodes import decode
 
     w, h = _fit(frame, BARCODE_SIDE)
-    grey = _turn(frame.reformat(width=w, height=h, format="gray", interpolation="AREA", threads=1).to_image(), frame)
+    grey = _turn(grey_image(frame, w, h, "AREA"), frame)
     up_w = frame.height if int(round(frame.rotation or 0)) % 180 else frame.width
     k = up_w / grey.width
     found = decode(grey, try_harder=False)
