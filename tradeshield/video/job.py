@@ -233,21 +233,6 @@ def extract_frames(case, video, *, every: float = 2.0, at=(), max_frames: int | 
         raise UsageError("video.bad_every", text=every)
     if max_frames is not None and max_frames < 1:
         raise UsageError("video.bad_max", value=max_frames)
-    import gc
-
-    collecting = gc.isenabled()
-    gc.disable()  # the job makes no reference cycles; the collector's passes cost ~3 % of its CPU time
-    try:
-        return _extract_frames(case, video, every=every, at=at, max_frames=max_frames, scenes=scenes,
-                               sheet=sheet, barcodes=barcodes, start=start, out_dir=out_dir, force=force,
-                               progress=progress)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _extract_frames(case, video, *, every, at, max_frames, scenes, sheet, barcodes, start, out_dir, force,
-                    progress) -> dict:
     src = Path(check_input(video))
     st0 = src.stat()
     inside = _in_evidence(case, src)
