@@ -374,8 +374,7 @@ def threads_for(pr) -> tuple[int, int]:
     """
     cpus = max(1, min(2, os.cpu_count() or 1))
     frame_mb = _frame_mb(pr)
-    k, r = (1 if frame_mb > 16 else cpus), (cpus if frame_mb <= 8 else 1)
-    return int(os.environ.get("TS_KEYS", k)), int(os.environ.get("TS_RENDERERS", r))  # EXPERIMENT
+    return (1 if frame_mb > 16 else cpus), (cpus if frame_mb <= 8 else 1)
 
 
 def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress, then=None,
