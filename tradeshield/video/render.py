@@ -281,7 +281,6 @@ class FrameStore:
         cand.payload.update({"tmp": tmp, "width": img.width, "height": img.height,
                              "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
 
-
     def _tile(self, thumb: bytes, lines: list[str]):
         """The sheet tile labelled now (from the JPEG the sheet would decode: the same pixels), or None when
         the thumbnail does not fit the expected grid unscaled."""
