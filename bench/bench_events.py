@@ -31,9 +31,9 @@ SIDE = {"discount-request": "buyer", "discount-refused": "seller", "delivery-pro
 LINE = re.compile(r"^(me|them): (.*?) \|\|(.*)$")
 
 
-def load(split: str):
+def load(split: str, path: Path | None = None):
     chats, cur = [], None
-    for n, ln in enumerate((DATA / f"{split}.txt").read_text(encoding="utf-8").splitlines(), 1):
+    for n, ln in enumerate((path or DATA / f"{split}.txt").read_text(encoding="utf-8").splitlines(), 1):
         if ln.startswith("== "):
             head = ln[3:].split()
             role = dict(x.split("=", 1) for x in head[1:] if "=" in x).get("role")
@@ -133,11 +133,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("heldout", "tune"), default="heldout")
     ap.add_argument("--errors", action="store_true", help="list misses (tuning part only)")
+    ap.add_argument("--file", type=Path, help="score another labelled file of the same format (never the held-out part)")
     a = ap.parse_args(argv)
+    if a.file is not None:
+        if a.file.resolve() == (DATA / "heldout.txt").resolve():
+            print("--file cannot name the held-out part; use --split heldout", file=sys.stderr)
+            return 2
+        a.split = a.file.stem
     if a.errors and a.split == "heldout":
         print("--errors is refused on the held-out part (its misses must not be tuned on)", file=sys.stderr)
         return 2
-    chats = load(a.split)
+    chats = load(a.split, a.file)
     n = sum(len(c["messages"]) for c in chats)
     from tradeshield.chat.events import Matcher
     from tradeshield.conversation.reader import load_rules
