@@ -16,8 +16,13 @@ message the reader cuts clauses (``clauses.split_clauses``) and tries each kind 
 5. the speaker's side must be allowed (``by``: buyer / seller / any, relative to the case's role; ``from``:
    me / them); a kind that needs ``after`` needs one of those kinds earlier from the other side;
    ``context = "trade"`` needs a trade word in the message or the three before it;
-6. ``reply`` tables: a bare first clause (「不行」「可以」「ok」) answering the other side's last message
-   that carried one of ``to``.
+6. ``reply`` tables: a bare first clause (「不行」「可以」「ok」, or one after a filler 「好的，没问题」) answering the
+   other side's last message that carried one of ``to`` (or one of ``alone`` when the reply is the whole message),
+   or that asked a question putting something up for acceptance (``question``), or ended in a suggestion 「…吧」
+   (``suggestion``);
+7. ``follow`` patterns: weaker words that count only when the same speaker made the kind in one of their last
+   three messages (「开通一下」 after a fake customer-service lure); ``not_after``: a bare clause (「收到了」) that
+   is not the kind when the other side's last message matched ``previous`` (「已经退你35了」).
 
 A message yields each kind at most once (its first clause that holds it). ``replaces`` drops a weaker kind
 found in the same message (price-agreed replaces agreement). Money terms (``money.money_terms``) are read
@@ -48,6 +53,11 @@ _SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by eve
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 _CACHE_SIZE = 50_000
 _ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
+_ENDS_SUGGESTION = re.compile(r"[吧呗][。.!！~～]?\s*$")
+_ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
+# a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
+_FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
+_RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
@@ -78,6 +88,12 @@ class KindRule:
     reply_to: tuple[str, ...] = ()
     reply_question: bool = False
     reply: re.Pattern | None = None
+    reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
+    reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
+    reply_suggestion: bool = False        # 「运费各一半吧」 → 「行」
+    follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
+    not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
+    not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
     summary: dict = field(default_factory=dict)
     any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
     plan: list = field(default_factory=list)   # (pattern, its literal anchors or None, matched lower-cased)
@@ -99,6 +115,7 @@ class Rules:
     piece_cache: dict = field(default_factory=dict)    # a piece of a message as cut → ``_piece_info``
     whole: tuple = ()                       # rules with whole-message patterns
     replies: tuple = ()                     # rules with a reply table
+    follows: tuple = ()                     # rules with follow patterns
 
 
 
@@ -127,6 +144,11 @@ def load_rules(path: str | None = None) -> Rules:
                 message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
+                reply_alone=tuple(reply.get("alone") or ()), reply_suggestion=bool(reply.get("suggestion", False)),
+                reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
+                follow=_rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
+                not_after_clause=_rx([f"^(?:{x})$" for x in (r.get("not_after") or {}).get("clause", [])], re.I),
+                not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
             k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
             k.plan = _plan(k)
@@ -137,13 +159,16 @@ def load_rules(path: str | None = None) -> Rules:
         trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
         pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
                          [x for r in data.get("kind", []) for x in r.get("message") or []] +
-                         [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", [])])
+                         [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", []) +
+                          (r.get("reply") or {}).get("weak", [])] +
+                         [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
+    R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
     return R
 
 
@@ -155,7 +180,8 @@ def _index_anchors(R: Rules, tables) -> None:
     always = set()
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
-        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + list(t.get("message") or []):
+        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + \
+                list(t.get("message") or []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -296,6 +322,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
     earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
     last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
     cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
+    recent: dict = state.setdefault("recent", {"me": [], "them": []})   # speaker → kinds of their last messages
     kinds_of, order, trade = R.kinds, R.order, R.trade
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
@@ -315,10 +342,17 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 cache.clear()
             info = cache[text] = _analyse(R, text, with_money)
         original = text
-        text, cl, first_clause, cand, hits, reply_ok, blocked = info
+        text, cl, first_clause, cand, hits, reply_ok, blocked, follow_hits, alone = info
         side = sides.get(mrole)
         other = "them" if mrole == "me" else "me"
         found: list[tuple[KindRule, Clause, str]] = []
+        if follow_hits:
+            mine = set().union(*recent[mrole]) if recent[mrole] else set()
+            extra = [i for i in follow_hits if i not in hits and kinds_of[i].kind in mine]
+            if extra:
+                cand = tuple(sorted(set(cand) | set(extra)))
+        else:
+            extra = ()
         if cand:
             last_other, last_other_text = last.get(other, (None, ""))
             for i in cand:
@@ -330,13 +364,23 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 if rule.after and not (earlier[other] & set(rule.after)):
                     continue
                 hit = hits.get(i)
+                if hit is None and i in extra:
+                    hit = follow_hits[i]
                 if hit is None and i in reply_ok:
-                    answered = last_other is not None and (last_other & set(rule.reply_to) or (
-                        rule.reply_question and _ENDS_QUESTION.search(last_other_text)
-                        and _PROPOSAL.search(last_other_text)))
+                    strong, first_clause = reply_ok[i]
+                    answered = last_other is not None and (
+                        last_other & set(rule.reply_to) or strong and (
+                            (alone and last_other & set(rule.reply_alone)) or (
+                                rule.reply_question and _ENDS_QUESTION.search(last_other_text)
+                                and _PROPOSAL.search(last_other_text)) or (
+                                rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
+                                and not _ACCEPTANCE.match(last_other_text))))
                     if answered:
                         hit = (rule, first_clause, first_clause.text)
                 if hit is None or i in blocked:
+                    continue
+                if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
+                        and rule.not_after_clause.search(hit[1].text):
                     continue
                 if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [text])) is None:
                     continue
@@ -388,6 +432,10 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 evs.append(ev)
         earlier[mrole] |= kinds
         last[mrole] = (kinds, text)
+        mine_recent = recent[mrole]
+        mine_recent.append(kinds)
+        if len(mine_recent) > _RECENT:
+            del mine_recent[0]
         texts.append(text)
         if len(texts) > 8:
             del texts[:4]
@@ -463,7 +511,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     low = text.lower()
     some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
     if not some and not (with_money and _DIGIT.search(text)):
-        return text, [], None, (), {}, _NO_SET, _NO_SET
+        return text, [], None, (), {}, {}, _NO_SET, {}, False
     # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
     pget = R.piece_cache.get
     if plain_cut(text):      # cut at CJK marks and line breaks alone: contiguous pieces
@@ -485,7 +533,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
         k = keep[j] if keep is not None else j
         return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
 
-    hits, reply_ok, blocked = {}, set(), set()
+    hits, reply_ok, blocked, follow_hits = {}, {}, set(), {}
+    at = 0
     made: dict = {}
 
     def clause(j):
@@ -518,19 +567,38 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
                     hits[i] = (rule, clause(j), mm.group())
-        first, first_low = cl[0][3], cl[0][0].lower()
-        for i in R.replies:                          # a bare 「不行」「可以」 as the first clause (its anchors are there)
+        # a bare 「不行」「可以」 as the first clause (its anchors are there), or as the second after a filler
+        # (「好的，没问题」); 「好的」 alone is a weak reply (it answers requests, not questions or suggestions)
+        tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
+        for i in R.replies:
             rule = kinds[i]
-            if i in first and i not in hits and rule.reply.search(first_low) \
-                    and not (rule.unless is not None and rule.unless.search(text)):
-                reply_ok.add(i)
-    cand = set(hits) | reply_ok
-    for i in cand:
+            if i in hits or (rule.unless is not None and rule.unless.search(text)):
+                continue
+            for j in reversed(tries):
+                if i in cl[j][3] and rule.reply.search(cl[j][0].lower()):
+                    reply_ok[i] = (True, clause(j))
+                    at = j
+                    break
+            else:
+                if rule.reply_weak is not None and i in cl[0][3] and rule.reply_weak.search(cl[0][0].lower()):
+                    reply_ok[i] = (False, clause(0))
+        for i in R.follows:                          # weaker words that count after the speaker's own lure
+            rule = kinds[i]
+            if i in hits:
+                continue
+            for j, info in enumerate(cl):
+                mm = rule.follow.search(info[0])
+                if mm is not None and not (rule.unless is not None and rule.unless.search(info[0])) and not (
+                        rule.negatable and negated_before(info[0], mm.start())):
+                    follow_hits[i] = (rule, clause(j), mm.group())
+                    break
+    cand = set(hits) | set(reply_ok)
+    for i in cand | set(follow_hits):
         rule = R.kinds[i]
         if rule.unless_message is not None and rule.unless_message.search(text):
             blocked.add(i)
-    first_clause = clause(0) if reply_ok else None
-    return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked
+    first_clause = None     # (kept in the tuple's shape; each reply carries its own clause in ``reply_ok``)
+    return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked, follow_hits, len(cl) == at + 1
 
 
 def _merge_deposit(terms: list[dict]) -> list[dict]:
