@@ -133,6 +133,8 @@ def _money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] 
             role = "refund"
         elif _DISCOUNT.search(head[-4:]):
             role = "discount"
+        elif "refund-request" in kinds:
+            role = "refund"
         elif side == "seller":
             role = "asking"
         elif side == "buyer" or "discount-request" in kinds:

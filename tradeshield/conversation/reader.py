@@ -90,6 +90,7 @@ class KindRule:
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
+    reply_answer: re.Pattern | None = None  # searched in any clause; like ``reply_weak`` it answers ``to`` kinds only
     reply_suggestion: bool = False        # 「运费各一半吧」 → 「行」
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
@@ -146,6 +147,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_suggestion=bool(reply.get("suggestion", False)),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
+                reply_answer=_rx(reply.get("answer", []), re.I),
                 follow=_rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
                 not_after_clause=_rx([f"^(?:{x})$" for x in (r.get("not_after") or {}).get("clause", [])], re.I),
                 not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
@@ -160,7 +162,7 @@ def load_rules(path: str | None = None) -> Rules:
         pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
                          [x for r in data.get("kind", []) for x in r.get("message") or []] +
                          [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", []) +
-                          (r.get("reply") or {}).get("weak", [])] +
+                          (r.get("reply") or {}).get("weak", []) + (r.get("reply") or {}).get("answer", [])] +
                          [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
@@ -181,6 +183,7 @@ def _index_anchors(R: Rules, tables) -> None:
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
         for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + \
+                reply.get("answer", []) + \
                 list(t.get("message") or []):
             a = anchors(p)
             if a is None:
@@ -400,7 +403,8 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 at.setdefault(cc.index, []).append(r.kind)
             for j, pinfo in enumerate(cl):
                 if pinfo[5]:     # money.money_terms without its own pre-check
-                    ck = at.get(j)
+                    # a bare amount beside a refund request (「退我一个杯子的钱吧，35」) is the refund asked
+                    ck = at.get(j) or (("refund-request",) if "refund-request" in kinds else None)
                     money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
             money = _merge_deposit(money)
         evs = []
@@ -582,6 +586,10 @@ def _analyse(R: Rules, text: str, with_money: bool):
             else:
                 if rule.reply_weak is not None and i in cl[0][3] and rule.reply_weak.search(cl[0][0].lower()):
                     reply_ok[i] = (False, clause(0))
+                elif rule.reply_answer is not None:
+                    j = next((j for j, info in enumerate(cl) if i in info[3] and rule.reply_answer.search(info[0])), None)
+                    if j is not None:
+                        reply_ok[i] = (False, clause(j))
         for i in R.follows:                          # weaker words that count after the speaker's own lure
             rule = kinds[i]
             if i in hits:
