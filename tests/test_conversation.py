@@ -166,6 +166,61 @@ def test_acceptances_promises_refusals(role, msgs, want):
     assert kinds(msgs, role) == want
 
 
+# ---------------------------------------------------------------- context from the previous message(s)
+# (session 2: the held-out misses of agreement, delivery-promise, fake-service, refund-refused and return-request
+# need it; each case below is a reading the reader got wrong before)
+@pytest.mark.parametrize("role,msgs,want", [
+    # a bare acceptance answers what the other side just put up — or nothing
+    ("seller", [("them", "1900能出吗"), ("me", "不行"), ("them", "那1950呢，不行我就不要了"), ("me", "行吧")],
+     [("discount-request", "them"), ("discount-refused", "me"), ("discount-request", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "拍了，你明天能寄吗"), ("them", "明天寄不了，后天一早寄"), ("me", "行")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "最近快递都慢，包裹多"), ("me", "同意，双十一前后都这样")], []),
+    ("seller", [("me", "运费各一半吧"), ("them", "行")], [("agreement", "them")]),
+    # 「行吧」 ends in 吧 but puts nothing up
+    ("seller", [("them", "那1950呢"), ("me", "行吧"), ("them", "好，拍了，今天能发吗")],
+     [("discount-request", "them"), ("agreement", "me")]),
+    # 「好的」 alone answers a request, not a suggestion
+    ("seller", [("them", "能换大一码吗"), ("me", "好的")], [("return-request", "them"), ("agreement", "me")]),
+    ("seller", [("me", "退款这个事你问平台客服吧"), ("them", "好的")], []),
+    # a filler before the acceptance
+    ("seller", [("them", "那这件我寄回给你吧"), ("me", "好的，没问题")], [("return-request", "them"), ("agreement", "me")]),
+    # their acceptance with terms is answered by the bare word alone, not by 「好，拍了」
+    ("buyer", [("me", "鞋子尺码偏小，想退货"), ("them", "可以退，运费你出"), ("me", "行吧")],
+     [("return-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    ("seller", [("them", "能包邮吗"), ("me", "可以，包邮"), ("them", "好，拍了")], [("discount-request", "them"), ("agreement", "me")]),
+    # granting what was asked in one's own words answers a request only
+    ("seller", [("them", "能便宜点吗"), ("me", "让他直接拍，我给他少十块")], [("discount-request", "them"), ("agreement", "me")]),
+    ("buyer", [("them", "加我vx，给你便宜点")], [("off-platform", "them")]),
+    # follow-up words of a fake-service lure count only after the speaker's own lure
+    ("seller", [("them", "你好，我刚拍下了，但是系统说你的店铺没开通诚信保障"), ("them", "你扫一下这个码联系客服开通一下")],
+     [("fake-service", "them"), ("off-platform", "them"), ("fake-service", "them")]),
+    ("seller", [("them", "你扫一下这个码联系客服开通一下")], [("off-platform", "them")]),
+    ("seller", [("them", "听说闲鱼上有骗子冒充客服要保证金，你小心")], []),
+    # 「收到了」 after money sent back is not the goods received
+    ("seller", [("me", "已经退你35了"), ("them", "收到了")], []),
+    ("seller", [("them", "收到了")], [("receipt-ack", "them")]),
+    # promises vs reports
+    ("seller", [("me", "昨天下午就寄了，可能还没揽收"), ("me", "L码今天发出了，单号发你了")], []),
+    ("seller", [("me", "收到就给你发L码"), ("me", "今晚一定发")], [("delivery-promise", "me"), ("delivery-promise", "me")]),
+    ("seller", [("them", "先给个码我看看是不是真的"), ("me", "不行，拍下后自动发货")], [("cardkey-before-pay", "them")]),
+    # returns asked vs discussed
+    ("seller", [("them", "你家支持退货吗"), ("them", "我闺蜜说她的退货也是你这退的"), ("them", "定金能退吗")], []),
+    ("buyer", [("me", "那退了吧"), ("me", "给我换成黑色的")], [("return-request", "me"), ("return-request", "me")]),
+    # refusals again; talk about refunds is no request
+    ("seller", [("them", "我要仅退款"), ("me", "不行"), ("them", "那退一半"), ("me", "也不行")],
+     [("refund-request", "them"), ("refund-refused", "me"), ("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "退款一般几天到账？"), ("them", "上次那个退款是你退的吗")], []),
+    ("seller", [("them", "我不会投诉的，大家好好说")], []),
+])
+def test_context_from_the_previous_messages(role, msgs, want):
+    assert kinds(msgs, role) == want
+
+
+def test_a_bare_amount_beside_a_refund_request_is_the_refund():
+    evs = read_conversation([{"role": "them", "text": "退我一个杯子的钱吧，35"}], role="seller")
+    assert [e["kind"] for e in evs] == ["refund-request"] and evs[0]["money"] == [{"role": "refund", "amount": 35, "by": "them"}]
+
+
 def test_fast_clause_cut_equals_the_general_one():
     """Text cut at CJK marks and line breaks alone (the fast path) gives exactly the clauses the general cut gives."""
     from tradeshield.conversation import clauses as C
