@@ -8,8 +8,9 @@ predicted kind counts as a true positive when the message's label has it. "Wrong
 speaker is not on the side the kind belongs to (the table below, written from the README, not read from the
 rules file) — e.g. a discount request attributed to the seller. Money terms are scored on the messages that
 carry `$role=amount` labels: each labelled term must be found with that role (and refundability).
-The anchor a user would otherwise have is the old trigger-word matcher (``events.Matcher``); it runs on the same
-messages in the same run and its scores are printed beside (kinds it does not know count as misses).
+The anchor a user would otherwise have is the old trigger-word matcher (``bench/old_matcher.py``, the first
+version's ``events.Matcher``); it runs on the same messages in the same run and its scores are printed beside
+(kinds it does not know count as misses).
 ``--errors`` is refused on the held-out part: its misses are never shown, so they cannot be tuned on.
 """
 from __future__ import annotations
@@ -90,7 +91,7 @@ def new_reader(chat):
 
 
 def old_matcher(chat):
-    from tradeshield.chat.events import Matcher
+    from bench.old_matcher import Matcher
 
     mt, out = Matcher(), defaultdict(set)
     for i, m in enumerate(chat["messages"]):
@@ -133,7 +134,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("heldout", "tune"), default="heldout")
     ap.add_argument("--errors", action="store_true", help="list misses (tuning part only)")
-    ap.add_argument("--file", type=Path, help="score another labelled file of the same format (never the held-out part)")
+    ap.add_argument("--file", type=Path, help="score another labelled file of the same format (a new batch, blind; "
+                    "never the held-out part)")
     a = ap.parse_args(argv)
     if a.file is not None:
         if a.file.resolve() == (DATA / "heldout.txt").resolve():
@@ -145,7 +147,7 @@ def main(argv=None) -> int:
         return 2
     chats = load(a.split, a.file)
     n = sum(len(c["messages"]) for c in chats)
-    from tradeshield.chat.events import Matcher
+    from bench.old_matcher import Matcher
     from tradeshield.conversation.reader import load_rules
 
     load_rules(None), Matcher()           # rules compiled before timing (both sides)

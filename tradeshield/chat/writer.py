@@ -111,7 +111,7 @@ _EVENT_LINE = '{"time":%s,"kind":%s,"sender":%s,"role":%s,"text":%s,"matched":%s
 def _event_lines(evs: list) -> bytes:
     """One JSON line per event, "time" first (``spool.line_time`` reads it there), the rest in the matcher's order.
 
-    Events of the usual shape (the keys of ``events.event_dict``, strings and int line numbers) are formatted by
+    Events of the usual shape (kind, time, sender, role, text, matched, ref, maybe amount; strings and int line numbers) are formatted by
     hand, with the same bytes ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes, in half
     its time; anything else (more keys, other types) goes through ``json.dumps``.
     """
