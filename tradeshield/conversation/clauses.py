@@ -55,7 +55,8 @@ _EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|w
 _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除非|\bif\b|\bunless\b|\bin case\b", re.I)
 # who is being reported: somebody else said / suggested / wrote it
 # (not 「跟你说的不符」, a comparison, nor 「你说的方案我同意」, a noun phrase)
-_REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家)(?:自己|们)?"
+_REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家|"
+                       r"朋友|同学|同事|闺蜜|室友|家人|老公|老婆|我妈|我爸|邻居|网上|新闻)(?:自己|们)?"
                        r"(?:都|也|明明|之前|刚才|当时|不是|已经|还)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
                        r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
