@@ -28,7 +28,7 @@ _CURRENCY_AFTER = re.compile(r"\s*(?:元|块|rmb|yuan|刀|dollars?|bucks)", re.I
 
 _DEPOSIT = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _NOREFUND = re.compile(r"不退|不可退|概不退|不予退|不能退|不给退|non-?refundable|not refundable|no refund", re.I)
-_REFUNDABLE = re.compile(r"可退|可以退|退还|全额退|退押金|退定金|refundable", re.I)
+_REFUNDABLE = re.compile(r"可退|可以退|退还|全额退|全退|退押金|退定金|refundable", re.I)
 _REFUND = re.compile(r"退(?!货)|补偿|赔|refund|money back|pay (?:me )?back", re.I)
 _DISCOUNT = re.compile(r"便宜|(?<!最)少(?!于)|减|优惠|让|砍|knock off|\boff\b|discount", re.I)
 _PARTIAL = re.compile(r"[\u4e00-\u9fff]{1,8}(?:加|和|\+)[\u4e00-\u9fff]{1,8}(?:要|是|共|一共|收)\s*\d")
