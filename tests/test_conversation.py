@@ -211,6 +211,14 @@ def test_acceptances_promises_refusals(role, msgs, want):
      [("refund-request", "them"), ("refund-refused", "me"), ("refund-request", "them"), ("refund-refused", "me")]),
     ("seller", [("them", "退款一般几天到账？"), ("them", "上次那个退款是你退的吗")], []),
     ("seller", [("them", "我不会投诉的，大家好好说")], []),
+    # a request stays open over one more message of theirs while the answer has not come
+    ("seller", [("them", "这个我要退"), ("me", "你先别急，重置一下试试"), ("them", "重置了还是一样"), ("me", "那你退回来，我检测一下")],
+     [("return-request", "them"), ("agreement", "me")]),
+    ("seller", [("them", "这个我要退"), ("me", "不行"), ("them", "求你了"), ("me", "好吧")],
+     [("return-request", "them"), ("agreement", "me")]),
+    # … but not once it has been answered
+    ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
+     [("return-request", "them"), ("agreement", "me")]),
 ])
 def test_context_from_the_previous_messages(role, msgs, want):
     assert kinds(msgs, role) == want

@@ -358,6 +358,11 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             extra = ()
         if cand:
             last_other, last_other_text = last.get(other, (None, ""))
+            # a request of the other side's last two messages is still open when this speaker has not answered
+            # it since (「能退吗」「你确定吗？」「确定」「可以」)
+            open_other = set(last_other or ())
+            if len(recent[other]) > 1 and not (recent[mrole] and recent[mrole][-1]):
+                open_other |= recent[other][-2]
             for i in cand:
                 rule = kinds_of[i]
                 if rule.speaker != "any" and rule.speaker != mrole:
@@ -372,7 +377,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                 if hit is None and i in reply_ok:
                     strong, first_clause = reply_ok[i]
                     answered = last_other is not None and (
-                        last_other & set(rule.reply_to) or strong and (
+                        open_other & set(rule.reply_to) or strong and (
                             (alone and last_other & set(rule.reply_alone)) or (
                                 rule.reply_question and _ENDS_QUESTION.search(last_other_text)
                                 and _PROPOSAL.search(last_other_text)) or (
