@@ -89,6 +89,7 @@ class KindRule:
     reply_question: bool = False
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
+    reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
     reply_answer: re.Pattern | None = None  # searched in any clause; like ``reply_weak`` it answers ``to`` kinds only
     reply_suggestion: bool = False        # 「运费各一半吧」 → 「行」
@@ -146,6 +147,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_suggestion=bool(reply.get("suggestion", False)),
+                reply_strong=tuple(reply.get("strong") or ()),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
                 reply_answer=_rx(reply.get("answer", []), re.I),
                 follow=_rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
@@ -378,7 +380,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     strong, first_clause = reply_ok[i]
                     answered = last_other is not None and (
                         open_other & set(rule.reply_to) or strong and (
-                            (alone and last_other & set(rule.reply_alone)) or (
+                            (alone and last_other & set(rule.reply_alone)) or (last_other & set(rule.reply_strong)) or (
                                 rule.reply_question and _ENDS_QUESTION.search(last_other_text)
                                 and _PROPOSAL.search(last_other_text)) or (
                                 rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
@@ -402,7 +404,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         else:
             kinds = set()
         money = []
-        if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
+        if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text) or "deposit-terms" in kinds):
             at: dict = {}
             for r, cc, _t in found:
                 at.setdefault(cc.index, []).append(r.kind)
@@ -411,7 +413,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     # a bare amount beside a refund request (「退我一个杯子的钱吧，35」) is the refund asked
                     ck = at.get(j) or (("refund-request",) if "refund-request" in kinds else None)
                     money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
-            money = _merge_deposit(money)
+            money = _merge_deposit(money, "deposit-terms" in kinds)
         evs = []
         if found:
             t = mget("time")
@@ -614,9 +616,10 @@ def _analyse(R: Rules, text: str, with_money: bool):
     return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked, follow_hits, len(cl) == at + 1
 
 
-def _merge_deposit(terms: list[dict]) -> list[dict]:
+def _merge_deposit(terms: list[dict], deposit_event: bool = False) -> list[dict]:
     """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount; such a
-    clause alone (no deposit named in the message) is no money term."""
+    clause alone (no deposit named in the message) is no money term, unless the message states deposit terms
+    (「开画了就不退」 answering 「定金退吗」)."""
     if not any(t["role"] == "deposit" for t in terms):
         return terms
     implied = [t for t in terms if t.pop("implied", False)]
@@ -626,6 +629,8 @@ def _merge_deposit(terms: list[dict]) -> list[dict]:
         for t in amounts:
             t.setdefault("refundable", (flags or implied)[0]["refundable"])
         return [t for t in terms if t not in flags and t not in implied]
+    if deposit_event:
+        return terms
     return [t for t in terms if t not in implied]
 
 
