@@ -523,3 +523,12 @@ def test_plain_cut_equals_the_plain_search():
              "可是", "BUT no", "However,", "ok.\n好", "3.5元", "a\u3000b", "x\u2009y", "不行……", "可以", "hb", "\t", ""]
     for t in texts:
         assert C.plain_cut(t) == (C._PLAIN.search(t) is None), t
+
+
+def test_scam_script_as_quoted_in_public_news_reports():
+    """Lines of the 闲鱼 保证金 / 冻结 scripts in the wording public news reports quote from victims' chats
+    (sx.sina.com.cn 2019-08-14, a 163.com anti-fraud guide, a 2023 Yangzhou police report; paraphrased, not copied):
+    the scam's demands are fake-service, not a buyer's requirement or refund request; 「实在不行」 is no negation."""
+    got = kinds([("them", "让我加她QQ聊"), ("them", "所有商家必须授权一下买家保障服务，需要交1000元审核金"),
+                 ("them", "钱我都付了，实在不行我只能报警了"), ("them", "先交2000元保证金，3分钟退给你")])
+    assert got == [("off-platform", "them"), ("fake-service", "them"), ("threat", "them"), ("fake-service", "them")]
