@@ -216,6 +216,14 @@ def test_acceptances_promises_refusals(role, msgs, want):
      [("return-request", "them"), ("agreement", "me")]),
     ("seller", [("them", "这个我要退"), ("me", "不行"), ("them", "求你了"), ("me", "好吧")],
      [("return-request", "them"), ("agreement", "me")]),
+    # a refusal leaves it open: the seller who refused and then sees the buyer's video may still give in
+    ("seller", [("them", "补我30吧"), ("me", "不行，发货前拍了视频，没划痕"), ("them", "我也有开箱视频，你看看"),
+                ("me", "好吧，确实有，给你补30")],
+     [("refund-request", "them"), ("refund-refused", "me"), ("agreement", "me")]),
+    # 「100不行」 answering a refund ask refuses the refund, not a discount; 「我同意」 in passing is no agreement
+    ("seller", [("them", "50太少了，补100吧"), ("me", "100不行，最多80")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("me", "下雪了，快递估计要慢了"), ("them", "是的，我同意，这种天气快递员也辛苦")], []),
+    ("seller", [("me", "我看物流已经到你们市了，明天应该能送到")], []),
     # … but not once it has been answered
     ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
      [("return-request", "them"), ("agreement", "me")]),

@@ -27,7 +27,7 @@ _NOT_MONEY_AFTER = re.compile(r"\s*(?:%|％|件|个|天|小时|分钟|秒|次|�
 _CURRENCY_AFTER = re.compile(r"\s*(?:元|块|rmb|yuan|刀|dollars?|bucks)", re.I)
 
 _DEPOSIT = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
-_NOREFUND = re.compile(r"不退|不可退|概不退|不予退|不能退|不给退|non-?refundable|not refundable|no refund", re.I)
+_NOREFUND = re.compile(r"不退|不可退|概不退|不予退|不能退|不给退|退不了|non-?refundable|not refundable|no refund", re.I)
 _REFUNDABLE = re.compile(r"可退|可以退|退还|全额退|全退|退押金|退定金|refundable", re.I)
 _REFUND = re.compile(r"退(?!货)|补偿|赔|refund|money back|pay (?:me )?back", re.I)
 _DISCOUNT = re.compile(r"便宜|(?<!最)少(?!于)|减|优惠|让|砍|knock off|\boff\b|discount", re.I)

@@ -58,6 +58,7 @@ _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|�
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
+_ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
@@ -363,7 +364,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             # a request of the other side's last two messages is still open when this speaker has not answered
             # it since (「能退吗」「你确定吗？」「确定」「可以」)
             open_other = set(last_other or ())
-            if len(recent[other]) > 1 and not (recent[mrole] and recent[mrole][-1]):
+            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS):
                 open_other |= recent[other][-2]
             for i in cand:
                 rule = kinds_of[i]
@@ -380,7 +381,7 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     strong, first_clause = reply_ok[i]
                     answered = last_other is not None and (
                         open_other & set(rule.reply_to) or strong and (
-                            (alone and last_other & set(rule.reply_alone)) or (last_other & set(rule.reply_strong)) or (
+                            (alone and strong is True and last_other & set(rule.reply_alone)) or (last_other & set(rule.reply_strong)) or (
                                 rule.reply_question and _ENDS_QUESTION.search(last_other_text)
                                 and _PROPOSAL.search(last_other_text)) or (
                                 rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
@@ -596,7 +597,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 elif rule.reply_answer is not None:
                     j = next((j for j, info in enumerate(cl) if i in info[3] and rule.reply_answer.search(info[0])), None)
                     if j is not None:
-                        reply_ok[i] = (False, clause(j))
+                        reply_ok[i] = (None, clause(j))     # strong, but never `alone`
         for i in R.follows:                          # weaker words that count after the speaker's own lure
             rule = kinds[i]
             if i in hits:
