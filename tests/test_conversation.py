@@ -224,6 +224,13 @@ def test_acceptances_promises_refusals(role, msgs, want):
     ("seller", [("them", "50太少了，补100吧"), ("me", "100不行，最多80")], [("refund-request", "them"), ("refund-refused", "me")]),
     ("seller", [("me", "下雪了，快递估计要慢了"), ("them", "是的，我同意，这种天气快递员也辛苦")], []),
     ("seller", [("me", "我看物流已经到你们市了，明天应该能送到")], []),
+    # an instruction ending in 吧 puts no terms up; an A-not-A offer does
+    ("buyer", [("them", "改好了，你付款吧"), ("me", "嗯")], []),
+    ("buyer", [("them", "要不要我给你顺便寄个保护壳，加10块"), ("me", "行")], [("agreement", "me")]),
+    # money received, past returns, the real platform's staff and a refund landing are none of the kinds
+    ("buyer", [("me", "退款我收到了"), ("them", "好的，那这单就结束了")], []),
+    ("seller", [("them", "我之前在你这买的鞋退货了你还记得吗"), ("them", "平台客服刚打电话给我了")], []),
+    ("buyer", [("them", "你点这个链接填一下银行卡信息，退款马上到账")], [("fake-service", "them")]),
     # … but not once it has been answered
     ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
      [("return-request", "them"), ("agreement", "me")]),

@@ -54,6 +54,7 @@ _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e
 _CACHE_SIZE = 50_000
 _ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
 _ENDS_SUGGESTION = re.compile(r"[吧呗][。.!！~～]?\s*$")
+_OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
@@ -93,7 +94,7 @@ class KindRule:
     reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
     reply_answer: re.Pattern | None = None  # searched in any clause; like ``reply_weak`` it answers ``to`` kinds only
-    reply_suggestion: bool = False        # 「运费各一半吧」 → 「行」
+    reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -147,7 +148,8 @@ def load_rules(path: str | None = None) -> Rules:
                 message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
-                reply_alone=tuple(reply.get("alone") or ()), reply_suggestion=bool(reply.get("suggestion", False)),
+                reply_alone=tuple(reply.get("alone") or ()), reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
+                                  else bool(reply.get("suggestion", False))),
                 reply_strong=tuple(reply.get("strong") or ()),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
                 reply_answer=_rx(reply.get("answer", []), re.I),
@@ -382,10 +384,12 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     answered = last_other is not None and (
                         open_other & set(rule.reply_to) or strong and (
                             (alone and strong is True and last_other & set(rule.reply_alone)) or (last_other & set(rule.reply_strong)) or (
-                                rule.reply_question and _ENDS_QUESTION.search(last_other_text)
+                                rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
+                                                         or _OFFER_A_NOT_A.search(last_other_text))
                                 and _PROPOSAL.search(last_other_text)) or (
                                 rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
-                                and not _ACCEPTANCE.match(last_other_text))))
+                                and not _ACCEPTANCE.match(last_other_text) and (
+                                    rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text)))))
                     if answered:
                         hit = (rule, first_clause, first_clause.text)
                 if hit is None or i in blocked:
