@@ -231,6 +231,10 @@ def test_acceptances_promises_refusals(role, msgs, want):
     ("buyer", [("me", "退款我收到了"), ("them", "好的，那这单就结束了")], []),
     ("seller", [("them", "我之前在你这买的鞋退货了你还记得吗"), ("them", "平台客服刚打电话给我了")], []),
     ("buyer", [("them", "你点这个链接填一下银行卡信息，退款马上到账")], [("fake-service", "them")]),
+    # 「没问题」 negates nothing after it; 「合适」「能」 answer a question that puts something up
+    ("seller", [("me", "没问题麻烦确认收货")], [("confirm-request", "me")]),
+    ("buyer", [("them", "你觉得这个价合适吗"), ("me", "合适")], [("agreement", "me")]),
+    ("buyer", [("me", "今天能发吗"), ("them", "能，下午四点前")], [("agreement", "them"), ("delivery-promise", "them")]),
     # … but not once it has been answered
     ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
      [("return-request", "them"), ("agreement", "me")]),

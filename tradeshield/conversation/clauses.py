@@ -68,7 +68,7 @@ _NEG = re.compile(r"没有|无法|不能|不要|不会|不可以|不可|不用|�
                   r"\b(?:not|no|never|cannot|can't|won't|don't|doesn't|didn't|isn't|wasn't|aren't|haven't|hasn't|nothing)\b|n't\b",
                   re.I)
 _NOT_NEG = re.compile(r"不好意思|不然|不过|不错|不少|不久|不停|不断|不仅|不管|要不然|要不|没事|没关系|差不多|不客气|不得不|"
-                      r"实在不行|再不行|不行的话|"
+                      r"实在不行|再不行|不行的话|没问题|没毛病|"
                       r"不一定|不见得|\bno problem\b|\bno worries\b|\bnot only\b", re.I)
 # a new sub-clause for negation scope: 「不退我就投诉」「不交的话我报警」
 _SCOPE = re.compile(r"就|才|那就|那|的话|否则|不然|\bthen\b|\bor\b|\botherwise\b", re.I)

@@ -61,7 +61,7 @@ _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
-_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
