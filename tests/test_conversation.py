@@ -235,6 +235,9 @@ def test_acceptances_promises_refusals(role, msgs, want):
     ("seller", [("me", "没问题麻烦确认收货")], [("confirm-request", "me")]),
     ("buyer", [("them", "你觉得这个价合适吗"), ("me", "合适")], [("agreement", "me")]),
     ("buyer", [("me", "今天能发吗"), ("them", "能，下午四点前")], [("agreement", "them"), ("delivery-promise", "them")]),
+    # a question in the middle of their offer still puts it up; a policy question is no return request
+    ("buyer", [("them", "那这件你要吗，我给你打九折"), ("me", "好，要")], [("agreement", "me")]),
+    ("seller", [("them", "你家是七天无理由吗")], []),
     # … but not once it has been answered
     ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
      [("return-request", "them"), ("agreement", "me")]),

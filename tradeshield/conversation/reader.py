@@ -52,7 +52,7 @@ _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
 _SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by every _SPACED match, found faster
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 _CACHE_SIZE = 50_000
-_ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
+_ENDS_QUESTION = re.compile(r"[吗？?](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that asks (「你要吗，打九折」)
 _ENDS_SUGGESTION = re.compile(r"[吧呗][。.!！~～]?\s*$")
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
@@ -61,7 +61,7 @@ _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
-_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
