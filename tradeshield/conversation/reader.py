@@ -28,7 +28,11 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import json
 import re
+from json.encoder import encode_basestring as _q
+from itertools import islice
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +103,11 @@ class Rules:
     piece_cache: dict = field(default_factory=dict)    # a piece of a message as cut → ``_piece_info``
     whole: tuple = ()                       # rules with whole-message patterns
     replies: tuple = ()                     # rules with a reply table
+    # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
+    whole_any: object = None                # the anchors of every whole-message rule as one literal regex
+    reply_set: frozenset = frozenset()      # ``replies`` as a set
+    blockable: frozenset = frozenset()      # rules with ``unless_message``
+    replacers: frozenset = frozenset()      # rules with ``replaces``
 
 
 
@@ -144,6 +153,11 @@ def load_rules(path: str | None = None) -> Rules:
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
+    R.whole_any = _anchor_re([x.pattern for i in R.whole for x in kinds[i].zh + kinds[i].en] +
+                             [x for i in R.whole for x in data["kind"][i].get("message") or []])
+    R.reply_set = frozenset(R.replies)
+    R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
+    R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
     return R
 
 
@@ -264,7 +278,9 @@ def read_conversation(messages, *, role: str | None = None, me: str | None = Non
 
     ``progress(label, done, total)`` is called every 20,000 messages."""
     total = len(messages) if hasattr(messages, "__len__") else None
-    out = []
+    out: list = []
+    R = load_rules(rules)
+    state = {} if state is None else state
     # The reader allocates several small containers per message and keeps its caches alive: with the cyclic
     # collector on, its full passes over everything alive cost more than the reading itself (9.0 s vs 4.0 s CPU
     # on 200,000 generated messages). Nothing here makes reference cycles, so it is paused for the loop.
@@ -272,17 +288,42 @@ def read_conversation(messages, *, role: str | None = None, me: str | None = Non
     if paused:
         gc.disable()
     try:
-        for i, (_m, evs, _money) in enumerate(read_messages(messages, role=role, me=me, rules=rules,
-                                                             with_money=with_money, state=state), 1):
-            out += evs
-            if progress is not None and i % 20000 == 0:
-                progress("events", i, total)
+        it, done = iter(messages), 0
+        while chunk := list(islice(it, 20000)):
+            _read(R, chunk, role, me, with_money, state, out, False)
+            done += len(chunk)
+            if progress is not None and len(chunk) == 20000:
+                progress("events", done, total)
     finally:
         if paused:
             gc.enable()
     if progress is not None and total:
         progress("events", total, total)
     return out
+
+
+def read_lines(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+               state: dict | None = None) -> tuple[bytes, dict]:
+    """What ``read_conversation`` finds, as the chat writer stores it: (the events' JSON lines, each ending in a
+    line break, "time" first — the bytes of ``json.dumps({"time": ev["time"], **ev}, ensure_ascii=False,
+    separators=(",", ":"))`` for each event —, {kind: events} in the order the kinds first occur)."""
+    R = load_rules(rules)
+    state = {} if state is None else state
+    out: list = []
+    counts: dict = {}
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        _read(R, messages if isinstance(messages, list) else list(messages), role, me, True, state, out, False,
+              counts)
+    finally:
+        if paused:
+            gc.enable()
+    if not out:
+        return b"", counts
+    out.append("")
+    return "\n".join(out).encode("utf-8"), counts
 
 
 def read_messages(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
@@ -292,13 +333,36 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
     ``state``: a dict kept by the caller between calls on consecutive batches of one conversation."""
     R = load_rules(rules)
     state = {} if state is None else state
+    it = iter(messages)
+    size = 1
+    while chunk := list(islice(it, size)):        # lazily: the first message alone, then larger chunks
+        out: list = []
+        _read(R, chunk, role, me, with_money, state, out, True)
+        yield from out
+        size = min(4 * size, 4096)
+
+
+def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out: list, each: bool,
+          counts: dict | None = None) -> None:
+    """Read ``messages`` (consecutive, oldest first) into ``out``: their events, or with ``each`` one
+    (message, events, money terms) per message, or with ``counts`` (a dict: kind → events) each event as its
+    JSON line (``_line_format``).
+
+    Three layers, each cached where the result depends on fewer things than the message:
+    ``_analyse`` — what the text says on its own (per text, ``state["cache"]``); ``_speaker`` — which kinds the
+    speaker's side allows, split into those that always hold and those the dialogue decides (per text and
+    speaker); ``_outcome`` — for a set of kinds found, the money terms and the events as templates (per text,
+    speaker and that set). Per message only the dialogue checks (``after``, ``reply``, ``context``) run, and the
+    event dicts are filled with the message's time, sender, lines and ids."""
     texts: list[str] = state.setdefault("texts", [])
     earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
     last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
     cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
-    kinds_of, order, trade = R.kinds, R.order, R.trade
+    kinds_of, trade = R.kinds, R.trade
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
+    append, extend = out.append, out.extend
+    as_lines = counts is not None
     for m in messages:
         if type(m) is dict:
             mget = m.get
@@ -307,91 +371,193 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
         text = mget("text") or ""
         mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
         if mrole == "system" or not text.strip():
-            yield m, [], []
+            if each:
+                append((m, [], []))
             continue
         info = cache.get(text)
         if info is None:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
             info = cache[text] = _analyse(R, text, with_money)
-        original = text
-        text, cl, first_clause, cand, hits, reply_ok, blocked = info
         side = sides.get(mrole)
-        other = "them" if mrole == "me" else "me"
-        found: list[tuple[KindRule, Clause, str]] = []
-        if cand:
+        spk = info[7].get((mrole, side))
+        if spk is None:
+            spk = info[7][(mrole, side)] = _speaker(R, info, mrole, side)
+        fixed, dyn, outcomes = spk
+        read = info[0]
+        if dyn:      # kinds the dialogue decides: a refusal after a request, a bare reply, a trade context
+            other = "them" if mrole == "me" else "me"
             last_other, last_other_text = last.get(other, (None, ""))
-            for i in cand:
+            ok = []
+            for i in dyn:
                 rule = kinds_of[i]
-                if rule.speaker != "any" and rule.speaker != mrole:
-                    continue
-                if rule.by != "any" and side is not None and rule.by != side:
-                    continue
                 if rule.after and not (earlier[other] & set(rule.after)):
                     continue
-                hit = hits.get(i)
-                if hit is None and i in reply_ok:
+                if i not in info[4]:     # the bare reply form: it must answer the other side's last message
                     answered = last_other is not None and (last_other & set(rule.reply_to) or (
                         rule.reply_question and _ENDS_QUESTION.search(last_other_text)
                         and _PROPOSAL.search(last_other_text)))
-                    if answered:
-                        hit = (rule, first_clause, first_clause.text)
-                if hit is None or i in blocked:
+                    if not answered:
+                        continue
+                if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [read])) is None:
                     continue
-                if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [text])) is None:
-                    continue
-                found.append(hit)
-        if found:
-            kinds = {h[0].kind for h in found}
-            drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
-            if drop:
-                found = [h for h in found if h[0].kind not in drop]
-                kinds -= drop
+                ok.append(i)
+            key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
+            oc = outcomes.get(key)
+            if oc is None:
+                oc = outcomes[key] = _outcome(R, info, key, mrole, side, with_money)
         else:
-            kinds = set()
-        money = []
-        if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
-            at: dict = {}
-            for r, cc, _t in found:
-                at.setdefault(cc.index, []).append(r.kind)
-            for j, pinfo in enumerate(cl):
-                if pinfo[5]:     # money.money_terms without its own pre-check
-                    ck = at.get(j)
-                    money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
-            money = _merge_deposit(money)
+            oc = outcomes.get(fixed)
+            if oc is None:
+                oc = outcomes[fixed] = _outcome(R, info, fixed, mrole, side, with_money)
+        kinds, money_t, evs_t, amount_at = oc
+        money = [dict(x) for x in money_t] if money_t else []
         evs = []
-        if found:
+        if evs_t:
             t = mget("time")
             t = t.isoformat() if hasattr(t, "isoformat") else t
             lines = mget("lines") or [mget("line_start"), mget("line_end")]
             src = mget("source")
             sender = mget("sender")
-            ref_lines = (lines[0], lines[1])
+            l0, l1 = lines[0], lines[1]
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
-            with_amount = [x for x in money if x.get("amount") is not None]
-            if len(found) > 1:
-                found.sort(key=lambda h: (h[1].index, order[h[0].kind]))
-            for rule, c, matched in found:
-                kind = rule.kind
-                ev = {"kind": kind, "time": t, "sender": sender, "role": mrole, "text": original, "matched": matched,
-                      "ref": {"source": src, "lines": list(ref_lines)},
-                      "id": sha1(f"{id_key}{kind}:{c.index}".encode("utf-8")).hexdigest()[:12], "by": mrole, "side": side,
-                      "clause": c.text, "clause_index": c.index, "status": "suggested"}
-                mine = list(money) if kind == "deposit-terms" else list(with_amount)
-                if mine:
-                    ev["money"] = mine
-                    want = _AMOUNT_ROLE.get(kind)
-                    first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
-                                 next((x["amount"] for x in mine if x.get("amount") is not None), None))
-                    if first is not None:
-                        ev["amount"] = str(first)
-                evs.append(ev)
-        earlier[mrole] |= kinds
-        last[mrole] = (kinds, text)
-        texts.append(text)
+            if as_lines:
+                vals = (_json(t), _json(sender), _json(text), _json(src), _json(l0), _json(l1))
+                for tpl in evs_t:
+                    fmt = tpl[3]
+                    if fmt is None:
+                        fmt = tpl[3] = _line_format(tpl[0])
+                    append(fmt % (*vals, sha1((id_key + tpl[1]).encode("utf-8")).hexdigest()[:12]))
+                    kind = tpl[0]["kind"]
+                    counts[kind] = counts.get(kind, 0) + 1
+            else:
+                with_amount = [money[j] for j in amount_at]
+                for tpl, id_tail, mode, _fmt in evs_t:
+                    ev = tpl.copy()
+                    ev["time"], ev["sender"], ev["text"] = t, sender, text
+                    ev["ref"] = {"source": src, "lines": [l0, l1]}
+                    ev["id"] = sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]
+                    if mode:
+                        ev["money"] = list(money) if mode == 1 else list(with_amount)
+                    evs.append(ev)
+        if kinds:
+            earlier[mrole] |= kinds
+        last[mrole] = (kinds, read)
+        texts.append(read)
         if len(texts) > 8:
             del texts[:4]
-        yield m, evs, money
+        if each:
+            append((m, evs, money))
+        elif evs:
+            extend(evs)
+
+
+def _speaker(R: Rules, info, mrole: str, side) -> tuple:
+    """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s) for a text said
+    by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
+    _text, _cl, _first, cand, hits, reply_ok, blocked = info[:7]
+    fixed, dyn = [], []
+    for i in cand:
+        rule = R.kinds[i]
+        if rule.speaker != "any" and rule.speaker != mrole:
+            continue
+        if rule.by != "any" and side is not None and rule.by != side:
+            continue
+        if i not in hits and i not in reply_ok or i in blocked:
+            continue
+        if rule.after or i not in hits or rule.context == "trade":
+            dyn.append(i)
+        else:
+            fixed.append(i)
+    return tuple(fixed), tuple(dyn), {}
+
+
+def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: bool) -> tuple:
+    """(kinds, money terms, event templates, indices of the terms with an amount) of a text said by ``mrole``
+    on ``side`` when the kinds ``found_ids`` (rule indices, ascending) hold in it."""
+    text, cl, first_clause, _cand, hits = info[:5]
+    if not found_ids and not (with_money and cl and any(map(_HAS_MONEY, cl))):
+        return _NOTHING
+    found = [hits[i] if i in hits else (R.kinds[i], first_clause, first_clause.text) for i in found_ids]
+    if found:
+        kinds = {h[0].kind for h in found}
+        if not R.replacers.isdisjoint(found_ids):
+            drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
+            if drop:
+                found = [h for h in found if h[0].kind not in drop]
+                kinds -= drop
+    else:
+        kinds = set()
+    money = []
+    if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
+        at: dict = {}
+        for r, cc, _t in found:
+            at.setdefault(cc.index, []).append(r.kind)
+        for j, pinfo in enumerate(cl):
+            if pinfo[5]:     # money.money_terms without its own pre-check
+                ck = at.get(j)
+                money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
+        money = _merge_deposit(money)
+    evs = []
+    amount_at = ()
+    if found:
+        amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
+        with_amount = [money[j] for j in amount_at]
+        if len(found) > 1:
+            found.sort(key=lambda h: (h[1].index, R.order[h[0].kind]))
+        for rule, c, matched in found:
+            kind = rule.kind
+            # the event as a template: the message's own values (time, sender, text, ref, id) are filled per message
+            ev = {"kind": kind, "time": None, "sender": None, "role": mrole, "text": None, "matched": matched,
+                  "ref": None, "id": None, "by": mrole, "side": side, "clause": c.text, "clause_index": c.index,
+                  "status": "suggested"}
+            mine = money if kind == "deposit-terms" else with_amount
+            mode = 0
+            if mine:
+                mode = 1 if mine is money else 2
+                ev["money"] = list(mine)
+                want = _AMOUNT_ROLE.get(kind)
+                first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
+                             next((x["amount"] for x in mine if x.get("amount") is not None), None))
+                if first is not None:
+                    ev["amount"] = str(first)
+            evs.append([ev, f"{kind}:{c.index}", mode, None])
+    if not kinds and not money:
+        return _NOTHING
+    return frozenset(kinds), tuple(money), tuple(evs), amount_at
+
+
+_NOTHING = (frozenset(), (), (), ())     # no kind, no money term
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# the values an event takes from its message, in the order of its JSON line (``_line_format``)
+_FILLED = {"time": "%s", "sender": "%s", "text": "%s", "ref": '{"source":%s,"lines":[%s,%s]}', "id": '"%s"'}
+
+
+def _json(v) -> str:
+    """``v`` as ``json.dumps(v, ensure_ascii=False, separators=(",", ":"))`` writes it."""
+    if type(v) is str:
+        return _q(v)
+    if type(v) is int:
+        return int.__repr__(v)
+    return "null" if v is None else _dumps(v)
+
+
+def _line_format(tpl: dict) -> str:
+    """The JSON line of an event template as a %-format: "time" first (``spool.line_time`` reads it there), then
+    the other keys in the template's order, as ``json.dumps({"time": ..., **event}, ensure_ascii=False,
+    separators=(",", ":"))`` writes them; the message's values (``_FILLED``) are left as %s in the order time,
+    sender, text, source, line start, line end, id."""
+    order = [k for k in tpl if k in _FILLED]
+    if order != ["time", "sender", "text", "ref", "id"]:
+        raise ValueError(f"event template keys: {list(tpl)}")    # _read fills them in this order
+    parts = ['{"time":%s']
+    for k, v in tpl.items():
+        if k == "time":
+            continue
+        parts.append("," + _q(k).replace("%", "%%") + ":" + (_FILLED[k] if k in _FILLED else _json(v).replace("%", "%%")))
+    parts.append("}")
+    return "".join(parts)
+_HAS_MONEY = itemgetter(5)               # a piece's info: whether it holds money terms
 
 
 def _kinds_in(R: Rules, low: str) -> set:
@@ -463,7 +629,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     low = text.lower()
     some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
     if not some and not (with_money and _DIGIT.search(text)):
-        return text, [], None, (), {}, _NO_SET, _NO_SET
+        return text, [], None, (), {}, _NO_SET, _NO_SET, {}
     # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
     pget = R.piece_cache.get
     if plain_cut(text):      # cut at CJK marks and line breaks alone: contiguous pieces
@@ -480,57 +646,62 @@ def _analyse(R: Rules, text: str, with_money: bool):
     if None in cl:
         keep = [k for k, x in enumerate(cl) if x is not None]
         cl = [cl[k] for k in keep]
-
-    def start(j):
-        k = keep[j] if keep is not None else j
-        return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
-
-    hits, reply_ok, blocked = {}, set(), set()
-    made: dict = {}
-
-    def clause(j):
-        c = made.get(j)
-        if c is None:
-            info = cl[j]
-            c = made[j] = Clause(info[0], start(j), j, info[2])
-        return c
-
-    if some and cl:
-        kinds = R.kinds
-        for j, info in enumerate(cl):     # each kind's first clause that holds it
-            h = info[4]
-            if h:
-                c = None
-                for i, matched in h.items():
-                    if i not in hits:
-                        if c is None:
-                            c = clause(j)
-                        hits[i] = (kinds[i], c, matched)
-        for i in R.whole:                            # whole-message patterns: 「行，280」
+    if not (some and cl):
+        return text, cl, None, (), {}, _NO_SET, _NO_SET, {}
+    kinds = R.kinds
+    hits: dict = {}
+    for j, info in enumerate(cl):     # each kind's first clause that holds it
+        h = info[4]
+        if h:
+            c = None
+            for i, matched in h.items():
+                if i not in hits:
+                    if c is None:
+                        c = _clause(cl, j, pieces, offs, keep)
+                    hits[i] = (kinds[i], c, matched)
+    if R.whole and R.whole_any.search(low):     # whole-message patterns: 「行，280」
+        for i in R.whole:
             rule = kinds[i]
             if i in hits or not rule.any.search(low):
                 continue
             mm = rule.message.search(text)
             if mm is not None:
                 end = mm.end()
-                j = next((j for j in range(len(cl) - 1, -1, -1) if start(j) < end), 0)
+                j = next((j for j in range(len(cl) - 1, -1, -1) if _start(cl, j, pieces, offs, keep) < end), 0)
                 c0 = cl[j][6]
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
-                    hits[i] = (rule, clause(j), mm.group())
-        first, first_low = cl[0][3], cl[0][0].lower()
-        for i in R.replies:                          # a bare 「不行」「可以」 as the first clause (its anchors are there)
+                    hits[i] = (rule, _clause(cl, j, pieces, offs, keep), mm.group())
+    reply_ok = set()
+    first = cl[0][3]
+    if first and not R.reply_set.isdisjoint(first):    # a bare 「不行」「可以」 as the first clause (its anchors are there)
+        first_low = cl[0][0].lower()
+        for i in R.replies:
             rule = kinds[i]
             if i in first and i not in hits and rule.reply.search(first_low) \
                     and not (rule.unless is not None and rule.unless.search(text)):
                 reply_ok.add(i)
-    cand = set(hits) | reply_ok
-    for i in cand:
-        rule = R.kinds[i]
-        if rule.unless_message is not None and rule.unless_message.search(text):
+    if not hits and not reply_ok:
+        return text, cl, None, (), hits, _NO_SET, _NO_SET, {}
+    cand = set(hits) | reply_ok if reply_ok else set(hits)
+    blocked = set()
+    for i in R.blockable.intersection(cand):     # a word anywhere in the message cancels the kind
+        if kinds[i].unless_message.search(text):
             blocked.add(i)
-    first_clause = clause(0) if reply_ok else None
-    return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked
+    first_clause = _clause(cl, 0, pieces, offs, keep) if reply_ok else None
+    return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked, {}
+
+
+def _start(cl, j, pieces, offs, keep) -> int:
+    """Offset in the message of clause ``j`` of ``cl`` (pieces as cut, their offsets or None when contiguous,
+    the indices of the non-empty pieces or None when all are)."""
+    k = keep[j] if keep is not None else j
+    return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
+
+
+def _clause(cl, j, pieces, offs, keep) -> Clause:
+    info = cl[j]
+    return Clause(info[0], _start(cl, j, pieces, offs, keep), j, info[2])
 
 
 def _merge_deposit(terms: list[dict]) -> list[dict]:
