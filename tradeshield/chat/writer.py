@@ -53,7 +53,8 @@ class Writer:
         self.src_bytes = (',"source":"' + sha + '","lines":[').encode("ascii")
         self.total = Out()
 
-    def write(self, recs: list) -> Out:
+    def write(self, recs: list, events: bool = True) -> Out:
+        """One batch's lines (without its events when ``events`` is false: see ``add_kinds``)."""
         times = [r[0] for r in recs]
         texts = [r[3] for r in recs]
         a = [r[4] for r in recs]
@@ -70,9 +71,15 @@ class Writer:
             sr.append(frag)
         tq = list(map('"%s"'.__mod__, times)) if None not in times else ['"%s"' % t if t else "null" for t in times]
         out.messages = self._message_lines(tq, sr, texts, a, b)
-        out.events, out.kinds = self._events(recs)
+        if events:
+            out.events, out.kinds = self._events(recs)
         merge(self.total, out)
         return out
+
+    def add_kinds(self, counts: dict) -> None:
+        """Count a batch's events read elsewhere (``background``), batches in file order."""
+        for k, v in counts.items():
+            self.total.kinds[k] = self.total.kinds.get(k, 0) + v
 
     def _message_lines(self, tq, sr, texts, a, b) -> bytes:
         att = ["[]"] * len(texts)

@@ -31,7 +31,7 @@ import hashlib
 import json
 import re
 from json.encoder import encode_basestring as _q
-from itertools import islice
+from itertools import islice, repeat
 from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +108,9 @@ class Rules:
     reply_set: frozenset = frozenset()      # ``replies`` as a set
     blockable: frozenset = frozenset()      # rules with ``unless_message``
     replacers: frozenset = frozenset()      # rules with ``replaces``
+    formats: dict = field(default_factory=dict)      # an event's static part (``_template`` key) → ``_line_format``
+    templates: dict = field(default_factory=dict)    # the same → ``_template``
+    block_pre: dict = field(default_factory=dict)   # rule index → literal pre-filter of its ``unless_message`` or None
 
 
 
@@ -158,6 +161,7 @@ def load_rules(path: str | None = None) -> Rules:
     R.reply_set = frozenset(R.replies)
     R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
     R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
+    R.block_pre = {i: _literal_prefilter(data["kind"][i].get("unless_message")) for i in R.blockable}
     return R
 
 
@@ -199,6 +203,20 @@ def _anchor_re(patterns):
             return _Always
         words |= a
     return literal_re(words)
+
+
+def _literal_prefilter(patterns) -> re.Pattern | None:
+    """A case-insensitive literal regex that finds something in every text one of ``patterns`` (compiled with
+    re.I) matches — their anchors as a prefix tree —, or None when a pattern has no literal anchor."""
+    from tradeshield.conversation.anchors import anchors, literal_re
+
+    words = set()
+    for p in patterns or ():
+        a = anchors(p)
+        if a is None:
+            return None
+        words |= a
+    return re.compile(literal_re(words).pattern, re.I) if words else None
 
 
 def kind_names(path: str | None = None) -> list[str]:
@@ -363,6 +381,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     sha1 = hashlib.sha1
     append, extend = out.append, out.extend
     as_lines = counts is not None
+    formats, templates = R.formats, R.templates     # event key (``_outcome``) → JSON line format / dict template
+    fget, tget = formats.get, templates.get
     for m in messages:
         if type(m) is dict:
             mget = m.get
@@ -423,16 +443,22 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
                 vals = (_json(t), _json(sender), _json(text), _json(src), _json(l0), _json(l1))
-                for tpl in evs_t:
-                    fmt = tpl[3]
+                for kind, key, id_tail, _mode in evs_t:
+                    fmt = fget(key)
                     if fmt is None:
-                        fmt = tpl[3] = _line_format(tpl[0])
-                    append(fmt % (*vals, sha1((id_key + tpl[1]).encode("utf-8")).hexdigest()[:12]))
-                    kind = tpl[0]["kind"]
+                        if len(formats) >= _CACHE_SIZE:
+                            formats.clear()
+                        fmt = formats[key] = _line_format(_template(key))
+                    append(fmt % (*vals, sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]))
                     counts[kind] = counts.get(kind, 0) + 1
             else:
                 with_amount = [money[j] for j in amount_at]
-                for tpl, id_tail, mode, _fmt in evs_t:
+                for _kind, key, id_tail, mode in evs_t:
+                    tpl = tget(key)
+                    if tpl is None:
+                        if len(templates) >= _CACHE_SIZE:
+                            templates.clear()
+                        tpl = templates[key] = _template(key)
                     ev = tpl.copy()
                     ev["time"], ev["sender"], ev["text"] = t, sender, text
                     ev["ref"] = {"source": src, "lines": [l0, l1]}
@@ -475,10 +501,10 @@ def _speaker(R: Rules, info, mrole: str, side) -> tuple:
 def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: bool) -> tuple:
     """(kinds, money terms, event templates, indices of the terms with an amount) of a text said by ``mrole``
     on ``side`` when the kinds ``found_ids`` (rule indices, ascending) hold in it."""
-    text, cl, first_clause, _cand, hits = info[:5]
+    text, cl, _none, _cand, hits = info[:5]
     if not found_ids and not (with_money and cl and any(map(_HAS_MONEY, cl))):
         return _NOTHING
-    found = [hits[i] if i in hits else (R.kinds[i], first_clause, first_clause.text) for i in found_ids]
+    found = [hits[i] if i in hits else (R.kinds[i], 0, cl[0][0]) for i in found_ids]     # (rule, clause index, matched)
     if found:
         kinds = {h[0].kind for h in found}
         if not R.replacers.isdisjoint(found_ids):
@@ -492,7 +518,7 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
         at: dict = {}
         for r, cc, _t in found:
-            at.setdefault(cc.index, []).append(r.kind)
+            at.setdefault(cc, []).append(r.kind)
         for j, pinfo in enumerate(cl):
             if pinfo[5]:     # money.money_terms without its own pre-check
                 ck = at.get(j)
@@ -504,30 +530,39 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
         amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
         with_amount = [money[j] for j in amount_at]
         if len(found) > 1:
-            found.sort(key=lambda h: (h[1].index, R.order[h[0].kind]))
-        for rule, c, matched in found:
+            found.sort(key=lambda h: (h[1], R.order[h[0].kind]))
+        for rule, j, matched in found:
             kind = rule.kind
-            # the event as a template: the message's own values (time, sender, text, ref, id) are filled per message
-            ev = {"kind": kind, "time": None, "sender": None, "role": mrole, "text": None, "matched": matched,
-                  "ref": None, "id": None, "by": mrole, "side": side, "clause": c.text, "clause_index": c.index,
-                  "status": "suggested"}
             mine = money if kind == "deposit-terms" else with_amount
-            mode = 0
+            mode, amount, mine_key = 0, None, ()
             if mine:
                 mode = 1 if mine is money else 2
-                ev["money"] = list(mine)
+                mine_key = tuple(tuple(x.items()) for x in mine)
                 want = _AMOUNT_ROLE.get(kind)
                 first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
                              next((x["amount"] for x in mine if x.get("amount") is not None), None))
                 if first is not None:
-                    ev["amount"] = str(first)
-            evs.append([ev, f"{kind}:{c.index}", mode, None])
+                    amount = str(first)
+            # what the event says whatever message says it (``_template``); the rest is filled per message
+            evs.append((kind, (kind, mrole, side, matched, cl[j][0], j, mine_key, amount), f"{kind}:{j}", mode))
     if not kinds and not money:
         return _NOTHING
     return frozenset(kinds), tuple(money), tuple(evs), amount_at
 
 
 _NOTHING = (frozenset(), (), (), ())     # no kind, no money term
+
+
+def _template(key: tuple) -> dict:
+    """An event as a dict with the keys in their order; time, sender, text, ref and id (the message's) are None."""
+    kind, mrole, side, matched, clause, index, money, amount = key
+    ev = {"kind": kind, "time": None, "sender": None, "role": mrole, "text": None, "matched": matched, "ref": None,
+          "id": None, "by": mrole, "side": side, "clause": clause, "clause_index": index, "status": "suggested"}
+    if money:
+        ev["money"] = [dict(x) for x in money]
+        if amount is not None:
+            ev["amount"] = amount
+    return ev
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # the values an event takes from its message, in the order of its JSON line (``_line_format``)
 _FILLED = {"time": "%s", "sender": "%s", "text": "%s", "ref": '{"source":%s,"lines":[%s,%s]}', "id": '"%s"'}
@@ -621,9 +656,10 @@ def _piece_info(R: Rules, piece: str):
 
 def _analyse(R: Rules, text: str, with_money: bool):
     """What a message says on its own, whoever sends it and whatever came before (cached per text):
-    (text as read, its clauses as [(piece info, start)], the first clause (a ``Clause``) or None, candidate rule
-    indices, {rule index: (rule, clause, matched)} for the rules whose patterns hold in a clause, rule indices
-    whose bare reply form the first clause has, rule indices a word anywhere in the message cancels)."""
+    (text as read, its clauses as a list of piece infos (``_piece_info``: text, …, its ``Clause`` last), None,
+    candidate rule indices, {rule index: (rule, clause index, matched)} for the rules whose patterns hold in a
+    clause, rule indices whose bare reply form the first clause has, rule indices a word anywhere in the message
+    cancels, {(speaker, side): ``_speaker``})."""
     if _SPACED_PRE.search(text) and _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
         text = _SPACED_CHAR.sub("", text)
     low = text.lower()
@@ -637,7 +673,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     else:
         pairs = raw_pieces(text)
         pieces, offs = [p for _a, p in pairs], [a for a, _p in pairs]
-    cl = [pget(p, _NONE) for p in pieces]
+    cl = list(map(pget, pieces, repeat(_NONE, len(pieces))))
     if _NONE in cl:
         for k, x in enumerate(cl):
             if x is _NONE:
@@ -653,12 +689,9 @@ def _analyse(R: Rules, text: str, with_money: bool):
     for j, info in enumerate(cl):     # each kind's first clause that holds it
         h = info[4]
         if h:
-            c = None
             for i, matched in h.items():
                 if i not in hits:
-                    if c is None:
-                        c = _clause(cl, j, pieces, offs, keep)
-                    hits[i] = (kinds[i], c, matched)
+                    hits[i] = (kinds[i], j, matched)
     if R.whole and R.whole_any.search(low):     # whole-message patterns: 「行，280」
         for i in R.whole:
             rule = kinds[i]
@@ -671,8 +704,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 c0 = cl[j][6]
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
-                    hits[i] = (rule, _clause(cl, j, pieces, offs, keep), mm.group())
-    reply_ok = set()
+                    hits[i] = (rule, j, mm.group())
+    reply_ok = _NO_SET
     first = cl[0][3]
     if first and not R.reply_set.isdisjoint(first):    # a bare 「不行」「可以」 as the first clause (its anchors are there)
         first_low = cl[0][0].lower()
@@ -680,16 +713,22 @@ def _analyse(R: Rules, text: str, with_money: bool):
             rule = kinds[i]
             if i in first and i not in hits and rule.reply.search(first_low) \
                     and not (rule.unless is not None and rule.unless.search(text)):
+                if reply_ok is _NO_SET:
+                    reply_ok = set()
                 reply_ok.add(i)
     if not hits and not reply_ok:
         return text, cl, None, (), hits, _NO_SET, _NO_SET, {}
-    cand = set(hits) | reply_ok if reply_ok else set(hits)
-    blocked = set()
-    for i in R.blockable.intersection(cand):     # a word anywhere in the message cancels the kind
-        if kinds[i].unless_message.search(text):
-            blocked.add(i)
-    first_clause = _clause(cl, 0, pieces, offs, keep) if reply_ok else None
-    return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked, {}
+    cand = hits.keys() | reply_ok if reply_ok else hits.keys()
+    blocked = _NO_SET
+    maybe = R.blockable.intersection(cand)
+    if maybe:
+        for i in maybe:     # a word anywhere in the message cancels the kind
+            pre = R.block_pre[i]
+            if (pre is None or pre.search(text)) and kinds[i].unless_message.search(text):
+                if blocked is _NO_SET:
+                    blocked = set()
+                blocked.add(i)
+    return text, cl, None, tuple(sorted(cand)), hits, reply_ok, blocked, {}
 
 
 def _start(cl, j, pieces, offs, keep) -> int:
@@ -697,11 +736,6 @@ def _start(cl, j, pieces, offs, keep) -> int:
     the indices of the non-empty pieces or None when all are)."""
     k = keep[j] if keep is not None else j
     return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
-
-
-def _clause(cl, j, pieces, offs, keep) -> Clause:
-    info = cl[j]
-    return Clause(info[0], _start(cl, j, pieces, offs, keep), j, info[2])
 
 
 def _merge_deposit(terms: list[dict]) -> list[dict]:
