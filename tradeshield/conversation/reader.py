@@ -390,7 +390,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             mget = functools.partial(_get, m)
         text = mget("text") or ""
         mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
-        if mrole == "system" or not text.strip():
+        if mrole == "system" or not text or text.isspace():
             if each:
                 append((m, [], []))
             continue
@@ -400,10 +400,10 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 cache.clear()
             info = cache[text] = _analyse(R, text, with_money)
         side = sides.get(mrole)
-        spk = info[7].get((mrole, side))
-        if spk is None:
-            spk = info[7][(mrole, side)] = _speaker(R, info, mrole, side)
-        fixed, dyn, outcomes = spk
+        spk = info[7].get(mrole)
+        if spk is None or spk[3] != side:
+            spk = info[7][mrole] = _speaker(R, info, mrole, side)
+        fixed, dyn, outcomes, _side = spk
         read = info[0]
         if dyn:      # kinds the dialogue decides: a refusal after a request, a bare reply, a trade context
             other = "them" if mrole == "me" else "me"
@@ -431,7 +431,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if oc is None:
                 oc = outcomes[fixed] = _outcome(R, info, fixed, mrole, side, with_money)
         kinds, money_t, evs_t, amount_at = oc
-        money = [dict(x) for x in money_t] if money_t else []
+        money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
             t = mget("time")
@@ -442,7 +442,10 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             l0, l1 = lines[0], lines[1]
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
-                vals = (_json(t), _json(sender), _json(text), _json(src), _json(l0), _json(l1))
+                vals = (_q(t) if type(t) is str else _json(t), _q(sender) if type(sender) is str else _json(sender),
+                        _q(text) if type(text) is str else _json(text), _q(src) if type(src) is str else _json(src),
+                        int.__repr__(l0) if type(l0) is int else _json(l0),
+                        int.__repr__(l1) if type(l1) is int else _json(l1))
                 for kind, key, id_tail, _mode in evs_t:
                     fmt = fget(key)
                     if fmt is None:
@@ -479,8 +482,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
 
 
 def _speaker(R: Rules, info, mrole: str, side) -> tuple:
-    """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s) for a text said
-    by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
+    """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s, ``side``) for a
+    text said by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
     _text, _cl, _first, cand, hits, reply_ok, blocked = info[:7]
     fixed, dyn = [], []
     for i in cand:
@@ -495,7 +498,7 @@ def _speaker(R: Rules, info, mrole: str, side) -> tuple:
             dyn.append(i)
         else:
             fixed.append(i)
-    return tuple(fixed), tuple(dyn), {}
+    return tuple(fixed), tuple(dyn), {}, side
 
 
 def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: bool) -> tuple:
@@ -515,7 +518,7 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     else:
         kinds = set()
     money = []
-    if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
+    if with_money and cl and any(map(_HAS_MONEY, cl)) and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
         at: dict = {}
         for r, cc, _t in found:
             at.setdefault(cc, []).append(r.kind)
@@ -659,7 +662,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     (text as read, its clauses as a list of piece infos (``_piece_info``: text, …, its ``Clause`` last), None,
     candidate rule indices, {rule index: (rule, clause index, matched)} for the rules whose patterns hold in a
     clause, rule indices whose bare reply form the first clause has, rule indices a word anywhere in the message
-    cancels, {(speaker, side): ``_speaker``})."""
+    cancels, {speaker: ``_speaker``})."""
     if _SPACED_PRE.search(text) and _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
         text = _SPACED_CHAR.sub("", text)
     low = text.lower()
