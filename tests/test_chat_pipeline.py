@@ -358,24 +358,6 @@ def test_spools_are_synced_while_they_are_written(tmp_path, monkeypatch):
     assert (tmp_path / "m").read_bytes() == b"m" * 100_000 and (tmp_path / "e").read_bytes() == b"e" * 10
 
 
-_VAL = st.one_of(st.none(), st.text(max_size=8), st.integers(-3, 3), st.booleans())
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.fixed_dictionaries(
-    {"kind": st.sampled_from(["refund-request", 'q"x']), "time": st.one_of(st.none(), st.text(max_size=25)),
-     "sender": _VAL, "role": st.sampled_from(["me", "them"]), "text": st.one_of(st.text(max_size=30), _VAL),
-     "matched": st.text(max_size=5), "ref": st.fixed_dictionaries({"source": st.text(max_size=4),
-                                                                    "lines": st.lists(_VAL, min_size=2, max_size=2)})},
-    optional={"amount": st.one_of(st.text(max_size=6), st.integers()), "extra": _VAL}), max_size=6))
-def test_event_lines_are_json_dumps_with_time_first(evs):
-    from tradeshield.chat.writer import _event_lines
-
-    want = "".join(json.dumps({"time": ev["time"], **ev}, ensure_ascii=False, separators=(",", ":")) + "\n"
-                   for ev in evs)
-    assert _event_lines(evs).decode("utf-8") == want
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 30)), max_size=40), min_size=1, max_size=3),
        st.integers(1, 7), st.lists(st.sampled_from(["+08:00", "+00:00"]), min_size=3, max_size=3))

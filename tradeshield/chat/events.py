@@ -42,3 +42,13 @@ def find_events(messages, *, role: str | None = None, me: str | None = None, rul
     from tradeshield.conversation.reader import read_conversation
 
     return read_conversation(messages, role=role, me=me, rules=rules, progress=progress, state=state)
+
+
+def find_event_lines(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+                     state: dict | None = None) -> tuple[bytes, dict]:
+    """``find_events`` as the chat writer stores them: (one JSON line per event, "time" first, each ending in a
+    line break — the bytes of ``json.dumps({"time": ev["time"], **ev}, ensure_ascii=False, separators=(",", ":"))``
+    —, {kind: count} in the order the kinds first occur). ``messages``: a list of message dicts."""
+    from tradeshield.conversation.reader import read_lines
+
+    return read_lines(messages, role=role, me=me, rules=rules, state=state)
