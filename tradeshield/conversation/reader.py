@@ -209,7 +209,9 @@ def _index_anchors(R: Rules, tables) -> None:
     always = set()
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
-        for p in [x.pattern for x in k.zh + k.en] + _reply_patterns(reply) + list(t.get("message") or []):
+        follow = (t.get("follow") or {})
+        for p in [x.pattern for x in k.zh + k.en] + _reply_patterns(reply) + list(t.get("message") or []) + \
+                follow.get("zh", []) + follow.get("en", []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -788,7 +790,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # answer pattern (「我给他少十块」) in any clause: {rule index: (True strong / False weak / None answer, clause index)}
     reply_ok = _NO_DICT
     at = 0
-    if not R.reply_set.isdisjoint(set().union(*(info[3] for info in cl))):
+    if any(not R.reply_set.isdisjoint(info[3]) for info in cl):
         reply_ok = {}
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.replies:
@@ -813,6 +815,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
         if i in hits:
             continue
         for j, info in enumerate(cl):
+            if i not in info[3]:         # none of its anchors (the follow words' among them) in this clause
+                continue
             mm = rule.follow.search(info[0])
             if mm is not None and not (rule.unless is not None and rule.unless.search(info[0])) and not (
                     rule.negatable and negated_before(info[0], mm.start())):
