@@ -187,9 +187,9 @@ def _index_anchors(R: Rules, tables) -> None:
     always = set()
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
+        follow = (t.get("follow") or {})
         for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + \
-                reply.get("answer", []) + \
-                list(t.get("message") or []):
+                reply.get("answer", []) + list(t.get("message") or []) + follow.get("zh", []) + follow.get("en", []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -607,6 +607,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
             if i in hits:
                 continue
             for j, info in enumerate(cl):
+                if i not in info[3]:         # none of its anchors (the follow words' among them) in this clause
+                    continue
                 mm = rule.follow.search(info[0])
                 if mm is not None and not (rule.unless is not None and rule.unless.search(info[0])) and not (
                         rule.negatable and negated_before(info[0], mm.start())):
