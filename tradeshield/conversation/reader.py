@@ -57,7 +57,7 @@ _SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by eve
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 _CACHE_SIZE = 50_000
 _ENDS_QUESTION = re.compile(r"[吗？?](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that asks (「你要吗，打九折」)
-_ENDS_SUGGESTION = re.compile(r"[吧呗][。.!！~～]?\s*$")
+_ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
