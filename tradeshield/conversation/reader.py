@@ -96,6 +96,7 @@ class KindRule:
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
     reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
+    reply_priced: re.Pattern | None = None  # their last message quoted terms (「10块一张，今天给你」) → a bare 「可以」
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
     reply_answer: re.Pattern | None = None  # searched in any clause; answers like a strong reply, never ``alone``
     reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
@@ -161,6 +162,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
+                reply_priced=_rx(reply.get("priced"), re.I),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -473,6 +475,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     if last_other is not None and (
                             open_other & set(rule.reply_to) or strong is not False and (
                                 (alone and strong is True and last_other & set(rule.reply_alone))
+                                or (alone and strong is True and rule.reply_priced is not None
+                                    and rule.reply_priced.search(last_other_text))
                                 or last_other & set(rule.reply_strong) or (
                                     rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
                                                              or _OFFER_A_NOT_A.search(last_other_text))
