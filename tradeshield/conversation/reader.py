@@ -92,6 +92,7 @@ class KindRule:
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
     reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
+    reply_priced: re.Pattern | None = None  # their last message quoted terms (「10块一张，今天给你」) → a bare 「可以」
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
     reply_answer: re.Pattern | None = None  # searched in any clause; like ``reply_weak`` it answers ``to`` kinds only
     reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
@@ -151,6 +152,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_alone=tuple(reply.get("alone") or ()), reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_strong=tuple(reply.get("strong") or ()),
+                reply_priced=_rx(reply.get("priced"), re.I),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
                 reply_answer=_rx(reply.get("answer", []), re.I),
                 follow=_rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
@@ -384,6 +386,8 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
                     answered = last_other is not None and (
                         open_other & set(rule.reply_to) or strong and (
                             (alone and strong is True and last_other & set(rule.reply_alone)) or (last_other & set(rule.reply_strong)) or (
+                                alone and strong is True and rule.reply_priced is not None
+                                and rule.reply_priced.search(last_other_text)) or (
                                 rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
                                                          or _OFFER_A_NOT_A.search(last_other_text))
                                 and _PROPOSAL.search(last_other_text)) or (
