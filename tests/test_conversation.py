@@ -238,6 +238,10 @@ def test_acceptances_promises_refusals(role, msgs, want):
     # a question in the middle of their offer still puts it up; a policy question is no return request
     ("buyer", [("them", "那这件你要吗，我给你打九折"), ("me", "好，要")], [("agreement", "me")]),
     ("seller", [("them", "你家是七天无理由吗")], []),
+    # a bare 「可以」 alone accepts a quoted price; a buyer's 「少30吧」 asks again, the seller's grants it
+    ("buyer", [("them", "10块一张，今天给你"), ("me", "可以")], [("delivery-promise", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "能少50吗"), ("them", "少30吧")], [("discount-request", "me"), ("agreement", "them")]),
+    ("seller", [("me", "不行"), ("them", "少30吧")], [("discount-request", "them")]),
     # … but not once it has been answered
     ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
      [("return-request", "them"), ("agreement", "me")]),
