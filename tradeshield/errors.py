@@ -76,17 +76,20 @@ class Finding:
     expected: str | None = None
     found: str | None = None
     detail: str | None = None
+    detail_zh: str | None = None  # the same detail for zh readers; JSON keeps the English ``detail`` only
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        return {k: v for k, v in d.items() if v is not None}
+        return {k: v for k, v in d.items() if v is not None and k != "detail_zh"}
 
     def describe(self, lang: str | None = None) -> str:
         """One line for people; names from the bundle are shown with their control characters escaped."""
         from tradeshield.textsafe import clean
 
+        lang = i18n.normalize(lang) if lang else i18n.get_lang()
+        detail = self.detail_zh if lang == "zh" and self.detail_zh else self.detail
         return i18n.t("finding." + self.problem, lang, path=clean(self.path), expected=clean(self.expected or ""),
-                      found=clean(self.found or ""), detail=clean(self.detail or "")).rstrip()
+                      found=clean(self.found or ""), detail=clean(detail or "")).rstrip()
 
 
 def _finding(name: str, code: str, zh: str, en: str):

@@ -284,10 +284,17 @@ def verify(
         elif c:
             import datetime as dt
 
-            from tradeshield.timeutil import show_time  # the bundle's own zone is not read here: UTC, said as +00:00
+            from tradeshield.timeutil import parse_offset, show_time
 
+            from tradeshield.errors import InputError
+
+            zone = (info.get("case") or {}).get("timezone")
+            try:  # the case's own zone, as recorded in the bundle's manifest; UTC (said as +00:00) if it has none
+                tz = parse_offset(zone) if isinstance(zone, str) else dt.timezone.utc
+            except InputError:
+                tz = dt.timezone.utc
             con.print(i18n.t("cli.verify.code_seal", code=c["code"], n=c["covered"],
-                             time=show_time(c["time"], dt.timezone.utc) if c.get("time") else "?",
+                             time=show_time(c["time"], tz) if c.get("time") else "?",
                              m=c["not_covered"]), markup=False)
         for ts in info.get("timestamps", []):
             con.print(i18n.t("cli.verify.tsr", path=ts.get("path"), time=ts.get("gen_time", "?"), ok=ts.get("ok")),

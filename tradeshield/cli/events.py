@@ -87,6 +87,9 @@ def events(
     out.emit(evs, render)
 
 
+EventId = Annotated[str, typer.Argument(metavar="ID", help="The event's id (first 4+ characters). / 事件编号。")]
+
+
 def _decide(short_id: str, status: str, case, json_out, lang) -> None:
     from tradeshield.conversation.facts import decide
     from tradeshield.evidence.case import Case
@@ -99,8 +102,7 @@ def _decide(short_id: str, status: str, case, json_out, lang) -> None:
 
 @events_app.command("confirm")
 def events_confirm(
-    event_id: Annotated[str, typer.Argument(metavar="ID", help="The event's id (first 4+ characters). / 事件编号。")],
-    case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
+    event_id: EventId, case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
 ) -> None:
     """Confirm an event: statements may then present it as a fact.  / 确认事件。
 
@@ -111,8 +113,7 @@ def events_confirm(
 
 @events_app.command("reject")
 def events_reject(
-    event_id: Annotated[str, typer.Argument(metavar="ID", help="The event's id (first 4+ characters). / 事件编号。")],
-    case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
+    event_id: EventId, case: CaseOpt = None, json_out: JsonOpt = False, lang: LangOpt = None,
 ) -> None:
     """Reject an event the reader got wrong: nothing cites it again.  / 否认事件（不再引用）。
 

@@ -153,23 +153,27 @@ class ChainChecker:
         try:
             entry = json.loads(raw)
         except (ValueError, RecursionError):
-            self.findings.append(ChainBroken(where, detail="not JSON"))
+            self.findings.append(ChainBroken(where, detail="not JSON", detail_zh="不是 JSON"))
             self.prev = hashlib.sha256(raw).hexdigest()
             return None
         if not isinstance(entry, dict) or entry.get("prev") != self.prev:
             found = entry.get("prev") if isinstance(entry, dict) else None
             self.findings.append(ChainBroken(where, expected=self.prev, found=str(found),
                                              detail=f"line {i - 1} was edited, removed or reordered (its hash is not the "
-                                             f"one line {i} records)" if i > 1 else "first line does not start the chain"))
+                                             f"one line {i} records)" if i > 1 else "first line does not start the chain",
+                                             detail_zh=f"第 {i - 1} 行被改动、删除或调换了顺序（其哈希不是第 {i} 行记录的那个）"
+                                             if i > 1 else "第一行不是链的起点"))
         elif _canonical_or_none(entry) != raw:
-            self.findings.append(ChainBroken(where, detail="line is not in canonical form (edited?)"))
+            self.findings.append(ChainBroken(where, detail="line is not in canonical form (edited?)",
+                                             detail_zh="此行不是规范格式（被编辑过？）"))
         self.prev = hashlib.sha256(raw).hexdigest()
         return entry
 
     def finish(self, head: str | None = None) -> list[Finding]:
         if head is not None and self.prev != head:
             self.findings.append(ChainBroken(f"{self.name}:{self.i}", expected=head, found=self.prev,
-                                             detail="last entry differs from the head recorded in the manifest"))
+                                             detail="last entry differs from the head recorded in the manifest",
+                                             detail_zh="最后一条与清单中记录的链头不符"))
         return self.findings
 
 

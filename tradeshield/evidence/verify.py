@@ -62,6 +62,31 @@ EventMissing = _finding("EventMissing", "event-missing", "事件丢失：{path} 
 KeyMismatch = _finding("KeyMismatch", "key-mismatch", "签名密钥不符：{detail}", "signing key does not match: {detail}")
 TooManyEntries = _finding("TooManyEntries", "too-many-entries", "条目过多：{detail}", "too many entries: {detail}")
 
+_ZH = {  # fixed English details of findings, as zh readers see them
+    "the central directory gives an offset outside the file": "中央目录给出的偏移量在文件之外",
+    "no local header at the offset the central directory gives": "中央目录给出的偏移处没有本地文件头",
+    "local header name differs from the central directory": "本地文件头中的名称与中央目录不同",
+    "local header compression method differs from the central directory": "本地文件头中的压缩方法与中央目录不同",
+    "local header flags differ from the central directory": "本地文件头中的标志与中央目录不同",
+    "local header CRC-32 differs from the central directory": "本地文件头中的 CRC-32 与中央目录不同",
+    "local header sizes differ from the central directory": "本地文件头中的大小与中央目录不同",
+    "absolute path": "绝对路径",
+    "backslash in path": "路径中有反斜杠",
+    "'..' in path": "路径中有「..」",
+    "duplicate name": "重名条目",
+    "'.' or an empty part in the path": "路径中有「.」或空的部分",
+    "NUL in the name": "名称中有 NUL 字符",
+    "symbolic link": "符号链接",
+    "encrypted": "已加密",
+    # timestamp problems (tsa.check_tsr codes)
+    "signer-missing": "找不到签发者证书",
+    "signature-invalid": "签名无效",
+    "signer-not-tsa": "签发者不是时间戳机构",
+    "signer-cert-mismatch": "签发者证书不符",
+    "nonce-mismatch": "随机数不符",
+    "chain-untrusted": "证书链不受信任",
+}
+
 i18n.register({
     "verify.not_found": ("找不到要核验的证据包或案件：{path}", "nothing to verify at {path}"),
     "verify.not_zip": ("不是 zip 证据包，也不是案件目录：{path}", "not a zip bundle or a case folder: {path}"),
@@ -120,7 +145,8 @@ def verify(path: str | Path, code: str | None = None, tsr: str | Path | None = N
             raise
         except Exception as e:  # noqa: BLE001 - a tampered case folder is a finding, never an internal error
             rep = Report(str(p), "case")
-            rep.problems.append(ZipDamaged(p.name, detail=f"case files unreadable ({type(e).__name__}: {e})"))
+            rep.problems.append(ZipDamaged(p.name, detail=f"case files unreadable ({type(e).__name__}: {e})",
+                                           detail_zh=f"案件文件无法读取（{type(e).__name__}：{e}）"))
             return rep
     if not p.exists():
         raise InputError("verify.not_found", path=str(path))
@@ -137,7 +163,8 @@ def verify(path: str | Path, code: str | None = None, tsr: str | Path | None = N
         raise
     except Exception as e:  # noqa: BLE001 - a hostile zip must never end in "internal error"
         rep = Report(str(p), "bundle")
-        rep.problems.append(ZipDamaged(p.name, detail=f"unreadable ({type(e).__name__}: {e})"))
+        rep.problems.append(ZipDamaged(p.name, detail=f"unreadable ({type(e).__name__}: {e})",
+                                       detail_zh=f"无法读取（{type(e).__name__}：{e}）"))
         return rep
 
 
@@ -247,19 +274,22 @@ def _structure(zf: zipfile.ZipFile, f, end: _EndRecord, size: int, rep: Report) 
         seen.add(norm)
         seen.add(info.filename)
         if reason:
-            rep.problems.append(UnsafeEntry(info.filename, detail=reason))
+            rep.problems.append(UnsafeEntry(info.filename, detail=reason, detail_zh=_ZH.get(reason)))
             continue
         if info.filename.endswith("/"):
-            rep.problems.append(UnexpectedFile(info.filename, detail="directory entry (a bundle has none)"))
+            rep.problems.append(UnexpectedFile(info.filename, detail="directory entry (a bundle has none)",
+                                               detail_zh="目录条目（证据包中不应有）"))
             continue
         at, bad = _local_header(f, info)
         if bad:
-            rep.problems.append(ZipDamaged(info.filename, detail=bad))
+            rep.problems.append(ZipDamaged(info.filename, detail=bad, detail_zh=_ZH.get(bad)))
             continue
         if (info.compress_type == zipfile.ZIP_DEFLATED and info.file_size > 1024
                 and info.file_size > DEFLATE_MAX_RATIO * max(1, info.compress_size)):
             rep.problems.append(ZipDamaged(info.filename, detail=f"declares {info.file_size} bytes from "
-                                           f"{info.compress_size} compressed (beyond deflate's limit)"))
+                                           f"{info.compress_size} compressed (beyond deflate's limit)",
+                                           detail_zh=f"声称由 {info.compress_size} 字节压缩数据解出 {info.file_size} 字节"
+                                                     f"（超出 deflate 的极限）"))
             continue
         data_at[info.filename] = at
         entries[info.filename] = info
@@ -269,21 +299,26 @@ def _structure(zf: zipfile.ZipFile, f, end: _EndRecord, size: int, rep: Report) 
         if info.filename not in entries:
             return entries  # already a finding; offsets of a bad entry say nothing
         if info.header_offset != expected:
-            what = "overlaps the entry before it" if info.header_offset < expected else \
-                f"{info.header_offset - expected} bytes before it belong to no entry"
-            rep.problems.append(ZipDamaged(info.filename, detail=what))
+            gap = info.header_offset - expected
+            rep.problems.append(ZipDamaged(info.filename, detail="overlaps the entry before it" if gap < 0 else
+                                           f"{gap} bytes before it belong to no entry",
+                                           detail_zh="与前一条目重叠" if gap < 0 else f"它前面有 {gap} 字节不属于任何条目"))
             return entries
         end_data = data_at[info.filename] + info.compress_size
         expected = end_data + _data_descriptor_len(f, info, end_data)
     if expected != end.cd_start:
         rep.problems.append(ZipDamaged("(central directory)", detail=f"{end.cd_start - expected} bytes after the last "
                                        f"entry belong to no entry" if end.cd_start > expected else
-                                       "the last entry runs into the central directory"))
+                                       "the last entry runs into the central directory",
+                                       detail_zh=f"最后一个条目之后有 {end.cd_start - expected} 字节不属于任何条目"
+                                       if end.cd_start > expected else "最后一个条目延伸进了中央目录"))
     elif end.cd_start != end.cd_offset:
-        rep.problems.append(ZipDamaged("(central directory)", detail="its recorded offset is wrong"))
+        rep.problems.append(ZipDamaged("(central directory)", detail="its recorded offset is wrong",
+                                       detail_zh="中央目录记录的偏移量不对"))
     if end.at + 22 + end.comment != size:
         rep.problems.append(ZipDamaged("(end of the zip)", detail=f"{size - end.at - 22 - end.comment} bytes after "
-                                       "the end record that belong to nothing"))
+                                       "the end record that belong to nothing",
+                                       detail_zh=f"结束记录之后多出 {size - end.at - 22 - end.comment} 字节"))
     return entries
 
 
@@ -302,18 +337,21 @@ class _Reader:
         if info.file_size > cap:
             self.failed.add(name)
             self.rep.problems.append(BagInvalid(name, detail=f"{info.file_size} bytes, more than the {cap} a bundle's "
-                                                f"{posixpath.basename(name)} may hold (not read)"))
+                                                f"{posixpath.basename(name)} may hold (not read)",
+                                                detail_zh=f"{info.file_size} 字节，超过证据包 {posixpath.basename(name)} "
+                                                          f"允许的 {cap} 字节（未读取）"))
             return None
         try:
             with self.zf.open(info) as m:
                 data = m.read(cap + 1)
         except _READ_ERRORS as e:
             self.failed.add(name)
-            self.rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})"))
+            self.rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})", detail_zh=f"无法读取（{e}）"))
             return None
         if len(data) != info.file_size:
             self.failed.add(name)
-            self.rep.problems.append(ZipDamaged(name, detail="shorter or longer than its recorded size"))
+            self.rep.problems.append(ZipDamaged(name, detail="shorter or longer than its recorded size",
+                                                detail_zh="比记录的大小短或长"))
             return None
         return data
 
@@ -353,7 +391,7 @@ class _Reader:
                         if progress:
                             progress("verify", base + n, total)
         except _READ_ERRORS as e:
-            self.rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})"))
+            self.rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})", detail_zh=f"无法读取（{e}）"))
             return None
         finally:
             done[0] = base + info.file_size
@@ -368,11 +406,13 @@ def _parse_manifest(text: str, name: str, rep: Report) -> dict[str, str] | None:
             continue
         m = re.fullmatch(r"([0-9a-fA-F]{64})[ \t]+\*?(.+)", line.rstrip("\r"))
         if not m:
-            rep.problems.append(BagInvalid(name, detail=f"line {i} is not 'sha256  path'"))
+            rep.problems.append(BagInvalid(name, detail=f"line {i} is not 'sha256  path'",
+                                             detail_zh=f"第 {i} 行不是「sha256  路径」格式"))
             return None
         path = bagit_decode(m.group(2))
         if path in out:
-            rep.problems.append(BagInvalid(name, detail=f"line {i} lists {path!r} a second time"))
+            rep.problems.append(BagInvalid(name, detail=f"line {i} lists {path!r} a second time",
+                                             detail_zh=f"第 {i} 行再次列出 {path!r}"))
             return None
         out[path] = m.group(1).lower()
     return out
@@ -393,11 +433,14 @@ def verify_bundle(zpath: Path, code: str | None = None, tsr=None, ca_file=None, 
                 raise InputError("verify.not_zip", path=str(zpath))
             # it starts as a zip does but its end record is gone: cut short or altered, not some other file
             rep.problems.append(ZipDamaged(zpath.name, detail="no end of central directory record (the zip was cut "
-                                           "short or altered)"))
+                                           "short or altered)",
+                                           detail_zh="没有中央目录结束记录（zip 被截短或改动）"))
             return rep
         if end.entries > MAX_ENTRIES:
             rep.problems.append(TooManyEntries(zpath.name, detail=f"the zip declares {end.entries} entries; a bundle "
-                                               f"verify checks has at most {MAX_ENTRIES} (nothing was read)"))
+                                               f"verify checks has at most {MAX_ENTRIES} (nothing was read)",
+                                               detail_zh=f"zip 声称有 {end.entries} 个条目；可核验的证据包最多 "
+                                                         f"{MAX_ENTRIES} 个（未读取任何内容）"))
             rep.info.update(entries=end.entries)
             return rep
         try:
@@ -405,12 +448,13 @@ def verify_bundle(zpath: Path, code: str | None = None, tsr=None, ca_file=None, 
         except _READ_ERRORS as e:
             if not zipfile.is_zipfile(zpath) and end.entries == 0 and size < 22:
                 raise InputError("verify.not_zip", path=str(zpath)) from None
-            rep.problems.append(ZipDamaged("(central directory)", detail=f"unreadable ({e})"))
+            rep.problems.append(ZipDamaged("(central directory)", detail=f"unreadable ({e})", detail_zh=f"无法读取（{e}）"))
             return rep
         with zf:
             if len(zf.infolist()) > MAX_ENTRIES:
                 rep.problems.append(TooManyEntries(zpath.name, detail=f"{len(zf.infolist())} entries, more than "
-                                                   f"{MAX_ENTRIES}"))
+                                                   f"{MAX_ENTRIES}",
+                                                   detail_zh=f"{len(zf.infolist())} 个条目，超过 {MAX_ENTRIES} 个"))
                 return rep
             entries = _structure(zf, f, end, size, rep)
             try:
@@ -434,7 +478,8 @@ def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -
     for n in all_names:
         top, sep, _rest = n.partition("/")
         if not sep:
-            rep.problems.append(UnexpectedFile(n, detail="at the top of the zip, outside the bag"))
+            rep.problems.append(UnexpectedFile(n, detail="at the top of the zip, outside the bag",
+                                               detail_zh="位于 zip 顶层、证据包之外"))
             continue
         tops.setdefault(top, []).append(n)
     names = set(all_names)  # a damaged member (refused, not in ``entries``) still tells where the bag is
@@ -448,8 +493,9 @@ def _choose_bag(entries: dict, all_names: list[str], zpath: Path, rep: Report) -
     for t in sorted(tops):
         if t == bag:
             continue
-        what = "a second bag" if t in bags else "outside the bag"
-        rep.problems.append(UnexpectedFile(t + "/", detail=f"{what} ({len(tops[t])} entries); a bundle holds one bag only"))
+        what, what_zh = ("a second bag", "第二个证据包") if t in bags else ("outside the bag", "证据包之外")
+        rep.problems.append(UnexpectedFile(t + "/", detail=f"{what} ({len(tops[t])} entries); a bundle holds one bag only",
+                                           detail_zh=f"{what_zh}（{len(tops[t])} 个条目）；一个证据包文件只应含一个包"))
     return bag
 
 
@@ -463,7 +509,8 @@ def _check_bundle(zf, f, zpath: Path, entries: dict, rep: Report, *, code, tsr, 
     for name in sorted(n for n in entries if n.startswith(prefix) and not n.startswith(prefix + "data/")):
         rel = name[len(prefix):]
         if rel not in TAG_FILES:
-            rep.problems.append(UnexpectedFile(name, detail="not a file of a tradeshield bag (outside data/)"))
+            rep.problems.append(UnexpectedFile(name, detail="not a file of a tradeshield bag (outside data/)",
+                                               detail_zh="不是 tradeshield 证据包的文件（在 data/ 之外）"))
             continue
         data = rd.read(name, TAG_CAPS[rel])
         if data is not None:
@@ -479,11 +526,13 @@ def _check_bundle(zf, f, zpath: Path, entries: dict, rep: Report, *, code, tsr, 
         if listed is not None:
             present = {n[len(prefix):] for n in entries if n.startswith(prefix) and n[len(prefix):] in TAG_FILES}
             for rel in sorted(present - {TAGMANIFEST, SIGNATURE} - set(listed)):
-                rep.problems.append(BagInvalid(prefix + rel, detail="tag file not covered by tagmanifest-sha256.txt"))
+                rep.problems.append(BagInvalid(prefix + rel, detail="tag file not covered by tagmanifest-sha256.txt",
+                                               detail_zh="标签文件未被 tagmanifest-sha256.txt 覆盖"))
             for rel, digest in sorted(listed.items()):
                 if rel not in TAG_FILES or rel in (TAGMANIFEST, SIGNATURE):
                     rep.problems.append(BagInvalid(prefix + TAGMANIFEST, detail=f"lists {rel!r}, which a bundle's "
-                                                   f"tagmanifest does not cover"))
+                                                   f"tagmanifest does not cover",
+                                                   detail_zh=f"列出了 {rel!r}，证据包的 tagmanifest 不应覆盖它"))
                 elif rel in tags and hashlib.sha256(tags[rel]).hexdigest() != digest:
                     rep.problems.append(HashMismatch(prefix + rel, expected=digest,
                                                      found=hashlib.sha256(tags[rel]).hexdigest()))
@@ -502,7 +551,8 @@ def _check_bundle(zf, f, zpath: Path, entries: dict, rep: Report, *, code, tsr, 
         if prefix + path not in all_names:  # a refused entry is already a finding
             rep.problems.append(FileMissing(prefix + path))
     for path in sorted(set(present) - set(listed)):
-        rep.problems.append(UnexpectedFile(prefix + path, detail="not in manifest-sha256.txt"))
+        rep.problems.append(UnexpectedFile(prefix + path, detail="not in manifest-sha256.txt",
+                                           detail_zh="不在 manifest-sha256.txt 中"))
     oxum_ok = _check_oxum(tags.get("bag-info.txt"), present, prefix, rep)
     manifest, items = _load_manifest(tags.get(MANIFEST), prefix, rep)
     total = sum(i.file_size for i in present.values())
@@ -542,7 +592,8 @@ def _check_bagit_txt(data: bytes | None, prefix: str, rep: Report) -> None:
     text = data.decode("utf-8", "replace")
     fields = dict(ln.split(": ", 1) for ln in text.splitlines() if ": " in ln)
     if fields.get("BagIt-Version") not in ("1.0", "0.97") or fields.get("Tag-File-Character-Encoding", "").upper() != "UTF-8":
-        rep.problems.append(BagInvalid(prefix + "bagit.txt", detail="not 'BagIt-Version: 1.0' with UTF-8 tag files"))
+        rep.problems.append(BagInvalid(prefix + "bagit.txt", detail="not 'BagIt-Version: 1.0' with UTF-8 tag files",
+                                       detail_zh="不是「BagIt-Version: 1.0」加 UTF-8 标签文件"))
 
 
 def _check_oxum(data: bytes | None, present: dict, prefix: str, rep: Report) -> bool:
@@ -551,13 +602,14 @@ def _check_oxum(data: bytes | None, present: dict, prefix: str, rep: Report) -> 
     info = data.decode("utf-8", "replace")
     m = re.search(r"^Payload-Oxum:\s*(\d{1,20})\.(\d{1,12})\s*$", info, re.M)
     if not m:
-        rep.problems.append(BagInvalid(prefix + "bag-info.txt", detail="no Payload-Oxum"))
+        rep.problems.append(BagInvalid(prefix + "bag-info.txt", detail="no Payload-Oxum", detail_zh="没有 Payload-Oxum"))
         return False
     want = f"{int(m.group(1))}.{int(m.group(2))}"
     got = f"{sum(i.file_size for i in present.values())}.{len(present)}"
     if want != got:
         rep.problems.append(BagInvalid(prefix + "bag-info.txt", expected=want, found=got,
-                                       detail=f"Payload-Oxum {want} != {got} (bytes.files)"))
+                                       detail=f"Payload-Oxum {want} != {got} (bytes.files)",
+                                       detail_zh=f"Payload-Oxum {want} ≠ {got}（字节数.文件数）"))
         return False
     return True
 
@@ -575,7 +627,8 @@ def _load_manifest(raw: bytes | None, prefix: str, rep: Report) -> tuple[dict | 
         if not isinstance(manifest.get("custody", {}), dict) or not isinstance(manifest.get("case", {}), dict):
             raise TypeError("custody or case is not an object")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
-        rep.problems.append(ManifestMismatch(prefix + MANIFEST, detail=f"unreadable ({type(e).__name__})"))
+        rep.problems.append(ManifestMismatch(prefix + MANIFEST, detail=f"unreadable ({type(e).__name__})",
+                                             detail_zh=f"无法读取（{type(e).__name__}）"))
         return None, {}
     return manifest, items
 
@@ -585,20 +638,24 @@ def _check_manifest(manifest: dict, items: dict, actual: dict, listed: dict, pre
     for path, sha in sorted(actual.items()):
         it = items.get(path)
         if it is None:
-            rep.problems.append(ManifestMismatch(prefix + path, detail="not listed in the tradeshield manifest"))
+            rep.problems.append(ManifestMismatch(prefix + path, detail="not listed in the tradeshield manifest",
+                                                 detail_zh="未列在 tradeshield 清单中"))
         elif it.get("sha256") != sha and listed.get(path) == sha:
             rep.problems.append(ManifestMismatch(prefix + path, expected=it.get("sha256"), found=sha,
-                                                 detail="digest differs from the tradeshield manifest"))
+                                                 detail="digest differs from the tradeshield manifest",
+                                                 detail_zh="摘要与 tradeshield 清单不符"))
     for path in sorted(set(items) - set(present)):
-        rep.problems.append(FileMissing(prefix + path, detail="in the tradeshield manifest"))
+        rep.problems.append(FileMissing(prefix + path, detail="in the tradeshield manifest",
+                                          detail_zh="（tradeshield 清单中有记录）"))
     root = manifest["merkle"]["root"]
     want = merkle_root(list(listed.items()))
     if want != root:
         rep.problems.append(MerkleMismatch(prefix + MANIFEST, expected=root, found=want))
     if manifest.get("seal_code") != seal_code(root):
-        rep.problems.append(ManifestMismatch(prefix + MANIFEST, detail="seal code does not derive from the recorded root"))
+        rep.problems.append(ManifestMismatch(prefix + MANIFEST, detail="seal code does not derive from the recorded root",
+                                             detail_zh="封存码不是由记录的根推出的"))
     if manifest.get("bag") is not None and manifest.get("bag") != prefix[:-1]:
-        rep.problems.append(ManifestMismatch(prefix + MANIFEST, detail="names another bag"))
+        rep.problems.append(ManifestMismatch(prefix + MANIFEST, detail="names another bag", detail_zh="指向另一个证据包"))
     rep.info.update(case=manifest.get("case", {}), manifest_root=root, format=manifest.get("format"))
 
 
@@ -610,7 +667,7 @@ def _check_signature(tags: dict, bag: str, prefix: str, key: str | None, rep: Re
             return  # unreadable: already a finding
         if key:
             rep.problems.append(KeyMismatch(prefix + SIGNATURE, detail=f"the bundle is unsigned; expected a signature "
-                                            f"by {key}"))
+                                            f"by {key}", detail_zh=f"证据包未签名；应有 {key} 的签名"))
         return
     from tradeshield.evidence.signing import check
 
@@ -619,23 +676,26 @@ def _check_signature(tags: dict, bag: str, prefix: str, key: str | None, rep: Re
         if not isinstance(record, dict):
             raise TypeError("not an object")
     except (ValueError, TypeError, RecursionError):
-        rep.problems.append(SignatureInvalid(prefix + SIGNATURE, detail="unreadable"))
+        rep.problems.append(SignatureInvalid(prefix + SIGNATURE, detail="unreadable", detail_zh="无法读取"))
         return
     fpr = record.get("fingerprint") if isinstance(record.get("fingerprint"), str) else None
     if record.get("scope") != SIGNATURE_SCOPE:
         rep.problems.append(SignatureInvalid(prefix + SIGNATURE, detail="an old signature over tradeshield-manifest.json "
-                                             "only (bag-info and tag files unsigned); rebuild the bundle with --sign"))
+                                             "only (bag-info and tag files unsigned); rebuild the bundle with --sign",
+                                             detail_zh="旧式签名只覆盖 tradeshield-manifest.json（bag-info 和标签文件未签名）；"
+                                                       "请用 --sign 重新打包"))
         ok = False
     else:
         tagm = tags.get(TAGMANIFEST)
         ok = tagm is not None and check(record, signature_message(bag, tagm))
         if not ok:
-            rep.problems.append(SignatureInvalid(prefix + SIGNATURE, detail="does not match the bag"))
+            rep.problems.append(SignatureInvalid(prefix + SIGNATURE, detail="does not match the bag", detail_zh="与证据包不符"))
     rep.info.update(signed=True, signature_ok=ok, fingerprint=fpr, signature_scope=record.get("scope"))
     if key:
         rep.info["key_matches"] = ok and fpr == key
         if fpr != key:
-            rep.problems.append(KeyMismatch(prefix + SIGNATURE, detail=f"signed by {fpr}, expected {key}"))
+            rep.problems.append(KeyMismatch(prefix + SIGNATURE, detail=f"signed by {fpr}, expected {key}",
+                                            detail_zh=f"签名者为 {fpr}，应为 {key}"))
 
 
 def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code: str | None, rep: Report) -> dict:
@@ -647,7 +707,8 @@ def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code:
     if info is None or name in rd.failed or "data/custody.jsonl" not in actual:
         return out  # absent, unreadable, or its size disagrees with the manifest (then it is not inflated at all)
     if info.file_size > CUSTODY_CAP:
-        rep.problems.append(BagInvalid(name, detail=f"{info.file_size} bytes, more than {CUSTODY_CAP} (not read)"))
+        rep.problems.append(BagInvalid(name, detail=f"{info.file_size} bytes, more than {CUSTODY_CAP} (not read)",
+                                       detail_zh=f"{info.file_size} 字节，超过 {CUSTODY_CAP}（未读取）"))
         return out
     want = normalize_code(code) if code else None
     head = (manifest.get("custody") or {}).get("head")
@@ -667,7 +728,8 @@ def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code:
                     lines, carry = (_LINE.findall(data[:cut]) if cut >= 0 else []), data[cut + 1:]
                 if len(carry) > CUSTODY_LINE_CAP:
                     rep.problems.append(ChainBroken(f"data/custody.jsonl:{n + 1}", detail="line longer than "
-                                                    f"{CUSTODY_LINE_CAP} bytes (not read further)"))
+                                                    f"{CUSTODY_LINE_CAP} bytes (not read further)",
+                                                    detail_zh=f"此行超过 {CUSTODY_LINE_CAP} 字节（不再往下读）"))
                     return out
                 for line in lines:
                     if not line.strip():
@@ -679,12 +741,12 @@ def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code:
                     if len(checker.findings) >= MAX_CHAIN_FINDINGS:
                         rep.problems.extend(checker.findings)
                         rep.problems.append(ChainBroken(f"data/custody.jsonl:{n}", detail="too many broken links; "
-                                                        "not read further"))
+                                                        "not read further", detail_zh="断裂处过多，不再往下读"))
                         return out
                 if not block:
                     break
     except _READ_ERRORS as e:
-        rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})"))
+        rep.problems.append(ZipDamaged(name, detail=f"cannot be read ({e})", detail_zh=f"无法读取（{e}）"))
         return out
     rep.problems.extend(checker.finish(head if isinstance(head, str) else None))
     rep.info["custody_entries"] = n
@@ -693,7 +755,8 @@ def _check_custody(rd: _Reader, prefix: str, manifest: dict, actual: dict, code:
         if got is not None and got != sha and (rel.startswith(("evidence/", "derived/", "facts/"))
                                                or rel in ("case.toml", "events.jsonl")):
             rep.problems.append(HashMismatch(prefix + "data/" + rel, expected=sha, found=got,
-                                             detail="differs from its last custody record"))
+                                             detail="differs from its last custody record",
+                                             detail_zh="与它在保管日志中的最后记录不符"))
     out["files"] = last
     return out
 
@@ -777,10 +840,11 @@ def _check_one_tsr(path: Path, digest: str, ca_file, rep: Report) -> dict:
         rep.problems.append(TimestampInvalid(str(path), detail=e.message()))
         return {"path": str(path), "ok": False}
     except Exception as e:  # noqa: BLE001 - a hostile .tsr is a finding, never an internal error
-        rep.problems.append(TimestampInvalid(str(path), detail=f"unreadable ({type(e).__name__})"))
+        rep.problems.append(TimestampInvalid(str(path), detail=f"unreadable ({type(e).__name__})",
+                                              detail_zh=f"无法读取（{type(e).__name__}）"))
         return {"path": str(path), "ok": False}
     for problem in info.problems:
-        rep.problems.append(TimestampInvalid(str(path), detail=problem))
+        rep.problems.append(TimestampInvalid(str(path), detail=problem, detail_zh=_ZH.get(problem)))
     return {"path": str(path), "ok": not info.problems, **info.to_dict()}
 
 
@@ -809,7 +873,7 @@ def verify_case(root: Path, code: str | None = None, ca_file=None, progress=None
         if exp and exp != sha:
             rep.problems.append(HashMismatch(rel, expected=exp, found=sha))
         elif exp is None and rel.startswith(("evidence/", "derived/")):
-            rep.problems.append(UnexpectedFile(rel, detail="not in the custody log"))
+            rep.problems.append(UnexpectedFile(rel, detail="not in the custody log", detail_zh="不在保管日志中"))
     for rel in sorted(set(recorded) - set(actual)):
         if rel.startswith(("evidence/", "derived/")) or rel in ("case.toml", "events.jsonl"):
             rep.problems.append(FileMissing(rel))
@@ -846,7 +910,9 @@ def _check_events(case, entries: list[dict], rep: Report) -> None:
         ev = e["details"].get("event") if e.get("action") == "event" else None
         if isinstance(ev, dict) and canonical(ev) not in lines:
             rep.problems.append(EventMissing("events.jsonl", detail=f"custody #{e.get('seq')} logged "
-                                             f"{ev.get('time')} {ev.get('kind')}, events.jsonl does not hold it"))
+                                             f"{ev.get('time')} {ev.get('kind')}, events.jsonl does not hold it",
+                                             detail_zh=f"保管日志第 {e.get('seq')} 条记录了 {ev.get('time')} {ev.get('kind')}，"
+                                                       f"events.jsonl 中却没有"))
 
 
 def _last_file_records(entries, names) -> dict[str, str]:
@@ -868,7 +934,8 @@ def _check_case_stamps(case, entries, data_paths, ca_file, rep: Report) -> None:
         root = tsr.stem.split("-")[-1]
         match = next((r for r in roots if r and r.startswith(root)), None)
         if match is None:
-            rep.problems.append(TimestampInvalid(str(tsr), detail="no stamp request recorded for it"))
+            rep.problems.append(TimestampInvalid(str(tsr), detail="no stamp request recorded for it",
+                                                  detail_zh="没有为它记录的时间戳请求"))
             continue
         rep.info.setdefault("timestamps", []).append(_check_one_tsr(tsr, match, ca_file, rep))
 
