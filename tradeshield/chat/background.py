@@ -17,6 +17,7 @@ traceback.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -81,19 +82,18 @@ class EventsProcess:
         raise RuntimeError("the events process failed:\n" + rest[0])
 
     def close(self) -> None:
-        """Tell the child to stop and wait for it (kill it when it does not stop: the import failed)."""
-        try:
-            self._jobs.put(None)
-            self._jobs.close()
-            self._jobs.join_thread()
-        except (OSError, ValueError):
-            pass
-        self._proc.join(5)
+        """Stop the child: after the last ``recv`` it reads the end mark and exits; with batches still pending
+        (the import failed) it is killed. Nothing buffered for it is waited for."""
+        if self.pending == 0 and self._proc.is_alive():
+            with contextlib.suppress(OSError, ValueError):
+                self._jobs.put(None)
+            self._proc.join(10)
         if self._proc.is_alive():
             self._proc.kill()
             self._proc.join()
-        self._results.close()
-        self._results.cancel_join_thread()
+        for q in (self._jobs, self._results):
+            q.cancel_join_thread()      # the child is gone: what is left in the pipes is never read
+            q.close()
 
 
 def _child(jobs, results, context: dict) -> None:

@@ -62,6 +62,12 @@ def cn_number(s: str) -> int | None:
 
 def amounts(text: str) -> list[tuple[float, int, int]]:
     """(amount, start, end) of each money-looking number in ``text``."""
+    return list(_amounts(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _amounts(text: str) -> tuple:
+    # a clause's amounts are read for its money terms once per speaker and set of kinds: the numbers once
     out = []
     for m in _NUM.finditer(text):
         if m.group(1):
@@ -78,7 +84,7 @@ def amounts(text: str) -> list[tuple[float, int, int]]:
                 continue
             val = float(n)
         out.append((int(val) if val == int(val) else val, m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] = (), message: str = "") -> list[dict]:
@@ -97,7 +103,7 @@ def _terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...]) -> tu
 
 
 def _money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] = ()) -> list[dict]:
-    found = amounts(clause)
+    found = _amounts(clause)
     deposit = _DEPOSIT.search(clause)
     refundable = None
     if deposit:

@@ -522,7 +522,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     if fmt is None:
                         if len(formats) >= _CACHE_SIZE:
                             formats.clear()
-                        fmt = formats[key] = _line_format(_template(key))
+                        fmt = formats[key] = _key_format(formats, key)
                     append(fmt % (*vals, sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]))
                     counts[kind] = counts.get(kind, 0) + 1
             else:
@@ -658,6 +658,21 @@ def _json(v) -> str:
     if type(v) is int:
         return int.__repr__(v)
     return "null" if v is None else _dumps(v)
+
+
+def _key_format(formats: dict, key: tuple) -> str:
+    """``_line_format`` of the event ``key`` stands for: an event with money terms (mostly one of a kind) reuses
+    the format of the same event without them and adds its trailing keys."""
+    tpl = _template(key)
+    if key[6]:
+        base = key[:6] + ((), None)
+        head = formats.get(base) or _line_format(_template(base))
+        base_keys = list(_template(base))
+        keys = list(tpl)
+        if keys[:len(base_keys)] == base_keys and head.endswith("}"):
+            return head[:-1] + "".join("," + _q(k).replace("%", "%%") + ":" + _json(tpl[k]).replace("%", "%%")
+                                       for k in keys[len(base_keys):]) + "}"
+    return _line_format(tpl)
 
 
 def _line_format(tpl: dict) -> str:
