@@ -15,8 +15,10 @@ price, status), "已读" marks beside my bubbles (闲鱼/转转), inline emoji d
 input bar and sometimes the keyboard. Light and dark palettes.
 
 Colours: 微信 #95EC69 (mine) / #FFFFFF (theirs) on #EDEDED, dark #3EB575 / #2C2C2C on #111111, as the brief
-gives them; the others follow the apps' look in published screenshots (闲鱼 yellow, QQ blue, 淘宝 orange,
-转转 red for my bubbles, white for theirs) — approximate, not measured from the apps here.
+gives them. Measured from real screenshots (light mode): 闲鱼 #FFE60F / #FFFFFF on #F8F8F8, text #1F1F1F, no
+tail, "已读" (#A3A3A3) under my bubble flush with its right edge (shaxiu/XianyuAutoAgent ``images/demo1-3.png``);
+QQ #0099FF with white text on #EEEDF2 (lm175/nonebot-plugin-fakepic ``preview/command.jpg``). Still approximate,
+for want of a real screenshot: 淘宝/千牛 orange and 转转 red for my bubbles, every dark palette but 微信's.
 
 A conversation is rendered once as one tall content strip (``render_content``); a screenshot is a window
 onto it with the phone's chrome around it (``screenshot``), so overlapping shots of one chat come from
@@ -47,7 +49,7 @@ STYLES = {
         "avatar_radius": 0.1, "read_mark": False, "sys_pill": False,
     },
     "qq": {
-        "light": dict(bg="#F1F2F6", nav="#FFFFFF", me="#0099FF", them="#FFFFFF", me_text="#FFFFFF",
+        "light": dict(bg="#EEEDF2", nav="#FFFFFF", me="#0099FF", them="#FFFFFF", me_text="#FFFFFF",
                       them_text="#111111", sep="#A3A3A3", sys="#A3A3A3", input="#FFFFFF", field="#F1F2F6",
                       status_text="#000000", title="#111111", pill=None, card="#FFFFFF", nick="#8A8A8A"),
         "dark": dict(bg="#0F0F10", nav="#1A1A1B", me="#0A6FD6", them="#262628", me_text="#FFFFFF",
@@ -56,13 +58,16 @@ STYLES = {
         "avatar_radius": 0.5, "read_mark": False, "sys_pill": False,
     },
     "xianyu": {
-        "light": dict(bg="#F6F6F6", nav="#FFFFFF", me="#FFE60F", them="#FFFFFF", me_text="#111111",
-                      them_text="#111111", sep="#A6A6A6", sys="#777777", input="#FFFFFF", field="#F3F3F3",
+        "light": dict(bg="#F8F8F8", nav="#FFFFFF", me="#FFE60F", them="#FFFFFF", me_text="#1F1F1F",
+                      them_text="#1F1F1F", sep="#A3A3A3", sys="#777777", input="#FFFFFF", field="#F3F3F3",
                       status_text="#000000", title="#111111", pill="#E8E8E8", card="#FFFFFF", nick="#8A8A8A"),
         "dark": dict(bg="#141414", nav="#1E1E1E", me="#E3C400", them="#2A2A2A", me_text="#111111",
                      them_text="#E0E0E0", sep="#6E6E6E", sys="#9A9A9A", input="#1E1E1E", field="#2A2A2A",
                      status_text="#FFFFFF", title="#E0E0E0", pill="#262626", card="#232323", nick="#7A7A7A"),
         "avatar_radius": 0.5, "read_mark": True, "sys_pill": True,
+        # measured on real 闲鱼 chats (see tests/test_ocr.py::test_real_xianyu_layout_replica): no tail, corner
+        # radius ~0.2 of a one-line bubble's height, "已读" under my bubble, flush with its right edge
+        "tail": False, "radius": 7.5, "read_below": True,
     },
     "taobao": {
         "light": dict(bg="#F3F3F3", nav="#FFFFFF", me="#FF6A1F", them="#FFFFFF", me_text="#FFFFFF",
@@ -117,6 +122,7 @@ class Item:
     time: dt.datetime | None = None      # sep: the time it means
     label: str = ""             # sep: as drawn
     emoji: bool = False
+    pic: bool = False           # a picture inside the bubble under the text (QQ sends both in one bubble)
     card: tuple | None = None
     y0: int = 0                 # placement in the content strip
     y1: int = 0
@@ -160,7 +166,7 @@ def sep_label(t: dt.datetime, ref: dt.datetime, twelve: bool = False, app: str =
 
 def conversation(seed: int = 0, n: int = 16, app: str = "wechat", group: bool = False, ref: dt.datetime | None = None,
                  start_days: int = 9, twelve: bool = False, card: bool | None = None, images: int = 1,
-                 emoji: bool = True, system: int = 1) -> tuple[list[Item], dt.datetime]:
+                 emoji: bool = True, system: int = 1, empty: int = 0) -> tuple[list[Item], dt.datetime]:
     """A plausible trade chat of ``n`` messages ending near ``ref``, with separators where the apps put them."""
     rnd = random.Random(seed)
     ref = ref or dt.datetime(2021, 5, 28, 20, 15, 33)
@@ -195,6 +201,8 @@ def conversation(seed: int = 0, n: int = 16, app: str = "wechat", group: bool = 
         if rnd.random() < 0.2:                     # longer messages that wrap over lines
             text = text.rstrip("？?") + "，" + rnd.choice(THEIRS if role == "them" else MINE)
         items.append(Item("text", role, sender, text, emoji=emoji and rnd.random() < 0.12))
+    for it in [it for it in items if it.kind == "text"][2:2 + empty]:
+        it.text, it.emoji = "", False          # a bubble OCR reads nothing in (sent blank, or unreadable)
     return items, ref
 
 
@@ -332,31 +340,43 @@ def render_content(conv, app: str, mode: str = "light", width: int = 1080, group
                 _face(d, bx0, y, w)
             box = (bx0, y, bx0 + w, y + h)
         else:
-            lines = _wrap(it.text, font, maxw - 2 * padx)
-            tw = max(font.getlength(ln) for ln in lines) + (fs + 4 * s if it.emoji else 0)
+            below = 0
+            lines = _wrap(it.text, font, maxw - 2 * padx) or [""]
+            tw = max(max(font.getlength(ln) for ln in lines), fs * 1.2) + (fs + 4 * s if it.emoji else 0)
             h = line_h * len(lines) + 2 * pady - (line_h - fs) + int(2 * s)
+            ph = int(110 * s) if it.pic else 0
+            if it.pic:
+                tw = max(tw, ph)
+                h += ph + pady
             bw = int(tw + 2 * padx)
             bx0 = ax - gap - bw if mine else ax + av + gap
             h = max(h, av)
-            d.rounded_rectangle((bx0, y, bx0 + bw, y + h), int(5 * s), fill=_rgb(pal["me" if mine else "them"]))
-            # the little tail pointing at the avatar
-            ty = y + int(14 * s)
-            tail = [(bx0 + bw, ty), (bx0 + bw + 6 * s, ty + 6 * s), (bx0 + bw, ty + 12 * s)] if mine else \
-                [(bx0, ty), (bx0 - 6 * s, ty + 6 * s), (bx0, ty + 12 * s)]
-            d.polygon(tail, fill=_rgb(pal["me" if mine else "them"]))
-            ty0 = y + (h - (line_h * len(lines) - (line_h - fs))) // 2 - int(s)
+            d.rounded_rectangle((bx0, y, bx0 + bw, y + h), int(st.get("radius", 5) * s),
+                                fill=_rgb(pal["me" if mine else "them"]))
+            if st.get("tail", True):       # the little tail pointing at the avatar
+                ty = y + int(14 * s)
+                tail = [(bx0 + bw, ty), (bx0 + bw + 6 * s, ty + 6 * s), (bx0 + bw, ty + 12 * s)] if mine else \
+                    [(bx0, ty), (bx0 - 6 * s, ty + 6 * s), (bx0, ty + 12 * s)]
+                d.polygon(tail, fill=_rgb(pal["me" if mine else "them"]))
+            ty0 = y + (h - ph - (pady if it.pic else 0) - (line_h * len(lines) - (line_h - fs))) // 2 - int(s)
+            if it.pic:
+                img.paste(_picture(ph, ph, seed * 17 + n), (bx0 + padx, y + h - pady - ph))
             for k, ln in enumerate(lines):
                 d.text((bx0 + padx, ty0 + k * line_h), ln, font=font, fill=_rgb(pal["me_text" if mine else "them_text"]))
             if it.emoji:
                 ex = bx0 + padx + font.getlength(lines[-1]) + 4 * s
                 _face(d, int(ex), ty0 + (len(lines) - 1) * line_h + int(s), fs)
             box = (bx0, y, bx0 + bw, y + h)
-            if mine and st["read_mark"]:
+            if mine and st["read_mark"] and st.get("read_below"):
+                rm = "已读"
+                d.text((bx0 + bw - sfont.getlength(rm), y + h + int(2 * s)), rm, font=sfont, fill=_rgb(pal["sep"]))
+                below = small + int(4 * s)
+            elif mine and st["read_mark"]:
                 rm = "已读"
                 d.text((bx0 - sfont.getlength(rm) - 6 * s, y + h - small - 4 * s), rm, font=sfont, fill=_rgb(pal["sep"]))
         who = it.sender or ("me" if mine else "them")
         _avatar(d, ax, top, av, ids.setdefault(who, len(ids) + seed * 7), st["avatar_radius"])
-        it.y0, it.y1, it.box = top, max(box[3], top + av), box
+        it.y0, it.y1, it.box = top, max(box[3] + (below if it.kind == "text" else 0), top + av), box
         y = it.y1 + int(16 * s)
     img = img.crop((0, 0, width, y + int(8 * s)))
     title = title or ("二手交流群(23)" if group else random.Random(seed).choice(["远方私人", "tb_buyer_001", "阿强数码", "木白术"]))
@@ -462,8 +482,9 @@ def _truth(content: Content, top: int, view: int, dy: int) -> dict:
         if it.kind == "card":
             cards.append({"title": it.card[0], "price": it.card[1], "status": it.card[2], "box": box})
             continue
-        msgs.append({"kind": it.kind if it.kind in ("system",) else ("image" if it.kind in ("image", "sticker") else "text"),
-                     "role": it.role, "sender": it.sender, "text": it.text,
+        msgs.append({"kind": it.kind if it.kind in ("system",) else ("image" if it.kind in ("image", "sticker") else
+                                                                     "text" if it.text else "unreadable"),
+                     "role": it.role, "sender": it.sender, "text": it.text + ("[图片]" if it.pic else ""),
                      "time": cur.isoformat(timespec="minutes") if cur else None, "box": box})
     return {"messages": msgs, "separators": seps, "cards": cards}
 
@@ -563,3 +584,67 @@ def receipt_photo(imei: str, total: str = "1100.00", date: str = "2021-05-18 14:
     arr = np.asarray(img).astype(np.float32)
     light = np.linspace(1.05, 0.85, h)[:, None, None]           # uneven light from the top
     return Image.fromarray((arr * light).clip(0, 255).astype("uint8"))
+
+
+# ---------------------------------------------------------------- the forwarded 聊天记录 view
+def record_view(seed: int = 0, n: int = 12, width: int = 1080, height: int = 2400, title: str = "群聊的聊天记录",
+                names=("刘备", "诸葛亮", "木白术", "阿强数码"), sticker_at: int | None = 5,
+                day: dt.date = dt.date(2021, 5, 26)):
+    """(image, truth) of 微信's forwarded chat-history page (合并转发 → 聊天记录), drawn to the measurements of a
+    real one (lefex/WeChatShot ``images/pic2.jpeg``, iOS, 750 px wide; scaled to ``width``): background #F8F8F8;
+    no bubbles; each row: a square avatar (0.093 w, at 0.027 w) only when the sender changes, the nickname
+    (#818181, glyphs 0.029 w high) at 0.147 w with the row's own time flush right at 0.961 w (#ABABAB,
+    12-hour 下午3:59), the message (#292929, glyphs 0.037 w high) under the nickname at the same left edge,
+    a 1 px #DEDEDE divider from 0.147 w to the right edge between rows; a centred date line (2018-3-31)
+    between thin rules at the top of each day. A sticker row has no text (a face drawn where the text goes).
+    The truth lists each fully visible row: sender, text ("" for a sticker), time."""
+    rnd = random.Random(seed)
+    k = width / 750
+    bg, rule = (248, 248, 248), (222, 222, 222)
+    fname, ftime, fbody = load_font(int(26 * k)), load_font(int(22 * k)), load_font(int(32 * k))
+    sb, nav = int(44 * k), int(88 * k)
+    img = Image.new("RGB", (width, height), bg)
+    d = ImageDraw.Draw(img)
+    d.text((int(30 * k), int(10 * k)), "20:15", font=load_font(int(28 * k)), fill=(0, 0, 0))
+    tf = load_font(int(34 * k))
+    d.text(((width - tf.getlength(title)) / 2, sb + int(24 * k)), title, font=tf, fill=(25, 25, 25))
+    d.line((0, sb + nav - 1, width, sb + nav - 1), fill=rule, width=1)
+    y = sb + nav + int(12 * k)
+    label = f"{day.year}-{day.month}-{day.day}"
+    lw = ftime.getlength(label)
+    d.text(((width - lw) / 2, y), label, font=ftime, fill=(171, 171, 171))
+    d.line((int(225 * k), y + int(13 * k), (width - lw) / 2 - int(12 * k), y + int(13 * k)), fill=rule, width=1)
+    d.line(((width + lw) / 2 + int(12 * k), y + int(13 * k), width - int(225 * k), y + int(13 * k)), fill=rule, width=1)
+    y += int(40 * k)
+    t = dt.datetime(day.year, day.month, day.day, rnd.randint(13, 15), rnd.randint(0, 59))
+    rows, prev = [], None
+    x_text, x_right = int(110 * k), int(721 * k)
+    maxw = x_right - x_text
+    for i in range(n):
+        who = rnd.choice(names)
+        t += dt.timedelta(minutes=rnd.choice([0, 1, 3, 12, 57]))
+        sticker = i == sticker_at
+        text = "" if sticker else rnd.choice(THEIRS + MINE)
+        lines = [] if sticker else _wrap(text, fbody, maxw)
+        h_body = int(70 * k) if sticker else int(42 * k) * len(lines)
+        top = y
+        if who != prev:
+            _avatar(d, int(20 * k), top + int(14 * k), int(70 * k), hash(who) % 97, 0.06)
+        d.text((x_text, top + int(10 * k)), who, font=fname, fill=(129, 129, 129))
+        h12 = t.hour % 12 or 12
+        stamp = ("上午" if t.hour < 12 else "下午") + f"{h12}:{t.minute:02d}"
+        d.text((x_right - ftime.getlength(stamp), top + int(12 * k)), stamp, font=ftime, fill=(171, 171, 171))
+        by = top + int(50 * k)
+        if sticker:
+            _face(d, x_text, by, int(60 * k))
+        for j, ln in enumerate(lines):
+            d.text((x_text, by + j * int(42 * k)), ln, font=fbody, fill=(41, 41, 41))
+        bottom = by + h_body + int(30 * k)
+        if bottom > height:
+            break
+        d.line((x_text, bottom, width, bottom), fill=rule, width=1)
+        rows.append({"sender": who, "text": text, "time": t.isoformat(timespec="minutes"), "stamp": stamp,
+                     "box": [x_text, top, x_right, bottom], "unreadable": sticker})
+        prev = who
+        y = bottom + 1
+    return img, {"view": "record", "messages": rows, "date": label, "title": title, "size": [width, height]}

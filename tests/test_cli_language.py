@@ -13,7 +13,7 @@ def width(line: str) -> int:
 
 @pytest.mark.parametrize("args,words", [
     (["statement", "--bogus"], ["没有这个选项", "--bogus"]),
-    (["split", "--limit", "abc", "x.txt"], ["--limit", "的值无效", "应为整数"]),
+    (["split", "--limit", "abc", "x.txt"], ["--limit", "的值无效", "“abc”不是有效的整数"]),
     (["lint"], ["缺少参数", "FILE"]),
     (["init", "x", "y", "z"], ["多余的参数"]),
     (["nosuchcommand"], ["没有这个命令"]),

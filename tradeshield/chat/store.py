@@ -171,7 +171,17 @@ def _head_events(path: str, limit: int) -> list[dict]:
 
 
 def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, encoding: str | None = None,
-                side: str | None = None, progress=None) -> dict:
+                side: str | None = None, progress=None, date: str | None = None, render: bool = False) -> dict:
+    """One chat export (``path``), or screenshots of a chat (``path`` an image, a folder of them, or a list of
+    either; ``fmt`` "screenshot" or "auto"): screenshots are one more source format — OCR and layout give the
+    messages (``ocr.chatstore``), the same writer and ``find_events`` give the lines and events. ``date`` and
+    ``render`` concern screenshots only (their reference date; check sheets)."""
+    paths = list(path) if isinstance(path, (list, tuple)) else [path]
+    if fmt == "screenshot" or (fmt == "auto" and _screenshots(paths)):
+        from tradeshield.ocr.chatstore import import_screenshots
+
+        return import_screenshots(case, paths, me=me, tz=tz, date=date, progress=progress, render=render)
+    path = paths[0]
     tz = tz or case.info.get("timezone")
     side = side or case.info.get("role")
     spools = []
@@ -211,6 +221,13 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
             "order": order, "first": stats.lo, "last": stats.hi, "event_counts": stats.kinds,
             "events": [e for e in facts["events"] if e["ref"]["source"] == sha][:200],
             "messages_path": case.rel(mdest), "events_path": case.rel(edest), "warnings": warnings}
+
+
+def _screenshots(paths) -> bool:
+    """Every path an image or a folder of images (the file's first bytes, not its name: a stat and 16 bytes)."""
+    from tradeshield.ocr.chatshot import is_image_path
+
+    return bool(paths) and all(is_image_path(p) for p in paths)
 
 
 # output bytes per input byte seen on the bench exports (chat.jsonl ~2.1, chat-events.jsonl ~1.7): the spools

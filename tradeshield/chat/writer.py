@@ -55,7 +55,9 @@ class Writer:
         self.src_bytes = (',"source":"' + sha + '","lines":[').encode("ascii")
         self.total = Out()
 
-    def write(self, recs: list) -> Out:
+    def write(self, recs: list, extras: list | None = None) -> Out:
+        """``extras``: per record, more ``"key":value`` JSON text to end its message line with (a screenshot's
+        confidence and box), each starting with a comma; None for none."""
         times = [r[0] for r in recs]
         texts = [r[3] for r in recs]
         a = [r[4] for r in recs]
@@ -71,12 +73,12 @@ class Writer:
                 frag = srb[key] = ('"sender":%s,"role":"%s"' % (_q(r[1]), r[2])).encode("utf-8")
             sr.append(frag)
         tq = list(map('"%s"'.__mod__, times)) if None not in times else ['"%s"' % t if t else "null" for t in times]
-        out.messages = self._message_lines(tq, sr, texts, a, b)
+        out.messages = self._message_lines(tq, sr, texts, a, b, extras)
         out.events, out.kinds = self._events(recs)
         merge(self.total, out)
         return out
 
-    def _message_lines(self, tq, sr, texts, a, b) -> bytes:
+    def _message_lines(self, tq, sr, texts, a, b, extras=None) -> bytes:
         att = ["[]"] * len(texts)
         joined = "\x00".join(texts)
         starts = list(accumulate(map((1).__add__, map(len, texts)), initial=0))
@@ -87,7 +89,9 @@ class Writer:
         n, enc = len(texts), str.encode
         pieces = zip(repeat(b'{"time":', n), map(enc, tq), repeat(b",", n), sr,
                      repeat(b',"text":', n), map(enc, map(_q, texts)), repeat(b',"attachments":', n), map(enc, att),
-                     repeat(self.src_bytes, n), map(b"%d,%d]}\n".__mod__, zip(a, b)))
+                     repeat(self.src_bytes, n),
+                     map(b"%d,%d]}\n".__mod__, zip(a, b)) if extras is None else
+                     map(b"%d,%d]%s}\n".__mod__, zip(a, b, map(enc, extras))))
         return b"".join(chain.from_iterable(pieces))
 
     def _events(self, recs: list) -> tuple[bytes, dict]:

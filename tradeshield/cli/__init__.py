@@ -6,10 +6,10 @@ the command functions. ``main`` imports only the module of the command a run nam
 typer builds that module's commands alone; ``--help``, no command, or an unknown name load them all
 (``load_all``), so the full list, the suggestions and the errors are typer's. Public typer API only.
 
-typer converts every option a run passes through, even the root group's unused help flag, and the first
-conversion imports pydantic (~0.1 s). So the root group has no options of its own: ``--lang`` before the
-command is taken by ``take_lang`` and ``-h/--help`` by ``root_help``, and ``tradeshield split --help``
-loads neither pydantic nor any other command module.
+typer is pinned to 0.28 (pyproject.toml): 0.29 converts every option of a run through a pydantic TypeAdapter,
+even the root group's unused help flag (~0.13 s per run). The root group still has no options of its own:
+``--lang`` before the command is taken by ``take_lang`` and ``-h/--help`` by ``root_help``, so
+``tradeshield split --help`` loads no other command module.
 """
 from __future__ import annotations
 
@@ -73,8 +73,7 @@ _loaded: set[str] = set()
 def take_lang(argv: list[str]) -> list[str]:
     """Apply a ``--lang X`` / ``--lang=X`` given before the command name and drop it from ``argv``.
 
-    Done here rather than as a root option: typer converts every non-flag option of the group on each run
-    (loading pydantic, ~0.1 s) even for ``tradeshield split --help``."""
+    Done here rather than as a root option, so that a root option never makes a run load more than its command."""
     out = list(argv)
     while out and (out[0] == "--lang" or out[0].startswith("--lang=")):
         if out[0] == "--lang":

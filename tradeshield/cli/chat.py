@@ -67,7 +67,8 @@ def chat(
     """Read a chat export into the case: messages, key events, optional images.  / 导入聊天记录并找出关键事件。
 
     Chat screenshots too (导入聊天截图): screenshots (闲鱼, 转转, 淘宝, 微信, QQ; light or dark; overlapping ones are stitched) are read offline by OCR:
-    side from the bubble, times from the separators, each message with its box and confidence.
+    side from the bubble, times from the separators, each message with its box and confidence. The forwarded
+    聊天记录 page (合并转发) too: each row's nickname and own time. A bubble OCR cannot read is kept as [无法识别].
 
     Example: tradeshield chat 聊天记录.txt --me 木白术 --render
 
@@ -86,14 +87,12 @@ def chat(
     if not all(shots):
         check_input(files[0])  # a folder, a missing or an empty file: one clear line before the pipeline starts
     with out.progress() as cb:
-        if all(shots):          # screenshots: the OCR source (tradeshield.ocr), the same outputs as an export
-            from tradeshield.ocr.chatstore import import_screenshots
+        from tradeshield.chat.store import import_chat
 
-            result = import_screenshots(c, files, me=me, tz=tz, date=date, progress=cb, render=render)
-        else:
-            from tradeshield.chat.store import import_chat
-
-            result = import_chat(c, files[0], fmt=fmt, me=me, tz=tz, encoding=encoding, progress=cb)
+        # (screenshots are a source format of the pipeline: import_chat reads them by OCR, same outputs)
+        result = import_chat(c, files if all(shots) else files[0], fmt="screenshot" if all(shots) else fmt, me=me,
+                             tz=tz, encoding=encoding, progress=cb, date=date, render=render)
+        if not all(shots):
             if render:
                 from tradeshield.chat.render import render_case_chat
 

@@ -10,20 +10,12 @@ import re
 import sys
 
 _VALUE = [  # click's messages about a bad value → zh
-    (re.compile(r"'?(.*?)'? is not a valid integer(?: range)?\.?"), "“{0}”不是有效的整数"),
+    (re.compile(r"'?(.*?)'? is not a valid int(?:eger)?(?: range)?\.?"), "“{0}”不是有效的整数"),
     (re.compile(r"'?(.*?)'? is not a valid float(?: range)?\.?"), "“{0}”不是有效的数字"),
     (re.compile(r"'?(.*?)'? is not a valid boolean\.?"), "“{0}”不是有效的真假值"),
     (re.compile(r"'?(.*?)'? is not one of (.*)\.?"), "“{0}”不是可选值之一（{1}）"),
     (re.compile(r"(?:File|Path|Directory) '(.*?)' does not exist\.?"), "文件不存在：{0}"),
     (re.compile(r"'?(.*?)'? is not in the range (.*)\.?"), "“{0}”超出范围 {1}"),
-]
-
-
-_VALUE += [
-    (re.compile(r"Input should be a valid integer.*"), "应为整数"),
-    (re.compile(r"Input should be a valid number.*"), "应为数字"),
-    (re.compile(r"Input should be a valid boolean.*"), "应为 true/false"),
-    (re.compile(r"Input should be (.*)"), "应为 {0}"),
 ]
 
 

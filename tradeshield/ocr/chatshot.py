@@ -17,6 +17,11 @@ title bar, input bar and keyboard ignored). Then:
   the source is recorded. Every message takes the time of the separator above it (``time_basis``
   ``"separator"``, to the minute the app shows); a message with no separator above it in any screenshot
   has no time. Nothing is invented: a relative separator without a reference date stays unresolved.
+- **the forwarded 聊天记录 page** (合并转发; ``layout.record_view``): no bubbles; each row gives its sender (its
+  nickname; role ``me`` when it is ``me``) and its own time (``time_basis`` ``"row"``), on the day of the date
+  line above it (else the reference date).
+- **unreadable**: a bubble (or a 聊天记录 row) in which OCR read nothing is a message all the same: ``kind``
+  ``"unreadable"``, text ``[无法识别]``, confidence 0, flagged and warned about — never dropped.
 - **stitching**: screenshots are taken in the order given (sorted by reference time when every one has
   one); where the end of one matches the start of the next, the overlap is kept once; a pair without
   overlap is reported as a possible gap.
@@ -37,6 +42,7 @@ from tradeshield import i18n
 from tradeshield.chat.model import Message
 
 LOW = 0.85
+UNREADABLE = "[无法识别]"        # the text of a message whose bubble OCR could not read (confidence 0)
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".heic", ".heif")
 
 i18n.register({
@@ -48,6 +54,9 @@ i18n.register({
                  "messages may be missing between them"),
     "shot.low": ("{n} 条消息识别置信度低（< {low:.0%}），请对照原图核对：{where}",
                  "{n} messages were recognised with low confidence (< {low:.0%}); check them against the image: {where}"),
+    "shot.unreadable": ("{n} 条消息的文字无法识别（空白气泡、表情或模糊），已作为“无法识别”的消息保留，请对照原图：{where}",
+                        "{n} messages could not be read (an empty bubble, an emoji or blurred text); they are kept "
+                        "as unreadable messages, check them against the image: {where}"),
     "shot.cut": ("{n} 条在截图边缘被截断的消息未读取（其他截图中没有完整出现）",
                  "{n} messages cut at a screenshot's edge were not read (not whole in any other screenshot)"),
     "shot.time_basis": ("截图中的消息时间取自其上方的时间分隔条（精确到分钟）",
@@ -61,7 +70,7 @@ _SEP = re.compile(
     r"^(?:(?P<y>\d{4})\s*[年/\-.]\s*)?(?:(?P<mo>\d{1,2})\s*[月/\-.]\s*(?P<d>\d{1,2})\s*日?)?\s*"
     r"(?P<rel>今天|昨天|前天|(?:星期|周|礼拜)[一二三四五六日天])?\s*"
     r"(?P<ap>凌晨|早上|上午|中午|下午|晚上|AM|PM|am|pm)?\s*(?P<h>\d{1,2})\s*[:：]\s*(?P<mi>\d{2})\s*"
-    r"(?P<ap2>AM|PM|am|pm)?$")
+    r"(?:[:：]\s*(?P<sec>\d{2})\s*)?(?P<ap2>AM|PM|am|pm)?$")
 
 
 def parse_separator(text: str, ref: dt.date | None) -> tuple[dt.datetime | None, bool]:
@@ -102,7 +111,20 @@ def parse_separator(text: str, ref: dt.date | None) -> tuple[dt.datetime | None,
             day = ref - dt.timedelta(days=back)
     except ValueError:
         return None, False
-    return dt.datetime(day.year, day.month, day.day, hh, mi), True
+    return dt.datetime(day.year, day.month, day.day, hh, mi, int(m["sec"] or 0) % 60), True
+
+
+def _date_only(text: str) -> dt.date | None:
+    """A date line with no clock (``2018-3-31``, ``2021年5月26日``): the 聊天记录 view's day heading."""
+    from tradeshield.ocr.layout import DATE_ONLY
+
+    m = DATE_ONLY.match(text.strip())
+    if not m:
+        return None
+    try:
+        return dt.date(*map(int, m.groups()))
+    except ValueError:
+        return None
 
 
 _NAME_DATES = [
@@ -295,6 +317,9 @@ def _key(b: dict):
 def _same(a: dict, b: dict) -> bool:
     if a["kind"] != b["kind"] or a.get("role") != b.get("role"):
         return False
+    if a.get("unreadable") or b.get("unreadable"):     # nothing read: only the bubble's size to compare
+        return bool(a.get("unreadable") and b.get("unreadable")) and \
+            abs((a["box"][3] - a["box"][1]) - (b["box"][3] - b["box"][1])) <= 8
     if a["kind"] == "image":
         return abs((a["box"][3] - a["box"][1]) - (b["box"][3] - b["box"][1])) <= 8
     x, y = _norm(a.get("text", "")), _norm(b.get("text", ""))
@@ -310,6 +335,8 @@ def _entries(shot: Shot) -> list[dict]:
     out = []
     for b in shot.blocks:
         if b["kind"] in ("text", "image", "centre") and not b.get("cut"):
+            out.append(b)
+        elif b["kind"] == "centre" and _date_only(b["text"]):     # a date line cut at the top still dates the rows
             out.append(b)
     return out
 
@@ -363,18 +390,22 @@ def read_screenshots(paths, me: str | None = None, tz=None, date: str | None = N
     tzinfo = parse_offset(tz) if isinstance(tz, str) and tz else tz
     seq, gaps = stitch(shots)
     warnings = []
-    for s in shots:
-        if s.ref is None and any(b["kind"] == "centre" for b in s.blocks):
-            warnings.append(_warning("shot.no_date", path=s.path))
     for a, b in gaps:
         warnings.append(_warning("shot.gap", a=Path(a).name, b=Path(b).name))
     title = next((s.info.get("title") for s in shots if s.info.get("title")), None)
     group = any(b.get("nick") for s in shots for b in s.blocks)
     messages, seps, cur = [], [], None
     ordinal: dict[str, int] = {}
-    low = []
+    low, unread = [], []
+    day = None                  # the 聊天记录 view's date line: the day its rows' clock times are on
     for shot, b, also in seq:
         if b["kind"] == "centre":
+            d = _date_only(b["text"])
+            if d:
+                day = d
+                seps.append({"label": b["text"], "time": d.isoformat(), "source": shot.sha256, "box": b["box"],
+                             "reference": "date line"})
+                continue
             t, is_sep = parse_separator(b["text"], shot.ref.date() if shot.ref else None)
             if is_sep:
                 cur = t.replace(tzinfo=tzinfo) if t and tzinfo else t
@@ -383,20 +414,39 @@ def read_screenshots(paths, me: str | None = None, tz=None, date: str | None = N
                 continue
         ordinal[shot.sha256] = ordinal.get(shot.sha256, 0) + 1
         k = ordinal[shot.sha256]
+        when, basis = cur, "separator" if cur else None
         if b["kind"] == "centre":
             role, sender, text, kind = "system", "", b["text"], "system"
+        elif b.get("record"):
+            # a row of the forwarded 聊天记录 view: its own nickname and time, no side on the screen
+            sender = b.get("nick") or ""
+            role = "me" if me and sender == me else "them"
+            text, kind = b["text"], "text"
+            t, _ = parse_separator(b.get("stamp", ""), day or (shot.ref.date() if shot.ref else None))
+            when = t.replace(tzinfo=tzinfo) if t and tzinfo else t
+            basis = "row" if when else None
         else:
             role = b["role"]
             sender = (me or "我") if role == "me" else (b.get("nick") or ("" if group else (title or "")))
             text, kind = b["text"], b["kind"]
         conf = float(b.get("score", 1.0))
-        m = ShotMessage(time=cur, sender=sender, role=role, text=text,
+        if b.get("unreadable"):
+            # a bubble or row whose text OCR could not read: reported as a message that is there but unread
+            kind, text, conf = "unreadable", UNREADABLE, min(conf, 0.0)
+        m = ShotMessage(time=when, sender=sender, role=role, text=text,
                         attachments=["[图片]"] if kind == "image" else [], source=shot.sha256, line_start=k,
-                        line_end=k, confidence=conf, box=list(b["box"]), time_basis="separator" if cur else None,
+                        line_end=k, confidence=conf, box=list(b["box"]), time_basis=basis,
                         low_confidence=conf < LOW, also_in=list(also), kind=kind)
-        if m.low_confidence:
+        if kind == "unreadable":
+            unread.append(f"{Path(shot.path).name}#{k}")
+        elif m.low_confidence:
             low.append(f"{Path(shot.path).name}#{k}")
         messages.append(m)
+    for s in shots:       # relative times left unresolved for want of the screenshot's date
+        if s.ref is None and (any(p["source"] == s.sha256 and p["time"] is None for p in seps)
+                              or any(m.source == s.sha256 and m.time is None and m.time_basis is None
+                                     and any(b.get("stamp") for b in s.blocks) for m in messages)):
+            warnings.insert(0, _warning("shot.no_date", path=s.path))
     seen = [_norm(m.text) for m in messages]
     cut = 0
     for s in shots:
@@ -407,6 +457,8 @@ def read_screenshots(paths, me: str | None = None, tz=None, date: str | None = N
                 cut += len(shots) == 1
             elif not any(_norm(b["text"])[:6] in t for t in seen if t):
                 cut += 1
+    if unread:
+        warnings.append(_warning("shot.unreadable", n=len(unread), where=", ".join(unread[:8]) + (" …" if len(unread) > 8 else "")))
     if low:
         warnings.append(_warning("shot.low", n=len(low), low=LOW, where=", ".join(low[:8]) + (" …" if len(low) > 8 else "")))
     if cut:

@@ -37,7 +37,6 @@ def _dump(d: dict) -> bytes:
 
 def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | None = None, progress=None,
                        render: bool = False) -> dict:
-    from tradeshield.chat.events import find_events
     from tradeshield.chat.spool import merge_by_time
     from tradeshield.evidence.fsutil import atomic_write, check_input, sha256_bytes
     from tradeshield.ocr import OcrCache
@@ -58,8 +57,7 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
     tz = tz or case.info.get("timezone") or "+08:00"
     conv = read_screenshots(files, me=me, tz=tz, date=date, cache=OcrCache(case), progress=progress, datas=datas)
     shas = {s.sha256 for s in conv.shots}
-    dicts = [m.to_dict() for m in conv.messages]
-    events = find_events(conv.messages, role=case.info.get("role"), me=me)
+    msg_lines, events = _write(conv.messages, case.info.get("role"), me)
     by_ref = {(m.source, m.line_start): m for m in conv.messages}
     for e in events:
         m = by_ref.get((e["ref"]["source"], e["ref"]["lines"][0]))
@@ -72,7 +70,6 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
     for e in events:
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
     ev_lines = [_dump({"time": e["time"], **{k: v for k, v in e.items() if k != "time"}}) for e in events]
-    msg_lines = [_dump(d) for d in dicts]
     written = {}
     for name, mine in ((MESSAGES, msg_lines), (EVENTS, ev_lines)):
         dest = case.derived_path(name)
@@ -110,6 +107,37 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
             "events_path": case.rel(edest), "warnings": conv.warnings, "screenshots": shots, "cards": conv.cards,
             "separators": conv.separators, "title": conv.title, "group": conv.group,
             "low_confidence": sum(1 for m in conv.messages if m.low_confidence), "images": images}
+
+
+def _write(messages, role, me) -> tuple[list[bytes], list[dict]]:
+    """Message lines and events through the export pipeline's one writer (``chat.writer.Writer``, which calls
+    ``events.find_events``): one writer per run of messages from the same screenshot (a line's ``source`` is
+    its screenshot), one dialogue state across them all; each line ends with the screenshot's own fields
+    (confidence, box, time basis, kind)."""
+    from tradeshield.chat.writer import Writer
+
+    state: dict = {}
+    lines: list[bytes] = []
+    events: list[dict] = []
+    i = 0
+    while i < len(messages):
+        j = i
+        while j < len(messages) and messages[j].source == messages[i].source:
+            j += 1
+        run = messages[i:j]
+        w = Writer(run[0].source, state=state, role=role, me=me)
+        out = w.write([(m.time.isoformat() if m.time else None, m.sender, m.role, m.text, m.line_start, m.line_end)
+                       for m in run], extras=[_extra(m) for m in run])
+        lines.extend(out.messages.splitlines(keepends=True))
+        events.extend(json.loads(ln) for ln in out.events.splitlines() if ln.strip())
+        i = j
+    return lines, events
+
+
+def _extra(m) -> str:
+    d = m.to_dict()
+    more = {k: d[k] for k in ("confidence", "box", "time_basis", "kind", "low_confidence", "also_in") if k in d}
+    return "," + json.dumps(more, ensure_ascii=False, separators=(",", ":"))[1:-1]
 
 
 def _write_facts(case, conv, items, me, events_path) -> dict:

@@ -25,8 +25,13 @@ from __future__ import annotations
 
 import re
 
-VERSION = 13
+VERSION = 15
 _CLOCK = re.compile(r"\d{1,2}\s*[:：]\s*\d{2}\s*(?:AM|PM|am|pm)?$")     # a separator ends in a clock time
+# a row's own time in the forwarded 聊天记录 view: a clock, maybe after a date or 上午/下午 (下午3:59, 05-26 20:11,
+# 2021-05-26 20:11:33, 昨天 20:11)
+_STAMP = re.compile(r"^(?:\d{4}\s*[-/.年]\s*)?(?:\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)?\s*(?:今天|昨天|前天|(?:星期|周)[一二三四五六日天])?"
+                    r"\s*(?:凌晨|早上|上午|中午|下午|晚上)?\s*\d{1,2}\s*[:：]\s*\d{2}(?:\s*[:：]\s*\d{2})?\s*(?:AM|PM|am|pm)?$")
+DATE_ONLY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _PRICE = re.compile(r"[¥￥]\s*\d[\d,]*(?:\.\d{1,2})?")
 _STATUS = ("交易成功", "交易关闭", "待发货", "已发货", "待收货", "待付款", "退款中", "退款成功", "已签收", "待评价",
            "已完成", "已付款")
@@ -90,7 +95,19 @@ def _ring(arr, box, pad):
     return _median(np.concatenate(parts)) if parts else (0, 0, 0)
 
 
-def _flood(arr, seed, top, bottom, tol=8):
+def _seed(arr, box, fill, pad):
+    """A pixel of the bubble's own colour just beside a text line: left of it, else right of it, moving out
+    a few pixels past a JPEG's ringing around the glyphs (a real screenshot saved as JPEG)."""
+    h, w, _ = arr.shape
+    cy = int((box[1] + box[3]) / 2)
+    for step in range(0, 3 * pad + 2, max(1, pad // 2)):
+        for x in (box[0] - pad - 1 - step, box[2] + pad + 1 + step):
+            if 0 <= x < w and _dist(arr[cy, x], fill) <= 3:
+                return (x, cy)
+    return None
+
+
+def _flood(arr, seed, top, bottom, tol=8, text_boxes=()):
     """Bounding rect (x0, y0, x1, y1) of the region of ``seed``'s colour inside the chat area, and how much of
     its top and bottom rows it fills (a rounded bubble: well under 1; one cut by the screen edge: 1)."""
     import cv2
@@ -112,12 +129,47 @@ def _flood(arr, seed, top, bottom, tol=8):
     if rh > 2 * k and _square_edge(region, x, x + rw, y + rh - 1, y + rh - 1 - k):
         bot_fill = 1.0
     # a bubble is a rounded rectangle: points 10 % in from its corners are inside it; a round sticker's are not
+    # (the text read on it is part of it: a large font's glyphs may cover those points)
+    if text_boxes:
+        region = region.copy()
+        for bx0, by0, bx1, by1 in text_boxes:
+            if x <= bx0 and bx1 <= x + rw and y <= by0 and by1 <= y + rh:
+                region[int(by0):int(by1), int(bx0):int(bx1)] = 255
     dx, dy = max(rw // 10, int(0.025 * w)), max(1, rh // 10)      # (past the little tail beside the avatar)
     # (a small patch, not one pixel: the point may fall on a glyph of a long line of text)
+    # (and at a few depths: in a large font a glyph can cover one patch; a circle's box corners stay outside it
+    # to 0.14 in)
     r = max(2, int(0.004 * w))
-    corners = sum(int(region[max(0, yy - r):yy + r + 1, max(0, xx - r):xx + r + 1].mean() > 0.25 * 255)
-                  for yy in (y + dy, y + rh - 1 - dy) for xx in (x + dx, x + rw - 1 - dx))
-    return (x, y, x + rw, y + rh), top_fill, bot_fill, corners
+
+    def inside(cx, cy, sx, sy):
+        return any(region[max(0, yy - r):yy + r + 1, max(0, xx - r):xx + r + 1].mean() > 0.25 * 255
+                   for k in (1.0, 1.4) for xx, yy in ((cx + sx * int(dx * k), cy + sy * int(dy * k)),))
+
+    corners = sum(int(inside(cx, cy, sx, sy)) for cy, sy in ((y, 1), (y + rh - 1, -1))
+                  for cx, sx in ((x, 1), (x + rw - 1, -1)))
+    return (x, y, x + rw, y + rh), top_fill, bot_fill, corners, _holes(region, x, y, rw, rh, w)
+
+
+def _holes(region, x, y, rw, rh, w) -> list:
+    """Pictures inside a bubble (QQ sends text and pictures in one bubble): large parts of its box that are
+    neither its colour nor text, away from its edges."""
+    import cv2
+    import numpy as np
+
+    f = 4
+    inv = (region[y:y + rh:f, x:x + rw:f] == 0).astype(np.uint8)
+    if inv.size == 0 or inv.mean() < 0.05:
+        return []
+    n, _, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
+    out = []
+    for i in range(1, n):
+        hx, hy, hw, hh, area = stats[i]
+        if hw * f < 0.12 * w or hh * f < 0.12 * w or area < 0.6 * hw * hh:
+            continue
+        if hx == 0 or hy == 0 or hx + hw >= inv.shape[1] or hy + hh >= inv.shape[0]:
+            continue            # the outside of a rounded corner, not a hole
+        out.append([int(x + hx * f), int(y + hy * f), int(x + (hx + hw) * f), int(y + (hy + hh) * f)])
+    return out
 
 
 _CJK = r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"
@@ -215,6 +267,16 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
     info = {"bg": list(bg), "size": [w, h], "chat_top": top, "chat_bottom": bottom, "title": None,
             "dark": sum(bg) < 3 * 90}
     measured = True         # the top edge is a colour change, not an estimate from the title
+    record = record_view(arr, lines, bg, top, bottom)
+    if record is not None:              # the forwarded 聊天记录 view: rows, not bubbles
+        info["view"] = "record"
+        first = min((b["box"][1] for b in record if b.get("record")), default=bottom)
+        titles = [b for b in record if b["kind"] == "centre" and b["box"][3] <= first
+                  and not DATE_ONLY.match(b["text"]) and not _CLOCK.search(b["text"])]
+        if titles:          # the navigation bar's title (「群聊」的聊天记录), not a line of the chat
+            info["title"] = titles[0]["text"]
+            record = [b for b in record if b not in titles]
+        return [_plain(b) for b in record], _plain(info)
     # 微信-like screens: the navigation bar has the chat's colour; its centred title marks where the chat starts
     # (in widths, not heights: a long capture is a phone screen with a very long middle)
     heads = [ln for ln in lines if (ln.box[1] + ln.box[3]) / 2 < max(top, 0) + 0.29 * w
@@ -222,7 +284,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
              and not _CLOCK.search(ln.text.strip())]    # (a screenshot cropped to the chat starts at a separator)
     if top < 0.045 * w and heads:
         t = min(heads, key=lambda ln: ln.box[1])
-        if _dist(_ring(arr, t.box, 4), bg) <= 12:
+        # (on the chat's own colour: a line in a white bubble on #F8F8F8 is near-centred in a cropped shot too)
+        if _dist(_ring(arr, t.box, 4), bg) <= 5:
             info["title"] = t.text
             top = int(t.box[3] + 0.4 * (t.box[3] - t.box[1]))
             measured = False
@@ -248,15 +311,15 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
                      None)
         if known:
             known["lines"].append(ln)
+            known["off"] += _dist(known["fill"], fill) > 6
             continue
-        seed = (max(0, ln.box[0] - pad - 1), int((ln.box[1] + ln.box[3]) / 2))
-        if _dist(arr[seed[1], seed[0]], fill) > 3:
-            seed = (min(w - 1, ln.box[2] + pad + 1), seed[1])
-        if _dist(arr[seed[1], seed[0]], fill) > 3 or _dist(arr[seed[1], seed[0]], bg) <= 4:
+        seed = _seed(arr, ln.box, fill, pad)
+        if seed is None or _dist(arr[seed[1], seed[0]], bg) <= 4:
             bare.append(ln)
             continue
         # the tolerance stays under half the bubble/background difference: the fill never leaks out
-        rect, tf, bf, corners = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)))
+        rect, tf, bf, corners, pics = _flood(arr, seed, top, bottom, tol=max(1, min(8, int(_dist(fill, bg)) // 2)),
+                                             text_boxes=[l.box for l in body])
         if corners < 3 and not (tf > 0.985 or bf > 0.985):
             bare.append(ln)     # text read on something round (a sticker's face): no bubble
             continue
@@ -267,7 +330,8 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
         if rect[2] - rect[0] < (ln.box[2] - ln.box[0]) * 0.8 or rect[3] - rect[1] < lh * 0.8:
             bare.append(ln)     # text on a picture or a pattern: no bubble around it
             continue
-        bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "cut": tf > 0.985 or bf > 0.985
+        bubbles[rect] = {"box": rect, "fill": fill, "lines": [ln], "pics": pics, "off": 0,
+                         "cut": tf > 0.985 or bf > 0.985
                          or rect[1] <= top + 1 or rect[3] >= bottom - 1}
     blocks = []
     # an order card spans the screen with a narrow margin on both sides; a long bubble always leaves the avatar
@@ -313,6 +377,16 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             continue
         if not certain and len(side_fill) == 2:
             role = min(side_fill, key=lambda r: _dist(b["fill"], side_fill[r]))
+        if b.get("pics") and b["off"] * 3 >= len(b["lines"]) and len(b["lines"]) >= 3:
+            # a picture of a chat sent in the chat (a screenshot, a generated image): a block with a picture in
+            # it and many of its lines on patches of other colours (that image's own bubbles) is one picture
+            blocks.append({"kind": "image", "role": role, "box": list(b["box"]), "text": "[图片]", "score": 1.0,
+                           "cut": b["cut"], "read": cjk_punct(_join(rows))})
+            continue
+        if b.get("pics"):           # pictures inside the bubble, in their place among its lines
+            at = [(row[0].box[1], _join([l.text for l in row])) for row in text_rows(b["lines"])]
+            at += [(p[1], "[图片]") for p in b["pics"]]
+            rows = [t for _, t in sorted(at)]
         blocks.append({"kind": "text", "role": role, "box": list(b["box"]), "text": cjk_punct(_join(rows)),
                        "rows": rows, "score": score, "fill": list(b["fill"]), "cut": b["cut"]})
     msgs = [b for b in blocks if b["kind"] == "text"]
@@ -335,7 +409,7 @@ def analyse(arr, lines) -> tuple[list[dict], dict]:
             under[0]["nick"] = ln.text.strip()
             continue
         blocks.append({"kind": "mark", "box": box, "text": ln.text, "score": ln.score})
-    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured, axis))
+    blocks.extend(_pictures(arr, bg, top, bottom, blocks, bare, w, measured, axis, side_fill, left_at, right_at))
     # colour check: a bubble whose fill is unlike the other bubbles of its side is less certain
     for role in ("me", "them"):
         fills = [tuple(b["fill"]) for b in blocks if b["kind"] == "text" and b["role"] == role]
@@ -406,8 +480,11 @@ def _plain(v):
     return v
 
 
-def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis: float | None = None) -> list[dict]:
-    """Pictures and stickers: large non-background blocks without text, beside an avatar."""
+def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis: float | None = None,
+              side_fill: dict | None = None, left_at=None, right_at=None) -> list[dict]:
+    """Pictures and stickers: large non-background blocks without text, beside an avatar; and bubbles in which
+    OCR read nothing (「。。。」, a faint or tiny glyph): a solid block of a side's bubble colour, as tall as a
+    bubble, where the bubbles of that side start or end, becomes a ``text`` block marked ``unreadable``."""
     import cv2
     import numpy as np
 
@@ -422,10 +499,25 @@ def _pictures(arr, bg, top, bottom, blocks, bare, w, measured: bool = True, axis
     for ln in bare:
         x0, y0, x1, y1 = ln.box
         mask[max(0, (y0 - top) // f):max(0, (y1 - top) // f + 1), max(0, x0 // f):x1 // f + 1] = 0
+    # bubbles OCR read nothing in: one solid block each in the mask as it is (closing would join them to the
+    # avatar beside them)
+    out = []
+    if side_fill:
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        for i in range(1, n):
+            x, y, bw, bh, area = stats[i]
+            X0, Y0, X1, Y1 = x * f, y * f + top, (x + bw) * f, (y + bh) * f + top
+            empty = _empty_bubble(arr, (X0, Y0, X1, Y1), area / max(1, bw * bh), w, side_fill, left_at, right_at)
+            if empty:
+                out.append({"kind": "text", "role": empty, "box": [int(X0), int(Y0), int(X1), int(Y1)], "text": "",
+                            "rows": [], "score": 0.0, "unreadable": True, "fill": list(side_fill[empty]),
+                            # (under a title bar of the chat's colour the top is estimated: a bubble cut by the
+                            # bar, its glyphs too cut to read, must not pass for an empty one)
+                            "cut": Y0 <= top + (f if measured else int(0.05 * w)) or Y1 >= bottom - f})
+                mask[y:y + bh, x:x + bw] = 0
     # a photo's parts near the background's colour would break it up: close small gaps first
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8), iterations=2)
     n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out = []
     for i in range(1, n):
         x, y, bw, bh, area = stats[i]
         X0, Y0, X1, Y1 = x * f, y * f + top, (x + bw) * f, (y + bh) * f + top
@@ -454,3 +546,104 @@ def _card(lines) -> dict:
             continue
         rest.append(ln.text.strip())
     return {"title": rest[0] if rest else None, "price": price, "status": status, "other": rest[1:]}
+
+
+def record_view(arr, lines, bg, top: int, bottom: int) -> list[dict] | None:
+    """Blocks of the forwarded chat-history view (微信/QQ 「聊天记录」), or None when the screen is not one.
+
+    That view has no bubbles and no sides: every row is a nickname on the left with the row's own time flush
+    right on the same line (``刘备 … 下午3:59``), the message under the nickname at the same left edge, a
+    divider between rows; the avatar is shown only when the sender changes; a centred date line
+    (``2018-3-31``) heads each day. A screen is taken for this view when at least two rows have such a
+    header and the other lines start at the nicknames' left edge. Each row becomes one block with ``nick``
+    and ``stamp`` (its time as shown); a row whose message OCR did not read (an emoji, a sticker, a blurred
+    line) stays, marked ``unreadable``."""
+    import numpy as np
+
+    h, w, _ = arr.shape
+    body = [ln for ln in lines if top <= (ln.box[1] + ln.box[3]) / 2 <= bottom]
+    rows = text_rows(body)
+    heads = []
+    for row in rows:
+        if len(row) < 2:
+            continue
+        t = row[-1]
+        name = row[-2]          # (an avatar further left may be read as a letter)
+        if t.box[2] > 0.75 * w and name.box[0] < 0.4 * w and _STAMP.match(t.text.strip()) \
+                and not _STAMP.match(name.text.strip()) and name.box[2] < t.box[0]:
+            heads.append((name, t, row))
+    if len(heads) < 2:
+        return None
+    xs = sorted(n.box[0] for n, _, _ in heads)
+    x_left = xs[len(xs) // 2]
+    if xs[-1] - xs[0] > 0.04 * w:
+        return None
+    head_ids = {id(l) for _, _, r in heads for l in r}
+    # what is left of the nicknames' edge is the avatar column (a face read as 日 or 8): not text of the chat
+    rest = [ln for ln in body if id(ln) not in head_ids and ln.box[2] > x_left]
+    aligned = [ln for ln in rest if abs(ln.box[0] - x_left) < 0.03 * w]
+    # (a date line is centred on the phone's screen; a screenshot cropped off the avatar column moves it)
+    centred = [ln for ln in rest if ln not in aligned and (abs((ln.box[0] + ln.box[2]) / 2 - w / 2) < 0.05 * w
+                                                         or DATE_ONLY.match(ln.text.strip()))]
+    if rest and len(aligned) + len(centred) < 0.6 * len(rest):
+        return None
+    heads.sort(key=lambda hd: hd[0].box[1])
+    blocks = []
+    for ln in centred:
+        blocks.append({"kind": "centre", "box": list(ln.box), "text": ln.text.strip(), "score": ln.score,
+                       "cut": ln.box[1] <= top + 1 or ln.box[3] >= bottom - 1})
+    for k, (name, t, _) in enumerate(heads):
+        y_end = heads[k + 1][0].box[1] if k + 1 < len(heads) else bottom
+        under = [ln for ln in aligned if name.box[3] - 2 <= ln.box[1] and ln.box[3] <= y_end + 2
+                 and not any(ln is c for c in centred)]
+        rws = [_join([l.text for l in r]) for r in text_rows(under)]
+        box = [min([name.box[0]] + [l.box[0] for l in under]), name.box[1], max(t.box[2], *[l.box[2] for l in under] or [0]),
+               max([name.box[3]] + [l.box[3] for l in under])]
+        b = {"kind": "text", "role": None, "nick": name.text.strip(), "stamp": t.text.strip(), "box": box,
+             "text": cjk_punct(_join(rws)), "rows": rws, "score": min([name.score, t.score] + [l.score for l in under]),
+             "record": True, "cut": False}
+        if not under:
+            # nothing read under the header: an emoji or sticker, or text OCR could not read; the space to the
+            # next row tells whether anything is drawn there
+            y0, y1 = int(name.box[3] + 2), int(min(y_end, name.box[3] + 0.12 * w))
+            patch = arr[y0:y1, int(x_left):int(0.95 * w)].astype(np.int16) if y1 > y0 else None
+            drawn = patch is not None and patch.size and \
+                (np.abs(patch - np.array(bg, np.int16)).max(axis=2) > 24).mean() > 0.004
+            b.update({"unreadable": True, "text": "", "score": 0.0, "drawn": bool(drawn)})
+            if drawn:
+                ys = np.flatnonzero((np.abs(patch - np.array(bg, np.int16)).max(axis=2) > 24).any(axis=1))
+                box[3] = int(y0 + ys[-1] + 1)
+        # the last row may run past the screen's bottom: more of its message may follow
+        # (a whole row has its padding and divider under the text: ~0.04 of the width)
+        b["cut"] = k + 1 == len(heads) and bottom - box[3] < 0.04 * w
+        blocks.append(b)
+    blocks.sort(key=lambda b: (b["box"][1], b["box"][0]))
+    return blocks
+
+
+def _empty_bubble(arr, box, solid: float, w, side_fill, left_at, right_at) -> str | None:
+    """The side of a bubble without readable text at ``box`` (from the picture search's mask), or None.
+
+    A bubble is a solid rounded block (its mask fills most of its box), 0.03–0.15 of the width tall and wider
+    than 0.06 of it, whose colour is within 24 of the median of one side's text bubbles and which starts
+    where that side's bubbles start (them) or ends where they end (me). An avatar is square-ish and of no
+    bubble's colour; an emoji is yellow and small."""
+    x0, y0, x1, y1 = box
+    if not side_fill or solid < 0.8 or not (0.03 * w <= y1 - y0 <= 0.15 * w) or x1 - x0 < 0.06 * w:
+        return None
+    import numpy as np
+
+    inner = arr[y0 + (y1 - y0) // 4:y1 - (y1 - y0) // 4, x0 + (x1 - x0) // 8:x1 - (x1 - x0) // 8].reshape(-1, 3)
+    if not len(inner):
+        return None
+    med = _median(inner)
+    if (np.abs(inner.astype(np.int16) - np.array(med, np.int16)).max(axis=1) <= 10).mean() < 0.75:
+        return None                   # not one colour: a photo, an avatar
+    for role, fill in side_fill.items():
+        if _dist(med, fill) > 24:
+            continue
+        if role == "them" and (left_at is None or abs(x0 - left_at) < 0.03 * w):
+            return role
+        if role == "me" and (right_at is None or abs(x1 - right_at) < 0.03 * w):
+            return role
+    return None
