@@ -53,6 +53,7 @@ _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e
 # every cache holds at most this many entries and is emptied when full: a 200,000-message import fills them as a
 # 1,000,000-message one does, so memory does not grow with the file (bench/bench_chat.py)
 _CACHE_SIZE = 20_000
+_FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 _ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
@@ -451,7 +452,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 for kind, key, id_tail, _mode in evs_t:
                     fmt = fget(key)
                     if fmt is None:
-                        if len(formats) >= _CACHE_SIZE:
+                        if len(formats) >= _FORMATS:
                             formats.clear()
                         fmt = formats[key] = _key_format(formats, key)
                     append(fmt % (*vals, sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]))
@@ -461,7 +462,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 for _kind, key, id_tail, mode in evs_t:
                     tpl = tget(key)
                     if tpl is None:
-                        if len(templates) >= _CACHE_SIZE:
+                        if len(templates) >= _FORMATS:
                             templates.clear()
                         tpl = templates[key] = _template(key)
                     ev = tpl.copy()
