@@ -106,7 +106,9 @@ def _child(jobs, results, context: dict) -> None:
     try:
         from tradeshield.chat.events import find_event_lines
         from tradeshield.chat.writer import _KEYS
+        from tradeshield.conversation.reader import load_rules
 
+        load_rules(None)       # compiled now, while the parent copies the evidence (as ``read_lines`` asks for it)
         ctx = {"state": {}, **context}
         while True:
             job = jobs.get()

@@ -55,7 +55,10 @@ _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "ref
 _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
 _SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by every _SPACED match, found faster
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
-_CACHE_SIZE = 50_000
+# every cache holds at most this many entries and is emptied when full: a 200,000-message import fills them as a
+# 1,000,000-message one does, so memory does not grow with the file (bench/bench_chat.py)
+_CACHE_SIZE = 20_000
+_FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 _ENDS_QUESTION = re.compile(r"[吗？?](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that asks (「你要吗，打九折」)
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
@@ -520,7 +523,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 for kind, key, id_tail, _mode in evs_t:
                     fmt = fget(key)
                     if fmt is None:
-                        if len(formats) >= _CACHE_SIZE:
+                        if len(formats) >= _FORMATS:
                             formats.clear()
                         fmt = formats[key] = _key_format(formats, key)
                     append(fmt % (*vals, sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]))
@@ -530,7 +533,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 for _kind, key, id_tail, mode in evs_t:
                     tpl = tget(key)
                     if tpl is None:
-                        if len(templates) >= _CACHE_SIZE:
+                        if len(templates) >= _FORMATS:
                             templates.clear()
                         tpl = templates[key] = _template(key)
                     ev = tpl.copy()
@@ -721,7 +724,7 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
         f = _find(rule, c)
         if f:
             h[i] = f[0]
-    if len(R.clause_cache) >= 4 * _CACHE_SIZE:
+    if len(R.clause_cache) >= _CACHE_SIZE:
         R.clause_cache.clear()
     got = R.clause_cache[key] = (frozenset(ks), h)
     return got
@@ -747,7 +750,7 @@ def _piece_info(R: Rules, piece: str):
         money = _MAYBE_MONEY.search(t) is not None and bool(_money_terms(t, None, "them", ()))
         info = (t, lead, raw, ks, h, money, c)
     cache = R.piece_cache
-    if len(cache) >= 4 * _CACHE_SIZE:
+    if len(cache) >= _CACHE_SIZE:
         cache.clear()
     cache[piece] = info
     return info
