@@ -8,8 +8,9 @@ predicted kind counts as a true positive when the message's label has it. "Wrong
 speaker is not on the side the kind belongs to (the table below, written from the README, not read from the
 rules file) — e.g. a discount request attributed to the seller. Money terms are scored on the messages that
 carry `$role=amount` labels: each labelled term must be found with that role (and refundability).
-The anchor a user would otherwise have is the old trigger-word matcher (``events.Matcher``); it runs on the same
-messages in the same run and its scores are printed beside (kinds it does not know count as misses).
+The anchor a user would otherwise have is the old trigger-word matcher (``bench/old_matcher.py``, the first
+version's ``events.Matcher``); it runs on the same messages in the same run and its scores are printed beside
+(kinds it does not know count as misses).
 ``--errors`` is refused on the held-out part: its misses are never shown, so they cannot be tuned on.
 """
 from __future__ import annotations
@@ -31,9 +32,9 @@ SIDE = {"discount-request": "buyer", "discount-refused": "seller", "delivery-pro
 LINE = re.compile(r"^(me|them): (.*?) \|\|(.*)$")
 
 
-def load(split: str):
+def load(split: str, path: Path | None = None):
     chats, cur = [], None
-    for n, ln in enumerate((DATA / f"{split}.txt").read_text(encoding="utf-8").splitlines(), 1):
+    for n, ln in enumerate((path or DATA / f"{split}.txt").read_text(encoding="utf-8").splitlines(), 1):
         if ln.startswith("== "):
             head = ln[3:].split()
             role = dict(x.split("=", 1) for x in head[1:] if "=" in x).get("role")
@@ -90,7 +91,7 @@ def new_reader(chat):
 
 
 def old_matcher(chat):
-    from tradeshield.chat.events import Matcher
+    from bench.old_matcher import Matcher
 
     mt, out = Matcher(), defaultdict(set)
     for i, m in enumerate(chat["messages"]):
@@ -133,13 +134,20 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", choices=("heldout", "tune"), default="heldout")
     ap.add_argument("--errors", action="store_true", help="list misses (tuning part only)")
+    ap.add_argument("--file", type=Path, help="score another labelled file of the same format (a new batch, blind; "
+                    "never the held-out part)")
     a = ap.parse_args(argv)
+    if a.file is not None:
+        if a.file.resolve() == (DATA / "heldout.txt").resolve():
+            print("--file cannot name the held-out part; use --split heldout", file=sys.stderr)
+            return 2
+        a.split = a.file.stem
     if a.errors and a.split == "heldout":
         print("--errors is refused on the held-out part (its misses must not be tuned on)", file=sys.stderr)
         return 2
-    chats = load(a.split)
+    chats = load(a.split, a.file)
     n = sum(len(c["messages"]) for c in chats)
-    from tradeshield.chat.events import Matcher
+    from bench.old_matcher import Matcher
     from tradeshield.conversation.reader import load_rules
 
     load_rules(None), Matcher()           # rules compiled before timing (both sides)

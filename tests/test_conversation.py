@@ -166,6 +166,95 @@ def test_acceptances_promises_refusals(role, msgs, want):
     assert kinds(msgs, role) == want
 
 
+# ---------------------------------------------------------------- context from the previous message(s)
+# (session 2: the held-out misses of agreement, delivery-promise, fake-service, refund-refused and return-request
+# need it; each case below is a reading the reader got wrong before)
+@pytest.mark.parametrize("role,msgs,want", [
+    # a bare acceptance answers what the other side just put up — or nothing
+    ("seller", [("them", "1900能出吗"), ("me", "不行"), ("them", "那1950呢，不行我就不要了"), ("me", "行吧")],
+     [("discount-request", "them"), ("discount-refused", "me"), ("discount-request", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "拍了，你明天能寄吗"), ("them", "明天寄不了，后天一早寄"), ("me", "行")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "最近快递都慢，包裹多"), ("me", "同意，双十一前后都这样")], []),
+    ("seller", [("me", "运费各一半吧"), ("them", "行")], [("agreement", "them")]),
+    # 「行吧」 ends in 吧 but puts nothing up
+    ("seller", [("them", "那1950呢"), ("me", "行吧"), ("them", "好，拍了，今天能发吗")],
+     [("discount-request", "them"), ("agreement", "me")]),
+    # 「好的」 alone answers a request, not a suggestion
+    ("seller", [("them", "能换大一码吗"), ("me", "好的")], [("return-request", "them"), ("agreement", "me")]),
+    ("seller", [("me", "退款这个事你问平台客服吧"), ("them", "好的")], []),
+    # a filler before the acceptance
+    ("seller", [("them", "那这件我寄回给你吧"), ("me", "好的，没问题")], [("return-request", "them"), ("agreement", "me")]),
+    # their acceptance with terms is answered by the bare word alone, not by 「好，拍了」
+    ("buyer", [("me", "鞋子尺码偏小，想退货"), ("them", "可以退，运费你出"), ("me", "行吧")],
+     [("return-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    ("seller", [("them", "能包邮吗"), ("me", "可以，包邮"), ("them", "好，拍了")], [("discount-request", "them"), ("agreement", "me")]),
+    # granting what was asked in one's own words answers a request only
+    ("seller", [("them", "能便宜点吗"), ("me", "让他直接拍，我给他少十块")], [("discount-request", "them"), ("agreement", "me")]),
+    ("buyer", [("them", "加我vx，给你便宜点")], [("off-platform", "them")]),
+    # follow-up words of a fake-service lure count only after the speaker's own lure
+    ("seller", [("them", "你好，我刚拍下了，但是系统说你的店铺没开通诚信保障"), ("them", "你扫一下这个码联系客服开通一下")],
+     [("fake-service", "them"), ("off-platform", "them"), ("fake-service", "them")]),
+    ("seller", [("them", "你扫一下这个码联系客服开通一下")], [("off-platform", "them")]),
+    ("seller", [("them", "听说闲鱼上有骗子冒充客服要保证金，你小心")], []),
+    # 「收到了」 after money sent back is not the goods received
+    ("seller", [("me", "已经退你35了"), ("them", "收到了")], []),
+    ("seller", [("them", "收到了")], [("receipt-ack", "them")]),
+    # promises vs reports
+    ("seller", [("me", "昨天下午就寄了，可能还没揽收"), ("me", "L码今天发出了，单号发你了")], []),
+    ("seller", [("me", "收到就给你发L码"), ("me", "今晚一定发")], [("delivery-promise", "me"), ("delivery-promise", "me")]),
+    ("seller", [("them", "先给个码我看看是不是真的"), ("me", "不行，拍下后自动发货")], [("cardkey-before-pay", "them")]),
+    # returns asked vs discussed
+    ("seller", [("them", "你家支持退货吗"), ("them", "我闺蜜说她的退货也是你这退的"), ("them", "定金能退吗")], []),
+    ("buyer", [("me", "那退了吧"), ("me", "给我换成黑色的")], [("return-request", "me"), ("return-request", "me")]),
+    # refusals again; talk about refunds is no request
+    ("seller", [("them", "我要仅退款"), ("me", "不行"), ("them", "那退一半"), ("me", "也不行")],
+     [("refund-request", "them"), ("refund-refused", "me"), ("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "退款一般几天到账？"), ("them", "上次那个退款是你退的吗")], []),
+    ("seller", [("them", "我不会投诉的，大家好好说")], []),
+    # a request stays open over one more message of theirs while the answer has not come
+    ("seller", [("them", "这个我要退"), ("me", "你先别急，重置一下试试"), ("them", "重置了还是一样"), ("me", "那你退回来，我检测一下")],
+     [("return-request", "them"), ("agreement", "me")]),
+    ("seller", [("them", "这个我要退"), ("me", "不行"), ("them", "求你了"), ("me", "好吧")],
+     [("return-request", "them"), ("agreement", "me")]),
+    # a refusal leaves it open: the seller who refused and then sees the buyer's video may still give in
+    ("seller", [("them", "补我30吧"), ("me", "不行，发货前拍了视频，没划痕"), ("them", "我也有开箱视频，你看看"),
+                ("me", "好吧，确实有，给你补30")],
+     [("refund-request", "them"), ("refund-refused", "me"), ("agreement", "me")]),
+    # 「100不行」 answering a refund ask refuses the refund, not a discount; 「我同意」 in passing is no agreement
+    ("seller", [("them", "50太少了，补100吧"), ("me", "100不行，最多80")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("me", "下雪了，快递估计要慢了"), ("them", "是的，我同意，这种天气快递员也辛苦")], []),
+    ("seller", [("me", "我看物流已经到你们市了，明天应该能送到")], []),
+    # an instruction ending in 吧 puts no terms up; an A-not-A offer does
+    ("buyer", [("them", "改好了，你付款吧"), ("me", "嗯")], []),
+    ("buyer", [("them", "要不要我给你顺便寄个保护壳，加10块"), ("me", "行")], [("agreement", "me")]),
+    # money received, past returns, the real platform's staff and a refund landing are none of the kinds
+    ("buyer", [("me", "退款我收到了"), ("them", "好的，那这单就结束了")], []),
+    ("seller", [("them", "我之前在你这买的鞋退货了你还记得吗"), ("them", "平台客服刚打电话给我了")], []),
+    ("buyer", [("them", "你点这个链接填一下银行卡信息，退款马上到账")], [("fake-service", "them")]),
+    # 「没问题」 negates nothing after it; 「合适」「能」 answer a question that puts something up
+    ("seller", [("me", "没问题麻烦确认收货")], [("confirm-request", "me")]),
+    ("buyer", [("them", "你觉得这个价合适吗"), ("me", "合适")], [("agreement", "me")]),
+    ("buyer", [("me", "今天能发吗"), ("them", "能，下午四点前")], [("agreement", "them"), ("delivery-promise", "them")]),
+    # a question in the middle of their offer still puts it up; a policy question is no return request
+    ("buyer", [("them", "那这件你要吗，我给你打九折"), ("me", "好，要")], [("agreement", "me")]),
+    ("seller", [("them", "你家是七天无理由吗")], []),
+    # a bare 「可以」 alone accepts a quoted price; a buyer's 「少30吧」 asks again, the seller's grants it
+    ("buyer", [("them", "10块一张，今天给你"), ("me", "可以")], [("delivery-promise", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "能少50吗"), ("them", "少30吧")], [("discount-request", "me"), ("agreement", "them")]),
+    ("seller", [("me", "不行"), ("them", "少30吧")], [("discount-request", "them")]),
+    # … but not once it has been answered
+    ("seller", [("them", "这个我要退"), ("me", "可以"), ("them", "谢谢，那我明天寄"), ("me", "好")],
+     [("return-request", "them"), ("agreement", "me")]),
+])
+def test_context_from_the_previous_messages(role, msgs, want):
+    assert kinds(msgs, role) == want
+
+
+def test_a_bare_amount_beside_a_refund_request_is_the_refund():
+    evs = read_conversation([{"role": "them", "text": "退我一个杯子的钱吧，35"}], role="seller")
+    assert [e["kind"] for e in evs] == ["refund-request"] and evs[0]["money"] == [{"role": "refund", "amount": 35, "by": "them"}]
+
+
 def test_fast_clause_cut_equals_the_general_one():
     """Text cut at CJK marks and line breaks alone (the fast path) gives exactly the clauses the general cut gives."""
     from tradeshield.conversation import clauses as C
@@ -460,3 +549,12 @@ def test_plain_cut_equals_the_plain_search():
              "可是", "BUT no", "However,", "ok.\n好", "3.5元", "a\u3000b", "x\u2009y", "不行……", "可以", "hb", "\t", ""]
     for t in texts:
         assert C.plain_cut(t) == (C._PLAIN.search(t) is None), t
+
+
+def test_scam_script_as_quoted_in_public_news_reports():
+    """Lines of the 闲鱼 保证金 / 冻结 scripts in the wording public news reports quote from victims' chats
+    (sx.sina.com.cn 2019-08-14, a 163.com anti-fraud guide, a 2023 Yangzhou police report; paraphrased, not copied):
+    the scam's demands are fake-service, not a buyer's requirement or refund request; 「实在不行」 is no negation."""
+    got = kinds([("them", "让我加她QQ聊"), ("them", "所有商家必须授权一下买家保障服务，需要交1000元审核金"),
+                 ("them", "钱我都付了，实在不行我只能报警了"), ("them", "先交2000元保证金，3分钟退给你")])
+    assert got == [("off-platform", "them"), ("fake-service", "them"), ("threat", "them"), ("fake-service", "them")]

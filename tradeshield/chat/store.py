@@ -89,19 +89,34 @@ class _Sink:
         return self.hashes[i].hexdigest(), self.sizes[i]
 
 
-def _spool(records, sha: str, sink: _Sink, context: dict):
-    """Records (any format, file order) → JSON lines and events, a batch of records at a time."""
+def _spool(records, sha: str, sink: _Sink, context: dict, bg=None):
+    """Records (any format, file order) → JSON lines and events, a batch of records at a time. With ``bg`` (a
+    ``background.EventsProcess``) the events of each batch are read by the child while the next batch is parsed,
+    and written when they come back (in order: the same bytes)."""
     from itertools import islice
 
-    from tradeshield.chat.writer import Writer
+    from tradeshield.chat.writer import Out, Writer
 
     writer = Writer(sha, **context)
     it = iter(records)
     while True:
         batch = list(islice(it, BATCH))
         if not batch:
-            return writer.total
-        sink(writer.write(batch))
+            break
+        if bg is None:
+            sink(writer.write(batch))
+            continue
+        bg.send(sha, batch)
+        sink(writer.write(batch, events=False))
+        while bg.ready() or bg.pending > bg.MAX_AHEAD:
+            lines, counts = bg.recv()
+            sink(Out(events=lines))
+            writer.add_kinds(counts)
+    while bg is not None and bg.pending:
+        lines, counts = bg.recv()
+        sink(Out(events=lines))
+        writer.add_kinds(counts)
+    return writer.total
 
 
 def _ordered(path, order: str):
@@ -185,7 +200,16 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     tz = tz or case.info.get("timezone")
     side = side or case.info.get("role")
     spools = []
-    pending = case.add_pending(path, note="chat export", progress=progress)
+    from tradeshield.chat import background
+
+    # a large import reads its events in a child process, forked here before any thread starts
+    bg = background.EventsProcess({"role": side, "me": me}) if background.wanted(path) else None
+    try:
+        pending = case.add_pending(path, note="chat export", progress=progress)
+    except BaseException:
+        if bg is not None:
+            bg.close()
+        raise
     gc_was = gc.isenabled()
     gc.disable()      # no reference cycles are made here; the collector's passes cost ~10 % of the import
     try:
@@ -193,9 +217,11 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
         src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress)
         sink = _open_spools(case, sha, spools, pending.size)
         try:
-            stats = _spool(records, sha, sink, {"role": side, "me": me})
+            stats = _spool(records, sha, sink, {"role": side, "me": me}, bg)
         finally:
             sink.close()
+            if bg is not None:
+                bg.close()
         if not stats.n:
             raise InputError("chat.nothing", path=str(path), fmt=det.format)
         item = pending.finish()

@@ -9,21 +9,19 @@
 A batch is a list of records ``(iso | None, sender, role, text, line_start, line_end)`` in file order.
 Message lines are formatted by hand (``json.dumps`` per message would cost half the time budget): the same
 keys, order and escaping as ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``, joined as UTF-8
-from encoded pieces mapped over the batch's columns. Events come from the one matcher entry point,
-``events.find_events`` (whatever it finds, every key it gives is written); each event line starts with its
-``time`` so ``spool.line_time`` can read it without parsing JSON.
+from encoded pieces mapped over the batch's columns. Events come from the one matcher entry point as lines,
+``events.find_event_lines`` (the events ``find_events`` gives, every key written as ``json.dumps`` writes it); each
+event line starts with its ``time`` so ``spool.line_time`` can read it without parsing JSON.
 """
 from __future__ import annotations
 
-import json
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, repeat
 from json.encoder import encode_basestring as _q
 from operator import add, gt, itemgetter, lt
 
-from tradeshield.chat.events import find_events
+from tradeshield.chat.events import find_event_lines
 from tradeshield.chat.model import attachments_of
 from tradeshield.chat.spool import OrderTracker
 
@@ -55,9 +53,10 @@ class Writer:
         self.src_bytes = (',"source":"' + sha + '","lines":[').encode("ascii")
         self.total = Out()
 
-    def write(self, recs: list, extras: list | None = None) -> Out:
+    def write(self, recs: list, extras: list | None = None, events: bool = True) -> Out:
         """``extras``: per record, more ``"key":value`` JSON text to end its message line with (a screenshot's
-        confidence and box), each starting with a comma; None for none."""
+        confidence and box), each starting with a comma; None for none. Without ``events`` the batch's events are
+        read elsewhere (``background``; their counts come in through ``add_kinds``)."""
         times = [r[0] for r in recs]
         texts = [r[3] for r in recs]
         a = [r[4] for r in recs]
@@ -74,9 +73,15 @@ class Writer:
             sr.append(frag)
         tq = list(map('"%s"'.__mod__, times)) if None not in times else ['"%s"' % t if t else "null" for t in times]
         out.messages = self._message_lines(tq, sr, texts, a, b, extras)
-        out.events, out.kinds = self._events(recs)
+        if events:
+            out.events, out.kinds = self._events(recs)
         merge(self.total, out)
         return out
+
+    def add_kinds(self, counts: dict) -> None:
+        """Count a batch's events read elsewhere (``background``), batches in file order."""
+        for k, v in counts.items():
+            self.total.kinds[k] = self.total.kinds.get(k, 0) + v
 
     def _message_lines(self, tq, sr, texts, a, b, extras=None) -> bytes:
         att = ["[]"] * len(texts)
@@ -97,50 +102,10 @@ class Writer:
     def _events(self, recs: list) -> tuple[bytes, dict]:
         # message dicts built in C: (time, sender, role, text, line_start, line_end) + (source,)
         msgs = list(map(dict, map(zip, repeat(_KEYS), map(add, recs, repeat((self.sha,))))))
-        evs = find_events(msgs, **self.context)
-        if not evs:
-            return b"", {}
-        return _event_lines(evs), dict(Counter(ev["kind"] for ev in evs))
+        return find_event_lines(msgs, **self.context)
 
 
 _KEYS = ("time", "sender", "role", "text", "line_start", "line_end", "source")
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-_UNSET = object()
-_EVENT_KEYS = ("kind", "time", "sender", "role", "text", "matched", "ref")
-_EVENT_LINE = '{"time":%s,"kind":%s,"sender":%s,"role":%s,"text":%s,"matched":%s,"ref":{"source":%s,"lines":[%d,%d]}%s}'
-
-
-def _event_lines(evs: list) -> bytes:
-    """One JSON line per event, "time" first (``spool.line_time`` reads it there), the rest in the matcher's order.
-
-    Events of the usual shape (the keys of ``events.event_dict``, strings and int line numbers) are formatted by
-    hand, with the same bytes ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` writes, in half
-    its time; anything else (more keys, other types) goes through ``json.dumps``.
-    """
-    out = []
-    last_text = last_sender = qt = qs = _UNSET
-    for ev in evs:
-        keys = tuple(ev)
-        line = None
-        if keys == _EVENT_KEYS or keys[:-1] == _EVENT_KEYS and keys[-1] == "amount":
-            try:
-                t, text, sender, ref = ev["time"], ev["text"], ev["sender"], ev["ref"]
-                a, b = ref["lines"]
-                if len(ref) == 2 and type(a) is int and type(b) is int:
-                    if text is not last_text:
-                        last_text, qt = text, _q(text)
-                    if sender is not last_sender:
-                        last_sender, qs = sender, _q(sender)
-                    line = _EVENT_LINE % ("null" if t is None else _q(t), _q(ev["kind"]), qs, _q(ev["role"]), qt,
-                                          _q(ev["matched"]), _q(ref["source"]), a, b,
-                                          ',"amount":' + _q(ev["amount"]) if len(keys) == 8 else "")
-            except (TypeError, ValueError, KeyError):   # not strings where strings are expected: json.dumps
-                line = None
-        out.append(line if line is not None else _dumps({"time": ev.get("time"), **ev}))
-    out.append("")
-    return "\n".join(out).encode("utf-8")
 
 
 def _attachment_candidates(joined: str, starts: list) -> list[int]:

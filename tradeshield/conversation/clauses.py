@@ -55,7 +55,8 @@ _EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|w
 _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除非|\bif\b|\bunless\b|\bin case\b", re.I)
 # who is being reported: somebody else said / suggested / wrote it
 # (not 「跟你说的不符」, a comparison, nor 「你说的方案我同意」, a noun phrase)
-_REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家)(?:自己|们)?"
+_REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家|"
+                       r"朋友|同学|同事|闺蜜|室友|家人|老公|老婆|我妈|我爸|邻居|网上|新闻|快递员|快递|物流)(?:自己|们)?"
                        r"(?:都|也|明明|之前|刚才|当时|不是|已经|还)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
                        r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
@@ -67,6 +68,7 @@ _NEG = re.compile(r"没有|无法|不能|不要|不会|不可以|不可|不用|�
                   r"\b(?:not|no|never|cannot|can't|won't|don't|doesn't|didn't|isn't|wasn't|aren't|haven't|hasn't|nothing)\b|n't\b",
                   re.I)
 _NOT_NEG = re.compile(r"不好意思|不然|不过|不错|不少|不久|不停|不断|不仅|不管|要不然|要不|没事|没关系|差不多|不客气|不得不|"
+                      r"实在不行|再不行|不行的话|没问题|没毛病|"
                       r"不一定|不见得|\bno problem\b|\bno worries\b|\bnot only\b", re.I)
 # a new sub-clause for negation scope: 「不退我就投诉」「不交的话我报警」
 _SCOPE = re.compile(r"就|才|那就|那|的话|否则|不然|\bthen\b|\bor\b|\botherwise\b", re.I)

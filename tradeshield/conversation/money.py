@@ -21,14 +21,14 @@ import re
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUM = re.compile(r"(?<![\dA-Za-z.])(?:[¥￥$]|rmb|cny)?\s*(\d{1,7}(?:\.\d{1,2})?)(?![\d])|"
-                  r"(?<=[便宜少减让退补优惠])([一二两三四五六七八九十百千]{1,5})(?=[块元吧呗啊呀]|$|[，。！？,.!?])", re.I)
+                  r"(?<=[便宜少减让退补优惠我你])([一二两三四五六七八九十百千]{1,5})(?=[块元吧呗啊呀]|$|[，。！？,.!?])", re.I)
 _NOT_MONEY_AFTER = re.compile(r"\s*(?:%|％|件|个|天|小时|分钟|秒|次|年|月|日|号|码|g\b|gb|p\b|寸|岁|楼|新|成新|折|台|张|条|套|"
                               r"份|页|人|岁|周|星期|点(?!\d)|:|：|day|hour|min|week|month|year|%|gb|pcs|x\b)", re.I)
 _CURRENCY_AFTER = re.compile(r"\s*(?:元|块|rmb|yuan|刀|dollars?|bucks)", re.I)
 
 _DEPOSIT = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
-_NOREFUND = re.compile(r"不退|不可退|概不退|不予退|不能退|不给退|non-?refundable|not refundable|no refund", re.I)
-_REFUNDABLE = re.compile(r"可退|可以退|退还|全额退|退押金|退定金|refundable", re.I)
+_NOREFUND = re.compile(r"不退|不可退|概不退|不予退|不能退|不给退|退不了|non-?refundable|not refundable|no refund", re.I)
+_REFUNDABLE = re.compile(r"可退|可以退|退还|全额退|全退|退押金|退定金|refundable", re.I)
 _REFUND = re.compile(r"退(?!货)|补偿|赔|refund|money back|pay (?:me )?back", re.I)
 _DISCOUNT = re.compile(r"便宜|(?<!最)少(?!于)|减|优惠|让|砍|knock off|\boff\b|discount", re.I)
 _PARTIAL = re.compile(r"[\u4e00-\u9fff]{1,8}(?:加|和|\+)[\u4e00-\u9fff]{1,8}(?:要|是|共|一共|收)\s*\d")
@@ -62,6 +62,12 @@ def cn_number(s: str) -> int | None:
 
 def amounts(text: str) -> list[tuple[float, int, int]]:
     """(amount, start, end) of each money-looking number in ``text``."""
+    return list(_amounts(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _amounts(text: str) -> tuple:
+    # a clause's amounts are read for its money terms once per speaker and set of kinds: the numbers once
     out = []
     for m in _NUM.finditer(text):
         if m.group(1):
@@ -78,7 +84,7 @@ def amounts(text: str) -> list[tuple[float, int, int]]:
                 continue
             val = float(n)
         out.append((int(val) if val == int(val) else val, m.start(), m.end()))
-    return out
+    return tuple(out)
 
 
 def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] = (), message: str = "") -> list[dict]:
@@ -97,7 +103,7 @@ def _terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...]) -> tu
 
 
 def _money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] = ()) -> list[dict]:
-    found = amounts(clause)
+    found = _amounts(clause)
     deposit = _DEPOSIT.search(clause)
     refundable = None
     if deposit:
@@ -133,6 +139,8 @@ def _money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] 
             role = "refund"
         elif _DISCOUNT.search(head[-4:]):
             role = "discount"
+        elif "refund-request" in kinds:
+            role = "refund"
         elif side == "seller":
             role = "asking"
         elif side == "buyer" or "discount-request" in kinds:

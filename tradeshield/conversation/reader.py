@@ -16,8 +16,13 @@ message the reader cuts clauses (``clauses.split_clauses``) and tries each kind 
 5. the speaker's side must be allowed (``by``: buyer / seller / any, relative to the case's role; ``from``:
    me / them); a kind that needs ``after`` needs one of those kinds earlier from the other side;
    ``context = "trade"`` needs a trade word in the message or the three before it;
-6. ``reply`` tables: a bare first clause (「不行」「可以」「ok」) answering the other side's last message
-   that carried one of ``to``.
+6. ``reply`` tables: a bare first clause (「不行」「可以」「ok」, or one after a filler 「好的，没问题」) answering the
+   other side's last message that carried one of ``to`` (or one of ``alone`` when the reply is the whole message),
+   or that asked a question putting something up for acceptance (``question``), or ended in a suggestion 「…吧」
+   (``suggestion``);
+7. ``follow`` patterns: weaker words that count only when the same speaker made the kind in one of their last
+   three messages (「开通一下」 after a fake customer-service lure); ``not_after``: a bare clause (「收到了」) that
+   is not the kind when the other side's last message matched ``previous`` (「已经退你35了」).
 
 A message yields each kind at most once (its first clause that holds it). ``replaces`` drops a weaker kind
 found in the same message (price-agreed replaces agreement). Money terms (``money.money_terms``) are read
@@ -28,7 +33,11 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import json
 import re
+from json.encoder import encode_basestring as _q
+from itertools import islice, repeat
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,10 +55,20 @@ _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "ref
 _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
 _SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by every _SPACED match, found faster
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
-_CACHE_SIZE = 50_000
-_ENDS_QUESTION = re.compile(r"[吗？?]\s*$")
+# every cache holds at most this many entries and is emptied when full: a 200,000-message import fills them as a
+# 1,000,000-message one does, so memory does not grow with the file (bench/bench_chat.py)
+_CACHE_SIZE = 20_000
+_FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
+_ENDS_QUESTION = re.compile(r"[吗？?](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that asks (「你要吗，打九折」)
+_ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
+_OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
+_ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
+# a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
+_FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
+_RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
+_ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
-_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|吧|愿意|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 
@@ -78,6 +97,15 @@ class KindRule:
     reply_to: tuple[str, ...] = ()
     reply_question: bool = False
     reply: re.Pattern | None = None
+    reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
+    reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
+    reply_priced: re.Pattern | None = None  # their last message quoted terms (「10块一张，今天给你」) → a bare 「可以」
+    reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
+    reply_answer: re.Pattern | None = None  # searched in any clause; answers like a strong reply, never ``alone``
+    reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
+    follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
+    not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
+    not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
     summary: dict = field(default_factory=dict)
     any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
     plan: list = field(default_factory=list)   # (pattern, its literal anchors or None, matched lower-cased)
@@ -99,6 +127,15 @@ class Rules:
     piece_cache: dict = field(default_factory=dict)    # a piece of a message as cut → ``_piece_info``
     whole: tuple = ()                       # rules with whole-message patterns
     replies: tuple = ()                     # rules with a reply table
+    follows: tuple = ()                     # rules with follow patterns
+    # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
+    whole_any: object = None                # the anchors of every whole-message rule as one literal regex
+    reply_set: frozenset = frozenset()      # ``replies`` as a set
+    blockable: frozenset = frozenset()      # rules with ``unless_message``
+    replacers: frozenset = frozenset()      # rules with ``replaces``
+    formats: dict = field(default_factory=dict)      # an event's static part (``_template`` key) → ``_line_format``
+    templates: dict = field(default_factory=dict)    # the same → ``_template``
+    block_pre: dict = field(default_factory=dict)   # rule index → literal pre-filter of its ``unless_message`` or None
 
 
 
@@ -127,6 +164,15 @@ def load_rules(path: str | None = None) -> Rules:
                 message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
+                reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
+                reply_priced=_rx(reply.get("priced"), re.I),
+                reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
+                                  else bool(reply.get("suggestion", False))),
+                reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
+                reply_answer=_rx(reply.get("answer", []), re.I),
+                follow=_rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
+                not_after_clause=_rx([f"^(?:{x})$" for x in (r.get("not_after") or {}).get("clause", [])], re.I),
+                not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
             k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
             k.plan = _plan(k)
@@ -137,14 +183,27 @@ def load_rules(path: str | None = None) -> Rules:
         trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
         pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
                          [x for r in data.get("kind", []) for x in r.get("message") or []] +
-                         [x for r in data.get("kind", []) for x in (r.get("reply") or {}).get("zh", []) + (r.get("reply") or {}).get("en", [])])
+                         [x for r in data.get("kind", []) for x in _reply_patterns(r.get("reply") or {})] +
+                         [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
+    R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
+    R.whole_any = _anchor_re([x.pattern for i in R.whole for x in kinds[i].zh + kinds[i].en] +
+                             [x for i in R.whole for x in data["kind"][i].get("message") or []])
+    R.reply_set = frozenset(R.replies)
+    R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
+    R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
+    R.block_pre = {i: _literal_prefilter(data["kind"][i].get("unless_message")) for i in R.blockable}
     return R
+
+
+def _reply_patterns(reply: dict) -> list:
+    """Every pattern of a ``[kind.reply]`` table (bare, weak and answer forms)."""
+    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", [])
 
 
 def _index_anchors(R: Rules, tables) -> None:
@@ -155,7 +214,9 @@ def _index_anchors(R: Rules, tables) -> None:
     always = set()
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
-        for p in [x.pattern for x in k.zh + k.en] + reply.get("zh", []) + reply.get("en", []) + list(t.get("message") or []):
+        follow = (t.get("follow") or {})
+        for p in [x.pattern for x in k.zh + k.en] + _reply_patterns(reply) + list(t.get("message") or []) + \
+                follow.get("zh", []) + follow.get("en", []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -185,6 +246,20 @@ def _anchor_re(patterns):
             return _Always
         words |= a
     return literal_re(words)
+
+
+def _literal_prefilter(patterns) -> re.Pattern | None:
+    """A case-insensitive literal regex that finds something in every text one of ``patterns`` (compiled with
+    re.I) matches — their anchors as a prefix tree —, or None when a pattern has no literal anchor."""
+    from tradeshield.conversation.anchors import anchors, literal_re
+
+    words = set()
+    for p in patterns or ():
+        a = anchors(p)
+        if a is None:
+            return None
+        words |= a
+    return re.compile(literal_re(words).pattern, re.I) if words else None
 
 
 def kind_names(path: str | None = None) -> list[str]:
@@ -264,7 +339,9 @@ def read_conversation(messages, *, role: str | None = None, me: str | None = Non
 
     ``progress(label, done, total)`` is called every 20,000 messages."""
     total = len(messages) if hasattr(messages, "__len__") else None
-    out = []
+    out: list = []
+    R = load_rules(rules)
+    state = {} if state is None else state
     # The reader allocates several small containers per message and keeps its caches alive: with the cyclic
     # collector on, its full passes over everything alive cost more than the reading itself (9.0 s vs 4.0 s CPU
     # on 200,000 generated messages). Nothing here makes reference cycles, so it is paused for the loop.
@@ -272,17 +349,42 @@ def read_conversation(messages, *, role: str | None = None, me: str | None = Non
     if paused:
         gc.disable()
     try:
-        for i, (_m, evs, _money) in enumerate(read_messages(messages, role=role, me=me, rules=rules,
-                                                             with_money=with_money, state=state), 1):
-            out += evs
-            if progress is not None and i % 20000 == 0:
-                progress("events", i, total)
+        it, done = iter(messages), 0
+        while chunk := list(islice(it, 20000)):
+            _read(R, chunk, role, me, with_money, state, out, False)
+            done += len(chunk)
+            if progress is not None and len(chunk) == 20000:
+                progress("events", done, total)
     finally:
         if paused:
             gc.enable()
     if progress is not None and total:
         progress("events", total, total)
     return out
+
+
+def read_lines(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
+               state: dict | None = None) -> tuple[bytes, dict]:
+    """What ``read_conversation`` finds, as the chat writer stores it: (the events' JSON lines, each ending in a
+    line break, "time" first — the bytes of ``json.dumps({"time": ev["time"], **ev}, ensure_ascii=False,
+    separators=(",", ":"))`` for each event —, {kind: events} in the order the kinds first occur)."""
+    R = load_rules(rules)
+    state = {} if state is None else state
+    out: list = []
+    counts: dict = {}
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        _read(R, messages if isinstance(messages, list) else list(messages), role, me, True, state, out, False,
+              counts)
+    finally:
+        if paused:
+            gc.enable()
+    if not out:
+        return b"", counts
+    out.append("")
+    return "\n".join(out).encode("utf-8"), counts
 
 
 def read_messages(messages, *, role: str | None = None, me: str | None = None, rules: str | None = None,
@@ -292,13 +394,39 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
     ``state``: a dict kept by the caller between calls on consecutive batches of one conversation."""
     R = load_rules(rules)
     state = {} if state is None else state
+    it = iter(messages)
+    size = 1
+    while chunk := list(islice(it, size)):        # lazily: the first message alone, then larger chunks
+        out: list = []
+        _read(R, chunk, role, me, with_money, state, out, True)
+        yield from out
+        size = min(4 * size, 4096)
+
+
+def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out: list, each: bool,
+          counts: dict | None = None) -> None:
+    """Read ``messages`` (consecutive, oldest first) into ``out``: their events, or with ``each`` one
+    (message, events, money terms) per message, or with ``counts`` (a dict: kind → events) each event as its
+    JSON line (``_line_format``).
+
+    Three layers, each cached where the result depends on fewer things than the message:
+    ``_analyse`` — what the text says on its own (per text, ``state["cache"]``); ``_speaker`` — which kinds the
+    speaker's side allows, split into those that always hold and those the dialogue decides (per text and
+    speaker); ``_outcome`` — for a set of kinds found, the money terms and the events as templates (per text,
+    speaker and that set). Per message only the dialogue checks (``after``, ``reply``, ``context``) run, and the
+    event dicts are filled with the message's time, sender, lines and ids."""
     texts: list[str] = state.setdefault("texts", [])
     earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
     last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
     cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
-    kinds_of, order, trade = R.kinds, R.order, R.trade
+    recent: dict = state.setdefault("recent", {"me": [], "them": []})   # speaker → kinds of their last messages
+    kinds_of, trade = R.kinds, R.trade
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
+    append, extend = out.append, out.extend
+    as_lines = counts is not None
+    formats, templates = R.formats, R.templates     # event key (``_outcome``) → JSON line format / dict template
+    fget, tget = formats.get, templates.get
     for m in messages:
         if type(m) is dict:
             mget = m.get
@@ -306,92 +434,266 @@ def read_messages(messages, *, role: str | None = None, me: str | None = None, r
             mget = functools.partial(_get, m)
         text = mget("text") or ""
         mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
-        if mrole == "system" or not text.strip():
-            yield m, [], []
+        if mrole == "system" or not text or text.isspace():
+            if each:
+                append((m, [], []))
             continue
         info = cache.get(text)
         if info is None:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
             info = cache[text] = _analyse(R, text, with_money)
-        original = text
-        text, cl, first_clause, cand, hits, reply_ok, blocked = info
         side = sides.get(mrole)
-        other = "them" if mrole == "me" else "me"
-        found: list[tuple[KindRule, Clause, str]] = []
-        if cand:
+        spk = info[7].get(mrole)
+        if spk is None or spk[3] != side:
+            spk = info[7][mrole] = _speaker(R, info, mrole, side)
+        fixed, dyn, outcomes, _side = spk
+        read = info[0]
+        if dyn:      # kinds the dialogue decides: a refusal after a request, a reply, a follow-up, a trade context
+            other = "them" if mrole == "me" else "me"
             last_other, last_other_text = last.get(other, (None, ""))
-            for i in cand:
+            # a request in the other side's message before last is still open when their last one carried no event
+            # and this speaker has not accepted anything since (「能退吗」「你先别急…」「重置了还是一样」「那你退回来」;
+            # a refusal leaves it open: 「不行」「求你了」「好吧」)
+            open_other = set(last_other or ())
+            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS):
+                open_other |= recent[other][-2]
+            hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
+            mine = None
+            ok = []
+            for i in dyn:
                 rule = kinds_of[i]
-                if rule.speaker != "any" and rule.speaker != mrole:
-                    continue
-                if rule.by != "any" and side is not None and rule.by != side:
-                    continue
                 if rule.after and not (earlier[other] & set(rule.after)):
                     continue
-                hit = hits.get(i)
-                if hit is None and i in reply_ok:
-                    answered = last_other is not None and (last_other & set(rule.reply_to) or (
-                        rule.reply_question and _ENDS_QUESTION.search(last_other_text)
-                        and _PROPOSAL.search(last_other_text)))
-                    if answered:
-                        hit = (rule, first_clause, first_clause.text)
-                if hit is None or i in blocked:
+                j = None
+                if i in hits_i:
+                    j = hits_i[i][1]
+                elif i in follow_hits:       # a weaker word after the speaker's own event of this kind
+                    if mine is None:
+                        mine = set().union(*recent[mrole]) if recent[mrole] else set()
+                    if rule.kind in mine:
+                        j = follow_hits[i][1]
+                if j is None and i in reply_ok:     # a reply: it must answer what the other side put up
+                    strong, jr = reply_ok[i]
+                    if last_other is not None and (
+                            open_other & set(rule.reply_to) or strong is not False and (
+                                (alone and strong is True and last_other & set(rule.reply_alone))
+                                or (alone and strong is True and rule.reply_priced is not None
+                                    and rule.reply_priced.search(last_other_text))
+                                or last_other & set(rule.reply_strong) or (
+                                    rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
+                                                             or _OFFER_A_NOT_A.search(last_other_text))
+                                    and _PROPOSAL.search(last_other_text)) or (
+                                    rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
+                                    and not _ACCEPTANCE.match(last_other_text) and (
+                                        rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text))))):
+                        j = jr
+                if j is None:
                     continue
-                if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [text])) is None:
+                if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
+                        and rule.not_after_clause.search(info[1][j][0]):
                     continue
-                found.append(hit)
-        if found:
-            kinds = {h[0].kind for h in found}
-            drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
-            if drop:
-                found = [h for h in found if h[0].kind not in drop]
-                kinds -= drop
+                if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [read])) is None:
+                    continue
+                ok.append(i)
+            key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
+            oc = outcomes.get(key)
+            if oc is None:
+                oc = outcomes[key] = _outcome(R, info, key, mrole, side, with_money)
         else:
-            kinds = set()
-        money = []
-        if with_money and cl and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)):
-            at: dict = {}
-            for r, cc, _t in found:
-                at.setdefault(cc.index, []).append(r.kind)
-            for j, pinfo in enumerate(cl):
-                if pinfo[5]:     # money.money_terms without its own pre-check
-                    ck = at.get(j)
-                    money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
-            money = _merge_deposit(money)
+            oc = outcomes.get(fixed)
+            if oc is None:
+                oc = outcomes[fixed] = _outcome(R, info, fixed, mrole, side, with_money)
+        kinds, money_t, evs_t, amount_at = oc
+        money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
-        if found:
+        if evs_t:
             t = mget("time")
             t = t.isoformat() if hasattr(t, "isoformat") else t
             lines = mget("lines") or [mget("line_start"), mget("line_end")]
             src = mget("source")
             sender = mget("sender")
-            ref_lines = (lines[0], lines[1])
+            l0, l1 = lines[0], lines[1]
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
-            with_amount = [x for x in money if x.get("amount") is not None]
-            if len(found) > 1:
-                found.sort(key=lambda h: (h[1].index, order[h[0].kind]))
-            for rule, c, matched in found:
-                kind = rule.kind
-                ev = {"kind": kind, "time": t, "sender": sender, "role": mrole, "text": original, "matched": matched,
-                      "ref": {"source": src, "lines": list(ref_lines)},
-                      "id": sha1(f"{id_key}{kind}:{c.index}".encode("utf-8")).hexdigest()[:12], "by": mrole, "side": side,
-                      "clause": c.text, "clause_index": c.index, "status": "suggested"}
-                mine = list(money) if kind == "deposit-terms" else list(with_amount)
-                if mine:
-                    ev["money"] = mine
-                    want = _AMOUNT_ROLE.get(kind)
-                    first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
-                                 next((x["amount"] for x in mine if x.get("amount") is not None), None))
-                    if first is not None:
-                        ev["amount"] = str(first)
-                evs.append(ev)
-        earlier[mrole] |= kinds
-        last[mrole] = (kinds, text)
-        texts.append(text)
+            if as_lines:
+                vals = (_q(t) if type(t) is str else _json(t), _q(sender) if type(sender) is str else _json(sender),
+                        _q(text) if type(text) is str else _json(text), _q(src) if type(src) is str else _json(src),
+                        int.__repr__(l0) if type(l0) is int else _json(l0),
+                        int.__repr__(l1) if type(l1) is int else _json(l1))
+                for kind, key, id_tail, _mode in evs_t:
+                    fmt = fget(key)
+                    if fmt is None:
+                        if len(formats) >= _FORMATS:
+                            formats.clear()
+                        fmt = formats[key] = _key_format(formats, key)
+                    append(fmt % (*vals, sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]))
+                    counts[kind] = counts.get(kind, 0) + 1
+            else:
+                with_amount = [money[j] for j in amount_at]
+                for _kind, key, id_tail, mode in evs_t:
+                    tpl = tget(key)
+                    if tpl is None:
+                        if len(templates) >= _FORMATS:
+                            templates.clear()
+                        tpl = templates[key] = _template(key)
+                    ev = tpl.copy()
+                    ev["time"], ev["sender"], ev["text"] = t, sender, text
+                    ev["ref"] = {"source": src, "lines": [l0, l1]}
+                    ev["id"] = sha1((id_key + id_tail).encode("utf-8")).hexdigest()[:12]
+                    if mode:
+                        ev["money"] = list(money) if mode == 1 else list(with_amount)
+                    evs.append(ev)
+        if kinds:
+            earlier[mrole] |= kinds
+        last[mrole] = (kinds, read)
+        mine_recent = recent[mrole]
+        mine_recent.append(kinds)
+        if len(mine_recent) > _RECENT:
+            del mine_recent[0]
+        texts.append(read)
         if len(texts) > 8:
             del texts[:4]
-        yield m, evs, money
+        if each:
+            append((m, evs, money))
+        elif evs:
+            extend(evs)
+
+
+def _speaker(R: Rules, info, mrole: str, side) -> tuple:
+    """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s, ``side``) for a
+    text said by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
+    _text, _cl, _first, cand, hits, reply_ok, blocked = info[:7]
+    follow_hits = info[8]
+    fixed, dyn = [], []
+    for i in cand:
+        rule = R.kinds[i]
+        if rule.speaker != "any" and rule.speaker != mrole:
+            continue
+        if rule.by != "any" and side is not None and rule.by != side:
+            continue
+        if i not in hits and i not in reply_ok and i not in follow_hits or i in blocked:
+            continue
+        if rule.after or i not in hits or rule.context == "trade" or rule.not_after_previous is not None:
+            dyn.append(i)
+        else:
+            fixed.append(i)
+    return tuple(fixed), tuple(dyn), {}, side
+
+
+def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: bool) -> tuple:
+    """(kinds, money terms, event templates, indices of the terms with an amount) of a text said by ``mrole``
+    on ``side`` when the kinds ``found_ids`` (rule indices, ascending) hold in it."""
+    text, cl, _none, _cand, hits, reply_ok = info[:6]
+    follow_hits = info[8]
+    if not found_ids and not (with_money and cl and any(map(_HAS_MONEY, cl))):
+        return _NOTHING
+    found = [hits[i] if i in hits else follow_hits[i] if i in follow_hits else
+             (R.kinds[i], reply_ok[i][1], cl[reply_ok[i][1]][0]) for i in found_ids]     # (rule, clause index, matched)
+    if found:
+        kinds = {h[0].kind for h in found}
+        if not R.replacers.isdisjoint(found_ids):
+            drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
+            if drop:
+                found = [h for h in found if h[0].kind not in drop]
+                kinds -= drop
+    else:
+        kinds = set()
+    money = []
+    if with_money and cl and any(map(_HAS_MONEY, cl)) and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)
+                                                           or "deposit-terms" in kinds):
+        at: dict = {}
+        for r, cc, _t in found:
+            at.setdefault(cc, []).append(r.kind)
+        for j, pinfo in enumerate(cl):
+            if pinfo[5]:     # money.money_terms without its own pre-check
+                # a bare amount beside a refund request (「退我一个杯子的钱吧，35」) is the refund asked
+                ck = at.get(j) or (("refund-request",) if "refund-request" in kinds else None)
+                money += [dict(x) for x in _money_terms(pinfo[0], side, mrole, tuple(ck) if ck else ())]
+        money = _merge_deposit(money, "deposit-terms" in kinds)
+    evs = []
+    amount_at = ()
+    if found:
+        amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
+        with_amount = [money[j] for j in amount_at]
+        if len(found) > 1:
+            found.sort(key=lambda h: (h[1], R.order[h[0].kind]))
+        for rule, j, matched in found:
+            kind = rule.kind
+            mine = money if kind == "deposit-terms" else with_amount
+            mode, amount, mine_key = 0, None, ()
+            if mine:
+                mode = 1 if mine is money else 2
+                mine_key = tuple(tuple(x.items()) for x in mine)
+                want = _AMOUNT_ROLE.get(kind)
+                first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
+                             next((x["amount"] for x in mine if x.get("amount") is not None), None))
+                if first is not None:
+                    amount = str(first)
+            # what the event says whatever message says it (``_template``); the rest is filled per message
+            evs.append((kind, (kind, mrole, side, matched, cl[j][0], j, mine_key, amount), f"{kind}:{j}", mode))
+    if not kinds and not money:
+        return _NOTHING
+    return frozenset(kinds), tuple(money), tuple(evs), amount_at
+
+
+_NOTHING = (frozenset(), (), (), ())     # no kind, no money term
+
+
+def _template(key: tuple) -> dict:
+    """An event as a dict with the keys in their order; time, sender, text, ref and id (the message's) are None."""
+    kind, mrole, side, matched, clause, index, money, amount = key
+    ev = {"kind": kind, "time": None, "sender": None, "role": mrole, "text": None, "matched": matched, "ref": None,
+          "id": None, "by": mrole, "side": side, "clause": clause, "clause_index": index, "status": "suggested"}
+    if money:
+        ev["money"] = [dict(x) for x in money]
+        if amount is not None:
+            ev["amount"] = amount
+    return ev
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# the values an event takes from its message, in the order of its JSON line (``_line_format``)
+_FILLED = {"time": "%s", "sender": "%s", "text": "%s", "ref": '{"source":%s,"lines":[%s,%s]}', "id": '"%s"'}
+
+
+def _json(v) -> str:
+    """``v`` as ``json.dumps(v, ensure_ascii=False, separators=(",", ":"))`` writes it."""
+    if type(v) is str:
+        return _q(v)
+    if type(v) is int:
+        return int.__repr__(v)
+    return "null" if v is None else _dumps(v)
+
+
+def _key_format(formats: dict, key: tuple) -> str:
+    """``_line_format`` of the event ``key`` stands for: an event with money terms (mostly one of a kind) reuses
+    the format of the same event without them and adds its trailing keys."""
+    tpl = _template(key)
+    if key[6]:
+        base = key[:6] + ((), None)
+        head = formats.get(base) or _line_format(_template(base))
+        base_keys = list(_template(base))
+        keys = list(tpl)
+        if keys[:len(base_keys)] == base_keys and head.endswith("}"):
+            return head[:-1] + "".join("," + _q(k).replace("%", "%%") + ":" + _json(tpl[k]).replace("%", "%%")
+                                       for k in keys[len(base_keys):]) + "}"
+    return _line_format(tpl)
+
+
+def _line_format(tpl: dict) -> str:
+    """The JSON line of an event template as a %-format: "time" first (``spool.line_time`` reads it there), then
+    the other keys in the template's order, as ``json.dumps({"time": ..., **event}, ensure_ascii=False,
+    separators=(",", ":"))`` writes them; the message's values (``_FILLED``) are left as %s in the order time,
+    sender, text, source, line start, line end, id."""
+    order = [k for k in tpl if k in _FILLED]
+    if order != ["time", "sender", "text", "ref", "id"]:
+        raise ValueError(f"event template keys: {list(tpl)}")    # _read fills them in this order
+    parts = ['{"time":%s']
+    for k, v in tpl.items():
+        if k == "time":
+            continue
+        parts.append("," + _q(k).replace("%", "%%") + ":" + (_FILLED[k] if k in _FILLED else _json(v).replace("%", "%%")))
+    parts.append("}")
+    return "".join(parts)
+_HAS_MONEY = itemgetter(5)               # a piece's info: whether it holds money terms
 
 
 def _kinds_in(R: Rules, low: str) -> set:
@@ -422,7 +724,7 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
         f = _find(rule, c)
         if f:
             h[i] = f[0]
-    if len(R.clause_cache) >= 4 * _CACHE_SIZE:
+    if len(R.clause_cache) >= _CACHE_SIZE:
         R.clause_cache.clear()
     got = R.clause_cache[key] = (frozenset(ks), h)
     return got
@@ -430,6 +732,7 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
 
 _NONE = object()
 _NO_SET = frozenset()
+_NO_DICT: dict = {}      # shared empty dict (never written to)
 
 
 def _piece_info(R: Rules, piece: str):
@@ -447,7 +750,7 @@ def _piece_info(R: Rules, piece: str):
         money = _MAYBE_MONEY.search(t) is not None and bool(_money_terms(t, None, "them", ()))
         info = (t, lead, raw, ks, h, money, c)
     cache = R.piece_cache
-    if len(cache) >= 4 * _CACHE_SIZE:
+    if len(cache) >= _CACHE_SIZE:
         cache.clear()
     cache[piece] = info
     return info
@@ -455,15 +758,16 @@ def _piece_info(R: Rules, piece: str):
 
 def _analyse(R: Rules, text: str, with_money: bool):
     """What a message says on its own, whoever sends it and whatever came before (cached per text):
-    (text as read, its clauses as [(piece info, start)], the first clause (a ``Clause``) or None, candidate rule
-    indices, {rule index: (rule, clause, matched)} for the rules whose patterns hold in a clause, rule indices
-    whose bare reply form the first clause has, rule indices a word anywhere in the message cancels)."""
+    (text as read, its clauses as a list of piece infos (``_piece_info``: text, …, its ``Clause`` last), None,
+    candidate rule indices, {rule index: (rule, clause index, matched)} for the rules whose patterns hold in a
+    clause, rule indices whose bare reply form the first clause has, rule indices a word anywhere in the message
+    cancels, {speaker: ``_speaker``})."""
     if _SPACED_PRE.search(text) and _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
         text = _SPACED_CHAR.sub("", text)
     low = text.lower()
     some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
     if not some and not (with_money and _DIGIT.search(text)):
-        return text, [], None, (), {}, _NO_SET, _NO_SET
+        return text, [], None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False
     # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
     pget = R.piece_cache.get
     if plain_cut(text):      # cut at CJK marks and line breaks alone: contiguous pieces
@@ -471,7 +775,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     else:
         pairs = raw_pieces(text)
         pieces, offs = [p for _a, p in pairs], [a for a, _p in pairs]
-    cl = [pget(p, _NONE) for p in pieces]
+    cl = list(map(pget, pieces, repeat(_NONE, len(pieces))))
     if _NONE in cl:
         for k, x in enumerate(cl):
             if x is _NONE:
@@ -480,62 +784,94 @@ def _analyse(R: Rules, text: str, with_money: bool):
     if None in cl:
         keep = [k for k, x in enumerate(cl) if x is not None]
         cl = [cl[k] for k in keep]
-
-    def start(j):
-        k = keep[j] if keep is not None else j
-        return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
-
-    hits, reply_ok, blocked = {}, set(), set()
-    made: dict = {}
-
-    def clause(j):
-        c = made.get(j)
-        if c is None:
-            info = cl[j]
-            c = made[j] = Clause(info[0], start(j), j, info[2])
-        return c
-
-    if some and cl:
-        kinds = R.kinds
-        for j, info in enumerate(cl):     # each kind's first clause that holds it
-            h = info[4]
-            if h:
-                c = None
-                for i, matched in h.items():
-                    if i not in hits:
-                        if c is None:
-                            c = clause(j)
-                        hits[i] = (kinds[i], c, matched)
-        for i in R.whole:                            # whole-message patterns: 「行，280」
+    if not (some and cl):
+        return text, cl, None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False
+    kinds = R.kinds
+    hits: dict = {}
+    for j, info in enumerate(cl):     # each kind's first clause that holds it
+        h = info[4]
+        if h:
+            for i, matched in h.items():
+                if i not in hits:
+                    hits[i] = (kinds[i], j, matched)
+    if R.whole and R.whole_any.search(low):     # whole-message patterns: 「行，280」
+        for i in R.whole:
             rule = kinds[i]
             if i in hits or not rule.any.search(low):
                 continue
             mm = rule.message.search(text)
             if mm is not None:
                 end = mm.end()
-                j = next((j for j in range(len(cl) - 1, -1, -1) if start(j) < end), 0)
+                j = next((j for j in range(len(cl) - 1, -1, -1) if _start(cl, j, pieces, offs, keep) < end), 0)
                 c0 = cl[j][6]
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
-                    hits[i] = (rule, clause(j), mm.group())
-        first, first_low = cl[0][3], cl[0][0].lower()
-        for i in R.replies:                          # a bare 「不行」「可以」 as the first clause (its anchors are there)
+                    hits[i] = (rule, j, mm.group())
+    # a bare 「不行」「可以」 as the first clause (its anchors are there), or as the second after a filler
+    # (「好的，没问题」); 「好的」 alone is a weak reply (it answers requests, not questions or suggestions); an
+    # answer pattern (「我给他少十块」) in any clause: {rule index: (True strong / False weak / None answer, clause index)}
+    reply_ok = _NO_DICT
+    at = 0
+    if any(not R.reply_set.isdisjoint(info[3]) for info in cl):
+        reply_ok = {}
+        tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
+        for i in R.replies:
             rule = kinds[i]
-            if i in first and i not in hits and rule.reply.search(first_low) \
-                    and not (rule.unless is not None and rule.unless.search(text)):
-                reply_ok.add(i)
-    cand = set(hits) | reply_ok
-    for i in cand:
-        rule = R.kinds[i]
-        if rule.unless_message is not None and rule.unless_message.search(text):
-            blocked.add(i)
-    first_clause = clause(0) if reply_ok else None
-    return text, cl, first_clause, tuple(sorted(cand)), hits, reply_ok, blocked
+            if i in hits or (rule.unless is not None and rule.unless.search(text)):
+                continue
+            for j in reversed(tries):
+                if i in cl[j][3] and rule.reply.search(cl[j][0].lower()):
+                    reply_ok[i] = (True, j)
+                    at = j
+                    break
+            else:
+                if rule.reply_weak is not None and i in cl[0][3] and rule.reply_weak.search(cl[0][0].lower()):
+                    reply_ok[i] = (False, 0)
+                elif rule.reply_answer is not None:
+                    j = next((j for j, info in enumerate(cl) if i in info[3] and rule.reply_answer.search(info[0])), None)
+                    if j is not None:
+                        reply_ok[i] = (None, j)
+    follow_hits = _NO_DICT
+    for i in R.follows:                          # weaker words that count after the speaker's own lure
+        rule = kinds[i]
+        if i in hits:
+            continue
+        for j, info in enumerate(cl):
+            if i not in info[3]:         # none of its anchors (the follow words' among them) in this clause
+                continue
+            mm = rule.follow.search(info[0])
+            if mm is not None and not (rule.unless is not None and rule.unless.search(info[0])) and not (
+                    rule.negatable and negated_before(info[0], mm.start())):
+                if follow_hits is _NO_DICT:
+                    follow_hits = {}
+                follow_hits[i] = (rule, j, mm.group())
+                break
+    if not hits and not reply_ok and not follow_hits:
+        return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False
+    cand = hits.keys() | reply_ok.keys() | follow_hits.keys()
+    blocked = _NO_SET
+    maybe = R.blockable.intersection(cand)
+    if maybe:
+        for i in maybe:     # a word anywhere in the message cancels the kind
+            pre = R.block_pre[i]
+            if (pre is None or pre.search(text)) and kinds[i].unless_message.search(text):
+                if blocked is _NO_SET:
+                    blocked = set()
+                blocked.add(i)
+    return text, cl, None, tuple(sorted(cand)), hits, reply_ok, blocked, {}, follow_hits, len(cl) == at + 1
 
 
-def _merge_deposit(terms: list[dict]) -> list[dict]:
+def _start(cl, j, pieces, offs, keep) -> int:
+    """Offset in the message of clause ``j`` of ``cl`` (pieces as cut, their offsets or None when contiguous,
+    the indices of the non-empty pieces or None when all are)."""
+    k = keep[j] if keep is not None else j
+    return (offs[k] if offs is not None else sum(map(len, pieces[:k]))) + cl[j][1]
+
+
+def _merge_deposit(terms: list[dict], deposit_event: bool = False) -> list[dict]:
     """「押金200，归还时全额退」: a deposit's refundability stated in a clause of its own joins the amount; such a
-    clause alone (no deposit named in the message) is no money term."""
+    clause alone (no deposit named in the message) is no money term, unless the message states deposit terms
+    (「开画了就不退」 answering 「定金退吗」)."""
     if not any(t["role"] == "deposit" for t in terms):
         return terms
     implied = [t for t in terms if t.pop("implied", False)]
@@ -545,6 +881,8 @@ def _merge_deposit(terms: list[dict]) -> list[dict]:
         for t in amounts:
             t.setdefault("refundable", (flags or implied)[0]["refundable"])
         return [t for t in terms if t not in flags and t not in implied]
+    if deposit_event:
+        return terms
     return [t for t in terms if t not in implied]
 
 

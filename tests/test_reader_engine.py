@@ -1,0 +1,188 @@
+"""The conversation reader's engine (issue 15's speed work) gives what the plain reading gives.
+
+The reader caches what a text says on its own (``state["cache"]``), per speaker and per set of kinds found, per
+clause piece (``Rules.piece_cache``/``clause_cache``) and per event line format; the writer takes the events as
+JSON lines (``read_lines``) instead of dicts; a large import reads them in a child process. Each test compares
+one of those with the straightforward path on labelled chats (``bench/data/events/tune.txt``) and randomised
+conversations made from them — texts repeated and made unique, speakers and roles mixed, batches of any size.
+"""
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import tradeshield.conversation.reader as reader
+from tradeshield.conversation.reader import load_rules, read_conversation, read_lines, read_messages
+
+ROOT = Path(__file__).resolve().parent.parent
+TUNE = ROOT / "bench" / "data" / "events" / "tune.txt"
+EXTRA = ["好的", "可以", "不行", "行，280", "定金200不退", "直 接 转 账 给 我", "能便宜50吗？", "1100行不行",
+         "OK, deal. I'll pay 300", "no refund, sorry", "   ", "", "押金200，归还时全额退", "你说过包邮的",
+         "模板加数据要300", "收到了，但是袖口有破损", "订单号：790377840517953849", "实付款￥7056.43"]
+
+
+def tune_texts() -> list[tuple[str, str]]:
+    """(speaker, text) of every labelled message of the tuning part (never the held-out part)."""
+    out = []
+    for ln in TUNE.read_text(encoding="utf-8").splitlines():
+        if ln.startswith(("me: ", "them: ")) and " ||" in ln:
+            who, rest = ln.split(": ", 1)
+            out.append((who, rest.rsplit(" ||", 1)[0]))
+    return out
+
+
+def conversation(seed: int, n: int = 600) -> list[dict]:
+    """Messages as the writer makes them: tune texts and a few odd ones, some repeated as they are, some made
+    unique (a number, a name, an amount added), now and then a system line or a message without a role."""
+    rnd = random.Random(seed)
+    pool = tune_texts() + [(rnd.choice(["me", "them"]), t) for t in EXTRA]
+    msgs = []
+    for k in range(n):
+        who, text = rnd.choice(pool)
+        r = rnd.random()
+        if r < 0.2:
+            text = f"{text} #{k}"
+        elif r < 0.3:
+            text = f"小王{k}，{text}"
+        elif r < 0.4:
+            text = f"{text}，{rnd.randint(1, 3000)}元"
+        elif r < 0.45:
+            text = text.replace("，", "\n", 1)
+        role = who if rnd.random() > 0.05 else rnd.choice(["system", None])
+        msgs.append({"time": f"2024-01-{1 + k // 100:02d}T10:{k % 60:02d}:00+08:00" if k % 17 else None,
+                     "sender": "卖家小王" if who == "me" else "买家", "role": role, "text": text,
+                     "line_start": 3 * k + 1, "line_end": 3 * k + 2, "source": "ab" * 32})
+    return msgs
+
+
+def batches(msgs: list, rnd: random.Random) -> list[list]:
+    out, i = [], 0
+    while i < len(msgs):
+        size = rnd.choice([1, 7, 50, 333])
+        out.append([dict(m) for m in msgs[i:i + size]])
+        i += size
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("role", ["seller", "buyer", None])
+def test_event_lines_are_json_dumps_of_the_events(seed, role):
+    """What the writer stores (``read_lines``) is json.dumps({"time": …, **event}) of each event the dict path
+    gives, batch by batch with one state each, and the kinds are counted in the order they first occur."""
+    msgs = conversation(seed)
+    rnd = random.Random(seed)
+    s_lines, s_dicts = {}, {}
+    for batch in batches(msgs, rnd):
+        got, counts = read_lines([dict(m) for m in batch], role=role, me="卖家小王", state=s_lines)
+        evs = read_conversation(batch, role=role, me="卖家小王", state=s_dicts)
+        want = "".join(json.dumps({"time": ev["time"], **ev}, ensure_ascii=False, separators=(",", ":")) + "\n"
+                       for ev in evs)
+        assert got.decode("utf-8") == want
+        assert list(counts.items()) == list(Counter(ev["kind"] for ev in evs).items())
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_caches_do_not_change_what_is_read(seed, monkeypatch):
+    """The same conversation read with every cache warm (texts repeated, state carried over batches) and read
+    with caches that keep nothing (each text, piece, clause and line format worked out afresh) gives the same
+    events and money terms, message by message."""
+    msgs = conversation(seed, 900)
+    msgs = msgs + msgs[::-1]          # every text again, in the other order
+    rnd = random.Random(seed)
+    state: dict = {}
+    warm = []
+    for batch in batches(msgs, rnd):
+        warm += [(evs, money) for _m, evs, money in read_messages(batch, role="seller", me="卖家小王", state=state)]
+    assert sum(len(e) for e, _m in warm) > 100 and len(state["cache"]) > 100
+
+    monkeypatch.setattr(reader, "_CACHE_SIZE", 0)     # every cache is cleared before each entry is stored
+    R = load_rules()
+    for cache in (R.piece_cache, R.clause_cache, R.formats, R.templates):
+        cache.clear()
+    state = {}
+    cold = [(evs, money) for _m, evs, money in read_messages([dict(m) for m in msgs], role="seller", me="卖家小王",
+                                                             state=state)]
+    assert len(state["cache"]) <= 1
+    assert cold == warm
+
+
+def test_tune_chats_read_the_same_whole_or_in_batches():
+    """A chat read at once and the same chat fed one message at a time with the state carried over."""
+    chats, cur = [], None
+    for ln in TUNE.read_text(encoding="utf-8").splitlines():
+        if ln.startswith("== "):
+            role = dict(x.split("=", 1) for x in ln.split()[2:] if "=" in x).get("role")
+            cur = (role, [])
+            chats.append(cur)
+        elif cur is not None and ln.startswith(("me: ", "them: ")) and " ||" in ln:
+            who, rest = ln.split(": ", 1)
+            cur[1].append({"role": who, "text": rest.rsplit(" ||", 1)[0], "lines": [len(cur[1]), len(cur[1])],
+                           "source": "tune", "sender": who, "time": None})
+    assert len(chats) > 30
+    for role, msgs in chats:
+        whole = read_conversation(msgs, role=role)
+        state: dict = {}
+        one_by_one = [ev for m in msgs for ev in read_conversation([m], role=role, state=state)]
+        assert one_by_one == whole
+
+
+def test_derived_prefilters_find_what_the_rules_find():
+    """The pre-filters derived from the rules (``whole_any``, ``block_pre``) never skip a text a rule matches."""
+    R = load_rules()
+    texts = [t for _w, t in tune_texts()] + EXTRA
+    for i in R.blockable:
+        pre, rx = R.block_pre[i], R.kinds[i].unless_message
+        for t in texts + ["警告你", "按约定来", "让我考虑一下", "let me see", "已经寄回了", "Think about it"]:
+            if rx.search(t):
+                assert pre is None or pre.search(t), (R.kinds[i].kind, t)
+    for t in texts:
+        if any(R.kinds[i].message.search(t) for i in R.whole):
+            assert R.whole_any.search(t.lower()), t
+
+
+@pytest.mark.parametrize("rules", ["bad", "good"])
+def test_events_read_in_a_child_process_are_the_same(case, tmp_path, monkeypatch, rules):
+    """A large import reads its events in a forked child (``chat.background``): forced on, a chat imports to the
+    same bytes as read in the parent; a bad rules file still stops the import with its one-line error."""
+    from tradeshield.chat import background
+    from tradeshield.chat.store import import_chat
+    from tradeshield.errors import InputError
+    from tradeshield.evidence.case import Case
+
+    if not hasattr(__import__("os"), "fork"):
+        pytest.skip("no fork on this platform: events are always read in the importing process")
+    lines = []
+    for k, m in enumerate(conversation(7, 12_000)):
+        who = "卖家小王" if m["role"] == "me" else "买家"
+        lines.append(f"2024-01-{1 + k // 2000:02d} {k % 24:02d}:{k % 60:02d}:{k % 60:02d} {who}\n{m['text'].strip() or '好'}\n")
+    src = tmp_path / "chat.txt"
+    src.write_text("".join(lines), encoding="utf-8")
+    if rules == "bad":
+        bad = tmp_path / "rules.toml"
+        bad.write_text("[[kind]]\nkind = 'x'\nzh = ['(']\n", encoding="utf-8")
+        monkeypatch.setenv("TRADESHIELD_CHAT_RULES", str(bad))
+        monkeypatch.setenv("TRADESHIELD_CHAT_WORKER", "1")
+        assert background.wanted(src)
+        load_rules.cache_clear()          # the rules are read once per process: read them again, from the env
+        try:
+            with pytest.raises(InputError) as err:
+                import_chat(case, src, me="卖家小王")
+        finally:
+            load_rules.cache_clear()
+        assert err.value.key == "conv.bad_rules"
+        assert not (case.root / "derived" / "chat.jsonl").exists()
+        return
+    out = {}
+    for mode in ("0", "1"):
+        monkeypatch.setenv("TRADESHIELD_CHAT_WORKER", mode)
+        c = Case.init(tmp_path / f"case{mode}", role="seller")
+        res = import_chat(c, src, me="卖家小王")
+        assert sum(res["event_counts"].values()) > 1000
+        out[mode] = ({k: v for k, v in res.items() if k not in ("events",)} | {"n_events": len(res["events"])},
+                     (c.root / res["messages_path"]).read_bytes(), (c.root / res["events_path"]).read_bytes(),
+                     c.read_facts("chat"))
+    assert out["1"] == out["0"]
