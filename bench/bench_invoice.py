@@ -1,6 +1,7 @@
 """Bench: invoice field accuracy on every sample, render speed against pdftoppm, a 1-page invoice end to end.
 
     .venv/bin/python bench/bench_invoice.py [--rounds 3] [--extra DIR ...] [--skip-render]
+                                            [--skip-accuracy] [--only 'CJK, 10']
 
 1. **Field accuracy** (fields right / fields present, per type): the real invoices in tests/data/invoices (expected
    values in bench/invoice_truth.json, written by hand from their page text), any file in ``--extra`` directories
@@ -13,7 +14,9 @@
    Both run as whole fresh processes, interleaved round by round; tradeshield gets a fresh case each round (made
    before the clock starts) so every run copies and hashes the PDF, renders, trims, captions, encodes, reads the
    fields and logs. pdftoppm's pages are checked for ink, so a pdftoppm that silently draws CJK text as nothing
-   (no poppler-data) cannot look fast. Target: median ratio ≤ 0.80 on each.
+   (no poppler-data) cannot look fast. Target: median ratio ≤ 0.80 on each. ``--ocr-pages 0``: the scanned and
+   vector-heavy pages have no text layer, so by default ``invoice`` would also OCR their first 3 pages (issue 18;
+   tens of seconds of CPU), work pdftoppm does not do; this compares rendering with rendering.
 3. **1-page invoice end to end**: ``tradeshield invoice`` on the real 数电 PDF (fields, info dictionary, QR, page):
    median wall time, target < 0.6 s.
 
@@ -94,6 +97,12 @@ def replicas(d: Path) -> list[tuple[Path, dict]]:
     out.append((d / "replica_en_order.pdf", {
         "type": "receipt", "order_number": "112-3456789-1234567", "date": "2023-05-18",
         "seller_name": "Example Electronics Ltd", "total": "149.79"}))
+    docs.letter_spaced_converted(d / "replica_letter_spaced_converted.pdf")
+    out.append((d / "replica_letter_spaced_converted.pdf", {
+        "type": "digital-special", "invoice_number": "23512000000001234567", "date": "2023-01-30",
+        "buyer_name": "某某通信集团某省有限公司某市分公司", "buyer_tax_id": "91510000765012345P",
+        "seller_name": "某某区某某通讯设备经营部", "seller_tax_id": "92510124MA6B1XXY1G", "amount_without_tax": "2129.34",
+        "tax": "21.29", "total": "2150.63", "total_in_words": "贰仟壹佰伍拾圆陆角叁分", "items": ["2129.34"]}))
     scan = d / "replica_scanned_invoice.pdf"
     _scanned(d / "text.pdf", scan)
     out.append((scan, {"type": "scanned", "invoice_code": "011002100111", "invoice_number": "12345678",
@@ -251,7 +260,7 @@ def inked(folder: Path) -> tuple[int, int]:
     return ok, len(pages)
 
 
-def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
+def render_speed(rounds: int, dpi: int, env: dict, work: Path, only: str | None = None) -> None:
     if not shutil.which("pdftoppm"):
         print("render speed: pdftoppm not found (apt-get install poppler-utils poppler-data)")
         return
@@ -260,6 +269,8 @@ def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
           f"{rounds} rounds, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     docs = make_docs(work)
     for label, pdf in docs.items():
+        if only and only not in label:
+            continue
         ts, pp, ts_cpu, pp_cpu, ink = [], [], [], [], None
         for r in range(rounds):
             case = work / f"case-{pdf.stem}-{r}"
@@ -273,7 +284,7 @@ def render_speed(rounds: int, dpi: int, env: dict, work: Path) -> None:
             if ink is None:
                 ink = inked(out)
             wall, cpu = timed([sys.executable, "-m", "tradeshield", "invoice", str(pdf), "--dpi", str(dpi), "--case",
-                               str(case), "--json", "--quiet"], env)
+                               str(case), "--json", "--quiet", "--ocr-pages", "0"], env)
             ts.append(wall)
             ts_cpu.append(cpu)
             n = len(list((case / "derived" / "invoice").glob("*/p*.jpg")))
@@ -314,8 +325,11 @@ def main() -> None:
     ap.add_argument("--extra", type=Path, action="append", default=[],
                     help="a folder of real invoices named as in bench/invoice_truth.json")
     ap.add_argument("--skip-render", action="store_true")
+    ap.add_argument("--only", help="render only the documents whose label contains this, e.g. 'CJK, 10'")
+    ap.add_argument("--skip-accuracy", action="store_true")
     args = ap.parse_args()
-    accuracy([d for d in args.extra if d.is_dir()])
+    if not args.skip_accuracy:
+        accuracy([d for d in args.extra if d.is_dir()])
     if args.skip_render:
         return
     work = Path(tempfile.mkdtemp(prefix="bench-invoice-"))
@@ -327,8 +341,9 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
         subprocess.run([sys.executable, "-m", "tradeshield", "invoice", str(REAL / "fapiaogo_digital_normal.pdf"),
                         "--case", str(warm), "--quiet", "--json"], check=True, env=env, stdout=subprocess.DEVNULL)
-        render_speed(args.rounds, args.dpi, env, work)
-        one_invoice(max(3, args.rounds), env, work)
+        render_speed(args.rounds, args.dpi, env, work, args.only)
+        if not args.only:
+            one_invoice(max(3, args.rounds), env, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -359,3 +359,71 @@ def freight_receipt(path) -> None:
               (30, 265, "付款方式", 10), (200, 265, "微信支付", 10),
               (30, 290, "订单类型", 10), (200, 290, "同城货运 运费", 10)], H)
     c.save()
+
+
+def _tracked(c, H, x, top, text, size, cjk, half):
+    """Draw ``text`` one character at a time, as OFD→PDF converters do (each glyph at its own DeltaX position): a
+    full-width character advances ``cjk`` points, any other ``half``; ``top`` as in ``_draw``."""
+    c.setFont("STSong-Light", size)
+    for ch in text:
+        c.drawString(x, H - top - 0.88 * size, ch)
+        x += cjk if ord(ch) > 0x2E80 else half
+
+
+def letter_spaced_converted(path, *, stray=True) -> None:
+    """数电 电子发票（增值税专用发票） OFD converted to PDF by easyofd (renoyuan/easyofd ``test/test.pdf``, Apache-2.0
+    but 406 KB, so not committed; read by the bench from a local copy): a 1652.8×1100 pt page, every character drawn
+    on its own at the OFD's DeltaX positions, so every label and value is letter-spaced — full-width characters
+    ~1.8 line heights apart, the tax IDs in a larger font ~1.2 apart on a baseline 6 pt above their label's, digits
+    of amounts ~0.9 apart, the unit price in a smaller font right after the quantity. The label row of the seller's
+    tax ID ends with a stray ``1`` at the right page edge (as in the real file); the QR code top left. Values
+    fictitious."""
+    W, H = 1652.78, 1100.0
+    c = _canvas(path, pagesize=(W, H))
+    t = lambda x, top, text, size=8.15, cjk=25.0, half=12.5: _tracked(c, H, x, top, text, size, cjk, half)  # noqa: E731
+    _qr(c, "01,31, ,23512000000001234567,2150.63,20230130, ,A1B2", 50, H - 205, 160)
+    t(500, 58, "电子发票（增值税专用发票）", 14, 50.0, 25.0)
+    t(1216.7, 85.7, "发票号码：", 8.5)
+    t(1338.6, 85.9, "23512000000001234567")
+    t(1216.7, 132.9, "开票日期：", 8.5)
+    t(1338.6, 132.9, "2023年01月30日")
+    for i, ch in enumerate("购买方信息"):
+        t(47.0, 255.8 + 27.55 * i, ch)
+    for i, ch in enumerate("销售方信息"):
+        t(838.3, 255.8 + 27.55 * i, ch)
+    t(90.8, 289.7, "名称：")
+    t(157.5, 289.0, "某某通信集团某省有限公司某市分公司")
+    t(882.1, 289.7, "名称：")
+    t(944.9, 289.0, "某某区某某通讯设备经营部")
+    t(90.3, 346.4, "统一社会信用代码/纳税人识别号：", 8.15, 22.25, 11.2)
+    t(425.2, 338.6, "91510000765012345P", 11.7, 20.0, 20.0)
+    t(881.6, 346.4, "统一社会信用代码/纳税人识别号：", 8.15, 22.25, 11.2)
+    t(1216.5, 338.6, "92510124MA6B1XXY1G", 11.7, 20.0, 20.0)
+    if stray:
+        t(1625.7, 346.4, "1")
+    for x, head in [(126.2, "项目名称"), (331.7, "规格型号")]:
+        t(x, 417.2, head)
+    for x, head in [(527.8, "单位"), (732.5, "数量"), (929.3, "单价"), (1130.1, "金额"), (1531.7, "税额")]:
+        t(x, 417.2, head, 8.15, 50.0)
+    t(1240.3, 417.2, "税率/征收率")
+    t(35.4, 445.6, "*现代服务*移动代理服务")
+    t(330.7, 446.4, "无")
+    t(550.5, 446.4, "项")
+    t(794.6, 446.4, "1")
+    t(826.1, 448.8, "2129.33663366337", 7.2, 11.1, 11.1)
+    t(1117.2, 446.4, "2129.34")
+    t(1298.5, 446.4, "1%")
+    t(1555.6, 446.4, "21.29")
+    t(161.6, 724.3, "合")
+    t(287.6, 724.3, "计")
+    t(1114.2, 720.1, "¥", 9.1)
+    t(1130.9, 724.5, "2129.34", 7.2, 11.1, 11.1)
+    t(1545.9, 720.1, "¥", 9.1)
+    t(1562.5, 724.5, "21.29", 7.2, 11.1, 11.1)
+    t(133.3, 775.5, "价税合计（大写）")
+    t(495.6, 770.2, "贰仟壹佰伍拾圆陆角叁分")
+    t(1130.1, 775.5, "（小写）")
+    t(1224.5, 768.6, "¥2150.63", 10.0, 15.3, 15.3)
+    t(89.2, 1019.6, "开票人：", 9.1, 27.8, 13.9)
+    t(200.4, 1019.6, "某某某", 9.1, 27.8, 13.9)
+    c.save()

@@ -107,6 +107,69 @@ def test_replica_shudian_pdf_labels_first(case, tmp_path):
         "qr-total": True}
 
 
+@pytest.mark.parametrize("stray", [True, False])
+def test_replica_letter_spaced_converted_pdf(tmp_path, stray):
+    """easyofd's OFD→PDF conversion (its ``test/test.pdf``, see invoice_docs.letter_spaced_converted): every character
+    drawn on its own, so every value is letter-spaced; the tax IDs sit on a baseline above their labels', and the
+    seller's label row ends with a stray ``1`` at the page edge. Before: no seller tax ID (the stray 1 was taken as
+    its value) and no item (``*现 代 服 务*`` read as separate words)."""
+    path = tmp_path / "converted.pdf"
+    docs.letter_spaced_converted(path, stray=stray)
+    doc = read_fields(path)
+    f = doc["fields"]
+    assert doc["type"] == "digital-special"
+    assert {k: f[k]["value"] for k in ("invoice_number", "date", "buyer_name", "buyer_tax_id", "seller_name",
+                                      "seller_tax_id", "amount_without_tax", "tax", "total", "total_in_words")} == {
+        "invoice_number": "23512000000001234567", "date": "2023-01-30", "buyer_name": "某某通信集团某省有限公司某市分公司",
+        "buyer_tax_id": "91510000765012345P", "seller_name": "某某区某某通讯设备经营部",
+        "seller_tax_id": "92510124MA6B1XXY1G", "amount_without_tax": "2129.34", "tax": "21.29", "total": "2150.63",
+        "total_in_words": "贰仟壹佰伍拾圆陆角叁分"}
+    assert [(i["name"], i["unit"], i["quantity"], i["price"], i["amount"], i["tax_rate"], i["tax"])
+            for i in f["items"]["value"]] == [
+        ("*现代服务*移动代理服务", "项", "1", "2129.33663366337", "2129.34", "1%", "21.29")]
+    # the seller's ID is the one printed right of the seller's label, not the buyer's, and its box is that value's
+    assert f["seller_tax_id"]["box"][0] == pytest.approx(1216.5, abs=0.5)
+    assert f["buyer_tax_id"]["box"][0] == pytest.approx(425.2, abs=0.5)
+    assert all(c["ok"] for c in doc["checks"]) and "items-sum" in [c["check"] for c in doc["checks"]]
+    assert f["invoice_number"]["agree"] == ["text", "qr"] and f["total"]["agree"] == ["text", "qr"]
+
+
+def _row_text(items) -> str:
+    from tradeshield.invoice.layout import rows_of
+
+    rows = rows_of(items)
+    assert len(rows) == 1
+    return rows[0].text
+
+
+def _chars(text, x, pitch, h=10.0, width=None, top=100.0):
+    """One item per character, ``pitch`` apart (letter-spaced when the pitch is well over the width)."""
+    width = width or h * 0.9
+    return [(ch, (x + i * pitch, top, x + i * pitch + width, top + h), 1.0) for i, ch in enumerate(text)]
+
+
+def test_letter_spaced_runs_are_one_value_and_other_gaps_stay_breaks():
+    # a tax ID with tracking (gap ~1.4 line heights) beside tight text: one value
+    assert _row_text(_chars("税号：", 0, 9.5) + _chars("92510124MA6B1BBY1G", 40, 20, width=6)) == "税号：92510124MA6B1BBY1G"
+    # a letter-spaced item name, then a quantity and a price each on its own: the lone wide gaps remain breaks
+    row = _row_text(_chars("*现代服务*", 0, 25) + _chars("1", 300, 10, width=4.4) + _chars("12.50", 331, 11, width=4))
+    assert row.split() == ["*现代服务*", "1", "12.50"]
+    # two letter-spaced columns far apart stay two columns
+    assert _row_text(_chars("名称：张三", 0, 25) + _chars("名称：李四", 400, 25)) == "名称：张三  名称：李四"
+    # ordinary words with one-letter words between them (word spaces just over half a line) are not glued
+    words = _chars("in", 0, 5, width=4.5) + _chars("a", 15.5, 5, width=4.5) + _chars("row", 26, 5, width=4.5)
+    assert _row_text(words) == "in a row"
+    # an OCR engine's words (one box per word) evenly spaced are never tracking: they stay words
+    x, ocr = 0.0, []
+    for word in ["数量", "1", "单价", "12.50", "金额", "12.50"]:
+        ocr.append((word, (x, 100, x + 9 * len(word), 110), 0.9))
+        x += 9 * len(word) + 12
+    assert _row_text(ocr).split() == ["数量", "1", "单价", "12.50", "金额", "12.50"]
+    # a short letter-spaced label set close before its letter-spaced value (the seller's 名称： in the converted
+    # PDF) keeps no gap inside
+    assert _row_text(_chars("名称：", 0, 25) + _chars("某某设备经营部", 63, 25)) == "名称：某某设备经营部"
+
+
 def test_replica_info_dictionary_disagreement_is_shown(case, tmp_path):
     path = tmp_path / "dzfp.pdf"
     docs.shudian_labels_first(path, info_total="60.00")

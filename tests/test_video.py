@@ -479,3 +479,71 @@ def test_cap_drops_interval_frames_before_scene_frames():
         cands[i].reasons = ["scene"]
     assert {c.position for c in cap(cands, 5)} >= {5.0, 17.0, 29.0}
     assert len(cap(cands, 2)) == 2
+
+
+# ------------------------------------------------------------------ conversions and the sheet's shortcuts
+
+@pytest.mark.parametrize("size", [(320, 240), (330, 186)])
+def test_rgb_and_grey_images_match_pyav(size):
+    """rgb_image/grey_image copy swscale's plane once; the pixels are PyAV's own conversion's (a width whose
+    rows are padded in the plane included)."""
+    from tradeshield.video.render import grey_image, rgb_image
+
+    w, h = size
+    img = np.random.default_rng(7).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    frame = av.VideoFrame.from_ndarray(img, format="rgb24").reformat(format="yuv420p")
+    assert frame.reformat(format="rgb24").planes[0].line_size != w * 3 or w == 320  # 330·3 is padded
+    assert rgb_image(frame).tobytes() == frame.to_image().tobytes()
+    assert rgb_image(frame, 160, 90, "AREA").tobytes() == frame.reformat(
+        width=160, height=90, format="rgb24", interpolation="AREA").to_image().tobytes()
+    grey = frame.reformat(width=200, height=100, format="gray", interpolation="AREA")
+    want = np.frombuffer(grey.planes[0], np.uint8).reshape(100, -1)[:, :200]
+    got = grey_image(frame, 200, 100, "AREA")
+    assert got.mode == "L" and np.array_equal(np.asarray(got), want)
+
+
+def test_sheet_with_tiles_labelled_beforehand_is_the_same():
+    """Tiles labelled by the render threads (sheet_tile) give the sheet the sheet would draw itself; a tile
+    that no longer fits the grid unscaled is labelled again from the plain thumbnail."""
+    from PIL import Image
+
+    from tradeshield.video.render import contact_sheet, sheet_grid, sheet_tile, tile_fits
+
+    rng = np.random.default_rng(3)
+    thumbs = [Image.fromarray(rng.integers(0, 256, (405, 720, 3), dtype=np.uint8)) for _ in range(12)]
+    labels = [[f"2024-03-15 14:22:{i:02d}.0 +08:00", f"00:00:{i:02d}.0  pts {i}", "SHA-256 0123456789ab"]
+              for i in range(12)]
+    plain = contact_sheet([(t, ln) for t, ln in zip(thumbs, labels)], ["header"], total=12)
+    assert tile_fits((720, 405), sheet_grid([(720, 405)] * 12))
+    ready = [(sheet_tile(t.copy(), ln), ln, True) for t, ln in zip(thumbs, labels)]
+    assert contact_sheet(ready, ["header"], total=12).tobytes() == plain.tobytes()
+    # 48 tiles: the grid shrinks them, so tiles labelled at full size are not used as they are
+    grid = sheet_grid([(720, 405)] * 48)
+    assert not tile_fits((720, 405), grid)
+
+
+def test_expected_tile_only_for_small_frames_shown_unscaled():
+    from types import SimpleNamespace
+
+    from tradeshield.video.job import expected_tile
+
+    def pr(w, h, rotation=0, depth=8):
+        return SimpleNamespace(coded_width=w, coded_height=h, rotation=rotation,
+                               colour=SimpleNamespace(bit_depth=depth))
+
+    assert expected_tile(pr(1920, 1080), 60.0, 2.0, 0, None) is not None           # 30 tiles of 720×405
+    assert expected_tile(pr(1920, 1080, -90), 60.0, 2.0, 0, None) is not None      # portrait 405×720
+    assert expected_tile(pr(1920, 1080), 120.0, 2.0, 0, None) is None              # 48 tiles: scaled down
+    assert expected_tile(pr(1920, 1080), 120.0, 2.0, 0, 20) is not None            # --max 20
+    assert expected_tile(pr(3840, 2160), 30.0, 2.0, 0, None) is None               # 4K: memory first
+
+
+def test_label_box_darkens_by_the_same_factor():
+    """draw_label's fixed table: each channel of the box becomes round(v × 0.28)."""
+    from PIL import Image
+
+    from tradeshield.imaging import draw_label
+
+    img = Image.new("RGB", (400, 300), (200, 100, 37))
+    out = draw_label(img, ["x"], corner="bl", size=20)
+    assert out.getpixel((6, 299 - 7)) == (round(200 * 0.28), round(100 * 0.28), round(37 * 0.28))

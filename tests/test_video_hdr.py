@@ -89,7 +89,10 @@ def write_hevc10(path: Path, rgb: np.ndarray, transfer: str, frames: int = 3, ex
     sub = lambda p: p.reshape(H // 2, 2, W // 2, 2).mean((1, 3))  # noqa: E731
     planes = [np.round(64 + 876 * y), np.round(512 + 896 * sub(cb)), np.round(512 + 896 * sub(cr))]
     trc = "arib-std-b67" if transfer == "hlg" else "smpte2084"
-    params = f"lossless=1:log-level=error:colorprim=bt2020:transfer={trc}:colormatrix=bt2020nc:range=limited{extra}"
+    # no B-frames, one frame thread: x265's frame threads on a busy machine sometimes hand back packets without a
+    # pts, and the MP4 muxer then refused the made-up pair ("pts/dts pair unsupported", PatchWelcomeError)
+    params = (f"lossless=1:log-level=error:bframes=0:frame-threads=1:colorprim=bt2020:transfer={trc}:"
+              f"colormatrix=bt2020nc:range=limited{extra}")
     with av.open(str(path), "w", format="mp4") as c:
         s = c.add_stream("libx265", rate=10, options={"x265-params": params})
         s.width, s.height, s.pix_fmt = W, H, "yuv420p10le"

@@ -211,18 +211,59 @@ def rows_of(items, page: int = 1) -> list[Row]:
         gaps = [max(0.0, b[1] - a[3]) for a, b in zip(grp, grp[1:])]
         usual = median(gaps) if gaps else 0.0
         space, column = max(0.3 * h, 1.8 * usual), max(1.5 * h, 3.5 * usual)
+        spaced = _letter_spaced(gaps, h) if gaps and max(gaps) > space else None
         prev = None
-        for ch, x0, y0, x1, y1, conf, sp in grp:
+        for i, (ch, x0, y0, x1, y1, conf, sp) in enumerate(grp):
             if prev is not None:
                 gap = x0 - prev[3]
-                if gap > column:
+                if spaced is not None and spaced[i - 1]:
+                    pass  # inside a letter-spaced run (one value drawn with tracking): no break
+                elif gap > column:
                     row.add("  ", None, 1.0)  # a column break: values end here
                 elif gap > space or sp and gap > max(-0.3 * h, 1.3 * usual):
+                    row.add(" ", None, 1.0)
+                elif spaced is not None and gap > h and gap > 3 * min(gaps[max(0, i - 2):i + 1]) \
+                        and not _alike(gaps, i - 1, h):
+                    # letter-spaced runs widen the row's usual gap; beside tighter text (a price after its
+                    # quantity) a gap three times that text's own, like neither neighbour, is still a break
                     row.add(" ", None, 1.0)
             row.add(ch, (x0, y0, x1, y1), conf, _role(marks, x0, (y0 + y1) / 2) if marks else None)
             prev = (ch, x0, y0, x1, y1)
         rows.append(row)
     return rows + _cells_below(rows)
+
+
+def _letter_spaced(gaps: list[float], h: float) -> list[bool]:
+    """Which gaps lie inside a letter-spaced run: characters set one by one with a uniform wide gap (tracking),
+    as OFD→PDF converters and some issuers draw every value — ``9 2 5 1 0 1 2 4 M A 6 B …`` is one tax ID and
+    ``*现 代 服 务*`` one item name. A run is at least three gaps in a row, each wider than a word space
+    (0.5–2.5 line heights) and each close to the next; a lone wide gap (between a quantity and a price, or a
+    word space in ordinary text) is not part of one, nor are a table's evenly spread headers (wider gaps). An OCR
+    line's characters share its box without gaps, so OCR words, however evenly set, never form such a run."""
+    n = len(gaps)
+    out = [False] * n
+    wide = [0.5 * h <= g <= 2.5 * h for g in gaps]
+    k = 0
+    while k < n:
+        if not wide[k]:
+            k += 1
+            continue
+        j = k
+        while j + 1 < n and wide[j + 1] and _close(gaps[j], gaps[j + 1], h):
+            j += 1
+        if j - k + 1 >= 3:
+            out[k:j + 1] = [True] * (j - k + 1)
+        k = j + 1
+    return out
+
+
+def _close(a: float, b: float, h: float) -> bool:
+    return abs(a - b) <= 0.2 * max(a, b) + 0.1 * h
+
+
+def _alike(gaps: list[float], k: int, h: float) -> bool:
+    """Gap k continues the spacing of a neighbouring gap (a short letter-spaced label such as ``名 称 ：``)."""
+    return any(0 <= j < len(gaps) and _close(gaps[k], gaps[j], h) for j in (k - 1, k + 1))
 
 
 def _cells_below(rows: list[Row]) -> list[Row]:
@@ -239,8 +280,9 @@ def _cells_below(rows: list[Row]) -> list[Row]:
             m = CELL_LABEL_RE.fullmatch(seg)
             if not m:
                 continue
-            if k + 1 < len(segs) and not CELL_LABEL_RE.fullmatch(row.text[segs[k + 1][0]:segs[k + 1][1]]):
-                continue  # its value is right there in the row
+            # text after it in its row is its value — unless a value on a shifted baseline starts nearer (a
+            # stray mark at the page edge must not stand in for the tax ID printed right after the label)
+            in_row = k + 1 < len(segs) and not CELL_LABEL_RE.fullmatch(row.text[segs[k + 1][0]:segs[k + 1][1]])
             lb, _ = row.span(seg_start + m.start(), seg_start + m.end())
             if lb is None:
                 continue
@@ -265,6 +307,8 @@ def _cells_below(rows: list[Row]) -> list[Row]:
             if right is not None:
                 out.append(_pair(row, seg_start + m.start(), label_end, right[1], right[2], right[3]))
                 paired.append((row, seg_start + m.start(), label_end))
+                continue
+            if in_row:
                 continue
             for below in rows[ri + 1:]:
                 if below.top - lb[3] > 2.5 * h:

@@ -9,8 +9,10 @@ a warning is a reason to look closer, not a proof of editing.
 """
 from __future__ import annotations
 
+import math
 import re
 import struct
+from fractions import Fraction
 from statistics import median
 
 from tradeshield import i18n
@@ -118,7 +120,8 @@ def _timestamps(pr, scan) -> list[dict]:
     if steps:
         frame = float(median(steps) * tb)
         limit = max(1.0, 10 * frame)
-        gaps = [(a, b) for a, b in zip(pts, pts[1:]) if float((b - a) * tb) > limit]
+        most = math.floor(Fraction(limit) / tb)  # a step of at most this many ticks is no gap: integers first
+        gaps = [(a, b) for a, b in zip(pts, pts[1:]) if b - a > most and float((b - a) * tb) > limit]
         for a, b in gaps[:5]:
             out.append(_warn("pts-gap", position=hms(float((a - pr.start_pts) * tb)), gap=float((b - a) * tb),
                              frame=frame))

@@ -19,8 +19,8 @@ from tradeshield.errors import InputError, UsageError
 from tradeshield.evidence.fsutil import check_input, fsync_dir, write_bytes
 from tradeshield.video import continuity
 from tradeshield.video.decode import ExactDecoder, release_memory, scan_keyframes
-from tradeshield.video.render import (SHEET_MAX_TILES, FrameStore, contact_sheet, encode_jpeg, position_text,
-                                      tenths)
+from tradeshield.video.render import (SHEET_MAX_TILES, TILE_MAX, FrameStore, contact_sheet, encode_jpeg,
+                                      position_text, sheet_grid, tenths, tile_fits)
 from tradeshield.video.select import Candidate, cap, features, pick_for_sheet, sig_distance
 from tradeshield.video.source import is_iso_bmff, probe, read_moov, recording_start
 
@@ -126,6 +126,8 @@ def _exact_jobs(scan, pr, every: float, at_pts: list, scenes: bool, end_pos: flo
 
 
 def _run_exact(path, pr, jobs, frames: FrameStore, progress, threads: int = 0) -> dict | None:
+    if not jobs:  # every window had a keyframe, no scene cut, no --at: nothing to open the file again for
+        return None
     label = i18n.t("video.progress.exact")
     with ExactDecoder(path, pr, threads) as dec:
         for n, (_, kind, args) in enumerate(jobs):
@@ -316,9 +318,10 @@ def _extract(case, src: Path, pr, copying, *, every, at, max_frames, scenes, she
             if sheet:
                 done["sheet"] = encode_jpeg(_sheet(name, sha(), pr, ts, cont, kept, colour_doc))
 
+        tile = expected_tile(pr, end_pos, every, len(at_pts), max_frames) if sheet else None
         scan, chosen, warnings = _choose(src, pr, ts, sha, tmp, every=every, at_pts=at_pts, scenes=scenes,
                                          barcodes=barcodes, colour=colour, progress=progress,
-                                         then=choose_and_draw)
+                                         then=choose_and_draw, tile=tile)
         st1 = src.stat()
         if (st1.st_size, st1.st_mtime_ns, st1.st_ino) != (st0.st_size, st0.st_mtime_ns, st0.st_ino):
             raise InputError("add.source_changed", path=str(src))
@@ -340,6 +343,29 @@ def _mtime_iso(st) -> str:
     return dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).isoformat()
 
 
+def _frame_mb(pr) -> float:
+    """Megabytes of one decoded picture."""
+    depth = pr.colour.bit_depth if pr.colour is not None else 8
+    return pr.coded_width * pr.coded_height * 1.5 * (2 if depth > 8 else 1) / 1e6
+
+
+def expected_tile(pr, end_pos: float, every: float, n_at: int, max_frames: int | None):
+    """The contact sheet's grid when each interval gives one frame, so the render threads can label the tiles
+    while decoding goes on. None for big frames (a labelled tile is held until the sheet: memory counts on 4K)
+    or when no tile would be shown unscaled; scene cuts may still change the count, and the sheet then labels
+    its tiles itself."""
+    if _frame_mb(pr) > 8 or not end_pos:
+        return None
+    n = math.ceil(end_pos / every) + n_at
+    n = min(n, max_frames or n, SHEET_MAX_TILES)
+    k = min(1.0, TILE_MAX / max(pr.coded_width, pr.coded_height))
+    w, h = max(2, round(pr.coded_width * k)), max(2, round(pr.coded_height * k))
+    if abs(pr.rotation) == 90:
+        w, h = h, w
+    grid = sheet_grid([(w, h)] * n)
+    return grid if tile_fits((w, h), grid) else None
+
+
 def threads_for(pr) -> tuple[int, int]:
     """(keyframe decoders, frame renderers) for this video on this machine.
 
@@ -347,17 +373,17 @@ def threads_for(pr) -> tuple[int, int]:
     labelled), so big frames get one of each (peak RSS stays under 500 MB); up to 1080p both run two.
     """
     cpus = max(1, min(2, os.cpu_count() or 1))
-    depth = pr.colour.bit_depth if pr.colour is not None else 8
-    frame_mb = pr.coded_width * pr.coded_height * 1.5 * (2 if depth > 8 else 1) / 1e6
+    frame_mb = _frame_mb(pr)
     return (1 if frame_mb > 16 else cpus), (cpus if frame_mb <= 8 else 1)
 
 
-def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress, then=None):
+def _choose(path, pr, ts, sha, tmp: Path, *, every, at_pts, scenes, barcodes, colour=None, progress, then=None,
+            tile=None):
     """Keyframe scan with interval choice, then exact decoding for gaps, scene cuts and --at moments;
     ``then(scan, chosen)`` runs once every frame's preview (barcodes, label, tile) is known, while the last
-    JPEGs are still being encoded."""
+    JPEGs are still being encoded. ``tile``: the sheet grid expected (``expected_tile``)."""
     keys, renderers = threads_for(pr)
-    frames = FrameStore(tmp, pr, ts, sha, barcodes, colour, workers=renderers)
+    frames = FrameStore(tmp, pr, ts, sha, barcodes, colour, workers=renderers, tile=tile)
     warnings = []
     try:
         win = _Windows(every, frames)
@@ -476,7 +502,11 @@ def _sheet(name: str, sha256: str, pr, ts, cont, kept, colour: dict):
 
     from PIL import Image
 
-    tiles = [(Image.open(io.BytesIO(c.payload["thumb"])), c.payload["lines"]) for c in tiles_from]
+    ready = [c.payload.get("tile") for c in tiles_from]
+    if all(t is not None for t in ready) and tile_fits(ready[0].size, sheet_grid([t.size for t in ready])):
+        tiles = [(t, c.payload["lines"], True) for t, c in zip(ready, tiles_from)]  # labelled while rendering
+    else:
+        tiles = [(Image.open(io.BytesIO(c.payload["thumb"])), c.payload["lines"]) for c in tiles_from]
     return contact_sheet(tiles, header, total=len(kept))
 
 
