@@ -146,3 +146,17 @@ def save_jpeg_within(img, path: str | os.PathLike, max_side: int | None = None, 
     with Image.open(io.BytesIO(data)) as im:
         w, h = im.size
     return {"path": str(path), "width": w, "height": h, "bytes": len(data)}
+
+
+def save_case_pages(case, images, stem: str, progress=None) -> list[dict]:
+    """Rendered pages as ``derived/<stem>-01.jpg`` … within the upload limits, each with its case-relative
+    ``path``; ``progress("render", n, total)`` after each."""
+    out = []
+    for n, img in enumerate(images, 1):
+        dest = case.derived_path(f"{stem}-{n:02d}.jpg")
+        info = save_jpeg_within(img, dest)
+        info["path"] = case.rel(dest)
+        out.append(info)
+        if progress:
+            progress("render", n, len(images))
+    return out

@@ -145,7 +145,7 @@ def _select(path, sha: str, event_lines: set) -> tuple[list[dict], int]:
 
 def render_case_chat(case, sha: str, me: str | None = None, progress=None) -> list[dict]:
     from tradeshield.fonts import cjk_font_path
-    from tradeshield.imaging import save_jpeg_within
+    from tradeshield.imaging import save_case_pages
 
     facts = case.read_facts("chat", {}) or {}
     event_lines = {tuple(e["ref"]["lines"]) for e in facts.get("events", []) if e["ref"].get("source") == sha}
@@ -154,14 +154,7 @@ def render_case_chat(case, sha: str, me: str | None = None, progress=None) -> li
     images = render_pages(msgs, event_lines, sha, title=case.info.get("counterparty") or "")
     cut = len(images) > LIMITS.images_per_submission or len(msgs) < total
     images = images[:LIMITS.images_per_submission]
-    out = []
-    for n, img in enumerate(images, 1):
-        dest = case.derived_path(f"chat/{sha[:12]}/chat-{n:02d}.jpg")
-        info = save_jpeg_within(img, dest)
-        info["path"] = case.rel(dest)
-        out.append(info)
-        if progress:
-            progress("render", n, len(images))
+    out = save_case_pages(case, images, f"chat/{sha[:12]}/chat", progress)
     case.record_derived([case.root / i["path"] for i in out], action="chat-render", sources=[sha],
                         params={"pages": len(out), "messages": len(msgs), "total": total})
     notes = []

@@ -27,7 +27,7 @@ def render_checks(case, messages, progress=None) -> list[dict]:
     from PIL import Image, ImageDraw
 
     from tradeshield.fonts import load_font
-    from tradeshield.imaging import save_jpeg_within
+    from tradeshield.imaging import save_case_pages
 
     by_sha = {e.sha256: e for e in case.evidence()}
     opened: dict[str, object] = {}
@@ -76,15 +76,8 @@ def render_checks(case, messages, progress=None) -> list[dict]:
         y += h
     if page is not None:
         pages.append(page)
-    out = []
     sha0 = messages[0].source if messages else "none"
-    for n, im in enumerate(pages, 1):
-        dest = case.derived_path(f"chat/{sha0[:12]}/check-{n:02d}.jpg")
-        info = save_jpeg_within(im, dest)
-        info["path"] = case.rel(dest)
-        out.append(info)
-        if progress:
-            progress("render", n, len(pages))
+    out = save_case_pages(case, pages, f"chat/{sha0[:12]}/check", progress)
     if out:
         case.record_derived([case.root / i["path"] for i in out], action="chat-screenshot-check",
                             sources=sorted({m.source for m in messages}), params={"pages": len(out)})
