@@ -309,9 +309,11 @@ def test_cli_errors_exit_2(cli, case, tmp_path):
     b.write_bytes(b"\x00\x01\x02\x03" * 1000)
     r = cli("chat", b, cwd=case.root)
     assert r.code == 2 and r.stderr.count("\n") == 1 and "binary" in r.stderr
+    assert str(b) in r.stderr and ".incoming" not in r.stderr    # the user's file, not the case's copy of it
     u = write(tmp_path, "u.txt", "hello world\n" * 10)
     r = cli("chat", u, cwd=case.root)
     assert r.code == 2 and "unknown chat format" in r.stderr and "--format" in r.stderr
+    assert str(u) in r.stderr and ".incoming" not in r.stderr
     r = cli("chat", tmp_path / "missing.txt", cwd=case.root)
     assert r.code == 2 and "not found" in r.stderr
     assert not (case.root / "derived" / "chat.jsonl").exists()

@@ -38,16 +38,17 @@ def warning(key: str, **params) -> dict:
     return {"code": key.split(".", 1)[-1], "zh": i18n.t(key, "zh", **params), "en": i18n.t(key, "en", **params)}
 
 
-def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=None, progress=None):
-    """(Source, Detection, Context, record iterator in file order) — the shared front half."""
+def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=None, progress=None, name=None):
+    """(Source, Detection, Context, record iterator in file order) — the shared front half. ``name``: the file as
+    messages call it (the user's path when ``path`` is the case's copy)."""
     from tradeshield.chat.detect import FORMATS, Detection, choose, resolve
     from tradeshield.chat.engine import Context
     from tradeshield.chat.source import Source
 
-    src = Source(path, encoding)
+    src = Source(path, encoding, name)
     sample = src.sample()
     if fmt in (None, "", "auto"):
-        det = choose(sample, str(path))
+        det = choose(sample, src.name)
     else:
         det = Detection(resolve(fmt), 1.0)
     ctx = Context(tz, me, side)

@@ -75,8 +75,10 @@ def _looks_binary(text: str) -> bool:
 class Source:
     """A readable text export: ``encoding``, ``sample()`` and ``chunks()``."""
 
-    def __init__(self, path: str | os.PathLike, encoding: str | None = None):
+    def __init__(self, path: str | os.PathLike, encoding: str | None = None, name: str | None = None):
+        """``name``: the file as messages call it (the user's own path when ``path`` is the case's copy)."""
         self.path = Path(check_input(path))
+        self.name = name = name or str(path)
         self.size = self.path.stat().st_size
         with open(self.path, "rb") as f:
             head = f.read(HEAD)
@@ -87,10 +89,10 @@ class Source:
                 raise InputError("chat.bad_encoding", encoding=encoding) from None
             self.encoding = encoding
         else:
-            self.encoding = detect_encoding(head, str(path))
+            self.encoding = detect_encoding(head, name)
         self._sample = self._decode_head(head)
         if _looks_binary(self._sample[:20000]):
-            raise InputError("chat.binary", path=str(path))
+            raise InputError("chat.binary", path=name)
 
     def _decode_head(self, head: bytes) -> str:
         dec = codecs.getincrementaldecoder(self.encoding)(errors="replace")

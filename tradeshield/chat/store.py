@@ -214,7 +214,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     gc.disable()      # no reference cycles are made here; the collector's passes cost ~10 % of the import
     try:
         sha = pending.sha256
-        src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress)
+        src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress, name=str(path))
         sink = _open_spools(case, sha, spools, pending.size)
         try:
             stats = _spool(records, sha, sink, {"role": side, "me": me}, bg)
