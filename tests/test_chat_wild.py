@@ -9,6 +9,9 @@
 - QQ copy with a 24-hour clock and the year first (issue 15; LincZero/obsidian-chat-view-qq README shows
   ``【Group Title】user1 2022-11-11 18:38:25`` then ``user2 10:38:43``).
 - signal-export (../shared/corpus/chats/signal, from joweich/chat-miner, MIT): ``[YYYY-MM-DD, HH:MM] Name: text``.
+- WhatsApp with a bracketed ISO date and no comma (lucasrodes/whatstk's chats/whatsapp/lorem-2000.txt, a layout
+  its header table lists as ``[%y-%m-%d %H:%M] %name:``): ``[2019-04-16 02:09] Mary: text``, one message per line,
+  phone numbers such as ``+1 123 456 789`` as senders.
 """
 from __future__ import annotations
 
@@ -157,6 +160,17 @@ def test_signal_export_is_named_signal(corpus):
     assert [(m.sender, m.text) for m in conv.messages] == [("Jane Doe", "Hello John!"), ("John Doe", "Hello\nJane!")]
     for w in sorted((corpus / "chats" / "whatsapp").glob("*.txt")):
         assert read_chat(w).format == "whatsapp", w.name        # WhatsApp stays WhatsApp
+
+
+def test_bracketed_iso_whatsapp_without_a_comma_is_whatsapp():
+    """Was read as Signal: only signal-export puts a comma after the bracketed ISO date."""
+    text = ("[2019-04-16 02:09] +1 123 456 789: Et labore proident laboris do labore ex.\n"
+            "[2019-04-16 03:01] Mary: Reprehenderit id aute consectetur aliquip nostrud culpa. 🇩🇰\n"
+            "[2019-04-17 12:56] John: Amet magna officia ullamco pariatur ipsum cupidatat. ✈\n"
+            "[2019-04-17 13:30] Mary: Cillum aute et cupidatat ipsum, occaecat lorem sint tempor. 🏊🏻\n")
+    assert detect(text).format == "whatsapp"
+    signal = "\n".join("[" + ln[1:11] + "," + ln[11:] for ln in text.splitlines()) + "\n"
+    assert signal.startswith("[2019-04-16, 02:09] ") and detect(signal).format == "signal"
 
 
 def test_qq_window_chunk_boundaries(tmp_path):

@@ -8,7 +8,7 @@ The date order depends on the phone's locale, so it is inferred from the whole s
 field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
 year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``. Lines without ``Name:`` are system
 lines. ``SIGNAL`` is the same grammar with signal-export's header ``[YYYY-MM-DD, HH:MM] Name: text`` (a
-bracketed ISO date, which WhatsApp never writes), so a Signal export is named ``signal``.
+bracketed ISO date followed by a comma, which WhatsApp never writes), so a Signal export is named ``signal``.
 """
 from __future__ import annotations
 
@@ -82,7 +82,9 @@ class WhatsApp(LineFormat):
 FORMAT = WhatsApp("whatsapp", HEADER)
 
 
-SIGNAL_HEADER = re.compile(r"\n\[(\d{4})-(\d{1,2})-(\d{1,2}),? (\d{1,2}:\d{2}(?::\d{2})?)()\] ([^\n]*)$", re.M)
+# the comma after the date is signal-export's: WhatsApp's bracketed ISO header has none ([2019-04-16 02:09] A: …,
+# a layout whatstk supports and its lorem-2000.txt uses)
+SIGNAL_HEADER = re.compile(r"\n\[(\d{4})-(\d{1,2})-(\d{1,2}), (\d{1,2}:\d{2}(?::\d{2})?)()\] ([^\n]*)$", re.M)
 
 
 class Signal(WhatsApp):
