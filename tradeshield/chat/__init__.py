@@ -85,7 +85,6 @@ def read_chat(path: str | os.PathLike, fmt: str = "auto", me: str | None = None,
               encoding: str | None = None, *, side: str | None = None, stream: bool = False,
               progress=None) -> Conversation:
     """Read an export into a ``Conversation`` (messages oldest-first; ``stream=True``: an iterator in file order)."""
-    from tradeshield.chat.engine import Context  # noqa: F401
     from tradeshield.errors import InputError
     from tradeshield.evidence.fsutil import hash_file
 

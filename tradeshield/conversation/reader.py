@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tradeshield import i18n
-from tradeshield.chat.events import BUILTIN, rules_path  # noqa: F401  (one place says where the rules are)
+from tradeshield.chat.events import rules_path  # one place says where the rules are
 from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
-from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms, money_terms  # noqa: F401
+from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
 from tradeshield.errors import InputError
 
 SIDES = ("buyer", "seller")

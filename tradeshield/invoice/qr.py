@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from tradeshield.invoice.fields import field, money
+from tradeshield.invoice.fields import money
 
 
 def parse_qr(text: str) -> dict | None:

@@ -87,7 +87,7 @@ def import_screenshots(case, paths, me: str | None = None, tz=None, date: str | 
                 size += len(ln)
         written[str(dest)] = (h.hexdigest(), size)
     mdest, edest = case.derived_path(MESSAGES), case.derived_path(EVENTS)
-    facts = _write_facts(case, conv, items, me, edest)
+    _write_facts(case, conv, items, me, edest)
     case.record_derived([mdest, edest], action="chat-screenshots", sources=sorted(shas),
                         params={"format": "screenshot", "me": me, "date": date, "tz": str(tz)},
                         hashes={str(mdest): written[str(mdest)], str(edest): written[str(edest)]})

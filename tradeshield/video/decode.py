@@ -151,8 +151,6 @@ class _KeyDecoders:
         return self.pool.submit(self._decode, pkt)
 
     def _ctx(self):
-        import av
-
         ctx = getattr(self.local, "ctx", None)
         if ctx is None:
             c = reopen(self.path)
