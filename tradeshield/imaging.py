@@ -98,11 +98,15 @@ def wrap_text(text: str, font, width: int) -> list[str]:
             out.append(cur.rstrip())
             cur = ""
         while font.getlength(piece) > width and len(piece) > 1:      # one piece wider than the line
-            k = len(piece)
-            while k > 1 and font.getlength(piece[:k]) > width:
-                k -= 1
-            out.append(piece[:k])
-            piece = piece[k:]
+            lo, hi = 1, len(piece) - 1      # the longest head that fits (at least one character), by bisection
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if font.getlength(piece[:mid]) <= width:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            out.append(piece[:lo])
+            piece = piece[lo:]
         cur += piece
     if cur.strip():
         out.append(cur.rstrip())

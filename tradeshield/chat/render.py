@@ -16,6 +16,7 @@ import json
 
 from tradeshield import i18n
 from tradeshield.config import LIMITS
+from tradeshield.imaging import wrap_text
 
 W = 1080
 PAD = 28
@@ -34,22 +35,8 @@ i18n.register({
 })
 
 
-def _wrap(text: str, font, width: int) -> list[str]:
-    lines = []
-    for para in text.split("\n") or [""]:
-        cur = ""
-        for ch in para:
-            if font.getlength(cur + ch) > width and cur:
-                lines.append(cur)
-                cur = ch
-            else:
-                cur += ch
-        lines.append(cur)
-    return lines or [""]
-
-
 def _layout(m: dict, font, small) -> tuple[list[str], int, int]:
-    lines = _wrap(m["text"] or " ", font, BUBBLE_MAX - 2 * PAD)
+    lines = [ln for para in (m["text"] or " ").split("\n") for ln in wrap_text(para, font, BUBBLE_MAX - 2 * PAD)]
     lh = FONT + 12
     width = min(BUBBLE_MAX, int(max(font.getlength(ln) for ln in lines)) + 2 * PAD)
     height = lh * len(lines) + 2 * 18 + SMALL + 10

@@ -12,6 +12,7 @@ read, and the recognition confidence — low ones in red.
 from __future__ import annotations
 
 from tradeshield import i18n
+from tradeshield.imaging import wrap_text
 
 PAGE_W, PAGE_H = 1240, 1754
 CROP_W = 560
@@ -53,7 +54,7 @@ def render_checks(case, messages, progress=None) -> list[dict]:
         crop = src.crop((max(0, x0 - 6), max(0, y0 - 6), min(src.width, x1 + 6), min(src.height, y1 + 6)))
         scale = min(1.0, CROP_W / crop.width, 420 / crop.height)
         crop = crop.resize((max(1, int(crop.width * scale)), max(1, int(crop.height * scale))))
-        lines = _wrap(m.text, font, PAGE_W - CROP_W - 120)
+        lines = wrap_text(m.text, font, PAGE_W - CROP_W - 120)
         h = max(crop.height, 34 * (len(lines) + 1) + 10) + 24
         if page is None or y + h > PAGE_H - 30:
             if page is not None:
@@ -82,16 +83,3 @@ def render_checks(case, messages, progress=None) -> list[dict]:
         case.record_derived([case.root / i["path"] for i in out], action="chat-screenshot-check",
                             sources=sorted({m.source for m in messages}), params={"pages": len(out)})
     return out
-
-
-def _wrap(text: str, font, width: float) -> list[str]:
-    out, cur = [], ""
-    for ch in text:
-        if font.getlength(cur + ch) > width:
-            out.append(cur)
-            cur = ch
-        else:
-            cur += ch
-    if cur:
-        out.append(cur)
-    return out or [""]
