@@ -558,3 +558,60 @@ def test_scam_script_as_quoted_in_public_news_reports():
     got = kinds([("them", "让我加她QQ聊"), ("them", "所有商家必须授权一下买家保障服务，需要交1000元审核金"),
                  ("them", "钱我都付了，实在不行我只能报警了"), ("them", "先交2000元保证金，3分钟退给你")])
     assert got == [("off-platform", "them"), ("fake-service", "them"), ("threat", "them"), ("fake-service", "them")]
+
+
+# ---------------------------------------------------------------- session 3: constructions, not phrases
+# (each case is a reading the reader got wrong at e95eea9; the held-out misses were precision on agreement,
+# delivery-promise and fake-service)
+@pytest.mark.parametrize("role,msgs,want", [
+    # fake-service: a weak signal (a failed payment, 异常, 理赔, 升级, money sent by mistake) is what honest people say
+    ("seller", [("them", "付款失败了，换张卡试试")], []),
+    ("seller", [("them", "我多付了10块运费")], []),
+    ("buyer", [("them", "快递丢了可以找快递理赔")], []),
+    ("seller", [("them", "系统升级了，明天再拍吧")], []),
+    # … it counts beside a lure in the same message, or after the speaker's own lure
+    ("seller", [("them", "我转错了，多转了500，把多的退我支付宝")],
+     [("refund-request", "them"), ("off-platform", "them"), ("fake-service", "them")]),
+    ("seller", [("them", "你的店铺没开通保障，要先交保证金"), ("them", "我这边付款一直失败")],
+     [("fake-service", "them"), ("fake-service", "them")]),
+    # talk about scams, and the real platform's own processes, are no scam
+    ("seller", [("them", "我朋友被骗过保证金")], []),
+    ("seller", [("them", "钱被平台冻结了，等介入结果")], []),
+    ("seller", [("them", "这个类目要交保证金的，我交过了")], []),
+    ("buyer", [("them", "你点这个链接拍吧，我改好价了")], []),
+    # delivery-promise: 给你 with a verb of talking or paying, and 到家, hand nothing over
+    ("seller", [("me", "明天给你打电话")], []),
+    ("seller", [("me", "稍后给你处理")], []),
+    ("seller", [("me", "我今天到家")], []),
+    ("seller", [("me", "积分商城下周一给你")], [("delivery-promise", "me")]),
+    ("seller", [("me", "明天给你初稿")], [("delivery-promise", "me")]),
+    # … another subject (the buyer sending back, the speaker coming), a report (V的, V出去了, 发过), an earlier plan
+    ("seller", [("me", "你明天寄回来")], []),
+    ("seller", [("me", "我马上到")], []),
+    ("seller", [("me", "今天上午发的")], []),
+    ("seller", [("me", "早上就发出去了")], []),
+    ("seller", [("me", "说好今天发的，快递没来收")], []),
+    ("seller", [("them", "1元的话费卡"), ("me", "不行哈 拍下付款系统自动发卡密")], [("delivery-promise", "me")]),
+    # agreement: an acknowledgement that defers accepts nothing yet; 「收到」 only says it was read
+    ("seller", [("them", "能便宜点吗"), ("me", "好的，我问问老板")], [("discount-request", "them")]),
+    ("seller", [("them", "我要退货"), ("me", "嗯，我知道了")], [("return-request", "them")]),
+    ("buyer", [("me", "网站颜色要抹茶绿"), ("them", "收到")], [("requirement", "me")]),
+    # … an echo restates what they put up and accepts it (「八点也行」 after 「八点行不」); not a remark that shares no words
+    ("seller", [("them", "沙发还在吗"), ("them", "那两点过来可以不"), ("me", "两点没问题")], [("agreement", "me")]),
+    ("buyer", [("me", "顺丰到付可以吗"), ("them", "到付也行")], [("agreement", "them")]),
+    ("buyer", [("me", "顺丰到付可以吗"), ("them", "质量没问题")], []),
+    # … a refusal answered by 「好吧」 is accepted only when it named its own price
+    ("buyer", [("me", "能便宜20吗"), ("them", "自提价不再降了哈"), ("me", "好吧")],
+     [("discount-request", "me"), ("discount-refused", "them")]),
+    ("buyer", [("me", "1800能出吗"), ("them", "不行，最低1950"), ("me", "行")],
+     [("discount-request", "me"), ("discount-refused", "them"), ("agreement", "me")]),
+    # space-separated chats: 「…吗 我也在杭州」 still asks; 「95行不」 asks (an offer, not a settled price)
+    ("seller", [("them", "票还有吗 能当面交易吗 我也在杭州"), ("me", "可以的")], [("agreement", "me")]),
+    ("seller", [("them", "95行不")], [("discount-request", "them")]),
+    ("seller", [("them", "2700 行就拍")], [("discount-request", "them")]),
+    ("buyer", [("them", "1950真的到底了")], [("discount-refused", "them")]),
+    # an anecdote is no request, no contact offer and no insult
+    ("buyer", [("me", "上次有个卖家让我加QQ 说客服专员帮我退款 结果是骗子")], []),
+])
+def test_session3_constructions(role, msgs, want):
+    assert kinds(msgs, role) == want

@@ -59,18 +59,21 @@ _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e
 # 1,000,000-message one does, so memory does not grow with the file (bench/bench_chat.py)
 _CACHE_SIZE = 20_000
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
-_ENDS_QUESTION = re.compile(r"[吗？?](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that asks (「你要吗，打九折」)
-_ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
+# a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
+_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[行以能好要在成出卖对])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
+_ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s+|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
+_ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
+_AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
 
 i18n.register({
     "conv.bad_rules": ("事件规则文件有误：{path}（{reason}）", "event rules file is invalid: {path} ({reason})"),
@@ -95,6 +98,8 @@ class KindRule:
     message: re.Pattern | None = None   # whole-message patterns (「行，280」 spans two clauses); the hit goes to
                                         # the clause where the match ends
     reply_to: tuple[str, ...] = ()
+    reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
+    reply_echo: tuple = ()                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
@@ -128,6 +133,8 @@ class Rules:
     whole: tuple = ()                       # rules with whole-message patterns
     replies: tuple = ()                     # rules with a reply table
     follows: tuple = ()                     # rules with follow patterns
+    echoes: tuple = ()                      # rules with reply echo patterns
+    echo_set: frozenset = frozenset()
     # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
     whole_any: object = None                # the anchors of every whole-message rule as one literal regex
     reply_set: frozenset = frozenset()      # ``replies`` as a set
@@ -166,6 +173,8 @@ def load_rules(path: str | None = None) -> Rules:
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
                 reply_priced=_rx(reply.get("priced"), re.I),
+                reply_to_priced=tuple(reply.get("to_priced") or ()),
+                reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -192,6 +201,8 @@ def load_rules(path: str | None = None) -> Rules:
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
     R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
+    R.echoes = tuple(i for i, k in enumerate(kinds) if k.reply_echo)
+    R.echo_set = frozenset(R.echoes)
     R.whole_any = _anchor_re([x.pattern for i in R.whole for x in kinds[i].zh + kinds[i].en] +
                              [x for i in R.whole for x in data["kind"][i].get("message") or []])
     R.reply_set = frozenset(R.replies)
@@ -203,7 +214,7 @@ def load_rules(path: str | None = None) -> Rules:
 
 def _reply_patterns(reply: dict) -> list:
     """Every pattern of a ``[kind.reply]`` table (bare, weak and answer forms)."""
-    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", [])
+    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", []) + reply.get("echo", [])
 
 
 def _index_anchors(R: Rules, tables) -> None:
@@ -475,18 +486,12 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         j = follow_hits[i][1]
                 if j is None and i in reply_ok:     # a reply: it must answer what the other side put up
                     strong, jr = reply_ok[i]
-                    if last_other is not None and (
-                            open_other & set(rule.reply_to) or strong is not False and (
-                                (alone and strong is True and last_other & set(rule.reply_alone))
-                                or (alone and strong is True and rule.reply_priced is not None
-                                    and rule.reply_priced.search(last_other_text))
-                                or last_other & set(rule.reply_strong) or (
-                                    rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
-                                                             or _OFFER_A_NOT_A.search(last_other_text))
-                                    and _PROPOSAL.search(last_other_text)) or (
-                                    rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
-                                    and not _ACCEPTANCE.match(last_other_text) and (
-                                        rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text))))):
+                    if last_other is not None and _answers(rule, strong, alone, last_other, last_other_text, open_other):
+                        j = jr
+                if j is None and i in info[10]:     # an echo: it restates what the other side just put up
+                    jr, said = info[10][i]
+                    if last_other is not None and said in last_other_text.lower() and \
+                            _answers(rule, True, False, last_other, last_other_text, open_other):
                         j = jr
                 if j is None:
                     continue
@@ -559,11 +564,34 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             extend(evs)
 
 
+def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: str, open_other: set) -> bool:
+    """Whether a bare reply (``strong``: True for the reply words, False for a weak 「好的」, None for an answer in
+    one's own words; ``alone``: the reply is the whole message) answers what the other side put up: a request still
+    open, their acceptance with terms, a quoted price, their settled price, a question that offers something, a
+    suggestion with terms."""
+    if open_other & set(rule.reply_to):
+        return True
+    if rule.reply_to_priced and open_other & set(rule.reply_to_priced) and _AMOUNT_SAID.search(last_other_text):
+        return True     # a refusal with its own price (「不行，最低1950」), not a bare 「不议价」
+    if strong is False:
+        return False
+    return bool((alone and strong is True and last_other & set(rule.reply_alone))
+                or (alone and strong is True and rule.reply_priced is not None
+                    and rule.reply_priced.search(last_other_text))
+                or last_other & set(rule.reply_strong)
+                or (rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
+                                             or _OFFER_A_NOT_A.search(last_other_text))
+                    and _PROPOSAL.search(last_other_text))
+                or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
+                    and not _ACCEPTANCE.match(last_other_text)
+                    and (rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text))))
+
+
 def _speaker(R: Rules, info, mrole: str, side) -> tuple:
     """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s, ``side``) for a
     text said by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
     _text, _cl, _first, cand, hits, reply_ok, blocked = info[:7]
-    follow_hits = info[8]
+    follow_hits, echo_hits = info[8], info[10]
     fixed, dyn = [], []
     for i in cand:
         rule = R.kinds[i]
@@ -571,7 +599,7 @@ def _speaker(R: Rules, info, mrole: str, side) -> tuple:
             continue
         if rule.by != "any" and side is not None and rule.by != side:
             continue
-        if i not in hits and i not in reply_ok and i not in follow_hits or i in blocked:
+        if i not in hits and i not in reply_ok and i not in follow_hits and i not in echo_hits or i in blocked:
             continue
         if rule.after or i not in hits or rule.context == "trade" or rule.not_after_previous is not None:
             dyn.append(i)
@@ -584,11 +612,12 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     """(kinds, money terms, event templates, indices of the terms with an amount) of a text said by ``mrole``
     on ``side`` when the kinds ``found_ids`` (rule indices, ascending) hold in it."""
     text, cl, _none, _cand, hits, reply_ok = info[:6]
-    follow_hits = info[8]
+    follow_hits, echo_hits = info[8], info[10]
     if not found_ids and not (with_money and cl and any(map(_HAS_MONEY, cl))):
         return _NOTHING
     found = [hits[i] if i in hits else follow_hits[i] if i in follow_hits else
-             (R.kinds[i], reply_ok[i][1], cl[reply_ok[i][1]][0]) for i in found_ids]     # (rule, clause index, matched)
+             (R.kinds[i], reply_ok[i][1], cl[reply_ok[i][1]][0]) if i in reply_ok else
+             (R.kinds[i], echo_hits[i][0], cl[echo_hits[i][0]][0]) for i in found_ids]     # (rule, clause index, matched)
     if found:
         kinds = {h[0].kind for h in found}
         if not R.replacers.isdisjoint(found_ids):
@@ -767,7 +796,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     low = text.lower()
     some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
     if not some and not (with_money and _DIGIT.search(text)):
-        return text, [], None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False
+        return text, [], None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
     # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
     pget = R.piece_cache.get
     if plain_cut(text):      # cut at CJK marks and line breaks alone: contiguous pieces
@@ -785,7 +814,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
         keep = [k for k, x in enumerate(cl) if x is not None]
         cl = [cl[k] for k in keep]
     if not (some and cl):
-        return text, cl, None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False
+        return text, cl, None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
     kinds = R.kinds
     hits: dict = {}
     for j, info in enumerate(cl):     # each kind's first clause that holds it
@@ -846,9 +875,30 @@ def _analyse(R: Rules, text: str, with_money: bool):
                     follow_hits = {}
                 follow_hits[i] = (rule, j, mm.group())
                 break
-    if not hits and not reply_ok and not follow_hits:
-        return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False
-    cand = hits.keys() | reply_ok.keys() | follow_hits.keys()
+    # an echo (「八点也行」「两点没问题」): the first clause (or the second after a filler) restates part of what the other
+    # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
+    echo_hits = _NO_DICT
+    if R.echoes and any(not R.echo_set.isdisjoint(info[3]) for info in cl):
+        tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
+        for i in R.echoes:
+            if i in hits or i in reply_ok:
+                continue
+            rule = kinds[i]
+            for j in tries:
+                if i not in cl[j][3]:
+                    continue
+                said = next((m.group("echo") for rx in rule.reply_echo if (m := rx.match(cl[j][0].lower()))), None)
+                if said is not None:
+                    said = _ECHO_TRIM.sub("", said)
+                    if len(said) > 1 or said.isdigit():
+                        if echo_hits is _NO_DICT:
+                            echo_hits = {}
+                        echo_hits[i] = (j, said)
+                        at = j
+                        break
+    if not hits and not reply_ok and not follow_hits and not echo_hits:
+        return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
+    cand = hits.keys() | reply_ok.keys() | follow_hits.keys() | echo_hits.keys()
     blocked = _NO_SET
     maybe = R.blockable.intersection(cand)
     if maybe:
@@ -858,7 +908,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 if blocked is _NO_SET:
                     blocked = set()
                 blocked.add(i)
-    return text, cl, None, tuple(sorted(cand)), hits, reply_ok, blocked, {}, follow_hits, len(cl) == at + 1
+    return text, cl, None, tuple(sorted(cand)), hits, reply_ok, blocked, {}, follow_hits, len(cl) == at + 1, echo_hits
 
 
 def _start(cl, j, pieces, offs, keep) -> int:
