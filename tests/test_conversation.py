@@ -612,6 +612,26 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("buyer", [("them", "1950真的到底了")], [("discount-refused", "them")]),
     # an anecdote is no request, no contact offer and no insult
     ("buyer", [("me", "上次有个卖家让我加QQ 说客服专员帮我退款 结果是骗子")], []),
+    # (part 19) a space before a number after a finished phrase cuts: 「1200有点贵 1000吧」 offers 1000
+    ("seller", [("them", "1200有点贵 1000吧")], [("discount-request", "them")]),
+    ("buyer", [("me", "185能出不"), ("them", "行 185 拍吧")], [("discount-request", "me"), ("price-agreed", "them")]),
+    # 「那就N吧」 settles a price the other side named; a number of one's own is a counter-offer
+    ("seller", [("them", "50包邮吧 学生党"), ("me", "那就52吧 图个吉利")], [("discount-request", "them")]),
+    ("buyer", [("me", "80可以吗"), ("them", "不行，100最低"), ("me", "那就100吧")],
+     [("discount-request", "me"), ("discount-refused", "them"), ("price-agreed", "me")]),
+    # a 吧 that puts up a way or a time (要不…吧, 下午吧) is answered by a bare 行; 「可以去鉴定」 restates 「能去专柜鉴定吗」
+    ("buyer", [("me", "你能送吗"), ("them", "送不了 要不你叫个货拉拉吧"), ("me", "行")], [("agreement", "me")]),
+    ("buyer", [("me", "这个包能去专柜鉴定吗"), ("them", "可以去鉴定 假一赔十")], [("agreement", "them")]),
+    # a request is no longer what a bare 行 answers once their last message put up something else
+    ("seller", [("them", "我已经申请退款了 鞋子是假的"), ("them", "闲鱼客服已经介入了 你等通知吧"), ("me", "行 我把小票交给客服")],
+     [("refund-request", "them"), ("defect-claim", "them")]),
+    # 「你上次说…」 reports; a platform's ruling is no request; a size that does not fit is no defect
+    ("seller", [("them", "你上次说可以便宜点的")], []),
+    ("seller", [("them", "平台小二判了支持我退款")], []),
+    ("buyer", [("me", "尺码不对 能换个M的吗")], [("return-request", "me")]),
+    # 「五分钟内把卡密发你」 promises; 「请在10分钟内完成验证」 tells the other side what to do
+    ("buyer", [("them", "稍等 五分钟内把卡密发你")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "请在10分钟内完成支付")], []),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want

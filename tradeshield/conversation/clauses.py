@@ -21,7 +21,9 @@ import re
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
+# and at a space before a number after a finished phrase (「1200有点贵 1000吧」「那行吧 2700给你」; not 「定金 200」「最低 1950」)
 _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
+                  r"(?<=[了吧啊呀哈呢贵行好吗嘛哦噢啦])\s+(?=\d)|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
 # text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
 # is cut at CJK punctuation and line breaks alone (the common case)
@@ -58,7 +60,7 @@ _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除
 # (not 「跟你说的不符」, a comparison, nor 「你说的方案我同意」, a noun phrase)
 _REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家|"
                        r"朋友|同学|同事|闺蜜|室友|家人|老公|老婆|我妈|我爸|邻居|网上|新闻|快递员|快递|物流)(?:自己|们)?"
-                       r"(?:都|也|明明|之前|刚才|当时|不是|已经|还)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
+                       r"(?:都|也|明明|之前|刚才|当时|不是|已经|还|上次|以前|那天|昨天|刚|早就)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
                        r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
                        r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer)\s+"

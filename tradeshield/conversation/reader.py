@@ -66,7 +66,10 @@ _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行�
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
+# characters that carry no topic: 「一张」「给你」 shared by two messages say nothing about what they are about
+_FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了吧呢吗再那就也都去来把被是在有要这")
 _ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
+_TRADE_WINDOW = 5     # messages before this one that ``context = "trade"`` looks at
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
@@ -466,8 +469,11 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             # a request in the other side's message before last is still open when their last one carried no event
             # and this speaker has not accepted anything since (「能退吗」「你先别急…」「重置了还是一样」「那你退回来」;
             # a refusal leaves it open: 「不行」「求你了」「好吧」)
+            # — unless their last message puts something up itself (a question, a 吧): the reply answers that
+            # (「我已经申请退款了」「客服已经介入了 你等通知吧」「行 我把小票交给客服」)
             open_other = set(last_other or ())
-            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS):
+            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS) \
+                    and not _ENDS_QUESTION.search(last_other_text) and not _ENDS_SUGGESTION.search(last_other_text):
                 open_other |= recent[other][-2]
             hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
             mine = None
@@ -489,8 +495,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     if last_other is not None and _answers(rule, strong, alone, last_other, last_other_text, open_other):
                         j = jr
                 if j is None and i in info[10]:     # an echo: it restates what the other side just put up
-                    jr, said = info[10][i]
-                    if last_other is not None and said in last_other_text.lower() and \
+                    jr, said, exact = info[10][i]
+                    if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
                             _answers(rule, True, False, last_other, last_other_text, open_other):
                         j = jr
                 if j is None:
@@ -498,7 +504,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
                         and rule.not_after_clause.search(info[1][j][0]):
                     continue
-                if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [read])) is None:
+                if rule.context == "trade" and trade.search(" ".join(texts[-_TRADE_WINDOW:] + [read])) is None:
                     continue
                 ok.append(i)
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
@@ -562,6 +568,14 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             append((m, evs, money))
         elif evs:
             extend(evs)
+
+
+def _echoes(said: str, exact: bool, their: str) -> bool:
+    """Whether ``said`` restates the other side's message ``their``: word for word (an ``echo`` group: 「八点也行」
+    after 「八点行不」), or for a ``topic`` group (「可以去鉴定」 after 「能去专柜鉴定吗」) two characters of it in a row."""
+    if exact:
+        return said in their
+    return any(said[k:k + 2] in their and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1))
 
 
 def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: str, open_other: set) -> bool:
@@ -887,13 +901,14 @@ def _analyse(R: Rules, text: str, with_money: bool):
             for j in tries:
                 if i not in cl[j][3]:
                     continue
-                said = next((m.group("echo") for rx in rule.reply_echo if (m := rx.match(cl[j][0].lower()))), None)
-                if said is not None:
-                    said = _ECHO_TRIM.sub("", said)
+                m = next((m for rx in rule.reply_echo if (m := rx.match(cl[j][0].lower()))), None)
+                if m is not None:
+                    exact = "echo" in m.groupdict()
+                    said = _ECHO_TRIM.sub("", m.group("echo" if exact else "topic"))
                     if len(said) > 1 or said.isdigit():
                         if echo_hits is _NO_DICT:
                             echo_hits = {}
-                        echo_hits[i] = (j, said)
+                        echo_hits[i] = (j, said, exact)
                         at = j
                         break
     if not hits and not reply_ok and not follow_hits and not echo_hits:
