@@ -632,6 +632,24 @@ def test_scam_script_as_quoted_in_public_news_reports():
     # 「五分钟内把卡密发你」 promises; 「请在10分钟内完成验证」 tells the other side what to do
     ("buyer", [("them", "稍等 五分钟内把卡密发你")], [("delivery-promise", "them")]),
     ("buyer", [("them", "请在10分钟内完成支付")], []),
+    # (part 20) the platform's own hold is no scam; a warning about scams is no contact offer
+    ("seller", [("me", "钱还没到账 显示冻结中"), ("them", "正常的 转转要过几个小时才解冻")], []),
+    ("seller", [("me", "对 凡是让你加微信或者点链接的都别理")], []),
+    # the scam's overpayment, in English; a contact handed over in another word order
+    ("seller", [("them", "I've sent 600 instead of 450 by mistake, please send the 150 difference back to my PayPal")],
+     [("fake-service", "them"), ("off-platform", "them")]),
+    ("seller", [("them", "这是客服的企业微信 你加一下 报我订单号就行")], [("fake-service", "them"), ("off-platform", "them")]),
+    ("seller", [("them", "那我微信转你 你直接发")], [("off-platform", "them")]),
+    # promises: 秒发, 五点前, "you'll have … by Thursday"
+    ("buyer", [("them", "先拍 拍了秒发")], [("delivery-promise", "them")]),
+    ("seller", [("me", "五点前就能寄出")], [("delivery-promise", "me")]),
+    ("seller", [("me", "got it. you'll have the first concepts by Thursday evening")], [("delivery-promise", "me")]),
+    # a time that works answers a proposal and is no price
+    ("buyer", [("me", "can I come see it Sunday at 11?"), ("them", "Sunday 11 works")], [("agreement", "them")]),
+    # 「这个退不了」 refuses; a ruling to return is no return request
+    ("seller", [("them", "给我退款"), ("me", "卡密已经发出 而且显示已兑换 这个退不了")],
+     [("refund-request", "them"), ("refund-refused", "me")]),
+    ("buyer", [("me", "小二判了退货退款 你注意查收退回的手机")], []),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want
