@@ -650,6 +650,22 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("seller", [("them", "给我退款"), ("me", "卡密已经发出 而且显示已兑换 这个退不了")],
      [("refund-request", "them"), ("refund-refused", "me")]),
     ("buyer", [("me", "小二判了退货退款 你注意查收退回的手机")], []),
+    # a question about the goods themselves puts nothing up: 「能」 answers a fact
+    ("buyer", [("me", "手机还在吗 2000"), ("me", "这个能正常用吗"), ("them", "能")], []),
+    ("buyer", [("me", "这件衣服100块，能穿吗"), ("them", "能")], []),
+    ("buyer", [("me", "发顺丰可以吗 100块"), ("them", "可以")], [("agreement", "them")]),
+    # a deferral in any form (问下, 查一下, 想想) accepts nothing yet
+    ("seller", [("them", "能便宜点吗"), ("me", "行，我问下家里人")], [("discount-request", "them")]),
+    # questions, fears and refusals about the scam are no scam; a real shop's 假一赔三 is no lure
+    ("seller", [("them", "这个有消费者保障吗")], []),
+    ("seller", [("them", "钱会不会被冻结啊")], []),
+    ("seller", [("them", "要是让交保证金我就不买了")], []),
+    ("buyer", [("them", "我们这边是正规店铺，假一赔三")], []),
+    # what is sent is word, not goods; a guess; what the tracking says
+    ("seller", [("me", "晚上给你个准信")], []),
+    ("seller", [("me", "明天能到吧")], []),
+    ("seller", [("me", "物流显示明天到")], []),
+    ("seller", [("them", "100能卖吗"), ("me", "不卖")], [("discount-request", "them"), ("discount-refused", "me")]),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want

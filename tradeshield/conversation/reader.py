@@ -104,6 +104,7 @@ class KindRule:
     reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
     reply_echo: tuple = ()                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
+    reply_not_question: re.Pattern | None = None   # their question asks a fact, puts nothing up (「这个能正常用吗」)
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
     reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
@@ -173,6 +174,7 @@ def load_rules(path: str | None = None) -> Rules:
                 unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I),
                 message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
+                reply_not_question=_rx(reply.get("not_question"), re.I),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
                 reply_priced=_rx(reply.get("priced"), re.I),
@@ -591,11 +593,13 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
         return False
     return bool((alone and strong is True and last_other & set(rule.reply_alone))
                 or (alone and strong is True and rule.reply_priced is not None
-                    and rule.reply_priced.search(last_other_text))
+                    and rule.reply_priced.search(last_other_text)
+                    and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
                 or last_other & set(rule.reply_strong)
                 or (rule.reply_question and (_ENDS_QUESTION.search(last_other_text)
                                              or _OFFER_A_NOT_A.search(last_other_text))
-                    and _PROPOSAL.search(last_other_text))
+                    and _PROPOSAL.search(last_other_text)
+                    and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
                 or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
                     and not _ACCEPTANCE.match(last_other_text)
                     and (rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text))))
