@@ -666,6 +666,14 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("seller", [("me", "明天能到吧")], []),
     ("seller", [("me", "物流显示明天到")], []),
     ("seller", [("them", "100能卖吗"), ("me", "不卖")], [("discount-request", "them"), ("discount-refused", "me")]),
+    # 「那就少30」 after the seller's 「少30吧」 takes their offer (an echo), it asks for nothing
+    ("buyer", [("me", "能少50吗"), ("them", "少30吧"), ("me", "好的，那就少30")],
+     [("discount-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    # the buyer receiving, a hedge (正常/一般) and an arrival as a condition are no promise
+    ("seller", [("me", "你明天收到就确认一下")], [("confirm-request", "me")]),
+    ("seller", [("me", "正常明天就到了")], []),
+    # the goods' condition is trade talk: a bare 「同意」 answers 「你同意吗？」 there
+    ("buyer", [("me", "是不是翻新机？"), ("them", "不是"), ("me", "你同意吗？"), ("them", "同意")], [("agreement", "them")]),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want

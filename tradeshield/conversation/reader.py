@@ -899,7 +899,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     if R.echoes and any(not R.echo_set.isdisjoint(info[3]) for info in cl):
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.echoes:
-            if i in hits or i in reply_ok:
+            if i in hits or (i in reply_ok and reply_ok[i][0] is not False):     # a weak 「好的，」 may precede it
                 continue
             rule = kinds[i]
             for j in tries:
