@@ -674,6 +674,12 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("seller", [("me", "正常明天就到了")], []),
     # the goods' condition is trade talk: a bare 「同意」 answers 「你同意吗？」 there
     ("buyer", [("me", "是不是翻新机？"), ("them", "不是"), ("me", "你同意吗？"), ("them", "同意")], [("agreement", "them")]),
+    # terms put as a condition, and a polite request, are answered by a bare 「可以」
+    ("buyer", [("me", "耳机有杂音，想退"), ("them", "要是包装没拆就给你退"), ("me", "可以，包装都在")],
+     [("defect-claim", "me"), ("return-request", "me"), ("agreement", "me")]),
+    ("buyer", [("me", "二手相机，发货前麻烦录个开机视频"), ("them", "可以，录好发你")], [("agreement", "them")]),
+    ("buyer", [("them", "I can do 90 if you pick it up."), ("me", "OK, I'll pick it up Saturday.")], [("agreement", "me")]),
+    ("buyer", [("me", "二手相机100块"), ("them", "如果有问题可以找我"), ("me", "好的")], []),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want

@@ -76,6 +76,11 @@ _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request 
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
+# terms put as a condition: 「如果有摔的痕迹就不退」「要是不满意可以退」「你寄回来我检查了再退」
+_TERMS = re.compile(r"(?:如果|要是|假如|只要)[^。！？!?]{1,16}(?:就|才|可以|再)|(?:了|完)再(?:退|付|发|寄|给)|"
+                    r"\bif\b.{1,40}\b(?:then|i.ll|you can)\b|\bi can\b.{1,30}\bif\b", re.I)
+# their polite request (「发货的时候麻烦拍个视频」「帮我看看」): a bare 「可以」 grants it
+_REQUEST = re.compile(r"麻烦|请(?:你|您)|帮(?:我|忙)|拜托|\bplease\b", re.I)
 _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
 
 i18n.register({
@@ -104,6 +109,7 @@ class KindRule:
     reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
     reply_echo: tuple = ()                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
+    reply_conditional: bool = False  # also terms they put as a condition (「如果有摔的痕迹就不退」 → 「可以」)
     reply_not_question: re.Pattern | None = None   # their question asks a fact, puts nothing up (「这个能正常用吗」)
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
@@ -175,6 +181,7 @@ def load_rules(path: str | None = None) -> Rules:
                 message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
                 reply_not_question=_rx(reply.get("not_question"), re.I),
+                reply_conditional=bool(reply.get("conditional", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
                 reply_priced=_rx(reply.get("priced"), re.I),
@@ -600,6 +607,8 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
                                              or _OFFER_A_NOT_A.search(last_other_text))
                     and _PROPOSAL.search(last_other_text)
                     and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
+                or (rule.reply_conditional and _TERMS.search(last_other_text))
+                or (rule.reply_conditional and strong is True and _REQUEST.search(last_other_text))
                 or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
                     and not _ACCEPTANCE.match(last_other_text)
                     and (rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text))))
