@@ -680,6 +680,11 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("buyer", [("me", "二手相机，发货前麻烦录个开机视频"), ("them", "可以，录好发你")], [("agreement", "them")]),
     ("buyer", [("them", "I can do 90 if you pick it up."), ("me", "OK, I'll pick it up Saturday.")], [("agreement", "me")]),
     ("buyer", [("me", "二手相机100块"), ("them", "如果有问题可以找我"), ("me", "好的")], []),
+    # English: money or photos sent are no delivery; a replacement is; talk about a scam is none
+    ("seller", [("me", "I'll send the money back today.")], []),
+    ("seller", [("me", "I'll send you a replacement tomorrow.")], [("delivery-promise", "me")]),
+    ("seller", [("them", "My account was frozen last year, it was a nightmare.")], []),
+    ("seller", [("them", "Is this a scam? I heard about fake PayPal emails.")], []),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want
