@@ -685,6 +685,8 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("seller", [("me", "I'll send you a replacement tomorrow.")], [("delivery-promise", "me")]),
     ("seller", [("them", "My account was frozen last year, it was a nightmare.")], []),
     ("seller", [("them", "Is this a scam? I heard about fake PayPal emails.")], []),
+    # 「屏幕没问题」 says the goods are fine; it accepts nothing
+    ("buyer", [("me", "二手手机 屏幕有问题吗 能验货吗"), ("them", "屏幕没问题")], []),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want
