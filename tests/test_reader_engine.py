@@ -186,3 +186,43 @@ def test_events_read_in_a_child_process_are_the_same(case, tmp_path, monkeypatch
                      (c.root / res["messages_path"]).read_bytes(), (c.root / res["events_path"]).read_bytes(),
                      c.read_facts("chat"))
     assert out["1"] == out["0"]
+
+
+@pytest.mark.parametrize("seed, warm", [(11, 0), (12, 3), (13, 128)])
+def test_events_read_on_two_cores_are_the_same(seed, warm):
+    """``background.SplitReader`` reads batches in the child or here, each from a guessed dialogue state (the
+    latest right one warmed up on the ``warm`` messages before), and reads again the batches whose guess was
+    wrong: the lines are those of one reading of the whole chat in order, whatever the split. ``warm = 0`` makes
+    guesses wrong on purpose (the batch read again must then be found and fixed)."""
+    from tradeshield.chat import background
+    from tradeshield.chat.writer import _KEYS
+
+    if not hasattr(__import__("os"), "fork"):
+        pytest.skip("no fork on this platform: events are always read in the importing process")
+    msgs = conversation(seed, 3000)
+    recs = [tuple(m[k] for k in _KEYS[:-1]) for m in msgs]
+    sha = "ab" * 32
+    want, want_counts = read_lines([dict(m) for m in msgs], role="seller", me="卖家小王")
+    rnd = random.Random(seed)
+    bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm,
+                                local=lambda k, pending: rnd.random() < 0.5)
+    got, counts = [], Counter()
+    try:
+        i = 0
+        while i < len(recs):
+            size = rnd.choice([1, 40, 150, 400])
+            bg.add(sha, recs[i:i + size])
+            i += size
+            for lines, c in bg.ready():
+                got.append(lines)
+                counts.update(c)
+        for lines, c in bg.finish():
+            got.append(lines)
+            counts.update(c)
+    finally:
+        bg.close()
+    assert b"".join(got) == want
+    assert counts == Counter(want_counts)
+    assert bg.local_n > 5 and bg.n - bg.local_n > 5
+    if warm == 0:
+        assert bg.redone > 0

@@ -66,6 +66,7 @@ _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|�
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
+_CONTEXT_BACK = 3     # messages before this one where ``context = "trade"`` looks for a trade word
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
@@ -415,11 +416,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     speaker); ``_outcome`` — for a set of kinds found, the money terms and the events as templates (per text,
     speaker and that set). Per message only the dialogue checks (``after``, ``reply``, ``context``) run, and the
     event dicts are filled with the message's time, sender, lines and ids."""
-    texts: list[str] = state.setdefault("texts", [])
-    earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
-    last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
-    cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
-    recent: dict = state.setdefault("recent", {"me": [], "them": []})   # speaker → kinds of their last messages
+    texts, earlier, last, cache, recent = _state_parts(state)
     kinds_of, trade = R.kinds, R.trade
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
@@ -493,7 +490,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
                         and rule.not_after_clause.search(info[1][j][0]):
                     continue
-                if rule.context == "trade" and trade.search(" ".join(texts[-3:] + [read])) is None:
+                if rule.context == "trade" and trade.search(" ".join(texts + [read])) is None:
                     continue
                 ok.append(i)
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
@@ -551,12 +548,37 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
         if len(mine_recent) > _RECENT:
             del mine_recent[0]
         texts.append(read)
-        if len(texts) > 8:
-            del texts[:4]
+        if len(texts) > _CONTEXT_BACK:
+            del texts[0]
         if each:
             append((m, evs, money))
         elif evs:
             extend(evs)
+
+
+def _state_parts(state: dict) -> tuple:
+    """The parts of a reading state (made when missing): (the last ``_CONTEXT_BACK`` texts read, {speaker: kinds
+    they made so far}, {speaker: (kinds, text) of their last message}, the per-text cache, {speaker: kinds of
+    their last ``_RECENT`` messages})."""
+    return (state.setdefault("texts", []),
+            state.setdefault("earlier", {"me": set(), "them": set()}),    # kinds each speaker made so far
+            state.setdefault("last", {}),      # speaker → (kinds, text) of their last message
+            state.setdefault("cache", {}),     # text → what it says on its own (``_analyse``): no dialogue in it
+            state.setdefault("recent", {"me": [], "them": []}))   # speaker → kinds of their last messages
+
+
+_CACHES = frozenset({"cache"})    # the keys of a reading state that only cache (what is read does not depend on them)
+
+
+def dialogue_state(state: dict) -> dict:
+    """A copy of what a reading ``state`` carries from one message to the next, its caches left out: two states
+    with equal copies read the messages that follow the same (``chat.background`` checks a batch read from a
+    guessed state against the state the batch before it really ended in). Everything but the caches is kept,
+    so a new piece of dialogue state is compared too."""
+    import copy
+
+    _state_parts(state)
+    return copy.deepcopy({k: v for k, v in state.items() if k not in _CACHES})
 
 
 def _speaker(R: Rules, info, mrole: str, side) -> tuple:
