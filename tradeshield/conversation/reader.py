@@ -132,6 +132,7 @@ class Rules:
     # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
     whole_any: object = None                # the anchors of every whole-message rule as one literal regex
     reply_set: frozenset = frozenset()      # ``replies`` as a set
+    follow_set: frozenset = frozenset()     # ``follows`` as a set
     blockable: frozenset = frozenset()      # rules with ``unless_message``
     replacers: frozenset = frozenset()      # rules with ``replaces``
     formats: dict = field(default_factory=dict)      # an event's static part (``_template`` key) → ``_line_format``
@@ -196,6 +197,7 @@ def load_rules(path: str | None = None) -> Rules:
     R.whole_any = _anchor_re([x.pattern for i in R.whole for x in kinds[i].zh + kinds[i].en] +
                              [x for i in R.whole for x in data["kind"][i].get("message") or []])
     R.reply_set = frozenset(R.replies)
+    R.follow_set = frozenset(R.follows)
     R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
     R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
     R.block_pre = {i: _literal_prefilter(data["kind"][i].get("unless_message")) for i in R.blockable}
@@ -760,7 +762,8 @@ _NO_DICT: dict = {}      # shared empty dict (never written to)
 def _piece_info(R: Rules, piece: str):
     """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): None for an
     empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it holds,
-    {kind index: matched}, whether it holds money terms, the clause read without a position)."""
+    {kind index: matched}, whether it holds money terms, the clause read without a position, its reply forms
+    (``_piece_forms``), whether it has any, its follow hits)."""
     pc = piece_clause(piece)
     if pc is None:
         info = None
@@ -770,12 +773,52 @@ def _piece_info(R: Rules, piece: str):
         ks, h = _clause_hits(R, c)
         # money terms or none depends on the clause alone (whoever says it, whatever kinds it holds)
         money = _MAYBE_MONEY.search(t) is not None and bool(_money_terms(t, None, "them", ()))
-        info = (t, lead, raw, ks, h, money, c)
+        forms, follow = _NO_FORMS, _NO_DICT
+        if not R.reply_set.isdisjoint(ks) or not R.follow_set.isdisjoint(ks):
+            forms, follow = _piece_forms(R, t, ks)
+        info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow)
     cache = R.piece_cache
     if len(cache) >= _CACHE_SIZE:
         cache.clear()
     cache[piece] = info
     return info
+
+
+_NO_FORMS = (_NO_SET, _NO_SET, _NO_SET)
+
+
+def _piece_forms(R: Rules, t: str, ks) -> tuple:
+    """What the reply and follow checks of ``_analyse`` find in one clause ``t`` (its anchors ``ks``), worked out
+    once per piece: ((rule indices whose bare reply form the clause is, whose weak form it is, whose answer pattern
+    it holds) — or ``_NO_FORMS`` —, {follow rule index: the follow words matched})."""
+    kinds = R.kinds
+    low = t.lower()
+    bare, weak, answer = set(), set(), set()
+    for i in R.replies:
+        if i not in ks:
+            continue
+        rule = kinds[i]
+        if rule.reply.search(low):
+            bare.add(i)
+        if rule.reply_weak is not None and rule.reply_weak.search(low):
+            weak.add(i)
+        if rule.reply_answer is not None and rule.reply_answer.search(t):
+            answer.add(i)
+    follow = _NO_DICT
+    for i in R.follows:
+        if i not in ks:
+            continue
+        rule = kinds[i]
+        mm = rule.follow.search(t)
+        if mm is not None and not (rule.unless is not None and rule.unless.search(t)) and not (
+                rule.negatable and negated_before(t, mm.start())):
+            follow = {i: mm.group()} if follow is _NO_DICT else {**follow, i: mm.group()}
+    forms = (frozenset(bare), frozenset(weak), frozenset(answer)) if bare or weak or answer else _NO_FORMS
+    return forms, follow
+
+
+_ANY_FORM = itemgetter(8)      # a piece's info: it has a bare, weak or answer reply form (``_piece_forms``)
+_FOLLOW_OF = itemgetter(9)     # a piece's info: {follow rule index: matched}
 
 
 def _analyse(R: Rules, text: str, with_money: bool):
@@ -832,9 +875,10 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # a bare 「不行」「可以」 as the first clause (its anchors are there), or as the second after a filler
     # (「好的，没问题」); 「好的」 alone is a weak reply (it answers requests, not questions or suggestions); an
     # answer pattern (「我给他少十块」) in any clause: {rule index: (True strong / False weak / None answer, clause index)}
+    # (each clause's bare, weak and answer forms are found once per piece: ``_piece_forms``)
     reply_ok = _NO_DICT
     at = 0
-    if any(not R.reply_set.isdisjoint(info[3]) for info in cl):
+    if any(map(_ANY_FORM, cl)):
         reply_ok = {}
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.replies:
@@ -842,32 +886,29 @@ def _analyse(R: Rules, text: str, with_money: bool):
             if i in hits or (rule.unless is not None and rule.unless.search(text)):
                 continue
             for j in reversed(tries):
-                if i in cl[j][3] and rule.reply.search(cl[j][0].lower()):
+                if i in cl[j][7][0]:
                     reply_ok[i] = (True, j)
                     at = j
                     break
             else:
-                if rule.reply_weak is not None and i in cl[0][3] and rule.reply_weak.search(cl[0][0].lower()):
+                if i in cl[0][7][1]:
                     reply_ok[i] = (False, 0)
                 elif rule.reply_answer is not None:
-                    j = next((j for j, info in enumerate(cl) if i in info[3] and rule.reply_answer.search(info[0])), None)
+                    j = next((j for j, info in enumerate(cl) if i in info[7][2]), None)
                     if j is not None:
                         reply_ok[i] = (None, j)
     follow_hits = _NO_DICT
-    for i in R.follows:                          # weaker words that count after the speaker's own lure
-        rule = kinds[i]
-        if i in hits:
-            continue
-        for j, info in enumerate(cl):
-            if i not in info[3]:         # none of its anchors (the follow words' among them) in this clause
+    if any(map(_FOLLOW_OF, cl)):
+        for i in R.follows:                          # weaker words that count after the speaker's own lure
+            rule = kinds[i]
+            if i in hits:
                 continue
-            mm = rule.follow.search(info[0])
-            if mm is not None and not (rule.unless is not None and rule.unless.search(info[0])) and not (
-                    rule.negatable and negated_before(info[0], mm.start())):
-                if follow_hits is _NO_DICT:
-                    follow_hits = {}
-                follow_hits[i] = (rule, j, mm.group())
-                break
+            for j, info in enumerate(cl):
+                if i in info[9]:     # (found per piece: ``_piece_forms``)
+                    if follow_hits is _NO_DICT:
+                        follow_hits = {}
+                    follow_hits[i] = (rule, j, info[9][i])
+                    break
     if not hits and not reply_ok and not follow_hits:
         return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False
     cand = hits.keys() | reply_ok.keys() | follow_hits.keys()
