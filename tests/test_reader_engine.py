@@ -139,9 +139,14 @@ def test_derived_prefilters_find_what_the_rules_find():
         for t in texts + ["警告你", "按约定来", "让我考虑一下", "let me see", "已经寄回了", "Think about it"]:
             if rx.search(t):
                 assert pre is None or pre.search(t), (R.kinds[i].kind, t)
+    texts = texts + ["280", "那200呢", "１２０", "行，280", "好的 ２８０", "先付 50，剩下的到货再付"]   # (full-width digits are \d too)
+    assert any(R.kinds[i].message.search(t) for i in R.whole for t in texts)
     for t in texts:
         if any(R.kinds[i].message.search(t) for i in R.whole):
             assert R.whole_any.search(t.lower()), t
+        for i in R.whole:
+            if R.kinds[i].message.search(t):
+                assert R.kinds[i].message_any.search(t.lower()), (R.kinds[i].kind, t)
 
 
 @pytest.mark.parametrize("rules", ["bad", "good"])

@@ -109,6 +109,7 @@ class KindRule:
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
     summary: dict = field(default_factory=dict)
     any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
+    message_any: object = None       # the anchors of the ``message`` patterns alone (a digit may be one)
     plan: list = field(default_factory=list)   # (pattern, its literal anchors or None, matched lower-cased)
     plan_scan: re.Pattern | None = None          # this kind's anchors as one literal regex
     plan_of: dict = field(default_factory=dict)  # anchor → indices in ``plan`` it (or a prefix of it) stands for
@@ -177,6 +178,7 @@ def load_rules(path: str | None = None) -> Rules:
                 not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
             k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
+            k.message_any = _anchor_re(list(r.get("message") or []), digits=True)
             k.plan = _plan(k)
             _index_plan(k)
             if k.by not in ("buyer", "seller", "any") or k.speaker not in ("me", "them", "any"):
@@ -194,8 +196,7 @@ def load_rules(path: str | None = None) -> Rules:
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
     R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
-    R.whole_any = _anchor_re([x.pattern for i in R.whole for x in kinds[i].zh + kinds[i].en] +
-                             [x for i in R.whole for x in data["kind"][i].get("message") or []])
+    R.whole_any = _anchor_re([x for i in R.whole for x in data["kind"][i].get("message") or []], digits=True)
     R.reply_set = frozenset(R.replies)
     R.follow_set = frozenset(R.follows)
     R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
@@ -238,13 +239,14 @@ class _Always:
         return True
 
 
-def _anchor_re(patterns):
-    """A literal pre-filter for ``patterns`` (lower-cased text), or ``_Always`` when one has no anchor."""
+def _anchor_re(patterns, digits: bool = False):
+    """A literal pre-filter for ``patterns`` (lower-cased text), or ``_Always`` when one has no anchor; with
+    ``digits`` a digit the patterns need may be its anchor (the whole-message patterns: 「280」「那200呢」)."""
     from tradeshield.conversation.anchors import anchors, literal_re
 
     words = set()
     for p in patterns:
-        a = anchors(p)
+        a = anchors(p, digits=digits)
         if a is None:
             return _Always
         words |= a
@@ -862,7 +864,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     if R.whole and R.whole_any.search(low):     # whole-message patterns: 「行，280」
         for i in R.whole:
             rule = kinds[i]
-            if i in hits or not rule.any.search(low):
+            if i in hits or not rule.message_any.search(low):
                 continue
             mm = rule.message.search(text)
             if mm is not None:
