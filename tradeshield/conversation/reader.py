@@ -227,9 +227,15 @@ def _index_anchors(R: Rules, tables) -> None:
                 continue
             for w in a:
                 per.setdefault(w, set()).add(i)
-    closed = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    closed = _prefix_closed(per)
     R.anchor_kinds, R.always = closed, frozenset(always)
     R.scan = literal_re(per) if per else None
+
+
+def _prefix_closed(per: dict) -> dict:
+    """{word: frozenset of the values of every word of ``per`` it starts with (itself included)} — looked up by
+    each word's prefixes (a scan over every pair cost ~0.1 s of each process's start on the 1,800 anchors)."""
+    return {w: frozenset(set().union(*(per[w[:k]] for k in range(1, len(w) + 1) if w[:k] in per))) for w in per}
 
 
 class _Always:
@@ -302,7 +308,7 @@ def _index_plan(k: KindRule) -> None:
     for j, (_rx, anc, _en) in enumerate(k.plan):
         for a in anc or ():
             per.setdefault(a, set()).add(j)
-    k.plan_of = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    k.plan_of = _prefix_closed(per)
     k.plan_always = tuple(j for j, (_rx, anc, _en) in enumerate(k.plan) if anc is None)
     k.plan_scan = literal_re(per) if per else None
 
