@@ -231,3 +231,22 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
     assert bg.local_n > 5 and bg.n - bg.local_n > 5
     if warm == 0:
         assert bg.redone > 0
+
+
+@pytest.mark.parametrize("seed", [21, 22])
+def test_writer_records_read_as_their_dicts(seed):
+    """The writer hands the reader its records as tuples (``chat.writer._KEYS`` order, source last) instead of
+    dicts: the same lines and counts, batch by batch, and the same (events, money) per message."""
+    from tradeshield.chat.writer import _KEYS
+
+    msgs = conversation(seed, 1500)
+    rnd = random.Random(seed)
+    s_d, s_t = {}, {}
+    for batch in batches(msgs, rnd):
+        tuples = [tuple(m[k] for k in _KEYS) for m in batch]
+        assert read_lines(tuples, role="buyer", me="卖家小王", state=s_t) == \
+            read_lines(batch, role="buyer", me="卖家小王", state=s_d)
+    tuples = [tuple(m[k] for k in _KEYS) for m in msgs]
+    got = [(evs, money) for _m, evs, money in read_messages(tuples, role="seller", me="卖家小王")]
+    want = [(evs, money) for _m, evs, money in read_messages(msgs, role="seller", me="卖家小王")]
+    assert got == want and sum(len(e) for e, _m in want) > 100

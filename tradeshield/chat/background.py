@@ -62,10 +62,8 @@ def read_batch(sha: str, recs: list, state: dict, context: dict) -> tuple[bytes,
     from operator import add
 
     from tradeshield.chat.events import find_event_lines
-    from tradeshield.chat.writer import _KEYS
 
-    msgs = list(map(dict, map(zip, repeat(_KEYS), map(add, recs, repeat((sha,))))))
-    return find_event_lines(msgs, **context, state=state)
+    return find_event_lines(list(map(add, recs, repeat((sha,)))), **context, state=state)
 
 
 def _guess(base: dict, cache: dict, sha: str, warm: list, context: dict) -> dict:

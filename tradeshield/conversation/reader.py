@@ -435,12 +435,14 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     formats, templates = R.formats, R.templates     # event key (``_outcome``) → JSON line format / dict template
     fget, tget = formats.get, templates.get
     for m in messages:
-        if type(m) is dict:
-            mget = m.get
+        if type(m) is tuple:      # a writer record and its source (``chat.writer._KEYS``): no dict made for it
+            mget = None
+            text = m[3] or ""
+            mrole = m[2] or ("me" if me and m[1] == me else "them")
         else:
-            mget = functools.partial(_get, m)
-        text = mget("text") or ""
-        mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
+            mget = m.get if type(m) is dict else functools.partial(_get, m)
+            text = mget("text") or ""
+            mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
         if mrole == "system" or not text or text.isspace():
             if each:
                 append((m, [], []))
@@ -515,12 +517,17 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
-            t = mget("time")
-            t = t.isoformat() if hasattr(t, "isoformat") else t
-            lines = mget("lines") or [mget("line_start"), mget("line_end")]
-            src = mget("source")
-            sender = mget("sender")
-            l0, l1 = lines[0], lines[1]
+            if mget is None:
+                t, sender, l0, l1, src = m[0], m[1], m[4], m[5], m[6]
+                t = t.isoformat() if hasattr(t, "isoformat") else t
+                lines = (l0, l1)
+            else:
+                t = mget("time")
+                t = t.isoformat() if hasattr(t, "isoformat") else t
+                lines = mget("lines") or [mget("line_start"), mget("line_end")]
+                src = mget("source")
+                sender = mget("sender")
+                l0, l1 = lines[0], lines[1]
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
                 vals = (_q(t) if type(t) is str else _json(t), _q(sender) if type(sender) is str else _json(sender),
