@@ -1,34 +1,50 @@
-"""The events of a large import read in a child process while the parent parses and writes the messages.
+"""The events of a large import read on both cores: by a forked child and, when the child has work queued, by
+the importing process itself, with the result the same bytes as one reading of the whole chat in order.
 
-    >>> from tradeshield.chat.background import EventsProcess
-    >>> bg = EventsProcess("ab" * 32, {"role": "seller", "me": None})     # doctest: +SKIP
-    >>> bg.send(records); ...; lines, counts = bg.recv()                  # doctest: +SKIP
+    >>> from tradeshield.chat.background import SplitReader
+    >>> ev = SplitReader({"role": "seller", "me": None})               # doctest: +SKIP
+    >>> ev.add(sha, records); writer.write(records, events=False)     # doctest: +SKIP
+    >>> for lines, counts in ev.ready(): ...                           # doctest: +SKIP
+    >>> for lines, counts in ev.finish(): ...                          # doctest: +SKIP
 
-The conversation reader (``events.find_event_lines``) is most of a chat import's CPU time, and parsing cannot
-start a batch's reading earlier than its records exist: on two cores the parent parses, formats and writes
-``chat.jsonl`` while the child reads the events of the batches already parsed, in order, with one dialogue state
-(the same calls, in the same order, as the parent would make: the same bytes). Records go to the child and event
-lines come back through pipes (pickled; ~2 ms per 5,000-record batch). The child is forked before the import
-starts any thread (``start`` is called first thing), so it inherits no lock a thread might hold; it loads the rules
-itself, in parallel with the evidence copy. Only where ``fork`` exists and for large inputs (``MIN_BYTES``): a
-typical dispute chat is read faster than a process starts. A bad rules file still raises its ``InputError`` in
-the parent (at the first ``recv``); anything else the child raises comes back as a RuntimeError with its
-traceback.
+The conversation reader (``events.find_event_lines``) is most of a chat import's CPU time. With one child
+reading every batch while the parent parses, formats and writes, the child was the critical path (on the bench's
+200,000 WhatsApp messages ~5 s of reading against ~1.8 s of parsing and writing: the parent idled half the
+import). So the parent reads some batches itself — whenever the child already has ``BUSY`` batches queued —
+and each reader starts such a batch from a GUESSED dialogue state: the latest state known to be right plus the
+last ``WARM`` messages before the batch read again (a reply, a refusal after a request, a trade context look
+only a few messages back; the kinds each side made so far only grow and are soon all there). Every batch's
+result carries the state it started from and the one it ended in (``reader.dialogue_state``: everything the
+reader carries from one message to the next, caches left out), and results are taken strictly in file order:
+a batch whose starting state is not the state the batch before it really ended in is read again, here, from
+that state — and the child is told the right state with its next batch. Reading is a function of the rules,
+that state and the messages, so the bytes are those of one reading in order (``tests/test_reader_engine.py``
+compares them under random splits, with forced wrong guesses).
+
+Records go to the child and event lines come back through pipes (pickled; ~2 ms per 5,000-record batch). The
+child is forked before the import starts any thread (``SplitReader`` is made first thing), so it inherits no
+lock a thread might hold; it loads the rules itself, in parallel with the evidence copy. Only where ``fork``
+exists, with more than one core, and for large inputs (``MIN_BYTES``): a typical dispute chat is read faster
+than a process starts. A bad rules file still raises its ``InputError`` in the parent; anything else the child
+raises comes back as a RuntimeError with its traceback.
 """
 from __future__ import annotations
 
 import contextlib
 import os
 import sys
+from collections import deque
 
 from tradeshield.errors import InputError
 
 MIN_BYTES = 8 << 20      # ~60,000 messages: below this the events are read in the parent
-MAX_AHEAD = 4            # batches sent and not yet read back (bounds the memory of both processes)
+MAX_AHEAD = 4            # batches sent to the child and not yet read back (bounds the memory of both processes)
+BUSY = 2                 # the child has this many batches queued: the parent reads the next one itself
+WARM = 128               # messages before a batch read again to guess the dialogue state it starts in
 
 
 def wanted(path) -> bool:
-    """Whether an import of ``path`` should read its events in a child process."""
+    """Whether an import of ``path`` should read its events on two cores."""
     if os.environ.get("TRADESHIELD_CHAT_WORKER") == "0" or sys.platform == "win32" or not hasattr(os, "fork"):
         return False
     if os.environ.get("TRADESHIELD_CHAT_WORKER") == "1":
@@ -39,31 +55,153 @@ def wanted(path) -> bool:
         return False
 
 
-class EventsProcess:
-    """``send(sha, records)`` each batch in file order; ``recv()`` → (event lines, {kind: n}) of the oldest batch
-    sent and not yet received. Queues with feeder threads on both sides: neither process blocks on a full pipe
-    while the other is busy."""
+def read_batch(sha: str, recs: list, state: dict, context: dict) -> tuple[bytes, dict]:
+    """A batch of writer records (``writer._KEYS`` without the source) → (event lines, {kind: n}), reading on from
+    ``state``."""
+    from itertools import repeat
+    from operator import add
 
-    MAX_AHEAD = MAX_AHEAD
+    from tradeshield.chat.events import find_event_lines
 
-    def __init__(self, context: dict):
+    return find_event_lines(list(map(add, recs, repeat((sha,)))), **context, state=state)
+
+
+def _guess(base: dict, cache: dict, sha: str, warm: list, context: dict) -> dict:
+    """A reading state to start a batch with: ``base`` (a ``dialogue_state``) read on over the ``warm`` records
+    before the batch (their events thrown away); ``cache`` is the reader's per-text cache to keep using."""
+    import copy
+
+    state = copy.deepcopy(base)
+    state["cache"] = cache
+    if warm:
+        read_batch(sha, warm, state, context)
+    return state
+
+
+class _Slot:
+    __slots__ = ("k", "sha", "recs", "child", "after", "result", "start", "end")
+
+    def __init__(self, k, sha, recs, child):
+        self.k, self.sha, self.recs, self.child = k, sha, recs, child
+        self.after = None       # a child batch read on from the child's own state: the child's slot before it
+        self.result = None      # (lines, counts)
+        self.start = self.end = None    # dialogue states it started from and ended in, as read
+
+
+class SplitReader:
+    """``add(sha, records)`` each batch in file order (then the caller may write the batch's messages: the
+    parent's own reading waits for the next ``ready``); ``ready()`` → the (event lines, {kind: n}) of the oldest
+    batches whose events are known, in order; ``finish()`` → the rest. ``busy``/``warm``, and ``local`` (a
+    function (batch number, batches queued at the child) → read it here?), are for tests."""
+
+    def __init__(self, context: dict, *, busy: int = BUSY, warm: int = WARM, local=None):
         import multiprocessing
+
+        from tradeshield.conversation.reader import dialogue_state
 
         mp = multiprocessing.get_context("fork")
         self._jobs, self._results = mp.Queue(), mp.Queue()
-        self.pending = 0
-        self._proc = mp.Process(target=_child, args=(self._jobs, self._results, context), name="tradeshield-events",
-                                daemon=True)
+        self.context = dict(context)
+        self.busy, self.warm, self.local = busy, warm, local
+        self.pending = 0             # batches at the child not yet received
+        self.slots: deque = deque()  # batches added and not yet returned, in file order
+        self.todo: list = []         # (slot, warm-up records) the parent reads itself at the next ``ready``
+        self.true = dialogue_state({})   # the dialogue state the last returned batch really ended in …
+        self.done = 0                # … and the number of batches returned
+        self.cache: dict = {}        # the parent's per-text reader cache
+        self.reset = False           # the child's own state may be wrong: send the right one with its next batch
+        self.child_last = None       # the child's latest slot
+        self.prev_recs: list = []    # the batch added before this one (its last records warm a guess up)
+        self.n = 0
+        self.redone = 0              # batches read again: their guessed start was wrong (tests, bench)
+        self.local_n = 0             # batches the parent read
+        self._proc = mp.Process(target=_child, args=(self._jobs, self._results, self.context),
+                                name="tradeshield-events", daemon=True)
         self._proc.start()
 
-    def send(self, sha: str, records: list) -> None:
-        self._jobs.put((sha, records))
-        self.pending += 1
+    def add(self, sha: str, recs: list) -> None:
+        here = self.local(self.n, self.pending) if self.local is not None else self.pending >= self.busy
+        slot = _Slot(self.n, sha, recs, not here)
+        warm = self.prev_recs[-self.warm:] if self.warm else []
+        if here:
+            self.todo.append((slot, warm))
+        else:
+            prev = self.slots[-1] if self.slots else None
+            if prev is not None and prev is self.child_last and not self.reset:
+                self._jobs.put((sha, recs, None))          # the child reads on from where it stopped
+                slot.after = prev
+            else:     # from the latest right state (warmed up on the batch before, unless that is where it ends)
+                self._jobs.put((sha, recs, (self.true, [] if self.done == self.n else warm)))
+                self.reset = False
+            self.pending += 1
+            self.child_last = slot
+        self.slots.append(slot)
+        self.prev_recs = recs
+        self.n += 1
 
-    def ready(self) -> bool:
+    def ready(self) -> list:
+        """Take what the child has sent, read the parent's batches, and return what can be written now (in
+        order); waits for the child only while more than ``MAX_AHEAD`` of its batches are out."""
+        from tradeshield.conversation.reader import dialogue_state
+
+        out = self._drain(False)
+        for slot, warm in self.todo:
+            state = _guess(self.true, self.cache, slot.sha, [] if self.done == slot.k else warm, self.context)
+            slot.start = dialogue_state(state)
+            slot.result = read_batch(slot.sha, slot.recs, state, self.context)
+            slot.end = dialogue_state(state)
+            self.local_n += 1
+        self.todo.clear()
+        return out + self._drain(False)
+
+    def finish(self) -> list:
+        """Everything not yet returned, in order."""
+        return self.ready() + self._drain(True)
+
+    def _drain(self, wait: bool) -> list:
+        out = []
+        while self.slots:
+            head = self.slots[0]
+            if head.result is None:
+                if not head.child:
+                    break      # the parent reads it at the next ``ready``
+                if not (wait or self.pending > MAX_AHEAD or len(self.slots) > 3 * MAX_AHEAD or self._ready()):
+                    break
+                self._take()
+                continue
+            out.append(self._check(self.slots.popleft()))
+        return out
+
+    def _ready(self) -> bool:
         return self.pending > 0 and not self._results.empty()
 
-    def recv(self) -> tuple[bytes, dict]:
+    def _take(self) -> None:
+        """Receive the child's oldest result into its slot."""
+        start, lines, counts, end = self._recv()
+        slot = next(s for s in self.slots if s.child and s.result is None)
+        slot.result = (lines, counts)
+        slot.start = slot.after.end if slot.after is not None else start
+        slot.after = None
+        slot.end = end
+
+    def _check(self, slot) -> tuple:
+        """The batch's result if it started from the state the batch before it really ended in; else the batch
+        read again, here, from that state."""
+        from tradeshield.conversation.reader import dialogue_state
+
+        self.done += 1
+        recs, slot.recs = slot.recs, None
+        if slot.start == self.true:
+            self.true = slot.end
+            return slot.result
+        self.redone += 1
+        self.reset = True
+        state = _guess(self.true, self.cache, slot.sha, [], self.context)
+        result = read_batch(slot.sha, recs, state, self.context)
+        self.true = dialogue_state(state)     # (slot.end stays what was read: a child batch after it read on from it)
+        return result
+
+    def _recv(self) -> tuple:
         import queue
 
         while True:
@@ -76,13 +214,13 @@ class EventsProcess:
                         from None
         self.pending -= 1
         if tag == "ok":
-            return rest[0], rest[1]
+            return rest
         if tag == "input":
             raise InputError(rest[0], **rest[1])
         raise RuntimeError("the events process failed:\n" + rest[0])
 
     def close(self) -> None:
-        """Stop the child: after the last ``recv`` it reads the end mark and exits; with batches still pending
+        """Stop the child: after the last result it reads the end mark and exits; with batches still pending
         (the import failed) it is killed. Nothing buffered for it is waited for."""
         if self.pending == 0 and self._proc.is_alive():
             with contextlib.suppress(OSError, ValueError):
@@ -99,25 +237,25 @@ class EventsProcess:
 def _child(jobs, results, context: dict) -> None:
     import gc
     import traceback
-    from itertools import repeat
-    from operator import add
 
     gc.disable()               # as the parent's import: the reader makes no reference cycles
     try:
-        from tradeshield.chat.events import find_event_lines
-        from tradeshield.chat.writer import _KEYS
-        from tradeshield.conversation.reader import load_rules
+        from tradeshield.conversation.reader import dialogue_state, load_rules
 
         load_rules(None)       # compiled now, while the parent copies the evidence (as ``read_lines`` asks for it)
-        ctx = {"state": {}, **context}
+        cache: dict = {}
+        state: dict = {"cache": cache}
         while True:
             job = jobs.get()
             if job is None:
                 break
-            sha, recs = job
-            msgs = list(map(dict, map(zip, repeat(_KEYS), map(add, recs, repeat((sha,))))))
-            lines, counts = find_event_lines(msgs, **ctx)
-            results.put(("ok", lines, counts))
+            sha, recs, reset = job
+            start = None
+            if reset is not None:
+                state = _guess(reset[0], cache, sha, reset[1], context)
+                start = dialogue_state(state)
+            lines, counts = read_batch(sha, recs, state, context)
+            results.put(("ok", start, lines, counts, dialogue_state(state)))
     except InputError as e:
         results.put(("input", e.key, e.params))
     except BaseException:      # noqa: BLE001 — whatever it is, the parent reports it

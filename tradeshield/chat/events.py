@@ -48,7 +48,9 @@ def find_event_lines(messages, *, role: str | None = None, me: str | None = None
                      state: dict | None = None) -> tuple[bytes, dict]:
     """``find_events`` as the chat writer stores them: (one JSON line per event, "time" first, each ending in a
     line break — the bytes of ``json.dumps({"time": ev["time"], **ev}, ensure_ascii=False, separators=(",", ":"))``
-    —, {kind: count} in the order the kinds first occur). ``messages``: a list of message dicts."""
+    —, {kind: count} in the order the kinds first occur). ``messages``: a list of message dicts, or of the
+    writer's records with their source as tuples (``chat.writer._KEYS``: time, sender, role, text, line_start,
+    line_end, source — the same events as the dicts with those keys, without making the dicts)."""
     from tradeshield.conversation.reader import read_lines
 
     return read_lines(messages, role=role, me=me, rules=rules, state=state)

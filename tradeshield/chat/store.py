@@ -91,14 +91,20 @@ class _Sink:
 
 def _spool(records, sha: str, sink: _Sink, context: dict, bg=None):
     """Records (any format, file order) → JSON lines and events, a batch of records at a time. With ``bg`` (a
-    ``background.EventsProcess``) the events of each batch are read by the child while the next batch is parsed,
-    and written when they come back (in order: the same bytes)."""
+    ``background.SplitReader``) the events of each batch are read by the child or, while the child is busy, here,
+    and written in file order as they are known (the same bytes)."""
     from itertools import islice
 
     from tradeshield.chat.writer import Out, Writer
 
     writer = Writer(sha, **context)
     it = iter(records)
+
+    def put(results):
+        for lines, counts in results:
+            sink(Out(events=lines))
+            writer.add_kinds(counts)
+
     while True:
         batch = list(islice(it, BATCH))
         if not batch:
@@ -106,16 +112,11 @@ def _spool(records, sha: str, sink: _Sink, context: dict, bg=None):
         if bg is None:
             sink(writer.write(batch))
             continue
-        bg.send(sha, batch)
+        bg.add(sha, batch)
         sink(writer.write(batch, events=False))
-        while bg.ready() or bg.pending > bg.MAX_AHEAD:
-            lines, counts = bg.recv()
-            sink(Out(events=lines))
-            writer.add_kinds(counts)
-    while bg is not None and bg.pending:
-        lines, counts = bg.recv()
-        sink(Out(events=lines))
-        writer.add_kinds(counts)
+        put(bg.ready())
+    if bg is not None:
+        put(bg.finish())
     return writer.total
 
 
@@ -203,7 +204,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     from tradeshield.chat import background
 
     # a large import reads its events in a child process, forked here before any thread starts
-    bg = background.EventsProcess({"role": side, "me": me}) if background.wanted(path) else None
+    bg = background.SplitReader({"role": side, "me": me}) if background.wanted(path) else None
     try:
         pending = case.add_pending(path, note="chat export", progress=progress)
     except BaseException:

@@ -100,9 +100,8 @@ class Writer:
         return b"".join(chain.from_iterable(pieces))
 
     def _events(self, recs: list) -> tuple[bytes, dict]:
-        # message dicts built in C: (time, sender, role, text, line_start, line_end) + (source,)
-        msgs = list(map(dict, map(zip, repeat(_KEYS), map(add, recs, repeat((self.sha,))))))
-        return find_event_lines(msgs, **self.context)
+        # the records as the reader takes them: (time, sender, role, text, line_start, line_end) + (source,)
+        return find_event_lines(list(map(add, recs, repeat((self.sha,)))), **self.context)
 
 
 _KEYS = ("time", "sender", "role", "text", "line_start", "line_end", "source")

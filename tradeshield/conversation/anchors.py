@@ -4,8 +4,8 @@
     ['退款', '退钱']
     >>> sorted(anchors(r"便宜(?:点|些|\\d+)"))
     ['便宜']
-    >>> anchors(r"\\d+") is None
-    True
+    >>> anchors(r"\\d+") is None, anchors(r"^\\d{2,}元?$", digits=True) == {DIGIT}
+    (True, True)
 
 A small reader of the regex subset the rules use (literals, groups, ``|``, ``? * + {m,n}``, classes,
 escapes, anchors, lookarounds, back-references). For a sequence it keeps the most selective element's
@@ -15,9 +15,14 @@ always tried. Lookarounds and optional parts constrain nothing.
 from __future__ import annotations
 
 
+# stands for ``\d`` (any decimal digit, as the rules' str patterns read it) in the anchors ``anchors(digits=True)``
+# gives; ``literal_re`` writes it back as ``\d``
+DIGIT = "\x00"
+
+
 class _P:
-    def __init__(self, s: str):
-        self.s, self.i = s, 0
+    def __init__(self, s: str, digits: bool = False):
+        self.s, self.i, self.digits = s, 0, digits
 
     def peek(self):
         return self.s[self.i] if self.i < len(self.s) else ""
@@ -29,7 +34,7 @@ COMMON = frozenset("了不你我有能发要到就那再好行出把先多转只
 
 
 def _weight(w: str) -> float:
-    return 0.5 if len(w) == 1 and w.lower() in COMMON else float(len(w))
+    return 0.5 if len(w) == 1 and (w.lower() in COMMON or w == DIGIT) else float(len(w))
 
 
 def _best(sets):
@@ -122,6 +127,8 @@ def _atom(p: _P):
     if c == "\\":
         e = p.peek()
         p.i += 1
+        if e == "d" and p.digits:
+            return {DIGIT}, None
         if e.isalnum():          # \d \s \b \1 …
             return None, None
         return {e}, e
@@ -130,9 +137,11 @@ def _atom(p: _P):
     return {c}, c
 
 
-def anchors(pattern: str) -> set[str] | None:
+def anchors(pattern: str, digits: bool = False) -> set[str] | None:
+    r"""``digits``: a ``\d`` the match needs may stand as an anchor (``DIGIT``), for pre-filters built with
+    ``literal_re``; without it (anchors looked up by the text they match) a pattern with no literal has none."""
     try:
-        p = _P(pattern)
+        p = _P(pattern, digits)
         out = _alt(p)
         if p.i != len(p.s):
             return None
@@ -153,7 +162,7 @@ def literal_re(words):
         node[""] = {}
 
     def pat(node: dict) -> str:
-        alts = [re.escape(ch) + pat(child) for ch, child in sorted(node.items()) if ch]
+        alts = [(r"\d" if ch == DIGIT else re.escape(ch)) + pat(child) for ch, child in sorted(node.items()) if ch]
         if not alts:
             return ""
         body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"

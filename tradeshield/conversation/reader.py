@@ -69,8 +69,8 @@ _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 # characters that carry no topic: 「一张」「给你」 shared by two messages say nothing about what they are about
 _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了吧呢吗再那就也都去来把被是在有要这")
 _ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
-_TRADE_WINDOW = 5     # messages before this one that ``context = "trade"`` looks at
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
+_CONTEXT_BACK = 5     # messages before this one where ``context = "trade"`` looks for a trade word
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
@@ -123,6 +123,7 @@ class KindRule:
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
     summary: dict = field(default_factory=dict)
     any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
+    message_any: object = None       # the anchors of the ``message`` patterns alone (a digit may be one)
     plan: list = field(default_factory=list)   # (pattern, its literal anchors or None, matched lower-cased)
     plan_scan: re.Pattern | None = None          # this kind's anchors as one literal regex
     plan_of: dict = field(default_factory=dict)  # anchor → indices in ``plan`` it (or a prefix of it) stands for
@@ -148,6 +149,7 @@ class Rules:
     # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
     whole_any: object = None                # the anchors of every whole-message rule as one literal regex
     reply_set: frozenset = frozenset()      # ``replies`` as a set
+    follow_set: frozenset = frozenset()     # ``follows`` as a set
     blockable: frozenset = frozenset()      # rules with ``unless_message``
     replacers: frozenset = frozenset()      # rules with ``replaces``
     formats: dict = field(default_factory=dict)      # an event's static part (``_template`` key) → ``_line_format``
@@ -196,6 +198,7 @@ def load_rules(path: str | None = None) -> Rules:
                 not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
             k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
+            k.message_any = _anchor_re(list(r.get("message") or []), digits=True)
             k.plan = _plan(k)
             _index_plan(k)
             if k.by not in ("buyer", "seller", "any") or k.speaker not in ("me", "them", "any"):
@@ -215,9 +218,9 @@ def load_rules(path: str | None = None) -> Rules:
     R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
     R.echoes = tuple(i for i, k in enumerate(kinds) if k.reply_echo)
     R.echo_set = frozenset(R.echoes)
-    R.whole_any = _anchor_re([x.pattern for i in R.whole for x in kinds[i].zh + kinds[i].en] +
-                             [x for i in R.whole for x in data["kind"][i].get("message") or []])
+    R.whole_any = _anchor_re([x for i in R.whole for x in data["kind"][i].get("message") or []], digits=True)
     R.reply_set = frozenset(R.replies)
+    R.follow_set = frozenset(R.follows)
     R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
     R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
     R.block_pre = {i: _literal_prefilter(data["kind"][i].get("unless_message")) for i in R.blockable}
@@ -246,9 +249,15 @@ def _index_anchors(R: Rules, tables) -> None:
                 continue
             for w in a:
                 per.setdefault(w, set()).add(i)
-    closed = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    closed = _prefix_closed(per)
     R.anchor_kinds, R.always = closed, frozenset(always)
     R.scan = literal_re(per) if per else None
+
+
+def _prefix_closed(per: dict) -> dict:
+    """{word: frozenset of the values of every word of ``per`` it starts with (itself included)} — looked up by
+    each word's prefixes (a scan over every pair cost ~0.1 s of each process's start on the 1,800 anchors)."""
+    return {w: frozenset(set().union(*(per[w[:k]] for k in range(1, len(w) + 1) if w[:k] in per))) for w in per}
 
 
 class _Always:
@@ -258,13 +267,14 @@ class _Always:
         return True
 
 
-def _anchor_re(patterns):
-    """A literal pre-filter for ``patterns`` (lower-cased text), or ``_Always`` when one has no anchor."""
+def _anchor_re(patterns, digits: bool = False):
+    """A literal pre-filter for ``patterns`` (lower-cased text), or ``_Always`` when one has no anchor; with
+    ``digits`` a digit the patterns need may be its anchor (the whole-message patterns: 「280」「那200呢」)."""
     from tradeshield.conversation.anchors import anchors, literal_re
 
     words = set()
     for p in patterns:
-        a = anchors(p)
+        a = anchors(p, digits=digits)
         if a is None:
             return _Always
         words |= a
@@ -320,7 +330,7 @@ def _index_plan(k: KindRule) -> None:
     for j, (_rx, anc, _en) in enumerate(k.plan):
         for a in anc or ():
             per.setdefault(a, set()).add(j)
-    k.plan_of = {w: frozenset(set().union(*(per[v] for v in per if w.startswith(v)))) for w in per}
+    k.plan_of = _prefix_closed(per)
     k.plan_always = tuple(j for j, (_rx, anc, _en) in enumerate(k.plan) if anc is None)
     k.plan_scan = literal_re(per) if per else None
 
@@ -438,11 +448,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     speaker); ``_outcome`` — for a set of kinds found, the money terms and the events as templates (per text,
     speaker and that set). Per message only the dialogue checks (``after``, ``reply``, ``context``) run, and the
     event dicts are filled with the message's time, sender, lines and ids."""
-    texts: list[str] = state.setdefault("texts", [])
-    earlier = state.setdefault("earlier", {"me": set(), "them": set()})    # kinds each speaker made so far
-    last: dict = state.setdefault("last", {})  # speaker → (kinds, text) of their last message
-    cache: dict = state.setdefault("cache", {})  # text → what it says on its own (``_analyse``)
-    recent: dict = state.setdefault("recent", {"me": [], "them": []})   # speaker → kinds of their last messages
+    texts, earlier, last, cache, recent = _state_parts(state)
     kinds_of, trade = R.kinds, R.trade
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
@@ -451,12 +457,14 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     formats, templates = R.formats, R.templates     # event key (``_outcome``) → JSON line format / dict template
     fget, tget = formats.get, templates.get
     for m in messages:
-        if type(m) is dict:
-            mget = m.get
+        if type(m) is tuple:      # a writer record and its source (``chat.writer._KEYS``): no dict made for it
+            mget = None
+            text = m[3] or ""
+            mrole = m[2] or ("me" if me and m[1] == me else "them")
         else:
-            mget = functools.partial(_get, m)
-        text = mget("text") or ""
-        mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
+            mget = m.get if type(m) is dict else functools.partial(_get, m)
+            text = mget("text") or ""
+            mrole = mget("role") or ("me" if me and mget("sender") == me else "them")
         if mrole == "system" or not text or text.isspace():
             if each:
                 append((m, [], []))
@@ -513,7 +521,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
                         and rule.not_after_clause.search(info[1][j][0]):
                     continue
-                if rule.context == "trade" and trade.search(" ".join(texts[-_TRADE_WINDOW:] + [read])) is None:
+                if rule.context == "trade" and trade.search(" ".join(texts + [read])) is None:
                     continue
                 ok.append(i)
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
@@ -528,12 +536,17 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
-            t = mget("time")
-            t = t.isoformat() if hasattr(t, "isoformat") else t
-            lines = mget("lines") or [mget("line_start"), mget("line_end")]
-            src = mget("source")
-            sender = mget("sender")
-            l0, l1 = lines[0], lines[1]
+            if mget is None:
+                t, sender, l0, l1, src = m[0], m[1], m[4], m[5], m[6]
+                t = t.isoformat() if hasattr(t, "isoformat") else t
+                lines = (l0, l1)
+            else:
+                t = mget("time")
+                t = t.isoformat() if hasattr(t, "isoformat") else t
+                lines = mget("lines") or [mget("line_start"), mget("line_end")]
+                src = mget("source")
+                sender = mget("sender")
+                l0, l1 = lines[0], lines[1]
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
                 vals = (_q(t) if type(t) is str else _json(t), _q(sender) if type(sender) is str else _json(sender),
@@ -571,8 +584,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
         if len(mine_recent) > _RECENT:
             del mine_recent[0]
         texts.append(read)
-        if len(texts) > 8:
-            del texts[:4]
+        if len(texts) > _CONTEXT_BACK:
+            del texts[0]
         if each:
             append((m, evs, money))
         elif evs:
@@ -612,6 +625,31 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
                 or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
                     and not _ACCEPTANCE.match(last_other_text)
                     and (rule.reply_suggestion is True or rule.reply_suggestion.search(last_other_text))))
+
+
+def _state_parts(state: dict) -> tuple:
+    """The parts of a reading state (made when missing): (the last ``_CONTEXT_BACK`` texts read, {speaker: kinds
+    they made so far}, {speaker: (kinds, text) of their last message}, the per-text cache, {speaker: kinds of
+    their last ``_RECENT`` messages})."""
+    return (state.setdefault("texts", []),
+            state.setdefault("earlier", {"me": set(), "them": set()}),    # kinds each speaker made so far
+            state.setdefault("last", {}),      # speaker → (kinds, text) of their last message
+            state.setdefault("cache", {}),     # text → what it says on its own (``_analyse``): no dialogue in it
+            state.setdefault("recent", {"me": [], "them": []}))   # speaker → kinds of their last messages
+
+
+_CACHES = frozenset({"cache"})    # the keys of a reading state that only cache (what is read does not depend on them)
+
+
+def dialogue_state(state: dict) -> dict:
+    """A copy of what a reading ``state`` carries from one message to the next, its caches left out: two states
+    with equal copies read the messages that follow the same (``chat.background`` checks a batch read from a
+    guessed state against the state the batch before it really ended in). Everything but the caches is kept,
+    so a new piece of dialogue state is compared too."""
+    import copy
+
+    _state_parts(state)
+    return copy.deepcopy({k: v for k, v in state.items() if k not in _CACHES})
 
 
 def _speaker(R: Rules, info, mrole: str, side) -> tuple:
@@ -794,7 +832,8 @@ _NO_DICT: dict = {}      # shared empty dict (never written to)
 def _piece_info(R: Rules, piece: str):
     """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): None for an
     empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it holds,
-    {kind index: matched}, whether it holds money terms, the clause read without a position)."""
+    {kind index: matched}, whether it holds money terms, the clause read without a position, its reply forms
+    (``_piece_forms``), whether it has any, its follow hits)."""
     pc = piece_clause(piece)
     if pc is None:
         info = None
@@ -804,12 +843,52 @@ def _piece_info(R: Rules, piece: str):
         ks, h = _clause_hits(R, c)
         # money terms or none depends on the clause alone (whoever says it, whatever kinds it holds)
         money = _MAYBE_MONEY.search(t) is not None and bool(_money_terms(t, None, "them", ()))
-        info = (t, lead, raw, ks, h, money, c)
+        forms, follow = _NO_FORMS, _NO_DICT
+        if not R.reply_set.isdisjoint(ks) or not R.follow_set.isdisjoint(ks):
+            forms, follow = _piece_forms(R, t, ks)
+        info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow)
     cache = R.piece_cache
     if len(cache) >= _CACHE_SIZE:
         cache.clear()
     cache[piece] = info
     return info
+
+
+_NO_FORMS = (_NO_SET, _NO_SET, _NO_SET)
+
+
+def _piece_forms(R: Rules, t: str, ks) -> tuple:
+    """What the reply and follow checks of ``_analyse`` find in one clause ``t`` (its anchors ``ks``), worked out
+    once per piece: ((rule indices whose bare reply form the clause is, whose weak form it is, whose answer pattern
+    it holds) — or ``_NO_FORMS`` —, {follow rule index: the follow words matched})."""
+    kinds = R.kinds
+    low = t.lower()
+    bare, weak, answer = set(), set(), set()
+    for i in R.replies:
+        if i not in ks:
+            continue
+        rule = kinds[i]
+        if rule.reply.search(low):
+            bare.add(i)
+        if rule.reply_weak is not None and rule.reply_weak.search(low):
+            weak.add(i)
+        if rule.reply_answer is not None and rule.reply_answer.search(t):
+            answer.add(i)
+    follow = _NO_DICT
+    for i in R.follows:
+        if i not in ks:
+            continue
+        rule = kinds[i]
+        mm = rule.follow.search(t)
+        if mm is not None and not (rule.unless is not None and rule.unless.search(t)) and not (
+                rule.negatable and negated_before(t, mm.start())):
+            follow = {i: mm.group()} if follow is _NO_DICT else {**follow, i: mm.group()}
+    forms = (frozenset(bare), frozenset(weak), frozenset(answer)) if bare or weak or answer else _NO_FORMS
+    return forms, follow
+
+
+_ANY_FORM = itemgetter(8)      # a piece's info: it has a bare, weak or answer reply form (``_piece_forms``)
+_FOLLOW_OF = itemgetter(9)     # a piece's info: {follow rule index: matched}
 
 
 def _analyse(R: Rules, text: str, with_money: bool):
@@ -853,7 +932,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     if R.whole and R.whole_any.search(low):     # whole-message patterns: 「行，280」
         for i in R.whole:
             rule = kinds[i]
-            if i in hits or not rule.any.search(low):
+            if i in hits or not rule.message_any.search(low):
                 continue
             mm = rule.message.search(text)
             if mm is not None:
@@ -866,9 +945,10 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # a bare 「不行」「可以」 as the first clause (its anchors are there), or as the second after a filler
     # (「好的，没问题」); 「好的」 alone is a weak reply (it answers requests, not questions or suggestions); an
     # answer pattern (「我给他少十块」) in any clause: {rule index: (True strong / False weak / None answer, clause index)}
+    # (each clause's bare, weak and answer forms are found once per piece: ``_piece_forms``)
     reply_ok = _NO_DICT
     at = 0
-    if any(not R.reply_set.isdisjoint(info[3]) for info in cl):
+    if any(map(_ANY_FORM, cl)):
         reply_ok = {}
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.replies:
@@ -876,32 +956,29 @@ def _analyse(R: Rules, text: str, with_money: bool):
             if i in hits or (rule.unless is not None and rule.unless.search(text)):
                 continue
             for j in reversed(tries):
-                if i in cl[j][3] and rule.reply.search(cl[j][0].lower()):
+                if i in cl[j][7][0]:
                     reply_ok[i] = (True, j)
                     at = j
                     break
             else:
-                if rule.reply_weak is not None and i in cl[0][3] and rule.reply_weak.search(cl[0][0].lower()):
+                if i in cl[0][7][1]:
                     reply_ok[i] = (False, 0)
                 elif rule.reply_answer is not None:
-                    j = next((j for j, info in enumerate(cl) if i in info[3] and rule.reply_answer.search(info[0])), None)
+                    j = next((j for j, info in enumerate(cl) if i in info[7][2]), None)
                     if j is not None:
                         reply_ok[i] = (None, j)
     follow_hits = _NO_DICT
-    for i in R.follows:                          # weaker words that count after the speaker's own lure
-        rule = kinds[i]
-        if i in hits:
-            continue
-        for j, info in enumerate(cl):
-            if i not in info[3]:         # none of its anchors (the follow words' among them) in this clause
+    if any(map(_FOLLOW_OF, cl)):
+        for i in R.follows:                          # weaker words that count after the speaker's own lure
+            rule = kinds[i]
+            if i in hits:
                 continue
-            mm = rule.follow.search(info[0])
-            if mm is not None and not (rule.unless is not None and rule.unless.search(info[0])) and not (
-                    rule.negatable and negated_before(info[0], mm.start())):
-                if follow_hits is _NO_DICT:
-                    follow_hits = {}
-                follow_hits[i] = (rule, j, mm.group())
-                break
+            for j, info in enumerate(cl):
+                if i in info[9]:     # (found per piece: ``_piece_forms``)
+                    if follow_hits is _NO_DICT:
+                        follow_hits = {}
+                    follow_hits[i] = (rule, j, info[9][i])
+                    break
     # an echo (「八点也行」「两点没问题」): the first clause (or the second after a filler) restates part of what the other
     # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
     echo_hits = _NO_DICT
