@@ -71,6 +71,8 @@ _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了
 _ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
 _TRADE_WINDOW = 5     # messages before this one that ``context = "trade"`` looks at
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
+# a short question that asks again for what was put up before (「你看行吗？」「可以吗」「怎么样」): the request stays open
+_REASK = re.compile(r"^(?:那|你看|您看)?[^，,。？?]{0,4}(?:行|可以|好|同意|怎么样|如何|呢)[吗不么嘛呢吧]?\s*[?？]*$")
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
@@ -482,7 +484,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             # (「我已经申请退款了」「客服已经介入了 你等通知吧」「行 我把小票交给客服」)
             open_other = set(last_other or ())
             if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS) \
-                    and not _ENDS_QUESTION.search(last_other_text) and not _ENDS_SUGGESTION.search(last_other_text):
+                    and (_REASK.match(last_other_text) or not (_ENDS_QUESTION.search(last_other_text)
+                                                               or _ENDS_SUGGESTION.search(last_other_text))):
                 open_other |= recent[other][-2]
             hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
             mine = None
