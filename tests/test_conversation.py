@@ -692,6 +692,9 @@ def test_scam_script_as_quoted_in_public_news_reports():
      [("defect-claim", "them"), ("refund-request", "them"), ("refund-refused", "me")]),
     # 「客服是假的」 is about the scam, not the goods
     ("buyer", [("me", "那个客服是假的")], []),
+    # 「那就少30吧」 after 「最多少20」 restates nothing of theirs: a new counter-offer, a discount request
+    ("seller", [("them", "能少50吗"), ("me", "最多少20"), ("them", "那就少30吧")],
+     [("discount-request", "them"), ("agreement", "me"), ("discount-request", "them")]),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want

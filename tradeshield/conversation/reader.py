@@ -109,7 +109,8 @@ class KindRule:
                                         # the clause where the match ends
     reply_to: tuple[str, ...] = ()
     reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
-    reply_echo: tuple = ()                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
+    reply_echo: tuple = ()
+    echo_replaces: tuple[str, ...] = ()   # kinds an accepted echo takes the place of in the same message                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
     reply_conditional: bool = False  # also terms they put as a condition (「如果有摔的痕迹就不退」 → 「可以」)
     reply_not_question: re.Pattern | None = None   # their question asks a fact, puts nothing up (「这个能正常用吗」)
@@ -189,6 +190,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_priced=_rx(reply.get("priced"), re.I),
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
+                echo_replaces=tuple(reply.get("echo_replaces") or ()),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -490,6 +492,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
             mine = None
             ok = []
+            echo_drop = None     # kinds an accepted echo takes the place of (「那就少30」 takes their 「少30吧」, asks nothing)
             for i in dyn:
                 rule = kinds_of[i]
                 if rule.after and not (earlier[other] & set(rule.after)):
@@ -511,6 +514,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
                             _answers(rule, True, False, last_other, last_other_text, open_other):
                         j = jr
+                        if rule.echo_replaces:
+                            echo_drop = (echo_drop or set()) | set(rule.echo_replaces)
                 if j is None:
                     continue
                 if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
@@ -520,6 +525,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     continue
                 ok.append(i)
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
+            if echo_drop:
+                key = tuple(k for k in key if kinds_of[k].kind not in echo_drop)
             oc = outcomes.get(key)
             if oc is None:
                 oc = outcomes[key] = _outcome(R, info, key, mrole, side, with_money)
