@@ -687,6 +687,14 @@ def test_scam_script_as_quoted_in_public_news_reports():
     ("seller", [("them", "Is this a scam? I heard about fake PayPal emails.")], []),
     # 「屏幕没问题」 says the goods are fine; it accepts nothing
     ("buyer", [("me", "二手手机 屏幕有问题吗 能验货吗"), ("them", "屏幕没问题")], []),
+    # a short question that asks again keeps the request open: 「不行」 still refuses the refund
+    ("seller", [("them", "屏幕有划痕，退我100吧"), ("them", "你看行吗？"), ("me", "不行")],
+     [("defect-claim", "them"), ("refund-request", "them"), ("refund-refused", "me")]),
+    # 「客服是假的」 is about the scam, not the goods
+    ("buyer", [("me", "那个客服是假的")], []),
+    # 「那就少30吧」 after 「最多少20」 restates nothing of theirs: a new counter-offer, a discount request
+    ("seller", [("them", "能少50吗"), ("me", "最多少20"), ("them", "那就少30吧")],
+     [("discount-request", "them"), ("agreement", "me"), ("discount-request", "them")]),
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want

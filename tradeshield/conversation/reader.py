@@ -71,6 +71,8 @@ _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了
 _ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _CONTEXT_BACK = 5     # messages before this one where ``context = "trade"`` looks for a trade word
+# a short question that asks again for what was put up before (「你看行吗？」「可以吗」「怎么样」): the request stays open
+_REASK = re.compile(r"^(?:那|你看|您看)?[^，,。？?]{0,4}(?:行|可以|好|同意|怎么样|如何|呢)[吗不么嘛呢吧]?\s*[?？]*$")
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
@@ -107,7 +109,8 @@ class KindRule:
                                         # the clause where the match ends
     reply_to: tuple[str, ...] = ()
     reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
-    reply_echo: tuple = ()                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
+    reply_echo: tuple = ()
+    echo_replaces: tuple[str, ...] = ()   # kinds an accepted echo takes the place of in the same message                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
     reply_conditional: bool = False  # also terms they put as a condition (「如果有摔的痕迹就不退」 → 「可以」)
     reply_not_question: re.Pattern | None = None   # their question asks a fact, puts nothing up (「这个能正常用吗」)
@@ -189,6 +192,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_priced=_rx(reply.get("priced"), re.I),
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
+                echo_replaces=tuple(reply.get("echo_replaces") or ()),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -490,11 +494,13 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             # (「我已经申请退款了」「客服已经介入了 你等通知吧」「行 我把小票交给客服」)
             open_other = set(last_other or ())
             if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS) \
-                    and not _ENDS_QUESTION.search(last_other_text) and not _ENDS_SUGGESTION.search(last_other_text):
+                    and (_REASK.match(last_other_text) or not (_ENDS_QUESTION.search(last_other_text)
+                                                               or _ENDS_SUGGESTION.search(last_other_text))):
                 open_other |= recent[other][-2]
             hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
             mine = None
             ok = []
+            echo_drop = None     # kinds an accepted echo takes the place of (「那就少30」 takes their 「少30吧」, asks nothing)
             for i in dyn:
                 rule = kinds_of[i]
                 if rule.after and not (earlier[other] & set(rule.after)):
@@ -516,6 +522,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
                             _answers(rule, True, False, last_other, last_other_text, open_other):
                         j = jr
+                        if rule.echo_replaces:
+                            echo_drop = (echo_drop or set()) | set(rule.echo_replaces)
                 if j is None:
                     continue
                 if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
@@ -525,6 +533,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     continue
                 ok.append(i)
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
+            if echo_drop:
+                key = tuple(k for k in key if kinds_of[k].kind not in echo_drop)
             oc = outcomes.get(key)
             if oc is None:
                 oc = outcomes[key] = _outcome(R, info, key, mrole, side, with_money)
