@@ -181,15 +181,21 @@ def test_events_read_in_a_child_process_are_the_same(case, tmp_path, monkeypatch
         assert err.value.key == "conv.bad_rules"
         assert not (case.root / "derived" / "chat.jsonl").exists()
         return
+    # a second chat into the same case: both outputs merged by time (the events one by the child)
+    second = tmp_path / "chat2.txt"
+    second.write_text("".join(lines[1::2][::-1]).replace("2024-01-", "2024-02-"), encoding="utf-8")
     out = {}
     for mode in ("0", "1"):
         monkeypatch.setenv("TRADESHIELD_CHAT_WORKER", mode)
         c = Case.init(tmp_path / f"case{mode}", role="seller")
-        res = import_chat(c, src, me="卖家小王")
-        assert sum(res["event_counts"].values()) > 1000
-        out[mode] = ({k: v for k, v in res.items() if k not in ("events",)} | {"n_events": len(res["events"])},
-                     (c.root / res["messages_path"]).read_bytes(), (c.root / res["events_path"]).read_bytes(),
-                     c.read_facts("chat"))
+        out[mode] = []
+        for f in (src, second):
+            res = import_chat(c, f, me="卖家小王")
+            assert sum(res["event_counts"].values()) > 500
+            out[mode].append(({k: v for k, v in res.items() if k not in ("events",)} | {"n": len(res["events"])},
+                              (c.root / res["messages_path"]).read_bytes(),
+                              (c.root / res["events_path"]).read_bytes(), c.read_facts("chat")))
+        assert out[mode][1][0]["order"] != "oldest-first"
     assert out["1"] == out["0"]
 
 

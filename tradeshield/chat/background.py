@@ -158,6 +158,15 @@ class SplitReader:
         """Everything not yet returned, in order."""
         return self.ready() + self._drain(True)
 
+    def call(self, fn, *args) -> None:
+        """Have the child run ``fn(*args)`` (a module-level function; after ``finish``); ``result()`` gives what it
+        returns."""
+        self._jobs.put(("call", fn, args))
+        self.pending += 1
+
+    def result(self):
+        return self._recv()[0]
+
     def _drain(self, wait: bool) -> list:
         out = []
         while self.slots:
@@ -217,6 +226,8 @@ class SplitReader:
             return rest
         if tag == "input":
             raise InputError(rest[0], **rest[1])
+        if tag == "raise":
+            raise rest[0]
         raise RuntimeError("the events process failed:\n" + rest[0])
 
     def close(self) -> None:
@@ -249,6 +260,12 @@ def _child(jobs, results, context: dict) -> None:
             job = jobs.get()
             if job is None:
                 break
+            if job[0] == "call":
+                try:
+                    results.put(("ok", job[1](*job[2])))
+                except Exception as e:     # noqa: BLE001 — raised again in the parent, as it would have been there
+                    results.put(("raise", e))
+                continue
             sha, recs, reset = job
             start = None
             if reset is not None:
