@@ -120,6 +120,7 @@ class SplitReader:
         self._proc.start()
 
     def add(self, sha: str, recs: list) -> None:
+        self._poll()     # what the child has done: ``pending`` is the work still queued there
         here = self.local(self.n, self.pending) if self.local is not None else self.pending >= self.busy
         slot = _Slot(self.n, sha, recs, not here)
         warm = self.prev_recs[-self.warm:] if self.warm else []
@@ -144,6 +145,7 @@ class SplitReader:
         order); waits for the child only while more than ``MAX_AHEAD`` of its batches are out."""
         from tradeshield.conversation.reader import dialogue_state
 
+        self._poll()
         out = self._drain(False)
         for slot, warm in self.todo:
             state = _guess(self.true, self.cache, slot.sha, [] if self.done == slot.k else warm, self.context)
@@ -152,6 +154,7 @@ class SplitReader:
             slot.end = dialogue_state(state)
             self.local_n += 1
         self.todo.clear()
+        self._poll()
         return out + self._drain(False)
 
     def finish(self) -> list:
@@ -183,6 +186,11 @@ class SplitReader:
 
     def _ready(self) -> bool:
         return self.pending > 0 and not self._results.empty()
+
+    def _poll(self) -> None:
+        """Take every result the child has sent (whatever batches before them still wait for the parent)."""
+        while self._ready():
+            self._take()
 
     def _take(self) -> None:
         """Receive the child's oldest result into its slot."""
