@@ -199,12 +199,13 @@ def test_events_read_in_a_child_process_are_the_same(case, tmp_path, monkeypatch
     assert out["1"] == out["0"]
 
 
-@pytest.mark.parametrize("seed, warm", [(11, 0), (12, 3), (13, 128)])
-def test_events_read_on_two_cores_are_the_same(seed, warm):
+@pytest.mark.parametrize("seed, warm, share", [(11, 0, 0.5), (12, 3, 0.5), (13, 128, 0.5), (14, 128, 0.0), (15, 0, 0.0), (16, 3, 0.1)])
+def test_events_read_on_two_cores_are_the_same(seed, warm, share):
     """``background.SplitReader`` reads batches in the child or here, each from a guessed dialogue state (the
     latest right one warmed up on the ``warm`` messages before), and reads again the batches whose guess was
     wrong: the lines are those of one reading of the whole chat in order, whatever the split. ``warm = 0`` makes
-    guesses wrong on purpose (the batch read again must then be found and fixed)."""
+    guesses wrong on purpose (the batch read again must then be found and fixed). With every batch sent to the
+    child (``share = 0``) ``finish`` takes back the batches it has not started and reads them here."""
     from tradeshield.chat import background
     from tradeshield.chat.writer import _KEYS
 
@@ -216,7 +217,7 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
     want, want_counts = read_lines([dict(m) for m in msgs], role="seller", me="卖家小王")
     rnd = random.Random(seed)
     bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm,
-                                local=lambda k, pending: rnd.random() < 0.5)
+                                local=lambda k, pending: rnd.random() < share)
     got, counts = [], Counter()
     try:
         i = 0
@@ -224,6 +225,8 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
             size = rnd.choice([1, 40, 150, 400])
             bg.add(sha, recs[i:i + size])
             i += size
+            if share == 0:
+                continue       # every batch queued at once: the child is still at the first ones at ``finish``
             for lines, c in bg.ready():
                 got.append(lines)
                 counts.update(c)
@@ -234,7 +237,10 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
         bg.close()
     assert b"".join(got) == want
     assert counts == Counter(want_counts)
-    assert bg.local_n > 5 and bg.n - bg.local_n > 5
+    if share == 0:
+        assert bg.stolen == bg.local_n > 0 and bg.n > bg.local_n
+    else:
+        assert bg.local_n > 1 and bg.n - bg.local_n > 5
     if warm == 0:
         assert bg.redone > 0
 
