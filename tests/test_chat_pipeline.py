@@ -392,3 +392,21 @@ def test_block_merge_equals_a_stable_heap_merge(streams, block, offsets):
         assert list(spool.merge_by_time(*data)) == want
     finally:
         spool.MERGE_BLOCK = old
+
+
+def test_clock_shortcut_writes_back_what_the_general_path_writes():
+    """A clock already written HH:MM:SS is returned as it is (the path of nearly every Taobao/WeChat/QQ message);
+    every such string, valid or not, and a few that only look like it, give what the general path gives."""
+    from tradeshield.chat import engine
+
+    def general(t):
+        m = engine._CLOCK.match(t.strip())
+        if not m:
+            return None
+        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+        return None if h > 23 or mi > 59 or s > 59 else f"{h:02d}:{mi:02d}:{s:02d}"
+
+    odd = ["7:05:09", " 07:05:09", "07:05:09 ", "０７:05:09", "07:5:09", "24:00:00", "23:59:60", "07:05", "7:05"]
+    for t in [f"{h:02d}:{m:02d}:{s:02d}" for h in range(30) for m in range(0, 61, 3) for s in (0, 9, 59, 60)] + odd:
+        assert engine._norm_clock(t, None) == general(t), t
+    assert engine._norm_clock("07:05:09", "PM") == "19:05:09"

@@ -181,24 +181,31 @@ def test_events_read_in_a_child_process_are_the_same(case, tmp_path, monkeypatch
         assert err.value.key == "conv.bad_rules"
         assert not (case.root / "derived" / "chat.jsonl").exists()
         return
+    # a second chat into the same case: both outputs merged by time (the events one by the child)
+    second = tmp_path / "chat2.txt"
+    second.write_text("".join(lines[1::2][::-1]).replace("2024-01-", "2024-02-"), encoding="utf-8")
     out = {}
     for mode in ("0", "1"):
         monkeypatch.setenv("TRADESHIELD_CHAT_WORKER", mode)
         c = Case.init(tmp_path / f"case{mode}", role="seller")
-        res = import_chat(c, src, me="卖家小王")
-        assert sum(res["event_counts"].values()) > 1000
-        out[mode] = ({k: v for k, v in res.items() if k not in ("events",)} | {"n_events": len(res["events"])},
-                     (c.root / res["messages_path"]).read_bytes(), (c.root / res["events_path"]).read_bytes(),
-                     c.read_facts("chat"))
+        out[mode] = []
+        for f in (src, second):
+            res = import_chat(c, f, me="卖家小王")
+            assert sum(res["event_counts"].values()) > 500
+            out[mode].append(({k: v for k, v in res.items() if k not in ("events",)} | {"n": len(res["events"])},
+                              (c.root / res["messages_path"]).read_bytes(),
+                              (c.root / res["events_path"]).read_bytes(), c.read_facts("chat")))
+        assert out[mode][1][0]["order"] != "oldest-first"
     assert out["1"] == out["0"]
 
 
-@pytest.mark.parametrize("seed, warm", [(11, 0), (12, 3), (13, 128)])
-def test_events_read_on_two_cores_are_the_same(seed, warm):
+@pytest.mark.parametrize("seed, warm, share", [(11, 0, 0.5), (12, 3, 0.5), (13, 128, 0.5), (14, 128, 0.0), (15, 0, 0.0), (16, 3, 0.1)])
+def test_events_read_on_two_cores_are_the_same(seed, warm, share):
     """``background.SplitReader`` reads batches in the child or here, each from a guessed dialogue state (the
     latest right one warmed up on the ``warm`` messages before), and reads again the batches whose guess was
     wrong: the lines are those of one reading of the whole chat in order, whatever the split. ``warm = 0`` makes
-    guesses wrong on purpose (the batch read again must then be found and fixed)."""
+    guesses wrong on purpose (the batch read again must then be found and fixed). With every batch sent to the
+    child (``share = 0``) ``finish`` takes back the batches it has not started and reads them here."""
     from tradeshield.chat import background
     from tradeshield.chat.writer import _KEYS
 
@@ -210,7 +217,7 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
     want, want_counts = read_lines([dict(m) for m in msgs], role="seller", me="卖家小王")
     rnd = random.Random(seed)
     bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm,
-                                local=lambda k, pending: rnd.random() < 0.5)
+                                local=lambda k, pending: rnd.random() < share)
     got, counts = [], Counter()
     try:
         i = 0
@@ -218,6 +225,8 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
             size = rnd.choice([1, 40, 150, 400])
             bg.add(sha, recs[i:i + size])
             i += size
+            if share == 0:
+                continue       # every batch queued at once: the child is still at the first ones at ``finish``
             for lines, c in bg.ready():
                 got.append(lines)
                 counts.update(c)
@@ -228,7 +237,10 @@ def test_events_read_on_two_cores_are_the_same(seed, warm):
         bg.close()
     assert b"".join(got) == want
     assert counts == Counter(want_counts)
-    assert bg.local_n > 5 and bg.n - bg.local_n > 5
+    if share == 0:
+        assert bg.stolen == bg.local_n > 0 and bg.n > bg.local_n
+    else:
+        assert bg.local_n > 1 and bg.n - bg.local_n > 5
     if warm == 0:
         assert bg.redone > 0
 

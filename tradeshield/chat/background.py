@@ -115,11 +115,13 @@ class SplitReader:
         self.n = 0
         self.redone = 0              # batches read again: their guessed start was wrong (tests, bench)
         self.local_n = 0             # batches the parent read
+        self.stolen = 0              # of those, batches sent to the child and taken back (``finish``)
         self._proc = mp.Process(target=_child, args=(self._jobs, self._results, self.context),
                                 name="tradeshield-events", daemon=True)
         self._proc.start()
 
     def add(self, sha: str, recs: list) -> None:
+        self._poll()     # what the child has done: ``pending`` is the work still queued there
         here = self.local(self.n, self.pending) if self.local is not None else self.pending >= self.busy
         slot = _Slot(self.n, sha, recs, not here)
         warm = self.prev_recs[-self.warm:] if self.warm else []
@@ -128,10 +130,10 @@ class SplitReader:
         else:
             prev = self.slots[-1] if self.slots else None
             if prev is not None and prev is self.child_last and not self.reset:
-                self._jobs.put((sha, recs, None))          # the child reads on from where it stopped
+                self._jobs.put((sha, recs, None, self.n))          # the child reads on from where it stopped
                 slot.after = prev
             else:     # from the latest right state (warmed up on the batch before, unless that is where it ends)
-                self._jobs.put((sha, recs, (self.true, [] if self.done == self.n else warm)))
+                self._jobs.put((sha, recs, (self.true, [] if self.done == self.n else warm), self.n))
                 self.reset = False
             self.pending += 1
             self.child_last = slot
@@ -144,6 +146,7 @@ class SplitReader:
         order); waits for the child only while more than ``MAX_AHEAD`` of its batches are out."""
         from tradeshield.conversation.reader import dialogue_state
 
+        self._poll()
         out = self._drain(False)
         for slot, warm in self.todo:
             state = _guess(self.true, self.cache, slot.sha, [] if self.done == slot.k else warm, self.context)
@@ -152,11 +155,40 @@ class SplitReader:
             slot.end = dialogue_state(state)
             self.local_n += 1
         self.todo.clear()
+        self._poll()
         return out + self._drain(False)
 
     def finish(self) -> list:
-        """Everything not yet returned, in order."""
+        """Everything not yet returned, in order. The batches the child has not started are taken back and read
+        here (rather than waiting idle while the child works through them)."""
+        self._steal()
         return self.ready() + self._drain(True)
+
+    def _steal(self) -> None:
+        import queue
+
+        by_k = {s.k: s for s in self.slots}
+        while self.pending:
+            try:
+                job = self._jobs.get(timeout=0.005)     # (the child may hold the queue's lock for a moment)
+            except (queue.Empty, OSError, ValueError):
+                break
+            slot = by_k[job[3]]
+            slot.child = False
+            self.pending -= 1
+            self.stolen += 1
+            prev = by_k.get(slot.k - 1)
+            warm = prev.recs[-self.warm:] if prev is not None and prev.recs and self.warm else []
+            self.todo.append((slot, warm))
+
+    def call(self, fn, *args) -> None:
+        """Have the child run ``fn(*args)`` (a module-level function; after ``finish``); ``result()`` gives what it
+        returns."""
+        self._jobs.put(("call", fn, args))
+        self.pending += 1
+
+    def result(self):
+        return self._recv()[0]
 
     def _drain(self, wait: bool) -> list:
         out = []
@@ -175,12 +207,19 @@ class SplitReader:
     def _ready(self) -> bool:
         return self.pending > 0 and not self._results.empty()
 
+    def _poll(self) -> None:
+        """Take every result the child has sent (whatever batches before them still wait for the parent)."""
+        while self._ready():
+            self._take()
+
     def _take(self) -> None:
         """Receive the child's oldest result into its slot."""
         start, lines, counts, end = self._recv()
         slot = next(s for s in self.slots if s.child and s.result is None)
         slot.result = (lines, counts)
-        slot.start = slot.after.end if slot.after is not None else start
+        # read on from the child's slot before it — unless that one was taken back (``_steal``): the state the
+        # child really started from is then unknown, and the batch is read again here
+        slot.start = (slot.after.end if slot.after.child else None) if slot.after is not None else start
         slot.after = None
         slot.end = end
 
@@ -217,11 +256,19 @@ class SplitReader:
             return rest
         if tag == "input":
             raise InputError(rest[0], **rest[1])
+        if tag == "raise":
+            raise rest[0]
         raise RuntimeError("the events process failed:\n" + rest[0])
 
     def close(self) -> None:
         """Stop the child: after the last result it reads the end mark and exits; with batches still pending
-        (the import failed) it is killed. Nothing buffered for it is waited for."""
+        (the import failed) it is killed. Nothing buffered for it is waited for. The reader's caches this import
+        filled here are emptied: with the cyclic collector paused for the import, every object made since sits in
+        its youngest generation, and its first pass after the import walked them all (~0.1 s on the bench)."""
+        from tradeshield.conversation.reader import clear_caches
+
+        self.cache.clear()
+        clear_caches()
         if self.pending == 0 and self._proc.is_alive():
             with contextlib.suppress(OSError, ValueError):
                 self._jobs.put(None)
@@ -249,7 +296,13 @@ def _child(jobs, results, context: dict) -> None:
             job = jobs.get()
             if job is None:
                 break
-            sha, recs, reset = job
+            if job[0] == "call":
+                try:
+                    results.put(("ok", job[1](*job[2])))
+                except Exception as e:     # noqa: BLE001 — raised again in the parent, as it would have been there
+                    results.put(("raise", e))
+                continue
+            sha, recs, reset, _k = job
             start = None
             if reset is not None:
                 state = _guess(reset[0], cache, sha, reset[1], context)

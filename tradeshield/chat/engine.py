@@ -110,7 +110,14 @@ class Context:
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
+_CANON_CLOCK = re.compile(r"[0-2][0-9]:[0-5][0-9]:[0-5][0-9]")     # HH:MM:SS as written back
+
+
 def _norm_clock(t: str, ampm: str | None) -> str | None:
+    if ampm is None and _CANON_CLOCK.fullmatch(t) is not None:
+        # already what the general path writes back (f"{h:02d}:{mi:02d}:{s:02d}"): clocks with seconds are mostly
+        # all different (Taobao, WeChat, QQ exports), so this is the path of ~every message there
+        return t if t < "24" else None
     m = _CLOCK.match(t.strip())
     if not m:
         return None

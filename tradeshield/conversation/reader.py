@@ -35,6 +35,7 @@ import gc
 import hashlib
 import json
 import re
+import weakref
 from json.encoder import encode_basestring as _q
 from itertools import islice, repeat
 from operator import itemgetter
@@ -166,6 +167,9 @@ def _rx(pats, flags=0) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in pats), flags) if pats else None
 
 
+_LOADED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()    # id → every Rules alive (``clear_caches``)
+
+
 @functools.lru_cache(maxsize=4)
 def load_rules(path: str | None = None) -> Rules:
     from tradeshield.tomlcompat import loads
@@ -228,6 +232,7 @@ def load_rules(path: str | None = None) -> Rules:
     R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
     R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
     R.block_pre = {i: _literal_prefilter(data["kind"][i].get("unless_message")) for i in R.blockable}
+    _LOADED[id(R)] = R
     return R
 
 
@@ -297,6 +302,14 @@ def _literal_prefilter(patterns) -> re.Pattern | None:
             return None
         words |= a
     return re.compile(literal_re(words).pattern, re.I) if words else None
+
+
+def clear_caches() -> None:
+    """Empty the per-piece, per-clause and line-format caches of every rules file loaded (they refill as texts
+    are read; nothing read depends on them)."""
+    for R in list(_LOADED.values()):
+        for cache in (R.piece_cache, R.clause_cache, R.formats, R.templates):
+            cache.clear()
 
 
 def kind_names(path: str | None = None) -> list[str]:
