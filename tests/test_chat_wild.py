@@ -200,3 +200,20 @@ def test_qq_manager_export_with_12_hour_clocks_and_system_ids(tmp_path):
         ("2019-09-23T20:49:12+08:00", "系统消息", "system", "阿杰加入本群。"),
         ("2019-09-23T23:26:00+08:00", "阿杰", "them", "在的，能便宜50吗"),
         ("2019-09-24T07:54:29+08:00", "围观", "them", "退货吧")]
+
+
+def test_whatsapp_encryption_notice_is_a_system_line(tmp_path):
+    """whatstk's pokemon.txt (an Android group export, not committed) opens with WhatsApp's own notice written as if
+    the group said it: ``15.04.2016, 15:04 - Pokemon Chat: Messages and calls are end-to-end encrypted. …``; it was
+    read as a message from "Pokemon Chat". The zh-CN notice reads 消息和通话都进行端到端加密."""
+    p = tmp_path / "group.txt"
+    p.write_text("15.04.2016, 15:04 - Pokemon Chat: Messages and calls are end-to-end encrypted. No one outside of "
+                 "this chat, not even WhatsApp, can read or listen to them.\n"
+                 "06.08.2016, 13:18 - Messages you send to this group are now secured with end-to-end encryption.\n"
+                 "06.08.2016, 13:23 - Ash Ketchum: Hey guys!\n"
+                 "06.08.2016, 13:24 - 小明: 消息和通话都进行端到端加密。对话之外的任何人都无法读取\n"
+                 "06.08.2016, 13:25 - Brock: Messages and calls are end-to-end encrypted, right?\n", encoding="utf-8")
+    msgs = read_chat(p, tz="+00:00").messages
+    assert [(m.role, m.sender) for m in msgs][:3] == [("system", ""), ("system", ""), ("them", "Ash Ketchum")]
+    assert msgs[3].role == "system"
+    assert (msgs[4].role, msgs[4].sender) == ("them", "Brock")     # a person asking about it is a message

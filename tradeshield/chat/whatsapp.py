@@ -19,6 +19,12 @@ from tradeshield.chat.engine import Context, LineFormat
 HEADER = re.compile(r"\n\u200e?\[?(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
                     r"(?:[\s\u202f]?([aApP]\.?\s?[mM]\.?|上午|下午))?\]?(?: -|:)? ([^\n]*)$", re.M)
 _SENDER = re.compile(r"^([^:\n]{1,80}?):(?: |$|(?=\S))(.*)$", re.S)
+# WhatsApp's own notice, written as if the group (or contact) said it: 「Pokemon Chat: Messages and calls are
+# end-to-end encrypted. …」 (whatstk's pokemon.txt, an Android export) — a system line, not a message from "Pokemon Chat"
+_NOTICE = re.compile(r"\u200e?(?:Messages and calls are end-to-end encrypted\. (?:No one outside|Only people in)|"
+                     r"Messages (?:you send )?to this (?:group|chat)(?: and calls)? are now secured with end-to-end "
+                     r"encryption\.|消息和通话都?(?:已|已经)?(?:进行|经过)?端到端加密。(?:对话之外|只有)|"
+                     r"訊息和通話(?:都)?(?:已)?(?:經過|進行)?端對端加密。)")
 
 
 class WhatsApp(LineFormat):
@@ -73,7 +79,7 @@ class WhatsApp(LineFormat):
         hm = ctx.clock(clock if "." not in clock else clock.replace(".", ":"), ampm)
         iso = date + "T" + hm + ctx.offset if date and hm else None
         sm = _SENDER.match(rest)
-        if sm is None or sm[1].startswith("http"):
+        if sm is None or sm[1].startswith("http") or _NOTICE.match(sm[2]):
             return iso, "", "system", rest
         sender = sm[1].strip()
         return iso, sender, ctx.role_of(sender), sm[2].strip()

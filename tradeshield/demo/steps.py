@@ -165,7 +165,19 @@ def step_check(ctx):
 
     reasons = [str(r.get(ctx["lang"]) or r.get("zh") or r["id"]) for r in res["reasons"]]
     return _t(ctx, "check", level=label("verdict", res["level"], ctx["lang"]), score=res["score"],
-              reasons=_join(ctx, [r.split("：")[0].split(":")[0][:24] for r in reasons]))
+              reasons=_join(ctx, [_short(r.split("：")[0].split(": ")[0], 48) for r in reasons]))
+
+
+def _short(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with an ellipsis: between words where it has spaces (the first
+    version cut 「the counterparty has 312」 off its noun)."""
+    if len(text) <= width:
+        return text
+    if " " in text:
+        import textwrap
+
+        return textwrap.shorten(text, width, placeholder=" …")
+    return text[:width - 1] + "…"
 
 
 def step_compare(ctx):
