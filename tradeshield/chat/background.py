@@ -39,7 +39,7 @@ from tradeshield.errors import InputError
 
 MIN_BYTES = 8 << 20      # ~60,000 messages: below this the events are read in the parent
 MAX_AHEAD = 4            # batches sent to the child and not yet read back (bounds the memory of both processes)
-BUSY = 2                 # the child has this many batches queued: the parent reads the next one itself
+BUSY = 3                 # the child has this many batches queued: the parent reads the next one itself
 WARM = 128               # messages before a batch read again to guess the dialogue state it starts in
 
 
