@@ -71,7 +71,7 @@ def _guess(base: dict, cache: dict, sha: str, warm: list, context: dict) -> dict
     before the batch (their events thrown away); ``cache`` is the reader's per-text cache to keep using."""
     import copy
 
-    state = copy.deepcopy(base)
+    state = copy.deepcopy(base) if base is not None else {}     # None: the state a conversation starts in
     state["cache"] = cache
     if warm:
         read_batch(sha, warm, state, context)
@@ -97,8 +97,6 @@ class SplitReader:
     def __init__(self, context: dict, *, busy: int = BUSY, warm: int = WARM, local=None):
         import multiprocessing
 
-        from tradeshield.conversation.reader import dialogue_state
-
         mp = multiprocessing.get_context("fork")
         self._jobs, self._results = mp.Queue(), mp.Queue()
         self.context = dict(context)
@@ -106,7 +104,9 @@ class SplitReader:
         self.pending = 0             # batches at the child not yet received
         self.slots: deque = deque()  # batches added and not yet returned, in file order
         self.todo: list = []         # (slot, warm-up records) the parent reads itself at the next ``ready``
-        self.true = dialogue_state({})   # the dialogue state the last returned batch really ended in …
+        # the dialogue state the last returned batch really ended in (None: none returned yet — the conversation's
+        # start; the reader is imported after the fork, by each process, while the evidence is copied) …
+        self.true = None
         self.done = 0                # … and the number of batches returned
         self.cache: dict = {}        # the parent's per-text reader cache
         self.reset = False           # the child's own state may be wrong: send the right one with its next batch
@@ -230,6 +230,8 @@ class SplitReader:
 
         self.done += 1
         recs, slot.recs = slot.recs, None
+        if self.true is None:
+            self.true = dialogue_state({})
         if slot.start == self.true:
             self.true = slot.end
             return slot.result
