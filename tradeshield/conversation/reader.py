@@ -279,11 +279,12 @@ def _literal_prefilter(patterns) -> re.Pattern | None:
 
 
 def clear_caches() -> None:
-    """Empty the per-piece, per-clause and line-format caches of every rules file loaded (they refill as texts
-    are read; nothing read depends on them)."""
+    """Empty the per-piece, per-clause and line-format caches of every rules file loaded, and the money terms
+    per clause (they refill as texts are read; nothing read depends on them)."""
     for R in list(_LOADED.values()):
         for cache in (R.piece_cache, R.clause_cache, R.formats, R.templates):
             cache.clear()
+    _money_terms.cache_clear()       # money terms per clause (functools.lru_cache)
 
 
 def kind_names(path: str | None = None) -> list[str]:
@@ -721,7 +722,9 @@ def _key_format(formats: dict, key: tuple) -> str:
     tpl = _template(key)
     if key[6]:
         base = key[:6] + ((), None)
-        head = formats.get(base) or _line_format(_template(base))
+        head = formats.get(base)
+        if head is None:      # kept: the next amount said in the same clause reuses it
+            head = formats[base] = _line_format(_template(base))
         base_keys = list(_template(base))
         keys = list(tpl)
         if keys[:len(base_keys)] == base_keys and head.endswith("}"):
