@@ -19,7 +19,9 @@ reader carries from one message to the next, caches left out), and results are t
 a batch whose starting state is not the state the batch before it really ended in is read again, here, from
 that state — and the child is told the right state with its next batch. Reading is a function of the rules,
 that state and the messages, so the bytes are those of one reading in order (``tests/test_reader_engine.py``
-compares them under random splits, with forced wrong guesses).
+compares them under random splits, with forced wrong guesses). At the end the parent takes back the batches the
+child has not started (``finish``), so neither waits long for the other; an idle child can also run one more
+function of paths for the import (``call``: writing the merged events file while the parent writes the messages).
 
 Records go to the child and event lines come back through pipes (pickled; ~2 ms per 5,000-record batch). The
 child is forked before the import starts any thread (``SplitReader`` is made first thing), so it inherits no
