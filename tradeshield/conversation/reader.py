@@ -59,6 +59,10 @@ _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e
 # every cache holds at most this many entries and is emptied when full: a 200,000-message import fills them as a
 # 1,000,000-message one does, so memory does not grow with the file (bench/bench_chat.py)
 _CACHE_SIZE = 20_000
+# the per-piece and per-clause caches hold fewer: the pieces that repeat are few (a chat's stock phrases), the rest
+# are one-offs (an order number, an amount) that only filled the caches more slowly — up to ~350,000 messages on the
+# bench, so a 200,000-message import peaked ~20 MB below a 1,000,000-message one
+_PIECE_CACHE = 8192
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 _ENDS_QUESTION = re.compile(r"[吗？?](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that asks (「你要吗，打九折」)
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
@@ -779,7 +783,7 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
         f = _find(rule, c)
         if f:
             h[i] = f[0]
-    if len(R.clause_cache) >= _CACHE_SIZE:
+    if len(R.clause_cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         R.clause_cache.clear()
     got = R.clause_cache[key] = (frozenset(ks), h)
     return got
@@ -809,7 +813,7 @@ def _piece_info(R: Rules, piece: str):
             forms, follow = _piece_forms(R, t, ks)
         info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow)
     cache = R.piece_cache
-    if len(cache) >= _CACHE_SIZE:
+    if len(cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         cache.clear()
     cache[piece] = info
     return info
