@@ -171,6 +171,7 @@ def main() -> None:
     apy = anchors_python(work)
     files = inputs(work, args.messages, args.big)
     env = dict(os.environ, PYTHONPATH=str(ROOT), TRADESHIELD_LANG="en", TRADESHIELD_HOME=str(work / "home"))
+    args.load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     runs = [one_run(files, apy, env, work, flip=bool(i % 2), n=args.messages) for i in range(args.runs)]
     report(runs, files, args)
 
@@ -185,7 +186,8 @@ def report(runs: list, files: dict, args) -> None:
           + (f"; whatsapp-big {args.big:,} messages {files['whatsapp-big'].stat().st_size / 2**20:.0f} MiB"
              if "whatsapp-big" in files else ""))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{len(runs)} run(s), medians; load average now {load:.1f} on {os.cpu_count()} cores")
+    print(f"{len(runs)} run(s), medians; load average {getattr(args, 'load0', float('nan')):.1f} at the start, "
+          f"{load:.1f} now, on {os.cpu_count()} cores (the machine is shared: compare the runs' walls)")
     print()
     print(f"{'tool / input':34} {'messages':>10} {'wall s':>8} {'cpu s':>7} {'peak RSS MiB':>13} {'steal':>6}  all wall s")
     names = ["whatstk", "chat-miner", "tradeshield whatsapp", "tradeshield taobao", "tradeshield wechat-txt",

@@ -410,3 +410,18 @@ def test_clock_shortcut_writes_back_what_the_general_path_writes():
     for t in [f"{h:02d}:{m:02d}:{s:02d}" for h in range(30) for m in range(0, 61, 3) for s in (0, 9, 59, 60)] + odd:
         assert engine._norm_clock(t, None) == general(t), t
     assert engine._norm_clock("07:05:09", "PM") == "19:05:09"
+
+
+def test_bounded_sender_caches_change_nothing(monkeypatch):
+    """The roles and message-line fragments kept per sender are bounded (``engine._SENDERS``, emptied when full):
+    with room for one sender only, a chat of many senders parses and writes the same bytes."""
+    from tradeshield.chat import engine, writer
+
+    text = wangwang(400, seed=5)
+    want = engine_records(text)
+    want_lines = written(want)
+    monkeypatch.setattr(engine, "_SENDERS", 1)
+    monkeypatch.setattr(writer, "_SENDERS", 1)
+    got = engine_records(text)
+    assert got == want and len({r[1] for r in got}) > 5
+    assert written(got)[:2] == want_lines[:2]

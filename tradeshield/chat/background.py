@@ -19,7 +19,9 @@ reader carries from one message to the next, caches left out), and results are t
 a batch whose starting state is not the state the batch before it really ended in is read again, here, from
 that state — and the child is told the right state with its next batch. Reading is a function of the rules,
 that state and the messages, so the bytes are those of one reading in order (``tests/test_reader_engine.py``
-compares them under random splits, with forced wrong guesses).
+compares them under random splits, with forced wrong guesses). At the end the parent takes back the batches the
+child has not started (``finish``), so neither waits long for the other; an idle child can also run one more
+function of paths for the import (``call``: writing the merged events file while the parent writes the messages).
 
 Records go to the child and event lines come back through pipes (pickled; ~2 ms per 5,000-record batch). The
 child is forked before the import starts any thread (``SplitReader`` is made first thing), so it inherits no
@@ -39,7 +41,7 @@ from tradeshield.errors import InputError
 
 MIN_BYTES = 8 << 20      # ~60,000 messages: below this the events are read in the parent
 MAX_AHEAD = 4            # batches sent to the child and not yet read back (bounds the memory of both processes)
-BUSY = 2                 # the child has this many batches queued: the parent reads the next one itself
+BUSY = 3                 # the child has this many batches queued: the parent reads the next one itself
 WARM = 128               # messages before a batch read again to guess the dialogue state it starts in
 
 
@@ -71,7 +73,7 @@ def _guess(base: dict, cache: dict, sha: str, warm: list, context: dict) -> dict
     before the batch (their events thrown away); ``cache`` is the reader's per-text cache to keep using."""
     import copy
 
-    state = copy.deepcopy(base)
+    state = copy.deepcopy(base) if base is not None else {}     # None: the state a conversation starts in
     state["cache"] = cache
     if warm:
         read_batch(sha, warm, state, context)
@@ -97,8 +99,6 @@ class SplitReader:
     def __init__(self, context: dict, *, busy: int = BUSY, warm: int = WARM, local=None):
         import multiprocessing
 
-        from tradeshield.conversation.reader import dialogue_state
-
         mp = multiprocessing.get_context("fork")
         self._jobs, self._results = mp.Queue(), mp.Queue()
         self.context = dict(context)
@@ -106,7 +106,9 @@ class SplitReader:
         self.pending = 0             # batches at the child not yet received
         self.slots: deque = deque()  # batches added and not yet returned, in file order
         self.todo: list = []         # (slot, warm-up records) the parent reads itself at the next ``ready``
-        self.true = dialogue_state({})   # the dialogue state the last returned batch really ended in …
+        # the dialogue state the last returned batch really ended in (None: none returned yet — the conversation's
+        # start; the reader is imported after the fork, by each process, while the evidence is copied) …
+        self.true = None
         self.done = 0                # … and the number of batches returned
         self.cache: dict = {}        # the parent's per-text reader cache
         self.reset = False           # the child's own state may be wrong: send the right one with its next batch
@@ -230,6 +232,8 @@ class SplitReader:
 
         self.done += 1
         recs, slot.recs = slot.recs, None
+        if self.true is None:
+            self.true = dialogue_state({})
         if slot.start == self.true:
             self.true = slot.end
             return slot.result

@@ -21,6 +21,7 @@ from itertools import accumulate, chain, repeat
 from json.encoder import encode_basestring as _q
 from operator import add, gt, itemgetter, lt
 
+from tradeshield.chat.engine import _SENDERS
 from tradeshield.chat.events import find_event_lines
 from tradeshield.chat.model import attachments_of
 from tradeshield.chat.spool import OrderTracker
@@ -69,6 +70,8 @@ class Writer:
             key = (r[1], r[2])
             frag = srb.get(key)
             if frag is None:
+                if len(srb) >= _SENDERS:      # bounded (memory flat in file size)
+                    srb.clear()
                 frag = srb[key] = ('"sender":%s,"role":"%s"' % (_q(r[1]), r[2])).encode("utf-8")
             sr.append(frag)
         tq = list(map('"%s"'.__mod__, times)) if None not in times else ['"%s"' % t if t else "null" for t in times]

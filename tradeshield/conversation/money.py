@@ -97,7 +97,7 @@ def money_terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...] =
 _MAYBE = re.compile(r"\d|[一二两三四五六七八九十百千]|定金|订金|押金|保证金|deposit|退", re.I)
 
 
-@functools.lru_cache(maxsize=20000)
+@functools.lru_cache(maxsize=4096)
 def _terms(clause: str, side: str | None, by: str, kinds: tuple[str, ...]) -> tuple:
     return tuple(_money_terms(clause, side, by, kinds))
 

@@ -59,6 +59,10 @@ _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e
 # every cache holds at most this many entries and is emptied when full: a 200,000-message import fills them as a
 # 1,000,000-message one does, so memory does not grow with the file (bench/bench_chat.py)
 _CACHE_SIZE = 20_000
+# the per-piece and per-clause caches hold fewer: the pieces that repeat are few (a chat's stock phrases), the rest
+# are one-offs (an order number, an amount) that only filled the caches more slowly — up to ~350,000 messages on the
+# bench, so a 200,000-message import peaked ~20 MB below a 1,000,000-message one
+_PIECE_CACHE = 8192
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
 _ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[行以能好要在成出卖对])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
@@ -305,11 +309,12 @@ def _literal_prefilter(patterns) -> re.Pattern | None:
 
 
 def clear_caches() -> None:
-    """Empty the per-piece, per-clause and line-format caches of every rules file loaded (they refill as texts
-    are read; nothing read depends on them)."""
+    """Empty the per-piece, per-clause and line-format caches of every rules file loaded, and the money terms
+    per clause (they refill as texts are read; nothing read depends on them)."""
     for R in list(_LOADED.values()):
         for cache in (R.piece_cache, R.clause_cache, R.formats, R.templates):
             cache.clear()
+    _money_terms.cache_clear()       # money terms per clause (functools.lru_cache)
 
 
 def kind_names(path: str | None = None) -> list[str]:
@@ -786,7 +791,9 @@ def _key_format(formats: dict, key: tuple) -> str:
     tpl = _template(key)
     if key[6]:
         base = key[:6] + ((), None)
-        head = formats.get(base) or _line_format(_template(base))
+        head = formats.get(base)
+        if head is None:      # kept: the next amount said in the same clause reuses it
+            head = formats[base] = _line_format(_template(base))
         base_keys = list(_template(base))
         keys = list(tpl)
         if keys[:len(base_keys)] == base_keys and head.endswith("}"):
@@ -841,7 +848,7 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
         f = _find(rule, c)
         if f:
             h[i] = f[0]
-    if len(R.clause_cache) >= _CACHE_SIZE:
+    if len(R.clause_cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         R.clause_cache.clear()
     got = R.clause_cache[key] = (frozenset(ks), h)
     return got
@@ -871,7 +878,7 @@ def _piece_info(R: Rules, piece: str):
             forms, follow = _piece_forms(R, t, ks)
         info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow)
     cache = R.piece_cache
-    if len(cache) >= _CACHE_SIZE:
+    if len(cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         cache.clear()
     cache[piece] = info
     return info
