@@ -863,7 +863,7 @@ def _piece_info(R: Rules, piece: str):
     """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): None for an
     empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it holds,
     {kind index: matched}, whether it holds money terms, the clause read without a position, its reply forms
-    (``_piece_forms``), whether it has any, its follow hits)."""
+    (``_piece_forms``), whether it has any, its follow hits, its echo forms (``_piece_echoes``))."""
     pc = piece_clause(piece)
     if pc is None:
         info = None
@@ -876,7 +876,8 @@ def _piece_info(R: Rules, piece: str):
         forms, follow = _NO_FORMS, _NO_DICT
         if not R.reply_set.isdisjoint(ks) or not R.follow_set.isdisjoint(ks):
             forms, follow = _piece_forms(R, t, ks)
-        info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow)
+        echo = _piece_echoes(R, t, ks) if R.echoes and not R.echo_set.isdisjoint(ks) else _NO_DICT
+        info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow, echo)
     cache = R.piece_cache
     if len(cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         cache.clear()
@@ -917,8 +918,26 @@ def _piece_forms(R: Rules, t: str, ks) -> tuple:
     return forms, follow
 
 
+def _piece_echoes(R: Rules, t: str, ks) -> dict:
+    """The echo forms of one clause ``t`` (its anchors ``ks``), worked out once per piece: {echo rule index:
+    (the restated words, whether word for word)} (``_analyse`` decides which clause may carry them)."""
+    low = t.lower()
+    found = _NO_DICT
+    for i in R.echoes:
+        if i not in ks:
+            continue
+        m = next((m for rx in R.kinds[i].reply_echo if (m := rx.match(low))), None)
+        if m is not None:
+            exact = "echo" in m.groupdict()
+            said = _ECHO_TRIM.sub("", m.group("echo" if exact else "topic"))
+            if len(said) > 1 or said.isdigit():
+                found = {i: (said, exact)} if found is _NO_DICT else {**found, i: (said, exact)}
+    return found
+
+
 _ANY_FORM = itemgetter(8)      # a piece's info: it has a bare, weak or answer reply form (``_piece_forms``)
 _FOLLOW_OF = itemgetter(9)     # a piece's info: {follow rule index: matched}
+_ECHO_OF = itemgetter(10)      # a piece's info: {echo rule index: (restated words, word for word)}
 
 
 def _analyse(R: Rules, text: str, with_money: bool):
@@ -1012,25 +1031,19 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # an echo (「八点也行」「两点没问题」): the first clause (or the second after a filler) restates part of what the other
     # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
     echo_hits = _NO_DICT
-    if R.echoes and any(not R.echo_set.isdisjoint(info[3]) for info in cl):
+    if R.echoes and any(map(_ECHO_OF, cl)):      # (found per piece: ``_piece_echoes``)
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.echoes:
             if i in hits or (i in reply_ok and reply_ok[i][0] is not False):     # a weak 「好的，」 may precede it
                 continue
-            rule = kinds[i]
             for j in tries:
-                if i not in cl[j][3]:
-                    continue
-                m = next((m for rx in rule.reply_echo if (m := rx.match(cl[j][0].lower()))), None)
-                if m is not None:
-                    exact = "echo" in m.groupdict()
-                    said = _ECHO_TRIM.sub("", m.group("echo" if exact else "topic"))
-                    if len(said) > 1 or said.isdigit():
-                        if echo_hits is _NO_DICT:
-                            echo_hits = {}
-                        echo_hits[i] = (j, said, exact)
-                        at = j
-                        break
+                e = cl[j][10].get(i)
+                if e is not None:
+                    if echo_hits is _NO_DICT:
+                        echo_hits = {}
+                    echo_hits[i] = (j, e[0], e[1])
+                    at = j
+                    break
     if not hits and not reply_ok and not follow_hits and not echo_hits:
         return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
     cand = hits.keys() | reply_ok.keys() | follow_hits.keys() | echo_hits.keys()
