@@ -93,6 +93,22 @@ def test_demo_runs_every_step(cli, tmp_path):
     assert r.code == 2 and (other / "keep.txt").read_text() == "mine"
 
 
+def test_demo_step_after_a_failed_packet_says_so(tmp_path, monkeypatch):
+    """The packet step failing (seen once under load) made the verify step an internal error (KeyError 'bundle')."""
+    import tradeshield.packet
+    from tradeshield.demo import run_demo
+    from tradeshield.errors import InputError
+
+    def broken(*a, **k):
+        raise InputError("demo.not_empty", path="x")
+
+    monkeypatch.setattr(tradeshield.packet, "build_packet", broken)
+    res = run_demo(tmp_path / "d", lang="en")
+    steps = {s["step"]: s for s in res["steps"]}
+    assert not res["ok"] and not steps["packet"]["ok"] and steps["seal"]["ok"]
+    assert not steps["verify"]["ok"] and "needs the packet step" in steps["verify"]["summary"]
+
+
 def test_ctrl_c_says_so_and_keeps_the_case_clean(cli, made, tmp_path):
     import os
     import signal

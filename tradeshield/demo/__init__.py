@@ -21,6 +21,7 @@ MARKER = ".tradeshield-demo"
 
 i18n.register({
     "demo.step_failed": ("演示步骤未达到预期：{what}", "demo step did not give the expected result: {what}"),
+    "demo.needs": ("未运行：它需要的“{step}”步骤没有成功", "not run: it needs the {step} step, which did not succeed"),
     "demo.not_empty": ("目录非空且不是演示目录：{path}", "folder is not empty and is not a demo folder: {path}"),
 })
 

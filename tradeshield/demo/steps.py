@@ -224,6 +224,8 @@ def step_packet(ctx):
 def step_verify(ctx):
     from tradeshield.evidence.verify import verify
 
+    if "bundle" not in ctx:      # the packet step failed (its own line says why): nothing to verify
+        raise StepFailed("demo.needs", step=i18n.t("demo.step.packet", ctx["lang"]))
     rep = verify(ctx["bundle"])
     if not rep.ok:
         raise StepFailed("demo.step_failed", what="; ".join(p.describe(ctx["lang"]) for p in rep.problems))
