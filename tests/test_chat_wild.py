@@ -217,3 +217,20 @@ def test_whatsapp_encryption_notice_is_a_system_line(tmp_path):
     assert [(m.role, m.sender) for m in msgs][:3] == [("system", ""), ("system", ""), ("them", "Ash Ketchum")]
     assert msgs[3].role == "system"
     assert (msgs[4].role, msgs[4].sender) == ("them", "Brock")     # a person asking about it is a message
+
+
+def test_whatsapp_layouts_from_another_parsers_tests(tmp_path):
+    """Layouts from Pustur/whatsapp-chat-parser's tests (MIT; not committed, rewritten here): a Finnish phone's
+    ``13.6.2018 klo 21.25.15 - a: m`` (was an unknown format), and a blank line inside a message right after its
+    first line (``How are you?`` / blank / ``Is everything alright?``; the blank line was dropped from the text)."""
+    p = tmp_path / "fi.txt"
+    p.write_text("13.6.2018 klo 21.25.15 - a: m\n14.6.2018 klo 8.05.00 - b: n\n", encoding="utf-8")
+    conv = read_chat(p, tz="+00:00")
+    assert conv.format == "whatsapp"
+    assert [(m.time.isoformat(), m.sender, m.text) for m in conv.messages] == [
+        ("2018-06-13T21:25:15+00:00", "a", "m"), ("2018-06-14T08:05:00+00:00", "b", "n")]
+    p = tmp_path / "blank.txt"
+    p.write_text("09/04/2017, 01:50 - +410123456789: How are you?\n\nIs everything alright?\n\n"
+                 "09/04/2017, 01:51 - B: ok\nsecond\n\nthird\n", encoding="utf-8")
+    msgs = read_chat(p, tz="+00:00").messages
+    assert [m.text for m in msgs] == ["How are you?\n\nIs everything alright?", "ok\nsecond\n\nthird"]

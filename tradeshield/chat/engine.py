@@ -251,12 +251,15 @@ def _records(text, ms, starts, ends, line0, make, clean, plain, ctx):
     if not plain:
         texts = [clean(t) if t else t for t in texts]
     heads = list(map(make, ms, repeat(ctx)))
-    for head, body, line, last in zip(heads, texts, lines, lasts):
+    # line breaks between the header line and the rest of the text (2+: blank lines the message itself holds, kept
+    # after text on the header line — 「How are you?」 + blank line + 「Is everything alright?」, Pustur's WhatsApp test)
+    gaps = list(map(int.__sub__, map(len, bodies), map(len, stripped)))
+    for head, body, line, last, gap in zip(heads, texts, lines, lasts, gaps):
         if head is None:   # a line that only sets state (e.g. a date line): not a message
             continue
         iso, sender, role, first = head
         if first:
-            body = first + nl + body if body else first
+            body = first + nl * (gap if gap > 1 else 1) + body if body else first
         if iso is None:
             ctx.skip(line)
             continue

@@ -6,9 +6,10 @@
 
 The date order depends on the phone's locale, so it is inferred from the whole sample: a first
 field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
-year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``. Lines without ``Name:`` are system
-lines. ``SIGNAL`` is the same grammar with signal-export's header ``[YYYY-MM-DD, HH:MM] Name: text`` (a
-bracketed ISO date followed by a comma, which WhatsApp never writes), so a Signal export is named ``signal``.
+year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``; Finnish phones write ``13.6.2018 klo 21.25.15``.
+Lines without ``Name:`` are system lines. ``SIGNAL`` is the same grammar with signal-export's header
+``[YYYY-MM-DD, HH:MM] Name: text`` (a bracketed ISO date followed by a comma, which WhatsApp never writes), so a
+Signal export is named ``signal``.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import re
 
 from tradeshield.chat.engine import Context, LineFormat
 
-HEADER = re.compile(r"\n\u200e?\[?(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+HEADER = re.compile(r"\n\u200e?\[?(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),?(?: klo)? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
                     r"(?:[\s\u202f]?([aApP]\.?\s?[mM]\.?|上午|下午))?\]?(?: -|:)? ([^\n]*)$", re.M)
 _SENDER = re.compile(r"^([^:\n]{1,80}?):(?: |$|(?=\S))(.*)$", re.S)
 # WhatsApp's own notice, written as if the group (or contact) said it: 「Pokemon Chat: Messages and calls are
