@@ -148,9 +148,9 @@ def _publish(case, name: str, spool: str, order: str, sha: str, digest: tuple[st
     return _publish_to(case.derived_path(name), spool, order, sha, digest, count)
 
 
-def _moves(case, name: str, order: str) -> bool:
-    """Whether ``_publish`` only renames the spool (else it writes the lines again: merged, reordered)."""
-    return order == "oldest-first" and not case.derived_path(name).exists()
+def _renames(dest, order: str) -> bool:
+    """Whether publishing a spool to ``dest`` only renames it (else it writes the lines again: merged, reordered)."""
+    return order == "oldest-first" and not os.path.exists(dest)
 
 
 def _publish_to(dest, spool: str, order: str, sha: str, digest: tuple[str, int], count: int):
@@ -158,7 +158,7 @@ def _publish_to(dest, spool: str, order: str, sha: str, digest: tuple[str, int],
     from pathlib import Path
 
     dest = Path(dest)
-    if order == "oldest-first" and not dest.exists():
+    if _renames(dest, order):
         with open(spool, "rb+") as f:      # what atomic_write does, without copying the bytes again
             os.fchmod(f.fileno(), FILE_MODE)
             os.fsync(f.fileno())
@@ -241,7 +241,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
         # a merge (a second chat, a reordered export) writes both outputs again: the events child, idle now,
         # writes chat-events.jsonl while this process writes chat.jsonl (on the bench's second import each took
         # ~0.65 s, one after the other)
-        merge_events = bg is not None and not _moves(case, EVENTS, order)
+        merge_events = bg is not None and not _renames(case.derived_path(EVENTS), order)
         if merge_events:
             bg.call(_publish_to, case.derived_path(EVENTS), spools[1], order, sha, sink.digest(1), n_events)
         mdest, msha, msize, _ = _publish(case, MESSAGES, spools[0], order, sha, sink.digest(0), stats.n)
