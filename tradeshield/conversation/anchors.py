@@ -107,6 +107,11 @@ def _atom(p: _P):
                 kind, p.i = "look", j + 1
             elif p.s[j] == "<" and p.s[j + 1] in ("=", "!"):
                 kind, p.i = "look", j + 2
+            elif p.s[j:j + 2] == "P<":        # a named group: 「(?P<echo>…)」
+                kind, p.i = "group", p.s.index(">", j) + 1
+            elif p.s[j:j + 2] == "P=":        # a back-reference to one: constrains nothing here
+                p.i = p.s.index(")", j) + 1
+                return None, None
             else:
                 raise ValueError("group")
         inner = _alt(p)

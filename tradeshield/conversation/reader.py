@@ -217,10 +217,11 @@ def load_rules(path: str | None = None) -> Rules:
                 raise ValueError(f"kind {k.kind}: by/from")
             kinds.append(k)
         trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
+        # (a whole-message pattern may need only a digit: 「280」 — ``\d`` is then its anchor)
         pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
-                         [x for r in data.get("kind", []) for x in r.get("message") or []] +
                          [x for r in data.get("kind", []) for x in _reply_patterns(r.get("reply") or {})] +
-                         [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])])
+                         [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])],
+                         more=[x for r in data.get("kind", []) for x in r.get("message") or []])
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
@@ -254,8 +255,8 @@ def _index_anchors(R: Rules, tables) -> None:
     for i, (k, t) in enumerate(zip(R.kinds, tables)):
         reply = (t.get("reply") or {})
         follow = (t.get("follow") or {})
-        for p in [x.pattern for x in k.zh + k.en] + _reply_patterns(reply) + list(t.get("message") or []) + \
-                follow.get("zh", []) + follow.get("en", []):
+        # (the whole-message patterns are tried on the whole message: ``whole_any``, ``message_any``)
+        for p in [x.pattern for x in k.zh + k.en] + _reply_patterns(reply) + follow.get("zh", []) + follow.get("en", []):
             a = anchors(p)
             if a is None:
                 always.add(i)
@@ -280,14 +281,15 @@ class _Always:
         return True
 
 
-def _anchor_re(patterns, digits: bool = False):
+def _anchor_re(patterns, digits: bool = False, more=()):
     """A literal pre-filter for ``patterns`` (lower-cased text), or ``_Always`` when one has no anchor; with
-    ``digits`` a digit the patterns need may be its anchor (the whole-message patterns: 「280」「那200呢」)."""
+    ``digits`` a digit the patterns need may be its anchor (the whole-message patterns: 「280」「那200呢」), as it
+    may for the patterns ``more``."""
     from tradeshield.conversation.anchors import anchors, literal_re
 
     words = set()
-    for p in patterns:
-        a = anchors(p, digits=digits)
+    for p, d in [(p, digits) for p in patterns] + [(p, True) for p in more]:
+        a = anchors(p, digits=d)
         if a is None:
             return _Always
         words |= a
