@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import functools
 import gc
+from functools import reduce
+from operator import or_
 import hashlib
 import json
 import re
@@ -163,6 +165,13 @@ class Rules:
     formats: dict = field(default_factory=dict)      # an event's static part (``_template`` key) → ``_line_format``
     templates: dict = field(default_factory=dict)    # the same → ``_template``
     block_pre: dict = field(default_factory=dict)   # rule index → literal pre-filter of its ``unless_message`` or None
+    # per-piece bits of the text-wide pre-filters (``_piece_bits``): a whole-message rule's ``message_any``, a
+    # blockable rule's ``block_pre`` found in a piece — None when an anchor could span two pieces (then searched
+    # in the whole text, as before)
+    piece_bits: tuple | None = None         # ((bit, whole rule index, its message_any) …, (bit, blockable …) …)
+    whole_bit: dict = field(default_factory=dict)   # whole rule index → its bit
+    block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
+    whole_mask: int = 0
 
 
 
@@ -237,8 +246,46 @@ def load_rules(path: str | None = None) -> Rules:
     R.blockable = frozenset(i for i, k in enumerate(kinds) if k.unless_message is not None)
     R.replacers = frozenset(i for i, k in enumerate(kinds) if k.replaces)
     R.block_pre = {i: _literal_prefilter(data["kind"][i].get("unless_message")) for i in R.blockable}
+    _index_piece_bits(R, data["kind"])
     _LOADED[id(R)] = R
     return R
+
+
+# a piece's bits (``_piece_info`` slot 11): what it holds, so that a message's pieces answer at once (one OR)
+_B_HITS, _B_FORMS, _B_FOLLOW, _B_ECHO, _B_MONEY = 1, 2, 4, 8, 16
+_B_RAW = 32       # the piece holds what ``clauses.plain_cut`` looks for: its message must be cut by ``raw_pieces``
+_B_EMPTY = 64     # nothing left once trimmed (``_EMPTY``/``_EMPTY_RAW``)
+_B_FIRST = 128    # the bits of ``Rules.piece_bits`` start here
+# the marks after which ``_PUNCT_PIECE`` cuts: a literal with one of them before its last character could span two
+# pieces of a message
+_MARKS = frozenset("，。！？!?；;、~～…\n")
+
+
+def _index_piece_bits(R: Rules, tables) -> None:
+    """``R.piece_bits``: one bit per whole-message rule (its ``message_any`` found in a piece) and per blockable
+    rule (its ``block_pre`` found in a piece, or always when it has none). A literal is found in a message cut at
+    marks alone (``plain_cut``) exactly when it is found in one of its pieces, unless the literal holds a mark
+    before its end — checked here, on the anchors themselves; then ``piece_bits`` stays None."""
+    from tradeshield.conversation.anchors import anchors
+
+    words = set()
+    for i in R.whole:
+        words |= anchors("|".join(f"(?:{x})" for x in tables[i].get("message") or []), digits=True) or set()
+    for i in R.blockable:
+        words |= anchors("|".join(f"(?:{x})" for x in tables[i].get("unless_message") or []) or "(?!)") or set()
+    if any(_MARKS.intersection(w[:-1]) for w in words):
+        return
+    bits, b = [], _B_FIRST
+    for i in R.whole:
+        R.whole_bit[i] = b
+        R.whole_mask |= b
+        bits.append((b, True, R.kinds[i].message_any))
+        b <<= 1
+    for i in R.blockable:
+        R.block_bit[i] = b
+        bits.append((b, False, R.block_pre[i]))
+        b <<= 1
+    R.piece_bits = tuple(bits)
 
 
 def _reply_patterns(reply: dict) -> list:
@@ -862,13 +909,15 @@ _NO_DICT: dict = {}      # shared empty dict (never written to)
 
 
 def _piece_info(R: Rules, piece: str):
-    """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): None for an
-    empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it holds,
-    {kind index: matched}, whether it holds money terms, the clause read without a position, its reply forms
-    (``_piece_forms``), whether it has any, its follow hits, its echo forms (``_piece_echoes``))."""
+    """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): ``_EMPTY`` (or
+    ``_EMPTY_RAW``) for an empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it
+    holds, {kind index: matched}, whether it holds money terms, the clause read without a position, its reply forms
+    (``_piece_forms``), whether it has any, its follow hits, its echo forms (``_piece_echoes``), its bits: what of
+    that it holds, whether its message must be cut by ``raw_pieces``, which text-wide pre-filters it holds
+    (``_B_*``, ``Rules.piece_bits``))."""
     pc = piece_clause(piece)
     if pc is None:
-        info = None
+        info = _EMPTY if plain_cut(piece) else _EMPTY_RAW
     else:
         t, lead, raw = pc
         c = Clause(t, 0, 0, raw)
@@ -879,7 +928,14 @@ def _piece_info(R: Rules, piece: str):
         if not R.reply_set.isdisjoint(ks) or not R.follow_set.isdisjoint(ks):
             forms, follow = _piece_forms(R, t, ks)
         echo = _piece_echoes(R, t, ks) if R.echoes and not R.echo_set.isdisjoint(ks) else _NO_DICT
-        info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow, echo)
+        bits = ((_B_HITS if h else 0) | (_B_FORMS if forms is not _NO_FORMS else 0) | (_B_FOLLOW if follow else 0)
+                | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0) | (0 if plain_cut(piece) else _B_RAW))
+        if R.piece_bits is not None:
+            low = piece.lower()
+            for b, whole, pre in R.piece_bits:
+                if pre is None or pre.search(low if whole else piece):
+                    bits |= b
+        info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow, echo, bits)
     cache = R.piece_cache
     if len(cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         cache.clear()
@@ -888,6 +944,10 @@ def _piece_info(R: Rules, piece: str):
 
 
 _NO_FORMS = (_NO_SET, _NO_SET, _NO_SET)
+# an empty piece (nothing left once trimmed), cut at marks alone or not: its text slot is None
+_EMPTY = (None,) * 11 + (_B_EMPTY,)
+_EMPTY_RAW = (None,) * 11 + (_B_EMPTY | _B_RAW,)
+_BITS = itemgetter(11)
 
 
 def _piece_forms(R: Rules, t: str, ks) -> tuple:
@@ -937,9 +997,6 @@ def _piece_echoes(R: Rules, t: str, ks) -> dict:
     return found
 
 
-_ANY_FORM = itemgetter(8)      # a piece's info: it has a bare, weak or answer reply form (``_piece_forms``)
-_FOLLOW_OF = itemgetter(9)     # a piece's info: {follow rule index: matched}
-_ECHO_OF = itemgetter(10)      # a piece's info: {echo rule index: (restated words, word for word)}
 
 
 def _analyse(R: Rules, text: str, with_money: bool):
@@ -954,36 +1011,49 @@ def _analyse(R: Rules, text: str, with_money: bool):
     some = R.prefilter.search(low) is not None      # one C-level search: can any kind be here at all?
     if not some and not (with_money and _DIGIT.search(text)):
         return text, [], None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
-    # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages)
+    # each piece read on its own (cached per piece: chats repeat their clauses even more than their messages);
+    # cut at CJK marks and line breaks first: when no piece holds anything ``plain_cut`` looks for, neither does
+    # the text (none of it spans a mark), the pieces are the text's, and the text-wide pre-filters are the OR of
+    # the pieces' bits; else the text is cut again by ``raw_pieces`` and searched as a whole
     pget = R.piece_cache.get
-    if plain_cut(text):      # cut at CJK marks and line breaks alone: contiguous pieces
-        pieces, offs = _PUNCT_PIECE.findall(text), None
-    else:
-        pairs = raw_pieces(text)
-        pieces, offs = [p for _a, p in pairs], [a for a, _p in pairs]
+    pieces, offs = _PUNCT_PIECE.findall(text), None
     cl = list(map(pget, pieces, repeat(_NONE, len(pieces))))
     if _NONE in cl:
         for k, x in enumerate(cl):
             if x is _NONE:
                 cl[k] = _piece_info(R, pieces[k])
+    bits = reduce(or_, map(_BITS, cl), 0)
+    wide = R.piece_bits is not None and "\u03a3" not in text    # (Σ: the one letter str.lower reads in context)
+    if bits & _B_RAW:
+        pairs = raw_pieces(text)
+        pieces, offs = [p for _a, p in pairs], [a for a, _p in pairs]
+        cl = list(map(pget, pieces, repeat(_NONE, len(pieces))))
+        if _NONE in cl:
+            for k, x in enumerate(cl):
+                if x is _NONE:
+                    cl[k] = _piece_info(R, pieces[k])
+        bits = reduce(or_, map(_BITS, cl), 0)
+        wide = False
     keep = None
-    if None in cl:
-        keep = [k for k, x in enumerate(cl) if x is not None]
+    if bits & _B_EMPTY:
+        keep = [k for k, x in enumerate(cl) if x[0] is not None]
         cl = [cl[k] for k in keep]
     if not (some and cl):
         return text, cl, None, (), {}, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
     kinds = R.kinds
     hits: dict = {}
-    for j, info in enumerate(cl):     # each kind's first clause that holds it
-        h = info[4]
-        if h:
-            for i, matched in h.items():
-                if i not in hits:
-                    hits[i] = (kinds[i], j, matched)
-    if R.whole and R.whole_any.search(low):     # whole-message patterns: 「行，280」
+    if bits & _B_HITS:
+        for j, info in enumerate(cl):     # each kind's first clause that holds it
+            h = info[4]
+            if h:
+                for i, matched in h.items():
+                    if i not in hits:
+                        hits[i] = (kinds[i], j, matched)
+    if R.whole and (bits & R.whole_mask if wide else R.whole_any.search(low)):     # whole-message patterns: 「行，280」
+        wbit = R.whole_bit
         for i in R.whole:
             rule = kinds[i]
-            if i in hits or not rule.message_any.search(low):
+            if i in hits or not (bits & wbit[i] if wide else rule.message_any.search(low)):
                 continue
             mm = rule.message.search(text)
             if mm is not None:
@@ -999,7 +1069,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # (each clause's bare, weak and answer forms are found once per piece: ``_piece_forms``)
     reply_ok = _NO_DICT
     at = 0
-    if any(map(_ANY_FORM, cl)):
+    if bits & _B_FORMS:
         reply_ok = {}
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.replies:
@@ -1019,7 +1089,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
                     if j is not None:
                         reply_ok[i] = (None, j)
     follow_hits = _NO_DICT
-    if any(map(_FOLLOW_OF, cl)):
+    if bits & _B_FOLLOW:
         for i in R.follows:                          # weaker words that count after the speaker's own lure
             rule = kinds[i]
             if i in hits:
@@ -1033,7 +1103,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # an echo (「八点也行」「两点没问题」): the first clause (or the second after a filler) restates part of what the other
     # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
     echo_hits = _NO_DICT
-    if R.echoes and any(map(_ECHO_OF, cl)):      # (found per piece: ``_piece_echoes``)
+    if R.echoes and bits & _B_ECHO:      # (found per piece: ``_piece_echoes``)
         tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
         for i in R.echoes:
             if i in hits or (i in reply_ok and reply_ok[i][0] is not False):     # a weak 「好的，」 may precede it
@@ -1054,7 +1124,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
     if maybe:
         for i in maybe:     # a word anywhere in the message cancels the kind
             pre = R.block_pre[i]
-            if (pre is None or pre.search(text)) and kinds[i].unless_message.search(text):
+            if (bits & R.block_bit[i] if wide else pre is None or pre.search(text)) and \
+                    kinds[i].unless_message.search(text):
                 if blocked is _NO_SET:
                     blocked = set()
                 blocked.add(i)
