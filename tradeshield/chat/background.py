@@ -25,7 +25,7 @@ function of paths for the import (``call``: writing the merged events file while
 
 Records go to the child and event lines come back through pipes (pickled; ~2 ms per 5,000-record batch). The
 child is forked before the import starts any thread (``SplitReader`` is made first thing), so it inherits no
-lock a thread might hold; it inherits the rules the parent compiled just before the fork. Only where ``fork``
+lock a thread might hold; it loads the rules itself, in parallel with the evidence copy. Only where ``fork``
 exists, with more than one core, and for large inputs (``MIN_BYTES``): a typical dispute chat is read faster
 than a process starts. A bad rules file still raises its ``InputError`` in the parent; anything else the child
 raises comes back as a RuntimeError with its traceback.
@@ -99,12 +99,6 @@ class SplitReader:
     def __init__(self, context: dict, *, busy: int = BUSY, warm: int = WARM, local=None):
         import multiprocessing
 
-        from tradeshield.conversation.reader import load_rules
-
-        # the rules compiled once, here, before the fork: the child inherits them (compiling them in each process
-        # cost ~0.3 s of CPU twice, and this process needs them for its own batches anyway); a bad rules file
-        # raises its InputError here, before any child exists
-        load_rules(None)
         mp = multiprocessing.get_context("fork")
         self._jobs, self._results = mp.Queue(), mp.Queue()
         self.context = dict(context)
@@ -299,7 +293,7 @@ def _child(jobs, results, context: dict) -> None:
     try:
         from tradeshield.conversation.reader import dialogue_state, load_rules
 
-        load_rules(None)       # (compiled by the parent before the fork: as ``read_lines`` asks for it)
+        load_rules(None)       # compiled now, while the parent copies the evidence (as ``read_lines`` asks for it)
         cache: dict = {}
         state: dict = {"cache": cache}
         while True:
