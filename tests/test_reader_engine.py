@@ -262,3 +262,73 @@ def test_writer_records_read_as_their_dicts(seed):
     got = [(evs, money) for _m, evs, money in read_messages(tuples, role="seller", me="卖家小王")]
     want = [(evs, money) for _m, evs, money in read_messages(msgs, role="seller", me="卖家小王")]
     assert got == want and sum(len(e) for e, _m in want) > 100
+
+
+def adversarial_texts(seed: int, n: int = 3000) -> list[str]:
+    """Tune texts and odd ones cut, glued, spaced out, upper-cased and salted with what the cut and the pre-filters
+    look at: marks and spaces at the joins, digits (full-width too), ASCII , and ., 但是, and letters whose case
+    mapping is odd (İ lower-cases to two characters, Σ in context, the Kelvin sign)."""
+    rnd = random.Random(seed)
+    pool = [t for _w, t in tune_texts()] + EXTRA
+    salt = ["，", "。", " ", "\n", ",", ".", "、", "~", "…", "吧", "吗？", "1", "２０", " 280", "但是", "İ", "Σ", "K",
+            "OK", "ſ", "\u3000", "先付", "退", "行", "，280"]
+    out = []
+    for _ in range(n):
+        t = rnd.choice(pool)
+        for _k in range(rnd.randint(0, 3)):
+            r = rnd.random()
+            if r < 0.3:
+                t = t + rnd.choice(salt) + rnd.choice(pool)
+            elif r < 0.5:
+                k = rnd.randint(0, len(t))
+                t = t[:k] + rnd.choice(salt) + t[k:]
+            elif r < 0.6:
+                t = t.upper()
+            elif r < 0.7:
+                t = " ".join(t)
+            elif r < 0.8:
+                t = t[rnd.randint(0, len(t)):] + t[:rnd.randint(0, len(t))]
+            else:
+                t = rnd.choice(salt) + t + rnd.choice(salt)
+        out.append(t)
+    return out
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_piece_bits_find_what_the_text_searches_find(seed, monkeypatch):
+    """``_analyse`` takes the text-wide pre-filters (whole-message rules' ``message_any``, ``block_pre``) and the
+    choice of cut (``plain_cut``) from its pieces' bits; with the bits turned off (``piece_bits`` None: the cut
+    chosen on the text, each pre-filter searched in the whole text) every text reads the same — on tune texts made
+    adversarial for the cut and the pre-filters."""
+    R = load_rules()
+    assert R.piece_bits is not None        # (today's rules have no anchor that could span a mark)
+    texts = adversarial_texts(seed)
+
+    def analyses():
+        reader.clear_caches()
+        return [(a[0], [x[:6] + x[7:11] for x in a[1]], a[2:7], a[8:]) for a in
+                (reader._analyse(R, t, True) for t in texts)]
+
+    fast = analyses()
+    monkeypatch.setattr(R, "piece_bits", None)
+    slow = analyses()
+    reader.clear_caches()
+    assert sum(1 for a in fast if a[2][1]) > 100        # candidates found: the comparison means something
+    assert fast == slow
+
+
+def test_read_on_adversarial_texts_as_on_main_paths(monkeypatch):
+    """Whole reading (events and money, message by message) with and without the pieces' bits on adversarial
+    texts said by both sides."""
+    rnd = random.Random(33)
+    msgs = [{"role": rnd.choice(["me", "them"]), "text": t, "lines": [k, k], "source": "x", "sender": "s",
+             "time": None} for k, t in enumerate(adversarial_texts(34, 2500))]
+    R = load_rules()
+    reader.clear_caches()
+    fast = [(e, m) for _x, e, m in read_messages([dict(m) for m in msgs], role="seller")]
+    monkeypatch.setattr(R, "piece_bits", None)
+    reader.clear_caches()
+    slow = [(e, m) for _x, e, m in read_messages([dict(m) for m in msgs], role="seller")]
+    reader.clear_caches()
+    assert sum(len(e) for e, _m in fast) > 200
+    assert fast == slow

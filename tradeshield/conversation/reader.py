@@ -168,7 +168,8 @@ class Rules:
     # per-piece bits of the text-wide pre-filters (``_piece_bits``): a whole-message rule's ``message_any``, a
     # blockable rule's ``block_pre`` found in a piece — None when an anchor could span two pieces (then searched
     # in the whole text, as before)
-    piece_bits: tuple | None = None         # ((bit, whole rule index, its message_any) …, (bit, blockable …) …)
+    piece_bits: tuple | None = None         # (bits always set, bits of a digit, whole-rule literal scan and its
+                                            # {word: bits}, blockable-rule scan (re.I) and its {word: bits})
     whole_bit: dict = field(default_factory=dict)   # whole rule index → its bit
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
@@ -266,26 +267,63 @@ def _index_piece_bits(R: Rules, tables) -> None:
     rule (its ``block_pre`` found in a piece, or always when it has none). A literal is found in a message cut at
     marks alone (``plain_cut``) exactly when it is found in one of its pieces, unless the literal holds a mark
     before its end — checked here, on the anchors themselves; then ``piece_bits`` stays None."""
-    from tradeshield.conversation.anchors import anchors
+    from tradeshield.conversation.anchors import DIGIT, anchors, literal_re
 
-    words = set()
-    for i in R.whole:
-        words |= anchors("|".join(f"(?:{x})" for x in tables[i].get("message") or []), digits=True) or set()
-    for i in R.blockable:
-        words |= anchors("|".join(f"(?:{x})" for x in tables[i].get("unless_message") or []) or "(?!)") or set()
-    if any(_MARKS.intersection(w[:-1]) for w in words):
-        return
-    bits, b = [], _B_FIRST
-    for i in R.whole:
-        R.whole_bit[i] = b
-        R.whole_mask |= b
-        bits.append((b, True, R.kinds[i].message_any))
-        b <<= 1
-    for i in R.blockable:
-        R.block_bit[i] = b
-        bits.append((b, False, R.block_pre[i]))
-        b <<= 1
-    R.piece_bits = tuple(bits)
+    always = digit = 0
+    whole: dict = {}      # word → bits (whole-message rules: found in the lower-cased piece, as ``message_any``)
+    block: dict = {}      # word → bits (blockable rules: found case-insensitively, as ``block_pre``)
+    b = _B_FIRST
+    for group, key, digits in ((R.whole, "message", True), (R.blockable, "unless_message", False)):
+        for i in group:
+            words = set()
+            for x in tables[i].get(key) or []:
+                a = anchors(x, digits=digits)
+                if a is None:        # (``message_any`` is then ``_Always``, ``block_pre`` None)
+                    words = None
+                    break
+                words |= a
+            if words is None:
+                always |= b
+            for w in words or ():
+                if _MARKS.intersection(w[:-1]):
+                    return
+                if w == DIGIT:
+                    digit |= b
+                else:
+                    into = whole if digits else block
+                    into[w] = into.get(w, 0) | b
+            if digits:
+                R.whole_bit[i] = b
+                R.whole_mask |= b
+            else:
+                R.block_bit[i] = b
+            b <<= 1
+    R.piece_bits = (always, digit,
+                    literal_re(whole) if whole else None, _prefix_bits(whole),
+                    re.compile(literal_re(block).pattern, re.I) if block else None, _prefix_bits(block))
+
+
+def _prefix_bits(words: dict) -> dict:
+    """{word: the bits of every word of ``words`` it starts with (itself included)}."""
+    return {w: functools.reduce(or_, (words[w[:k]] for k in range(1, len(w) + 1) if w[:k] in words), 0)
+            for w in words}
+
+
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _scan_bits(rx, table: dict, text: str, lower: bool) -> int:
+    """The bits of the words of ``table`` found in ``text`` (overlapping: searched again after each hit); a hit not
+    in the table (a case-insensitive match of an odd letter) sets them all."""
+    bits, search, pos = 0, rx.search, 0
+    while (mm := search(text, pos)) is not None:
+        w = mm.group()
+        b = table.get(w.lower() if lower else w)
+        if b is None:
+            return functools.reduce(or_, table.values(), 0)
+        bits |= b
+        pos = mm.start() + 1
+    return bits
 
 
 def _reply_patterns(reply: dict) -> list:
@@ -948,11 +986,15 @@ def _piece_info(R: Rules, piece: str):
         echo = _piece_echoes(R, t, ks) if R.echoes and not R.echo_set.isdisjoint(ks) else _NO_DICT
         bits = ((_B_HITS if h else 0) | (_B_FORMS if forms is not _NO_FORMS else 0) | (_B_FOLLOW if follow else 0)
                 | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0) | (0 if plain_cut(piece) else _B_RAW))
-        if R.piece_bits is not None:
-            low = piece.lower()
-            for b, whole, pre in R.piece_bits:
-                if pre is None or pre.search(low if whole else piece):
-                    bits |= b
+        if R.piece_bits is not None:     # the text-wide pre-filters this piece holds (``_index_piece_bits``)
+            always, digit, wscan, wtable, bscan, btable = R.piece_bits
+            bits |= always
+            if digit and _ANY_DIGIT.search(piece):
+                bits |= digit
+            if wscan is not None:
+                bits |= _scan_bits(wscan, wtable, piece.lower(), False)
+            if bscan is not None:
+                bits |= _scan_bits(bscan, btable, piece, True)
         info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow, echo, bits)
     cache = R.piece_cache
     if len(cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
