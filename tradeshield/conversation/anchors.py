@@ -14,6 +14,8 @@ always tried. Lookarounds and optional parts constrain nothing.
 """
 from __future__ import annotations
 
+import functools
+
 
 # stands for ``\d`` (any decimal digit, as the rules' str patterns read it) in the anchors ``anchors(digits=True)``
 # gives; ``literal_re`` writes it back as ``\d``
@@ -142,7 +144,8 @@ def _atom(p: _P):
     return {c}, c
 
 
-def anchors(pattern: str, digits: bool = False) -> set[str] | None:
+@functools.lru_cache(maxsize=4096)    # (load_rules asks for one pattern's anchors up to four times)
+def anchors(pattern: str, digits: bool = False) -> frozenset[str] | None:
     r"""``digits``: a ``\d`` the match needs may stand as an anchor (``DIGIT``), for pre-filters built with
     ``literal_re``; without it (anchors looked up by the text they match) a pattern with no literal has none."""
     try:
@@ -152,7 +155,7 @@ def anchors(pattern: str, digits: bool = False) -> set[str] | None:
             return None
     except (ValueError, IndexError):
         return None
-    return {a.lower() for a in out} if out else None
+    return frozenset(a.lower() for a in out) if out else None
 
 
 def literal_re(words):
