@@ -271,7 +271,7 @@ def adversarial_texts(seed: int, n: int = 3000) -> list[str]:
     rnd = random.Random(seed)
     pool = [t for _w, t in tune_texts()] + EXTRA
     salt = ["，", "。", " ", "\n", ",", ".", "、", "~", "…", "吧", "吗？", "1", "２０", " 280", "但是", "İ", "Σ", "K",
-            "OK", "ſ", "\u3000", "先付", "退", "行", "，280"]
+            "OK", "ſ", "ı", "ＯＫ", "\u3000", "先付", "退", "行", "，280"]
     out = []
     for _ in range(n):
         t = rnd.choice(pool)

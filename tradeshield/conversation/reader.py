@@ -169,7 +169,8 @@ class Rules:
     # blockable rule's ``block_pre`` found in a piece — None when an anchor could span two pieces (then searched
     # in the whole text, as before)
     piece_bits: tuple | None = None         # (bits always set, bits of a digit, whole-rule literal scan and its
-                                            # {word: bits}, blockable-rule scan (re.I) and its {word: bits})
+                                            # {word: bits}, blockable-rule scan (re.I) and its {word: bits}, the
+                                            # same scan for lower-cased text or None)
     whole_bit: dict = field(default_factory=dict)   # whole rule index → its bit
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
@@ -298,9 +299,15 @@ def _index_piece_bits(R: Rules, tables) -> None:
             else:
                 R.block_bit[i] = b
             b <<= 1
+    # the unless_message anchors are found case-insensitively; re.I on a long literal regex is ~6x slower than a
+    # plain search of the lower-cased piece, which finds the same when the words hold only ASCII and caseless
+    # characters and the piece none of the four letters re.I matches to ASCII ones (İ ı ſ K: the re docs) —
+    # else the re.I scan
+    plain = all(ch.isascii() or ch.lower() == ch.upper() == ch for w in block for ch in w)
     R.piece_bits = (always, digit,
                     literal_re(whole) if whole else None, _prefix_bits(whole),
-                    re.compile(literal_re(block).pattern, re.I) if block else None, _prefix_bits(block))
+                    re.compile(literal_re(block).pattern, re.I) if block else None, _prefix_bits(block),
+                    literal_re(block) if block and plain else None)
 
 
 def _prefix_bits(words: dict) -> dict:
@@ -310,6 +317,7 @@ def _prefix_bits(words: dict) -> dict:
 
 
 _ANY_DIGIT = re.compile(r"\d")
+_ODD_CASE = re.compile("[\u0130\u0131\u017f\u212a]")     # İ ı ſ K: re.I matches them to ASCII letters
 
 
 def _scan_bits(rx, table: dict, text: str, lower: bool) -> int:
@@ -987,13 +995,16 @@ def _piece_info(R: Rules, piece: str):
         bits = ((_B_HITS if h else 0) | (_B_FORMS if forms is not _NO_FORMS else 0) | (_B_FOLLOW if follow else 0)
                 | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0) | (0 if plain_cut(piece) else _B_RAW))
         if R.piece_bits is not None:     # the text-wide pre-filters this piece holds (``_index_piece_bits``)
-            always, digit, wscan, wtable, bscan, btable = R.piece_bits
+            always, digit, wscan, wtable, bscan, btable, blow = R.piece_bits
             bits |= always
             if digit and _ANY_DIGIT.search(piece):
                 bits |= digit
+            low = piece.lower()
             if wscan is not None:
-                bits |= _scan_bits(wscan, wtable, piece.lower(), False)
-            if bscan is not None:
+                bits |= _scan_bits(wscan, wtable, low, False)
+            if blow is not None and _ODD_CASE.search(piece) is None:
+                bits |= _scan_bits(blow, btable, low, False)
+            elif bscan is not None:
                 bits |= _scan_bits(bscan, btable, piece, True)
         info = (t, lead, raw, ks, h, money, c, forms, forms is not _NO_FORMS, follow, echo, bits)
     cache = R.piece_cache
