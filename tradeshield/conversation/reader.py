@@ -1088,11 +1088,16 @@ def _analyse(R: Rules, text: str, with_money: bool):
     pget = R.piece_cache.get
     pieces, offs = _PUNCT_PIECE.findall(text), None
     cl = list(map(pget, pieces, repeat(_NONE, len(pieces))))
+    bits = 0
     if _NONE in cl:
         for k, x in enumerate(cl):
             if x is _NONE:
+                if not plain_cut(pieces[k]):      # (not worked out: the raw cut below gives other pieces)
+                    bits = _B_RAW
+                    break
                 cl[k] = _piece_info(R, pieces[k])
-    bits = reduce(or_, map(_BITS, cl), 0)
+    if not bits:
+        bits = reduce(or_, map(_BITS, cl), 0)
     wide = R.piece_bits is not None and "\u03a3" not in text    # (Σ: the one letter str.lower reads in context)
     if bits & _B_RAW:
         pairs = raw_pieces(text)
