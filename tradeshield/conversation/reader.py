@@ -132,7 +132,7 @@ class KindRule:
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
     summary: dict = field(default_factory=dict)
-    any: re.Pattern | None = None    # all of zh + en in one regex: the cheap test on the whole message
+    any: object = None               # all of zh + en in one regex (``_Lazy``: the anchors' tests use it)
     message_any: object = None       # the anchors of the ``message`` patterns alone (a digit may be one)
     plan: list = field(default_factory=list)   # (pattern, its literal anchors or None, matched lower-cased)
     plan_scan: re.Pattern | None = None          # this kind's anchors as one literal regex
@@ -144,7 +144,7 @@ class KindRule:
 class Rules:
     kinds: list[KindRule]
     trade: re.Pattern
-    prefilter: re.Pattern
+    prefilter: object                # every anchor as one literal regex (``_Lazy``: the anchors' tests use it)
     order: dict
     scan: re.Pattern | None = None          # the anchors as one literal regex (searched from each hit + 1)
     anchor_kinds: dict = field(default_factory=dict)   # anchor → rule indices it (or a prefix of it) stands for
@@ -220,7 +220,7 @@ def load_rules(path: str | None = None) -> Rules:
                 not_after_clause=_rx([f"^(?:{x})$" for x in (r.get("not_after") or {}).get("clause", [])], re.I),
                 not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
-            k.any = _anchor_re([x.pattern for x in k.zh + k.en] + list(r.get("message") or []))
+            k.any = _Lazy(functools.partial(_anchor_re, [x.pattern for x in k.zh + k.en] + list(r.get("message") or [])))
             k.message_any = _anchor_re(list(r.get("message") or []), digits=True)
             k.plan = _plan(k)
             _index_plan(k)
@@ -229,13 +229,14 @@ def load_rules(path: str | None = None) -> Rules:
             kinds.append(k)
         trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
         # (a whole-message pattern may need only a digit: 「280」 — ``\d`` is then its anchor)
-        pre = _anchor_re([x.pattern for k in kinds for x in k.zh + k.en] +
-                         [x for r in data.get("kind", []) for x in _reply_patterns(r.get("reply") or {})] +
-                         [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])],
-                         more=[x for r in data.get("kind", []) for x in r.get("message") or []])
+        pre = _Lazy(functools.partial(
+            _anchor_re, [x.pattern for k in kinds for x in k.zh + k.en] +
+            [x for r in data.get("kind", []) for x in _reply_patterns(r.get("reply") or {})] +
+            [x for r in data.get("kind", []) for x in (r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", [])],
+            more=[x for r in data.get("kind", []) for x in r.get("message") or []]))
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
-    R = Rules(kinds, trade, pre or re.compile("(?!)"), {k.kind: i for i, k in enumerate(kinds)})
+    R = Rules(kinds, trade, pre, {k.kind: i for i, k in enumerate(kinds)})
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
@@ -365,6 +366,20 @@ def _prefix_closed(per: dict) -> dict:
     """{word: frozenset of the values of every word of ``per`` it starts with (itself included)} — looked up by
     each word's prefixes (a scan over every pair cost ~0.1 s of each process's start on the 1,800 anchors)."""
     return {w: frozenset(set().union(*(per[w[:k]] for k in range(1, len(w) + 1) if w[:k] in per))) for w in per}
+
+
+class _Lazy:
+    """A pre-filter compiled when first searched: ``KindRule.any`` and ``Rules.prefilter`` (each kind's and all the
+    rules' anchors as one literal regex) serve the tests of the anchors, not the reading — compiling them cost
+    every process that loads the rules ~30 ms."""
+
+    def __init__(self, make):
+        self._make, self._rx = make, None
+
+    def search(self, *args):
+        if self._rx is None:
+            self._rx = self._make() or re.compile("(?!)")
+        return self._rx.search(*args)
 
 
 class _Always:
