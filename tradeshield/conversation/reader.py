@@ -665,11 +665,12 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
             if echo_drop:
                 key = tuple(k for k in key if kinds_of[k].kind not in echo_drop)
-            oc = outcomes.get(key)
+            oc = _NOTHING if as_lines and not key else outcomes.get(key)
             if oc is None:
                 oc = outcomes[key] = _outcome(R, info, key, mrole, side, with_money)
         else:
-            oc = outcomes.get(fixed)
+            # no kind: as lines no event, so the money terms (attached to events only) are not worked out
+            oc = _NOTHING if as_lines and not fixed else outcomes.get(fixed)
             if oc is None:
                 oc = outcomes[fixed] = _outcome(R, info, fixed, mrole, side, with_money)
         kinds, money_t, evs_t, amount_at = oc
