@@ -332,3 +332,26 @@ def test_read_on_adversarial_texts_as_on_main_paths(monkeypatch):
     reader.clear_caches()
     assert sum(len(e) for e, _m in fast) > 200
     assert fast == slow
+
+
+def test_money_terms_or_none_depends_on_the_clause_alone():
+    """A piece records only whether it may hold money terms (``money``'s pre-check), and ``_outcome`` skips the
+    messages without events: both rest on whether a clause has money terms not depending on who says it, on which
+    side, or on the kinds found in it (they choose a term's role only)."""
+    from itertools import product
+
+    from tradeshield.conversation.clauses import split_clauses
+    from tradeshield.conversation.money import _money_terms
+    from tradeshield.conversation.reader import kind_names
+
+    kinds = [(), ("refund-request",), ("price-agreed",), ("deposit-terms",), ("discount-request",),
+             tuple(kind_names())]
+    clauses = {c.text for t in [t for _w, t in tune_texts()] + EXTRA + adversarial_texts(35, 1500)
+               for c in split_clauses(t)}
+    some = 0
+    for c in clauses:
+        got = {bool(_money_terms(c, side, by, k)) for side, by, k in product(("buyer", "seller", None), ("me", "them"),
+                                                                              kinds)}
+        assert len(got) == 1, c
+        some += got == {True}
+    assert some > 100

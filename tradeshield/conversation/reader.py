@@ -946,7 +946,7 @@ def _line_format(tpl: dict) -> str:
         parts.append("," + _q(k).replace("%", "%%") + ":" + (_FILLED[k] if k in _FILLED else _json(v).replace("%", "%%")))
     parts.append("}")
     return "".join(parts)
-_HAS_MONEY = itemgetter(5)               # a piece's info: whether it holds money terms
+_HAS_MONEY = itemgetter(5)               # a piece's info: whether it may hold money terms (``money``'s pre-check)
 
 
 def _kinds_in(R: Rules, low: str) -> set:
@@ -991,7 +991,7 @@ _NO_DICT: dict = {}      # shared empty dict (never written to)
 def _piece_info(R: Rules, piece: str):
     """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): ``_EMPTY`` (or
     ``_EMPTY_RAW``) for an empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it
-    holds, {kind index: matched}, whether it holds money terms, the clause read without a position, its reply forms
+    holds, {kind index: matched}, whether it may hold money terms, the clause read without a position, its reply forms
     (``_piece_forms``), whether it has any, its follow hits, its echo forms (``_piece_echoes``), its bits: what of
     that it holds, whether its message must be cut by ``raw_pieces``, which text-wide pre-filters it holds
     (``_B_*``, ``Rules.piece_bits``))."""
@@ -1002,8 +1002,11 @@ def _piece_info(R: Rules, piece: str):
         t, lead, raw = pc
         c = Clause(t, 0, 0, raw)
         ks, h = _clause_hits(R, c)
-        # money terms or none depends on the clause alone (whoever says it, whatever kinds it holds)
-        money = _MAYBE_MONEY.search(t) is not None and bool(_money_terms(t, None, "them", ()))
+        # whether the clause may hold money terms (``money``'s own pre-check): ``_outcome`` works them out only for
+        # a message with events — whether there are any depends on the clause alone, not on who says it or the
+        # kinds (every amount is a term; ``by``/``side``/kinds only choose its role), so a clause without any
+        # adds nothing there either
+        money = _MAYBE_MONEY.search(t) is not None
         forms, follow = _NO_FORMS, _NO_DICT
         if not R.reply_set.isdisjoint(ks) or not R.follow_set.isdisjoint(ks):
             forms, follow = _piece_forms(R, t, ks)
