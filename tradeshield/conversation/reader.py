@@ -258,7 +258,8 @@ def load_rules(path: str | None = None) -> Rules:
 _B_HITS, _B_FORMS, _B_FOLLOW, _B_ECHO, _B_MONEY = 1, 2, 4, 8, 16
 _B_RAW = 32       # the piece holds what ``clauses.plain_cut`` looks for: its message must be cut by ``raw_pieces``
 _B_EMPTY = 64     # nothing left once trimmed (``_EMPTY``/``_EMPTY_RAW``)
-_B_FIRST = 128    # the bits of ``Rules.piece_bits`` start here
+_B_FILLER = 128   # the clause is a filler (``_FILLER``: 「好的」「嗯」), after which a reply may come second
+_B_FIRST = 256    # the bits of ``Rules.piece_bits`` start here
 # the marks after which ``_PUNCT_PIECE`` cuts: a literal with one of them before its last character could span two
 # pieces of a message
 _MARKS = frozenset("，。！？!?；;、~～…\n")
@@ -988,7 +989,7 @@ _NO_SET = frozenset()
 _NO_DICT: dict = {}      # shared empty dict (never written to)
 
 
-def _piece_info(R: Rules, piece: str):
+def _piece_info(R: Rules, piece: str, plain: bool | None = None):
     """What one piece of a message says on its own (cached per piece, kept in ``R.piece_cache``): ``_EMPTY`` (or
     ``_EMPTY_RAW``) for an empty piece, else (clause text, its offset in the piece, raw text, kinds whose anchors it
     holds, {kind index: matched}, whether it may hold money terms, the clause read without a position, its reply forms
@@ -997,7 +998,9 @@ def _piece_info(R: Rules, piece: str):
     (``_B_*``, ``Rules.piece_bits``))."""
     pc = piece_clause(piece)
     if pc is None:
-        info = _EMPTY if plain_cut(piece) else _EMPTY_RAW
+        if plain is None:
+            plain = plain_cut(piece)
+        info = _EMPTY if plain else _EMPTY_RAW
     else:
         t, lead, raw = pc
         c = Clause(t, 0, 0, raw)
@@ -1012,7 +1015,9 @@ def _piece_info(R: Rules, piece: str):
             forms, follow = _piece_forms(R, t, ks)
         echo = _piece_echoes(R, t, ks) if R.echoes and not R.echo_set.isdisjoint(ks) else _NO_DICT
         bits = ((_B_HITS if h else 0) | (_B_FORMS if forms is not _NO_FORMS else 0) | (_B_FOLLOW if follow else 0)
-                | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0) | (0 if plain_cut(piece) else _B_RAW))
+                | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0)
+                | (0 if (plain_cut(piece) if plain is None else plain) else _B_RAW)
+                | (_B_FILLER if _FILLER.match(t) else 0))
         if R.piece_bits is not None:     # the text-wide pre-filters this piece holds (``_index_piece_bits``)
             always, digit, wscan, wtable, bscan, btable, blow = R.piece_bits
             bits |= always
@@ -1114,7 +1119,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 if not plain_cut(pieces[k]):      # (not worked out: the raw cut below gives other pieces)
                     bits = _B_RAW
                     break
-                cl[k] = _piece_info(R, pieces[k])
+                cl[k] = _piece_info(R, pieces[k], True)
     if not bits:
         bits = reduce(or_, map(_BITS, cl), 0)
     wide = R.piece_bits is not None and "\u03a3" not in text    # (Σ: the one letter str.lower reads in context)
@@ -1166,7 +1171,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     at = 0
     if bits & _B_FORMS:
         reply_ok = {}
-        tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
+        tries = [0, 1] if len(cl) > 1 and cl[0][11] & _B_FILLER else [0]
         for i in R.replies:
             rule = kinds[i]
             if i in hits or (rule.unless is not None and rule.unless.search(text)):
@@ -1199,7 +1204,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
     echo_hits = _NO_DICT
     if R.echoes and bits & _B_ECHO:      # (found per piece: ``_piece_echoes``)
-        tries = [0, 1] if len(cl) > 1 and _FILLER.match(cl[0][0]) else [0]
+        tries = [0, 1] if len(cl) > 1 and cl[0][11] & _B_FILLER else [0]
         for i in R.echoes:
             if i in hits or (i in reply_ok and reply_ok[i][0] is not False):     # a weak 「好的，」 may precede it
                 continue
