@@ -425,3 +425,21 @@ def test_bounded_sender_caches_change_nothing(monkeypatch):
     got = engine_records(text)
     assert got == want and len({r[1] for r in got}) > 5
     assert written(got)[:2] == want_lines[:2]
+
+
+def test_whatsapp_sender_split_is_the_regex():
+    """``whatsapp._sender`` (str.find for the usual ``Name: text``) gives what ``_SENDER.match`` gives, on random
+    strings of colons, spaces of every kind, line breaks, long names and links."""
+    import random
+
+    from tradeshield.chat.whatsapp import _SENDER, _sender
+
+    rnd = random.Random(7)
+    alpha = ["a", "B", ":", " ", "\t", "\n", "\u3000", "\xa0", "张", "http", "x" * 40, "\u200e", "\r", "：", ""]
+    fast = 0
+    for _ in range(60_000):
+        s = "".join(rnd.choice(alpha) for _k in range(rnd.randint(0, 12)))
+        m = _SENDER.match(s)
+        assert _sender(s) == (None if m is None else (m[1], m[2])), repr(s)
+        fast += m is not None
+    assert fast > 5_000

@@ -20,6 +20,23 @@ from tradeshield.chat.engine import Context, LineFormat
 HEADER = re.compile(r"\n\u200e?\[?(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),?(?: klo)? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
                     r"(?:[\s\u202f]?([aApP]\.?\s?[mM]\.?|上午|下午))?\]?(?: -|:)? ([^\n]*)$", re.M)
 _SENDER = re.compile(r"^([^:\n]{1,80}?):(?: |$|(?=\S))(.*)$", re.S)
+
+
+def _sender(rest: str):
+    """``_SENDER.match(rest)``'s two groups (sender, text), or None. The usual case — a colon within 80 characters
+    of no line break, then a space or a visible character — by ``str.find`` (the lazy regex cost ~1.5 µs a message,
+    a third of the WhatsApp grammar's time on the bench); anything else by the regex itself."""
+    i = rest.find(":")
+    if 0 < i <= 80 and rest.find("\n", 0, i) < 0:
+        nxt = rest[i + 1:i + 2]
+        if nxt == " ":
+            return rest[:i], rest[i + 2:]
+        if nxt and not nxt.isspace():
+            return rest[:i], rest[i + 1:]
+    sm = _SENDER.match(rest)
+    return None if sm is None else (sm[1], sm[2])
+
+
 # WhatsApp's own notice, written as if the group (or contact) said it: 「Pokemon Chat: Messages and calls are
 # end-to-end encrypted. …」 (whatstk's pokemon.txt, an Android export) — a system line, not a message from "Pokemon Chat"
 _NOTICE = re.compile(r"\u200e?(?:Messages and calls are end-to-end encrypted\. (?:No one outside|Only people in)|"
@@ -79,11 +96,11 @@ class WhatsApp(LineFormat):
             date = dates[key] = ctx.date("20" + y if len(y) == 2 else y, mo, d)
         hm = ctx.clock(clock if "." not in clock else clock.replace(".", ":"), ampm)
         iso = date + "T" + hm + ctx.offset if date and hm else None
-        sm = _SENDER.match(rest)
-        if sm is None or sm[1].startswith("http") or _NOTICE.match(sm[2]):
+        sm = _sender(rest)
+        if sm is None or sm[0].startswith("http") or _NOTICE.match(sm[1]):
             return iso, "", "system", rest
-        sender = sm[1].strip()
-        return iso, sender, ctx.role_of(sender), sm[2].strip()
+        sender = sm[0].strip()
+        return iso, sender, ctx.role_of(sender), sm[1].strip()
 
 
 FORMAT = WhatsApp("whatsapp", HEADER)
