@@ -971,13 +971,14 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
     h = {}
     for i in ks:
         rule = R.kinds[i]
+        f = _find(rule, c)       # (first: an anchor alone mostly finds no trigger, and then nothing else is asked)
+        if not f:
+            continue
         if rule.assertion and (c.question or c.conditional):
             continue
         if rule.unless is not None and rule.unless.search(c.text):
             continue
-        f = _find(rule, c)
-        if f:
-            h[i] = f[0]
+        h[i] = f[0]
     if len(R.clause_cache) >= min(_CACHE_SIZE, _PIECE_CACHE):
         R.clause_cache.clear()
     got = R.clause_cache[key] = (frozenset(ks), h)
