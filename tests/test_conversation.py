@@ -698,3 +698,29 @@ def test_scam_script_as_quoted_in_public_news_reports():
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want
+
+
+# ---------------------------------------------------------------- session 4: conventions settled between writers, and
+# constructions read by their structure (bench/data/events/README.md, "Conventions settled in session 4")
+@pytest.mark.parametrize("role,msgs,want", [
+    # a bare reply to their acceptance accepts its terms only when it put terms on the replier (an amount, a cost, a
+    # time); after an acceptance that only says how to carry it out, 「好」 acknowledges
+    ("buyer", [("me", "那能退吗 我包邮寄回"), ("them", "行 那你寄回来吧"), ("me", "好")],
+     [("return-request", "me"), ("agreement", "them")]),
+    ("seller", [("them", "那我不要了 退款吧"), ("me", "可以 你拒收就行"), ("them", "好")],
+     [("refund-request", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "想退货"), ("them", "可以退，运费你出"), ("me", "好")],
+     [("return-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    ("seller", [("them", "周六能来看吗"), ("me", "成 下午三点"), ("them", "可以")], [("agreement", "me"), ("agreement", "them")]),
+    # a link to pay for the goods through is off-platform, not the scam; a link standing in for the platform's own
+    # function, or said to be the platform's, is
+    ("buyer", [("them", "点这个链接付款就行")], [("off-platform", "them")]),
+    ("buyer", [("them", "那我发你个链接 点进去付款 比这里便宜")], [("off-platform", "them")]),
+    ("buyer", [("them", "有的 链接是淘宝官方的 放心付")], [("fake-service", "them")]),
+    ("buyer", [("them", "点这个链接领取退款")], [("fake-service", "them")]),
+    # "I'll take it" with no amount accepts the price asked: agreement (with an amount: price-agreed)
+    ("seller", [("me", "yes, 280 shipped"), ("them", "ok I'll take it, paying now")], [("agreement", "them")]),
+    ("seller", [("them", "OK, I'll take it for 300.")], [("price-agreed", "them")]),
+])
+def test_session4_conventions(role, msgs, want):
+    assert kinds(msgs, role) == want

@@ -121,6 +121,8 @@ class KindRule:
     reply_not_question: re.Pattern | None = None   # their question asks a fact, puts nothing up (「这个能正常用吗」)
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
+    reply_alone_terms: re.Pattern | None = None   # … and only when their acceptance put terms on the replier
+                                                  # (an amount, a cost, a deposit, a time), not only its steps
     reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
     reply_priced: re.Pattern | None = None  # their last message quoted terms (「10块一张，今天给你」) → a bare 「可以」
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
@@ -197,6 +199,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_conditional=bool(reply.get("conditional", False)),
                 reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
+                reply_alone_terms=_rx(reply.get("alone_terms"), re.I),
                 reply_priced=_rx(reply.get("priced"), re.I),
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
@@ -639,7 +642,8 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
         return True     # a refusal with its own price (「不行，最低1950」), not a bare 「不议价」
     if strong is False:
         return False
-    return bool((alone and strong is True and last_other & set(rule.reply_alone))
+    return bool((alone and strong is True and last_other & set(rule.reply_alone)
+                 and (rule.reply_alone_terms is None or rule.reply_alone_terms.search(last_other_text)))
                 or (alone and strong is True and rule.reply_priced is not None
                     and rule.reply_priced.search(last_other_text)
                     and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
