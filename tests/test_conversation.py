@@ -721,6 +721,29 @@ def test_session3_constructions(role, msgs, want):
     # "I'll take it" with no amount accepts the price asked: agreement (with an amount: price-agreed)
     ("seller", [("me", "yes, 280 shipped"), ("them", "ok I'll take it, paying now")], [("agreement", "them")]),
     ("seller", [("them", "OK, I'll take it for 300.")], [("price-agreed", "them")]),
+    # 「嗯嗯 拍了」: a reply whose rest only reports buying acknowledges (after 「那就680吧」 settling their own offer)
+    ("seller", [("them", "680行吗"), ("me", "那就680吧 不包邮哈"), ("them", "嗯嗯 拍了")],
+     [("discount-request", "them"), ("price-agreed", "me")]),
+    # (part 22) the payment service's own risk check said by the one it happened to, someone said to be staff, and a
+    # third party called a scammer are no scam and no insult
+    ("seller", [("them", "付了 支付宝提示这笔交易暂时冻结 在做安全核查")], []),
+    ("seller", [("them", "刚有个人私信说他是闲鱼客服 让我交钱解冻")], []),
+    ("seller", [("me", "那是骗子 官方不会私聊找你要钱")], []),
+    # a QQ number for a 客服, a site to withdraw through, an account that "must be upgraded"; a payment reported sent
+    # through Zelle proposes nothing; a dispute with PayPal is a procedure, no payment outside and no threat
+    ("buyer", [("them", "退款要联系这个客服办 Q2871046633")], [("off-platform", "them"), ("fake-service", "them")]),
+    ("buyer", [("them", "你登这个网址提现就行")], [("fake-service", "them")]),
+    ("seller", [("them", "Zelle says your account must be upgraded to business to receive it")], [("fake-service", "them")]),
+    ("seller", [("them", "I sent the payment through Zelle")], []),
+    ("seller", [("them", "Please pay me with Zelle")], [("off-platform", "them")]),
+    ("buyer", [("me", "I'll open a case with PayPal then")], []),
+    ("seller", [("them", "我想走交易猫 你去那边上架一下")], [("off-platform", "them")]),
+    ("seller", [("me", "交易猫卖号从来不用交保证金")], []),
+    # parts done and a change asked, by their structure: 前N章改好了, 「耳朵再大一点」, 少了一根, 有个…的洞
+    ("buyer", [("them", "前三章改好了 你先看")], [("partial-delivery", "them")]),
+    ("buyer", [("me", "耳朵再大一点")], [("requirement", "me")]),
+    ("buyer", [("me", "收到了 腰带少了一根")], [("receipt-ack", "me"), ("defect-claim", "me")]),
+    ("buyer", [("me", "到了 袖子上有个烟头烫的洞")], [("receipt-ack", "me"), ("defect-claim", "me")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
