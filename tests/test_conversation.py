@@ -744,6 +744,35 @@ def test_session3_constructions(role, msgs, want):
     ("buyer", [("me", "耳朵再大一点")], [("requirement", "me")]),
     ("buyer", [("me", "收到了 腰带少了一根")], [("receipt-ack", "me"), ("defect-claim", "me")]),
     ("buyer", [("me", "到了 袖子上有个烟头烫的洞")], [("receipt-ack", "me"), ("defect-claim", "me")]),
+    # a bare reply, then their own words again, accepts what they put up — their terms, a 要不 proposal, a 可以+V offer
+    ("buyer", [("me", "我要退货 运费你出"), ("them", "退可以 运费一人一半"), ("me", "行 一人一半")],
+     [("return-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "你先寄给我 到了我再付"), ("them", "先寄不行 要不我们视频一下 你看看票"), ("me", "那行 视频吧")],
+     [("ship-before-pay", "me"), ("agreement", "me")]),
+    ("seller", [("me", "在 还有半年保修 开了验货担保 不放心可以走验货"), ("them", "行 那走验货")], [("agreement", "them")]),
+    # a bare time put up is answered by a bare reply (阔以 = 可以)
+    ("buyer", [("me", "周六去拿"), ("them", "周六不在 周五晚上吧"), ("me", "周五八点"), ("them", "阔以")], [("agreement", "them")]),
+    # a reply that goes on to ask answers an open request only (not their settled price)
+    ("seller", [("them", "hi I want the stroller, I'll pay your full price of 200"), ("me", "sure, can you pick it up?")],
+     [("price-agreed", "them")]),
+    ("seller", [("them", "能退吗"), ("me", "可以，你什么时候寄回来？")], [("return-request", "them"), ("agreement", "me")]),
+    # granting with 给你+V answers their question; a span of time ahead, then handing over or making, promises
+    ("seller", [("them", "能快点吗"), ("me", "那给你加急 下周三前寄出")], [("agreement", "me"), ("delivery-promise", "me")]),
+    ("seller", [("me", "定金收到了 半个月后寄给你")], [("delivery-promise", "me")]),
+    ("seller", [("me", "两周出第一版给你测")], [("delivery-promise", "me")]),
+    ("seller", [("me", "下周一交成图")], [("delivery-promise", "me")]),
+    ("seller", [("me", "明天发你图")], []),
+    ("seller", [("me", "等了两天才发")], []),
+    # English: I + will/can + a handing-over verb … + a time ahead
+    ("seller", [("me", "great, I can drop it at the post office tomorrow after work")], [("delivery-promise", "me")]),
+    ("seller", [("me", "Friday works, I'll bring them at 6pm")], [("delivery-promise", "me")]),
+    ("seller", [("me", "this weekend, I'll have it ready and hand it over to you Saturday morning")], [("delivery-promise", "me")]),
+    ("seller", [("me", "I'll send the money back tomorrow")], []),
+    # offers: an amount then 能不能; an amount then a word of intent; 「这套就160」 holds the price
+    ("seller", [("them", "680 诚心要")], [("discount-request", "them")]),
+    ("seller", [("them", "挂的120 90能不能")], [("discount-request", "them")]),
+    ("seller", [("them", "能便宜吗"), ("me", "那是另一套 这套就160")], [("discount-request", "them"), ("discount-refused", "me")]),
+    ("seller", [("them", "50包邮吧"), ("me", "那就52吧")], [("discount-request", "them")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

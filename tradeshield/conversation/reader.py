@@ -128,6 +128,8 @@ class KindRule:
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
     reply_answer: re.Pattern | None = None  # searched in any clause; answers like a strong reply, never ``alone``
     reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
+    reply_proposal: re.Pattern | None = None   # their message puts terms up without 吧 or a question (「要不我们视频一下」「周五八点」)
+    reply_offer: re.Pattern | None = None      # their offer in 可以+V form (「不放心可以走验货」), accepted by a reply that restates it
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -204,6 +206,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
+                reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -536,8 +539,19 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         j = follow_hits[i][1]
                 if j is None and i in reply_ok:     # a reply: it must answer what the other side put up
                     strong, jr = reply_ok[i]
-                    if last_other is not None and _answers(rule, strong, alone, last_other, last_other_text, open_other):
+                    if last_other is None:
+                        pass
+                    elif not alone and info[1][-1][6].question:
+                        # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
+                        if open_other & set(rule.reply_to):
+                            j = jr
+                    elif _answers(rule, strong, alone, last_other, last_other_text, open_other):
                         j = jr
+                    elif strong is True and not alone and last_other is not None and rule.reply_echo and \
+                            _restates(info[1], jr, last_other_text) and (
+                                _answers(rule, True, True, last_other, last_other_text, open_other)
+                                or (rule.reply_offer is not None and rule.reply_offer.search(last_other_text))):
+                        j = jr      # 「行 一人一半」「那行 视频吧」「行 那走验货」: the reply, then their own words again
                 if j is None and i in info[10]:     # an echo: it restates what the other side just put up
                     jr, said, exact = info[10][i]
                     if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
@@ -631,6 +645,13 @@ def _echoes(said: str, exact: bool, their: str) -> bool:
     return any(said[k:k + 2] in their and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1))
 
 
+def _restates(cl, j: int, their: str) -> bool:
+    """Whether a clause after the reply's clause ``j`` (``_analyse``'s clause infos) says again two content characters in a
+    row of the other side's message ``their`` (「行 一人一半」 after 「退可以 运费一人一半」)."""
+    low = their.lower()
+    return any(_echoes(_ECHO_TRIM.sub("", info[0].lower()), False, low) for info in cl[j + 1:])
+
+
 def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: str, open_other: set) -> bool:
     """Whether a bare reply (``strong``: True for the reply words, False for a weak 「好的」, None for an answer in
     one's own words; ``alone``: the reply is the whole message) answers what the other side put up: a request still
@@ -653,6 +674,7 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
                     and _PROPOSAL.search(last_other_text)
                     and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
                 or (rule.reply_conditional and _TERMS.search(last_other_text))
+                or (rule.reply_proposal is not None and rule.reply_proposal.search(last_other_text))
                 or (rule.reply_conditional and strong is True and _REQUEST.search(last_other_text))
                 or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
                     and not _ACCEPTANCE.match(last_other_text)
