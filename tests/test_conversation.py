@@ -773,6 +773,34 @@ def test_session3_constructions(role, msgs, want):
     ("seller", [("them", "挂的120 90能不能")], [("discount-request", "them")]),
     ("seller", [("them", "能便宜吗"), ("me", "那是另一套 这套就160")], [("discount-request", "them"), ("discount-refused", "me")]),
     ("seller", [("them", "50包邮吧"), ("me", "那就52吧")], [("discount-request", "them")]),
+    # (part 23) 要得 accepts and 「要得不」 asks; a concession 「那也行」 takes their terms; 「行 30也行」 restates their amount
+    ("buyer", [("me", "1300包顺丰 要得不"), ("them", "要得")], [("discount-request", "me"), ("agreement", "them")]),
+    ("seller", [("them", "我先看货 你发过来我验了再付钱"), ("me", "鉴定费一人一半"), ("them", "那也行")],
+     [("ship-before-pay", "them"), ("agreement", "them")]),
+    ("seller", [("them", "补我100 不然就退"), ("me", "最多补30"), ("them", "行 30也行")],
+     [("refund-request", "them"), ("agreement", "them")]),
+    ("buyer", [("me", "is the 50mm lens still available?"), ("them", "yes, 90 shipped")], []),
+    # what an institution said is reported; the platform's escrow is no scam; 「哪有」 denies; 微信支付 as a feature
+    ("seller", [("me", "鉴定通过了 鉴定中心说今天给你发出")], []),
+    ("seller", [("them", "付了 显示钱冻结在平台 确认收货才给你")], []),
+    ("buyer", [("me", "闲鱼担保哪有二维码")], []),
+    ("seller", [("me", "商品展示 下单 微信支付 会员积分这些 5000左右")], []),
+    # fake after-sales staff, N-fold compensation with an app to download, a code said to be the platform's escrow
+    ("buyer", [("them", "您好 这里是淘宝官方售后 您上月买的冻干猫粮检测出质量问题")], [("fake-service", "them")]),
+    ("buyer", [("them", "按三倍给您赔偿 需要您下载一个会议app 客服一对一指导")], [("fake-service", "them")]),
+    ("buyer", [("them", "但我闲鱼被限制了 你扫这个码付 也是闲鱼担保的")], [("off-platform", "them"), ("fake-service", "them")]),
+    # promises: a day after 发不了, 补上 within a time, "it'll go out", 拍完…发, "sketch by Wednesday"
+    ("buyer", [("them", "明天要去医院 发不了 后天噻")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "剩下五页一小时内补上")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "payment received, it'll go out within 2 business days")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "码不先给 拍完一个一个发 兑一个说一声")], [("delivery-promise", "them")]),
+    ("seller", [("me", "sure, sketch by Wednesday, final by the weekend")], [("delivery-promise", "me")]),
+    # a part sent / missing; the tracking's word is no receipt; a rhetorical 「不是…吗」 asks for nothing
+    ("seller", [("me", "here's the sketch")], [("partial-delivery", "me")]),
+    ("buyer", [("me", "到了 收纳包没在里面啊")], [("receipt-ack", "me"), ("partial-delivery", "me"), ("defect-claim", "me")]),
+    ("seller", [("them", "物流显示签收了 我没收到")], []),
+    ("buyer", [("me", "淘宝退款不是在订单里点就行吗")], []),
+    ("buyer", [("them", "sounds good, 55 total")], [("price-agreed", "them")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

@@ -65,7 +65,7 @@ _CACHE_SIZE = 20_000
 _PIECE_CACHE = 8192
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
-_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[行以能好要在成出卖对])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
+_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[行以能好要在成出卖对得])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s+|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
@@ -73,6 +73,7 @@ _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|�
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 # characters that carry no topic: 「一张」「给你」 shared by two messages say nothing about what they are about
 _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了吧呢吗再那就也都去来把被是在有要这")
+_HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff\d]{2}")     # two characters that can restate (not Latin letters)
 _ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _CONTEXT_BACK = 5     # messages before this one where ``context = "trade"`` looks for a trade word
@@ -130,6 +131,7 @@ class KindRule:
     reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
     reply_proposal: re.Pattern | None = None   # their message puts terms up without 吧 or a question (「要不我们视频一下」「周五八点」)
     reply_offer: re.Pattern | None = None      # their offer in 可以+V form (「不放心可以走验货」), accepted by a reply that restates it
+    reply_concede: re.Pattern | None = None    # 「那也行」「也可以」: a bare reply that takes any event or terms of theirs
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -199,7 +201,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_question=bool(reply.get("question", False)),
                 reply_not_question=_rx(reply.get("not_question"), re.I),
                 reply_conditional=bool(reply.get("conditional", False)),
-                reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
+                reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", []) + reply.get("concede", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
                 reply_alone_terms=_rx(reply.get("alone_terms"), re.I),
                 reply_priced=_rx(reply.get("priced"), re.I),
@@ -207,6 +209,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
                 reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
+                reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -248,7 +251,8 @@ def load_rules(path: str | None = None) -> Rules:
 
 def _reply_patterns(reply: dict) -> list:
     """Every pattern of a ``[kind.reply]`` table (bare, weak and answer forms)."""
-    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", []) + reply.get("echo", [])
+    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", []) + reply.get("echo", []) + \
+        reply.get("concede", [])
 
 
 def _index_anchors(R: Rules, tables) -> None:
@@ -547,11 +551,15 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                             j = jr
                     elif _answers(rule, strong, alone, last_other, last_other_text, open_other):
                         j = jr
-                    elif strong is True and not alone and last_other is not None and rule.reply_echo and \
-                            _restates(info[1], jr, last_other_text) and (
-                                _answers(rule, True, True, last_other, last_other_text, open_other)
-                                or (rule.reply_offer is not None and rule.reply_offer.search(last_other_text))):
-                        j = jr      # 「行 一人一半」「那行 视频吧」「行 那走验货」: the reply, then their own words again
+                    elif strong is True and not alone and rule.reply_echo and _restates(info[1], jr, last_other_text) and (
+                            _answers(rule, True, True, last_other, last_other_text, open_other)
+                            or (rule.reply_offer is not None and rule.reply_offer.search(last_other_text))
+                            or (rule.reply_alone_terms is not None and rule.reply_alone_terms.search(last_other_text))):
+                        j = jr      # 「行 一人一半」「那行 视频吧」「行 那走验货」「行 30也行」: the reply, then their own words again
+                    elif strong is True and rule.reply_concede is not None and rule.reply_concede.match(info[1][jr][0]) \
+                            and (last_other or (rule.reply_alone_terms is not None
+                                                and rule.reply_alone_terms.search(last_other_text))):
+                        j = jr      # 「那也行」: a concession takes whatever they just put up (terms, a way, a promise)
                 if j is None and i in info[10]:     # an echo: it restates what the other side just put up
                     jr, said, exact = info[10][i]
                     if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
@@ -648,8 +656,12 @@ def _echoes(said: str, exact: bool, their: str) -> bool:
 def _restates(cl, j: int, their: str) -> bool:
     """Whether a clause after the reply's clause ``j`` (``_analyse``'s clause infos) says again two content characters in a
     row of the other side's message ``their`` (「行 一人一半」 after 「退可以 运费一人一半」)."""
-    low = their.lower()
-    return any(_echoes(_ECHO_TRIM.sub("", info[0].lower()), False, low) for info in cl[j + 1:])
+    for info in cl[j + 1:]:
+        said = _ECHO_TRIM.sub("", info[0])
+        if any(_HAN_OR_DIGIT.fullmatch(said[k:k + 2]) and said[k:k + 2] in their
+               and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1)):
+            return True
+    return False
 
 
 def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: str, open_other: set) -> bool:
