@@ -801,6 +801,44 @@ def test_session3_constructions(role, msgs, want):
     ("seller", [("them", "物流显示签收了 我没收到")], []),
     ("buyer", [("me", "淘宝退款不是在订单里点就行吗")], []),
     ("buyer", [("them", "sounds good, 55 total")], [("price-agreed", "them")]),
+    # (part 24) any 「X不」 at the end asks (「能走鉴定不」); their acceptance whose terms say who pays is answered by a bare reply
+    ("seller", [("them", "这只neverfull能走鉴定不"), ("me", "能 走闲鱼验货 鉴定费我出"), ("them", "那敢情好")],
+     [("agreement", "me"), ("agreement", "them")]),
+    # a yes to a question that named no terms, followed by one's own price, quotes: no acceptance
+    ("seller", [("them", "英文租房合同能翻吗 12页"), ("me", "能 一页30")], []),
+    ("seller", [("them", "接吗 30张"), ("me", "可以，报价2000，定金一半")], [("deposit-terms", "me")]),
+    # restating an amount they put on the table accepts it (「15也成」 after 「最多退15」); a date is no money
+    ("buyer", [("me", "我申请仅退款了"), ("them", "最多退15 算运费补偿"), ("me", "15也成")],
+     [("refund-request", "me"), ("agreement", "me")]),
+    ("seller", [("me", "31号上午我在屋里等你"), ("them", "好 那31号见")], []),
+    # a settled price refuses a refund, not a discount — unless their message asked for a discount
+    ("seller", [("them", "补150差价 我就不退了"), ("me", "价是谈好的 差价不补")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "能再便宜50吗，就当补个差价"), ("me", "不行，价格之前已经谈好了")],
+     [("discount-request", "them"), ("discount-refused", "me")]),
+    # promises: an hour (七点), bringing over (捎过去, 送), a courier that takes it (中通走)
+    ("buyer", [("them", "万达北门 我七点下班捎过去")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "明儿一早中通走")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "下午就送鉴定中心")], [("delivery-promise", "them")]),
+    # a fee to pay before release, said to come back, is the scam; a deposit said to come back is deposit terms
+    ("buyer", [("them", "猫到机场了 航空公司要交1200的活体保温费才放行 落地就退")], [("fake-service", "them")]),
+    ("buyer", [("them", "另收500押金 绝育后发证明给我就原路退")], [("deposit-terms", "them")]),
+    ("seller", [("them", "闲鱼消息我老看不到 加个绿泡泡细聊呗")], [("off-platform", "them")]),
+    # use first, pay after (across clauses) is ship-before-pay; seeing it first in person is not; a code first is the card key
+    ("seller", [("them", "我能先住进去用两天 没问题再结尾款不")], [("ship-before-pay", "them")]),
+    ("seller", [("them", "可以先看货再付款吗")], []),
+    ("seller", [("them", "你先把卡号密码发我 我绑上再付")], [("cardkey-before-pay", "them")]),
+    ("seller", [("them", "码先截图发我 我兑上了就付")], [("cardkey-before-pay", "them")]),
+    ("seller", [("them", "先把码发我 兑成功了立马付")], [("cardkey-before-pay", "them")]),
+    ("seller", [("them", "兑好了 钱包到账了")], [("receipt-ack", "them")]),
+    ("seller", [("them", "这个是假的 我要退货"), ("me", "想退门都没有")],
+     [("defect-claim", "them"), ("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "小刀一下 2450今晚就来拿")], [("discount-request", "them")]),
+    ("buyer", [("them", "刀不动了 2600到手")], [("discount-refused", "them")]),
+    ("buyer", [("me", "好叭 那就2600")], [("price-agreed", "me")]),
+    ("seller", [("them", "平台同意退货了 你等着收吧")], []),
+    # the seller's 「得先付一半」 states deposit terms; the buyer's 「我先付一半」 offers
+    ("buyer", [("them", "400也行 得先付一半")], [("price-agreed", "them"), ("deposit-terms", "them")]),
+    ("buyer", [("me", "行，我先付一半")], []),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

@@ -50,7 +50,7 @@ _PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
 # 「95行不」「能出不」「还在不」: a bare 不 after the verb asks (the A-not-A question cut short)
-_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢|(?<=[行以能好要在成出卖对得])不)\s*[。.!！]*$")
+_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)\s*[。.!！]*$")
 _A_NOT_A = re.compile(r"(能不能|可不可以|可以不可以|是不是|有没有|行不行|要不要|好不好|对不对|肯不肯|愿不愿意?|会不会|可否|"
                       r"退不退|给不给|发不发|卖不卖|同不同意|能否)")
 _EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|would|will|should|shall|may|why|what|how|when|where)\b",

@@ -65,7 +65,7 @@ _CACHE_SIZE = 20_000
 _PIECE_CACHE = 8192
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
-_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[行以能好要在成出卖对得])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
+_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s+|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
@@ -90,6 +90,10 @@ _TERMS = re.compile(r"(?:如果|要是|假如|只要)[^。！？!?]{1,16}(?:就|
 # their polite request (「发货的时候麻烦拍个视频」「帮我看看」): a bare 「可以」 grants it
 _REQUEST = re.compile(r"麻烦|请(?:你|您)|帮(?:我|忙)|拜托|\bplease\b", re.I)
 _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
+# money put on the table (an amount that is no date, time, page or count; a share; who pays): 「最多补30」「一人一半」「鉴定费我出」
+_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm))|"
+                         r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
+_PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
     "conv.bad_rules": ("事件规则文件有误：{path}（{reason}）", "event rules file is invalid: {path} ({reason})"),
@@ -545,6 +549,9 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     strong, jr = reply_ok[i]
                     if last_other is None:
                         pass
+                    elif not alone and not open_other & set(rule.reply_to) and not _MONEY_SAID.search(last_other_text) \
+                            and any(_PRICE_SAID.search(x[0]) for x in info[1][jr + 1:]) and rule.reply_echo:
+                        pass        # 「能 一页30」 after 「能翻吗」: a quote (their question put no terms up), no acceptance
                     elif not alone and info[1][-1][6].question:
                         # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
                         if open_other & set(rule.reply_to):
@@ -554,7 +561,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     elif strong is True and not alone and rule.reply_echo and _restates(info[1], jr, last_other_text) and (
                             _answers(rule, True, True, last_other, last_other_text, open_other)
                             or (rule.reply_offer is not None and rule.reply_offer.search(last_other_text))
-                            or (rule.reply_alone_terms is not None and rule.reply_alone_terms.search(last_other_text))):
+                            or _MONEY_SAID.search(last_other_text)):
                         j = jr      # 「行 一人一半」「那行 视频吧」「行 那走验货」「行 30也行」: the reply, then their own words again
                     elif strong is True and rule.reply_concede is not None and rule.reply_concede.match(info[1][jr][0]) \
                             and (last_other or (rule.reply_alone_terms is not None
@@ -562,14 +569,16 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         j = jr      # 「那也行」: a concession takes whatever they just put up (terms, a way, a promise)
                 if j is None and i in info[10]:     # an echo: it restates what the other side just put up
                     jr, said, exact = info[10][i]
-                    if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
-                            _answers(rule, True, False, last_other, last_other_text, open_other):
+                    if last_other is not None and _echoes(said, exact, last_other_text.lower()) and (
+                            _answers(rule, True, False, last_other, last_other_text, open_other)
+                            or (exact and said.isdigit() and _MONEY_SAID.search(last_other_text))):     # 「15也成」 after 「最多退15」
                         j = jr
                         if rule.echo_replaces:
                             echo_drop = (echo_drop or set()) | set(rule.echo_replaces)
                 if j is None:
                     continue
-                if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
+                if rule.not_after_previous is not None and not (last_other and last_other & set(rule.reply_to)) \
+                        and rule.not_after_previous.search(last_other_text) \
                         and rule.not_after_clause.search(info[1][j][0]):
                     continue
                 if rule.context == "trade" and trade.search(" ".join(texts + [read])) is None:
