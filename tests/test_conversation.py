@@ -839,6 +839,39 @@ def test_session3_constructions(role, msgs, want):
     # the seller's 「得先付一半」 states deposit terms; the buyer's 「我先付一半」 offers
     ("buyer", [("them", "400也行 得先付一半")], [("price-agreed", "them"), ("deposit-terms", "them")]),
     ("buyer", [("me", "行，我先付一半")], []),
+    # (part 25) 整不整/整不了, 不能再让, N拿走 after their N, 也不是不行; an offer on a condition settles nothing
+    ("seller", [("them", "贼想要 就是兜里紧 2800整不整")], [("discount-request", "them")]),
+    ("buyer", [("them", "2800整不了 我自己入手都不止这个数")], [("discount-refused", "them")]),
+    ("buyer", [("me", "两张3200吧"), ("them", "两张3300 不能再让了"), ("me", "那就3300")],
+     [("discount-request", "me"), ("discount-refused", "them"), ("price-agreed", "me")]),
+    ("seller", [("them", "那2950 再多真掏不出来了"), ("me", "瞅你实在 2950拿走")], [("discount-request", "them"), ("price-agreed", "me")]),
+    ("seller", [("them", "能便宜吗"), ("me", "你要是真心要，1000拿走")], [("discount-request", "them")]),
+    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走平台")], [("discount-request", "me"), ("price-agreed", "them")]),
+    # promises: 晌午…整出去, 邮, 揽收, a courier's name after a time; "it's in your inbox"
+    ("buyer", [("them", "明儿晌午前给你整出去")], [("delivery-promise", "them")]),
+    ("seller", [("me", "今晚装好 明天邮")], [("delivery-promise", "me")]),
+    ("seller", [("me", "收到 下午顺丰")], [("delivery-promise", "me")]),
+    ("buyer", [("them", "明早赶第一班揽收")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "nope, pay first and it's in your inbox within a minute")], [("delivery-promise", "them")]),
+    # received: carried home, one of two, redeemed; a mark "有块黄斑"; a cut after 不对 before an amount
+    ("buyer", [("me", "到了 屏幕左上角有块黄斑")], [("receipt-ack", "me"), ("defect-claim", "me")]),
+    ("buyer", [("me", "收到一张了")], [("receipt-ack", "me")]),
+    ("seller", [("them", "搬回来了 新叶子都挺精神")], [("receipt-ack", "them")]),
+    ("buyer", [("me", "code's in, redeemed fine")], [("receipt-ack", "me")]),
+    ("seller", [("them", "反正不对 85你退我")], [("defect-claim", "them"), ("refund-request", "them")]),
+    # refusals, threats, names; a policy question either way round asks for no return
+    ("seller", [("them", "我要退"), ("me", "分装开了封没法退")], [("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "那我去小红书挂你卖假香")], [("threat", "them")]),
+    ("buyer", [("me", "原镜头不寄回来 咱派出所见")], [("threat", "me")]),
+    ("buyer", [("me", "你真是个铁公鸡")], [("insult", "me")]),
+    ("seller", [("them", "七天无理由你这支持不")], []),
+    # English: send the draft first and pay after; has to fit; half up front as a deposit; still working on; by PayPal
+    ("buyer", [("me", "could you send the draft first and I pay once I've read it?")], [("ship-before-pay", "me")]),
+    ("buyer", [("me", "it has to fit on one page")], [("requirement", "me")]),
+    ("buyer", [("them", "half up front as a deposit, the rest after the draft")], [("deposit-terms", "them")]),
+    ("buyer", [("them", "here's the first page, still working on the cover letter")], [("partial-delivery", "them")]),
+    ("seller", [("them", "cheers, hit confirm on the order when you get a sec")], []),
+    ("buyer", [("them", "cheers, hit confirm on the order when you get a sec")], [("confirm-request", "them")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

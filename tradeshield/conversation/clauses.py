@@ -23,7 +23,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
 # and at a space before a number after a finished phrase (「1200有点贵 1000吧」「那行吧 2700给你」; not 「定金 200」「最低 1950」)
 _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
-                  r"(?<=[了吧啊呀哈呢贵行好吗嘛哦噢啦])\s+(?=\d)|"
+                  r"(?<=[了吧啊呀哈呢贵行好吗嘛哦噢啦对错])\s+(?=\d)|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
 # text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
 # is cut at CJK punctuation and line breaks alone (the common case)
