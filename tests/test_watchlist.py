@@ -151,3 +151,41 @@ def test_two_processes_at_once(tmp_path):
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_first_use_while_another_process_writes(tmp_path, monkeypatch):
+    """The flake of test_two_processes_at_once, made deterministic.
+
+    SQLite's journal-mode change does not wait on the busy timeout. The first process used to switch
+    the new file to WAL right after creating the table; a second process starting its first write in
+    that instant made the switch fail at once ("database is locked") and the first process exit 1.
+    Here another connection takes the write lock the moment the switch starts and holds it 0.3 s.
+    """
+    import threading
+
+    path = tmp_path / "w.sqlite3"
+    real_connect = sqlite3.connect
+    other = real_connect(path, isolation_level=None, check_same_thread=False)
+    held = []
+
+    def grab(stmt):
+        if "journal_mode = WAL" in stmt and not held:
+            held.append(1)
+            other.execute("BEGIN IMMEDIATE")
+            threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+
+    def connect(*a, **k):
+        con = real_connect(*a, **k)
+        con.set_trace_callback(grab)
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    wl = Watchlist(path, timeout=10)
+    wl.add("tb1", platform="xianyu", reason="first use")
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    assert held, "the lock was never taken: the test did not exercise the race"
+    assert [e.id for e in Watchlist(path).entries()] == ["tb1"]
+    con = real_connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+    other.close()

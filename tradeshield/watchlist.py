@@ -22,6 +22,7 @@ import io
 import os
 import re
 import sqlite3
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -151,12 +152,12 @@ class Watchlist:
         app_id = con.execute("PRAGMA application_id").fetchone()[0]
         if app_id == APP_ID:
             return
+        self._foreign(con, app_id)
+        self._wal(con)
         con.execute("BEGIN IMMEDIATE")   # first use: two processes may race to create the table
         try:
             app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if app_id != APP_ID and (app_id != 0 or tables):
-                raise InputError("watch.corrupt", path=str(self.path), reason="not a tradeshield watchlist")
+            self._foreign(con, app_id)
             if app_id != APP_ID:
                 con.execute("CREATE TABLE entries (id TEXT NOT NULL COLLATE NOCASE, platform TEXT NOT NULL, "
                             "reason TEXT NOT NULL, date TEXT NOT NULL, case_path TEXT, seal_code TEXT, "
@@ -166,7 +167,32 @@ class Watchlist:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("PRAGMA journal_mode = WAL")
+
+    def _foreign(self, con: sqlite3.Connection, app_id: int) -> None:
+        """Refuse another program's SQLite file before anything in it is changed."""
+        if app_id != APP_ID and (app_id != 0 or con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]):
+            raise InputError("watch.corrupt", path=str(self.path), reason="not a tradeshield watchlist")
+
+    def _wal(self, con: sqlite3.Connection) -> None:
+        """Switch the file to WAL before the table exists (the mode is stored in the file).
+
+        SQLite's journal-mode change does not wait on the busy timeout: it fails at once with
+        "database is locked" while another process holds a write lock. Done after the table was
+        created, as before, a second process writing its first entry in that instant made the first
+        one fail; here the switch is retried until the timeout, and a file another process already
+        switched is left as it is.
+        """
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if con.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() == "wal":
+                    return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e):
+                    raise
+            if con.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal" or time.monotonic() > deadline:
+                return
+            time.sleep(0.02)
 
     @staticmethod
     def _row(r) -> Entry:
