@@ -872,6 +872,8 @@ def test_session3_constructions(role, msgs, want):
     ("buyer", [("them", "here's the first page, still working on the cover letter")], [("partial-delivery", "them")]),
     ("seller", [("them", "cheers, hit confirm on the order when you get a sec")], []),
     ("buyer", [("them", "cheers, hit confirm on the order when you get a sec")], [("confirm-request", "them")]),
+    # "10 is fine" after "Saturday 10am?" accepts a time put up, it settles no price
+    ("buyer", [("me", "great, Saturday 10am?"), ("them", "10 is fine")], [("agreement", "them")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
