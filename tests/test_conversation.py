@@ -874,6 +874,11 @@ def test_session3_constructions(role, msgs, want):
     ("buyer", [("them", "cheers, hit confirm on the order when you get a sec")], [("confirm-request", "them")]),
     # "10 is fine" after "Saturday 10am?" accepts a time put up, it settles no price
     ("buyer", [("me", "great, Saturday 10am?"), ("them", "10 is fine")], [("agreement", "them")]),
+    # a bare day and hour restating their suggested day accepts it; a yes plus one's own price to a question that named
+    # only a distance ("10 min away") quotes
+    ("buyer", [("them", "周六不在 周五晚上吧"), ("me", "周五八点")], [("agreement", "me")]),
+    ("seller", [("them", "is the bookshelf still up? could you deliver? I'm 10 min away"), ("me", "yes, 45. I can bring it over Saturday morning")],
+     [("delivery-promise", "me")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

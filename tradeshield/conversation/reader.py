@@ -91,7 +91,7 @@ _TERMS = re.compile(r"(?:如果|要是|假如|只要)[^。！？!?]{1,16}(?:就|
 _REQUEST = re.compile(r"麻烦|请(?:你|您)|帮(?:我|忙)|拜托|\bplease\b", re.I)
 _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
 # money put on the table (an amount that is no date, time, page or count; a share; who pays): 「最多补30」「一人一半」「鉴定费我出」
-_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm))|"
+_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
                          r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
