@@ -751,7 +751,8 @@ def test_session3_constructions(role, msgs, want):
      [("ship-before-pay", "me"), ("agreement", "me")]),
     ("seller", [("me", "在 还有半年保修 开了验货担保 不放心可以走验货"), ("them", "行 那走验货")], [("agreement", "them")]),
     # a bare time put up is answered by a bare reply (阔以 = 可以)
-    ("buyer", [("me", "周六去拿"), ("them", "周六不在 周五晚上吧"), ("me", "周五八点"), ("them", "阔以")], [("agreement", "them")]),
+    ("buyer", [("me", "周六去拿"), ("them", "周六不在 周五晚上吧"), ("me", "周五八点"), ("them", "阔以")],
+     [("agreement", "me"), ("agreement", "them")]),
     # a reply that goes on to ask answers an open request only (not their settled price)
     ("seller", [("them", "hi I want the stroller, I'll pay your full price of 200"), ("me", "sure, can you pick it up?")],
      [("price-agreed", "them")]),
@@ -876,7 +877,7 @@ def test_session3_constructions(role, msgs, want):
     ("buyer", [("me", "great, Saturday 10am?"), ("them", "10 is fine")], [("agreement", "them")]),
     # a bare day and hour restating their suggested day accepts it; a yes plus one's own price to a question that named
     # only a distance ("10 min away") quotes
-    ("buyer", [("them", "周六不在 周五晚上吧"), ("me", "周五八点")], [("agreement", "me")]),
+    ("buyer", [("me", "猫爬架能寄不"), ("them", "不寄 周五晚上来拿吧"), ("me", "周五八点")], [("agreement", "me")]),
     ("seller", [("them", "is the bookshelf still up? could you deliver? I'm 10 min away"), ("me", "yes, 45. I can bring it over Saturday morning")],
      [("delivery-promise", "me")]),
 ])
