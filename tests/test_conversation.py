@@ -880,6 +880,12 @@ def test_session3_constructions(role, msgs, want):
     ("buyer", [("me", "猫爬架能寄不"), ("them", "不寄 周五晚上来拿吧"), ("me", "周五八点")], [("agreement", "me")]),
     ("seller", [("them", "is the bookshelf still up? could you deliver? I'm 10 min away"), ("me", "yes, 45. I can bring it over Saturday morning")],
      [("delivery-promise", "me")]),
+    # acceptance words of other registers (妥, 得嘞) are strong; 好嘞 acknowledges unless it answers a request; a bare
+    # counter price (「190包邮」) is answered by a bare reply alone
+    ("buyer", [("me", "大衣180包邮行吗"), ("them", "190包邮"), ("me", "妥")], [("discount-request", "me"), ("agreement", "me")]),
+    ("seller", [("them", "能便宜10块吗"), ("me", "得嘞")], [("discount-request", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "能今天发吗"), ("them", "好嘞")], []),
+    ("seller", [("them", "能便宜10块吗"), ("me", "好嘞")], [("discount-request", "them"), ("agreement", "me")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
