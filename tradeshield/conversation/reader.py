@@ -663,9 +663,11 @@ def _echoes(said: str, exact: bool, their: str) -> bool:
 
 
 def _restates(cl, j: int, their: str) -> bool:
-    """Whether a clause after the reply's clause ``j`` (``_analyse``'s clause infos) says again two content characters in a
-    row of the other side's message ``their`` (「行 一人一半」 after 「退可以 运费一人一半」)."""
-    for info in cl[j + 1:]:
+    """Whether the clause right after the reply's clause ``j`` (``_analyse``'s clause infos; at most one more after it) says
+    again two content characters in a row of the other side's message ``their`` (「行 一人一半」 after 「退可以 运费一人一半」)."""
+    if len(cl) > j + 3:      # a long message that goes on about other things restates nothing it accepts
+        return False
+    for info in cl[j + 1:j + 2]:      # the clause right after the reply
         said = _ECHO_TRIM.sub("", info[0])
         if any(_HAN_OR_DIGIT.fullmatch(said[k:k + 2]) and said[k:k + 2] in their
                and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1)):
