@@ -886,6 +886,12 @@ def test_session3_constructions(role, msgs, want):
     ("seller", [("them", "能便宜10块吗"), ("me", "得嘞")], [("discount-request", "them"), ("agreement", "me")]),
     ("buyer", [("me", "能今天发吗"), ("them", "好嘞")], []),
     ("seller", [("them", "能便宜10块吗"), ("me", "好嘞")], [("discount-request", "them"), ("agreement", "me")]),
+    # their own offer of a remedy or a cost they bear, answered by a bare reply alone (not their acceptance's steps)
+    ("buyer", [("them", "不好意思发错了 你寄回来我给你换42 运费我出"), ("me", "行")], [("agreement", "me")]),
+    ("buyer", [("me", "能给我换一下吗"), ("them", "可以，你寄回来我给你换"), ("me", "好")], [("return-request", "me"), ("agreement", "them")]),
+    # 「走X吧」 puts a way up: 「可以 拍了我明早寄去验机中心」 accepts it
+    ("seller", [("them", "中 那走验机吧"), ("me", "可以 拍了我明早寄去验机中心")],
+     [("agreement", "me"), ("delivery-promise", "me")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

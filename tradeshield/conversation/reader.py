@@ -136,6 +136,7 @@ class KindRule:
     reply_proposal: re.Pattern | None = None   # their message puts terms up without 吧 or a question (「要不我们视频一下」「周五八点」)
     reply_offer: re.Pattern | None = None      # their offer in 可以+V form (「不放心可以走验货」), accepted by a reply that restates it
     reply_concede: re.Pattern | None = None    # 「那也行」「也可以」: a bare reply that takes any event or terms of theirs
+    reply_offer_alone: re.Pattern | None = None   # their own offer of a remedy or a cost (「我给你换 运费我出」) → a bare reply alone
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -214,6 +215,7 @@ def load_rules(path: str | None = None) -> Rules:
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
                 reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
                 reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
+                reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -698,6 +700,8 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
                     and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
                 or (rule.reply_conditional and _TERMS.search(last_other_text))
                 or (rule.reply_proposal is not None and rule.reply_proposal.search(last_other_text))
+                or (alone and strong is True and rule.reply_offer_alone is not None and not last_other & _ACCEPTS
+                    and rule.reply_offer_alone.search(last_other_text))     # (their acceptance: `alone_terms` decides)
                 or (rule.reply_conditional and strong is True and _REQUEST.search(last_other_text))
                 or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
                     and not _ACCEPTANCE.match(last_other_text)
