@@ -892,6 +892,11 @@ def test_session3_constructions(role, msgs, want):
     # 「走X吧」 puts a way up: 「可以 拍了我明早寄去验机中心」 accepts it
     ("seller", [("them", "中 那走验机吧"), ("me", "可以 拍了我明早寄去验机中心")],
      [("agreement", "me"), ("delivery-promise", "me")]),
+    # a hand-over arranged (waiting at a place on a day, leaving it at the door) and a release after payment promise
+    ("seller", [("me", "31号上午我在屋里等你")], [("delivery-promise", "me")]),
+    ("seller", [("me", "好 我把盆擦干净搁单元门口")], [("delivery-promise", "me")]),
+    ("buyer", [("them", "码得付完款才出 系统自动发的")], [("delivery-promise", "them")]),
+    ("seller", [("me", "我把盆搁单元门口了")], []),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
