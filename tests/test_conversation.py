@@ -811,7 +811,7 @@ def test_session3_constructions(role, msgs, want):
     # restating an amount they put on the table accepts it (「15也成」 after 「最多退15」); a date is no money
     ("buyer", [("me", "我申请仅退款了"), ("them", "最多退15 算运费补偿"), ("me", "15也成")],
      [("refund-request", "me"), ("agreement", "me")]),
-    ("seller", [("me", "31号上午我在屋里等你"), ("them", "好 那31号见")], []),
+    ("seller", [("me", "31号上午我在屋里等你"), ("them", "好 那31号见")], [("delivery-promise", "me")]),
     # a settled price refuses a refund, not a discount — unless their message asked for a discount
     ("seller", [("them", "补150差价 我就不退了"), ("me", "价是谈好的 差价不补")], [("refund-request", "them"), ("refund-refused", "me")]),
     ("seller", [("them", "能再便宜50吗，就当补个差价"), ("me", "不行，价格之前已经谈好了")],
