@@ -897,6 +897,10 @@ def test_session3_constructions(role, msgs, want):
     ("seller", [("me", "好 我把盆擦干净搁单元门口")], [("delivery-promise", "me")]),
     ("buyer", [("them", "码得付完款才出 系统自动发的")], [("delivery-promise", "them")]),
     ("seller", [("me", "我把盆搁单元门口了")], []),
+    # the quote rule is for questions whether they can do or sell it: terms put up (「发顺丰可以吗」) accepted with an extra
+    # charge are still accepted; 「好的，收到」 only says it was read
+    ("buyer", [("me", "发顺丰可以吗"), ("them", "可以的，加10块")], [("agreement", "them")]),
+    ("seller", [("them", "能便宜点吗"), ("me", "好的，收到")], [("discount-request", "them")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want

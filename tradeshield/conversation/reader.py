@@ -93,6 +93,9 @@ _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|�
 # money put on the table (an amount that is no date, time, page or count; a share; who pays): 「最多补30」「一人一半」「鉴定费我出」
 _MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
                          r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
+# a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
+_CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
+                      r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
@@ -552,6 +555,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     if last_other is None:
                         pass
                     elif not alone and not open_other & set(rule.reply_to) and not _MONEY_SAID.search(last_other_text) \
+                            and _CAN_YOU.search(last_other_text) \
                             and any(_PRICE_SAID.search(x[0]) for x in info[1][jr + 1:]) and rule.reply_echo:
                         pass        # 「能 一页30」 after 「能翻吗」: a quote (their question put no terms up), no acceptance
                     elif not alone and info[1][-1][6].question:
