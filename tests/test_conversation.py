@@ -901,6 +901,12 @@ def test_session3_constructions(role, msgs, want):
     # charge are still accepted; 「好的，收到」 only says it was read
     ("buyer", [("me", "发顺丰可以吗"), ("them", "可以的，加10块")], [("agreement", "them")]),
     ("seller", [("them", "能便宜点吗"), ("me", "好的，收到")], [("discount-request", "them")]),
+    # a refund arriving, a report with 刚, and a general policy (一般/规定/都会) promise no delivery
+    ("seller", [("me", "退款明天到")], []),
+    ("seller", [("me", "今天刚发")], []),
+    ("seller", [("me", "我们一般48小时内发货")], []),
+    ("seller", [("me", "平台规定48小时内发货")], []),
+    ("seller", [("me", "拍下后48小时内发货")], [("delivery-promise", "me")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
