@@ -907,6 +907,9 @@ def test_session3_constructions(role, msgs, want):
     ("seller", [("me", "我们一般48小时内发货")], []),
     ("seller", [("me", "平台规定48小时内发货")], []),
     ("seller", [("me", "拍下后48小时内发货")], [("delivery-promise", "me")]),
+    # the speaker doubting the scam's words, or a hold that is over, is no scam
+    ("seller", [("them", "平台说要交保证金才能发布商品，是真的吗")], []),
+    ("buyer", [("them", "账号被冻结了一天，刚解冻")], []),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
