@@ -910,6 +910,7 @@ def test_session3_constructions(role, msgs, want):
     # the speaker doubting the scam's words, or a hold that is over, is no scam
     ("seller", [("them", "平台说要交保证金才能发布商品，是真的吗")], []),
     ("buyer", [("them", "账号被冻结了一天，刚解冻")], []),
+    ("seller", [("them", "还能便宜吗"), ("me", "不能了")], [("discount-request", "them"), ("discount-refused", "me")]),
 ])
 def test_session4_conventions(role, msgs, want):
     assert kinds(msgs, role) == want
