@@ -115,6 +115,18 @@ def test_bad_proof_file(cli, tmp_path):
     assert r.code == 2 and r.stderr.startswith(f"tradeshield: invalid proof file: {p}")
 
 
+@pytest.mark.parametrize("data, says", [(bytes(range(128, 256)), "not UTF-8 text"), (b"codes: A B C", "not JSON")])
+def test_proof_that_is_not_json_says_so_in_words(cli, tmp_path, data, says):
+    """Random bytes or a pasted note as the proof: one line saying what the file is not, in the user's language,
+    not Python's decoder message ('utf-8' codec can't decode byte 0x86 …)."""
+    p = tmp_path / "proof.json"
+    p.write_bytes(data)
+    r = cli("cardkey", "verify", p, input="A\n")
+    assert r.code == 2 and says in r.stderr and "codec" not in r.stderr and "Expecting" not in r.stderr, r
+    z = cli("--lang", "zh", "cardkey", "verify", p, input="A\n")
+    assert z.code == 2 and "证明文件不是" in z.stderr, z
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_commitment_message_fits_in_one_message(lang):
     msg = i18n.t("cardkey.message", lang, n=99999, code="CK-AAAA-BBBB-CCCC-DDDD", time="2024-05-06 10:01 +08:00")

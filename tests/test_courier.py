@@ -49,6 +49,18 @@ def test_cli_courier(cli, case, tmp_path):
     assert r.code == 2 and "no courier events" in r.stderr
 
 
+def test_cli_courier_binary_is_refused_before_it_joins_the_case(cli, case, tmp_path):
+    """A screenshot or PDF given as tracking text: one line naming the user's file (it named the case's copy and
+    called it a chat export), and nothing is added to the case."""
+    p = tmp_path / "trace.png"
+    p.write_bytes(bytes(range(256)) * 40)
+    before = sorted(x.name for x in (case.root / "evidence").rglob("*"))
+    r = cli("courier", p, cwd=case.root)
+    assert r.code == 2 and "not courier tracking text" in r.stderr and "trace.png" in r.stderr, r
+    assert "evidence" not in r.stderr and "Traceback" not in r.stderr
+    assert sorted(x.name for x in (case.root / "evidence").rglob("*")) == before
+
+
 # ---------------------------------------------------------------- layouts as copied from carriers' pages and apps
 # Phrasing follows public traces: YTO (LeeypOR/store-decoration-uniapp pagesA/shop/logisticData.js, a 快递100
 # response), ZTO (CaniceZ/antd-vue3 examples/mock/api/tms2/king/waybill/trace/query.js), SF route remarks

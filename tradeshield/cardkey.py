@@ -65,6 +65,10 @@ i18n.register({
     "cardkey.bad_segment": ("没有第 {n} 段（共 {total} 段）", "there is no segment {n} (there are {total})"),
     "cardkey.bad_index": ("没有第 {n} 个卡密（共 {total} 个）", "there is no card key #{n} (there are {total})"),
     "cardkey.bad_proof": ("证明文件无效：{path}（{reason}）", "invalid proof file: {path} ({reason})"),
+    "cardkey.proof_text": ("证明文件不是 UTF-8 文本：{path}（应为 cardkey commit 写出的 .json）",
+                           "the proof file is not UTF-8 text: {path} (expected the .json that cardkey commit wrote)"),
+    "cardkey.proof_json": ("证明文件不是 JSON：{path}（应为 cardkey commit 写出的 .json）",
+                           "the proof file is not JSON: {path} (expected the .json that cardkey commit wrote)"),
     "cardkey.bad_commitment": ("给定的承诺中找不到承诺码（CK-…）或 64 位十六进制根：{value}",
                                "no commitment code (CK-…) or 64-hex-digit root in the given commitment: {value}"),
     "cardkey.message": ("【卡密承诺】{time} 发送前已锁定这 {n} 个卡密，承诺码 {code}。"
@@ -320,7 +324,11 @@ def load_proof(path: str | os.PathLike) -> dict:
                 bytes.fromhex(step["hash"])
                 if step["side"] not in ("L", "R"):
                     raise ValueError("bad path side")
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError:
+        raise InputError("cardkey.proof_text", path=str(path)) from None
+    except json.JSONDecodeError:
+        raise InputError("cardkey.proof_json", path=str(path)) from None
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InputError("cardkey.bad_proof", path=str(path), reason=str(e)) from None
     return proof
 

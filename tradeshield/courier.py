@@ -56,6 +56,8 @@ CARRIERS = (("顺丰", "SF Express"), ("SF", "SF Express"), ("中通", "ZTO"), (
             ("德邦", "Deppon"), ("百世", "Best"), ("菜鸟", "Cainiao"))
 
 i18n.register({
+    "courier.binary": ("不是物流跟踪文本（看起来是二进制文件）：{path}；请复制物流页面的文字保存为 .txt",
+                       "not courier tracking text (looks binary): {path}; copy the tracking page's text into a .txt file"),
     "courier.nothing": ("没有读到物流事件：{path}（需要“时间 + 描述”的行，例如 2024-04-12 16:20:03 已签收）",
                         "no courier events found in {path} (expected 'time + description' lines, e.g. 2024-04-12 16:20:03 已签收)"),
 })
@@ -217,8 +219,14 @@ def parse_courier(text: str, tz=None, source: str = "") -> list[dict]:
 def import_courier(case, path, carrier: str | None = None, tz=None) -> dict:
     from tradeshield.chat.source import Source
 
+    try:
+        Source(path)            # a file that is not text is refused before it joins the case
+    except InputError as e:
+        if e.key == "chat.binary":
+            raise InputError("courier.binary", path=str(path)) from None
+        raise
     item = case.ensure_evidence(path, note="courier tracking")
-    src = Source(case.evidence_path(item))
+    src = Source(case.evidence_path(item), name=str(path))
     text = src.text()
     events = parse_courier(text, tz or case.info.get("timezone"), item.sha256)
     if not events:
