@@ -698,3 +698,219 @@ def test_scam_script_as_quoted_in_public_news_reports():
 ])
 def test_session3_constructions(role, msgs, want):
     assert kinds(msgs, role) == want
+
+
+# ---------------------------------------------------------------- session 4: conventions settled between writers, and
+# constructions read by their structure (bench/data/events/README.md, "Conventions settled in session 4")
+@pytest.mark.parametrize("role,msgs,want", [
+    # a bare reply to their acceptance accepts its terms only when it put terms on the replier (an amount, a cost, a
+    # time); after an acceptance that only says how to carry it out, 「好」 acknowledges
+    ("buyer", [("me", "那能退吗 我包邮寄回"), ("them", "行 那你寄回来吧"), ("me", "好")],
+     [("return-request", "me"), ("agreement", "them")]),
+    ("seller", [("them", "那我不要了 退款吧"), ("me", "可以 你拒收就行"), ("them", "好")],
+     [("refund-request", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "想退货"), ("them", "可以退，运费你出"), ("me", "好")],
+     [("return-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    ("seller", [("them", "周六能来看吗"), ("me", "成 下午三点"), ("them", "可以")], [("agreement", "me"), ("agreement", "them")]),
+    # a link to pay for the goods through is off-platform, not the scam; a link standing in for the platform's own
+    # function, or said to be the platform's, is
+    ("buyer", [("them", "点这个链接付款就行")], [("off-platform", "them")]),
+    ("buyer", [("them", "那我发你个链接 点进去付款 比这里便宜")], [("off-platform", "them")]),
+    ("buyer", [("them", "有的 链接是淘宝官方的 放心付")], [("fake-service", "them")]),
+    ("buyer", [("them", "点这个链接领取退款")], [("fake-service", "them")]),
+    # "I'll take it" with no amount accepts the price asked: agreement (with an amount: price-agreed)
+    ("seller", [("me", "yes, 280 shipped"), ("them", "ok I'll take it, paying now")], [("agreement", "them")]),
+    ("seller", [("them", "OK, I'll take it for 300.")], [("price-agreed", "them")]),
+    # 「嗯嗯 拍了」: a reply whose rest only reports buying acknowledges (after 「那就680吧」 settling their own offer)
+    ("seller", [("them", "680行吗"), ("me", "那就680吧 不包邮哈"), ("them", "嗯嗯 拍了")],
+     [("discount-request", "them"), ("price-agreed", "me")]),
+    # (part 22) the payment service's own risk check said by the one it happened to, someone said to be staff, and a
+    # third party called a scammer are no scam and no insult
+    ("seller", [("them", "付了 支付宝提示这笔交易暂时冻结 在做安全核查")], []),
+    ("seller", [("them", "刚有个人私信说他是闲鱼客服 让我交钱解冻")], []),
+    ("seller", [("me", "那是骗子 官方不会私聊找你要钱")], []),
+    # a QQ number for a 客服, a site to withdraw through, an account that "must be upgraded"; a payment reported sent
+    # through Zelle proposes nothing; a dispute with PayPal is a procedure, no payment outside and no threat
+    ("buyer", [("them", "退款要联系这个客服办 Q2871046633")], [("off-platform", "them"), ("fake-service", "them")]),
+    ("buyer", [("them", "你登这个网址提现就行")], [("fake-service", "them")]),
+    ("seller", [("them", "Zelle says your account must be upgraded to business to receive it")], [("fake-service", "them")]),
+    ("seller", [("them", "I sent the payment through Zelle")], []),
+    ("seller", [("them", "Please pay me with Zelle")], [("off-platform", "them")]),
+    ("buyer", [("me", "I'll open a case with PayPal then")], []),
+    ("seller", [("them", "我想走交易猫 你去那边上架一下")], [("off-platform", "them")]),
+    ("seller", [("me", "交易猫卖号从来不用交保证金")], []),
+    # parts done and a change asked, by their structure: 前N章改好了, 「耳朵再大一点」, 少了一根, 有个…的洞
+    ("buyer", [("them", "前三章改好了 你先看")], [("partial-delivery", "them")]),
+    ("buyer", [("me", "耳朵再大一点")], [("requirement", "me")]),
+    ("buyer", [("me", "收到了 腰带少了一根")], [("receipt-ack", "me"), ("defect-claim", "me")]),
+    ("buyer", [("me", "到了 袖子上有个烟头烫的洞")], [("receipt-ack", "me"), ("defect-claim", "me")]),
+    # a bare reply, then their own words again, accepts what they put up — their terms, a 要不 proposal, a 可以+V offer
+    ("buyer", [("me", "我要退货 运费你出"), ("them", "退可以 运费一人一半"), ("me", "行 一人一半")],
+     [("return-request", "me"), ("agreement", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "你先寄给我 到了我再付"), ("them", "先寄不行 要不我们视频一下 你看看票"), ("me", "那行 视频吧")],
+     [("ship-before-pay", "me"), ("agreement", "me")]),
+    ("seller", [("me", "在 还有半年保修 开了验货担保 不放心可以走验货"), ("them", "行 那走验货")], [("agreement", "them")]),
+    # a bare time put up is answered by a bare reply (阔以 = 可以)
+    ("buyer", [("me", "周六去拿"), ("them", "周六不在 周五晚上吧"), ("me", "周五八点"), ("them", "阔以")],
+     [("agreement", "me"), ("agreement", "them")]),
+    # a reply that goes on to ask answers an open request only (not their settled price)
+    ("seller", [("them", "hi I want the stroller, I'll pay your full price of 200"), ("me", "sure, can you pick it up?")],
+     [("price-agreed", "them")]),
+    ("seller", [("them", "能退吗"), ("me", "可以，你什么时候寄回来？")], [("return-request", "them"), ("agreement", "me")]),
+    # granting with 给你+V answers their question; a span of time ahead, then handing over or making, promises
+    ("seller", [("them", "能快点吗"), ("me", "那给你加急 下周三前寄出")], [("agreement", "me"), ("delivery-promise", "me")]),
+    ("seller", [("me", "定金收到了 半个月后寄给你")], [("delivery-promise", "me")]),
+    ("seller", [("me", "两周出第一版给你测")], [("delivery-promise", "me")]),
+    ("seller", [("me", "下周一交成图")], [("delivery-promise", "me")]),
+    ("seller", [("me", "明天发你图")], []),
+    ("seller", [("me", "等了两天才发")], []),
+    # English: I + will/can + a handing-over verb … + a time ahead
+    ("seller", [("me", "great, I can drop it at the post office tomorrow after work")], [("delivery-promise", "me")]),
+    ("seller", [("me", "Friday works, I'll bring them at 6pm")], [("delivery-promise", "me")]),
+    ("seller", [("me", "this weekend, I'll have it ready and hand it over to you Saturday morning")], [("delivery-promise", "me")]),
+    ("seller", [("me", "I'll send the money back tomorrow")], []),
+    # offers: an amount then 能不能; an amount then a word of intent; 「这套就160」 holds the price
+    ("seller", [("them", "680 诚心要")], [("discount-request", "them")]),
+    ("seller", [("them", "挂的120 90能不能")], [("discount-request", "them")]),
+    ("seller", [("them", "能便宜吗"), ("me", "那是另一套 这套就160")], [("discount-request", "them"), ("discount-refused", "me")]),
+    ("seller", [("them", "50包邮吧"), ("me", "那就52吧")], [("discount-request", "them")]),
+    # (part 23) 要得 accepts and 「要得不」 asks; a concession 「那也行」 takes their terms; 「行 30也行」 restates their amount
+    ("buyer", [("me", "1300包顺丰 要得不"), ("them", "要得")], [("discount-request", "me"), ("agreement", "them")]),
+    ("seller", [("them", "我先看货 你发过来我验了再付钱"), ("me", "鉴定费一人一半"), ("them", "那也行")],
+     [("ship-before-pay", "them"), ("agreement", "them")]),
+    ("seller", [("them", "补我100 不然就退"), ("me", "最多补30"), ("them", "行 30也行")],
+     [("refund-request", "them"), ("agreement", "them")]),
+    ("buyer", [("me", "is the 50mm lens still available?"), ("them", "yes, 90 shipped")], []),
+    # what an institution said is reported; the platform's escrow is no scam; 「哪有」 denies; 微信支付 as a feature
+    ("seller", [("me", "鉴定通过了 鉴定中心说今天给你发出")], []),
+    ("seller", [("them", "付了 显示钱冻结在平台 确认收货才给你")], []),
+    ("buyer", [("me", "闲鱼担保哪有二维码")], []),
+    ("seller", [("me", "商品展示 下单 微信支付 会员积分这些 5000左右")], []),
+    # fake after-sales staff, N-fold compensation with an app to download, a code said to be the platform's escrow
+    ("buyer", [("them", "您好 这里是淘宝官方售后 您上月买的冻干猫粮检测出质量问题")], [("fake-service", "them")]),
+    ("buyer", [("them", "按三倍给您赔偿 需要您下载一个会议app 客服一对一指导")], [("fake-service", "them")]),
+    ("buyer", [("them", "但我闲鱼被限制了 你扫这个码付 也是闲鱼担保的")], [("off-platform", "them"), ("fake-service", "them")]),
+    # promises: a day after 发不了, 补上 within a time, "it'll go out", 拍完…发, "sketch by Wednesday"
+    ("buyer", [("them", "明天要去医院 发不了 后天噻")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "剩下五页一小时内补上")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "payment received, it'll go out within 2 business days")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "码不先给 拍完一个一个发 兑一个说一声")], [("delivery-promise", "them")]),
+    ("seller", [("me", "sure, sketch by Wednesday, final by the weekend")], [("delivery-promise", "me")]),
+    # a part sent / missing; the tracking's word is no receipt; a rhetorical 「不是…吗」 asks for nothing
+    ("seller", [("me", "here's the sketch")], [("partial-delivery", "me")]),
+    ("buyer", [("me", "到了 收纳包没在里面啊")], [("receipt-ack", "me"), ("partial-delivery", "me"), ("defect-claim", "me")]),
+    ("seller", [("them", "物流显示签收了 我没收到")], []),
+    ("buyer", [("me", "淘宝退款不是在订单里点就行吗")], []),
+    ("buyer", [("them", "sounds good, 55 total")], [("price-agreed", "them")]),
+    # (part 24) any 「X不」 at the end asks (「能走鉴定不」); their acceptance whose terms say who pays is answered by a bare reply
+    ("seller", [("them", "这只neverfull能走鉴定不"), ("me", "能 走闲鱼验货 鉴定费我出"), ("them", "那敢情好")],
+     [("agreement", "me"), ("agreement", "them")]),
+    # a yes to a question that named no terms, followed by one's own price, quotes: no acceptance
+    ("seller", [("them", "英文租房合同能翻吗 12页"), ("me", "能 一页30")], []),
+    ("seller", [("them", "接吗 30张"), ("me", "可以，报价2000，定金一半")], [("deposit-terms", "me")]),
+    # restating an amount they put on the table accepts it (「15也成」 after 「最多退15」); a date is no money
+    ("buyer", [("me", "我申请仅退款了"), ("them", "最多退15 算运费补偿"), ("me", "15也成")],
+     [("refund-request", "me"), ("agreement", "me")]),
+    ("seller", [("me", "31号上午我在屋里等你"), ("them", "好 那31号见")], [("delivery-promise", "me")]),
+    # a settled price refuses a refund, not a discount — unless their message asked for a discount
+    ("seller", [("them", "补150差价 我就不退了"), ("me", "价是谈好的 差价不补")], [("refund-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "能再便宜50吗，就当补个差价"), ("me", "不行，价格之前已经谈好了")],
+     [("discount-request", "them"), ("discount-refused", "me")]),
+    # promises: an hour (七点), bringing over (捎过去, 送), a courier that takes it (中通走)
+    ("buyer", [("them", "万达北门 我七点下班捎过去")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "明儿一早中通走")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "下午就送鉴定中心")], [("delivery-promise", "them")]),
+    # a fee to pay before release, said to come back, is the scam; a deposit said to come back is deposit terms
+    ("buyer", [("them", "猫到机场了 航空公司要交1200的活体保温费才放行 落地就退")], [("fake-service", "them")]),
+    ("buyer", [("them", "另收500押金 绝育后发证明给我就原路退")], [("deposit-terms", "them")]),
+    ("seller", [("them", "闲鱼消息我老看不到 加个绿泡泡细聊呗")], [("off-platform", "them")]),
+    # use first, pay after (across clauses) is ship-before-pay; seeing it first in person is not; a code first is the card key
+    ("seller", [("them", "我能先住进去用两天 没问题再结尾款不")], [("ship-before-pay", "them")]),
+    ("seller", [("them", "可以先看货再付款吗")], []),
+    ("seller", [("them", "你先把卡号密码发我 我绑上再付")], [("cardkey-before-pay", "them")]),
+    ("seller", [("them", "码先截图发我 我兑上了就付")], [("cardkey-before-pay", "them")]),
+    ("seller", [("them", "先把码发我 兑成功了立马付")], [("cardkey-before-pay", "them")]),
+    ("seller", [("them", "兑好了 钱包到账了")], [("receipt-ack", "them")]),
+    ("seller", [("them", "这个是假的 我要退货"), ("me", "想退门都没有")],
+     [("defect-claim", "them"), ("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "小刀一下 2450今晚就来拿")], [("discount-request", "them")]),
+    ("buyer", [("them", "刀不动了 2600到手")], [("discount-refused", "them")]),
+    ("buyer", [("me", "好叭 那就2600")], [("price-agreed", "me")]),
+    ("seller", [("them", "平台同意退货了 你等着收吧")], []),
+    # the seller's 「得先付一半」 states deposit terms; the buyer's 「我先付一半」 offers
+    ("buyer", [("them", "400也行 得先付一半")], [("price-agreed", "them"), ("deposit-terms", "them")]),
+    ("buyer", [("me", "行，我先付一半")], []),
+    # (part 25) 整不整/整不了, 不能再让, N拿走 after their N, 也不是不行; an offer on a condition settles nothing
+    ("seller", [("them", "贼想要 就是兜里紧 2800整不整")], [("discount-request", "them")]),
+    ("buyer", [("them", "2800整不了 我自己入手都不止这个数")], [("discount-refused", "them")]),
+    ("buyer", [("me", "两张3200吧"), ("them", "两张3300 不能再让了"), ("me", "那就3300")],
+     [("discount-request", "me"), ("discount-refused", "them"), ("price-agreed", "me")]),
+    ("seller", [("them", "那2950 再多真掏不出来了"), ("me", "瞅你实在 2950拿走")], [("discount-request", "them"), ("price-agreed", "me")]),
+    ("seller", [("them", "能便宜吗"), ("me", "你要是真心要，1000拿走")], [("discount-request", "them")]),
+    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走平台")], [("discount-request", "me"), ("price-agreed", "them")]),
+    # promises: 晌午…整出去, 邮, 揽收, a courier's name after a time; "it's in your inbox"
+    ("buyer", [("them", "明儿晌午前给你整出去")], [("delivery-promise", "them")]),
+    ("seller", [("me", "今晚装好 明天邮")], [("delivery-promise", "me")]),
+    ("seller", [("me", "收到 下午顺丰")], [("delivery-promise", "me")]),
+    ("buyer", [("them", "明早赶第一班揽收")], [("delivery-promise", "them")]),
+    ("buyer", [("them", "nope, pay first and it's in your inbox within a minute")], [("delivery-promise", "them")]),
+    # received: carried home, one of two, redeemed; a mark "有块黄斑"; a cut after 不对 before an amount
+    ("buyer", [("me", "到了 屏幕左上角有块黄斑")], [("receipt-ack", "me"), ("defect-claim", "me")]),
+    ("buyer", [("me", "收到一张了")], [("receipt-ack", "me")]),
+    ("seller", [("them", "搬回来了 新叶子都挺精神")], [("receipt-ack", "them")]),
+    ("buyer", [("me", "code's in, redeemed fine")], [("receipt-ack", "me")]),
+    ("seller", [("them", "反正不对 85你退我")], [("defect-claim", "them"), ("refund-request", "them")]),
+    # refusals, threats, names; a policy question either way round asks for no return
+    ("seller", [("them", "我要退"), ("me", "分装开了封没法退")], [("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "那我去小红书挂你卖假香")], [("threat", "them")]),
+    ("buyer", [("me", "原镜头不寄回来 咱派出所见")], [("threat", "me")]),
+    ("buyer", [("me", "你真是个铁公鸡")], [("insult", "me")]),
+    ("seller", [("them", "七天无理由你这支持不")], []),
+    # English: send the draft first and pay after; has to fit; half up front as a deposit; still working on; by PayPal
+    ("buyer", [("me", "could you send the draft first and I pay once I've read it?")], [("ship-before-pay", "me")]),
+    ("buyer", [("me", "it has to fit on one page")], [("requirement", "me")]),
+    ("buyer", [("them", "half up front as a deposit, the rest after the draft")], [("deposit-terms", "them")]),
+    ("buyer", [("them", "here's the first page, still working on the cover letter")], [("partial-delivery", "them")]),
+    ("seller", [("them", "cheers, hit confirm on the order when you get a sec")], []),
+    ("buyer", [("them", "cheers, hit confirm on the order when you get a sec")], [("confirm-request", "them")]),
+    # "10 is fine" after "Saturday 10am?" accepts a time put up, it settles no price
+    ("buyer", [("me", "great, Saturday 10am?"), ("them", "10 is fine")], [("agreement", "them")]),
+    # a bare day and hour restating their suggested day accepts it; a yes plus one's own price to a question that named
+    # only a distance ("10 min away") quotes
+    ("buyer", [("me", "猫爬架能寄不"), ("them", "不寄 周五晚上来拿吧"), ("me", "周五八点")], [("agreement", "me")]),
+    ("seller", [("them", "is the bookshelf still up? could you deliver? I'm 10 min away"), ("me", "yes, 45. I can bring it over Saturday morning")],
+     [("delivery-promise", "me")]),
+    # acceptance words of other registers (妥, 得嘞) are strong; 好嘞 acknowledges unless it answers a request; a bare
+    # counter price (「190包邮」) is answered by a bare reply alone
+    ("buyer", [("me", "大衣180包邮行吗"), ("them", "190包邮"), ("me", "妥")], [("discount-request", "me"), ("agreement", "me")]),
+    ("seller", [("them", "能便宜10块吗"), ("me", "得嘞")], [("discount-request", "them"), ("agreement", "me")]),
+    ("buyer", [("me", "能今天发吗"), ("them", "好嘞")], []),
+    ("seller", [("them", "能便宜10块吗"), ("me", "好嘞")], [("discount-request", "them"), ("agreement", "me")]),
+    # their own offer of a remedy or a cost they bear, answered by a bare reply alone (not their acceptance's steps)
+    ("buyer", [("them", "不好意思发错了 你寄回来我给你换42 运费我出"), ("me", "行")], [("agreement", "me")]),
+    ("buyer", [("me", "能给我换一下吗"), ("them", "可以，你寄回来我给你换"), ("me", "好")], [("return-request", "me"), ("agreement", "them")]),
+    # 「走X吧」 puts a way up: 「可以 拍了我明早寄去验机中心」 accepts it
+    ("seller", [("them", "中 那走验机吧"), ("me", "可以 拍了我明早寄去验机中心")],
+     [("agreement", "me"), ("delivery-promise", "me")]),
+    # a hand-over arranged (waiting at a place on a day, leaving it at the door) and a release after payment promise
+    ("seller", [("me", "31号上午我在屋里等你")], [("delivery-promise", "me")]),
+    ("seller", [("me", "好 我把盆擦干净搁单元门口")], [("delivery-promise", "me")]),
+    ("buyer", [("them", "码得付完款才出 系统自动发的")], [("delivery-promise", "them")]),
+    ("seller", [("me", "我把盆搁单元门口了")], []),
+    # the quote rule is for questions whether they can do or sell it: terms put up (「发顺丰可以吗」) accepted with an extra
+    # charge are still accepted; 「好的，收到」 only says it was read
+    ("buyer", [("me", "发顺丰可以吗"), ("them", "可以的，加10块")], [("agreement", "them")]),
+    ("seller", [("them", "能便宜点吗"), ("me", "好的，收到")], [("discount-request", "them")]),
+    # a refund arriving, a report with 刚, and a general policy (一般/规定/都会) promise no delivery
+    ("seller", [("me", "退款明天到")], []),
+    ("seller", [("me", "今天刚发")], []),
+    ("seller", [("me", "我们一般48小时内发货")], []),
+    ("seller", [("me", "平台规定48小时内发货")], []),
+    ("seller", [("me", "拍下后48小时内发货")], [("delivery-promise", "me")]),
+    # the speaker doubting the scam's words, or a hold that is over, is no scam
+    ("seller", [("them", "平台说要交保证金才能发布商品，是真的吗")], []),
+    ("buyer", [("them", "账号被冻结了一天，刚解冻")], []),
+    ("seller", [("them", "还能便宜吗"), ("me", "不能了")], [("discount-request", "them"), ("discount-refused", "me")]),
+])
+def test_session4_conventions(role, msgs, want):
+    assert kinds(msgs, role) == want

@@ -23,7 +23,7 @@ _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # cut after these (kept with the clause before) — but not , or . between digits
 # and at a space before a number after a finished phrase (「1200有点贵 1000吧」「那行吧 2700给你」; not 「定金 200」「最低 1950」)
 _CUT = re.compile(r"(?<=[，。！？!?；;、~～…\n])|(?<=,)(?!\d)|(?<=\.)(?=\s|$|[" + _CJK + r"])|(?<=[" + _CJK + r"])\s+(?=[" + _CJK + r"])|"
-                  r"(?<=[了吧啊呀哈呢贵行好吗嘛哦噢啦])\s+(?=\d)|"
+                  r"(?<=[了吧啊呀哈呢贵行好吗嘛哦噢啦对错])\s+(?=\d)|"
                   r"(?<=[" + _CJK + r"])(?=但是|不过|可是)|(?<=\s)(?=(?:but|however)\b)", re.I)
 # text without spaces (line breaks are fine), ASCII , or . that could cut (not 1,100 / 6642.06) and 但是/不过/可是/but
 # is cut at CJK punctuation and line breaks alone (the common case)
@@ -50,7 +50,7 @@ _PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
 # 「95行不」「能出不」「还在不」: a bare 不 after the verb asks (the A-not-A question cut short)
-_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢|(?<=[行以能好要在成出卖对])不)\s*[。.!！]*$")
+_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)\s*[。.!！]*$")
 _A_NOT_A = re.compile(r"(能不能|可不可以|可以不可以|是不是|有没有|行不行|要不要|好不好|对不对|肯不肯|愿不愿意?|会不会|可否|"
                       r"退不退|给不给|发不发|卖不卖|同不同意|能否)")
 _EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|would|will|should|shall|may|why|what|how|when|where)\b",
@@ -59,7 +59,8 @@ _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除
 # who is being reported: somebody else said / suggested / wrote it
 # (not 「跟你说的不符」, a comparison, nor 「你说的方案我同意」, a noun phrase)
 _REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家|"
-                       r"朋友|同学|同事|闺蜜|室友|家人|老公|老婆|我妈|我爸|邻居|网上|新闻|快递员|快递|物流)(?:自己|们)?"
+                       r"朋友|同学|同事|闺蜜|室友|家人|老公|老婆|我妈|我爸|邻居|网上|新闻|快递员|快递|物流|"
+                       r"[\u4e00-\u9fff]{1,4}(?:中心|公司|部门|师傅|官方|客服))(?:自己|们)?"
                        r"(?:都|也|明明|之前|刚才|当时|不是|已经|还|上次|以前|那天|昨天|刚|早就)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
                        r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
@@ -67,7 +68,7 @@ _REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|
                        r"(?:said|says|told me|suggested|claimed|promised|wrote)\b", re.I)
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 # negators (longest first) and the words that merely contain one
-_NEG = re.compile(r"没有|无法|不能|不要|不会|不可以|不可|不用|不想|不是|别|未|没|不|拒绝|"
+_NEG = re.compile(r"没有|无法|不能|不要|不会|不可以|不可|不用|不想|不是|别|未|没|不|拒绝|哪有|哪来的?|哪里有|"
                   r"\b(?:not|no|never|cannot|can't|won't|don't|doesn't|didn't|isn't|wasn't|aren't|haven't|hasn't|nothing)\b|n't\b",
                   re.I)
 _NOT_NEG = re.compile(r"不好意思|不然|不过|不错|不少|不久|不停|不断|不仅|不管|要不然|要不|没事|没关系|差不多|不客气|不得不|"

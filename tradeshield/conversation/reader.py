@@ -67,7 +67,7 @@ _CACHE_SIZE = 20_000
 _PIECE_CACHE = 8192
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
-_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[行以能好要在成出卖对])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
+_ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s+|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
 _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
@@ -75,6 +75,7 @@ _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|�
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
 # characters that carry no topic: 「一张」「给你」 shared by two messages say nothing about what they are about
 _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了吧呢吗再那就也都去来把被是在有要这")
+_HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff\d]{2}")     # two characters that can restate (not Latin letters)
 _ECHO_TRIM = re.compile(r"^(?:那就|那|就|也|都)+|(?:也|都|就)+$")   # 「那八点也行」 restates 八点
 _RECENT = 3     # messages of one speaker that ``follow`` patterns look back over
 _CONTEXT_BACK = 5     # messages before this one where ``context = "trade"`` looks for a trade word
@@ -91,6 +92,13 @@ _TERMS = re.compile(r"(?:如果|要是|假如|只要)[^。！？!?]{1,16}(?:就|
 # their polite request (「发货的时候麻烦拍个视频」「帮我看看」): a bare 「可以」 grants it
 _REQUEST = re.compile(r"麻烦|请(?:你|您)|帮(?:我|忙)|拜托|\bplease\b", re.I)
 _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
+# money put on the table (an amount that is no date, time, page or count; a share; who pays): 「最多补30」「一人一半」「鉴定费我出」
+_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
+                         r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
+# a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
+_CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
+                      r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
+_PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
     "conv.bad_rules": ("事件规则文件有误：{path}（{reason}）", "event rules file is invalid: {path} ({reason})"),
@@ -123,11 +131,17 @@ class KindRule:
     reply_not_question: re.Pattern | None = None   # their question asks a fact, puts nothing up (「这个能正常用吗」)
     reply: re.Pattern | None = None
     reply_alone: tuple[str, ...] = ()     # kinds answered only by a message that is nothing but the bare reply
+    reply_alone_terms: re.Pattern | None = None   # … and only when their acceptance put terms on the replier
+                                                  # (an amount, a cost, a deposit, a time), not only its steps
     reply_strong: tuple[str, ...] = ()    # kinds answered by a strong reply (「可以，明天发」), not by 「好的」
     reply_priced: re.Pattern | None = None  # their last message quoted terms (「10块一张，今天给你」) → a bare 「可以」
     reply_weak: re.Pattern | None = None  # 「好的」: answers ``to`` kinds only (an acknowledgement otherwise)
     reply_answer: re.Pattern | None = None  # searched in any clause; answers like a strong reply, never ``alone``
     reply_suggestion: bool | re.Pattern = False   # 「运费各一半吧」 → 「行」 (a regex: the suggestion must hold it)
+    reply_proposal: re.Pattern | None = None   # their message puts terms up without 吧 or a question (「要不我们视频一下」「周五八点」)
+    reply_offer: re.Pattern | None = None      # their offer in 可以+V form (「不放心可以走验货」), accepted by a reply that restates it
+    reply_concede: re.Pattern | None = None    # 「那也行」「也可以」: a bare reply that takes any event or terms of theirs
+    reply_offer_alone: re.Pattern | None = None   # their own offer of a remedy or a cost (「我给你换 运费我出」) → a bare reply alone
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -206,12 +220,16 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_question=bool(reply.get("question", False)),
                 reply_not_question=_rx(reply.get("not_question"), re.I),
                 reply_conditional=bool(reply.get("conditional", False)),
-                reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", [])], re.I),
+                reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", []) + reply.get("concede", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
+                reply_alone_terms=_rx(reply.get("alone_terms"), re.I),
                 reply_priced=_rx(reply.get("priced"), re.I),
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
+                reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
+                reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
+                reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -338,7 +356,8 @@ def _scan_bits(rx, table: dict, text: str, lower: bool) -> int:
 
 def _reply_patterns(reply: dict) -> list:
     """Every pattern of a ``[kind.reply]`` table (bare, weak and answer forms)."""
-    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", []) + reply.get("echo", [])
+    return reply.get("zh", []) + reply.get("en", []) + reply.get("weak", []) + reply.get("answer", []) + reply.get("echo", []) + \
+        reply.get("concede", [])
 
 
 def _index_anchors(R: Rules, tables) -> None:
@@ -646,18 +665,39 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         j = follow_hits[i][1]
                 if j is None and i in reply_ok:     # a reply: it must answer what the other side put up
                     strong, jr = reply_ok[i]
-                    if last_other is not None and _answers(rule, strong, alone, last_other, last_other_text, open_other):
+                    if last_other is None:
+                        pass
+                    elif not alone and not open_other & set(rule.reply_to) and not _MONEY_SAID.search(last_other_text) \
+                            and _CAN_YOU.search(last_other_text) \
+                            and any(_PRICE_SAID.search(x[0]) for x in info[1][jr + 1:]) and rule.reply_echo:
+                        pass        # 「能 一页30」 after 「能翻吗」: a quote (their question put no terms up), no acceptance
+                    elif not alone and info[1][-1][6].question:
+                        # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
+                        if open_other & set(rule.reply_to):
+                            j = jr
+                    elif _answers(rule, strong, alone, last_other, last_other_text, open_other):
                         j = jr
+                    elif strong is True and not alone and rule.reply_echo and _restates(info[1], jr, last_other_text) and (
+                            _answers(rule, True, True, last_other, last_other_text, open_other)
+                            or (rule.reply_offer is not None and rule.reply_offer.search(last_other_text))
+                            or _MONEY_SAID.search(last_other_text)):
+                        j = jr      # 「行 一人一半」「那行 视频吧」「行 那走验货」「行 30也行」: the reply, then their own words again
+                    elif strong is True and rule.reply_concede is not None and rule.reply_concede.match(info[1][jr][0]) \
+                            and (last_other or (rule.reply_alone_terms is not None
+                                                and rule.reply_alone_terms.search(last_other_text))):
+                        j = jr      # 「那也行」: a concession takes whatever they just put up (terms, a way, a promise)
                 if j is None and i in info[10]:     # an echo: it restates what the other side just put up
                     jr, said, exact = info[10][i]
-                    if last_other is not None and _echoes(said, exact, last_other_text.lower()) and \
-                            _answers(rule, True, False, last_other, last_other_text, open_other):
+                    if last_other is not None and _echoes(said, exact, last_other_text.lower()) and (
+                            _answers(rule, True, False, last_other, last_other_text, open_other)
+                            or (exact and said.isdigit() and _MONEY_SAID.search(last_other_text))):     # 「15也成」 after 「最多退15」
                         j = jr
                         if rule.echo_replaces:
                             echo_drop = (echo_drop or set()) | set(rule.echo_replaces)
                 if j is None:
                     continue
-                if rule.not_after_previous is not None and rule.not_after_previous.search(last_other_text) \
+                if rule.not_after_previous is not None and not (last_other and last_other & set(rule.reply_to)) \
+                        and rule.not_after_previous.search(last_other_text) \
                         and rule.not_after_clause.search(info[1][j][0]):
                     continue
                 if rule.context == "trade" and trade.search(" ".join(texts + [read])) is None:
@@ -758,6 +798,19 @@ def _echoes(said: str, exact: bool, their: str) -> bool:
     return any(said[k:k + 2] in their and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1))
 
 
+def _restates(cl, j: int, their: str) -> bool:
+    """Whether the clause right after the reply's clause ``j`` (``_analyse``'s clause infos; at most one more after it) says
+    again two content characters in a row of the other side's message ``their`` (「行 一人一半」 after 「退可以 运费一人一半」)."""
+    if len(cl) > j + 3:      # a long message that goes on about other things restates nothing it accepts
+        return False
+    for info in cl[j + 1:j + 2]:      # the clause right after the reply
+        said = _ECHO_TRIM.sub("", info[0])
+        if any(_HAN_OR_DIGIT.fullmatch(said[k:k + 2]) and said[k:k + 2] in their
+               and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1)):
+            return True
+    return False
+
+
 def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: str, open_other: set) -> bool:
     """Whether a bare reply (``strong``: True for the reply words, False for a weak 「好的」, None for an answer in
     one's own words; ``alone``: the reply is the whole message) answers what the other side put up: a request still
@@ -769,7 +822,8 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
         return True     # a refusal with its own price (「不行，最低1950」), not a bare 「不议价」
     if strong is False:
         return False
-    return bool((alone and strong is True and last_other & set(rule.reply_alone))
+    return bool((alone and strong is True and last_other & set(rule.reply_alone)
+                 and (rule.reply_alone_terms is None or rule.reply_alone_terms.search(last_other_text)))
                 or (alone and strong is True and rule.reply_priced is not None
                     and rule.reply_priced.search(last_other_text)
                     and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
@@ -779,6 +833,9 @@ def _answers(rule: KindRule, strong, alone: bool, last_other, last_other_text: s
                     and _PROPOSAL.search(last_other_text)
                     and not (rule.reply_not_question is not None and rule.reply_not_question.search(last_other_text)))
                 or (rule.reply_conditional and _TERMS.search(last_other_text))
+                or (rule.reply_proposal is not None and rule.reply_proposal.search(last_other_text))
+                or (alone and strong is True and rule.reply_offer_alone is not None and not last_other & _ACCEPTS
+                    and rule.reply_offer_alone.search(last_other_text))     # (their acceptance: `alone_terms` decides)
                 or (rule.reply_conditional and strong is True and _REQUEST.search(last_other_text))
                 or (rule.reply_suggestion and _ENDS_SUGGESTION.search(last_other_text)
                     and not _ACCEPTANCE.match(last_other_text)

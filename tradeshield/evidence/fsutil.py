@@ -15,8 +15,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -41,9 +41,18 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the pid in the name lets the next command tell a killed run's leftover from a running one's (sweep_stale)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent)
+    tmp = None
     try:
+        # named before it is created, inside the try: a Ctrl-C arriving just after the file appears (before
+        # tempfile.mkstemp had returned its name) left it behind. The pid in the name lets the next command tell
+        # a killed run's leftover from a running one's (sweep_stale).
+        while True:
+            tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+            try:
+                fd = os.open(tmp, _CREATE, 0o600)
+                break
+            except FileExistsError:
+                continue
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
             reserved = reserve and preallocate(f, reserve)
             yield f
@@ -57,9 +66,13 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb", encoding: str | None
         if sync:
             fsync_dir(path.parent)  # the rename itself survives a power cut
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
+
+
+_CREATE = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
 
 
 def fsync_dir(path: str | os.PathLike) -> None:
