@@ -487,10 +487,12 @@ def _index_plan(k: KindRule) -> None:
     k.plan_scan = literal_re(per) if per else None
 
 
-def _find(rule: KindRule, clause: Clause):
-    """(matched text, start) of the first trigger of ``rule`` that holds in ``clause``, or None."""
+def _find(rule: KindRule, clause: Clause, low: str | None = None):
+    """(matched text, start) of the first trigger of ``rule`` that holds in ``clause`` (``low``: its text
+    lower-cased, if known), or None."""
     text = clause.text
-    low = text.lower()
+    if low is None:
+        low = text.lower()
     todo = set(rule.plan_always)
     if rule.plan_scan is not None:     # the patterns whose anchors the clause holds (overlapping search)
         search, pos = rule.plan_scan.search, 0
@@ -1024,11 +1026,12 @@ def _clause_hits(R: Rules, c: Clause) -> tuple:
     got = R.clause_cache.get(key)
     if got is not None:
         return got
-    ks = _kinds_in(R, c.text.lower())
+    low = c.text.lower()
+    ks = _kinds_in(R, low)
     h = {}
     for i in ks:
         rule = R.kinds[i]
-        f = _find(rule, c)       # (first: an anchor alone mostly finds no trigger, and then nothing else is asked)
+        f = _find(rule, c, low)       # (first: an anchor alone mostly finds no trigger, and then nothing else is asked)
         if not f:
             continue
         if rule.assertion and (c.question or c.conditional):
