@@ -1066,11 +1066,13 @@ def _piece_info(R: Rules, piece: str, plain: bool | None = None):
         t, lead, raw = pc
         c = Clause(t, 0, 0, raw)
         ks, h = _clause_hits(R, c)
-        # whether the clause may hold money terms (``money``'s own pre-check): ``_outcome`` works them out only for
-        # a message with events — whether there are any depends on the clause alone, not on who says it or the
-        # kinds (every amount is a term; ``by``/``side``/kinds only choose its role), so a clause without any
-        # adds nothing there either
-        money = _MAYBE_MONEY.search(t) is not None
+        # whether the clause may hold money terms: with a digit (an amount, an order number: mostly a piece seen
+        # once) ``_outcome`` works them out, only for a message with events — whether there are any depends on
+        # the clause alone, not on who says it or the kinds (every amount is a term; ``by``/``side``/kinds only
+        # choose its role), so a clause without any adds nothing there; without a digit (「一直」「退货」: stock
+        # phrases, read once) whether it holds any is found here, so ``_outcome`` does not ask each time
+        money = _MAYBE_MONEY.search(t) is not None and (
+            _ANY_DIGIT.search(t) is not None or bool(_money_terms(t, None, "them", ())))
         forms, follow = _NO_FORMS, _NO_DICT
         if not R.reply_set.isdisjoint(ks) or not R.follow_set.isdisjoint(ks):
             forms, follow = _piece_forms(R, t, ks)
