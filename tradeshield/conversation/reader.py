@@ -610,6 +610,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     as_lines = counts is not None
     formats, templates = R.formats, R.templates     # event key (``_outcome``) → JSON line format / dict template
     fget, tget = formats.get, templates.get
+    last_src = q_src = _NONE
     for m in messages:
         if type(m) is tuple:      # a writer record and its source (``chat.writer._KEYS``): no dict made for it
             mget = None
@@ -722,19 +723,21 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
         if evs_t:
             if mget is None:
                 t, sender, l0, l1, src = m[0], m[1], m[4], m[5], m[6]
-                t = t.isoformat() if hasattr(t, "isoformat") else t
+                t = t if type(t) is str or not hasattr(t, "isoformat") else t.isoformat()
                 lines = (l0, l1)
             else:
                 t = mget("time")
-                t = t.isoformat() if hasattr(t, "isoformat") else t
+                t = t if type(t) is str or not hasattr(t, "isoformat") else t.isoformat()
                 lines = mget("lines") or [mget("line_start"), mget("line_end")]
                 src = mget("source")
                 sender = mget("sender")
                 l0, l1 = lines[0], lines[1]
             id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
+                if src is not last_src:      # (one source per batch, mostly)
+                    last_src, q_src = src, _q(src) if type(src) is str else _json(src)
                 vals = (_q(t) if type(t) is str else _json(t), _q(sender) if type(sender) is str else _json(sender),
-                        _q(text) if type(text) is str else _json(text), _q(src) if type(src) is str else _json(src),
+                        _q(text) if type(text) is str else _json(text), q_src,
                         int.__repr__(l0) if type(l0) is int else _json(l0),
                         int.__repr__(l1) if type(l1) is int else _json(l1))
                 for kind, key, id_tail, _mode in evs_t:
