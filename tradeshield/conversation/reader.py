@@ -79,6 +79,9 @@ _RECENT = 3     # messages of one speaker that ``follow`` patterns look back ove
 _CONTEXT_BACK = 5     # messages before this one where ``context = "trade"`` looks for a trade word
 # a short question that asks again for what was put up before (「你看行吗？」「可以吗」「怎么样」): the request stays open
 _REASK = re.compile(r"^(?:那|你看|您看)?[^，,。？?]{0,4}(?:行|可以|好|同意|怎么样|如何|呢)[吗不么嘛呢吧]?\s*[?？]*$")
+# their last message says they went the normal way after all (「那就按平台流程，付款了」 "Fine, paid."): the request they
+# made before it is closed, a 「好的」 after it acknowledges the payment
+_PAID_NOW = re.compile(r"(?:付款?|拍|下单|买|转)(?:了|好了|啦)\s*[。.!！~]*$|(?<!not )(?<!n't )\b(?:paid|bought it|ordered)\b[.!\s]*$", re.I)
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
 _PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
@@ -532,7 +535,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             open_other = set(last_other or ())
             if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS) \
                     and (_REASK.match(last_other_text) or not (_ENDS_QUESTION.search(last_other_text)
-                                                               or _ENDS_SUGGESTION.search(last_other_text))):
+                                                               or _ENDS_SUGGESTION.search(last_other_text))) \
+                    and not _PAID_NOW.search(last_other_text):
                 open_other |= recent[other][-2]
             hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
             mine = None
