@@ -67,7 +67,7 @@ _FORMATS = 4096      # event line formats / templates: one per event seen with i
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
 _ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s+|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
-_OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
+_OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?|(?:你|您)(?:看|觉得)(?:呢|怎么样|如何)\s*[?？]?\s*$")   # … 「各退一步 你看呢」   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
@@ -83,8 +83,12 @@ _REASK = re.compile(r"^(?:那|你看|您看)?[^，,。？?]{0,4}(?:行|可以|�
 # made before it is closed, a 「好的」 after it acknowledges the payment
 _PAID_NOW = re.compile(r"(?:付款?|拍|下单|买|转)(?:了|好了|啦)\s*[。.!！~]*$|(?<!not )(?<!n't )\b(?:paid|bought it|ordered)\b[.!\s]*$", re.I)
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
+# … and what the replier's own last message may have been for their older request to stay open: not an acceptance, and
+# not a request of the replier's own that the other side just refused (「能先上一节试试」→「正课都得先付」→「好吧 定金转了」
+# gives in to the refusal; it does not take the deposit terms put up before)
+_ACCEPTS_OR_ASKS = _ACCEPTS | frozenset({"ship-before-pay", "cardkey-before-pay", "discount-request", "refund-request", "return-request"})
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
-_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|(?:你|您)(?:看|觉得)呢|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 # terms put as a condition: 「如果有摔的痕迹就不退」「要是不满意可以退」「你寄回来我检查了再退」
@@ -533,7 +537,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             # — unless their last message puts something up itself (a question, a 吧): the reply answers that
             # (「我已经申请退款了」「客服已经介入了 你等通知吧」「行 我把小票交给客服」)
             open_other = set(last_other or ())
-            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS) \
+            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS_OR_ASKS) \
                     and (_REASK.match(last_other_text) or not (_ENDS_QUESTION.search(last_other_text)
                                                                or _ENDS_SUGGESTION.search(last_other_text))) \
                     and not _PAID_NOW.search(last_other_text):
