@@ -847,7 +847,9 @@ def test_session3_constructions(role, msgs, want):
      [("discount-request", "me"), ("discount-refused", "them"), ("price-agreed", "me")]),
     ("seller", [("them", "那2950 再多真掏不出来了"), ("me", "瞅你实在 2950拿走")], [("discount-request", "them"), ("price-agreed", "me")]),
     ("seller", [("them", "能便宜吗"), ("me", "你要是真心要，1000拿走")], [("discount-request", "them")]),
-    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走平台")], [("discount-request", "me"), ("price-agreed", "them")]),
+    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走悠悠有品")], [("discount-request", "me"), ("price-agreed", "them")]),
+    # (s4e's line said 「不走悠悠有品」; 「不走平台」 itself proposes leaving the platform: off-platform, as tune.txt labels it)
+    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走平台")], [("discount-request", "me"), ("price-agreed", "them"), ("off-platform", "them")]),
     # promises: 晌午…整出去, 邮, 揽收, a courier's name after a time; "it's in your inbox"
     ("buyer", [("them", "明儿晌午前给你整出去")], [("delivery-promise", "them")]),
     ("seller", [("me", "今晚装好 明天邮")], [("delivery-promise", "me")]),
