@@ -103,6 +103,7 @@ _MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
 _CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
                       r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
+_AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
@@ -147,6 +148,8 @@ class KindRule:
     reply_offer: re.Pattern | None = None      # their offer in 可以+V form (「不放心可以走验货」), accepted by a reply that restates it
     reply_concede: re.Pattern | None = None    # 「那也行」「也可以」: a bare reply that takes any event or terms of theirs
     reply_offer_alone: re.Pattern | None = None   # their own offer of a remedy or a cost (「我给你换 运费我出」) → a bare reply alone
+    reply_counter_to: tuple[str, ...] = ()   # requests an answer naming another amount counters (「补30吧」 after 「补我50吧」)
+    reply_insist: re.Pattern | None = None   # their message only insists on the normal way (「还是闲鱼拍吧」): no bare reply accepts it
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -226,6 +229,8 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
                 reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
                 reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
+                reply_insist=_rx(reply.get("insist"), re.I),
+                reply_counter_to=tuple(reply.get("counter_to") or ()),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -566,6 +571,12 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                             and _CAN_YOU.search(last_other_text) \
                             and any(_PRICE_SAID.search(x[0]) for x in info[1][jr + 1:]) and rule.reply_echo:
                         pass        # 「能 一页30」 after 「能翻吗」: a quote (their question put no terms up), no acceptance
+                    elif strong is None and open_other & set(rule.reply_counter_to) \
+                            and _counters(info[1][jr][0], last_other_text):
+                        pass        # 「补30吧」 after 「补我50吧」: an answer in one's own words naming another amount counters
+                    elif rule.reply_insist is not None and not open_other & set(rule.reply_to) \
+                            and rule.reply_insist.search(last_other_text):
+                        pass        # 「好吧」 after 「还是闲鱼拍吧 我改好价了」: gives in to the normal way, accepts nothing
                     elif not alone and info[1][-1][6].question:
                         # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
                         if open_other & set(rule.reply_to):
@@ -674,6 +685,16 @@ def _echoes(said: str, exact: bool, their: str) -> bool:
     if exact:
         return said in their
     return any(said[k:k + 2] in their and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1))
+
+
+def _counters(said: str, their: str) -> bool:
+    """Whether ``said`` (an answer in one's own words) names an amount and the other side's message ``their`` names
+    amounts, none of them that one: a counter-offer (「补30吧」 after 「补我50吧」), not an acceptance."""
+    mine = set(_AMOUNT_NUM.findall(said))
+    if not mine:
+        return False
+    theirs = set(_AMOUNT_NUM.findall(their))
+    return bool(theirs) and not mine & theirs
 
 
 def _restates(cl, j: int, their: str) -> bool:

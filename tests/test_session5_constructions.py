@@ -1,0 +1,76 @@
+"""Constructions the conversation reader learnt in session 5 (issue 19), from the retired held-out part (tune part 27)
+and the blind batches s5a/s5b (tune parts 28–29). Each case is the form, not the sentence: a fault said as a verb
+with a failed result, a count short at arrival, a dialect yes with an amount, a report of paying that closes an old
+request, a counter-offer on a refund, a refusal that only insists on the normal way, a return named as the
+consequence of a refused remedy. Every case failed on main 80aea4b (the reader as session 4 left it)."""
+from __future__ import annotations
+
+import pytest
+
+from tradeshield.conversation.reader import read_conversation
+
+
+def kinds(msgs, role="seller"):
+    """[(kind, by)] for [(me|them, text)]."""
+    evs = read_conversation([{"role": r, "text": t, "lines": [i + 1, i + 1]} for i, (r, t) in enumerate(msgs)], role=role)
+    return sorted((e["kind"], e["by"]) for e in evs)
+
+
+@pytest.mark.parametrize("role,msgs,want", [
+    # --- who went the normal way: a report of paying closes the request made before it
+    ("buyer", [("me", "能先发货吗，我收到确认没问题再付款"), ("them", "这样不行"), ("me", "那就按平台流程，付款了"),
+               ("them", "好的，马上安排发货")],
+     [("delivery-promise", "them"), ("ship-before-pay", "me")]),
+    ("buyer", [("me", "Can you send it first? I'll pay when it arrives."), ("them", "No, payment first please."),
+               ("me", "Fine, paid.")],
+     [("ship-before-pay", "me")]),
+    # a request of one's own just refused: 好吧 gives in to the refusal, it takes no older terms of theirs
+    ("seller", [("me", "先交500定金锁时间 中途不上了定金不退"), ("them", "能先上一节试试 觉得好再交钱嘛"),
+                ("me", "试听半小时免费 正课都得先付"), ("them", "好吧 定金转了")],
+     [("deposit-terms", "me"), ("ship-before-pay", "them")]),
+    # a message that only insists on the normal way puts nothing up
+    ("seller", [("me", "送可以 但得先在闲鱼拍"), ("them", "到时候我直接微信转你380得了"), ("me", "还是闲鱼拍吧 我改好价了"),
+                ("them", "好吧")],
+     [("off-platform", "them")]),
+    # --- a refusal with another way is a counter-offer, not an acceptance
+    ("seller", [("them", "我要仅退款"), ("me", "仅退款不同意，可以退货退款")],
+     [("refund-refused", "me"), ("refund-request", "them")]),
+    # a refund granted with another amount than asked counters it; a smaller discount granted is taken
+    ("seller", [("them", "那也不是我的问题呀 补我50吧"), ("me", "补30吧 我也挺冤的 包装都加厚了")],
+     [("refund-request", "them")]),
+    # 你看呢 puts the clause before it up for acceptance
+    ("buyer", [("them", "客服建议我们各退一步 你看呢"), ("me", "可以 你把采集做完我再补200")],
+     [("agreement", "me")]),
+    # --- the object: 退X的钱 is money, not goods; 不走平台 leaves the platform; 多转200 is an offer, not a mistake
+    ("buyer", [("me", "要么补发，要么退裤子的钱")], [("refund-request", "me")]),
+    ("seller", [("them", "那你点击链接处理一下"), ("them", "不走平台我给你多转200")],
+     [("fake-service", "them"), ("off-platform", "them")]),
+    # --- a return named as the consequence of a refused remedy is that remedy's condition (README, session 4)
+    ("seller", [("them", "那也不是我的问题呀 补我50吧 不然我就申请退货")], [("refund-request", "them")]),
+    # --- promises: the goods after payment (我给你发卡密), dialect time words; none on a scam's unfreeze condition
+    ("buyer", [("them", "平台手续费高，你直接转我，我给你发卡密")], [("delivery-promise", "them"), ("off-platform", "them")]),
+    ("seller", [("me", "齐嘅 听日落楼寄顺丰")], [("delivery-promise", "me")]),
+    ("buyer", [("them", "你点我发的这个链接做个解冻验证 解冻了马上发")], [("fake-service", "them")]),
+    # --- faults as a verb with a failed result, a count short at arrival, a warning shown
+    ("seller", [("them", "车接着了 变速拨不到最小那个盘")], [("defect-claim", "them"), ("receipt-ack", "them")]),
+    ("seller", [("them", "到了 数了一下才19件")], [("defect-claim", "them"), ("partial-delivery", "them"),
+                                                 ("receipt-ack", "them")]),
+    ("buyer", [("me", "用了两周突然提示密码错误 登不上了")], [("defect-claim", "me")]),
+    # --- a dialect yes with the amount settles the price
+    ("buyer", [("me", "520好伐"), ("them", "好额 520两包拿走")], [("discount-request", "me"), ("price-agreed", "them")]),
+    ("buyer", [("me", "1600行不"), ("them", "1600要不得 最低1800"), ("me", "可 1800")],
+     [("discount-refused", "them"), ("discount-request", "me"), ("price-agreed", "me")]),
+    # --- 先V…再交钱: ship (or serve) before paying, whatever the service
+    ("seller", [("them", "要不你先翻 我看了满意再转钱")], [("ship-before-pay", "them")]),
+    # --- a scammer's threat after their own lure is the script too
+    ("seller", [("them", "刚给你卡上转了 手一抖多打了800 你看到了微信把多的800退我下嘛"),
+                ("them", "转账截图发你了 赶紧退 不退我就报警说你侵占")],
+     [("fake-service", "them"), ("fake-service", "them"), ("off-platform", "them"), ("refund-request", "them"),
+      ("threat", "them")]),
+    # --- English: a refund dropped is no refund request; "got the X" with a part missing
+    ("buyer", [("me", "yep, it pairs now, forget the refund")], []),
+    ("buyer", [("me", "got the crate, thanks! but the grooming kit isn't in the bag")],
+     [("defect-claim", "me"), ("partial-delivery", "me"), ("receipt-ack", "me")]),
+])
+def test_session5_constructions(role, msgs, want):
+    assert kinds(msgs, role) == want
