@@ -557,7 +557,10 @@ def test_scam_script_as_quoted_in_public_news_reports():
     the scam's demands are fake-service, not a buyer's requirement or refund request; 「实在不行」 is no negation."""
     got = kinds([("them", "让我加她QQ聊"), ("them", "所有商家必须授权一下买家保障服务，需要交1000元审核金"),
                  ("them", "钱我都付了，实在不行我只能报警了"), ("them", "先交2000元保证金，3分钟退给你")])
-    assert got == [("off-platform", "them"), ("fake-service", "them"), ("threat", "them"), ("fake-service", "them")]
+    # (the third line, the scammer's threat after their own lure, is the script too: fake-service and threat —
+    # README "Conventions settled in session 4"; session 5 reads it so)
+    assert got == [("off-platform", "them"), ("fake-service", "them"), ("fake-service", "them"), ("threat", "them"),
+                   ("fake-service", "them")]
 
 
 # ---------------------------------------------------------------- session 3: constructions, not phrases

@@ -103,6 +103,7 @@ _MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
 _CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
                       r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
+_TIME_SAID = re.compile(r"\b(?:around|at|by|before|after|until|till|about|from)\s+\d{1,2}(?:[:.]\d\d)?\b|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o.clock)\b", re.I)    # a time, not a price quoted ("I can swing by around 10")
 _AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
@@ -569,7 +570,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         pass
                     elif not alone and not open_other & set(rule.reply_to) and not _MONEY_SAID.search(last_other_text) \
                             and _CAN_YOU.search(last_other_text) \
-                            and any(_PRICE_SAID.search(x[0]) for x in info[1][jr + 1:]) and rule.reply_echo:
+                            and any(_PRICE_SAID.search(_TIME_SAID.sub("", x[0])) for x in info[1][jr + 1:]) and rule.reply_echo:
                         pass        # 「能 一页30」 after 「能翻吗」: a quote (their question put no terms up), no acceptance
                     elif strong is None and open_other & set(rule.reply_counter_to) \
                             and _counters(info[1][jr][0], last_other_text):
@@ -1016,11 +1017,12 @@ def _piece_echoes(R: Rules, t: str, ks) -> dict:
         if m is not None:
             exact = "echo" in m.groupdict()
             said = _ECHO_TRIM.sub("", m.group("echo" if exact else "topic"))
-            if len(said) > 1 or said.isdigit():
+            if len(said) > 1 or said.isdigit() or (exact and said in _ECHO_VERBS):     # 「送可以」 after 「能帮忙送一下不」
                 found = {i: (said, exact)} if found is _NO_DICT else {**found, i: (said, exact)}
     return found
 
 
+_ECHO_VERBS = frozenset("送寄换退修做改发拿取补接带")    # one-character echoes that restate an action asked for
 _ANY_FORM = itemgetter(8)      # a piece's info: it has a bare, weak or answer reply form (``_piece_forms``)
 _FOLLOW_OF = itemgetter(9)     # a piece's info: {follow rule index: matched}
 _ECHO_OF = itemgetter(10)      # a piece's info: {echo rule index: (restated words, word for word)}
