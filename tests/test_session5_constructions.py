@@ -67,6 +67,16 @@ def kinds(msgs, role="seller"):
                 ("them", "转账截图发你了 赶紧退 不退我就报警说你侵占")],
      [("fake-service", "them"), ("fake-service", "them"), ("off-platform", "them"), ("refund-request", "them"),
       ("threat", "them")]),
+    # --- a time after a yes is no price quoted: the yes accepts the request
+    ("buyer", [("me", "could you drop them off? I'm in Westside, no car"), ("them", "sure, I can swing by Saturday around 10")],
+     [("agreement", "them"), ("delivery-promise", "them")]),
+    # a one-character echo of the action asked for (「送可以」 after 「能帮忙送一下不」)
+    ("seller", [("them", "能帮忙送一下不 我加30路费 送到了我看看没问题再付款"), ("me", "送可以 加30 周六下午给你送过去")],
+     [("agreement", "me"), ("delivery-promise", "me"), ("ship-before-pay", "them")]),
+    # a refusal that puts another way up (走验货担保) is accepted by restating it
+    ("buyer", [("me", "能先寄去鉴定吗 鉴定完没问题我再付钱"), ("them", "不行噢 先拍 走闲鱼验货担保 钱在平台"),
+               ("me", "行 那走验货担保")],
+     [("agreement", "me"), ("ship-before-pay", "me")]),
     # --- English: a refund dropped is no refund request; "got the X" with a part missing
     ("buyer", [("me", "yep, it pairs now, forget the refund")], []),
     ("buyer", [("me", "got the crate, thanks! but the grooming kit isn't in the bag")],
