@@ -77,6 +77,17 @@ def kinds(msgs, role="seller"):
     ("buyer", [("me", "能先寄去鉴定吗 鉴定完没问题我再付钱"), ("them", "不行噢 先拍 走闲鱼验货担保 钱在平台"),
                ("me", "行 那走验货担保")],
      [("agreement", "me"), ("ship-before-pay", "me")]),
+    # --- a service's first session and its meeting number are its delivery
+    ("seller", [("me", "周三晚上七点第一节 腾讯会议号上课前发你")], [("delivery-promise", "me")]),
+    ("buyer", [("them", "got it. first lesson Thursday 5pm, I'll email the zoom link the night before")],
+     [("delivery-promise", "them")]),
+    # --- the platform's service "cannot", only ours / only by scanning: the scam's script
+    ("seller", [("them", "官方热线处理不了 只有我们专员能操作")], [("fake-service", "them")]),
+    # --- instructions for the work are requirements; not what was bought is a defect
+    ("seller", [("them", "只充点券 别的别碰 也别加好友")], [("requirement", "them")]),
+    ("buyer", [("me", "瘦脸别太假 路人都P掉 肤色统一偏暖")], [("requirement", "me")]),
+    ("buyer", [("me", "鞋子到了 但是是41的 我拍的42")], [("defect-claim", "me"), ("receipt-ack", "me")]),
+    ("buyer", [("me", "第3张下巴P成锥子了")], [("defect-claim", "me")]),
     # --- English: a refund dropped is no refund request; "got the X" with a part missing
     ("buyer", [("me", "yep, it pairs now, forget the refund")], []),
     ("buyer", [("me", "got the crate, thanks! but the grooming kit isn't in the bag")],
