@@ -88,6 +88,9 @@ def kinds(msgs, role="seller"):
     ("buyer", [("me", "瘦脸别太假 路人都P掉 肤色统一偏暖")], [("requirement", "me")]),
     ("buyer", [("me", "鞋子到了 但是是41的 我拍的42")], [("defect-claim", "me"), ("receipt-ack", "me")]),
     ("buyer", [("me", "第3张下巴P成锥子了")], [("defect-claim", "me")]),
+    # "I'll take both" buys at the price asked (no amount: agreement)
+    ("seller", [("me", "yes, two floor seats, 320 each"), ("them", "I'll take both! can we sort it on WhatsApp? easier for me")],
+     [("agreement", "them"), ("off-platform", "them")]),
     # --- English: a refund dropped is no refund request; "got the X" with a part missing
     ("buyer", [("me", "yep, it pairs now, forget the refund")], []),
     ("buyer", [("me", "got the crate, thanks! but the grooming kit isn't in the bag")],
