@@ -557,7 +557,10 @@ def test_scam_script_as_quoted_in_public_news_reports():
     the scam's demands are fake-service, not a buyer's requirement or refund request; 「实在不行」 is no negation."""
     got = kinds([("them", "让我加她QQ聊"), ("them", "所有商家必须授权一下买家保障服务，需要交1000元审核金"),
                  ("them", "钱我都付了，实在不行我只能报警了"), ("them", "先交2000元保证金，3分钟退给你")])
-    assert got == [("off-platform", "them"), ("fake-service", "them"), ("threat", "them"), ("fake-service", "them")]
+    # (the third line, the scammer's threat after their own lure, is the script too: fake-service and threat —
+    # README "Conventions settled in session 4"; session 5 reads it so)
+    assert got == [("off-platform", "them"), ("fake-service", "them"), ("fake-service", "them"), ("threat", "them"),
+                   ("fake-service", "them")]
 
 
 # ---------------------------------------------------------------- session 3: constructions, not phrases
@@ -847,7 +850,9 @@ def test_session3_constructions(role, msgs, want):
      [("discount-request", "me"), ("discount-refused", "them"), ("price-agreed", "me")]),
     ("seller", [("them", "那2950 再多真掏不出来了"), ("me", "瞅你实在 2950拿走")], [("discount-request", "them"), ("price-agreed", "me")]),
     ("seller", [("them", "能便宜吗"), ("me", "你要是真心要，1000拿走")], [("discount-request", "them")]),
-    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走平台")], [("discount-request", "me"), ("price-agreed", "them")]),
+    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走悠悠有品")], [("discount-request", "me"), ("price-agreed", "them")]),
+    # (s4e's line said 「不走悠悠有品」; 「不走平台」 itself proposes leaving the platform: off-platform, as tune.txt labels it)
+    ("buyer", [("me", "4300能行吗"), ("them", "4300也不是不行 但不走平台")], [("discount-request", "me"), ("price-agreed", "them"), ("off-platform", "them")]),
     # promises: 晌午…整出去, 邮, 揽收, a courier's name after a time; "it's in your inbox"
     ("buyer", [("them", "明儿晌午前给你整出去")], [("delivery-promise", "them")]),
     ("seller", [("me", "今晚装好 明天邮")], [("delivery-promise", "me")]),

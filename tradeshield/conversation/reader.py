@@ -69,7 +69,7 @@ _FORMATS = 4096      # event line formats / templates: one per event seen with i
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
 _ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
 _ENDS_SUGGESTION = re.compile(r"[吧呗](?:\s*[，,。.!！~～]|\s+|\s*$)")    # a clause of theirs that suggests (「那你寄吧，我付运费」)
-_OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?")   # 「要不要我顺便寄个壳，加10块」
+_OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行不行|好不好|愿不愿意?|(?:你|您)(?:看|觉得)(?:呢|怎么样|如何)\s*[?？]?\s*$")   # … 「各退一步 你看呢」   # 「要不要我顺便寄个壳，加10块」
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
@@ -81,9 +81,16 @@ _RECENT = 3     # messages of one speaker that ``follow`` patterns look back ove
 _CONTEXT_BACK = 5     # messages before this one where ``context = "trade"`` looks for a trade word
 # a short question that asks again for what was put up before (「你看行吗？」「可以吗」「怎么样」): the request stays open
 _REASK = re.compile(r"^(?:那|你看|您看)?[^，,。？?]{0,4}(?:行|可以|好|同意|怎么样|如何|呢)[吗不么嘛呢吧]?\s*[?？]*$")
+# their last message says they went the normal way after all (「那就按平台流程，付款了」 "Fine, paid."): the request they
+# made before it is closed, a 「好的」 after it acknowledges the payment
+_PAID_NOW = re.compile(r"(?:付款?|拍|下单|买|转)(?:了|好了|啦)\s*[。.!！~]*$|(?<!not )(?<!n't )\b(?:paid|bought it|ordered)\b[.!\s]*$", re.I)
 _ACCEPTS = frozenset({"agreement", "price-agreed"})    # what answers a request (a refusal leaves it open)
+# … and what the replier's own last message may have been for their older request to stay open: not an acceptance, and
+# not a request of the replier's own that the other side just refused (「能先上一节试试」→「正课都得先付」→「好吧 定金转了」
+# gives in to the refusal; it does not take the deposit terms put up before)
+_ACCEPTS_OR_ASKS = _ACCEPTS | frozenset({"ship-before-pay", "cardkey-before-pay", "discount-request", "refund-request", "return-request"})
 # a question that puts something up for acceptance (「可以吗」「1100行不行」「can you…」), not any question
-_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
+_PROPOSAL = re.compile(r"可以|行|能|好|同意|成交|怎么样|要不|要吗|吧|愿意|合适|(?:你|您)(?:看|觉得)呢|\b(?:ok|okay|can|could|would|how about|deal)\b", re.I)
 _DEPOSIT_WORD = re.compile(r"定金|订金|押金|保证金|deposit", re.I)
 _DIGIT = re.compile(r"\d|[一二两三四五六七八九十百]")
 # terms put as a condition: 「如果有摔的痕迹就不退」「要是不满意可以退」「你寄回来我检查了再退」
@@ -98,6 +105,8 @@ _MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
 _CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
                       r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
+_TIME_SAID = re.compile(r"\b(?:around|at|by|before|after|until|till|about|from)\s+\d{1,2}(?:[:.]\d\d)?\b|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o.clock)\b", re.I)    # a time, not a price quoted ("I can swing by around 10")
+_AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
@@ -142,6 +151,8 @@ class KindRule:
     reply_offer: re.Pattern | None = None      # their offer in 可以+V form (「不放心可以走验货」), accepted by a reply that restates it
     reply_concede: re.Pattern | None = None    # 「那也行」「也可以」: a bare reply that takes any event or terms of theirs
     reply_offer_alone: re.Pattern | None = None   # their own offer of a remedy or a cost (「我给你换 运费我出」) → a bare reply alone
+    reply_counter_to: tuple[str, ...] = ()   # requests an answer naming another amount counters (「补30吧」 after 「补我50吧」)
+    reply_insist: re.Pattern | None = None   # their message only insists on the normal way (「还是闲鱼拍吧」): no bare reply accepts it
     follow: re.Pattern | None = None      # counts only after the same speaker made this kind recently
     not_after_clause: re.Pattern | None = None    # a bare clause that is not this kind …
     not_after_previous: re.Pattern | None = None  # … when the other side's last message matched this
@@ -230,6 +241,8 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
                 reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
                 reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
+                reply_insist=_rx(reply.get("insist"), re.I),
+                reply_counter_to=tuple(reply.get("counter_to") or ()),
                 reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
                 reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
@@ -646,9 +659,10 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             # — unless their last message puts something up itself (a question, a 吧): the reply answers that
             # (「我已经申请退款了」「客服已经介入了 你等通知吧」「行 我把小票交给客服」)
             open_other = set(last_other or ())
-            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS) \
+            if len(recent[other]) > 1 and not last_other and not (recent[mrole] and recent[mrole][-1] & _ACCEPTS_OR_ASKS) \
                     and (_REASK.match(last_other_text) or not (_ENDS_QUESTION.search(last_other_text)
-                                                               or _ENDS_SUGGESTION.search(last_other_text))):
+                                                               or _ENDS_SUGGESTION.search(last_other_text))) \
+                    and not _PAID_NOW.search(last_other_text):
                 open_other |= recent[other][-2]
             hits_i, reply_ok, follow_hits, alone = info[4], info[5], info[8], info[9]
             mine = None
@@ -672,8 +686,14 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         pass
                     elif not alone and not open_other & set(rule.reply_to) and not _MONEY_SAID.search(last_other_text) \
                             and _CAN_YOU.search(last_other_text) \
-                            and any(_PRICE_SAID.search(x[0]) for x in info[1][jr + 1:]) and rule.reply_echo:
+                            and any(_PRICE_SAID.search(_TIME_SAID.sub("", x[0])) for x in info[1][jr + 1:]) and rule.reply_echo:
                         pass        # 「能 一页30」 after 「能翻吗」: a quote (their question put no terms up), no acceptance
+                    elif strong is None and open_other & set(rule.reply_counter_to) \
+                            and _counters(info[1][jr][0], last_other_text):
+                        pass        # 「补30吧」 after 「补我50吧」: an answer in one's own words naming another amount counters
+                    elif rule.reply_insist is not None and not open_other & set(rule.reply_to) \
+                            and rule.reply_insist.search(last_other_text):
+                        pass        # 「好吧」 after 「还是闲鱼拍吧 我改好价了」: gives in to the normal way, accepts nothing
                     elif not alone and info[1][-1][6].question:
                         # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
                         if open_other & set(rule.reply_to):
@@ -801,6 +821,16 @@ def _echoes(said: str, exact: bool, their: str) -> bool:
     if exact:
         return said in their
     return any(said[k:k + 2] in their and not _FUNCTION_CHARS.issuperset(said[k:k + 2]) for k in range(len(said) - 1))
+
+
+def _counters(said: str, their: str) -> bool:
+    """Whether ``said`` (an answer in one's own words) names an amount and the other side's message ``their`` names
+    amounts, none of them that one: a counter-offer (「补30吧」 after 「补我50吧」), not an acceptance."""
+    mine = set(_AMOUNT_NUM.findall(said))
+    if not mine:
+        return False
+    theirs = set(_AMOUNT_NUM.findall(their))
+    return bool(theirs) and not mine & theirs
 
 
 def _restates(cl, j: int, their: str) -> bool:
@@ -1153,11 +1183,12 @@ def _piece_echoes(R: Rules, t: str, ks) -> dict:
         if m is not None:
             exact = "echo" in m.groupdict()
             said = _ECHO_TRIM.sub("", m.group("echo" if exact else "topic"))
-            if len(said) > 1 or said.isdigit():
+            if len(said) > 1 or said.isdigit() or (exact and said in _ECHO_VERBS):     # 「送可以」 after 「能帮忙送一下不」
                 found = {i: (said, exact)} if found is _NO_DICT else {**found, i: (said, exact)}
     return found
 
 
+_ECHO_VERBS = frozenset("送寄换退修做改发拿取补接带")    # one-character echoes that restate an action asked for
 
 
 def _analyse(R: Rules, text: str, with_money: bool):
