@@ -232,3 +232,18 @@ def test_concurrent_appends_keep_the_chain(tmp_path):
     log = CustodyLog(path)
     assert len(log.entries()) == 80 and log.verify() == []
     assert [e["seq"] for e in log.entries()] == list(range(1, 81))
+
+
+def test_facts_small_indented_large_compact_same_data():
+    """Large facts (the chat's 2,000 head events, ~1 MB) are written compact: indenting makes json use its
+    pure-Python encoder, ~60 ms of a large import's single-threaded tail. Small ones stay indented for reading."""
+    import json
+
+    from tradeshield.evidence import case as case_mod
+
+    small = {"b": [1, 2], "a": "文字"}
+    big = {"events": [{"kind": "agreement", "text": "好的" * 20, "n": i} for i in range(4000)]}
+    s, b = case_mod._facts_json(small), case_mod._facts_json(big)
+    assert s.startswith(b"{\n  \"a\"") and json.loads(s) == small
+    assert len(b) > case_mod.FACTS_INDENT_MAX and b.count(b"\n") == 1 and json.loads(b) == big
+    assert "文字".encode() in s

@@ -244,6 +244,8 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
         merge_events = bg is not None and not _renames(case.derived_path(EVENTS), order)
         if merge_events:
             bg.call(_publish_to, case.derived_path(EVENTS), spools[1], order, sha, sink.digest(1), n_events)
+        elif bg is not None:
+            bg.stop()
         mdest, msha, msize, _ = _publish(case, MESSAGES, spools[0], order, sha, sink.digest(0), stats.n)
         if merge_events:
             edest, esha, esize, etotal = bg.result()
