@@ -33,8 +33,10 @@ class Context:
         self.me = (me or "").strip() or None
         self.side = side                  # "buyer"/"seller": which Taobao role line is "me"
         self._dates: dict[str, str | None] = {}
-        self._times: dict[str, str | None] = {}
-        self._roles: dict[str, str] = {}
+        # the clock and role caches are read directly by a grammar's hot loop (whatsapp.make) before it calls
+        # ``clock`` / ``role_of`` on a miss: the keys are theirs (clock + ampm; sender, or sender NUL hint)
+        self.times: dict[str, str | None] = {}
+        self.roles: dict[str, str] = {}
         self.bad_lines: list[int] = []
         self.bad_count = 0
         self.notes: list[tuple[str, dict]] = []   # (i18n key, params) warnings a parser wants to raise
@@ -55,10 +57,10 @@ class Context:
 
     def clock(self, t: str, ampm: str | None = None) -> str | None:
         key = t if ampm is None else t + ampm
-        hit = self._times.get(key, 0)
+        hit = self.times.get(key, 0)
         if hit != 0:
             return hit
-        self._times[key] = norm = _norm_clock(t, ampm)
+        self.times[key] = norm = _norm_clock(t, ampm)
         return norm
 
     def iso(self, date: str, clock: str, ampm: str | None = None) -> str | None:
@@ -88,11 +90,11 @@ class Context:
     def role_of(self, sender: str, hint: str | None = None) -> str:
         """me / them / system for a sender; ``hint`` is what the format itself says (may be None)."""
         key = sender if hint is None else sender + "\x00" + hint
-        r = self._roles.get(key)
+        r = self.roles.get(key)
         if r is None:
-            if len(self._roles) >= _SENDERS:      # a bounded cache: memory stays flat whatever the senders
-                self._roles.clear()
-            r = self._roles[key] = self._role(sender, hint)
+            if len(self.roles) >= _SENDERS:      # a bounded cache: memory stays flat whatever the senders
+                self.roles.clear()
+            r = self.roles[key] = self._role(sender, hint)
         return r
 
     def _role(self, sender: str, hint: str | None) -> str:

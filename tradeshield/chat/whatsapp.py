@@ -94,15 +94,17 @@ class WhatsApp(LineFormat):
             else:
                 y, mo, d = c, b, a
             date = dates[key] = ctx.date("20" + y if len(y) == 2 else y, mo, d)
-        hm = ctx._times.get(clock if ampm is None else clock + ampm, 0)     # (``Context.clock``'s own cache)
+        if "." in clock:
+            clock = clock.replace(".", ":")
+        hm = ctx.times.get(clock if ampm is None else clock + ampm, 0)     # (``Context.clock``'s own cache)
         if hm == 0:
-            hm = ctx.clock(clock if "." not in clock else clock.replace(".", ":"), ampm)
+            hm = ctx.clock(clock, ampm)
         iso = date + "T" + hm + ctx.offset if date and hm else None
         sm = _sender(rest)
         if sm is None or sm[0].startswith("http") or _NOTICE.match(sm[1]):
             return iso, "", "system", rest
         sender = sm[0].strip()
-        role = ctx._roles.get(sender)       # (``Context.role_of``'s own cache)
+        role = ctx.roles.get(sender)       # (``Context.role_of``'s own cache)
         return iso, sender, role if role is not None else ctx.role_of(sender), sm[1].strip()
 
 

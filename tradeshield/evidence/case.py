@@ -238,8 +238,7 @@ def display_name(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-
-FACTS_INDENT_MAX = 256 * 1024   # a facts file larger than this compact is written compact
+FACTS_INDENT_MAX = 256 * 1024   # facts whose compact JSON is larger are written compact, smaller ones indented
 
 
 def _facts_json(data) -> bytes:
@@ -250,6 +249,7 @@ def _facts_json(data) -> bytes:
     if len(text) <= FACTS_INDENT_MAX:
         text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     return text.encode("utf-8") + b"\n"
+
 
 class Case:
     def __init__(self, root: str | os.PathLike, sweep: bool = True):
