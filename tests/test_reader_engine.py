@@ -199,13 +199,16 @@ def test_events_read_in_a_child_process_are_the_same(case, tmp_path, monkeypatch
     assert out["1"] == out["0"]
 
 
-@pytest.mark.parametrize("seed, warm, share", [(11, 0, 0.5), (12, 3, 0.5), (13, 128, 0.5), (14, 128, 0.0), (15, 0, 0.0), (16, 3, 0.1)])
-def test_events_read_on_two_cores_are_the_same(seed, warm, share):
+@pytest.mark.parametrize("seed, warm, share, piece", [(11, 0, 0.5, 1000), (12, 3, 0.5, 7), (13, 128, 0.5, 50),
+                                                    (14, 128, 0.0, 1000), (15, 0, 0.0, 25), (16, 3, 0.1, 0),
+                                                    (17, 128, 0.0, 0), (18, 16, 0.0, 30)])
+def test_events_read_on_two_cores_are_the_same(seed, warm, share, piece):
     """``background.SplitReader`` reads batches in the child or here, each from a guessed dialogue state (the
     latest right one warmed up on the ``warm`` messages before), and reads again the batches whose guess was
     wrong: the lines are those of one reading of the whole chat in order, whatever the split. ``warm = 0`` makes
     guesses wrong on purpose (the batch read again must then be found and fixed). With every batch sent to the
-    child (``share = 0``) ``finish`` takes back the batches it has not started and reads them here."""
+    child (``share = 0``) ``finish`` takes back the batches it has not started and both processes read them, cut
+    into pieces of ``piece`` messages, from either end (``piece = 0``: whole, here)."""
     from tradeshield.chat import background
     from tradeshield.chat.writer import _KEYS
 
@@ -216,7 +219,7 @@ def test_events_read_on_two_cores_are_the_same(seed, warm, share):
     sha = "ab" * 32
     want, want_counts = read_lines([dict(m) for m in msgs], role="seller", me="卖家小王")
     rnd = random.Random(seed)
-    bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm,
+    bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm, piece=piece,
                                 local=lambda k, pending: rnd.random() < share)
     got, counts = [], Counter()
     try:
@@ -237,8 +240,10 @@ def test_events_read_on_two_cores_are_the_same(seed, warm, share):
         bg.close()
     assert b"".join(got) == want
     assert counts == Counter(want_counts)
-    if share == 0:
+    if share == 0 and not piece:
         assert bg.stolen == bg.local_n > 0 and bg.n > bg.local_n
+    elif share == 0:      # the pieces of the batches taken back were read at both ends
+        assert bg.stolen > 0 and bg.local_n > 1 and bg.shared > 1
     else:
         assert bg.local_n > 1 and bg.n - bg.local_n > 5
     if warm == 0:

@@ -275,7 +275,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
 
 def _screenshots(paths) -> bool:
     """Every path an image or a folder of images (the file's first bytes, not its name: a stat and 16 bytes)."""
-    from tradeshield.ocr.chatshot import is_image_path
+    from tradeshield.ocr.images import is_image_path
 
     return bool(paths) and all(is_image_path(p) for p in paths)
 

@@ -13,6 +13,7 @@ even the root group's unused help flag (~0.13 s per run). The root group still h
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         else:  # last resort: one line, never a traceback with local variables
             _fail(i18n.t("internal", reason=f"{type(e).__name__}: {e}"), 2)
+    # the process ends now: the collector's last pass over what the command left (exit handlers still run, files
+    # are still closed) is skipped — after the bench's 200,000-message chat import that pass took ~45 ms
+    gc.freeze()
     sys.exit(code)
 
 

@@ -77,7 +77,7 @@ def chat(
     from tradeshield.errors import UsageError
     from tradeshield.evidence.case import Case
     from tradeshield.evidence.fsutil import check_input
-    from tradeshield.ocr.chatshot import is_image_path
+    from tradeshield.ocr.images import is_image_path
 
     out = start(lang, json_out, quiet)
     shots = [is_image_path(f) for f in files]

@@ -40,10 +40,10 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.chat.model import Message
+from tradeshield.ocr.images import IMAGE_SUFFIXES, image_files, is_image_path  # noqa: F401 (also read from here)
 
 LOW = 0.85
 UNREADABLE = "[无法识别]"        # the text of a message whose bubble OCR could not read (confidence 0)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".heic", ".heif")
 
 i18n.register({
     "shot.no_date": ("截图 {path} 没有可用的参考日期（无 EXIF/PNG 时间，文件名也没有日期）：“昨天/星期三/20:11”无法换算，"
@@ -231,31 +231,6 @@ class ShotConversation:
     encoding: str = "image"
     path: str = ""
     order: str = "oldest-first"
-
-
-def is_image_path(path) -> bool:
-    p = Path(path)
-    if p.is_dir():
-        return any(f.suffix.lower() in IMAGE_SUFFIXES for f in p.iterdir() if f.is_file())
-    if p.suffix.lower() in IMAGE_SUFFIXES:
-        return True
-    try:
-        with open(p, "rb") as f:
-            head = f.read(16)
-    except OSError:
-        return False
-    return head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"RIFF")) or head[4:12] in (b"ftypheic", b"ftypmif1")
-
-
-def image_files(paths) -> list[Path]:
-    out = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-                              and not f.name.startswith(".")))
-        else:
-            out.append(p)
-    return out
 
 
 def read_shot(path, cache=None, date: str | None = None, progress=None, data=None) -> Shot:
