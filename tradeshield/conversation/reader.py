@@ -36,6 +36,7 @@ from functools import reduce
 from operator import or_
 import hashlib
 import json
+import os
 import re
 import weakref
 from json.encoder import encode_basestring as _q
@@ -199,6 +200,7 @@ class Rules:
     whole_bit: dict = field(default_factory=dict)   # whole rule index → its bit
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
+    builtin: bool = False                   # the packaged rules file (the learned veto, ``model``, is made for it)
 
 
 
@@ -268,6 +270,9 @@ def load_rules(path: str | None = None) -> Rules:
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre, {k.kind: i for i, k in enumerate(kinds)})
+    from tradeshield.chat.events import BUILTIN
+
+    R.builtin = p.resolve() == BUILTIN
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
@@ -617,6 +622,9 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     event dicts are filled with the message's time, sender, lines and ids."""
     texts, earlier, last, cache, recent = _state_parts(state)
     kinds_of, trade = R.kinds, R.trade
+    # the learned veto (``model``): a second look at each event the rules found, loaded at the first one
+    veto = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_VETO", "1") != "0" else None
+    turn = state.get("turn")      # who spoke last (the veto asks whether the speaker spoke again since the other side)
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
     append, extend = out.append, out.extend
@@ -736,6 +744,19 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if oc is None:
                 oc = outcomes[fixed] = _outcome(R, info, fixed, mrole, side, with_money)
         kinds, money_t, evs_t, amount_at = oc
+        if evs_t and veto is not None:
+            # the events the veto drops are not events (not written, not counted); the dialogue below goes on
+            # from what the rules found, so the veto never changes what else they find
+            if veto is _NONE:
+                from tradeshield.conversation.model import load_veto
+
+                veto = load_veto()
+            lo = last.get("them" if mrole == "me" else "me")
+            keeps = veto.keeps
+            drop = [e for e in evs_t if not keeps(e[0], side, mrole, e[1][4], text, kinds, *(
+                (lo[1], lo[0], turn == mrole) if lo is not None else (None, _NO_SET, False)))]
+            if drop:
+                evs_t = tuple(e for e in evs_t if e not in drop)
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
@@ -783,6 +804,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     evs.append(ev)
         if kinds:
             earlier[mrole] |= kinds
+        turn = mrole
         last[mrole] = (kinds, read)
         mine_recent = recent[mrole]
         mine_recent.append(kinds)
@@ -795,6 +817,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             append((m, evs, money))
         elif evs:
             extend(evs)
+    state["turn"] = turn
 
 
 def _echoes(said: str, exact: bool, their: str) -> bool:

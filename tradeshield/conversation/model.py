@@ -1,0 +1,129 @@
+"""A learned second look at the events the rules found (issue 19): keep or drop each one.
+
+    >>> from tradeshield.conversation.model import load_veto
+    >>> v = load_veto()
+    >>> v.keeps("agreement", "seller", "me", "好吧", "好吧", frozenset({"agreement"}), "不行哦，已经很便宜了", frozenset({"discount-refused"}), True)
+    False
+
+The rules (``data/chat_rules.toml``) find events; on chats written by people who never saw the rules about one
+event in eight they find is not one (agreement, price-agreed, off-platform and return-request the most). This
+model looks only at events the rules found — so it costs a chat import nothing on the messages without one — and
+drops an event when it is confident it is a false alarm. It is a logistic regression over binary features: the
+kind; the speaker's side and role; char 1–3-grams of the event's clause; 1–2-grams of the whole message and of
+the other side's previous message; the kinds the rules found in that previous message and the other kinds found
+in this one (most crossed with the kind). Weights and threshold are packaged data
+(``data/event_veto.json``), made deterministically by ``bench/events_model.py train`` from ``bench/data/events``'
+tuning part and measured there leave-one-batch-out (``bench/events_model.py cv``; README.md "Session 6").
+
+The reader applies it after the rules (``reader._read``): a dropped event is not an event — it is neither
+written nor counted — but the dialogue state the rules keep (who asked what) is the rules' own, so the model never
+changes what else the rules find. ``TRADESHIELD_EVENT_VETO=0`` turns it off; ``bench/bench_events.py --errors``
+lists the events it drops on the tuning part.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "event_veto.json"
+
+_NUM = re.compile(r"\d+(?:[.,]\d+)?")
+_WS = re.compile(r"\s+")
+
+
+def norm(t: str) -> str:
+    """Lower case, every number as 0, runs of white space as one space."""
+    return _WS.sub(" ", _NUM.sub("0", t.lower())).strip()
+
+
+def grams(t: str, lo: int, hi: int) -> list[str]:
+    """Char ``lo``..``hi``-grams of ``t`` between a start mark ^ and an end mark $."""
+    t = "^" + t + "$"
+    return [t[i:i + k] for k in range(lo, hi + 1) for i in range(len(t) - k + 1)]
+
+
+def own_features(kind: str, side, mrole: str, clause: str, text: str, kinds_here) -> list[str]:
+    """The features of an event that depend on its own message only."""
+    K = kind
+    cl, mt = norm(clause), norm(text)
+    f = {"bias", K, K + "|s=" + str(side), K + "|r=" + str(mrole), K + ("|whole" if cl == mt else "|part"),
+         K + "|len%d" % min(len(mt) // 8, 6)}
+    for g in grams(cl, 1, 3):
+        f.add("c:" + g)
+        f.add(K + "|c:" + g)
+    f.update(K + "|m:" + g for g in grams(mt, 1, 2))
+    f.update(K + "|o:" + k for k in kinds_here if k != K)
+    return sorted(f)
+
+
+def prev_features(kind: str, prev_text: str | None, prev_kinds=(), gap: bool = False) -> list[str]:
+    """The features of an event that depend on the other side's previous message (None: there is none)."""
+    K = kind
+    if prev_text is None:
+        return [K + "|p:none"]
+    f = {K + "|p:" + g for g in grams(norm(prev_text), 1, 2)}
+    f.update(K + "|pk:" + k for k in prev_kinds)
+    if gap:
+        f.add(K + "|pgap")
+    return sorted(f)
+
+
+def features(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> list[str]:
+    """Every feature of one event the rules found (``gap``: the speaker spoke again after the other side's last
+    message before this one)."""
+    return sorted(set(own_features(kind, side, mrole, clause, text, kinds_here))
+                  | set(prev_features(kind, prev_text, prev_kinds, gap)))
+
+
+_CACHE = 4096
+
+
+class Veto:
+    """The packaged model: ``keeps(...)`` → whether an event the rules found stays."""
+
+    def __init__(self, data: dict):
+        self.weights: dict = data["weights"]
+        self.threshold: float = float(data["threshold"])
+        self.kinds = frozenset(data["kinds"])       # the kinds it was trained on; any other kind is kept
+        self._logit = math.log(self.threshold / (1 - self.threshold))
+        self._own: dict = {}       # cached partial sums (the model is linear): own message, previous message
+        self._prev: dict = {}
+
+    def _sum(self, feats) -> float:
+        w = self.weights.get
+        return sum(w(x, 0.0) for x in feats)
+
+    def score(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=frozenset(), gap=False) -> float:
+        """The probability that the event is one."""
+        key = (kind, side, mrole, clause, text, kinds_here)
+        a = self._own.get(key)
+        if a is None:
+            if len(self._own) >= _CACHE:
+                self._own.clear()
+            a = self._own[key] = self._sum(own_features(kind, side, mrole, clause, text, kinds_here))
+        key = (kind, prev_text, prev_kinds, gap)
+        b = self._prev.get(key)
+        if b is None:
+            if len(self._prev) >= _CACHE:
+                self._prev.clear()
+            b = self._prev[key] = self._sum(prev_features(kind, prev_text, prev_kinds, gap))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, a + b))))
+
+    def keeps(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=frozenset(), gap=False) -> bool:
+        if kind not in self.kinds:
+            return True
+        return self.score(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap) >= self.threshold
+
+
+_LOADED: list = []
+
+
+def load_veto(path: Path | None = None) -> Veto:
+    """The packaged model (loaded once)."""
+    if path is not None:
+        return Veto(json.loads(Path(path).read_text(encoding="utf-8")))
+    if not _LOADED:
+        _LOADED.append(Veto(json.loads(DATA.read_text(encoding="utf-8"))))
+    return _LOADED[0]
