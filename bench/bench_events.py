@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_events.py                    # the held-out part (the numbers that count)
     .venv/bin/python bench/bench_events.py --split tune --errors   # the tuning part, with each miss
+    TRADESHIELD_EVENT_VETO=0 .venv/bin/python bench/bench_events.py   # the rules alone, without the learned veto
 
 Data: ``bench/data/events/{heldout,tune}.txt`` (format and kinds in its README). Scoring is per message: a
 predicted kind counts as a true positive when the message's label has it. "Wrong side" counts events whose
@@ -11,7 +12,9 @@ carry `$role=amount` labels: each labelled term must be found with that role (an
 The anchor a user would otherwise have is the old trigger-word matcher (``bench/old_matcher.py``, the first
 version's ``events.Matcher``); it runs on the same messages in the same run and its scores are printed beside
 (kinds it does not know count as misses).
-``--errors`` is refused on the held-out part: its misses are never shown, so they cannot be tuned on.
+``--errors`` is refused on the held-out part: its misses are never shown, so they cannot be tuned on. The reader is
+scored as it runs: the rules, then the learned veto (``tradeshield/conversation/model.py``) that drops some of their
+events; ``--errors`` lists those as VETO lines (whether the label had the kind).
 """
 from __future__ import annotations
 
@@ -87,6 +90,34 @@ def new_reader(chat):
     index = {m["lines"][0]: i for i, m in enumerate(chat["messages"])}
     for e in evs:
         out[index[e["ref"]["lines"][0]]].add(e["kind"])
+    return out
+
+
+def vetoed(chats):
+    """The events the rules found and the learned veto (``tradeshield.conversation.model``) dropped: (kind, chat id,
+    role, text, whether the message's label has the kind)."""
+    import os
+
+    from tradeshield.conversation.reader import read_conversation
+
+    out = []
+    old = os.environ.get("TRADESHIELD_EVENT_VETO")
+    try:
+        for chat in chats:
+            os.environ["TRADESHIELD_EVENT_VETO"] = "0"
+            off = read_conversation(chat["messages"], role=chat["role"])
+            os.environ["TRADESHIELD_EVENT_VETO"] = "1"
+            kept = {e["id"] for e in read_conversation(chat["messages"], role=chat["role"])}
+            index = {m["lines"][0]: m for m in chat["messages"]}
+            for e in off:
+                if e["id"] not in kept:
+                    m = index[e["ref"]["lines"][0]]
+                    out.append((e["kind"], chat["id"], m["role"], m["text"], e["kind"] in m["kinds"]))
+    finally:
+        if old is None:
+            os.environ.pop("TRADESHIELD_EVENT_VETO", None)
+        else:
+            os.environ["TRADESHIELD_EVENT_VETO"] = old
     return out
 
 
@@ -182,6 +213,8 @@ def main(argv=None) -> int:
             print("  ", *e)
         for m in misses:
             print("   MONEY", *m)
+        for kind, cid, role, text, labelled in vetoed(chats):
+            print("   VETO", kind, cid, role, text, "(labelled: a miss)" if labelled else "(not labelled: a false alarm dropped)")
     return 0 if not bad and wrong == 0 else 1
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from itertools import repeat
+from operator import add
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_veto.json"
@@ -42,6 +44,18 @@ def grams(t: str, lo: int, hi: int) -> list[str]:
     """Char ``lo``..``hi``-grams of ``t`` between a start mark ^ and an end mark $."""
     t = "^" + t + "$"
     return [t[i:i + k] for k in range(lo, hi + 1) for i in range(len(t) - k + 1)]
+
+
+def gram_set(t: str, hi: int) -> set:
+    """``set(grams(t, 1, hi))`` for ``hi`` 2 or 3, made by C-level loops (the veto's hot path)."""
+    t = "^" + t + "$"
+    one = t[1:]
+    two = list(map(add, t, one))
+    out = set(t)
+    out.update(two)
+    if hi == 3:
+        out.update(map(add, two, t[2:]))
+    return out
 
 
 def own_features(kind: str, side, mrole: str, clause: str, text: str, kinds_here) -> list[str]:
@@ -81,40 +95,76 @@ _CACHE = 4096
 
 
 class Veto:
-    """The packaged model: ``keeps(...)`` → whether an event the rules found stays."""
+    """The packaged model: ``keeps(...)`` → whether an event the rules found stays. It judges the kinds in its data's
+    ``kinds`` (every other kind is kept); ``score`` is the logistic of the summed weights of ``features``, worked out
+    from per-kind tables of its n-gram weights (no feature strings made) and cached per clause, per message and per
+    previous message."""
 
     def __init__(self, data: dict):
         self.weights: dict = data["weights"]
         self.threshold: float = float(data["threshold"])
-        self.kinds = frozenset(data["kinds"])       # the kinds it was trained on; any other kind is kept
+        self.kinds = frozenset(data["kinds"])
         self._logit = math.log(self.threshold / (1 - self.threshold))
-        self._own: dict = {}       # cached partial sums (the model is linear): own message, previous message
-        self._prev: dict = {}
+        w = self.weights
+        shared = {k[2:]: v for k, v in w.items() if k.startswith("c:")}
+        self._tables = {}
+        for K in self.kinds:
+            c = dict(shared)
+            m, p, misc = {}, {}, {}
+            for k, v in w.items():
+                head, bar, rest = k.partition("|")
+                if head != K or not bar:
+                    continue
+                if rest.startswith("c:"):
+                    c[rest[2:]] = c.get(rest[2:], 0.0) + v
+                elif rest.startswith("m:"):
+                    m[rest[2:]] = v
+                elif rest.startswith("p:") and rest != "p:none":
+                    p[rest[2:]] = v
+                else:
+                    misc[rest] = v
+            self._tables[K] = (w.get("bias", 0.0) + w.get(K, 0.0), c, m, p, misc)
+        self._memo: dict = {}
 
-    def _sum(self, feats) -> float:
-        w = self.weights.get
-        return sum(w(x, 0.0) for x in feats)
+    def _grams_sum(self, table: dict, text: str, hi: int, key) -> float:
+        v = self._memo.get(key)
+        if v is None:
+            if len(self._memo) >= _CACHE:
+                self._memo.clear()
+            g = gram_set(text, hi)
+            v = self._memo[key] = sum(map(table.get, g, repeat(0.0, len(g))))
+        return v
 
-    def score(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=frozenset(), gap=False) -> float:
-        """The probability that the event is one."""
-        key = (kind, side, mrole, clause, text, kinds_here)
-        a = self._own.get(key)
-        if a is None:
-            if len(self._own) >= _CACHE:
-                self._own.clear()
-            a = self._own[key] = self._sum(own_features(kind, side, mrole, clause, text, kinds_here))
-        key = (kind, prev_text, prev_kinds, gap)
-        b = self._prev.get(key)
-        if b is None:
-            if len(self._prev) >= _CACHE:
-                self._prev.clear()
-            b = self._prev[key] = self._sum(prev_features(kind, prev_text, prev_kinds, gap))
-        return 1 / (1 + math.exp(-max(-30.0, min(30.0, a + b))))
+    def logit(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> float:
+        base, c, m, p, misc = self._tables[kind]
+        get = misc.get
+        cl, mt = norm(clause), norm(text)
+        z = base + get("s=" + str(side), 0.0) + get("r=" + str(mrole), 0.0) + get("whole" if cl == mt else "part", 0.0) \
+            + get("len%d" % min(len(mt) // 8, 6), 0.0)
+        z += self._grams_sum(c, cl, 3, (0, kind, cl)) + self._grams_sum(m, mt, 2, (1, kind, mt))
+        for k in kinds_here:
+            if k != kind:
+                z += get("o:" + k, 0.0)
+        if prev_text is None:
+            return z + get("p:none", 0.0)
+        key = (2, kind, prev_text)
+        v = self._memo.get(key)
+        z += v if v is not None else self._grams_sum(p, norm(prev_text), 2, key)
+        for k in prev_kinds:
+            z += get("pk:" + k, 0.0)
+        return z + get("pgap", 0.0) if gap else z
 
-    def keeps(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=frozenset(), gap=False) -> bool:
+    def score(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> float:
+        """The probability that the event is one (a kind it does not judge: 1.0)."""
+        if kind not in self.kinds:
+            return 1.0
+        z = self.logit(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap)
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def keeps(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> bool:
         if kind not in self.kinds:
             return True
-        return self.score(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap) >= self.threshold
+        return self.logit(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap) >= self._logit
 
 
 _LOADED: list = []

@@ -624,6 +624,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     kinds_of, trade = R.kinds, R.trade
     # the learned veto (``model``): a second look at each event the rules found, loaded at the first one
     veto = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_VETO", "1") != "0" else None
+    judged = _VETO_KINDS
     turn = state.get("turn")      # who spoke last (the veto asks whether the speaker spoke again since the other side)
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
@@ -744,17 +745,18 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if oc is None:
                 oc = outcomes[fixed] = _outcome(R, info, fixed, mrole, side, with_money)
         kinds, money_t, evs_t, amount_at = oc
-        if evs_t and veto is not None:
+        if evs_t and veto is not None and not judged.isdisjoint(kinds):
             # the events the veto drops are not events (not written, not counted); the dialogue below goes on
             # from what the rules found, so the veto never changes what else they find
             if veto is _NONE:
                 from tradeshield.conversation.model import load_veto
 
                 veto = load_veto()
+                judged = veto.kinds      # (the packaged model's; ``_VETO_KINDS`` only says which messages to ask about)
             lo = last.get("them" if mrole == "me" else "me")
+            prev = (lo[1], lo[0], turn == mrole) if lo is not None else (None, _NO_SET, False)
             keeps = veto.keeps
-            drop = [e for e in evs_t if not keeps(e[0], side, mrole, e[1][4], text, kinds, *(
-                (lo[1], lo[0], turn == mrole) if lo is not None else (None, _NO_SET, False)))]
+            drop = [e for e in evs_t if e[0] in judged and not keeps(e[0], side, mrole, e[1][4], text, kinds, *prev)]
             if drop:
                 evs_t = tuple(e for e in evs_t if e not in drop)
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
@@ -986,6 +988,7 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
 
 
 _NOTHING = (frozenset(), (), (), ())     # no kind, no money term
+_VETO_KINDS = frozenset({"agreement", "deposit-terms", "off-platform", "price-agreed"})    # ``model``'s (checked at load)
 
 
 def _template(key: tuple) -> dict:
