@@ -622,6 +622,38 @@ def cmd_blind(a) -> int:
     return 0
 
 
+def cmd_union_cost(a) -> int:
+    """CPU per message of the union's per-kind classifier (c), as it would run on a chat import: trained on all of
+    tune.txt, then each message of a chat export scored (features → indices → one summed row of a weight matrix)."""
+    import numpy as np
+
+    from tradeshield.chat import read_chat
+
+    tune = load_tune()
+    kinds = sorted(set().union(*(m["kinds"] for c in tune for m in c["messages"])))
+    X = Sparse([msg_feats(c, i) for c in tune for i in range(len(c["messages"]))])
+    Y = np.array([[k in m["kinds"] for k in kinds] for c in tune for m in c["messages"]], dtype=float)
+    W = train_lr(X, Y, l2=a.union_l2, iters=150)
+    vocab = X.vocab
+    conv = read_chat(a.export)
+    msgs = [{"role": "me" if m.sender == a.me else "them", "text": m.text} for m in conv.messages[:a.messages]]
+    chat = {"role": "seller", "messages": msgs}
+    times = []
+    for _r in range(3):
+        t0 = time.process_time()
+        found = 0
+        get = vocab.get
+        for i in range(len(msgs)):
+            idx = [k for k in map(get, msg_feats(chat, i)) if k is not None]
+            z = W[idx].sum(axis=0)
+            found += int((z > 0).sum())
+        times.append(time.process_time() - t0)
+    t = sorted(times)[1]
+    print(f"union classifier: {len(msgs)} messages in {t:.2f} s CPU (median of 3) = {t / len(msgs) * 1e6:.0f} µs a message; "
+          f"{found} kind scores above 0.5")
+    return 0
+
+
 L2, THRESHOLD, PRUNE = 1e-4, 0.3, 0.05     # the nested CV's most frequent choice (16 of 25 test batches); see README
 # the kinds it judges: those where the rules read the dialogue (a bare 好/行 answering the other side) and whose
 # events are rare in ordinary chats — 1,226 agreement events and none of the other three in the 200k-message bench
@@ -700,11 +732,17 @@ def main(argv=None) -> int:
     bl.add_argument("files", nargs="+")
     bl.add_argument("--union", default="", help="thresholds of the per-kind classifier (trained on all of tune.txt)")
     bl.add_argument("--union-l2", type=float, default=1e-4)
+    uc = sub.add_parser("union-cost")
+    uc.add_argument("export")
+    uc.add_argument("--me", default="")
+    uc.add_argument("--messages", type=int, default=20000)
+    uc.add_argument("--union-l2", type=float, default=1e-4)
     tr = sub.add_parser("train")
     tr.add_argument("--prune", type=float, default=PRUNE)
     tr.add_argument("--out", default="")
     a = ap.parse_args(argv)
-    return {"hits": cmd_hits, "cv": cmd_cv, "train": cmd_train, "blind": cmd_blind}[a.cmd](a)
+    return {"hits": cmd_hits, "cv": cmd_cv, "train": cmd_train, "blind": cmd_blind,
+            "union-cost": cmd_union_cost}[a.cmd](a)
 
 
 if __name__ == "__main__":
