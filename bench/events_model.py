@@ -212,11 +212,12 @@ def veto_feats(chat, i, kind, clause, kinds_here, kinds_prev, *, prev=True, cros
     msgs = chat["messages"]
     m = msgs[i]
     j = prev_other(msgs, i)
+    j2 = None if j is None else next((k for k in range(j - 1, -1, -1) if msgs[k]["role"] == msgs[j]["role"]), None)
     f = features(kind, side_of(chat["role"], m["role"]), m["role"], clause, m["text"], kinds_here,
                  None if j is None else msgs[j]["text"], kinds_prev(j) if j is not None else (),
-                 j is not None and j != i - 1)
+                 j is not None and j != i - 1, kinds_prev(j2) if j2 is not None else ())
     if not prev:
-        f = [x for x in f if "|p:" not in x and "|pk:" not in x and "|pgap" not in x]
+        f = [x for x in f if "|p:" not in x and "|pk:" not in x and "|pgap" not in x and "|ok:" not in x and "|open:" not in x]
     if cheap:
         f = [x for x in f if "|p:" not in x and "|m:" not in x]
     if not cross:

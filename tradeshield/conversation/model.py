@@ -72,23 +72,27 @@ def own_features(kind: str, side, mrole: str, clause: str, text: str, kinds_here
     return sorted(f)
 
 
-def prev_features(kind: str, prev_text: str | None, prev_kinds=(), gap: bool = False) -> list[str]:
-    """The features of an event that depend on the other side's previous message (None: there is none)."""
+def prev_features(kind: str, prev_text: str | None, prev_kinds=(), gap: bool = False, open_kinds=()) -> list[str]:
+    """The features of an event that depend on the other side's previous messages: their last one (None: there is
+    none) and the kinds the rules found in the one before it (``open_kinds``: a request there may still be open)."""
     K = kind
     if prev_text is None:
         return [K + "|p:none"]
     f = {K + "|p:" + g for g in grams(norm(prev_text), 1, 2)}
     f.update(K + "|pk:" + k for k in prev_kinds)
+    f.update(K + "|ok:" + k for k in open_kinds)
+    if not prev_kinds:      # their last message carried no event: what they put up before it is still open
+        f.update(K + "|open:" + k for k in open_kinds)
     if gap:
         f.add(K + "|pgap")
     return sorted(f)
 
 
-def features(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> list[str]:
+def features(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False, open_kinds=()) -> list[str]:
     """Every feature of one event the rules found (``gap``: the speaker spoke again after the other side's last
     message before this one)."""
     return sorted(set(own_features(kind, side, mrole, clause, text, kinds_here))
-                  | set(prev_features(kind, prev_text, prev_kinds, gap)))
+                  | set(prev_features(kind, prev_text, prev_kinds, gap, open_kinds)))
 
 
 _CACHE = 4096
@@ -135,7 +139,8 @@ class Veto:
             v = self._memo[key] = sum(map(table.get, g, repeat(0.0, len(g))))
         return v
 
-    def logit(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> float:
+    def logit(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False,
+              open_kinds=()) -> float:
         base, c, m, p, misc = self._tables[kind]
         get = misc.get
         cl, mt = norm(clause), norm(text)
@@ -152,19 +157,25 @@ class Veto:
         z += v if v is not None else self._grams_sum(p, norm(prev_text), 2, key)
         for k in prev_kinds:
             z += get("pk:" + k, 0.0)
+        for k in open_kinds:
+            z += get("ok:" + k, 0.0)
+            if not prev_kinds:
+                z += get("open:" + k, 0.0)
         return z + get("pgap", 0.0) if gap else z
 
-    def score(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> float:
+    def score(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False,
+              open_kinds=()) -> float:
         """The probability that the event is one (a kind it does not judge: 1.0)."""
         if kind not in self.kinds:
             return 1.0
-        z = self.logit(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap)
+        z = self.logit(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap, open_kinds)
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def keeps(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False) -> bool:
+    def keeps(self, kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds=(), gap=False,
+              open_kinds=()) -> bool:
         if kind not in self.kinds:
             return True
-        return self.logit(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap) >= self._logit
+        return self.logit(kind, side, mrole, clause, text, kinds_here, prev_text, prev_kinds, gap, open_kinds) >= self._logit
 
 
 _LOADED: list = []

@@ -753,8 +753,11 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
 
                 veto = load_veto()
                 judged = veto.kinds      # (the packaged model's; ``_VETO_KINDS`` only says which messages to ask about)
-            lo = last.get("them" if mrole == "me" else "me")
-            prev = (lo[1], lo[0], turn == mrole) if lo is not None else (None, _NO_SET, False)
+            other = "them" if mrole == "me" else "me"
+            lo = last.get(other)
+            theirs = recent[other]
+            prev = (lo[1], lo[0], turn == mrole, theirs[-2] if len(theirs) > 1 else _NO_SET) if lo is not None \
+                else (None, _NO_SET, False, _NO_SET)
             keeps = veto.keeps
             drop = [e for e in evs_t if e[0] in judged and not keeps(e[0], side, mrole, e[1][4], text, kinds, *prev)]
             if drop:
