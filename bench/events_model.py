@@ -658,8 +658,8 @@ def cmd_union_cost(a) -> int:
 L2, THRESHOLD, PRUNE = 1e-4, 0.3, 0.05     # the nested CV's most frequent choice (16 of 25 test batches); see README
 # the kinds it judges: those where the rules read the dialogue (a bare 好/行 answering the other side) and whose
 # events are rare in ordinary chats — 1,226 agreement events and none of the other three in the 200k-message bench
-# chat, against 26,650 defect claims and 23,848 delivery promises: the model costs ~20 µs an event, the reader
-# ~33 µs a message, so judging every kind would add ~25 % to a chat import (issue 15)
+# chat, against 26,650 defect claims and 23,848 delivery promises: the model costs ~20–30 µs an event, the reader
+# ~32 µs a message, so judging every kind (~124k events) would add ~40–50 % to the reader's CPU (issue 15)
 JUDGED = ("agreement", "deposit-terms", "off-platform", "price-agreed")
 
 
