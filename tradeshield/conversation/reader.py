@@ -196,7 +196,10 @@ class Rules:
     piece_bits: tuple | None = None         # (bits always set, bits of a digit, whole-rule literal scan and its
                                             # {word: bits}, blockable-rule scan (re.I) and its {word: bits}, the
                                             # same scan for lower-cased text or None)
-    whole_bit: dict = field(default_factory=dict)   # whole rule index → its bit
+    whole_bit: dict = field(default_factory=dict)   # whole rule index → its bits (one per ``message`` pattern)
+    # whole rule index → ((bit, pattern), …) when it has more than one ``message`` pattern: each is searched only in a
+    # text whose pieces hold its own anchors (a rare pattern beside one anchored on 是/才 is not searched on most texts)
+    whole_parts: dict = field(default_factory=dict)
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
 
@@ -307,31 +310,41 @@ def _index_piece_bits(R: Rules, tables) -> None:
     whole: dict = {}      # word → bits (whole-message rules: found in the lower-cased piece, as ``message_any``)
     block: dict = {}      # word → bits (blockable rules: found case-insensitively, as ``block_pre``)
     b = _B_FIRST
+    whole_bit, whole_parts = {}, {}
     for group, key, digits in ((R.whole, "message", True), (R.blockable, "unless_message", False)):
         for i in group:
-            words = set()
-            for x in tables[i].get(key) or []:
-                a = anchors(x, digits=digits)
-                if a is None:        # (``message_any`` is then ``_Always``, ``block_pre`` None)
-                    words = None
-                    break
-                words |= a
-            if words is None:
-                always |= b
-            for w in words or ():
-                if _MARKS.intersection(w[:-1]):
-                    return
-                if w == DIGIT:
-                    digit |= b
+            pats = tables[i].get(key) or []
+            # a whole rule: one bit per pattern; a blockable rule: one bit for all its patterns
+            each = [[x] for x in pats] if digits and len(pats) > 1 else [pats]
+            parts = []
+            for some in each:
+                words = set()
+                for x in some:
+                    a = anchors(x, digits=digits)
+                    if a is None:        # (``message_any`` is then ``_Always``, ``block_pre`` None)
+                        words = None
+                        break
+                    words |= a
+                if words is None:
+                    always |= b
+                for w in words or ():
+                    if _MARKS.intersection(w[:-1]):
+                        return
+                    if w == DIGIT:
+                        digit |= b
+                    else:
+                        into = whole if digits else block
+                        into[w] = into.get(w, 0) | b
+                if digits:
+                    whole_bit[i] = whole_bit.get(i, 0) | b
+                    parts.append((b, re.compile(some[0], re.I)))
                 else:
-                    into = whole if digits else block
-                    into[w] = into.get(w, 0) | b
-            if digits:
-                R.whole_bit[i] = b
-                R.whole_mask |= b
-            else:
-                R.block_bit[i] = b
-            b <<= 1
+                    R.block_bit[i] = b
+                b <<= 1
+            if len(parts) > 1:
+                whole_parts[i] = tuple(parts)
+    R.whole_bit, R.whole_parts = whole_bit, whole_parts
+    R.whole_mask = functools.reduce(or_, whole_bit.values(), 0)
     # the unless_message anchors are found case-insensitively; re.I on a long literal regex is ~6x slower than a
     # plain search of the lower-cased piece, which finds the same when the words hold only ASCII and caseless
     # characters and the piece none of the four letters re.I matches to ASCII ones (İ ı ſ K: the re docs) —
@@ -1234,7 +1247,14 @@ def _analyse(R: Rules, text: str, with_money: bool):
             rule = kinds[i]
             if i in hits or not (bits & wbit[i] if wide else rule.message_any.search(low)):
                 continue
-            mm = rule.message.search(text)
+            parts = R.whole_parts.get(i) if wide else None
+            if parts is None:
+                mm = rule.message.search(text)
+            else:       # only the patterns whose anchors the pieces hold; the leftmost match, the first pattern on a tie (as one alternation finds it)
+                mm = None
+                for b, rx in parts:
+                    if bits & b and (m2 := rx.search(text)) is not None and (mm is None or m2.start() < mm.start()):
+                        mm = m2
             if mm is not None:
                 end = mm.end()
                 j = next((j for j in range(len(cl) - 1, -1, -1) if _start(cl, j, pieces, offs, keep) < end), 0)
