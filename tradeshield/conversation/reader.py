@@ -73,6 +73,9 @@ _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行�
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
+# a bare yes before the terms it accepts: 「行 1800 今晚拍明早发」「行吧 620 …」 (an echo may be its second clause)
+_YES = re.compile(r"^(?:那)?(?:行|行吧|可以|成|中|好吧|好的|好|要得|ok|okay)$", re.I)
+_LEAD_AMOUNT = re.compile(r"^[¥￥]?(\d{2,})(?:元|块)?(?:包邮)?(?:吧|了)?(?:\s|$)")
 # characters that carry no topic: 「一张」「给你」 shared by two messages say nothing about what they are about
 _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了吧呢吗再那就也都去来把被是在有要这")
 _HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff\d]{2}")     # two characters that can restate (not Latin letters)
@@ -134,6 +137,7 @@ class KindRule:
     reply_to: tuple[str, ...] = ()
     reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
     reply_echo: tuple = ()
+    reply_yes_amount: bool = False   # a bare yes, then the amount the other side named (「行 1800 …」): an echo of it
     echo_replaces: tuple[str, ...] = ()   # kinds an accepted echo takes the place of in the same message                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
     reply_conditional: bool = False  # also terms they put as a condition (「如果有摔的痕迹就不退」 → 「可以」)
@@ -181,6 +185,7 @@ class Rules:
     follows: tuple = ()                     # rules with follow patterns
     echoes: tuple = ()                      # rules with reply echo patterns
     echo_set: frozenset = frozenset()
+    yes_amount: tuple = ()                  # rules with ``[kind.reply] yes_amount``
     # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
     whole_any: object = None                # the anchors of every whole-message rule as one literal regex
     reply_set: frozenset = frozenset()      # ``replies`` as a set
@@ -241,6 +246,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
+                reply_yes_amount=bool(reply.get("yes_amount", False)),
                 reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
                 reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
                 reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
@@ -277,6 +283,7 @@ def load_rules(path: str | None = None) -> Rules:
     R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
     R.echoes = tuple(i for i, k in enumerate(kinds) if k.reply_echo)
     R.echo_set = frozenset(R.echoes)
+    R.yes_amount = tuple(i for i, k in enumerate(kinds) if k.reply_yes_amount)
     R.whole_any = _anchor_re([x for i in R.whole for x in data["kind"][i].get("message") or []], digits=True)
     R.reply_set = frozenset(R.replies)
     R.follow_set = frozenset(R.follows)
@@ -293,7 +300,8 @@ _B_HITS, _B_FORMS, _B_FOLLOW, _B_ECHO, _B_MONEY = 1, 2, 4, 8, 16
 _B_RAW = 32       # the piece holds what ``clauses.plain_cut`` looks for: its message must be cut by ``raw_pieces``
 _B_EMPTY = 64     # nothing left once trimmed (``_EMPTY``/``_EMPTY_RAW``)
 _B_FILLER = 128   # the clause is a filler (``_FILLER``: 「好的」「嗯」), after which a reply may come second
-_B_FIRST = 256    # the bits of ``Rules.piece_bits`` start here
+_B_YES = 256      # the clause is a bare yes (``_YES``: 「行」「可以」「好吧」), after which an echo may come second (「行 1800 …」)
+_B_FIRST = 512    # the bits of ``Rules.piece_bits`` start here
 # the marks after which ``_PUNCT_PIECE`` cuts: a literal with one of them before its last character could span two
 # pieces of a message
 _MARKS = frozenset("，。！？!?；;、~～…\n")
@@ -1108,7 +1116,7 @@ def _piece_info(R: Rules, piece: str, plain: bool | None = None):
         bits = ((_B_HITS if h else 0) | (_B_FORMS if forms is not _NO_FORMS else 0) | (_B_FOLLOW if follow else 0)
                 | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0)
                 | (0 if (plain_cut(piece) if plain is None else plain) else _B_RAW)
-                | (_B_FILLER if _FILLER.match(t) else 0))
+                | (_B_FILLER if _FILLER.match(t) else 0) | (_B_YES if _YES.match(t) else 0))
         if R.piece_bits is not None:     # the text-wide pre-filters this piece holds (``_index_piece_bits``)
             always, digit, wscan, wtable, bscan, btable, blow = R.piece_bits
             bits |= always
@@ -1303,7 +1311,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
     echo_hits = _NO_DICT
     if R.echoes and bits & _B_ECHO:      # (found per piece: ``_piece_echoes``)
-        tries = [0, 1] if len(cl) > 1 and cl[0][11] & _B_FILLER else [0]
+        tries = [0, 1] if len(cl) > 1 and cl[0][11] & (_B_FILLER | _B_YES) else [0]
         for i in R.echoes:
             if i in hits or (i in reply_ok and reply_ok[i][0] is not False):     # a weak 「好的，」 may precede it
                 continue
@@ -1315,6 +1323,15 @@ def _analyse(R: Rules, text: str, with_money: bool):
                     echo_hits[i] = (j, e[0], e[1])
                     at = j
                     break
+    # a bare yes, then the amount the other side named, then anything (「行 1800 今晚拍明早发」「行吧 620 能先发货吗」): an echo of
+    # the amount for the rules with ``[kind.reply] yes_amount`` (the dialogue checks that the other side named it)
+    if R.yes_amount and len(cl) > 1 and cl[0][11] & _B_YES and (ma := _LEAD_AMOUNT.match(cl[1][0])) is not None:
+        for i in R.yes_amount:
+            if i not in hits and i not in echo_hits:
+                if echo_hits is _NO_DICT:
+                    echo_hits = {}
+                echo_hits[i] = (1, ma.group(1), True)
+                at = 1
     if not hits and not reply_ok and not follow_hits and not echo_hits:
         return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
     cand = hits.keys() | reply_ok.keys() | follow_hits.keys() | echo_hits.keys()
