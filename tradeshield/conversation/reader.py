@@ -202,8 +202,9 @@ class Rules:
                                             # {word: bits}, blockable-rule scan (re.I) and its {word: bits}, the
                                             # same scan for lower-cased text or None)
     whole_bit: dict = field(default_factory=dict)   # whole rule index → its bits (one per ``message`` pattern)
-    # whole rule index → ((bit, pattern), …) when it has more than one ``message`` pattern: each is searched only in a
-    # text whose pieces hold its own anchors (a rare pattern beside one anchored on 是/才 is not searched on most texts)
+    # whole rule index → ((bit, pattern, its anchors' literal regex), …) when it has more than one ``message`` pattern:
+    # each is searched only in a text that holds its own anchors (a rare pattern beside one anchored on 是/才 is not
+    # searched on most texts)
     whole_parts: dict = field(default_factory=dict)
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
@@ -345,7 +346,7 @@ def _index_piece_bits(R: Rules, tables) -> None:
                         into[w] = into.get(w, 0) | b
                 if digits:
                     whole_bit[i] = whole_bit.get(i, 0) | b
-                    parts.append((b, re.compile(some[0], re.I)))
+                    parts.append((b, re.compile(some[0], re.I), _anchor_re(some, digits=True)))
                 else:
                     R.block_bit[i] = b
                 b <<= 1
@@ -1255,21 +1256,26 @@ def _analyse(R: Rules, text: str, with_money: bool):
             rule = kinds[i]
             if i in hits or not (bits & wbit[i] if wide else rule.message_any.search(low)):
                 continue
-            parts = R.whole_parts.get(i) if wide else None
+            parts = R.whole_parts.get(i)
             if parts is None:
-                mm = rule.message.search(text)
-            else:       # only the patterns whose anchors the pieces hold; the leftmost match, the first pattern on a tie (as one alternation finds it)
-                mm = None
-                for b, rx in parts:
-                    if bits & b and (m2 := rx.search(text)) is not None and (mm is None or m2.start() < mm.start()):
-                        mm = m2
-            if mm is not None:
+                found = rule.message.search(text)
+                found = () if found is None else (found,)
+            else:
+                # only the patterns whose anchors the text holds (its pieces' bits, or their literal scan); each one's
+                # match, leftmost first (the first pattern on a tie): the first whose clause it may stand in counts
+                # (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the question gives way to 「才78」)
+                found = sorted(((m2.start(), k, m2) for k, (b, rx, pre) in enumerate(parts)
+                                if (bits & b if wide else pre.search(low)) and (m2 := rx.search(text)) is not None),
+                               key=itemgetter(0, 1))
+                found = [x[2] for x in found]
+            for mm in found:
                 end = mm.end()
                 j = next((j for j in range(len(cl) - 1, -1, -1) if _start(cl, j, pieces, offs, keep) < end), 0)
                 c0 = cl[j][6]
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
                     hits[i] = (rule, j, mm.group())
+                    break
     # a bare 「不行」「可以」 as the first clause (its anchors are there), or as the second after a filler
     # (「好的，没问题」); 「好的」 alone is a weak reply (it answers requests, not questions or suggestions); an
     # answer pattern (「我给他少十块」) in any clause: {rule index: (True strong / False weak / None answer, clause index)}
