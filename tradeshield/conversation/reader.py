@@ -103,13 +103,15 @@ _TERMS = re.compile(r"(?:如果|要是|假如|只要)[^。！？!?]{1,16}(?:就|
 _REQUEST = re.compile(r"麻烦|请(?:你|您)|帮(?:我|忙)|拜托|\bplease\b", re.I)
 _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
 # money put on the table (an amount that is no date, time, page or count; a share; who pays): 「最多补30」「一人一半」「鉴定费我出」
-_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
+_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|条|篇|节|套|份|首|段|次|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
                          r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
 _CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
                       r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
 _TIME_SAID = re.compile(r"\b(?:around|at|by|before|after|until|till|about|from)\s+\d{1,2}(?:[:.]\d\d)?\b|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o.clock)\b", re.I)    # a time, not a price quoted ("I can swing by around 10")
 _AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
+# a question that asks which (「模板站还是定制」「要哪种」): the reply before it accepts nothing yet
+_WHICH = re.compile(r"还是|哪(?:个|种|款|一)|什么(?:样|风格|颜色|尺寸|格式)|\bwhich\b|\bor\b.*\?\s*$", re.I)
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
@@ -716,7 +718,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         pass        # 「好吧」 after 「还是闲鱼拍吧 我改好价了」: gives in to the normal way, accepts nothing
                     elif not alone and info[1][-1][6].question:
                         # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
-                        if open_other & set(rule.reply_to):
+                        # … unless it asks which (「可以 模板站还是定制」): nothing is taken yet
+                        if open_other & set(rule.reply_to) and not any(_WHICH.search(x[0]) for x in info[1][jr + 1:]):
                             j = jr
                     elif _answers(rule, strong, alone, last_other, last_other_text, open_other):
                         j = jr
