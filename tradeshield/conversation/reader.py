@@ -40,7 +40,7 @@ import re
 import weakref
 from json.encoder import encode_basestring as _q
 from itertools import islice, repeat
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1046,6 +1046,7 @@ def _line_format(tpl: dict) -> str:
         parts.append("," + _q(k).replace("%", "%%") + ":" + (_FILLED[k] if k in _FILLED else _json(v).replace("%", "%%")))
     parts.append("}")
     return "".join(parts)
+_MATCH_START = methodcaller("start")
 _HAS_MONEY = itemgetter(5)               # a piece's info: whether it may hold money terms (``money``'s pre-check)
 
 
@@ -1267,10 +1268,12 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 # only the patterns whose anchors the text holds (its pieces' bits, or their literal scan); each one's
                 # match, leftmost first (the first pattern on a tie): the first whose clause it may stand in counts
                 # (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the question gives way to 「才78」)
-                found = sorted(((m2.start(), k, m2) for k, (b, rx, pre) in enumerate(parts)
-                                if (bits & b if wide else pre.search(low)) and (m2 := rx.search(text)) is not None),
-                               key=itemgetter(0, 1))
-                found = [x[2] for x in found]
+                found = ()
+                for b, rx, pre in parts:
+                    if (bits & b if wide else pre.search(low)) and (m2 := rx.search(text)) is not None:
+                        found = [m2] if not found else found + [m2]
+                if len(found) > 1:
+                    found.sort(key=_MATCH_START)      # (stable: the first pattern on a tie)
             for mm in found:
                 end = mm.end()
                 j = next((j for j in range(len(cl) - 1, -1, -1) if _start(cl, j, pieces, offs, keep) < end), 0)
