@@ -943,6 +943,8 @@ def test_session4_conventions(role, msgs, want):
     ("seller", "them", "到了 包装上全是韩文 你说是国行", {"receipt-ack", "defect-claim"}),
     ("seller", "them", "你图里是两个滤镜 我这只有一个", {"defect-claim", "partial-delivery"}),
     ("seller", "them", "the strap measures 18 not 20", {"defect-claim"}),
+    # two whole-message patterns match: the leftmost (the contrast) ends in a question, the next (才 + a number) counts
+    ("seller", "them", "收到了 电量才60啊 你不是说90吗", {"receipt-ack", "defect-claim"}),
     ("seller", "them", "the hinge is loose", {"defect-claim"}),
     # … and the look-alikes: questions (A-not-A of any verb, a bare 没 at the end), a negation, the seller's own words,
     # a match with what was said, somebody else reporting
@@ -965,6 +967,10 @@ def test_session6_constructions(role, who, text, want):
     ("seller", [("them", "我要做个三页的官网 要能手机看"), ("me", "可以，600，先付200定金")],
      [("requirement", "them"), ("agreement", "me"), ("deposit-terms", "me")]),
     ("seller", [("me", "最低850"), ("them", "行吧 那800")], [("discount-refused", "me"), ("agreement", "them")]),
+    # the yes and the amount the other side named (an echo, checked against their message), then one's own words —
+    # but an amount they did not name is the replier's own quote
+    ("buyer", [("them", "最低1800"), ("me", "行 1800 明天下午来拿")], [("discount-refused", "them"), ("price-agreed", "me")]),
+    ("buyer", [("them", "东西还在 成色很新"), ("me", "行 1800 明天下午来拿")], []),
 ])
 def test_session6_price_after_a_yes(role, msgs, want):
     assert kinds(msgs, role) == want
