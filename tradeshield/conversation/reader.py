@@ -325,8 +325,14 @@ def _index_piece_bits(R: Rules, tables) -> None:
     for group, key, digits in ((R.whole, "message", True), (R.blockable, "unless_message", False)):
         for i in group:
             pats = tables[i].get(key) or []
-            # a whole rule: one bit per pattern; a blockable rule: one bit for all its patterns
-            each = [[x] for x in pats] if digits and len(pats) > 1 else [pats]
+            # a whole rule: one bit per set of anchors (its patterns with the same anchors searched as one alternation,
+            # as before: 「280」-type patterns all need a digit); a blockable rule: one bit for all its patterns
+            each = [pats]
+            if digits and len(pats) > 1:
+                same: dict = {}
+                for x in pats:
+                    same.setdefault(anchors(x, digits=True), []).append(x)
+                each = list(same.values())
             parts = []
             for some in each:
                 words = set()
@@ -348,7 +354,7 @@ def _index_piece_bits(R: Rules, tables) -> None:
                         into[w] = into.get(w, 0) | b
                 if digits:
                     whole_bit[i] = whole_bit.get(i, 0) | b
-                    parts.append((b, re.compile(some[0], re.I), _anchor_re(some, digits=True)))
+                    parts.append((b, _rx(some, re.I), _anchor_re(some, digits=True)))
                 else:
                     R.block_bit[i] = b
                 b <<= 1
