@@ -210,6 +210,7 @@ class Rules:
     whole_parts: dict = field(default_factory=dict)
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
+    whole_for: dict = field(default_factory=dict)   # the whole-rule bits a text holds → the rules they stand for
 
 
 
@@ -1261,10 +1262,18 @@ def _analyse(R: Rules, text: str, with_money: bool):
                         hits[i] = (kinds[i], j, matched)
     low = None if wide else text.lower()
     if R.whole and (bits & R.whole_mask if wide else R.whole_any.search(low)):     # whole-message patterns: 「行，280」
-        wbit = R.whole_bit
-        for i in R.whole:
+        if wide:     # only the rules whose bits the pieces hold (per set of bits: a loop over every rule cost each text)
+            wb = bits & R.whole_mask
+            todo = R.whole_for.get(wb)
+            if todo is None:
+                if len(R.whole_for) >= _FORMATS:
+                    R.whole_for.clear()
+                todo = R.whole_for[wb] = tuple(i for i in R.whole if wb & R.whole_bit[i])
+        else:
+            todo = R.whole
+        for i in todo:
             rule = kinds[i]
-            if i in hits or not (bits & wbit[i] if wide else rule.message_any.search(low)):
+            if i in hits or not (wide or rule.message_any.search(low)):
                 continue
             parts = R.whole_parts.get(i)
             if parts is None:
