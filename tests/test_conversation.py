@@ -971,6 +971,9 @@ def test_session6_constructions(role, who, text, want):
     # but an amount they did not name is the replier's own quote
     ("buyer", [("them", "最低1800"), ("me", "行 1800 明天下午来拿")], [("discount-refused", "them"), ("price-agreed", "me")]),
     ("buyer", [("them", "东西还在 成色很新"), ("me", "行 1800 明天下午来拿")], []),
+    # the listing's words quoted back ("the listing says …") are reported, no refusal of the seller's own
+    ("seller", [("them", "the zoom ring is loose"), ("me", "it's 30 years old, the listing says sold as is")],
+     [("defect-claim", "them")]),
 ])
 def test_session6_price_after_a_yes(role, msgs, want):
     assert kinds(msgs, role) == want

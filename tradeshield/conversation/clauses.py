@@ -68,7 +68,7 @@ _REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|
                        r"(?:都|也|明明|之前|刚才|当时|不是|已经|还|上次|以前|那天|昨天|刚|早就)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
                        r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
-                       r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer)\s+"
+                       r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer|the listing|the ad|the description)\s+"
                        r"(?:said|says|told me|suggested|claimed|promised|wrote)\b", re.I)
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 # negators (longest first) and the words that merely contain one
