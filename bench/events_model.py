@@ -47,7 +47,10 @@ FOLDS = [("w", "d84c5cf"), ("x", "65a6dcf"), ("y", "897c08d"), ("z", "bd0c74d"),
          ("s", "9c09847"), ("p", "3e01883"), ("o", "2a500fd"), ("n", "bceffbf"), ("m", "5764975"), ("l", "d4aecb0"),
          ("k", "4fa6c73"), ("sa", "598bd2e"), ("sb", "af24d7d"), ("sc", "68192ee"), ("sd", "13ef9f3"),
          ("s4a", "d462a51"), ("s4b", "110a5b8"), ("s4d", "48431d9"), ("s4e", "34b40b4"), ("s4c", "d9c69fe"),
-         ("s5a", "5b9b678"), ("s5b", "8ce38ce"), ("s5c", "091597b")]
+         ("s5a", "5b9b678"), ("s5b", "8ce38ce"), ("s5c", "091597b"),
+         # session 6: parts 31–38, each scored once blind at main fda05ca (README, "Session 6")
+         ("s6a", "fda05ca"), ("s6b", "fda05ca"), ("s6c", "fda05ca"), ("s6d", "fda05ca"), ("s6e", "fda05ca"),
+         ("s6f", "fda05ca"), ("s6g", "fda05ca"), ("s6h", "fda05ca")]
 # training-only parts: 1–4 (the rules were written on them) and the retired held-out part 27 (looked at, not tuned
 # on, until session 5)
 EXTRA = [("p1-4", "d84c5cf"), ("h", "d9c69fe")]
@@ -55,7 +58,7 @@ BLIND = [g for g, _c in FOLDS]
 
 
 def group(cid: str) -> str:
-    m = re.match(r"(s5[a-c]|s4[a-e]|s[a-d])\d", cid)
+    m = re.match(r"(s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
     if m:
         return m.group(1)
     m = re.match(r"([wxyzqrsponmlk])\d\d-", cid)
@@ -333,6 +336,13 @@ def fit_predict(cand, X: Sparse, y, Xt: Sparse, prune=0.0):
 FEAT_OPTS = {}      # set by ``cmd_cv``: the feature switches of ``veto_feats``
 
 
+def guarded(s) -> bool:
+    """``model.answers_open_request`` for a sample (read from its features): the veto keeps it whatever it scores."""
+    from tradeshield.conversation.model import _REQUESTS
+
+    return s[3] == "agreement" and any(f"agreement|open:{k}" in s[4] for k in _REQUESTS)
+
+
 def samples(chats, hits, dedupe=None):
     """Veto samples: (group, chat id, message index, kind, features, label, repeated clause). ``dedupe``: a set of
     sample keys already taken (another reader's identical sample is skipped)."""
@@ -443,7 +453,7 @@ def cmd_cv(a) -> int:
             for th in ths:
                 d = keep.setdefault((var, th), {})
                 for s, pi in zip(te, p):
-                    if pi >= th or (only is not None and s[3] not in only):
+                    if pi >= th or (only is not None and s[3] not in only) or guarded(s):
                         d.setdefault((s[1], s[2]), set()).add(s[3])
         print(f"  fold {g}: {len(te)} events, {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     if a.nested:
@@ -492,9 +502,9 @@ def cmd_cv(a) -> int:
                             a.prune)
             only = set(a.only.split(",")) if a.only else None
             for s, pi in zip(te, p):
-                if pi >= th or (only is not None and s[3] not in only):
+                if pi >= th or (only is not None and s[3] not in only) or guarded(s):
                     keep["nested-global", 0].setdefault((s[1], s[2]), set()).add(s[3])
-                if pi >= perkind.get(s[3], th) or (only is not None and s[3] not in only):
+                if pi >= perkind.get(s[3], th) or (only is not None and s[3] not in only) or guarded(s):
                     keep["nested-per-kind", 0].setdefault((s[1], s[2]), set()).add(s[3])
             print(f"  nested fold {g}: {cand} th={th} per-kind {perkind}", file=sys.stderr, flush=True)
         print("nested choices (outer batches):", dict(chosen))

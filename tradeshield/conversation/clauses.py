@@ -50,9 +50,13 @@ _PUNCT_PIECE = re.compile(r"[^，。！？!?；;、~～…\n]*[，。！？!?；
 _TRIM = " \t\r\n，。！？!?；;、~～…,.\"'“”「」『』()（）"
 
 # 「95行不」「能出不」「还在不」: a bare 不 after the verb asks (the A-not-A question cut short)
-_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)\s*[。.!！]*$")
+# … and 「过期没」「拆修过没」「到了没」: a bare 没 after the verb asks too (not 「还没」「一个都没」)
+_QUESTION_END = re.compile(r"(?:[?？]|(?<![不])[吗么嘛][啊呀哈]?|呢|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不|"
+                           r"(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她的不没])没)\s*[。.!！]*$")
 _A_NOT_A = re.compile(r"(能不能|可不可以|可以不可以|是不是|有没有|行不行|要不要|好不好|对不对|肯不肯|愿不愿意?|会不会|可否|"
                       r"退不退|给不给|发不发|卖不卖|同不同意|能否)")
+# any verb or adjective asked as A-not-A (「亮点大不大」「亮不亮」「修没修过」), beyond the listed ones (not 「不不不」)
+_X_NOT_X = re.compile(r"(?![不没])([\u4e00-\u9fff])[不没]\1")
 _EN_QUESTION = re.compile(r"^(?:did|do|does|is|are|was|were|have|has|can|could|would|will|should|shall|may|why|what|how|when|where)\b",
                           re.I)
 _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除非|\bif\b|\bunless\b|\bin case\b", re.I)
@@ -60,11 +64,11 @@ _CONDITIONAL = re.compile(r"如果|要是|假如|假设|万一|的话|只要|除
 # (not 「跟你说的不符」, a comparison, nor 「你说的方案我同意」, a noun phrase)
 _REPORTED = re.compile(r"(?<![跟和与比同])(?:你|您|他|她|他们|客服|对方|卖家|买家|平台|小二|人家|别人|官方|商家|店家|"
                        r"朋友|同学|同事|闺蜜|室友|家人|老公|老婆|我妈|我爸|邻居|网上|新闻|快递员|快递|物流|"
-                       r"[\u4e00-\u9fff]{1,4}(?:中心|公司|部门|师傅|官方|客服))(?:自己|们)?"
+                       r"[\u4e00-\u9fff]{1,4}(?:中心|公司|部门|官方|客服)|[\u4e00-\u9fff]{0,4}(?:师傅|技师|工程师|店员|老板|医生|质检))(?:自己|们)?"
                        r"(?:都|也|明明|之前|刚才|当时|不是|已经|还|上次|以前|那天|昨天|刚|早就)?(?:说|说过|讲|讲过|建议|表示|称|声称|承诺过|答应过|写|写着|写的|提到|告诉我)"
                        r"(?!的?(?:方案|办法|条件|做法))|"
                        r"记录里|聊天记录|写着|原话|"
-                       r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer)\s+"
+                       r"\b(?:you|he|she|they|support|customer service|the seller|the buyer|seller|buyer|the listing|the ad|the description)\s+"
                        r"(?:said|says|told me|suggested|claimed|promised|wrote)\b", re.I)
 _QUOTED = re.compile(r"“[^”]*”|「[^」]*」|『[^』]*』|\"[^\"]*\"")
 # negators (longest first) and the words that merely contain one
@@ -93,7 +97,8 @@ class Clause:
     def question(self) -> bool:
         if self._q is None:
             t, raw = self.text, self._raw
-            self._q = bool(_QUESTION_END.search(raw) or _A_NOT_A.search(t) or (_EN_QUESTION.match(t) and raw.endswith("?")))
+            self._q = bool(_QUESTION_END.search(raw) or _A_NOT_A.search(t) or _X_NOT_X.search(t)
+                           or (_EN_QUESTION.match(t) and raw.endswith("?")))
         return self._q
 
     @property

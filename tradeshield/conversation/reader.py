@@ -41,7 +41,7 @@ import re
 import weakref
 from json.encoder import encode_basestring as _q
 from itertools import islice, repeat
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +74,9 @@ _OFFER_A_NOT_A = re.compile(r"要不要|需不需要|能不能|可不可以|行�
 _ACCEPTANCE = re.compile(r"^(?:那|那就)?(?:行|好|可以|算了|就这样|也行)[吧呗]")    # 「行吧」 ends in 吧 but offers nothing
 # a filler before the acceptance itself: 「好的，没问题」「嗯嗯，可以」
 _FILLER = re.compile(r"^(?:好的|好|嗯+|哦|噢|ok|okay)$", re.I)
+# a bare yes before the terms it accepts: 「行 1800 今晚拍明早发」「行吧 620 …」 (an echo may be its second clause)
+_YES = re.compile(r"^(?:那)?(?:行|行吧|可以|成|中|好吧|好的|好|要得|ok|okay)$", re.I)
+_LEAD_AMOUNT = re.compile(r"^[¥￥]?(\d{2,})(?:元|块)?(?:包邮)?(?:吧|了)?(?:\s|$)")
 # characters that carry no topic: 「一张」「给你」 shared by two messages say nothing about what they are about
 _FUNCTION_CHARS = frozenset("一二两三个张件台只给你您我他她的了吧呢吗再那就也都去来把被是在有要这")
 _HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff\d]{2}")     # two characters that can restate (not Latin letters)
@@ -101,13 +104,15 @@ _TERMS = re.compile(r"(?:如果|要是|假如|只要)[^。！？!?]{1,16}(?:就|
 _REQUEST = re.compile(r"麻烦|请(?:你|您)|帮(?:我|忙)|拜托|\bplease\b", re.I)
 _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|千|块|元)")
 # money put on the table (an amount that is no date, time, page or count; a share; who pays): 「最多补30」「一人一半」「鉴定费我出」
-_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
+_MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|条|篇|节|套|份|首|段|次|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
                          r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
 _CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
                       r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
 _TIME_SAID = re.compile(r"\b(?:around|at|by|before|after|until|till|about|from)\s+\d{1,2}(?:[:.]\d\d)?\b|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o.clock)\b", re.I)    # a time, not a price quoted ("I can swing by around 10")
 _AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
+# a question that asks which (「模板站还是定制」「要哪种」): the reply before it accepts nothing yet
+_WHICH = re.compile(r"还是|哪(?:个|种|款|一)|什么(?:样|风格|颜色|尺寸|格式)|\bwhich\b|\bor\b.*\?\s*$", re.I)
 _PRICE_SAID = re.compile(_MONEY_SAID.pattern.split("|一半")[0], re.I)    # an amount alone (a price quoted)
 
 i18n.register({
@@ -135,6 +140,7 @@ class KindRule:
     reply_to: tuple[str, ...] = ()
     reply_to_priced: tuple[str, ...] = ()   # kinds answered only when their message names an amount (「不行，最低1950」)
     reply_echo: tuple = ()
+    reply_yes_amount: bool = False   # a bare yes, then the amount the other side named (「行 1800 …」): an echo of it
     echo_replaces: tuple[str, ...] = ()   # kinds an accepted echo takes the place of in the same message                # whole-clause regexes with an ``echo`` group: 「八点也行」 restating their 「八点行不」
     reply_question: bool = False
     reply_conditional: bool = False  # also terms they put as a condition (「如果有摔的痕迹就不退」 → 「可以」)
@@ -182,6 +188,7 @@ class Rules:
     follows: tuple = ()                     # rules with follow patterns
     echoes: tuple = ()                      # rules with reply echo patterns
     echo_set: frozenset = frozenset()
+    yes_amount: tuple = ()                  # rules with ``[kind.reply] yes_amount``
     # derived from the rules when they are loaded (the reader's engine; edits of the rules file need nothing here)
     whole_any: object = None                # the anchors of every whole-message rule as one literal regex
     reply_set: frozenset = frozenset()      # ``replies`` as a set
@@ -197,9 +204,14 @@ class Rules:
     piece_bits: tuple | None = None         # (bits always set, bits of a digit, whole-rule literal scan and its
                                             # {word: bits}, blockable-rule scan (re.I) and its {word: bits}, the
                                             # same scan for lower-cased text or None)
-    whole_bit: dict = field(default_factory=dict)   # whole rule index → its bit
+    whole_bit: dict = field(default_factory=dict)   # whole rule index → its bits (one per ``message`` pattern)
+    # whole rule index → ((bit, pattern, its anchors' literal regex), …) when it has more than one ``message`` pattern:
+    # each is searched only in a text that holds its own anchors (a rare pattern beside one anchored on 是/才 is not
+    # searched on most texts)
+    whole_parts: dict = field(default_factory=dict)
     block_bit: dict = field(default_factory=dict)   # blockable rule index → its bit
     whole_mask: int = 0
+    whole_for: dict = field(default_factory=dict)   # the whole-rule bits a text holds → the rules they stand for
     builtin: bool = False                   # the packaged rules file (the learned veto, ``model``, is made for it)
 
 
@@ -240,6 +252,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
                 reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
+                reply_yes_amount=bool(reply.get("yes_amount", False)),
                 reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
                 reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
                 reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
@@ -279,6 +292,7 @@ def load_rules(path: str | None = None) -> Rules:
     R.follows = tuple(i for i, k in enumerate(kinds) if k.follow is not None)
     R.echoes = tuple(i for i, k in enumerate(kinds) if k.reply_echo)
     R.echo_set = frozenset(R.echoes)
+    R.yes_amount = tuple(i for i, k in enumerate(kinds) if k.reply_yes_amount)
     R.whole_any = _anchor_re([x for i in R.whole for x in data["kind"][i].get("message") or []], digits=True)
     R.reply_set = frozenset(R.replies)
     R.follow_set = frozenset(R.follows)
@@ -295,7 +309,8 @@ _B_HITS, _B_FORMS, _B_FOLLOW, _B_ECHO, _B_MONEY = 1, 2, 4, 8, 16
 _B_RAW = 32       # the piece holds what ``clauses.plain_cut`` looks for: its message must be cut by ``raw_pieces``
 _B_EMPTY = 64     # nothing left once trimmed (``_EMPTY``/``_EMPTY_RAW``)
 _B_FILLER = 128   # the clause is a filler (``_FILLER``: 「好的」「嗯」), after which a reply may come second
-_B_FIRST = 256    # the bits of ``Rules.piece_bits`` start here
+_B_YES = 256      # the clause is a bare yes (``_YES``: 「行」「可以」「好吧」), after which an echo may come second (「行 1800 …」)
+_B_FIRST = 512    # the bits of ``Rules.piece_bits`` start here
 # the marks after which ``_PUNCT_PIECE`` cuts: a literal with one of them before its last character could span two
 # pieces of a message
 _MARKS = frozenset("，。！？!?；;、~～…\n")
@@ -312,31 +327,47 @@ def _index_piece_bits(R: Rules, tables) -> None:
     whole: dict = {}      # word → bits (whole-message rules: found in the lower-cased piece, as ``message_any``)
     block: dict = {}      # word → bits (blockable rules: found case-insensitively, as ``block_pre``)
     b = _B_FIRST
+    whole_bit, whole_parts = {}, {}
     for group, key, digits in ((R.whole, "message", True), (R.blockable, "unless_message", False)):
         for i in group:
-            words = set()
-            for x in tables[i].get(key) or []:
-                a = anchors(x, digits=digits)
-                if a is None:        # (``message_any`` is then ``_Always``, ``block_pre`` None)
-                    words = None
-                    break
-                words |= a
-            if words is None:
-                always |= b
-            for w in words or ():
-                if _MARKS.intersection(w[:-1]):
-                    return
-                if w == DIGIT:
-                    digit |= b
+            pats = tables[i].get(key) or []
+            # a whole rule: one bit per set of anchors (its patterns with the same anchors searched as one alternation,
+            # as before: 「280」-type patterns all need a digit); a blockable rule: one bit for all its patterns
+            each = [pats]
+            if digits and len(pats) > 1:
+                same: dict = {}
+                for x in pats:
+                    same.setdefault(anchors(x, digits=True), []).append(x)
+                each = list(same.values())
+            parts = []
+            for some in each:
+                words = set()
+                for x in some:
+                    a = anchors(x, digits=digits)
+                    if a is None:        # (``message_any`` is then ``_Always``, ``block_pre`` None)
+                        words = None
+                        break
+                    words |= a
+                if words is None:
+                    always |= b
+                for w in words or ():
+                    if _MARKS.intersection(w[:-1]):
+                        return
+                    if w == DIGIT:
+                        digit |= b
+                    else:
+                        into = whole if digits else block
+                        into[w] = into.get(w, 0) | b
+                if digits:
+                    whole_bit[i] = whole_bit.get(i, 0) | b
+                    parts.append((b, _rx(some, re.I), _anchor_re(some, digits=True)))
                 else:
-                    into = whole if digits else block
-                    into[w] = into.get(w, 0) | b
-            if digits:
-                R.whole_bit[i] = b
-                R.whole_mask |= b
-            else:
-                R.block_bit[i] = b
-            b <<= 1
+                    R.block_bit[i] = b
+                b <<= 1
+            if len(parts) > 1:
+                whole_parts[i] = tuple(parts)
+    R.whole_bit, R.whole_parts = whole_bit, whole_parts
+    R.whole_mask = functools.reduce(or_, whole_bit.values(), 0)
     # the unless_message anchors are found case-insensitively; re.I on a long literal regex is ~6x slower than a
     # plain search of the lower-cased piece, which finds the same when the words hold only ASCII and caseless
     # characters and the piece none of the four letters re.I matches to ASCII ones (İ ı ſ K: the re docs) —
@@ -703,7 +734,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         pass        # 「好吧」 after 「还是闲鱼拍吧 我改好价了」: gives in to the normal way, accepts nothing
                     elif not alone and info[1][-1][6].question:
                         # 「sure, can you pick it up?」: a reply that goes on to ask answers an open request only
-                        if open_other & set(rule.reply_to):
+                        # … unless it asks which (「可以 模板站还是定制」): nothing is taken yet
+                        if open_other & set(rule.reply_to) and not any(_WHICH.search(x[0]) for x in info[1][jr + 1:]):
                             j = jr
                     elif _answers(rule, strong, alone, last_other, last_other_text, open_other):
                         j = jr
@@ -1050,6 +1082,7 @@ def _line_format(tpl: dict) -> str:
         parts.append("," + _q(k).replace("%", "%%") + ":" + (_FILLED[k] if k in _FILLED else _json(v).replace("%", "%%")))
     parts.append("}")
     return "".join(parts)
+_MATCH_START = methodcaller("start")
 _HAS_MONEY = itemgetter(5)               # a piece's info: whether it may hold money terms (``money``'s pre-check)
 
 
@@ -1124,7 +1157,7 @@ def _piece_info(R: Rules, piece: str, plain: bool | None = None):
         bits = ((_B_HITS if h else 0) | (_B_FORMS if forms is not _NO_FORMS else 0) | (_B_FOLLOW if follow else 0)
                 | (_B_ECHO if echo else 0) | (_B_MONEY if money else 0)
                 | (0 if (plain_cut(piece) if plain is None else plain) else _B_RAW)
-                | (_B_FILLER if _FILLER.match(t) else 0))
+                | (_B_FILLER if _FILLER.match(t) else 0) | (_B_YES if _YES.match(t) else 0))
         if R.piece_bits is not None:     # the text-wide pre-filters this piece holds (``_index_piece_bits``)
             always, digit, wscan, wtable, bscan, btable, blow = R.piece_bits
             bits |= always
@@ -1258,19 +1291,41 @@ def _analyse(R: Rules, text: str, with_money: bool):
                         hits[i] = (kinds[i], j, matched)
     low = None if wide else text.lower()
     if R.whole and (bits & R.whole_mask if wide else R.whole_any.search(low)):     # whole-message patterns: 「行，280」
-        wbit = R.whole_bit
-        for i in R.whole:
+        if wide:     # only the rules whose bits the pieces hold (per set of bits: a loop over every rule cost each text)
+            wb = bits & R.whole_mask
+            todo = R.whole_for.get(wb)
+            if todo is None:
+                if len(R.whole_for) >= _FORMATS:
+                    R.whole_for.clear()
+                todo = R.whole_for[wb] = tuple(i for i in R.whole if wb & R.whole_bit[i])
+        else:
+            todo = R.whole
+        for i in todo:
             rule = kinds[i]
-            if i in hits or not (bits & wbit[i] if wide else rule.message_any.search(low)):
+            if i in hits or not (wide or rule.message_any.search(low)):
                 continue
-            mm = rule.message.search(text)
-            if mm is not None:
+            parts = R.whole_parts.get(i)
+            if parts is None:
+                found = rule.message.search(text)
+                found = () if found is None else (found,)
+            else:
+                # only the patterns whose anchors the text holds (its pieces' bits, or their literal scan); each one's
+                # match, leftmost first (the first pattern on a tie): the first whose clause it may stand in counts
+                # (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the question gives way to 「才78」)
+                found = ()
+                for b, rx, pre in parts:
+                    if (bits & b if wide else pre.search(low)) and (m2 := rx.search(text)) is not None:
+                        found = [m2] if not found else found + [m2]
+                if len(found) > 1:
+                    found.sort(key=_MATCH_START)      # (stable: the first pattern on a tie)
+            for mm in found:
                 end = mm.end()
                 j = next((j for j in range(len(cl) - 1, -1, -1) if _start(cl, j, pieces, offs, keep) < end), 0)
                 c0 = cl[j][6]
                 if not (rule.assertion and (c0.question or c0.conditional)) and \
                         not (rule.unless is not None and rule.unless.search(c0.text)):
                     hits[i] = (rule, j, mm.group())
+                    break
     # a bare 「不行」「可以」 as the first clause (its anchors are there), or as the second after a filler
     # (「好的，没问题」); 「好的」 alone is a weak reply (it answers requests, not questions or suggestions); an
     # answer pattern (「我给他少十块」) in any clause: {rule index: (True strong / False weak / None answer, clause index)}
@@ -1312,7 +1367,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
     # side put up and accepts it — {rule index: (clause index, the restated words)}; the dialogue checks the words
     echo_hits = _NO_DICT
     if R.echoes and bits & _B_ECHO:      # (found per piece: ``_piece_echoes``)
-        tries = [0, 1] if len(cl) > 1 and cl[0][11] & _B_FILLER else [0]
+        tries = [0, 1] if len(cl) > 1 and cl[0][11] & (_B_FILLER | _B_YES) else [0]
         for i in R.echoes:
             if i in hits or (i in reply_ok and reply_ok[i][0] is not False):     # a weak 「好的，」 may precede it
                 continue
@@ -1324,6 +1379,15 @@ def _analyse(R: Rules, text: str, with_money: bool):
                     echo_hits[i] = (j, e[0], e[1])
                     at = j
                     break
+    # a bare yes, then the amount the other side named, then anything (「行 1800 今晚拍明早发」「行吧 620 能先发货吗」): an echo of
+    # the amount for the rules with ``[kind.reply] yes_amount`` (the dialogue checks that the other side named it)
+    if R.yes_amount and len(cl) > 1 and cl[0][11] & _B_YES and (ma := _LEAD_AMOUNT.match(cl[1][0])) is not None:
+        for i in R.yes_amount:
+            if i not in hits and i not in echo_hits:
+                if echo_hits is _NO_DICT:
+                    echo_hits = {}
+                echo_hits[i] = (1, ma.group(1), True)
+                at = 1
     if not hits and not reply_ok and not follow_hits and not echo_hits:
         return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
     cand = hits.keys() | reply_ok.keys() | follow_hits.keys() | echo_hits.keys()
