@@ -119,23 +119,27 @@ class Veto:
         self.kinds = frozenset(data["kinds"])
         self._logit = math.log(self.threshold / (1 - self.threshold))
         w = self.weights
-        shared = {k[2:]: v for k, v in w.items() if k.startswith("c:")}
+        shared = {k[2:]: v for k, v in w.items() if k[:2] == "c:"}
+        own = {K: ({}, {}, {}, {}) for K in self.kinds}      # per kind: c, m, p, misc — one pass over the weights
+        for k, v in w.items():
+            head, bar, rest = k.partition("|")
+            t = own.get(head) if bar else None
+            if t is None:
+                continue
+            tag = rest[:2]
+            if tag == "c:":
+                t[0][rest[2:]] = v
+            elif tag == "m:":
+                t[1][rest[2:]] = v
+            elif tag == "p:" and rest != "p:none":
+                t[2][rest[2:]] = v
+            else:
+                t[3][rest] = v
         self._tables = {}
-        for K in self.kinds:
+        for K, (c_own, m, p, misc) in own.items():
             c = dict(shared)
-            m, p, misc = {}, {}, {}
-            for k, v in w.items():
-                head, bar, rest = k.partition("|")
-                if head != K or not bar:
-                    continue
-                if rest.startswith("c:"):
-                    c[rest[2:]] = c.get(rest[2:], 0.0) + v
-                elif rest.startswith("m:"):
-                    m[rest[2:]] = v
-                elif rest.startswith("p:") and rest != "p:none":
-                    p[rest[2:]] = v
-                else:
-                    misc[rest] = v
+            for g, v in c_own.items():
+                c[g] = c.get(g, 0.0) + v
             self._tables[K] = (w.get("bias", 0.0) + w.get(K, 0.0), c, m, p, misc)
         self._memo: dict = {}
 
