@@ -13,7 +13,8 @@ tradeshield dependencies; each must return every message, or the run stops.
 Each run measures, in alternating order: whatstk, chat-miner and tradeshield on the WhatsApp export; tradeshield on
 the Taobao, WeChat-txt and QQ exports (fresh case each); a second import (the WeChat-txt export into the case that
 already holds the Taobao chat: every line merged by time); and tradeshield on a --big WhatsApp export (peak memory
-must not grow with the file). tradeshield's time is the whole ``tradeshield chat`` process: evidence copy and hash,
+must not grow with the file). Both tools run from byte code: tradeshield's modules are compiled first (``compileall``),
+as pip compiled the anchors'. tradeshield's time is the whole ``tradeshield chat`` process: evidence copy and hash,
 read-back check, parse, events, chat.jsonl and chat-events.jsonl, provenance, facts. Wall time and CPU time
 (user + sys) and peak RSS come from ``/usr/bin/time``; medians over --runs are printed with the targets:
 speed >= 1.5x whatstk, every format and the second import within 1.5x of the fastest format, peak RSS <= 0.5x
@@ -171,6 +172,10 @@ def main() -> None:
     apy = anchors_python(work)
     files = inputs(work, args.messages, args.big)
     env = dict(os.environ, PYTHONPATH=str(ROOT), TRADESHIELD_LANG="en", TRADESHIELD_HOME=str(work / "home"))
+    # the anchors run from byte code (pip compiles what it installs); tradeshield must too: a first run or an install
+    # leaves its modules compiled, but with PYTHONDONTWRITEBYTECODE set (as on some CI machines and this bench's
+    # own) every run of the checkout would compile ~1 MB of source again (~0.1 s, in both processes of an import)
+    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "tradeshield")], check=True)
     args.load0 = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     runs = [one_run(files, apy, env, work, flip=bool(i % 2), n=args.messages) for i in range(args.runs)]
     report(runs, files, args)

@@ -360,3 +360,69 @@ def test_money_terms_or_none_depends_on_the_clause_alone():
         assert len(got) == 1, c
         some += got == {True}
     assert some > 100
+
+
+def _lazy_patterns(R) -> list:
+    """Every ``reader._Rx`` (a pattern compiled when first used) the loaded rules hold."""
+    out, seen = [], set()
+
+    def walk(x):
+        if isinstance(x, reader._Rx):
+            if id(x) not in seen:
+                seen.add(id(x))
+                out.append(x)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                walk(y)
+
+    for k in R.kinds:
+        for v in vars(k).values():
+            walk(v)
+    for parts in R.whole_parts.values():
+        walk(parts)
+    return out
+
+
+def test_packaged_rules_compile_when_used_and_han_classes_match_as_before():
+    """The packaged rules' ~1,000 patterns are compiled when first used (``reader._Rx``), their Han character classes
+    case-sensitive (``clauses.icase``: re.I folded each of the range's ~21,000 characters one by one at compile time).
+    Every pattern must compile, and each one ``icase`` changed must find, on the tuning texts and English in capitals,
+    exactly what the pattern as written finds with re.I."""
+    import re
+
+    from tradeshield.conversation.clauses import _HAN_CLASSES, icase
+
+    R = load_rules()
+    assert R.builtin
+    lazy = _lazy_patterns(R)
+    assert len(lazy) > 500
+    texts = [t for _w, t in tune_texts()] + EXTRA
+    texts = texts[::7] + [t.upper() for t in texts if t.isascii()][::5] + ["OK 可以 DEAL", "行 BUT 不退", "Ａ好的"]
+    changed = 0
+    for rx in lazy:
+        written = rx.pattern
+        for c in _HAN_CLASSES:
+            written = written.replace("(?-i:" + c + ")", c)
+        assert icase(written) == rx.pattern
+        if written == rx.pattern:
+            rx.search("")      # compiles (its first use compiles it: a bad pattern raises here)
+            continue
+        changed += 1
+        before = re.compile(written, rx.flags)
+        for t in texts:
+            for hay in (t, t.lower()):
+                assert [m.span() for m in rx.finditer(hay)] == [m.span() for m in before.finditer(hay)], (written, hay)
+    assert changed >= 10
+    # a compiled stand-in: its first use leaves the pattern's own methods on it
+    one = reader._Rx("退(?:款|货)", re.I)
+    assert one.search("我要退款").group() == "退款"
+    assert one.search.__self__.pattern == "退(?:款|货)"
+
+
+def test_cut_marks_english_contrast_words_in_any_case():
+    """``clauses._CUT`` is compiled without re.I (only its but/however are case-insensitive): 「BUT」 still cuts."""
+    from tradeshield.conversation.clauses import raw_pieces
+
+    for word in ("but", "But", "BUT", "however", "HOWEVER"):
+        pieces = [p for _a, p in raw_pieces(f"ok deal {word} no refund")]
+        assert len(pieces) == 2 and pieces[1].lower().startswith(word.lower()), (word, pieces)

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.chat.events import rules_path  # one place says where the rules are
-from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
+from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, icase, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
 from tradeshield.errors import InputError
@@ -107,8 +107,8 @@ _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|�
 _MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|条|篇|节|套|份|首|段|次|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
                          r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
-_CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
-                      r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
+_CAN_YOU = re.compile(icase(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
+                      r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b"), re.I)
 _TIME_SAID = re.compile(r"\b(?:around|at|by|before|after|until|till|about|from)\s+\d{1,2}(?:[:.]\d\d)?\b|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o.clock)\b", re.I)    # a time, not a price quoted ("I can swing by around 10")
 _AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
 # a question that asks which (「模板站还是定制」「要哪种」): the reply before it accepts nothing yet
@@ -216,9 +216,32 @@ class Rules:
 
 
 
-def _rx(pats, flags=0) -> re.Pattern | None:
+class _Rx:
+    """``re.compile(pattern, flags)``, compiled when first used: the packaged rules hold ~1,000 patterns, and
+    compiling them all was ~160 ms of every process that loads the rules (the chat import's two, each small
+    import's one), while a chat uses the patterns its texts' anchors lead to. At the first use the compiled
+    pattern's methods become this object's own attributes, so later calls cost what they cost on the pattern.
+    Only for the packaged rules, which a test compiles whole: a user's rules file is compiled at load, so a bad
+    pattern is reported there."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern, self.flags = pattern, flags
+
+    def __getattr__(self, name):
+        rx = re.compile(self.pattern, self.flags)
+        self.search, self.match, self.fullmatch = rx.search, rx.match, rx.fullmatch
+        self.finditer, self.findall, self.sub = rx.finditer, rx.findall, rx.sub
+        return getattr(rx, name)
+
+
+def _rx(pats, flags=0, lazy: bool = False) -> re.Pattern | _Rx | None:
     pats = [p for p in pats or [] if p]
-    return re.compile("|".join(f"(?:{p})" for p in pats), flags) if pats else None
+    if not pats:
+        return None
+    p = "|".join(f"(?:{p})" for p in pats)
+    if flags & re.I:
+        p = icase(p)
+    return _Rx(p, flags) if lazy else re.compile(p, flags)
 
 
 _LOADED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()    # id → every Rules alive (``clear_caches``)
@@ -228,7 +251,15 @@ _LOADED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()    # id →
 def load_rules(path: str | None = None) -> Rules:
     from tradeshield.tomlcompat import loads
 
+    from tradeshield.chat.events import BUILTIN
+
     p = Path(path) if path else rules_path()
+    builtin = p.resolve() == BUILTIN
+    rx = functools.partial(_rx, lazy=builtin)     # (the packaged rules' patterns compiled when first used)
+
+    def one(x: str):
+        return _Rx(icase(x), re.I) if builtin else re.compile(icase(x), re.I)
+
     try:
         data = loads(p.read_text(encoding="utf-8"))
         kinds = []
@@ -239,32 +270,32 @@ def load_rules(path: str | None = None) -> Rules:
                 assertion=bool(r.get("assertion", False)), negatable=bool(r.get("negatable", True)),
                 reported=bool(r.get("reported", False)), context=str(r.get("context", "")),
                 after=tuple(r.get("after") or ()), replaces=tuple(r.get("replaces") or ()),
-                zh=[re.compile(x, re.I) for x in r.get("zh", [])], en=[re.compile(x, re.I) for x in r.get("en", [])],
-                unless=_rx(r.get("unless"), re.I), unless_message=_rx(r.get("unless_message"), re.I),
-                message=_rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
+                zh=[one(x) for x in r.get("zh", [])], en=[one(x) for x in r.get("en", [])],
+                unless=rx(r.get("unless"), re.I), unless_message=rx(r.get("unless_message"), re.I),
+                message=rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
-                reply_not_question=_rx(reply.get("not_question"), re.I),
+                reply_not_question=rx(reply.get("not_question"), re.I),
                 reply_conditional=bool(reply.get("conditional", False)),
-                reply=_rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", []) + reply.get("concede", [])], re.I),
+                reply=rx([f"^(?:{x})$" for x in reply.get("zh", []) + reply.get("en", []) + reply.get("concede", [])], re.I),
                 reply_alone=tuple(reply.get("alone") or ()), reply_strong=tuple(reply.get("strong") or ()),
-                reply_alone_terms=_rx(reply.get("alone_terms"), re.I),
-                reply_priced=_rx(reply.get("priced"), re.I),
+                reply_alone_terms=rx(reply.get("alone_terms"), re.I),
+                reply_priced=rx(reply.get("priced"), re.I),
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
-                reply_echo=tuple(re.compile(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
+                reply_echo=tuple(one(f"^(?:{x})$") for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
                 reply_yes_amount=bool(reply.get("yes_amount", False)),
-                reply_proposal=_rx(reply.get("proposal"), re.I), reply_offer=_rx(reply.get("offer"), re.I),
-                reply_concede=_rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
-                reply_offer_alone=_rx(reply.get("offer_alone"), re.I),
-                reply_insist=_rx(reply.get("insist"), re.I),
+                reply_proposal=rx(reply.get("proposal"), re.I), reply_offer=rx(reply.get("offer"), re.I),
+                reply_concede=rx([f"^(?:{x})$" for x in reply.get("concede", [])], re.I),
+                reply_offer_alone=rx(reply.get("offer_alone"), re.I),
+                reply_insist=rx(reply.get("insist"), re.I),
                 reply_counter_to=tuple(reply.get("counter_to") or ()),
-                reply_suggestion=(_rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
+                reply_suggestion=(rx(reply["suggestion"], re.I) if isinstance(reply.get("suggestion"), list)
                                   else bool(reply.get("suggestion", False))),
-                reply_weak=_rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
-                reply_answer=_rx(reply.get("answer", []), re.I),
-                follow=_rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
-                not_after_clause=_rx([f"^(?:{x})$" for x in (r.get("not_after") or {}).get("clause", [])], re.I),
-                not_after_previous=_rx((r.get("not_after") or {}).get("previous", []), re.I),
+                reply_weak=rx([f"^(?:{x})$" for x in reply.get("weak", [])], re.I),
+                reply_answer=rx(reply.get("answer", []), re.I),
+                follow=rx((r.get("follow") or {}).get("zh", []) + (r.get("follow") or {}).get("en", []), re.I),
+                not_after_clause=rx([f"^(?:{x})$" for x in (r.get("not_after") or {}).get("clause", [])], re.I),
+                not_after_previous=rx((r.get("not_after") or {}).get("previous", []), re.I),
                 summary={"zh": r.get("zh_name", ""), "en": r.get("en_name", "")})
             k.any = _Lazy(functools.partial(_anchor_re, [x.pattern for x in k.zh + k.en] + list(r.get("message") or [])))
             k.message_any = _anchor_re(list(r.get("message") or []), digits=True)
@@ -273,7 +304,7 @@ def load_rules(path: str | None = None) -> Rules:
             if k.by not in ("buyer", "seller", "any") or k.speaker not in ("me", "them", "any"):
                 raise ValueError(f"kind {k.kind}: by/from")
             kinds.append(k)
-        trade = _rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
+        trade = rx((data.get("trade") or {}).get("words", []), re.I) or re.compile("(?!)")
         # (a whole-message pattern may need only a digit: 「280」 — ``\d`` is then its anchor)
         pre = _Lazy(functools.partial(
             _anchor_re, [x.pattern for k in kinds for x in k.zh + k.en] +
@@ -283,9 +314,7 @@ def load_rules(path: str | None = None) -> Rules:
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
     R = Rules(kinds, trade, pre, {k.kind: i for i, k in enumerate(kinds)})
-    from tradeshield.chat.events import BUILTIN
-
-    R.builtin = p.resolve() == BUILTIN
+    R.builtin = builtin
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
     R.replies = tuple(i for i, k in enumerate(kinds) if k.reply is not None)
@@ -360,7 +389,7 @@ def _index_piece_bits(R: Rules, tables) -> None:
                         into[w] = into.get(w, 0) | b
                 if digits:
                     whole_bit[i] = whole_bit.get(i, 0) | b
-                    parts.append((b, _rx(some, re.I), _anchor_re(some, digits=True)))
+                    parts.append((b, _rx(some, re.I, lazy=R.builtin), _anchor_re(some, digits=True)))
                 else:
                     R.block_bit[i] = b
                 b <<= 1
