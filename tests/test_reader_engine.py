@@ -383,40 +383,27 @@ def _lazy_patterns(R) -> list:
     return out
 
 
-def test_packaged_rules_compile_when_used_and_han_classes_match_as_before():
-    """The packaged rules' ~1,000 patterns are compiled when first used (``reader._Rx``), their Han character classes
-    case-sensitive (``clauses.icase``: re.I folded each of the range's ~21,000 characters one by one at compile time).
-    Every pattern must compile, and each one ``icase`` changed must find, on the tuning texts and English in capitals,
-    exactly what the pattern as written finds with re.I."""
+def test_packaged_rules_compile_when_used():
+    """The packaged rules' ~1,000 patterns are compiled when first used (``reader._Rx``): every one must compile, and
+    the stand-in must find what the compiled pattern finds; a user's rules file is compiled at load (its bad pattern
+    is reported there: ``test_events_read_in_a_child_process_are_the_same[bad]``)."""
     import re
-
-    from tradeshield.conversation.clauses import _HAN_CLASSES, icase
 
     R = load_rules()
     assert R.builtin
     lazy = _lazy_patterns(R)
     assert len(lazy) > 500
-    texts = [t for _w, t in tune_texts()] + EXTRA
-    texts = texts[::7] + [t.upper() for t in texts if t.isascii()][::5] + ["OK 可以 DEAL", "行 BUT 不退", "Ａ好的"]
-    changed = 0
+    texts = [t for _w, t in tune_texts()][::25] + EXTRA
     for rx in lazy:
-        written = rx.pattern
-        for c in _HAN_CLASSES:
-            written = written.replace("(?-i:" + c + ")", c)
-        assert icase(written) == rx.pattern
-        if written == rx.pattern:
-            rx.search("")      # compiles (its first use compiles it: a bad pattern raises here)
-            continue
-        changed += 1
-        before = re.compile(written, rx.flags)
+        fresh = re.compile(rx.pattern, rx.flags)      # (a bad pattern raises here)
         for t in texts:
-            for hay in (t, t.lower()):
-                assert [m.span() for m in rx.finditer(hay)] == [m.span() for m in before.finditer(hay)], (written, hay)
-    assert changed >= 10
-    # a compiled stand-in: its first use leaves the pattern's own methods on it
+            assert [m.span() for m in rx.finditer(t)] == [m.span() for m in fresh.finditer(t)]
+            assert rx.search.__self__.pattern == fresh.pattern and rx.search.__self__.flags == fresh.flags
+    # its first use leaves the compiled pattern's own methods on it
     one = reader._Rx("退(?:款|货)", re.I)
+    assert "search" not in vars(one)
     assert one.search("我要退款").group() == "退款"
-    assert one.search.__self__.pattern == "退(?:款|货)"
+    assert vars(one)["search"].__self__.pattern == "退(?:款|货)"
 
 
 def test_cut_marks_english_contrast_words_in_any_case():

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from tradeshield import i18n
 from tradeshield.chat.events import rules_path  # one place says where the rules are
-from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, icase, negated_after, negated_before,
+from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
 from tradeshield.errors import InputError
@@ -107,8 +107,8 @@ _AMOUNT_SAID = re.compile(r"\d{2,}|[一二两三四五六七八九十]+(?:百|�
 _MONEY_SAID = re.compile(r"(?<![\d.])\d{1,6}(?![\d.]*\s*(?:号|点|日|月|年|[:：]|am|pm|%|％|页|张|个|件|本|条|篇|节|套|份|首|段|次|天|分钟|小时|周|岁|寸|码|g|ml|mm|cm|km|min|hour|mile|day|week))|"
                          r"[¥￥$]|一半|运费|邮费|差价|(?:我|你|您)(?:来)?(?:出|付|承担)(?!来|去|门|差|了)", re.I)
 # a question whether they can do, take or sell it (「能翻吗」「精修接吗」「can you design…?」) — not terms put up (「发顺丰可以吗」)
-_CAN_YOU = re.compile(icase(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
-                      r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b"), re.I)
+_CAN_YOU = re.compile(r"(?:能|会|接|做|有|出|卖)[^，,。？?\s]{0,8}(?:吗|么|嘛|不)\s*[?？]?(?:\s|$)|可以(?=[\u4e00-\u9fff]{1,8}(?:吗|么|嘛|不))|"
+                      r"\b(?:can|could) you\b|\bdo you (?:do|take|make|still)\b", re.I)
 _TIME_SAID = re.compile(r"\b(?:around|at|by|before|after|until|till|about|from)\s+\d{1,2}(?:[:.]\d\d)?\b|\b\d{1,2}(?:[:.]\d\d)?\s*(?:am|pm|o.clock)\b", re.I)    # a time, not a price quoted ("I can swing by around 10")
 _AMOUNT_NUM = re.compile(r"(?<![\d.])\d{2,6}(?![\d.])")    # the amounts a counter-offer compares
 # a question that asks which (「模板站还是定制」「要哪种」): the reply before it accepts nothing yet
@@ -239,8 +239,6 @@ def _rx(pats, flags=0, lazy: bool = False) -> re.Pattern | _Rx | None:
     if not pats:
         return None
     p = "|".join(f"(?:{p})" for p in pats)
-    if flags & re.I:
-        p = icase(p)
     return _Rx(p, flags) if lazy else re.compile(p, flags)
 
 
@@ -258,7 +256,7 @@ def load_rules(path: str | None = None) -> Rules:
     rx = functools.partial(_rx, lazy=builtin)     # (the packaged rules' patterns compiled when first used)
 
     def one(x: str):
-        return _Rx(icase(x), re.I) if builtin else re.compile(icase(x), re.I)
+        return _Rx(x, re.I) if builtin else re.compile(x, re.I)
 
     try:
         data = loads(p.read_text(encoding="utf-8"))
