@@ -164,17 +164,7 @@ def cmd_hits(_a) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------- features
-_NUM = re.compile(r"\d+(?:[.,]\d+)?")
-_WS = re.compile(r"\s+")
-
-
-def norm(t: str) -> str:
-    return _WS.sub(" ", _NUM.sub("0", t.lower())).strip()
-
-
-def grams(t: str, lo: int, hi: int) -> list[str]:
-    t = "^" + t + "$"
-    return [t[i:i + k] for k in range(lo, hi + 1) for i in range(len(t) - k + 1)]
+from tradeshield.conversation.model import grams, norm  # noqa: E402  (the reader's own: features must match it)
 
 
 def side_of(chat_role, mrole):
