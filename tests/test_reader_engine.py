@@ -398,7 +398,7 @@ def test_packaged_rules_compile_when_used():
         fresh = re.compile(rx.pattern, rx.flags)      # (a bad pattern raises here)
         for t in texts:
             assert [m.span() for m in rx.finditer(t)] == [m.span() for m in fresh.finditer(t)]
-            assert rx.search.__self__.pattern == fresh.pattern and rx.search.__self__.flags == fresh.flags
+        assert rx.search.__self__.pattern == fresh.pattern and rx.search.__self__.flags == fresh.flags
     # its first use leaves the compiled pattern's own methods on it
     one = reader._Rx("退(?:款|货)", re.I)
     assert "search" not in vars(one)

@@ -247,16 +247,14 @@ _LOADED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()    # id →
 
 @functools.lru_cache(maxsize=4)
 def load_rules(path: str | None = None) -> Rules:
+    from tradeshield.chat.events import BUILTIN
     from tradeshield.tomlcompat import loads
 
-    from tradeshield.chat.events import BUILTIN
-
     p = Path(path) if path else rules_path()
+    # the packaged rules' patterns are compiled when first used (``_Rx``); a user's file at load (a bad one is told)
     builtin = p.resolve() == BUILTIN
-    rx = functools.partial(_rx, lazy=builtin)     # (the packaged rules' patterns compiled when first used)
-
-    def one(x: str):
-        return _Rx(x, re.I) if builtin else re.compile(x, re.I)
+    rx = functools.partial(_rx, lazy=builtin)     # several patterns as one alternation
+    one = _Rx if builtin else re.compile          # one pattern
 
     try:
         data = loads(p.read_text(encoding="utf-8"))
@@ -268,7 +266,7 @@ def load_rules(path: str | None = None) -> Rules:
                 assertion=bool(r.get("assertion", False)), negatable=bool(r.get("negatable", True)),
                 reported=bool(r.get("reported", False)), context=str(r.get("context", "")),
                 after=tuple(r.get("after") or ()), replaces=tuple(r.get("replaces") or ()),
-                zh=[one(x) for x in r.get("zh", [])], en=[one(x) for x in r.get("en", [])],
+                zh=[one(x, re.I) for x in r.get("zh", [])], en=[one(x, re.I) for x in r.get("en", [])],
                 unless=rx(r.get("unless"), re.I), unless_message=rx(r.get("unless_message"), re.I),
                 message=rx(r.get("message"), re.I), reply_to=tuple(reply.get("to") or ()),
                 reply_question=bool(reply.get("question", False)),
@@ -279,7 +277,7 @@ def load_rules(path: str | None = None) -> Rules:
                 reply_alone_terms=rx(reply.get("alone_terms"), re.I),
                 reply_priced=rx(reply.get("priced"), re.I),
                 reply_to_priced=tuple(reply.get("to_priced") or ()),
-                reply_echo=tuple(one(f"^(?:{x})$") for x in reply.get("echo", [])),
+                reply_echo=tuple(one(f"^(?:{x})$", re.I) for x in reply.get("echo", [])),
                 echo_replaces=tuple(reply.get("echo_replaces") or ()),
                 reply_yes_amount=bool(reply.get("yes_amount", False)),
                 reply_proposal=rx(reply.get("proposal"), re.I), reply_offer=rx(reply.get("offer"), re.I),
