@@ -1076,6 +1076,9 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("seller", "them", "先把网盘链接发我", {"cardkey-before-pay"}),
     ("seller", "them", "卡号密码发我 我先验一下", {"cardkey-before-pay"}),
     ("seller", "them", "send me the first six digits", {"cardkey-before-pay"}),
+    ("seller", "them", "先把steam号密码发我", {"cardkey-before-pay"}),
+    ("seller", "them", "can you send me a photo of the back of the card?", {"cardkey-before-pay"}),
+    ("seller", "them", "here's a photo of the back of the phone", set()),
     ("seller", "them", "前几天刚买的", set()),
     ("seller", "me", "你先把券码发我", set()),
 ])
