@@ -119,7 +119,9 @@ def test_the_events_kept_are_the_rules_own_and_the_schema_is_unchanged():
         want = "".join(json.dumps({"time": e["time"], **e}, ensure_ascii=False, separators=(",", ":")) + "\n" for e in on)
         assert lines.decode("utf-8") == want
         assert sum(counts.values()) == len(on)
-    assert 5 <= dropped <= 60
+    # (session 7: the model retrained with parts 39–42 among its training chats drops 67 events there, all false alarms
+    # of the four kinds it judges: bench_events.py --split tune --errors, VETO lines)
+    assert 5 <= dropped <= 90
 
 
 def test_veto_is_off_by_env_and_with_a_users_own_rules(tmp_path):
