@@ -1076,20 +1076,19 @@ def _json(v) -> str:
 
 
 def _key_format(formats: dict, key: tuple) -> str:
-    """``_line_format`` of the event ``key`` stands for: an event with money terms (mostly one of a kind) reuses
-    the format of the same event without them and adds its trailing keys."""
-    tpl = _template(key)
-    if key[6]:
-        base = key[:6] + ((), None)
-        head = formats.get(base)
-        if head is None:      # kept: the next amount said in the same clause reuses it
-            head = formats[base] = _line_format(_template(base))
-        base_keys = list(_template(base))
-        keys = list(tpl)
-        if keys[:len(base_keys)] == base_keys and head.endswith("}"):
-            return head[:-1] + "".join("," + _q(k).replace("%", "%%") + ":" + _json(tpl[k]).replace("%", "%%")
-                                       for k in keys[len(base_keys):]) + "}"
-    return _line_format(tpl)
+    """``_line_format`` of the event ``key`` stands for: an event with money terms (mostly one of a kind: an amount
+    said once) is the format of the same event without them, its trailing keys (``_template``: "money", then
+    "amount") added as JSON."""
+    if not key[6]:
+        return _line_format(_template(key))
+    base = key[:6] + ((), None)
+    head = formats.get(base)
+    if head is None:      # kept: the next amount said in the same clause reuses it
+        head = formats[base] = _line_format(_template(base))
+    tail = ',"money":' + _dumps([dict(x) for x in key[6]])
+    if key[7] is not None:
+        tail += ',"amount":' + _q(key[7])
+    return head[:-1] + tail.replace("%", "%%") + "}"
 
 
 def _line_format(tpl: dict) -> str:
