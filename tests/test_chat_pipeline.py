@@ -142,6 +142,21 @@ def test_chunk_boundaries_do_not_change_results_in_any_grammar(tmp_path, layout)
         assert engine_records(text, fmt=fmt, size=size) == whole, size
 
 
+def test_source_chunks_start_small_and_grow_to_the_limit(tmp_path, monkeypatch):
+    """The first chunk is small (a grammar parses a whole chunk before its first record comes out, and the events
+    child waits for the first batch), then each is 4x the last up to ``size``; together they are the text."""
+    from tradeshield.chat import source
+
+    monkeypatch.setattr(source, "FIRST_CHUNK", 10)
+    text = "".join(f"{i:04d} 买家：在吗\n" for i in range(400))
+    p = tmp_path / "c.txt"
+    p.write_text(text, encoding="utf-8")
+    sizes = [len(c) for c in source.Source(p).chunks(size=1000)]
+    assert sizes[:4] == [10, 40, 160, 640] and set(sizes[4:-1]) == {1000} and sizes[-1] <= 1000
+    assert "".join(source.Source(p).chunks(size=1000)) == text
+    assert [len(c) for c in source.Source(p).chunks(size=8)][:2] == [8, 8]
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(list("买家卖自己\n 2024-0513:.:()[]图片abc旺离线,/PMam-\t【】—") +
                                ["撤回了一条消息", "加入本群", "\n\n", "[2024-05-13, 10:00] "]), max_size=200).map("".join),

@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tradeshield.conversation.reader as reader
 from tradeshield.conversation.reader import load_rules, read_conversation, read_lines, read_messages
@@ -319,6 +321,11 @@ def test_piece_bits_find_what_the_text_searches_find(seed, monkeypatch):
     slow = analyses()
     reader.clear_caches()
     assert sum(1 for a in fast if a[2][1]) > 100        # candidates found: the comparison means something
+    # kinds cancelled by a word anywhere in the message: by a plain word (``block_split``: the pieces' bits alone)
+    # and by another pattern (searched), each case met
+    blocked = [a[2][4] for a in fast]
+    kinds_blocked = {R.kinds[i].kind for b in blocked for i in b}
+    assert sum(1 for b in blocked if b) > 20 and {"agreement", "fake-service"} <= kinds_blocked
     assert fast == slow
 
 
@@ -380,7 +387,28 @@ def _lazy_patterns(R) -> list:
             walk(v)
     for parts in R.whole_parts.values():
         walk(parts)
+    walk(list(R.block_split.values()))
     return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "|", "(?:", ")", "[", "]", "^", "\\|", "\\]", "c", "好"]), max_size=12)
+       .map("".join), st.text(alphabet="ab|c好]^", max_size=12))
+def test_a_pattern_is_found_where_one_of_its_top_level_alternatives_is(pattern, text):
+    """``reader._alternatives`` cuts a pattern at its top-level bars (not inside groups, classes or after a
+    backslash): a search finds the pattern exactly when it finds one of the pieces."""
+    import re
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)     # (「[[」: a possible nested set)
+        try:
+            whole = re.compile(pattern)
+        except re.error:
+            return
+        alts = reader._alternatives(pattern)
+        assert "|".join(alts) == pattern
+        assert bool(whole.search(text)) == any(re.search(a, text) for a in alts)
 
 
 def test_packaged_rules_compile_when_used():

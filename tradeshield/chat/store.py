@@ -35,6 +35,7 @@ MESSAGES = "chat.jsonl"
 EVENTS = "chat-events.jsonl"
 FACT_EVENTS = 2000
 BATCH = 5000
+FIRST_BATCH = 1000     # the first batch is handed on sooner (on two cores the events child waits for it)
 
 
 class _Sink:
@@ -105,8 +106,10 @@ def _spool(records, sha: str, sink: _Sink, context: dict, bg=None):
             sink(Out(events=lines))
             writer.add_kinds(counts)
 
+    size = FIRST_BATCH
     while True:
-        batch = list(islice(it, BATCH))
+        batch = list(islice(it, size))
+        size = BATCH
         if not batch:
             break
         if bg is None:
