@@ -1094,6 +1094,16 @@ def test_session7_constructions(role, who, text, want):
     # … but not when they asked for nothing
     ("buyer", [("me", "东西还在吗"), ("them", "2600吧")], []),
     ("buyer", [("me", "什么时候发货"), ("them", "明天 包邮")], []),
+    # agreement: a yes said over (「行行行」), Cantonese 「得」, 「那就这样吧」 answer what the other side put up, and only that
+    ("seller", [("them", "能便宜50吗"), ("me", "行行行")], [("discount-request", "them"), ("agreement", "me")]),
+    ("seller", [("them", "东西今天到了"), ("me", "行行行")], [("receipt-ack", "them")]),
+    ("seller", [("them", "能便宜50吗"), ("me", "得")], [("discount-request", "them"), ("agreement", "me")]),
+    ("seller", [("them", "东西今天到了"), ("me", "得")], [("receipt-ack", "them")]),
+    ("seller", [("them", "运费一人一半吧"), ("me", "那就这样吧")], [("agreement", "me")]),
+    ("seller", [("them", "我再考虑考虑"), ("me", "那就这样吧")], []),
+    # … and buying at the price asked in other words ("I'll buy it now"), not its negation
+    ("buyer", [("them", "it's 120, shipping included"), ("me", "ok I'll buy it now")], [("agreement", "me")]),
+    ("buyer", [("them", "it's 120, shipping included"), ("me", "sorry, I won't buy it now")], []),
 ])
-def test_session7_counter_price(role, msgs, want):
+def test_session7_replies(role, msgs, want):
     assert kinds(msgs, role) == want
