@@ -220,28 +220,37 @@ def test_events_read_on_two_cores_are_the_same(seed, warm, share, piece):
     recs = [tuple(m[k] for k in _KEYS[:-1]) for m in msgs]
     sha = "ab" * 32
     want, want_counts = read_lines([dict(m) for m in msgs], role="seller", me="卖家小王")
-    rnd = random.Random(seed)
-    bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm, piece=piece,
-                                local=lambda k, pending: rnd.random() < share)
-    got, counts = [], Counter()
-    try:
-        i = 0
-        while i < len(recs):
-            size = rnd.choice([1, 40, 150, 400])
-            bg.add(sha, recs[i:i + size])
-            i += size
-            if share == 0:
-                continue       # every batch queued at once: the child is still at the first ones at ``finish``
-            for lines, c in bg.ready():
+
+    def split_read(rnd):
+        bg = background.SplitReader({"role": "seller", "me": "卖家小王"}, warm=warm, piece=piece,
+                                    local=lambda k, pending: rnd.random() < share)
+        got, counts = [], Counter()
+        try:
+            i = 0
+            while i < len(recs):
+                size = rnd.choice([1, 40, 150, 400])
+                bg.add(sha, recs[i:i + size])
+                i += size
+                if share == 0:
+                    continue       # every batch queued at once: the child is still at the first ones at ``finish``
+                for lines, c in bg.ready():
+                    got.append(lines)
+                    counts.update(c)
+            for lines, c in bg.finish():
                 got.append(lines)
                 counts.update(c)
-        for lines, c in bg.finish():
-            got.append(lines)
-            counts.update(c)
-    finally:
-        bg.close()
-    assert b"".join(got) == want
-    assert counts == Counter(want_counts)
+        finally:
+            bg.close()
+        assert b"".join(got) == want
+        assert counts == Counter(want_counts)
+        return bg
+
+    # (how much the child has read or taken from its queue at ``finish`` depends on the machine's load: a run that
+    # took nothing back says nothing about taking back, and is run again — at most three times)
+    for attempt in range(3):
+        bg = split_read(random.Random(seed * 10 + attempt))
+        if share != 0 or bg.stolen:
+            break
     if share == 0 and not piece:
         assert bg.stolen == bg.local_n > 0 and bg.n > bg.local_n
     elif share == 0:      # the pieces of the batches taken back were read at both ends
