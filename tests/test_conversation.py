@@ -1016,8 +1016,12 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("seller", "them", "what I need: subtitles and a cover", {"requirement"}),
     ("seller", "them", "这个我不要了", set()),          # no longer wanting it is no spec
     ("seller", "them", "算了不要了", set()),
+    ("seller", "them", "真的不要", set()),
+    ("seller", "them", "刚拍的不要了", set()),
     ("seller", "them", "你不要太过分", set()),
     ("seller", "them", "按你说的来", set()),
+    ("seller", "them", "按平台规定来", set()),
+    ("seller", "them", "你也得有个说法吧", set()),
     ("seller", "them", "I need to think about it", set()),
     ("seller", "me", "二手的就不要了", set()),         # the seller's words
     # partial-delivery: a first part and the second later; the other one waited for or later; a part sent and another not
@@ -1048,6 +1052,7 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("seller", "them", "领口有点皱", {"defect-claim"}),
     ("seller", "them", "比图上还好看", set()),
     ("seller", "them", "我不转了 先等等", set()),
+    ("seller", "them", "你说的都是错的", set()),
     ("seller", "them", "钱先不转", set()),
     # threat: posting them publicly; waiting for a bad review; a condition and then posting; 报案; warn everyone; report the listing
     ("seller", "them", "再不退我就把你挂到小红书", {"threat"}),
@@ -1059,6 +1064,7 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("seller", "them", "if it's late again I'm leaving you one star", {"threat"}),
     ("seller", "them", "我发小红书推荐一下你家", set()),
     ("seller", "them", "我把照片发群里问问朋友", set()),
+    ("seller", "them", "不好意思 我把照片发群里问问", set()),
     ("seller", "them", "等着收货吧", set()),
     ("seller", "them", "不会给你差评的", set()),
     # ship-before-pay: the work first, then paying; paying when it arrives
