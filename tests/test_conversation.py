@@ -1002,6 +1002,9 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("buyer", "them", "你说价格不动 那我再看看", set()),          # reported
     ("buyer", "me", "3000不出吗", set()),                        # the buyer asking
     ("buyer", "them", "不动产证明", set()),
+    ("buyer", "them", "这是底价了", {"discount-refused"}),
+    ("buyer", "them", "price is not negotiable", {"discount-refused"}),
+    ("seller", "me", "底价多少", set()),
     # requirement: a variant ruled out; what must come with it; 我要 + spec; how it must not be made; by reference; I need + what
     ("seller", "them", "二手的就不要了", {"requirement"}),
     ("seller", "them", "改色机一律不要", {"requirement"}),
@@ -1023,6 +1026,10 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("seller", "them", "按平台规定来", set()),
     ("seller", "them", "你也得有个说法吧", set()),
     ("seller", "them", "I need to think about it", set()),
+    ("seller", "them", "不能有划痕", {"requirement"}),
+    ("seller", "them", "make sure it comes with the charger", {"requirement"}),
+    ("seller", "them", "不能有下次了", set()),
+    ("seller", "them", "你不要有压力", set()),
     ("seller", "me", "二手的就不要了", set()),         # the seller's words
     # partial-delivery: a first part and the second later; the other one waited for or later; a part sent and another not
     # done; a first part ready; a count short on opening
@@ -1042,6 +1049,15 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("buyer", "them", "剩下的钱下周再转", set()),
     ("seller", "them", "第一次买二手 第二次就熟了", set()),
     ("seller", "them", "the other one is fine", set()),
+    # … a count still missing (「还差…」), half of it came; and not money, days, or work in progress
+    ("buyer", "them", "还差两本 明天补", {"partial-delivery"}),
+    ("seller", "them", "还差一件没到", {"partial-delivery"}),
+    ("seller", "them", "收到一半", {"partial-delivery"}),
+    ("seller", "them", "still waiting for the other box", {"partial-delivery"}),
+    ("seller", "them", "the rest hasn't arrived", {"partial-delivery"}),
+    ("seller", "them", "还差一点钱", set()),
+    ("seller", "them", "还差两天到", set()),
+    ("seller", "them", "做了一半", set()),
     # defect-claim: worse than the listing's picture; none of a part came; not what was ordered; a bare function failing
     ("seller", "them", "颜色比图片上深很多", {"defect-claim"}),
     ("seller", "them", "申论一本都没有", {"defect-claim"}),
@@ -1054,6 +1070,9 @@ def test_session6_price_after_a_yes(role, msgs, want):
     ("seller", "them", "我不转了 先等等", set()),
     ("seller", "them", "你说的都是错的", set()),
     ("seller", "them", "钱先不转", set()),
+    ("seller", "them", "鞋面起皮了", {"defect-claim"}),
+    ("seller", "them", "it's faulty", {"defect-claim"}),
+    ("seller", "them", "不会开裂吧", set()),
     # threat: posting them publicly; waiting for a bad review; a condition and then posting; 报案; warn everyone; report the listing
     ("seller", "them", "再不退我就把你挂到小红书", {"threat"}),
     ("seller", "them", "等着吃差评吧", {"threat"}),
