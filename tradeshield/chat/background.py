@@ -71,7 +71,7 @@ def read_batch(sha: str, recs: list, state: dict, context: dict) -> tuple[bytes,
     return find_event_lines(list(map(add, recs, repeat((sha,)))), **context, state=state)
 
 
-def _guess(base: dict, cache, sha: str, warm: list, context: dict) -> dict:
+def _guess(base: dict, cache: dict, sha: str, warm: list, context: dict) -> dict:
     """A reading state to start a batch with: ``base`` (a ``dialogue_state``) read on over the ``warm`` records
     before the batch (their events thrown away); ``cache`` is the reader's per-text cache to keep using."""
     import copy
@@ -113,7 +113,7 @@ class SplitReader:
         # start; the reader is imported after the fork, by each process, while the evidence is copied) …
         self.true = None
         self.done = 0                # … and the number of batches returned
-        self.cache = None            # the parent's per-text reader cache (``reader.TextCache``, made when first read)
+        self.cache: dict = {}        # the parent's per-text reader cache
         self.reset = False           # the child's own state may be wrong: send the right one with its next batch
         self.child_last = None       # the child's latest slot
         self.sent: deque = deque()   # the child's slots not yet received, in the order they were sent
@@ -158,7 +158,7 @@ class SplitReader:
         self._poll()
         out = self._drain(False)
         for slot, warm in self.todo:
-            state = _guess(self.true, self._cache(), slot.sha, [] if self.done == slot.k else warm, self.context)
+            state = _guess(self.true, self.cache, slot.sha, [] if self.done == slot.k else warm, self.context)
             slot.start = dialogue_state(state)
             slot.result = read_batch(slot.sha, slot.recs, state, self.context)
             slot.end = dialogue_state(state)
@@ -219,7 +219,7 @@ class SplitReader:
                 self.shared += 1
             p = pieces[front]
             if state is None:      # (after that, the piece before this one was read here: read on from it)
-                state = _guess(self.true, self._cache(), p.sha, [] if self.done == p.k else warms[front], self.context)
+                state = _guess(self.true, self.cache, p.sha, [] if self.done == p.k else warms[front], self.context)
             p.start = dialogue_state(state)
             p.result = read_batch(p.sha, p.recs, state, self.context)
             p.end = dialogue_state(state)
@@ -243,13 +243,6 @@ class SplitReader:
             prev = by_k.get(slot.k - 1)
             warm = prev.recs[-self.warm:] if prev is not None and prev.recs and self.warm else []
             self.todo.append((slot, warm))
-
-    def _cache(self):
-        if self.cache is None:
-            from tradeshield.conversation.reader import TextCache
-
-            self.cache = TextCache()
-        return self.cache
 
     def call(self, fn, *args) -> None:
         """Have the child run ``fn(*args)`` (a module-level function; after ``finish``); ``result()`` gives what it
@@ -307,7 +300,7 @@ class SplitReader:
             return slot.result
         self.redone += 1
         self.reset = True
-        state = _guess(self.true, self._cache(), slot.sha, [], self.context)
+        state = _guess(self.true, self.cache, slot.sha, [], self.context)
         result = read_batch(slot.sha, recs, state, self.context)
         self.true = dialogue_state(state)     # (slot.end stays what was read: a child batch after it read on from it)
         return result
@@ -347,8 +340,7 @@ class SplitReader:
         its youngest generation, and its first pass after the import walked them all (~0.1 s on the bench)."""
         from tradeshield.conversation.reader import clear_caches
 
-        if self.cache is not None:
-            self.cache.clear()
+        self.cache.clear()
         clear_caches()
         if self.pending == 0 and self._proc.is_alive():
             self.stop()
@@ -370,9 +362,7 @@ def _child(jobs, results, context: dict) -> None:
         from tradeshield.conversation.reader import dialogue_state, load_rules
 
         load_rules(None)       # compiled now, while the parent copies the evidence (as ``read_lines`` asks for it)
-        from tradeshield.conversation.reader import TextCache
-
-        cache = TextCache()
+        cache: dict = {}
         state: dict = {"cache": cache}
         while True:
             job = jobs.get()

@@ -66,30 +66,6 @@ _CACHE_SIZE = 20_000
 # are one-offs (an order number, an amount) that only filled the caches more slowly — up to ~350,000 messages on the
 # bench, so a 200,000-message import peaked ~20 MB below a 1,000,000-message one
 _PIECE_CACHE = 8192
-
-
-class TextCache:
-    """What each text says on its own (``_analyse``), in two generations of at most ``_CACHE_SIZE / 2`` texts: when
-    the young one is full it becomes the old one and the old one is dropped; a text found in the old one is put in
-    the young one again. A chat's stock phrases stay (emptied all at once, the cache lost them every 20,000 new
-    texts: 20,000 texts of the bench's 200,000 were read again), and memory is bounded as before."""
-
-    __slots__ = ("young", "old")
-
-    def __init__(self):
-        self.young: dict = {}
-        self.old: dict = {}
-
-    def swap(self) -> dict:
-        self.old = self.young if _CACHE_SIZE > 1 else {}
-        self.young = {}
-        return self.young
-
-    def clear(self) -> None:
-        self.young, self.old = {}, {}
-
-    def __len__(self) -> int:
-        return len(self.young) + len(self.old)
 _FORMATS = 4096      # event line formats / templates: one per event seen with its money terms, mostly one-offs
 # a clause of theirs that asks (「你要吗，打九折」「能当面交易吗 我也在杭州」「八点行不」)
 _ENDS_QUESTION = re.compile(r"(?:[吗？?]|(?<=[\u4e00-\u9fff])(?<![也都就还绝决并我你他她了的不没])不)(?:\s*[，,。.!！~～]|\s+|\s*$)")
@@ -747,7 +723,6 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     speaker and that set). Per message only the dialogue checks (``after``, ``reply``, ``context``) run, and the
     event dicts are filled with the message's time, sender, lines and ids."""
     texts, earlier, last, cache, recent = _state_parts(state)
-    young, half = cache.young, _CACHE_SIZE // 2
     kinds_of, trade = R.kinds, R.trade
     # the learned veto (``model``): a second look at each event the rules found, loaded at the first one
     veto = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_VETO", "1") != "0" else None
@@ -773,14 +748,11 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if each:
                 append((m, [], []))
             continue
-        info = young.get(text)
+        info = cache.get(text)
         if info is None:
-            info = cache.old.get(text)
-            if info is None:
-                info = _analyse(R, text, with_money)
-            if len(young) >= half:
-                young = cache.swap()
-            young[text] = info
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            info = cache[text] = _analyse(R, text, with_money)
         side = sides.get(mrole)
         spk = info[7].get(mrole)
         if spk is None or spk[3] != side:
@@ -1025,7 +997,7 @@ def _state_parts(state: dict) -> tuple:
     return (state.setdefault("texts", []),
             state.setdefault("earlier", {"me": set(), "them": set()}),    # kinds each speaker made so far
             state.setdefault("last", {}),      # speaker → (kinds, text) of their last message
-            state.setdefault("cache", TextCache()),     # text → what it says on its own (``_analyse``)
+            state.setdefault("cache", {}),     # text → what it says on its own (``_analyse``): no dialogue in it
             state.setdefault("recent", {"me": [], "them": []}))   # speaker → kinds of their last messages
 
 
