@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import posixpath
 import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -582,11 +583,20 @@ class Case:
         """Facts go into bundles: an absolute path inside the case becomes case-relative, one to a file elsewhere
         its file name (a capability that passed ``str(path)`` does not send the user's folders to the platform)."""
         root = str(self.root) + os.sep
+        posix = os.path is posixpath
 
         def fix(v):
-            if isinstance(v, dict):
+            t = type(v)
+            if t is str:
+                if posix and not v.startswith("/"):     # (os.path.isabs there; most values are texts and names)
+                    return v
+            elif t is dict:
                 return {k: fix(x) for k, x in v.items()}
-            if isinstance(v, list):
+            elif t is list:
+                return [fix(x) for x in v]
+            elif isinstance(v, dict):
+                return {k: fix(x) for k, x in v.items()}
+            elif isinstance(v, list):
                 return [fix(x) for x in v]
             if isinstance(v, str) and len(v) < 4096 and "\n" not in v and os.path.isabs(v):
                 if v.startswith(root):
