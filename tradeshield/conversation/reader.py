@@ -209,7 +209,6 @@ class Rules:
     # each is searched only in a text that holds its own anchors (a rare pattern beside one anchored on 是/才 is not
     # searched on most texts)
     whole_parts: dict = field(default_factory=dict)
-    block_bit: dict = field(default_factory=dict)   # blockable rule index → its bits
     # blockable rule index → (the bit of its plain words — found in a piece, the message holds one: blocked without a
     # search —, (the bit of its other patterns, their regex) or None); a search of all of them as one alternation
     # tried each word at each position (~6 µs a text for agreement's ~100 words)
@@ -397,7 +396,6 @@ def _index_piece_bits(R: Rules, tables) -> None:
                     whole_bit[i] = whole_bit.get(i, 0) | b
                     parts.append((b, _rx(some, re.I, lazy=R.builtin), _anchor_re(some, digits=True)))
                 else:
-                    R.block_bit[i] = R.block_bit.get(i, 0) | b
                     lit_bit, other = R.block_split.get(i, (0, None))
                     if some is lits:
                         lit_bit = b

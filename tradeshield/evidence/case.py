@@ -586,17 +586,11 @@ class Case:
         posix = os.path is posixpath
 
         def fix(v):
-            t = type(v)
-            if t is str:
-                if posix and not v.startswith("/"):     # (os.path.isabs there; most values are texts and names)
-                    return v
-            elif t is dict:
+            if type(v) is str and posix and not v.startswith("/"):     # (os.path.isabs; most values are texts)
+                return v
+            if isinstance(v, dict):
                 return {k: fix(x) for k, x in v.items()}
-            elif t is list:
-                return [fix(x) for x in v]
-            elif isinstance(v, dict):
-                return {k: fix(x) for k, x in v.items()}
-            elif isinstance(v, list):
+            if isinstance(v, list):
                 return [fix(x) for x in v]
             if isinstance(v, str) and len(v) < 4096 and "\n" not in v and os.path.isabs(v):
                 if v.startswith(root):
