@@ -234,3 +234,39 @@ def test_whatsapp_layouts_from_another_parsers_tests(tmp_path):
                  "09/04/2017, 01:51 - B: ok\nsecond\n\nthird\n", encoding="utf-8")
     msgs = read_chat(p, tz="+00:00").messages
     assert [m.text for m in msgs] == ["How are you?\n\nIs everything alright?", "ok\nsecond\n\nthird"]
+
+
+def test_whatsapp_with_long_messages_is_not_refused(tmp_path):
+    """starkdmi/whats_json's test set (GPL-3.0; 468 real exports collected from public repositories, not committed)
+    held Android exports whose messages run over many lines — a story pasted into a family chat
+    (``19/11/2014, 23:28 - Anita di.: …`` then 20 lines of prose), Wordle grids, a property listing — so only 13–26 %
+    of their lines were headers: 9 files were refused as an unknown format. Same layout, rewritten here."""
+    story = "\n".join(f"line {k} of a long story the sender pasted" for k in range(7))     # 1 line in 8 a header
+    text = "".join(f"19/11/2014, 21:{k:02d} - {'Anita di.' if k % 2 else 'Neelabh S'}: message {k}\n{story}\n"
+                   for k in range(20))
+    p = tmp_path / "long.txt"
+    p.write_text(text, encoding="utf-8")
+    assert detect(text).format == "whatsapp" and detect(text).confidence >= 0.9
+    conv = read_chat(p, tz="+00:00")
+    assert conv.format == "whatsapp" and len(conv.messages) == 20
+    assert conv.messages[1].sender == "Anita di." and conv.messages[1].text.count("\n") == 7
+    # prose with a date line on top is still not a WhatsApp export
+    assert detect("19/11/2014, 21:00 - title\n" + story * 3).confidence < 0.3
+
+
+def test_small_whatsapp_group_of_system_lines_is_whatsapp_not_paste(tmp_path):
+    """From the same test set: a small group's Android export is mostly WhatsApp's own lines (``… created group``,
+    ``… joined using this group's invite link``, 12-hour ``2:21 pm``), which carry no ``Name:``; detected as pasted
+    text, ``29/07/2022, 2`` became the sender (10 files). Same layout, rewritten here."""
+    lines = ["29/07/2022, 2:21 pm - Messages and calls are end-to-end encrypted. No one outside of this chat, not even "
+             "WhatsApp, can read or listen to them. Tap to learn more.",
+             '29/07/2022, 12:36 pm - +91 86378 45121 created group "Teachers Batch 49"',
+             "29/07/2022, 2:21 pm - You joined using this group's invite link"]
+    lines += [f"29/07/2022, 2:{40 + k} pm - +880 1534-35{k:04d} joined using this group's invite link" for k in range(12)]
+    lines += ["29/07/2022, 3:02 pm - Ravi: Welcome all", "29/07/2022, 3:05 pm - +91 86378 45121: Class at 5"]
+    p = tmp_path / "group.txt"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    conv = read_chat(p, tz="+00:00")
+    assert conv.format == "whatsapp"
+    assert [m.role for m in conv.messages].count("system") == 15
+    assert (conv.messages[-1].sender, conv.messages[-1].time.isoformat()) == ("+91 86378 45121", "2022-07-29T15:05:00+00:00")
