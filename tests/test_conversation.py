@@ -1173,3 +1173,133 @@ def test_session7_replies(role, msgs, want):
 ])
 def test_session8_everyday_words(role, who, text, want):
     assert only(role, who, text) == want
+
+
+# Session 8, the other kinds (parts 43–47 of the tuning part): each construction beside a hard negative — who speaks, what it
+# answers, a condition or a report instead of an ask, people or power "coming" instead of goods (real WhatsApp text).
+@pytest.mark.parametrize("role,who,text,want", [
+    # receipt-ack: a code or an account that took; a count received; arrival then opening; brought home; not "almost here"
+    ("seller", "them", "第二张也兑上了", {"receipt-ack"}),
+    ("seller", "them", "三张都绑好了", {"receipt-ack"}),
+    ("seller", "them", "登进去了", {"receipt-ack"}),
+    ("seller", "them", "绑好了吗", set()),
+    ("seller", "me", "绑上了", set()),
+    ("seller", "them", "收到两箱", {"receipt-ack"}),
+    ("seller", "them", "到了打开一看屏幕碎了", {"receipt-ack", "defect-claim"}),
+    ("seller", "them", "电动车骑回来了", {"receipt-ack"}),
+    ("seller", "them", "快到了", set()),
+    ("seller", "them", "日子快到了", set()),
+    ("seller", "them", "你先发 兑换成功立马确认", set()),
+    ("seller", "them", "the boots arrived but one heel is loose", {"receipt-ack", "defect-claim"}),
+    ("seller", "them", "the lamps arrived today", {"receipt-ack"}),
+    ("seller", "them", "picked them up this morning, all good", {"receipt-ack"}),
+    ("seller", "them", "the second code worked", {"receipt-ack"}),
+    ("seller", "them", "the credit is in my balance now", {"receipt-ack"}),
+    ("seller", "them", "my cousin came over today", set()),
+    ("seller", "them", "they came and took the sofa away", set()),
+    ("seller", "them", "I'll pick them up tomorrow", set()),
+    ("seller", "them", "did the code work?", set()),
+    # confirm-request: asked as a reminder or politely; release the milestone; a condition (确认收货了再…) is no ask
+    ("buyer", "them", "货都到了 记得确认一下哈", {"confirm-request"}),
+    ("buyer", "them", "could you mark the order as complete when you get a sec?", {"confirm-request"}),
+    ("buyer", "them", "please approve the milestone so the payment goes through", {"confirm-request"}),
+    ("buyer", "them", "麻烦确认下尺码", set()),
+    ("buyer", "them", "你确认收货了我再退押金", set()),
+    ("buyer", "me", "please mark the order as complete", set()),
+    # discount-refused: the price said twice, no room, already come down, no margin left; 要不少你20 offers, 一本不少 counts
+    ("seller", "me", "2000就是2000", {"discount-refused"}),
+    ("seller", "me", "没得少了", {"discount-refused"}),
+    ("seller", "me", "真的没什么利润了", {"discount-refused"}),
+    ("seller", "me", "已经便宜你一百了", {"discount-refused"}),
+    ("seller", "me", "价格也不变", {"discount-refused"}),
+    ("seller", "me", "1300走不了", {"discount-refused"}),
+    ("seller", "me", "要不少你20 你看行不", set()),
+    ("seller", "me", "说明书一本不少", set()),
+    # refund-request: the amount between 退 and 给我, Chinese amounts, 钱还我, a deposit asked back because the deal is off,
+    # English asks; the bare policy question, a condition of one's own, the idiom "for my money" are none
+    ("seller", "them", "你补我两百这事就算了", {"refund-request"}),
+    ("seller", "them", "退50给我就行", {"refund-request"}),
+    ("seller", "them", "钱还我", {"refund-request"}),
+    ("seller", "them", "临时有事去不了了 押金能退吗", {"refund-request"}),
+    ("seller", "them", "补我100 不然我就申请退款", {"refund-request"}),
+    ("seller", "them", "could you refund $20 for the stain?", {"refund-request"}),
+    ("seller", "them", "can I send it back for a refund?", {"refund-request", "return-request"}),
+    ("seller", "them", "钱还我妈了", set()),
+    ("seller", "them", "押金能退吗", set()),
+    ("seller", "them", "你再不发我就申请退款", set()),
+    ("seller", "me", "could you refund $20", set()),
+    ("seller", "them", "for my money, the old model was better", set()),
+    # return-request: 退了吧, sending it back put up with 吧, exchange for another; carrying out an agreed return, a condition
+    ("seller", "them", "那我退了吧", {"return-request"}),
+    ("seller", "them", "不合适 我寄回给你吧", {"return-request"}),
+    ("seller", "them", "能退这双吗", {"return-request"}),
+    ("seller", "them", "给我换台新的", {"return-request"}),
+    ("seller", "them", "can I send them back?", {"return-request"}),
+    ("seller", "them", "钱退了吧", set()),
+    ("seller", "them", "好 我明天寄回给你", set()),
+    ("seller", "them", "你不换我就申请退货", set()),
+    # threat: exposing them, making them pay, knowing where they live with a dare, a banner at their door, a condition then the
+    # police, legal responsibility; a report already made, a dare to report, the platform's 小法庭 are none
+    ("seller", "them", "我要把你挂到超话上", {"threat"}),
+    ("seller", "them", "我让你这个店开不下去", {"threat"}),
+    ("seller", "them", "你举报试试 我知道你家在哪", {"threat"}),
+    ("seller", "them", "再不退钱我就去你公司楼下拉横幅", {"threat"}),
+    ("seller", "them", "不退我去消协投诉", {"threat"}),
+    ("seller", "them", "我已经投诉你了", {"threat"}),
+    ("seller", "them", "那就法庭见", {"threat"}),
+    ("seller", "them", "等着吃官司吧", {"threat"}),
+    ("seller", "them", "我会追究你的法律责任", {"threat"}),
+    ("buyer", "them", "我有你地址了 明天上午发", {"delivery-promise"}),
+    ("seller", "them", "我去你们店门口取货", set()),
+    ("seller", "them", "已经投诉了", set()),
+    ("seller", "them", "你要投诉就去吧", set()),
+    ("seller", "them", "那就小法庭见", set()),
+    # insult: 野鸡, 戏精, clown; 废物利用 and a clown costume are none
+    ("seller", "them", "什么野鸡店", {"insult"}),
+    ("seller", "them", "你个戏精", {"insult"}),
+    ("seller", "them", "what a clown", {"insult"}),
+    ("seller", "them", "废物利用一下", set()),
+    ("seller", "them", "got a clown costume for the party", set()),
+    # fake-service: a 'customer service' group, an email to release the funds, a fee that comes back; the user's own words
+    ("seller", "them", "我拉你进客服群", {"fake-service"}),
+    ("seller", "them", "I paid, you'll get an email to release the funds", {"fake-service"}),
+    ("seller", "them", "pay the fee and it comes back with my payment", {"fake-service"}),
+    ("seller", "me", "我拉你进客服群", set()),
+    # off-platform: 微信直接转你; turned down by the speaker
+    ("seller", "them", "我微信直接转你吧", {"off-platform"}),
+    ("buyer", "me", "快递客服打电话让我加微信理赔 我没理", set()),
+    # ship-before-pay: the work first, paying once it is done; finishing something first without paying is none
+    ("seller", "them", "could you make the logo first and I pay after?", {"ship-before-pay"}),
+    ("seller", "them", "I'll pay once it's live", {"ship-before-pay"}),
+    ("seller", "them", "你先做 做完我一次结清", {"ship-before-pay"}),
+    ("seller", "them", "let me finish it first", set()),
+    # cardkey-before-pay: the rest of a code first, paying once it activates (not ship-before-pay)
+    ("seller", "them", "先把剩下几位发我 激活成功马上付", {"cardkey-before-pay"}),
+])
+def test_session8_other_kinds(role, who, text, want):
+    assert only(role, who, text) == want
+
+
+@pytest.mark.parametrize("role,msgs,want", [
+    # a seller's own 「不议价」 when nothing about the price was asked is a listing's terms; after a request it refuses
+    ("seller", [("them", "东西还在吗"), ("me", "在的 299 不议价哈")], []),
+    ("seller", [("them", "299能再少点吗"), ("me", "299 不议价哈")], [("discount-request", "them"), ("discount-refused", "me")]),
+    # 'I can do $15' answering a refund ask counters it; 'nah 140, …' answering a price refuses; 'no 12' answering a time does not
+    ("seller", [("them", "I want a partial refund, $30"), ("me", "I can do $15")], [("refund-request", "them")]),
+    ("seller", [("them", "would you take 120?"), ("me", "nah 140, it has the original box")],
+     [("discount-request", "them"), ("discount-refused", "me")]),
+    ("seller", [("them", "see you at 11?"), ("me", "no 12")], []),
+    # a refused return or refund after the ask; an amount refused after a price offer refuses a discount, not a refund
+    ("seller", [("them", "有划痕 我要退货"), ("me", "退货不接受")],
+     [("defect-claim", "them"), ("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "能退吗"), ("me", "用过就不退了哈")], [("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "申请了退货退款"), ("me", "拒绝")],
+     [("refund-request", "them"), ("return-request", "them"), ("refund-refused", "me")]),
+    ("seller", [("them", "挺好的"), ("me", "拒绝")], []),
+    ("seller", [("them", "屏幕有划痕"), ("them", "便宜点吧 1800"), ("me", "1800不行")],
+     [("defect-claim", "them"), ("discount-request", "them"), ("discount-refused", "me")]),
+    ("seller", [("them", "it's torn, I want my money back"), ("me", "all sales are final")],
+     [("defect-claim", "them"), ("refund-request", "them"), ("refund-refused", "me")]),
+])
+def test_session8_other_kinds_replies(role, msgs, want):
+    assert kinds(msgs, role) == want
