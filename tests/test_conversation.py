@@ -1242,7 +1242,7 @@ def test_session8_everyday_words(role, who, text, want):
     # police, legal responsibility; a report already made, a dare to report, the platform's 小法庭 are none
     ("seller", "them", "我要把你挂到超话上", {"threat"}),
     ("seller", "them", "我让你这个店开不下去", {"threat"}),
-    ("seller", "them", "你举报试试 我知道你家在哪", {"threat"}),
+    ("seller", "them", "你举报试试 我知道你住哪", {"threat"}),
     ("seller", "them", "再不退钱我就去你公司楼下拉横幅", {"threat"}),
     ("seller", "them", "不退我去消协投诉", {"threat"}),
     ("seller", "them", "我已经投诉你了", {"threat"}),
@@ -1293,7 +1293,7 @@ def test_session8_other_kinds(role, who, text, want):
     ("seller", [("them", "有划痕 我要退货"), ("me", "退货不接受")],
      [("defect-claim", "them"), ("return-request", "them"), ("refund-refused", "me")]),
     ("seller", [("them", "能退吗"), ("me", "用过就不退了哈")], [("return-request", "them"), ("refund-refused", "me")]),
-    ("seller", [("them", "申请了退货退款"), ("me", "拒绝")],
+    ("seller", [("them", "申请了退货退款"), ("me", "不同意")],
      [("refund-request", "them"), ("return-request", "them"), ("refund-refused", "me")]),
     ("seller", [("them", "挺好的"), ("me", "拒绝")], []),
     ("seller", [("them", "屏幕有划痕"), ("them", "便宜点吧 1800"), ("me", "1800不行")],
