@@ -1173,3 +1173,31 @@ def test_session7_replies(role, msgs, want):
 ])
 def test_session8_everyday_words(role, who, text, want):
     assert only(role, who, text) == want
+
+
+@pytest.mark.parametrize("role,msgs,want", [
+    # words that are a defect claim or a requirement only where the talk is about a trade ([kind.context]): the same
+    # line after everyday talk, after talk of the goods, and as a chat's first words (the trade itself)
+    ("seller", [("them", "how was the trip"), ("me", "long, the bus broke down"), ("them", "my laptop is broken")], []),
+    ("seller", [("them", "I bought your laptop last week"), ("them", "my laptop is broken")], [("defect-claim", "them")]),
+    ("seller", [("them", "The headphones crackle on the left side.")], [("defect-claim", "them")]),
+    ("seller", [("them", "see you at lunch"), ("me", "ok"), ("them", "it has to be quick, I have a meeting")], []),
+    ("seller", [("them", "can you make a logo for my store?"), ("them", "it has to be green")], [("requirement", "them")]),
+    # a second rule of the kind: one event per message, as with one rule
+    ("seller", [("them", "I ordered the bag"), ("them", "the bag is torn and the strap is broken")], [("defect-claim", "them")]),
+])
+def test_session8_trade_context_words(role, msgs, want):
+    assert kinds(msgs, role) == want
+
+
+def test_context_tables_are_second_rules_of_their_kind():
+    R = load_rules()
+    names = [k.kind for k in R.kinds]
+    twins = [k for k in R.kinds if names.count(k.kind) > 1]
+    assert {k.kind for k in twins} >= {"defect-claim", "requirement"}
+    for k in twins:
+        first = R.kinds[names.index(k.kind)]
+        if k is not first:
+            assert k.context == "trade-talk" and (k.by, k.assertion, k.negatable) == (first.by, first.assertion, first.negatable)
+    from tradeshield.conversation.reader import kind_names
+    assert len(kind_names()) == len(set(kind_names())) == len(set(names))
