@@ -1201,3 +1201,13 @@ def test_context_tables_are_second_rules_of_their_kind():
             assert k.context == "trade-talk" and (k.by, k.assertion, k.negatable) == (first.by, first.assertion, first.negatable)
     from tradeshield.conversation.reader import kind_names
     assert len(kind_names()) == len(set(kind_names())) == len(set(names))
+
+
+@pytest.mark.parametrize("role,who,text,want", [
+    # a link's letters and digits are no words: 「vx」「q12345」 inside a URL; the words around it still count
+    ("seller", "them", "https://www.instagram.com/p/B8HrDS/?igshid=q45siqml9vx6", set()),
+    ("seller", "them", "https://youtu.be/qq1234567x", set()),
+    ("seller", "them", "加我vx https://example.com/p/abc 详聊", {"off-platform"}),
+])
+def test_session8_links_are_not_words(role, who, text, want):
+    assert only(role, who, text) == want
