@@ -1183,6 +1183,11 @@ def test_session8_everyday_words(role, who, text, want):
     ("seller", [("them", "The headphones crackle on the left side.")], [("defect-claim", "them")]),
     ("seller", [("them", "see you at lunch"), ("me", "ok"), ("them", "it has to be quick, I have a meeting")], []),
     ("seller", [("them", "can you make a logo for my store?"), ("them", "it has to be green")], [("requirement", "them")]),
+    ("seller", [("them", "did you see my mail"), ("me", "yes"), ("them", "got it working now")], []),
+    ("seller", [("me", "shipped your order today"), ("them", "received it today, thanks")], [("receipt-ack", "them")]),
+    ("seller", [("them", "how was the party"), ("me", "fun"), ("them", "received it today, thanks")], []),
+    ("seller", [("them", "lunch?"), ("me", "sure"), ("them", "the canteen is cheaper")], []),
+    ("seller", [("me", "the lamp is 40"), ("them", "any cheaper?")], [("discount-request", "them")]),
     # a second rule of the kind: one event per message, as with one rule
     ("seller", [("them", "I ordered the bag"), ("them", "the bag is torn and the strap is broken")], [("defect-claim", "them")]),
 ])
