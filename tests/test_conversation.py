@@ -1175,6 +1175,49 @@ def test_session8_everyday_words(role, who, text, want):
     assert only(role, who, text) == want
 
 
+@pytest.mark.parametrize("role,msgs,want", [
+    # words that are a defect claim or a requirement only where the talk is about a trade ([kind.context]): the same
+    # line after everyday talk, after talk of the goods, and as a chat's first words (the trade itself)
+    ("seller", [("them", "how was the trip"), ("me", "long, the bus broke down"), ("them", "my laptop is broken")], []),
+    ("seller", [("them", "I bought your laptop last week"), ("them", "my laptop is broken")], [("defect-claim", "them")]),
+    ("seller", [("them", "The headphones crackle on the left side.")], [("defect-claim", "them")]),
+    ("seller", [("them", "see you at lunch"), ("me", "ok"), ("them", "it has to be quick, I have a meeting")], []),
+    ("seller", [("them", "can you make a logo for my store?"), ("them", "it has to be green")], [("requirement", "them")]),
+    ("seller", [("them", "did you see my mail"), ("me", "yes"), ("them", "got it working now")], []),
+    ("seller", [("me", "shipped your order today"), ("them", "received it today, thanks")], [("receipt-ack", "them")]),
+    ("seller", [("them", "how was the party"), ("me", "fun"), ("them", "received it today, thanks")], []),
+    ("seller", [("them", "lunch?"), ("me", "sure"), ("them", "the canteen is cheaper")], []),
+    ("seller", [("me", "the lamp is 40"), ("them", "any cheaper?")], [("discount-request", "them")]),
+    # a second rule of the kind: one event per message, as with one rule
+    ("seller", [("them", "I ordered the bag"), ("them", "the bag is torn and the strap is broken")], [("defect-claim", "them")]),
+])
+def test_session8_trade_context_words(role, msgs, want):
+    assert kinds(msgs, role) == want
+
+
+def test_context_tables_are_second_rules_of_their_kind():
+    R = load_rules()
+    names = [k.kind for k in R.kinds]
+    twins = [k for k in R.kinds if names.count(k.kind) > 1]
+    assert {k.kind for k in twins} >= {"defect-claim", "requirement"}
+    for k in twins:
+        first = R.kinds[names.index(k.kind)]
+        if k is not first:
+            assert k.context == "trade-talk" and (k.by, k.assertion, k.negatable) == (first.by, first.assertion, first.negatable)
+    from tradeshield.conversation.reader import kind_names
+    assert len(kind_names()) == len(set(kind_names())) == len(set(names))
+
+
+@pytest.mark.parametrize("role,who,text,want", [
+    # a link's letters and digits are no words: 「vx」「q12345」 inside a URL; the words around it still count
+    ("seller", "them", "https://www.instagram.com/p/B8HrDS/?igshid=q45siqml9vx6", set()),
+    ("seller", "them", "https://youtu.be/qq1234567x", set()),
+    ("seller", "them", "加我vx https://example.com/p/abc 详聊", {"off-platform"}),
+])
+def test_session8_links_are_not_words(role, who, text, want):
+    assert only(role, who, text) == want
+
+
 # Session 8, the other kinds (parts 43–47 of the tuning part): each construction beside a hard negative — who speaks, what it
 # answers, a condition or a report instead of an ask, people or power "coming" instead of goods (real WhatsApp text).
 @pytest.mark.parametrize("role,who,text,want", [
