@@ -169,8 +169,8 @@ def main(argv=None) -> int:
                     "never the held-out part)")
     a = ap.parse_args(argv)
     if a.file is not None:
-        if a.file.resolve() == (DATA / "heldout.txt").resolve():
-            print("--file cannot name the held-out part; use --split heldout", file=sys.stderr)
+        if a.file.resolve() in ((DATA / "heldout.txt").resolve(), (DATA / "heldout-second.txt").resolve()):
+            print("--file cannot name the held-out part (or its second labels); use --split heldout", file=sys.stderr)
             return 2
         a.split = a.file.stem
     if a.errors and a.split == "heldout":

@@ -50,7 +50,13 @@ FOLDS = [("w", "d84c5cf"), ("x", "65a6dcf"), ("y", "897c08d"), ("z", "bd0c74d"),
          ("s5a", "5b9b678"), ("s5b", "8ce38ce"), ("s5c", "091597b"),
          # session 6: parts 31–38, each scored once blind at main fda05ca (README, "Session 6")
          ("s6a", "fda05ca"), ("s6b", "fda05ca"), ("s6c", "fda05ca"), ("s6d", "fda05ca"), ("s6e", "fda05ca"),
-         ("s6f", "fda05ca"), ("s6g", "fda05ca"), ("s6h", "fda05ca")]
+         ("s6f", "fda05ca"), ("s6g", "fda05ca"), ("s6h", "fda05ca"),
+         # session 8: the retired held-out parts — version 2 (h2a/h2b, part 43, first scored at 6153f50), session 6's
+         # final blind check (s6i–s6l, parts 39–42, scored at 1dadaf2) and version 3's batches (s7a–s7f, parts 44–49,
+         # scored blind at 11f0e27 before session 7's rules round)
+         ("h2", "6153f50"), ("s6i", "1dadaf2"), ("s6j", "1dadaf2"), ("s6k", "1dadaf2"), ("s6l", "1dadaf2"),
+         ("s7a", "11f0e27"), ("s7b", "11f0e27"), ("s7c", "11f0e27"), ("s7d", "11f0e27"), ("s7e", "11f0e27"),
+         ("s7f", "11f0e27")]
 # training-only parts: 1–4 (the rules were written on them) and the retired held-out part 27 (looked at, not tuned
 # on, until session 5)
 EXTRA = [("p1-4", "d84c5cf"), ("h", "d9c69fe")]
@@ -58,9 +64,11 @@ BLIND = [g for g, _c in FOLDS]
 
 
 def group(cid: str) -> str:
-    m = re.match(r"(s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
+    m = re.match(r"(s7[a-f]|s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
     if m:
         return m.group(1)
+    if re.match(r"h2[ab]\d\d", cid):
+        return "h2"
     m = re.match(r"([wxyzqrsponmlk])\d\d-", cid)
     if m:
         return m.group(1)

@@ -144,3 +144,17 @@ def test_cli_start_does_not_load_the_model():
 def test_gram_set_is_the_set_of_grams(text):
     for hi in (2, 3):
         assert model.gram_set(text, hi) == set(model.grams(text, 1, hi))
+
+
+def test_second_annotators_labels_hold_the_held_out_text_and_are_scored_like_the_reader(capsys):
+    """bench/events_agreement.py: the held-out part's second labels (written blind on the same text) are checked
+    against heldout.txt chat by chat and scored per kind with bench_events' own table; --file refuses both files."""
+    from bench import bench_events, events_agreement
+
+    assert events_agreement.main() == 0
+    out = capsys.readouterr().out
+    assert "messages=1585" in out and "all (micro)" in out
+    rows = {ln.split()[0]: ln.split() for ln in out.splitlines()[2:]}
+    assert set(bench_events.SIDE) <= set(rows)       # every sided kind is labelled by both
+    for f in ("heldout.txt", "heldout-second.txt"):
+        assert bench_events.main(["--file", str(bench_events.DATA / f)]) == 2

@@ -15,7 +15,8 @@ message the reader cuts clauses (``clauses.split_clauses``) and tries each kind 
 4. reported speech ("你说…", "客服建议…", quotes) cancels it unless ``reported = true``;
 5. the speaker's side must be allowed (``by``: buyer / seller / any, relative to the case's role; ``from``:
    me / them); a kind that needs ``after`` needs one of those kinds earlier from the other side;
-   ``context = "trade"`` needs a trade word in the message or the three before it;
+   ``context = "trade"`` needs a trade word in the message or the five before it; a ``[kind.context]`` table's
+   patterns are the kind only so, or in the chat's first message (a second rule of the kind: ``_with_context_rules``);
 6. ``reply`` tables: a bare first clause (「不行」「可以」「ok」, or one after a filler 「好的，没问题」) answering the
    other side's last message that carried one of ``to`` (or one of ``alone`` when the reply is the whole message),
    or that asked a question putting something up for acceptance (``question``), or ended in a suggestion 「…吧」
@@ -57,6 +58,7 @@ SIDES = ("buyer", "seller")
 _AMOUNT_ROLE = {"discount-request": "discount", "refund-request": "refund", "refund-refused": "refund",
                 "deposit-terms": "deposit", "price-agreed": "agreed", "discount-refused": "asking"}
 _SPACED = re.compile(r"(?:[\u4e00-\u9fff] ){3,}[\u4e00-\u9fff]")
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|www\.)[^\s，。！？；、）)」』”]+", re.I)
 _SPACED_PRE = re.compile(r" [\u4e00-\u9fff] [\u4e00-\u9fff] ")     # held by every _SPACED match, found faster
 _SPACED_CHAR = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff](?: |$|[^\u4e00-\u9fff]))")
 # every cache holds at most this many entries and is emptied when full: a 200,000-message import fills them as a
@@ -186,6 +188,7 @@ class Rules:
     whole: tuple = ()                       # rules with whole-message patterns
     replies: tuple = ()                     # rules with a reply table
     follows: tuple = ()                     # rules with follow patterns
+    twins: bool = False                     # a kind has two rules (its ``[kind.context]`` one)
     echoes: tuple = ()                      # rules with reply echo patterns
     echo_set: frozenset = frozenset()
     yes_amount: tuple = ()                  # rules with ``[kind.reply] yes_amount``
@@ -261,6 +264,7 @@ def load_rules(path: str | None = None) -> Rules:
 
     try:
         data = loads(p.read_text(encoding="utf-8"))
+        data["kind"] = _with_context_rules(data.get("kind", []))
         kinds = []
         for r in data.get("kind", []):
             reply = r.get("reply") or {}
@@ -312,7 +316,8 @@ def load_rules(path: str | None = None) -> Rules:
             more=[x for r in data.get("kind", []) for x in r.get("message") or []]))
     except (OSError, ValueError, KeyError, TypeError, re.error) as e:
         raise InputError("conv.bad_rules", path=str(p), reason=str(e)) from None
-    R = Rules(kinds, trade, pre, {k.kind: i for i, k in enumerate(kinds)})
+    R = Rules(kinds, trade, pre, {k.kind: i for i, k in reversed(list(enumerate(kinds)))})
+    R.twins = len({k.kind for k in kinds}) < len(kinds)
     R.builtin = builtin
     _index_anchors(R, data.get("kind", []))
     R.whole = tuple(i for i, k in enumerate(kinds) if k.message is not None)
@@ -566,7 +571,21 @@ def clear_caches() -> None:
 
 
 def kind_names(path: str | None = None) -> list[str]:
-    return [k.kind for k in load_rules(path).kinds]
+    return list(dict.fromkeys(k.kind for k in load_rules(path).kinds))
+
+
+def _with_context_rules(rules: list) -> list:
+    """The rules file's kinds, each ``[kind.context]`` table (words that are the kind only where the talk is about a
+    trade: 「broken」「must be」 in an everyday chat are not a defect claim or a requirement) made a rule of its own after
+    them: the same kind, side, scopes and ``unless``, its own patterns, ``context = "trade"``."""
+    out = list(rules)
+    for r in rules:
+        ctx = r.get("context")
+        if isinstance(ctx, dict):
+            out.append({**{k: r[k] for k in ("kind", "by", "from", "assertion", "negatable", "reported", "replaces",
+                                             "unless", "unless_message", "zh_name", "en_name") if k in r},
+                        "zh": list(ctx.get("zh", [])), "en": list(ctx.get("en", [])), "context": "trade-talk"})
+    return [{**r, "context": ""} if isinstance(r.get("context"), dict) else r for r in out]
 
 
 def side_of(msg_role: str, case_role: str | None) -> str | None:
@@ -831,7 +850,8 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                         and rule.not_after_previous.search(last_other_text) \
                         and rule.not_after_clause.search(info[1][j][0]):
                     continue
-                if rule.context == "trade" and trade.search(" ".join(texts + [read])) is None:
+                if rule.context and (texts or rule.context == "trade") and trade.search(" ".join(texts + [read])) is None:
+                    # (``[kind.context]`` words as a chat's first words: the trade itself)
                     continue
                 ok.append(i)
             key = tuple(sorted(fixed + tuple(ok))) if ok else fixed
@@ -1027,7 +1047,7 @@ def _speaker(R: Rules, info, mrole: str, side) -> tuple:
             continue
         if i not in hits and i not in reply_ok and i not in follow_hits and i not in echo_hits or i in blocked:
             continue
-        if rule.after or i not in hits or rule.context == "trade" or rule.not_after_previous is not None:
+        if rule.after or i not in hits or rule.context or rule.not_after_previous is not None:
             dyn.append(i)
         else:
             fixed.append(i)
@@ -1072,6 +1092,9 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
         with_amount = [money[j] for j in amount_at]
         if len(found) > 1:
             found.sort(key=lambda h: (h[1], R.order[h[0].kind]))
+            if R.twins:      # a kind's context rule and its own both hold: the first clause's
+                seen: set = set()
+                found = [h for h in found if not (h[0].kind in seen or seen.add(h[0].kind))]
         for rule, j, matched in found:
             kind = rule.kind
             mine = money if kind == "deposit-terms" else with_amount
@@ -1309,6 +1332,8 @@ def _analyse(R: Rules, text: str, with_money: bool):
     candidate rule indices, {rule index: (rule, clause index, matched)} for the rules whose patterns hold in a
     clause, rule indices whose bare reply form the first clause has, rule indices a word anywhere in the message
     cancels, {speaker: ``_speaker``})."""
+    if "://" in text or "www." in text:      # a link's letters and digits say nothing (「vx」「q4510」 inside a URL)
+        text = _URL.sub(" ", text)
     if _SPACED_PRE.search(text) and _SPACED.search(text):       # 「直 接 转 账 给 我」: spaced out to dodge filters, read as written together
         text = _SPACED_CHAR.sub("", text)
     # (no pre-filter on the whole text: with the rules' anchors — 那, 就, 行, 成 … — it let ~0.2 % of a chat's texts
