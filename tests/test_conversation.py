@@ -1186,11 +1186,9 @@ def test_session7_replies(role, msgs, want):
     ("seller", "them", "最晚周五要", {"requirement"}),
     ("seller", "them", "The banner has to show our phone number.", {"requirement"}),
     ("seller", "them", "no gradients please", {"requirement"}),
-    ("seller", "them", "Need a landing page with a booking form.", {"requirement"}),
     ("seller", "them", "Need a refund now.", {"refund-request"}),
     # defect-claim: marks counted on a part; unlike the listing; what it plainly is; a digit short; a function of the work
-    # that cannot be used; a key that sticks; locked to a carrier; short of the agreed amount; a claim contradicted; the size
-    # it is not
+    # that cannot be used; a key that sticks or does not register; locked to a carrier; short of the agreed amount; a claim contradicted
     ("seller", "them", "领口一块黄渍 下摆还有两个破洞", {"defect-claim"}),
     ("seller", "them", "两个印象最深的地方", set()),
     ("seller", "them", "颜色跟详情图差好多", {"defect-claim"}),
@@ -1205,9 +1203,10 @@ def test_session7_replies(role, msgs, want):
     ("seller", "them", "加不了微信", set()),
     ("seller", "them", "the trigger sticks when it's cold", {"defect-claim"}),
     ("seller", "them", "it's locked to verizon", {"defect-claim"}),
+    ("seller", "them", "the keys don't register", {"defect-claim"}),
+    ("seller", "them", "please don't register for the second dose", set()),
     ("seller", "them", "这篇才1500字 说好的是2000", {"defect-claim"}),
     ("seller", "them", "你描述说屏幕无划痕 结果有三道", {"defect-claim"}),
-    ("seller", "them", "尺码也不是M 是S", {"defect-claim"}),
     # discount-request: 能走吗; an amount in Chinese numerals asked; money back asked after the sale; "would you take $80";
     # a bare counter-offer with 包邮, one with 现在就拍 — from the buyer only
     ("seller", "them", "3000能走吗", {"discount-request"}),
@@ -1232,6 +1231,7 @@ def test_session7_replies(role, msgs, want):
     ("buyer", "me", "ok I'll take it for 90", {"price-agreed"}),
     ("buyer", "them", "先付一半 剩下改完再付", {"deposit-terms"}),
     ("buyer", "them", "50% upfront please", {"deposit-terms"}),
+    ("buyer", "them", "I am 100% now, just tired", set()),
     ("buyer", "them", "if you don't come the deposit's mine", {"deposit-terms"}),
     ("buyer", "them", "要是做不出来定金全退", {"deposit-terms"}),
     ("buyer", "me", "押金全退给我", {"refund-request"}),
@@ -1239,6 +1239,8 @@ def test_session7_replies(role, msgs, want):
     ("seller", "them", "换绑好了", {"receipt-ack"}),
     ("seller", "them", "they arrived this morning", {"receipt-ack"}),
     ("seller", "them", "got everything, thanks", {"receipt-ack"}),
+    ("seller", "them", "Got everything done! Good night", set()),
+    ("seller", "them", "guns blazing, they came", set()),
     ("seller", "them", "when they arrive I'll check", set()),
     ("seller", "them", "补我两百", {"refund-request"}),
     ("seller", "them", "could you refund $20?", {"refund-request"}),
