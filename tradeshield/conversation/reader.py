@@ -577,7 +577,8 @@ def kind_names(path: str | None = None) -> list[str]:
 def _with_context_rules(rules: list) -> list:
     """The rules file's kinds, each ``[kind.context]`` table (words that are the kind only where the talk is about a
     trade: 「broken」「must be」 in an everyday chat are not a defect claim or a requirement) made a rule of its own after
-    them: the same kind, side, scopes and ``unless``, its own patterns, ``context = "trade"``."""
+    them: the same kind, side, scopes and ``unless``, its own patterns, ``context = "trade-talk"`` (as ``"trade"``, and
+    it holds in a chat's first message too)."""
     out = list(rules)
     for r in rules:
         ctx = r.get("context")
