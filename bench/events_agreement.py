@@ -8,11 +8,10 @@ against. Prints the table only (never a message: the text is held out).
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_events import DATA, load, table  # noqa: E402
+from bench_events import DATA, load, score, table  # noqa: E402
 
 
 def main() -> int:
@@ -20,19 +19,13 @@ def main() -> int:
     if [c["id"] for c in writer] != [c["id"] for c in second]:
         print("heldout-second.txt does not hold heldout.txt's chats", file=sys.stderr)
         return 2
-    tp, fp, fn = Counter(), Counter(), Counter()
     for cw, cs in zip(writer, second):
         if [m["text"] for m in cw["messages"]] != [m["text"] for m in cs["messages"]]:
             print(f"chat {cw['id']}: heldout-second.txt's text differs", file=sys.stderr)
             return 2
-        for mw, ms in zip(cw["messages"], cs["messages"]):
-            for k in mw["kinds"] | ms["kinds"]:
-                if k in mw["kinds"] and k in ms["kinds"]:
-                    tp[k] += 1
-                elif k in ms["kinds"]:
-                    fp[k] += 1
-                else:
-                    fn[k] += 1
+    # the second labels as the prediction, scored as bench_events scores the reader
+    by_id = {c["id"]: c for c in second}
+    tp, fp, fn, _wrong, _errors = score(writer, lambda c: {i: m["kinds"] for i, m in enumerate(by_id[c["id"]]["messages"])})
     n = sum(len(c["messages"]) for c in writer)
     print(f"second annotator vs the writers' labels: chats={len(writer)}  messages={n}")
     print(f"{'kind':20s} {'n':>4s} {'precision':>9s} {'recall':>7s}")
