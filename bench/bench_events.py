@@ -121,6 +121,26 @@ def vetoed(chats):
     return out
 
 
+def rules_alone(chat):
+    """``new_reader`` with the learned finder (``tradeshield.conversation.finder``) off."""
+    import os
+
+    old = os.environ.get("TRADESHIELD_EVENT_FINDER")
+    os.environ["TRADESHIELD_EVENT_FINDER"] = "0"
+    try:
+        return new_reader(chat)
+    finally:
+        if old is None:
+            os.environ.pop("TRADESHIELD_EVENT_FINDER", None)
+        else:
+            os.environ["TRADESHIELD_EVENT_FINDER"] = old
+
+
+def prf_micro(tp, fp, fn):
+    t, f, n = sum(tp.values()), sum(fp.values()), sum(fn.values())
+    return t / max(1, t + f), t / max(1, t + n)
+
+
 def old_matcher(chat):
     from bench.old_matcher import Matcher
 
@@ -205,6 +225,9 @@ def main(argv=None) -> int:
     oR = sum(otp.values()) / max(1, sum(otp.values()) + sum(ofn.values()))
     print(f"{'all (micro)':20s} {sum(tp.values()) + sum(fn.values()):4d} {P:9.2f} {R:7.2f}   {oP:6.2f} {oR:6.2f}")
     print(f"events attributed to the wrong side: {wrong}   (old matcher: {owrong})")
+    ftp, ffp, ffn, fwrong, _ = score(chats, rules_alone)
+    fP, fR = prf_micro(ftp, ffp, ffn)
+    print(f"the rules alone (the learned finder off): {fP:.2f} / {fR:.2f}, wrong side {fwrong}")
     ok, total, misses = money_score(chats)
     print(f"money terms: {ok}/{total} found with the labelled role")
     print(f"time: reader {t_new * 1000:.0f} ms, old matcher {t_old * 1000:.0f} ms for {n} messages (ratio {t_new / max(t_old, 1e-9):.1f})")

@@ -10,6 +10,12 @@ import pytest
 from tradeshield.conversation.reader import read_conversation
 
 
+@pytest.fixture(autouse=True)
+def _rules_alone(monkeypatch):
+    """The rules' own reading (the learned finder off: tests/test_event_finder.py runs these with it on)."""
+    monkeypatch.setenv("TRADESHIELD_EVENT_FINDER", "0")
+
+
 def kinds(msgs, role="seller"):
     """[(kind, by)] for [(me|them, text)]."""
     evs = read_conversation([{"role": r, "text": t, "lines": [i + 1, i + 1]} for i, (r, t) in enumerate(msgs)], role=role)

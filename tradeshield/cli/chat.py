@@ -35,7 +35,7 @@ i18n.register({
     "cli.chat.low": ("{n} 条消息置信度低，已标记，请对照原图核对", "{n} messages have low confidence and are flagged: check them"),
     "cli.chat.mixed": ("一次只能导入一个聊天导出文件，或一组截图（不要混在一起）",
                        "import one chat export, or a set of screenshots, at a time (not both together)"),
-    "cli.col.sender": ("发送者", "sender"), "cli.col.matched": ("匹配", "matched"), "cli.col.text": ("内容", "text"),
+    "cli.col.sender": ("发送者", "sender"), "cli.col.matched": ("匹配", "matched"), "cli.chat.by_model": ("（模型推测）", "(model's guess)"), "cli.col.text": ("内容", "text"),
     "cli.col.lines": ("行", "lines"), "cli.col.amount": ("金额", "amount"), "cli.col.status": ("状态", "status"),
     "cli.col.pattern": ("模式", "pattern"), "cli.col.evidence": ("依据", "evidence"),
     "cli.courier.summary": ("{n} 条物流事件（{carrier}）", "{n} courier events ({carrier})"),
@@ -142,7 +142,8 @@ def _events_table(con, events) -> None:
         t.add_column(i18n.t("cli.col." + col))
     for e in events[:60]:
         lines = e["ref"]["lines"]
-        t.add_row((e["time"] or "-")[:16].replace("T", " "), e["kind"], _short(e["sender"], 16), e["matched"],
+        t.add_row((e["time"] or "-")[:16].replace("T", " "), e["kind"], _short(e["sender"], 16),
+                  e["matched"] if e["matched"] is not None else i18n.t("cli.chat.by_model"),
                   e.get("amount") or "", _short(e["text"]), f"{lines[0]}–{lines[1]}")
     con.print(t)
 

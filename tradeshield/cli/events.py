@@ -29,6 +29,7 @@ i18n.register({
     "cli.col.clause": ("原话（分句）", "clause"), "cli.col.lines": ("行", "lines"), "cli.col.money": ("金额", "money"),
     "events.status.suggested": ("待确认", "suggested"), "events.status.confirmed": ("已确认", "confirmed"),
     "events.status.rejected": ("已否认", "rejected"),
+    "events.status.suggested.model": ("待确认（模型推测）", "suggested (model's guess)"),
     "events.who.me": ("我", "me"), "events.who.them": ("对方", "them"), "events.who.user": ("我（陈述）", "me (stated)"),
     "events.who.system": ("系统", "system"),
 })
@@ -78,7 +79,8 @@ def events(
             t.add_column(i18n.t("cli.col." + col), no_wrap=col in ("id", "kind", "lines"),
                          overflow="fold", ratio=3 if col == "clause" else None)
         for e in evs:
-            t.add_row(e["id"][:6], i18n.t("events.status." + e["status"]), str(e.get("time") or "")[5:16].replace("T", " "),
+            st = e["status"] + (".model" if e["status"] == "suggested" and e.get("found") == "model" else "")
+            t.add_row(e["id"][:6], i18n.t("events.status." + st), str(e.get("time") or "")[5:16].replace("T", " "),
                       e["kind"], i18n.t("events.who." + str(e.get("by") or "them")), e.get("clause") or e.get("text") or "",
                       _lines(e), _money(e))
         con.print(t)

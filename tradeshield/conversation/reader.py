@@ -745,6 +745,9 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     # the learned veto (``model``): a second look at each event the rules found, loaded at the first one
     veto = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_VETO", "1") != "0" else None
     judged = _VETO_KINDS
+    # the learned finder (``finder``): the kinds the rules missed in a message, read from its text alone
+    finder = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_FINDER", "1") != "0" else None
+    found_cache = state.setdefault("finder", {})      # (text, side) → the kinds the finder gives it
     turn = state.get("turn")      # who spoke last (the veto asks whether the speaker spoke again since the other side)
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
@@ -884,6 +887,21 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             drop = [e for e in evs_t if e[0] in judged and not keeps(e[0], side, mrole, e[1][4], text, kinds, *prev)]
             if drop:
                 evs_t = tuple(e for e in evs_t if e not in drop)
+        if finder is not None:
+            got = found_cache.get((text, side))
+            if finder is _NONE and (got is None or got):
+                from tradeshield.conversation.finder import load_finder
+
+                finder = load_finder()
+            if got is None:
+                if len(found_cache) >= _CACHE_SIZE:
+                    found_cache.clear()
+                got = found_cache[text, side] = finder.found(text, side)
+            if got and not kinds.issuperset(got):
+                more = _found_events(R, finder, info, got, kinds, mrole, side, with_money, money_t,
+                                     not texts or trade.search(" ".join(texts + [read])) is not None)
+                if more:
+                    evs_t, money_t, amount_at = evs_t + more[0], more[1], more[2]
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
@@ -1020,7 +1038,7 @@ def _state_parts(state: dict) -> tuple:
             state.setdefault("recent", {"me": [], "them": []}))   # speaker → kinds of their last messages
 
 
-_CACHES = frozenset({"cache"})    # the keys of a reading state that only cache (what is read does not depend on them)
+_CACHES = frozenset({"cache", "finder"})    # the keys of a reading state that only cache (what is read does not depend on them)
 
 
 def dialogue_state(state: dict) -> dict:
@@ -1115,6 +1133,44 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     return frozenset(kinds), tuple(money), tuple(evs), amount_at
 
 
+def _found_events(R: Rules, finder, info, got: tuple, kinds, mrole: str, side, with_money: bool, money_t: tuple,
+                  trade_talk: bool):
+    """(event templates as ``_outcome`` makes them, the message's money terms, the indices of those with an amount)
+    for the kinds the finder ``got`` in a message where the rules found ``kinds`` (and the money terms ``money_t``)
+    — None when none is left: a kind the rules found (or their veto dropped) or one that a kind they found replaces
+    (「那就1800吧」: price-agreed, not agreement) is not found again, and the finder counts only in trade talk
+    (``trade_talk``). Its events say so: ``matched`` is None (no rule word matched) and ``found`` is ``"model"``; each
+    is on the clause the model scores highest and carries the message's money terms as a rule's event does."""
+    if not trade_talk:
+        return None
+    replaced = {x for r in R.kinds if r.kind in kinds for x in r.replaces}
+    new = [k for k in got if k not in kinds and k not in replaced]
+    if not new:
+        return None
+    cl = info[1]
+    if with_money and not money_t:
+        money_t = _outcome(R, info, (), mrole, side, True)[1]      # (the rules found nothing: not worked out)
+    money = [dict(x) for x in money_t]
+    amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
+    with_amount = [money[j] for j in amount_at]
+    evs = []
+    for kind in new:
+        j = finder.best_clause([c[0] for c in cl], side, kind) if cl else 0
+        clause = cl[j][0] if cl else info[0]
+        mine = money if kind == "deposit-terms" else with_amount
+        mode, amount, mine_key = 0, None, ()
+        if mine:
+            mode = 1 if mine is money else 2
+            mine_key = tuple(tuple(x.items()) for x in mine)
+            want = _AMOUNT_ROLE.get(kind)
+            first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
+                         next((x["amount"] for x in mine if x.get("amount") is not None), None))
+            if first is not None:
+                amount = str(first)
+        evs.append((kind, (kind, mrole, side, None, clause, j, mine_key, amount), f"{kind}:{j}", mode))
+    return tuple(evs), tuple(money_t), amount_at
+
+
 _NOTHING = (frozenset(), (), (), ())     # no kind, no money term
 _VETO_KINDS = frozenset({"agreement", "deposit-terms", "off-platform", "price-agreed"})    # ``model``'s (checked at load)
 
@@ -1124,6 +1180,8 @@ def _template(key: tuple) -> dict:
     kind, mrole, side, matched, clause, index, money, amount = key
     ev = {"kind": kind, "time": None, "sender": None, "role": mrole, "text": None, "matched": matched, "ref": None,
           "id": None, "by": mrole, "side": side, "clause": clause, "clause_index": index, "status": "suggested"}
+    if matched is None:
+        ev["found"] = "model"      # the learned finder's (``_found_events``): no rule word matched
     if money:
         ev["money"] = [dict(x) for x in money]
         if amount is not None:

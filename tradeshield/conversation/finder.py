@@ -1,0 +1,92 @@
+"""A learned finder of the events the rules miss (issue 19): a per-kind classifier over every message.
+
+    >>> from tradeshield.conversation.finder import load_finder
+    >>> f = load_finder()
+    >>> "defect-claim" in f.found("收到的耳机左边没声音", "buyer")
+    True
+    >>> f.found("收到的耳机左边没声音", "seller")          # a buyer's kind: never the seller's
+    ()
+
+The rules (``data/chat_rules.toml``) find what their words say; on chats written by people who never saw them they
+find about two events in three. This model reads each message on its own — char 1–3-grams of its text and the
+speaker's side — and gives each kind a probability; a kind at or above the threshold that the rules did not find in
+the message is added as an event with ``"found": "model"`` and ``"matched": null`` (no rule word matched), on the
+clause the model scores highest. It never takes an event away and never changes what the rules find after it (the
+dialogue goes on from the rules' own events), a kind keeps its side (a discount request is the buyer's), and it
+counts only where the talk is about a trade (a trade word in the message or the five before, or a chat's first
+message), as the rules' ``[kind.context]`` words do.
+
+It is a logistic regression per kind (L1: most weights are zero), made deterministically by
+``bench/events_finder.py train`` from ``bench/data/events``' tuning part and measured there batch-out: rules alone
+against rules with the finder on batches neither saw (``bench/events_finder.py cv``; README.md "Session 9").
+Its events are suggestions like every other (``"status": "suggested"``): the user confirms or rejects them.
+``TRADESHIELD_EVENT_FINDER=0`` turns it off; it is off with a user's own rules file.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from tradeshield.conversation.model import gram_set, norm
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
+
+
+class Finder:
+    """``found(text, side)`` → the kinds (names, in the model's order) it finds in a message said on ``side``."""
+
+    def __init__(self, data: dict):
+        self.kinds: tuple = tuple(data["kinds"])
+        self.threshold: float = float(data["threshold"])
+        self.sides: dict = {k: tuple(v) for k, v in data.get("sides", {}).items()}     # kind → the sides it may be said on
+        self._logit = math.log(self.threshold / (1 - self.threshold))
+        n = len(self.kinds)
+        bias = data["bias"]
+        self._base = {side: [bias[k] + data["side"].get(str(side), [0.0] * n)[k] for k in range(n)]
+                      for side in ("buyer", "seller", None)}
+        self._grams = {g: tuple((k, w) for k, w in row) for g, row in data["grams"].items()}
+        self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
+                                         if side is None or name not in self.sides or side in self.sides[name])
+                         for side in ("buyer", "seller", None)}
+
+    def logits(self, text: str, side) -> list:
+        """Each kind's logit for ``text`` said on ``side``."""
+        z = list(self._base.get(side) or self._base[None])
+        get = self._grams.get
+        for g in gram_set(norm(text), 3):
+            row = get(g)
+            if row is not None:
+                for k, w in row:
+                    z[k] += w
+        return z
+
+    def found(self, text: str, side) -> tuple:
+        """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind)."""
+        z = self.logits(text, side)
+        lim, ok = self._logit, self._allowed.get(side, self._allowed[None])
+        return tuple(self.kinds[k] for k, v in enumerate(z) if v >= lim and k in ok)
+
+    def probability(self, text: str, side, kind: str) -> float:
+        z = self.logits(text, side)[self.kinds.index(kind)]
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def best_clause(self, clauses, side, kind: str) -> int:
+        """The index of the clause (texts) the model scores highest for ``kind`` (the first of equals)."""
+        if len(clauses) < 2:
+            return 0
+        k = self.kinds.index(kind)
+        scores = [self.logits(c, side)[k] for c in clauses]
+        return scores.index(max(scores))
+
+
+_LOADED: list = []
+
+
+def load_finder(path: Path | None = None) -> Finder:
+    """The packaged model (loaded once)."""
+    if path is not None:
+        return Finder(json.loads(Path(path).read_text(encoding="utf-8")))
+    if not _LOADED:
+        _LOADED.append(Finder(json.loads(DATA.read_text(encoding="utf-8"))))
+    return _LOADED[0]
