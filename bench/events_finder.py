@@ -27,14 +27,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import events_model as em  # noqa: E402
-from tradeshield.conversation.model import gram_set, norm  # noqa: E402  (the finder's own features)
+from tradeshield.conversation.finder import QUIET  # noqa: E402
+from tradeshield.conversation.model import gram_set  # noqa: E402  (the finder's own features)
 
 C, PRUNE, THRESHOLD, GROUPS = 1.0, 0.1, 0.5, 8
 
 
 def features(text: str, side) -> list[str]:
-    """The features of a message said on ``side``: as ``finder.Finder.logits`` reads them."""
-    return ["s=" + str(side)] + sorted("m:" + g for g in gram_set(norm(text), 3))
+    """The features of a message said on ``side``, as ``finder.Finder.logits`` reads them: its side, and each
+    piece's char 1–3-grams (a gram in two pieces counts twice)."""
+    from tradeshield.conversation.finder import pieces
+
+    return ["s=" + str(side)] + sorted("m:" + g for p in pieces(text) for g in gram_set(p, 3))
 
 
 def rows_of(chats):
@@ -58,6 +62,7 @@ def matrix(rows, vocab=None):
                 ind.append(k)
         ptr.append(len(ind))
     X = csr_matrix((np.ones(len(ind)), np.asarray(ind), np.asarray(ptr)), shape=(len(rows), len(vocab)))
+    X.sum_duplicates()
     return X, vocab
 
 
@@ -123,12 +128,26 @@ def cmd_cv(a) -> int:
     def rules(k):
         return rule_kinds.get((rows[k][1], rows[k][2]), set())
 
+    # where the reader lets the finder read (``finder.QUIET``): the chat's first messages and those soon after a
+    # message where the (blind) rules found an event; and no message longer than the longest it learnt from
+    quiet, reads = {}, []
+    for k, r in enumerate(rows):
+        q = 0 if r[2] == 0 else quiet[r[1]]
+        has = bool(rules(k))
+        reads.append(has or q < QUIET)
+        quiet[r[1]] = 0 if has else min(q + 1, QUIET)
+    longest = max(len(m["text"]) for c in chats for m in c["messages"])
+    text_of = {(c["id"], i): m["text"] for c in chats for i, m in enumerate(c["messages"])}
+
+    def model(k, th):
+        if not reads[k] or len(text_of[rows[k][1], rows[k][2]]) > longest:
+            return set()
+        return {x for j, x in enumerate(kinds) if P[k, j] >= th and (x not in sides or rows[k][5] in sides[x])}
+
     res = {"rules": table(rules)}
     for th in ths:
-        res[f"finder@{th}"] = table(lambda k, th=th: {x for j, x in enumerate(kinds) if P[k, j] >= th
-                                                       and (x not in sides or rows[k][5] in sides[x])})
-        res[f"union@{th}"] = table(lambda k, th=th: rules(k) | {x for j, x in enumerate(kinds) if P[k, j] >= th
-                                                                 and (x not in sides or rows[k][5] in sides[x])})
+        res[f"finder@{th}"] = table(lambda k, th=th: model(k, th))
+        res[f"union@{th}"] = table(lambda k, th=th: rules(k) | model(k, th))
     print(f"{len(em.BLIND)} blind batches in {GROUPS} groups, {len(test)} messages; C={C} prune={a.prune}: P / R")
     print(f"{'kind':19s} {'n':>4s} " + " ".join(f"{n:>12s}" for n in res))
     for x in kinds + ["all (micro)"]:
@@ -170,7 +189,8 @@ def cmd_train(a) -> int:
     data = {"about": "events the rules missed: one logistic regression per kind over a message's char 1-3-grams and "
                      "the speaker's side (tradeshield.conversation.finder); made by bench/events_finder.py train",
             "trained_on": {"messages": len(rows), "events": sum(len(r[4]) for r in rows), "C": C, "prune": a.prune},
-            "threshold": THRESHOLD, "kinds": kinds, "sides": kind_sides(), "bias": bias,
+            "threshold": THRESHOLD, "max_chars": max(len(m["text"]) for c in chats for m in c["messages"]),
+            "kinds": kinds, "sides": kind_sides(), "bias": bias,
             "side": dict(sorted(side.items())), "grams": dict(sorted(grams.items()))}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"
     out = Path(a.out) if a.out else finder.DATA

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tradeshield.conversation import finder  # noqa: E402
-from tradeshield.conversation.model import gram_set, norm  # noqa: E402
+from tradeshield.conversation.model import gram_set  # noqa: E402
 from tradeshield.conversation.reader import read_conversation  # noqa: E402
 
 
@@ -74,9 +74,10 @@ def test_fast_score_is_the_sum_of_the_weights():
         want = list(data["bias"])
         for k, w in enumerate(data["side"].get(str(side), [0.0] * len(want))):
             want[k] += w
-        for g in gram_set(norm(text), 3):
-            for k, w in data["grams"].get(g, []):
-                want[k] += w
+        for p in finder.pieces(text):
+            for g in gram_set(p, 3):
+                for k, w in data["grams"].get(g, []):
+                    want[k] += w
         assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(f.logits(text, side), want)), text
 
 
@@ -190,3 +191,27 @@ def test_rules_tables_with_the_finder_on():
         assert all(e["found"] == "model" for e in extra)
         changed += bool(extra)
     assert changed < 0.1 * len(cases), changed
+
+
+def test_it_reads_only_near_what_the_rules_found():
+    """The finder reads a chat's first ``QUIET`` messages and the ``QUIET`` after one where the rules found an event:
+    the same ask deep in talk where the rules find nothing is no event (a chat of a dozen messages about a trip,
+    then 「那你给我退20块吧」), and right after a rule event it is."""
+    from tradeshield.conversation import reader
+
+    assert reader._QUIET == finder.QUIET
+    ask = "那你给我退20块吧"
+    assert "refund-request" in finder.load_finder().found(ask, "buyer")
+    chat = ["这个相机还在吗"] + ["周六几点出发", "七点吧", "好的", "记得带伞", "嗯嗯", "路上小心", "到了说一声",
+                                "收到", "晚安", "早", "出发了", "路上堵车"][:finder.QUIET]
+    quiet = _read(_msgs([("them", t) for t in chat] + [("them", ask)]), "seller")
+    assert [e for e in quiet if e.get("found") == "model"] == []
+    near = _read(_msgs([("them", t) for t in chat] + [("them", "能便宜点吗"), ("them", ask)]), "seller")
+    assert [e["kind"] for e in near if e.get("found") == "model"] == ["refund-request"]
+
+
+def test_it_reads_no_message_longer_than_it_learnt_from():
+    f = finder.load_finder()
+    long = "收到的耳机左边没声音" + "。" * f.max_chars
+    assert "defect-claim" in f.found("收到的耳机左边没声音", "buyer")
+    assert f.found(long, "buyer") == ()

@@ -16,7 +16,11 @@ dialogue goes on from the rules' own events), a kind keeps its side (a discount 
 counts only where the talk is about a trade (a trade word in the message or the five before, or a chat's first
 message), as the rules' ``[kind.context]`` words do.
 
-It is a logistic regression per kind (L1: most weights are zero), made deterministically by
+It reads only near what the rules found: in a chat's first ``QUIET`` messages and in the ``QUIET`` after a message
+where the rules found an event (in real chats about nothing for sale, where the rules find an event in a few
+messages per thousand, it reads next to nothing), and only messages no longer than the longest it learnt from.
+
+It is a logistic regression per kind (weights under 0.1 left out: most are zero), made deterministically by
 ``bench/events_finder.py train`` from ``bench/data/events``' tuning part and measured there batch-out: rules alone
 against rules with the finder on batches neither saw (``bench/events_finder.py cv``; README.md "Session 9").
 Its events are suggestions like every other (``"status": "suggested"``): the user confirms or rejects them.
@@ -26,45 +30,76 @@ from __future__ import annotations
 
 import json
 import math
+from operator import add
 from pathlib import Path
 
+from tradeshield.conversation.clauses import _PUNCT_PIECE
 from tradeshield.conversation.model import gram_set, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
+QUIET = 10      # messages after the last one with a rule event (or the chat's start) where the finder still reads
+_MEMO = 50_000
+
+
+def pieces(text: str) -> list:
+    """The pieces the finder reads a text in (the reader's first cut: after each CJK mark, ! ? ; and line break),
+    normalized (``model.norm``: lower case, every number 0); a gram is counted once per piece it is in."""
+    return [norm(p) for p in _PUNCT_PIECE.findall(text)]
 
 
 class Finder:
-    """``found(text, side)`` → the kinds (names, in the model's order) it finds in a message said on ``side``."""
+    """``found(text, side)`` → the kinds (names, in the model's order) it finds in a message said on ``side``.
+    A message's logits are the sum of its pieces' (cached per normalized piece: chats repeat their clauses)."""
 
     def __init__(self, data: dict):
         self.kinds: tuple = tuple(data["kinds"])
         self.threshold: float = float(data["threshold"])
+        self.max_chars: int = int(data["max_chars"])
         self.sides: dict = {k: tuple(v) for k, v in data.get("sides", {}).items()}     # kind → the sides it may be said on
         self._logit = math.log(self.threshold / (1 - self.threshold))
         n = len(self.kinds)
         bias = data["bias"]
-        self._base = {side: [bias[k] + data["side"].get(str(side), [0.0] * n)[k] for k in range(n)]
+        self._base = {side: tuple(bias[k] + data["side"].get(str(side), [0.0] * n)[k] for k in range(n))
                       for side in ("buyer", "seller", None)}
         self._grams = {g: tuple((k, w) for k, w in row) for g, row in data["grams"].items()}
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
                                          if side is None or name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller", None)}
+        self._zero = (0.0,) * n
+        self._memo: dict = {}
+
+    def _piece(self, p: str) -> tuple:
+        v = self._memo.get(p)
+        if v is None:
+            z = [0.0] * len(self.kinds)
+            get = self._grams.get
+            for g in gram_set(p, 3):
+                row = get(g)
+                if row is not None:
+                    for k, w in row:
+                        z[k] += w
+            if len(self._memo) >= _MEMO:
+                self._memo.clear()
+            v = self._memo[p] = tuple(z)
+        return v
 
     def logits(self, text: str, side) -> list:
         """Each kind's logit for ``text`` said on ``side``."""
-        z = list(self._base.get(side) or self._base[None])
-        get = self._grams.get
-        for g in gram_set(norm(text), 3):
-            row = get(g)
-            if row is not None:
-                for k, w in row:
-                    z[k] += w
-        return z
+        z = self._base.get(side) or self._base[None]
+        for p in pieces(text):
+            z = tuple(map(add, z, self._piece(p)))
+        return list(z)
 
     def found(self, text: str, side) -> tuple:
-        """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind)."""
+        """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind); none in a text longer
+        than the longest it learnt from."""
+        if len(text) > self.max_chars:
+            return ()
         z = self.logits(text, side)
-        lim, ok = self._logit, self._allowed.get(side, self._allowed[None])
+        lim = self._logit
+        if max(z) < lim:
+            return ()
+        ok = self._allowed.get(side, self._allowed[None])
         return tuple(self.kinds[k] for k, v in enumerate(z) if v >= lim and k in ok)
 
     def probability(self, text: str, side, kind: str) -> float:

@@ -748,6 +748,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     # the learned finder (``finder``): the kinds the rules missed in a message, read from its text alone
     finder = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_FINDER", "1") != "0" else None
     found_cache = state.setdefault("finder", {})      # (text, side) → the kinds the finder gives it
+    quiet = state.get("quiet", 0)     # messages since the last with a rule event or the chat's start (capped)
     turn = state.get("turn")      # who spoke last (the veto asks whether the speaker spoke again since the other side)
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
     sha1 = hashlib.sha1
@@ -887,7 +888,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             drop = [e for e in evs_t if e[0] in judged and not keeps(e[0], side, mrole, e[1][4], text, kinds, *prev)]
             if drop:
                 evs_t = tuple(e for e in evs_t if e not in drop)
-        if finder is not None:
+        if finder is not None and (kinds or quiet < _QUIET):
             got = found_cache.get((text, side))
             if finder is _NONE and (got is None or got):
                 from tradeshield.conversation.finder import load_finder
@@ -949,6 +950,9 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                     evs.append(ev)
         if kinds:
             earlier[mrole] |= kinds
+            quiet = 0
+        elif quiet < _QUIET:
+            quiet += 1
         turn = mrole
         last[mrole] = (kinds, read)
         mine_recent = recent[mrole]
@@ -963,6 +967,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
         elif evs:
             extend(evs)
     state["turn"] = turn
+    state["quiet"] = quiet
 
 
 def _echoes(said: str, exact: bool, their: str) -> bool:
@@ -1172,6 +1177,7 @@ def _found_events(R: Rules, finder, info, got: tuple, kinds, mrole: str, side, w
 
 
 _NOTHING = (frozenset(), (), (), ())     # no kind, no money term
+_QUIET = 10      # ``finder.QUIET`` (a test checks they agree): the finder reads near what the rules found
 _VETO_KINDS = frozenset({"agreement", "deposit-terms", "off-platform", "price-agreed"})    # ``model``'s (checked at load)
 
 
