@@ -34,11 +34,13 @@ C, PRUNE, THRESHOLD, GROUPS = 1.0, 0.1, 0.5, 8
 
 
 def features(text: str, side) -> list[str]:
-    """The features of a message said on ``side``, as ``finder.Finder.logits`` reads them: its side, and each
-    piece's char 1–3-grams (a gram in two pieces counts twice)."""
-    from tradeshield.conversation.finder import pieces
+    """The features of a message said on ``side``, as the reader has ``finder.Finder`` read them: its side, and the
+    char 1–3-grams of each of its clauses (a gram in two clauses counts twice)."""
+    from tradeshield.conversation.model import norm
+    from tradeshield.conversation.reader import _analyse, load_rules
 
-    return ["s=" + str(side)] + sorted("m:" + g for p in pieces(text) for g in gram_set(p, 3))
+    clauses = [c[0] for c in _analyse(load_rules(None), text, True)[1]]     # (the text as the reader reads it)
+    return ["s=" + str(side)] + sorted("m:" + g for c in clauses for g in gram_set(norm(c), 3))
 
 
 def rows_of(chats):

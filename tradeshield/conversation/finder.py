@@ -33,7 +33,7 @@ import math
 from operator import add
 from pathlib import Path
 
-from tradeshield.conversation.clauses import _PUNCT_PIECE
+from tradeshield.conversation.clauses import split_clauses
 from tradeshield.conversation.model import gram_set, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
@@ -42,14 +42,14 @@ _MEMO = 50_000
 
 
 def pieces(text: str) -> list:
-    """The pieces the finder reads a text in (the reader's first cut: after each CJK mark, ! ? ; and line break),
-    normalized (``model.norm``: lower case, every number 0); a gram is counted once per piece it is in."""
-    return [norm(p) for p in _PUNCT_PIECE.findall(text)]
+    """The clauses the finder reads a text in (``clauses.split_clauses``: the reader's cut); in the reader, those of
+    the text as it reads it (links blanked). A gram counts once per clause it is in."""
+    return [c.text for c in split_clauses(text)]
 
 
 class Finder:
     """``found(text, side)`` → the kinds (names, in the model's order) it finds in a message said on ``side``.
-    A message's logits are the sum of its pieces' (cached per normalized piece: chats repeat their clauses)."""
+    A message's logits are the sum of its clauses' (cached per clause: chats repeat their clauses)."""
 
     def __init__(self, data: dict):
         self.kinds: tuple = tuple(data["kinds"])
@@ -65,42 +65,51 @@ class Finder:
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
                                          if side is None or name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller", None)}
-        self._zero = (0.0,) * n
         self._memo: dict = {}
 
-    def _piece(self, p: str) -> tuple:
-        v = self._memo.get(p)
+    def _clause(self, c: str) -> tuple:
+        v = self._memo.get(c)
         if v is None:
             z = [0.0] * len(self.kinds)
             get = self._grams.get
-            for g in gram_set(p, 3):
+            for g in gram_set(norm(c), 3):
                 row = get(g)
                 if row is not None:
                     for k, w in row:
                         z[k] += w
             if len(self._memo) >= _MEMO:
                 self._memo.clear()
-            v = self._memo[p] = tuple(z)
+            v = self._memo[c] = tuple(z)
         return v
+
+    def logits_of(self, clauses, side) -> tuple:
+        """Each kind's logit for a message of ``clauses`` (texts) said on ``side``."""
+        z = self._base.get(side) or self._base[None]
+        memo = self._memo
+        for c in clauses:
+            v = memo.get(c)
+            z = tuple(map(add, z, v if v is not None else self._clause(c)))
+        return z
 
     def logits(self, text: str, side) -> list:
         """Each kind's logit for ``text`` said on ``side``."""
-        z = self._base.get(side) or self._base[None]
-        for p in pieces(text):
-            z = tuple(map(add, z, self._piece(p)))
-        return list(z)
+        return list(self.logits_of(pieces(text), side))
 
-    def found(self, text: str, side) -> tuple:
-        """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind); none in a text longer
-        than the longest it learnt from."""
-        if len(text) > self.max_chars:
+    def found_in(self, clauses, side, length: int) -> tuple:
+        """``found`` for a message of ``clauses`` (texts) and ``length`` characters."""
+        if length > self.max_chars:
             return ()
-        z = self.logits(text, side)
+        z = self.logits_of(clauses, side)
         lim = self._logit
         if max(z) < lim:
             return ()
         ok = self._allowed.get(side, self._allowed[None])
         return tuple(self.kinds[k] for k, v in enumerate(z) if v >= lim and k in ok)
+
+    def found(self, text: str, side) -> tuple:
+        """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind); none in a text longer
+        than the longest it learnt from."""
+        return self.found_in(pieces(text), side, len(text))
 
     def probability(self, text: str, side, kind: str) -> float:
         z = self.logits(text, side)[self.kinds.index(kind)]
@@ -111,7 +120,7 @@ class Finder:
         if len(clauses) < 2:
             return 0
         k = self.kinds.index(kind)
-        scores = [self.logits(c, side)[k] for c in clauses]
+        scores = [self.logits_of((c,), side)[k] for c in clauses]
         return scores.index(max(scores))
 
 

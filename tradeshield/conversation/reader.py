@@ -897,7 +897,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if got is None:
                 if len(found_cache) >= _CACHE_SIZE:
                     found_cache.clear()
-                got = found_cache[text, side] = finder.found(text, side)
+                got = found_cache[text, side] = finder.found_in([c[0] for c in info[1]], side, len(text))
             if got and not kinds.issuperset(got):
                 more = _found_events(R, finder, info, got, kinds, mrole, side, with_money, money_t,
                                      not texts or trade.search(" ".join(texts + [read])) is not None)
