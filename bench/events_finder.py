@@ -30,7 +30,7 @@ from bench import events_model as em  # noqa: E402
 from tradeshield.conversation.finder import QUIET  # noqa: E402
 from tradeshield.conversation.model import gram_set  # noqa: E402  (the finder's own features)
 
-C, PRUNE, THRESHOLD, GROUPS = 1.0, 0.1, 0.5, 8
+C, PRUNE, THRESHOLD, BESIDE, GROUPS = 1.0, 0.1, 0.5, 0.7, 8
 
 
 def features(text: str, side) -> list[str]:
@@ -144,13 +144,16 @@ def cmd_cv(a) -> int:
     def model(k, th):
         if not reads[k] or len(text_of[rows[k][1], rows[k][2]]) > longest:
             return set()
+        if rules(k):        # beside the rules' own events it must be surer (``BESIDE``)
+            th = max(th, BESIDE)
         return {x for j, x in enumerate(kinds) if P[k, j] >= th and (x not in sides or rows[k][5] in sides[x])}
 
     res = {"rules": table(rules)}
     for th in ths:
         res[f"finder@{th}"] = table(lambda k, th=th: model(k, th))
         res[f"union@{th}"] = table(lambda k, th=th: rules(k) | model(k, th))
-    print(f"{len(em.BLIND)} blind batches in {GROUPS} groups, {len(test)} messages; C={C} prune={a.prune}: P / R")
+    print(f"{len(em.BLIND)} blind batches in {GROUPS} groups, {len(test)} messages; C={C} prune={a.prune}, beside a rule "
+          f"event >= {BESIDE}: P / R")
     print(f"{'kind':19s} {'n':>4s} " + " ".join(f"{n:>12s}" for n in res))
     for x in kinds + ["all (micro)"]:
         cells = []
@@ -191,7 +194,7 @@ def cmd_train(a) -> int:
     data = {"about": "events the rules missed: one logistic regression per kind over a message's char 1-3-grams and "
                      "the speaker's side (tradeshield.conversation.finder); made by bench/events_finder.py train",
             "trained_on": {"messages": len(rows), "events": sum(len(r[4]) for r in rows), "C": C, "prune": a.prune},
-            "threshold": THRESHOLD, "max_chars": max(len(m["text"]) for c in chats for m in c["messages"]),
+            "threshold": THRESHOLD, "threshold_beside": BESIDE, "max_chars": max(len(m["text"]) for c in chats for m in c["messages"]),
             "kinds": kinds, "sides": kind_sides(), "bias": bias,
             "side": dict(sorted(side.items())), "grams": dict(sorted(grams.items()))}
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -54,9 +54,11 @@ class Finder:
     def __init__(self, data: dict):
         self.kinds: tuple = tuple(data["kinds"])
         self.threshold: float = float(data["threshold"])
+        self.threshold_beside: float = float(data["threshold_beside"])     # in a message where the rules found a kind
         self.max_chars: int = int(data["max_chars"])
         self.sides: dict = {k: tuple(v) for k, v in data.get("sides", {}).items()}     # kind → the sides it may be said on
         self._logit = math.log(self.threshold / (1 - self.threshold))
+        self.logit_beside = math.log(self.threshold_beside / (1 - self.threshold_beside))
         n = len(self.kinds)
         bias = data["bias"]
         self._base = {side: tuple(bias[k] + data["side"].get(str(side), [0.0] * n)[k] for k in range(n))
@@ -96,7 +98,7 @@ class Finder:
         return list(self.logits_of(pieces(text), side))
 
     def found_in(self, clauses, side, length: int) -> tuple:
-        """``found`` for a message of ``clauses`` (texts) and ``length`` characters."""
+        """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit."""
         if length > self.max_chars:
             return ()
         z = self.logits_of(clauses, side)
@@ -104,12 +106,14 @@ class Finder:
         if max(z) < lim:
             return ()
         ok = self._allowed.get(side, self._allowed[None])
-        return tuple(self.kinds[k] for k, v in enumerate(z) if v >= lim and k in ok)
+        return tuple((self.kinds[k], v) for k, v in enumerate(z) if v >= lim and k in ok)
 
-    def found(self, text: str, side) -> tuple:
+    def found(self, text: str, side, beside: bool = False) -> tuple:
         """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind); none in a text longer
-        than the longest it learnt from."""
-        return self.found_in(pieces(text), side, len(text))
+        than the longest it learnt from. ``beside``: the rules found a kind in the message — the finder must be
+        surer there (``threshold_beside``)."""
+        lim = self.logit_beside if beside else self._logit
+        return tuple(k for k, v in self.found_in(pieces(text), side, len(text)) if v >= lim)
 
     def probability(self, text: str, side, kind: str) -> float:
         z = self.logits(text, side)[self.kinds.index(kind)]

@@ -898,8 +898,11 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 if len(found_cache) >= _CACHE_SIZE:
                     found_cache.clear()
                 got = found_cache[text, side] = finder.found_in([c[0] for c in info[1]], side, len(text))
-            if got and not kinds.issuperset(got):
-                more = _found_events(R, finder, info, got, kinds, mrole, side, with_money, money_t,
+            if got and kinds:     # beside the rules' own events it must be surer
+                lim = finder.logit_beside
+                got = tuple(x for x in got if x[1] >= lim)
+            if got:
+                more = _found_events(R, finder, info, tuple(k for k, _z in got), kinds, mrole, side, with_money, money_t,
                                      not texts or trade.search(" ".join(texts + [read])) is not None)
                 if more:
                     evs_t, money_t, amount_at = evs_t + more[0], more[1], more[2]
