@@ -215,3 +215,11 @@ def test_it_reads_no_message_longer_than_it_learnt_from():
     long = "收到的耳机左边没声音" + "。" * f.max_chars
     assert "defect-claim" in f.found("收到的耳机左边没声音", "buyer")
     assert f.found(long, "buyer") == ()
+
+
+def test_no_side_no_reading():
+    """Without the case's role (no side) the finder reads nothing: it learnt every message with its side."""
+    f = finder.load_finder()
+    assert f.found("那你给我退20块吧", "buyer") and f.found("那你给我退20块吧", None) == ()
+    msgs = _msgs([("them", "这个相机还在吗"), ("them", "那你给我退20块吧")])
+    assert not any(e.get("found") == "model" for e in _read(msgs, None))

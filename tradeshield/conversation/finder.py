@@ -68,6 +68,7 @@ class Finder:
                                          if side is None or name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller", None)}
         self._memo: dict = {}
+        self._sided = frozenset(data["side"])       # it learnt every message with its side: none, no reading
 
     def _clause(self, c: str) -> tuple:
         v = self._memo.get(c)
@@ -99,7 +100,7 @@ class Finder:
 
     def found_in(self, clauses, side, length: int) -> tuple:
         """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit."""
-        if length > self.max_chars:
+        if length > self.max_chars or side not in self._sided:
             return ()
         z = self.logits_of(clauses, side)
         lim = self._logit
@@ -109,8 +110,8 @@ class Finder:
         return tuple((self.kinds[k], v) for k, v in enumerate(z) if v >= lim and k in ok)
 
     def found(self, text: str, side, beside: bool = False) -> tuple:
-        """The kinds at or above the threshold that ``side`` may say (``side`` None: any kind); none in a text longer
-        than the longest it learnt from. ``beside``: the rules found a kind in the message — the finder must be
+        """The kinds at or above the threshold that ``side`` may say; none in a text longer than the longest it learnt
+        from, nor with no side (a chat read without the case's role: it learnt every message with its side). ``beside``: the rules found a kind in the message — the finder must be
         surer there (``threshold_beside``)."""
         lim = self.logit_beside if beside else self._logit
         return tuple(k for k, v in self.found_in(pieces(text), side, len(text)) if v >= lim)
