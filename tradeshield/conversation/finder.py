@@ -38,7 +38,7 @@ from tradeshield.conversation.model import gram_set, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
 QUIET = 10      # messages after the last one with a rule event (or the chat's start) where the finder still reads
-_MEMO = 50_000
+_MEMO = 4096      # clauses whose logits are kept (each ~0.7 KB: a 1,000,000-message import must stay flat)
 
 
 def pieces(text: str) -> list:
@@ -63,7 +63,7 @@ class Finder:
         bias = data["bias"]
         self._base = {side: tuple(bias[k] + data["side"].get(str(side), [0.0] * n)[k] for k in range(n))
                       for side in ("buyer", "seller", None)}
-        self._grams = {g: tuple((k, w) for k, w in row) for g, row in data["grams"].items()}
+        self._grams: dict = data["grams"]       # gram → [[kind index, weight], …] (as loaded: no copy)
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
                                          if side is None or name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller", None)}
