@@ -52,20 +52,10 @@ def matrix(rows, vocab=None):
     import numpy as np
     from scipy.sparse import csr_matrix
 
-    grow = vocab is None
-    vocab = {} if grow else vocab
-    ind, ptr = [], [0]
-    for r in rows:
-        for x in r[3]:
-            k = vocab.get(x)
-            if k is None and grow:
-                k = vocab[x] = len(vocab)
-            if k is not None:
-                ind.append(k)
-        ptr.append(len(ind))
-    X = csr_matrix((np.ones(len(ind)), np.asarray(ind), np.asarray(ptr)), shape=(len(rows), len(vocab)))
+    S = em.Sparse([r[3] for r in rows], vocab)     # (a feature said twice is indexed twice: summed below)
+    X = csr_matrix((np.ones(len(S.ind)), S.ind, S.ptr), shape=(len(rows), len(S.vocab)))
     X.sum_duplicates()
-    return X, vocab
+    return X, S.vocab
 
 
 def fit(X, y):

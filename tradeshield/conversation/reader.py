@@ -1124,21 +1124,25 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
                 found = [h for h in found if not (h[0].kind in seen or seen.add(h[0].kind))]
         for rule, j, matched in found:
             kind = rule.kind
-            mine = money if kind == "deposit-terms" else with_amount
-            mode, amount, mine_key = 0, None, ()
-            if mine:
-                mode = 1 if mine is money else 2
-                mine_key = tuple(tuple(x.items()) for x in mine)
-                want = _AMOUNT_ROLE.get(kind)
-                first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
-                             next((x["amount"] for x in mine if x.get("amount") is not None), None))
-                if first is not None:
-                    amount = str(first)
+            mode, mine_key, amount = _event_money(kind, money, with_amount)
             # what the event says whatever message says it (``_template``); the rest is filled per message
             evs.append((kind, (kind, mrole, side, matched, cl[j][0], j, mine_key, amount), f"{kind}:{j}", mode))
     if not kinds and not money:
         return _NOTHING
     return frozenset(kinds), tuple(money), tuple(evs), amount_at
+
+
+def _event_money(kind: str, money: list, with_amount: list) -> tuple:
+    """(mode, money key, amount) of an event of ``kind`` in a message with the money terms ``money`` (those with an
+    amount: ``with_amount``): a deposit carries every term (mode 1), any other kind those with an amount (mode 2);
+    the amount is the first of the kind's role (``_AMOUNT_ROLE``), else the first one said."""
+    mine = money if kind == "deposit-terms" else with_amount
+    if not mine:
+        return 0, (), None
+    want = _AMOUNT_ROLE.get(kind)
+    first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
+                 next((x["amount"] for x in mine if x.get("amount") is not None), None))
+    return (1 if mine is money else 2), tuple(tuple(x.items()) for x in mine), None if first is None else str(first)
 
 
 def _found_events(R: Rules, finder, info, got: tuple, kinds, mrole: str, side, with_money: bool, money_t: tuple,
@@ -1165,16 +1169,7 @@ def _found_events(R: Rules, finder, info, got: tuple, kinds, mrole: str, side, w
     for kind in new:
         j = finder.best_clause([c[0] for c in cl], side, kind) if cl else 0
         clause = cl[j][0] if cl else info[0]
-        mine = money if kind == "deposit-terms" else with_amount
-        mode, amount, mine_key = 0, None, ()
-        if mine:
-            mode = 1 if mine is money else 2
-            mine_key = tuple(tuple(x.items()) for x in mine)
-            want = _AMOUNT_ROLE.get(kind)
-            first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
-                         next((x["amount"] for x in mine if x.get("amount") is not None), None))
-            if first is not None:
-                amount = str(first)
+        mode, mine_key, amount = _event_money(kind, money, with_amount)
         evs.append((kind, (kind, mrole, side, None, clause, j, mine_key, amount), f"{kind}:{j}", mode))
     return tuple(evs), tuple(money_t), amount_at
 
