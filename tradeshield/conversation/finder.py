@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-from operator import add
 from pathlib import Path
 
 from tradeshield.conversation.clauses import split_clauses
@@ -38,7 +37,7 @@ from tradeshield.conversation.model import gram_set, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
 QUIET = 10      # messages after the last one with a rule event (or the chat's start) where the finder still reads
-_MEMO = 4096      # clauses whose logits are kept (each ~0.7 KB: a 1,000,000-message import must stay flat)
+_MEMO = 4096      # entries per cache (a clause's logits are ~0.7 KB: a 1,000,000-message import must stay flat)
 
 
 def pieces(text: str) -> list:
@@ -67,47 +66,67 @@ class Finder:
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
                                          if side is None or name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller", None)}
-        self._memo: dict = {}
+        self._memo: dict = {}           # clause as normalized → logits
+        self._norm_memo: dict = {}      # clause as written → as normalized
+        self._found: dict = {}          # (side, normalized clauses) → ``found_in``
         self._sided = frozenset(data["side"])       # it learnt every message with its side: none, no reading
 
-    def _clause(self, c: str) -> tuple:
-        v = self._memo.get(c)
+    def _normal(self, c: str) -> str:
+        """A clause as the model reads it (``model.norm``: 「订单号：6101…」 and 「订单号：5302…」 are one clause to it)."""
+        n = self._norm_memo.get(c)
+        if n is None:
+            if len(self._norm_memo) >= _MEMO:
+                self._norm_memo.clear()
+            n = self._norm_memo[c] = norm(c)
+        return n
+
+    def _clause(self, n: str) -> tuple:
+        """The logits of a normalized clause (cached)."""
+        v = self._memo.get(n)
         if v is None:
             z = [0.0] * len(self.kinds)
             get = self._grams.get
-            for g in gram_set(norm(c), 3):
+            for g in gram_set(n, 3):
                 row = get(g)
                 if row is not None:
                     for k, w in row:
                         z[k] += w
             if len(self._memo) >= _MEMO:
                 self._memo.clear()
-            v = self._memo[c] = tuple(z)
+            v = self._memo[n] = tuple(z)
         return v
 
     def logits_of(self, clauses, side) -> tuple:
         """Each kind's logit for a message of ``clauses`` (texts) said on ``side``."""
-        z = self._base.get(side) or self._base[None]
-        memo = self._memo
-        for c in clauses:
-            v = memo.get(c)
-            z = tuple(map(add, z, v if v is not None else self._clause(c)))
-        return z
+        base = self._base.get(side) or self._base[None]
+        return tuple(map(sum, zip(base, *[self._clause(self._normal(c)) for c in clauses])))
 
     def logits(self, text: str, side) -> list:
         """Each kind's logit for ``text`` said on ``side``."""
         return list(self.logits_of(pieces(text), side))
 
     def found_in(self, clauses, side, length: int) -> tuple:
-        """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit."""
+        """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit (cached
+        per side and normalized clauses: chats repeat their messages' forms even more than their texts)."""
         if length > self.max_chars or side not in self._sided:
             return ()
-        z = self.logits_of(clauses, side)
-        lim = self._logit
-        if max(z) < lim:
-            return ()
-        ok = self._allowed.get(side, self._allowed[None])
-        return tuple((self.kinds[k], v) for k, v in enumerate(z) if v >= lim and k in ok)
+        ns = tuple(map(self._norm_memo.get, clauses))
+        if None in ns:
+            ns = tuple(map(self._normal, clauses))
+        got = self._found.get((side, ns))
+        if got is None:
+            get = self._memo.get
+            z = tuple(map(sum, zip(self._base[side], *[get(n) or self._clause(n) for n in ns])))
+            lim = self._logit
+            if max(z) < lim:
+                got = ()
+            else:
+                ok = self._allowed[side]
+                got = tuple((self.kinds[k], v) for k, v in enumerate(z) if v >= lim and k in ok)
+            if len(self._found) >= _MEMO:
+                self._found.clear()
+            self._found[side, ns] = got
+        return got
 
     def found(self, text: str, side, beside: bool = False) -> tuple:
         """The kinds at or above the threshold that ``side`` may say; none in a text longer than the longest it learnt

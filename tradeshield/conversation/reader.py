@@ -217,8 +217,16 @@ class Rules:
     # tried each word at each position (~6 µs a text for agreement's ~100 words)
     block_split: dict = field(default_factory=dict)
     whole_mask: int = 0
+    replaced_cache: dict = field(default_factory=dict)   # ``replaced_by``
     whole_for: dict = field(default_factory=dict)   # the whole-rule bits a text holds → the rules they stand for
     builtin: bool = False                   # the packaged rules file (the learned veto, ``model``, is made for it)
+
+    def replaced_by(self, kinds) -> frozenset:
+        """The kinds that one of ``kinds`` replaces in a message (``replaces``; cached per set of kinds)."""
+        got = self.replaced_cache.get(kinds)
+        if got is None:
+            got = self.replaced_cache[kinds] = frozenset(x for r in self.kinds if r.kind in kinds for x in r.replaces)
+        return got
 
 
 
@@ -898,14 +906,13 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 if len(found_cache) >= _CACHE_SIZE:
                     found_cache.clear()
                 got = found_cache[text, side] = finder.found_in([c[0] for c in info[1]], side, len(text))
-            if got and kinds:     # beside the rules' own events it must be surer
+            if got and kinds:     # beside the rules' own events it must be surer, and adds only what they missed
                 lim = finder.logit_beside
-                got = tuple(x for x in got if x[1] >= lim)
-            if got:
-                more = _found_events(R, finder, info, tuple(k for k, _z in got), kinds, mrole, side, with_money, money_t,
-                                     not texts or trade.search(" ".join(texts + [read])) is not None)
-                if more:
-                    evs_t, money_t, amount_at = evs_t + more[0], more[1], more[2]
+                replaced = R.replaced_by(kinds)
+                got = tuple(x for x in got if x[1] >= lim and x[0] not in kinds and x[0] not in replaced)
+            if got and (not texts or trade.search(" ".join(texts + [read])) is not None):     # (in trade talk only)
+                evs_t, money_t, amount_at = _found_events(finder, R, info, tuple(k for k, _z in got), mrole, side,
+                                                          with_money, money_t, evs_t)
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
@@ -1145,20 +1152,12 @@ def _event_money(kind: str, money: list, with_amount: list) -> tuple:
     return (1 if mine is money else 2), tuple(tuple(x.items()) for x in mine), None if first is None else str(first)
 
 
-def _found_events(R: Rules, finder, info, got: tuple, kinds, mrole: str, side, with_money: bool, money_t: tuple,
-                  trade_talk: bool):
-    """(event templates as ``_outcome`` makes them, the message's money terms, the indices of those with an amount)
-    for the kinds the finder ``got`` in a message where the rules found ``kinds`` (and the money terms ``money_t``)
-    — None when none is left: a kind the rules found (or their veto dropped) or one that a kind they found replaces
-    (「那就1800吧」: price-agreed, not agreement) is not found again, and the finder counts only in trade talk
-    (``trade_talk``). Its events say so: ``matched`` is None (no rule word matched) and ``found`` is ``"model"``; each
-    is on the clause the model scores highest and carries the message's money terms as a rule's event does."""
-    if not trade_talk:
-        return None
-    replaced = {x for r in R.kinds if r.kind in kinds for x in r.replaces}
-    new = [k for k in got if k not in kinds and k not in replaced]
-    if not new:
-        return None
+def _found_events(finder, R: Rules, info, new: tuple, mrole: str, side, with_money: bool, money_t: tuple, evs_t: tuple):
+    """(``evs_t`` and the event templates of the kinds ``new`` the finder found in a message, its money terms, the
+    indices of those with an amount). ``new`` holds only kinds the rules did not find there, nor one a kind they found
+    replaces (「那就1800吧」: price-agreed, not agreement). The events say whose they are: ``matched`` is None (no rule
+    word matched) and ``found`` is ``"model"``; each is on the clause the model scores highest and carries the
+    message's money terms as a rule's event does."""
     cl = info[1]
     if with_money and not money_t:
         money_t = _outcome(R, info, (), mrole, side, True)[1]      # (the rules found nothing: not worked out)
@@ -1171,7 +1170,7 @@ def _found_events(R: Rules, finder, info, got: tuple, kinds, mrole: str, side, w
         clause = cl[j][0] if cl else info[0]
         mode, mine_key, amount = _event_money(kind, money, with_amount)
         evs.append((kind, (kind, mrole, side, None, clause, j, mine_key, amount), f"{kind}:{j}", mode))
-    return tuple(evs), tuple(money_t), amount_at
+    return evs_t + tuple(evs), tuple(money_t), amount_at
 
 
 _NOTHING = (frozenset(), (), (), ())     # no kind, no money term
