@@ -64,8 +64,8 @@ class Finder:
                       for side in ("buyer", "seller", None)}
         self._grams: dict = data["grams"]       # gram → [[kind index, weight], …] (as loaded: no copy)
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
-                                         if side is None or name not in self.sides or side in self.sides[name])
-                         for side in ("buyer", "seller", None)}
+                                         if name not in self.sides or side in self.sides[name])
+                         for side in ("buyer", "seller")}
         self._memo: dict = {}           # clause as normalized → logits
         self._norm_memo: dict = {}      # clause as written → as normalized
         self._found: dict = {}          # (side, normalized clauses) → ``found_in``
@@ -134,10 +134,6 @@ class Finder:
         surer there (``threshold_beside``)."""
         lim = self.logit_beside if beside else self._logit
         return tuple(k for k, v in self.found_in(pieces(text), side, len(text)) if v >= lim)
-
-    def probability(self, text: str, side, kind: str) -> float:
-        z = self.logits(text, side)[self.kinds.index(kind)]
-        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def best_clause(self, clauses, side, kind: str) -> int:
         """The index of the clause (texts) the model scores highest for ``kind`` (the first of equals)."""
