@@ -19,10 +19,12 @@ events; ``--errors`` lists those as VETO lines (whether the label had the kind).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,44 +98,40 @@ def new_reader(chat):
 def vetoed(chats):
     """The events the rules found and the learned veto (``tradeshield.conversation.model``) dropped: (kind, chat id,
     role, text, whether the message's label has the kind)."""
-    import os
-
     from tradeshield.conversation.reader import read_conversation
 
     out = []
-    old = os.environ.get("TRADESHIELD_EVENT_VETO")
-    try:
-        for chat in chats:
-            os.environ["TRADESHIELD_EVENT_VETO"] = "0"
+    for chat in chats:
+        with _env("TRADESHIELD_EVENT_VETO", "0"):
             off = read_conversation(chat["messages"], role=chat["role"])
-            os.environ["TRADESHIELD_EVENT_VETO"] = "1"
+        with _env("TRADESHIELD_EVENT_VETO", "1"):
             kept = {e["id"] for e in read_conversation(chat["messages"], role=chat["role"])}
-            index = {m["lines"][0]: m for m in chat["messages"]}
-            for e in off:
-                if e["id"] not in kept:
-                    m = index[e["ref"]["lines"][0]]
-                    out.append((e["kind"], chat["id"], m["role"], m["text"], e["kind"] in m["kinds"]))
+        index = {m["lines"][0]: m for m in chat["messages"]}
+        for e in off:
+            if e["id"] not in kept:
+                m = index[e["ref"]["lines"][0]]
+                out.append((e["kind"], chat["id"], m["role"], m["text"], e["kind"] in m["kinds"]))
+    return out
+
+
+@contextmanager
+def _env(name: str, value: str):
+    """``os.environ[name] = value`` for the block, then as it was."""
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
     finally:
         if old is None:
-            os.environ.pop("TRADESHIELD_EVENT_VETO", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["TRADESHIELD_EVENT_VETO"] = old
-    return out
+            os.environ[name] = old
 
 
 def rules_alone(chat):
     """``new_reader`` with the learned finder (``tradeshield.conversation.finder``) off."""
-    import os
-
-    old = os.environ.get("TRADESHIELD_EVENT_FINDER")
-    os.environ["TRADESHIELD_EVENT_FINDER"] = "0"
-    try:
+    with _env("TRADESHIELD_EVENT_FINDER", "0"):
         return new_reader(chat)
-    finally:
-        if old is None:
-            os.environ.pop("TRADESHIELD_EVENT_FINDER", None)
-        else:
-            os.environ["TRADESHIELD_EVENT_FINDER"] = old
 
 
 def prf_micro(tp, fp, fn):
@@ -219,10 +217,8 @@ def main(argv=None) -> int:
         if flag:
             bad.append(k)
         print(f"{k:20s} {cnt:4d} {p:9.2f} {r:7.2f}   {old[k][0]:6.2f} {old[k][1]:6.2f}{flag}")
-    P = sum(tp.values()) / max(1, sum(tp.values()) + sum(fp.values()))
-    R = sum(tp.values()) / max(1, sum(tp.values()) + sum(fn.values()))
-    oP = sum(otp.values()) / max(1, sum(otp.values()) + sum(ofp.values()))
-    oR = sum(otp.values()) / max(1, sum(otp.values()) + sum(ofn.values()))
+    P, R = prf_micro(tp, fp, fn)
+    oP, oR = prf_micro(otp, ofp, ofn)
     print(f"{'all (micro)':20s} {sum(tp.values()) + sum(fn.values()):4d} {P:9.2f} {R:7.2f}   {oP:6.2f} {oR:6.2f}")
     print(f"events attributed to the wrong side: {wrong}   (old matcher: {owrong})")
     ftp, ffp, ffn, fwrong, _ = score(chats, rules_alone)

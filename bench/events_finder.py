@@ -4,8 +4,8 @@
     .venv/bin/python bench/events_finder.py train     # write tradeshield/data/event_finder.json (deterministic)
 
 Data: ``bench/data/events/tune.txt`` only — this script never opens the held-out part. The model
-(``tradeshield.conversation.finder``) is one logistic regression per kind over a message's char 1–3-grams
-(``model.gram_set(model.norm(text), 3)``) and the speaker's side; scikit-learn's liblinear fits it (a test extra:
+(``tradeshield.conversation.finder``) is one logistic regression per kind over the char 1–3-grams of each of a
+message's clauses as the reader cuts them (``model.gram_set(model.norm(clause), 3)``) and the speaker's side; scikit-learn's liblinear fits it (a test extra:
 the tool itself only sums the packaged weights).
 
 ``cv``: the 44 blind batches of ``events_model.FOLDS`` (each written by someone who had not seen the rules) go into

@@ -8,9 +8,10 @@
     ()
 
 The rules (``data/chat_rules.toml``) find what their words say; on chats written by people who never saw them they
-find about two events in three. This model reads each message on its own — char 1–3-grams of its text and the
-speaker's side — and gives each kind a probability; a kind at or above the threshold that the rules did not find in
-the message is added as an event with ``"found": "model"`` and ``"matched": null`` (no rule word matched), on the
+find about two events in three. This model reads each message on its own — the char 1–3-grams of each of its
+clauses (numbers as 0) and the speaker's side — and gives each kind a probability; a kind at or above the threshold
+(``threshold_beside``, higher, in a message where the rules found a kind) that the rules did not find in the message
+is added as an event with ``"found": "model"`` and ``"matched": null`` (no rule word matched), on the
 clause the model scores highest. It never takes an event away and never changes what the rules find after it (the
 dialogue goes on from the rules' own events), a kind keeps its side (a discount request is the buyer's), and it
 counts only where the talk is about a trade (a trade word in the message or the five before, or a chat's first

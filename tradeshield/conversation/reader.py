@@ -51,6 +51,7 @@ from tradeshield.chat.events import rules_path  # one place says where the rules
 from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
+from tradeshield.conversation.finder import QUIET  # (its weights load only when a chat is read)
 from tradeshield.errors import InputError
 
 SIDES = ("buyer", "seller")
@@ -1174,7 +1175,7 @@ def _found_events(finder, R: Rules, info, new: tuple, mrole: str, side, with_mon
 
 
 _NOTHING = (frozenset(), (), (), ())     # no kind, no money term
-_QUIET = 10      # ``finder.QUIET`` (a test checks they agree): the finder reads near what the rules found
+_QUIET = QUIET     # the finder reads near what the rules found (``finder.QUIET``)
 _VETO_KINDS = frozenset({"agreement", "deposit-terms", "off-platform", "price-agreed"})    # ``model``'s (checked at load)
 
 
