@@ -87,7 +87,9 @@ def _peak(frame) -> float | None:
     import struct
 
     try:
-        items = list(frame.side_data)
+        # iterating PyAV 18's container gives the types (look each up); before 18 it gave the side data itself
+        sd = frame.side_data
+        items = [x if getattr(x, "type", None) is not None else sd[x] for x in sd]
     except Exception:  # noqa: BLE001 - side data is a hint only
         return None
     best = None
