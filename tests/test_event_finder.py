@@ -81,6 +81,49 @@ def test_fast_score_is_the_sum_of_the_weights():
         assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(f.logits(text, side), want)), text
 
 
+def test_the_weights_have_three_decimals():
+    """The finder adds thousandths (exact, in any order): the packaged weights must be exactly that."""
+    data = json.loads(finder.DATA.read_text(encoding="utf-8"))
+    ws = [w for row in data["grams"].values() for _k, w in row] + data["bias"] + [x for v in data["side"].values() for x in v]
+    assert len(ws) > 10_000
+    assert all(abs(w * 1000 - round(w * 1000)) < 1e-9 for w in ws)
+
+
+def _toy(grams: dict, bias=0.0) -> finder.Finder:
+    return finder.Finder({"kinds": ["a", "b"], "threshold": 0.5, "threshold_beside": 0.7, "max_chars": 400,
+                          "sides": {"b": ["seller"]}, "bias": [bias, bias], "side": {"buyer": [0.0, 0.0], "seller": [0.0, 0.0]},
+                          "grams": grams})
+
+
+def test_the_score_is_exact_whatever_the_order():
+    """0.1 + 0.2 - 0.3 is 5.6e-17 in floating point one way round and -2.8e-17 the other; in thousandths it is 0,
+    so p is exactly 0.5 and the kind is found at the threshold, whichever clause comes first."""
+    f = _toy({"x": [[0, 0.1]], "y": [[0, 0.2]], "z": [[0, -0.3]]})
+    for clauses in (["x", "y", "z"], ["z", "y", "x"], ["y", "z", "x"]):
+        assert f.found_in(clauses, "buyer", 3) == (("a", 0.0),)
+    f = _toy({"x": [[0, 0.1]], "y": [[0, 0.2]], "z": [[0, -0.301]]})
+    assert f.found_in(["x", "y", "z"], "buyer", 3) == ()
+
+
+def test_the_packed_score_never_carries_between_kinds():
+    """All kinds are added at once in one integer: a long message of many strongly negative and positive clauses
+    still gives each kind its own sum (checked against plain arithmetic), and a kind its side may not say is never
+    found."""
+    f = _toy({"p": [[0, 4.999], [1, -4.999]], "n": [[0, -4.999], [1, 4.999]], "^": [[0, -0.001]]}, bias=-1.0)
+    for clauses in (["pppppppppp"] * 150, ["nnnnnnnnnn"] * 150, ["p", "n"] * 80):
+        want = [-1.0, -1.0]
+        for c in clauses:
+            for g in gram_set(norm(c), 3):
+                for k, w in {"p": [[0, 4.999], [1, -4.999]], "n": [[0, -4.999], [1, 4.999]], "^": [[0, -0.001]]}.get(g, []):
+                    want[k] += w
+        got = f.logits_of(clauses, "seller")
+        assert all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(got, want)), (clauses[0], got, want)
+        for side in ("buyer", "seller"):
+            found = dict(f.found_in(clauses, side, 10))
+            assert set(found) == {k for k, v in zip("ab", want) if v >= 0 and (k == "a" or side == "seller")}
+            assert all(math.isclose(found[k], want["ab".index(k)], abs_tol=1e-6) for k in found)
+
+
 @pytest.mark.parametrize("role,pairs,line,kind", [
     # forms no rule word covers, which the rules miss and the finder finds (each checked with the rules alone)
     ("seller", [("them", "在吗 这个耳机还有吗"), ("them", "收到了，但是左边耳机一直滋滋响")], 2, "defect-claim"),

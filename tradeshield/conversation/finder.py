@@ -47,9 +47,24 @@ def pieces(text: str) -> list:
     return [c.text for c in split_clauses(text)]
 
 
+# Each kind's logit in thousandths (the model's weights have three decimals: ``bench/events_finder.py train``), all
+# kinds of a clause packed in one integer (a field of _BITS bits a kind, the first kind lowest): adding integers adds
+# every kind at once, exactly and in any order, and one AND says whether any kind a side may say reached the
+# threshold. A field holds the clause's logit × 1000 + _OFF (never negative); a message of m clauses sums to
+# base + Σ logit + (m + 1)·_OFF, and adding ``Finder._top_of(m)`` sets a field's top bit exactly when its kind reached
+# the threshold. A clause's logit × 1000 stays under 2**22 in absolute value (≤ 3 grams a character of at most 161
+# characters, each weight under 5): no field ever carries into the next.
+_UNIT = 1000
+_BITS = 48
+_OFF = 1 << 32
+_FIELD = (1 << _BITS) - 1
+_TOP = 1 << (_BITS - 1)
+
+
 class Finder:
     """``found(text, side)`` → the kinds (names, in the model's order) it finds in a message said on ``side``.
-    A message's logits are the sum of its clauses' (cached per clause: chats repeat their clauses)."""
+    A message's logits are its side's base plus the sum of its clauses' (cached per clause: chats repeat their
+    clauses), in thousandths, all kinds at once (``_pack``): exact, whatever the order."""
 
     def __init__(self, data: dict):
         self.kinds: tuple = tuple(data["kinds"])
@@ -63,14 +78,26 @@ class Finder:
         bias = data["bias"]
         self._base = {side: tuple(bias[k] + data["side"].get(str(side), [0.0] * n)[k] for k in range(n))
                       for side in ("buyer", "seller", None)}
-        self._grams: dict = data["grams"]       # gram → [[kind index, weight], …] (as loaded: no copy)
+        # (``bench/events_finder.py train`` writes every weight with three decimals; a test checks the packaged file)
+        self._grams: dict = {g: tuple([(k, round(w * _UNIT)) for k, w in row]) for g, row in data["grams"].items()}
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
                                          if name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller")}
-        self._memo: dict = {}           # clause as normalized → logits
+        self._packed_base = {side: _pack([_fixed(x) for x in self._base[side]]) for side in ("buyer", "seller")}
+        self._mask = {side: sum(_TOP << (_BITS * k) for k in ok) for side, ok in self._allowed.items()}
+        lim = math.ceil(self._logit * _UNIT)      # a logit reaches the threshold when its thousandths reach lim
+        self._lim = lim
+        self._top: dict = {}        # clauses → what a message of that many adds (``_top_of``)
+        self._memo: dict = {}           # clause as normalized → its packed logits
         self._norm_memo: dict = {}      # clause as written → as normalized
-        self._found: dict = {}          # (side, normalized clauses) → ``found_in``
         self._sided = frozenset(data["side"])       # it learnt every message with its side: none, no reading
+
+    def _top_of(self, m: int) -> int:
+        """What sets a field's top bit of a message of ``m`` clauses exactly when its kind reached the threshold."""
+        t = self._top.get(m)
+        if t is None:
+            t = self._top[m] = _pack([_TOP - self._lim - (m + 2) * _OFF] * len(self.kinds))     # (_pack adds one _OFF)
+        return t
 
     def _normal(self, c: str) -> str:
         """A clause as the model reads it (``model.norm``: 「订单号：6101…」 and 「订单号：5302…」 are one clause to it)."""
@@ -81,11 +108,11 @@ class Finder:
             n = self._norm_memo[c] = norm(c)
         return n
 
-    def _clause(self, n: str) -> tuple:
-        """The logits of a normalized clause (cached)."""
+    def _clause(self, n: str) -> int:
+        """The packed logits of a normalized clause (cached)."""
         v = self._memo.get(n)
         if v is None:
-            z = [0.0] * len(self.kinds)
+            z = [0] * len(self.kinds)
             get = self._grams.get
             for g in gram_set(n, 3):
                 row = get(g)
@@ -94,40 +121,50 @@ class Finder:
                         z[k] += w
             if len(self._memo) >= _MEMO:
                 self._memo.clear()
-            v = self._memo[n] = tuple(z)
+            v = self._memo[n] = _pack(z)
         return v
 
+    def _unpack(self, packed: int, m: int) -> list:
+        """Each kind's logit (a float) from a message's packed sum of ``m`` clauses and its base."""
+        off = (m + 1) * _OFF
+        return [(((packed >> (_BITS * k)) & _FIELD) - off) / _UNIT for k in range(len(self.kinds))]
+
     def logits_of(self, clauses, side) -> tuple:
-        """Each kind's logit for a message of ``clauses`` (texts) said on ``side``."""
-        base = self._base.get(side) or self._base[None]
-        return tuple(map(sum, zip(base, *[self._clause(self._normal(c)) for c in clauses])))
+        """Each kind's logit for a message of ``clauses`` (texts) said on ``side`` (exact: the weights' thousandths added)."""
+        ns = [self._clause(self._normal(c)) for c in clauses]
+        base = self._packed_base.get(side)
+        if base is None:        # (no side: the bias alone)
+            base = _pack([_fixed(x) for x in self._base[None]])
+        return tuple(self._unpack(sum(ns, base), len(ns)))
 
     def logits(self, text: str, side) -> list:
         """Each kind's logit for ``text`` said on ``side``."""
         return list(self.logits_of(pieces(text), side))
 
     def found_in(self, clauses, side, length: int) -> tuple:
-        """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit (cached
-        per side and normalized clauses: chats repeat their messages' forms even more than their texts)."""
+        """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit: its
+        clauses' packed logits added to its side's base, then one AND with the fields the side may say."""
         if length > self.max_chars or side not in self._sided:
             return ()
-        ns = tuple(map(self._norm_memo.get, clauses))
-        if None in ns:
-            ns = tuple(map(self._normal, clauses))
-        got = self._found.get((side, ns))
-        if got is None:
-            get = self._memo.get
-            z = tuple(map(sum, zip(self._base[side], *[get(n) or self._clause(n) for n in ns])))
-            lim = self._logit
-            if max(z) < lim:
-                got = ()
-            else:
-                ok = self._allowed[side]
-                got = tuple((self.kinds[k], v) for k, v in enumerate(z) if v >= lim and k in ok)
-            if len(self._found) >= _MEMO:
-                self._found.clear()
-            self._found[side, ns] = got
-        return got
+        get, memo = self._norm_memo.get, self._memo.get
+        packed = self._packed_base[side]
+        for c in clauses:
+            n = get(c)
+            if n is None:
+                n = self._normal(c)
+            v = memo(n)
+            packed += v if v is not None else self._clause(n)
+        m = len(clauses)
+        hit = (packed + (self._top.get(m) or self._top_of(m))) & self._mask[side]
+        if not hit:
+            return ()
+        got, off = [], (m + 1) * _OFF
+        while hit:      # each top bit set, lowest (first kind) first
+            low = hit & -hit
+            hit ^= low
+            k = (low.bit_length() - 1) // _BITS      # (the top bit of field k is bit 48k + 47)
+            got.append((self.kinds[k], (((packed >> (_BITS * k)) & _FIELD) - off) / _UNIT))
+        return tuple(got)
 
     def found(self, text: str, side, beside: bool = False) -> tuple:
         """The kinds at or above the threshold that ``side`` may say; none in a text longer than the longest it learnt
@@ -137,12 +174,26 @@ class Finder:
         return tuple(k for k, v in self.found_in(pieces(text), side, len(text)) if v >= lim)
 
     def best_clause(self, clauses, side, kind: str) -> int:
-        """The index of the clause (texts) the model scores highest for ``kind`` (the first of equals)."""
+        """The index of the clause (texts) the model scores highest for ``kind`` (the first of equals; the side's
+        base is the same for every clause)."""
         if len(clauses) < 2:
             return 0
-        k = self.kinds.index(kind)
-        scores = [self.logits_of((c,), side)[k] for c in clauses]
+        shift = _BITS * self.kinds.index(kind)
+        scores = [(self._clause(self._normal(c)) >> shift) & _FIELD for c in clauses]
         return scores.index(max(scores))
+
+
+def _fixed(w: float) -> int:
+    """A weight in thousandths (the model's weights have three decimals)."""
+    return round(w * _UNIT)
+
+
+def _pack(z) -> int:
+    """Fixed-point logits (one a kind) as one integer: each + ``_OFF`` in its field, the first kind lowest."""
+    v = 0
+    for k, x in enumerate(z):
+        v |= (x + _OFF) << (_BITS * k)
+    return v
 
 
 _LOADED: list = []
