@@ -38,7 +38,8 @@ from tradeshield.conversation.model import gram_set, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
 QUIET = 10      # messages after the last one with a rule event (or the chat's start) where the finder still reads
-_MEMO = 4096      # entries per cache (a clause's logits are ~0.7 KB: a 1,000,000-message import must stay flat)
+_MEMO = 4096      # entries per cache (bounded: a 1,000,000-message import must stay flat; a clause's packed logits
+                  # are ~0.2 KB)
 
 
 def pieces(text: str) -> list:
@@ -90,6 +91,7 @@ class Finder:
         self._top: dict = {}        # clauses → what a message of that many adds (``_top_of``)
         self._memo: dict = {}           # clause as normalized → its packed logits
         self._norm_memo: dict = {}      # clause as written → as normalized
+        self._written: dict = {}        # clause as written → its packed logits (one look-up a clause seen before)
         self._sided = frozenset(data["side"])       # it learnt every message with its side: none, no reading
 
     def _top_of(self, m: int) -> int:
@@ -146,14 +148,16 @@ class Finder:
         clauses' packed logits added to its side's base, then one AND with the fields the side may say."""
         if length > self.max_chars or side not in self._sided:
             return ()
-        get, memo = self._norm_memo.get, self._memo.get
+        get = self._written.get
         packed = self._packed_base[side]
         for c in clauses:
-            n = get(c)
-            if n is None:
-                n = self._normal(c)
-            v = memo(n)
-            packed += v if v is not None else self._clause(n)
+            v = get(c)
+            if v is None:
+                written = self._written
+                if len(written) >= _MEMO:
+                    written.clear()
+                v = written[c] = self._clause(self._normal(c))
+            packed += v
         m = len(clauses)
         hit = (packed + (self._top.get(m) or self._top_of(m))) & self._mask[side]
         if not hit:
