@@ -270,3 +270,22 @@ def test_small_whatsapp_group_of_system_lines_is_whatsapp_not_paste(tmp_path):
     assert conv.format == "whatsapp"
     assert [m.role for m in conv.messages].count("system") == 15
     assert (conv.messages[-1].sender, conv.messages[-1].time.isoformat()) == ("+91 86378 45121", "2022-07-29T15:05:00+00:00")
+
+
+def test_whatsapp_ios_export_with_byte_order_marks(tmp_path):
+    """gesiscss/WhatsR's German iOS test exports (in starkdmi/whats_json's test set, GPL-3.0, not committed): every
+    line starts with one or two U+FEFF marks (``\\ufeff\\ufeff[29.01.18, 12:24:03] Mallory: Hey! :)``), the first with
+    the mark inside the bracket (``[\\ufeff29.01.18, 12:24:03] …``), 24-hour and ``12:24:03 PM`` clocks. They were read
+    as pasted text (no sender, no time); same layout, rewritten here."""
+    for clock, want in (("12:24:03", "12:24:03"), ("12:24:03 PM", "12:24:03"), ("08:05:00 PM", "20:05:00")):
+        p = tmp_path / "de.txt"
+        p.write_text(f"[\ufeff29.01.18, {clock}] Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt.\n"
+                     f"\ufeff\ufeff[29.01.18, {clock}] Du hast Mallory hinzugefügt.\n"
+                     f"\ufeff\ufeff[29.01.18, {clock}] Mallory: Hey! :)\n"
+                     f"\ufeff\ufeff[29.01.18, {clock}] Bob: Hallo\nzweite Zeile\n", encoding="utf-8")
+        conv = read_chat(p, tz="+00:00")
+        assert conv.format == "whatsapp", clock
+        assert [(m.role == "system", m.sender, m.text) for m in conv.messages] == [
+            (True, "", "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt."), (True, "", "Du hast Mallory hinzugefügt."),
+            (False, "Mallory", "Hey! :)"), (False, "Bob", "Hallo\nzweite Zeile")]
+        assert {m.time.isoformat() for m in conv.messages} == {f"2018-01-29T{want}+00:00"}

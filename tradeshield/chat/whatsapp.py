@@ -17,7 +17,7 @@ import re
 
 from tradeshield.chat.engine import Context, LineFormat
 
-HEADER = re.compile(r"\n\u200e?\[?(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),?(?: klo)? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
+HEADER = re.compile(r"\n[\u200e\ufeff]*\[?\ufeff*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),?(?: klo)? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
                     r"(?:[\s\u202f]?([aApP]\.?\s?[mM]\.?|上午|下午))?\]?(?: -|:)? ([^\n]*)$", re.M)
 _SENDER = re.compile(r"^([^:\n]{1,80}?):(?: |$|(?=\S))(.*)$", re.S)
 
