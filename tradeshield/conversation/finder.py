@@ -21,7 +21,8 @@ It reads only near what the rules found: in a chat's first ``QUIET`` messages an
 where the rules found an event (in real chats about nothing for sale, where the rules find an event in a few
 messages per thousand, it reads next to nothing), and only messages no longer than the longest it learnt from.
 
-It is a logistic regression per kind (weights under 0.1 left out: most are zero), made deterministically by
+It is a logistic regression per kind (weights under 0.1 left out: most are zero; each with three decimals, added as
+exact thousandths, every kind at once: ``_pack``), made deterministically by
 ``bench/events_finder.py train`` from ``bench/data/events``' tuning part and measured there batch-out: rules alone
 against rules with the finder on batches neither saw (``bench/events_finder.py cv``; README.md "Session 9").
 Its events are suggestions like every other (``"status": "suggested"``): the user confirms or rejects them.
