@@ -385,3 +385,28 @@ def test_whatsapp_ios_arabic(tmp_path):
         assert conv.format == "whatsapp", name
         assert [(m.time.isoformat(), m.role, m.sender) for m in msgs] == want, name
         assert [m.text for m in msgs][1:] == [salam + "\nPrice: 300?", "\u200f" + salam, "ok"], name
+
+
+def test_whatsapp_ios_buddhist_and_japanese_calendars(tmp_path):
+    """iOS exports from phones set to another calendar in starkdmi/whats_json's test set (GPL-3.0, not committed:
+    ``calendars/Buddhist iOS.txt``, ``calendars/Japanese iOS.txt`` and their copies in ``chats_unique/``) write the
+    year as ``2565 BE`` (Buddhist era: the Gregorian year + 543) or as a Japanese era and its year, ``R4`` (Reiwa 4 =
+    2022, R5 = 2023): ``[3/18/2565 BE, 14:56:01] Name: text``, ``[1/12/R5, 15:34:36] Name: text``, lines after the
+    first starting with U+200E. They were read as pasted text; same layouts, rewritten here."""
+    for year, later in (("2565 BE", "2566 BE"), ("R4", "R5")):
+        p = tmp_path / "cal.txt"
+        p.write_text(f"[3/18/{year}, 14:56:01] Somchai: \u200eMessages and calls are end-to-end encrypted. No one "
+                     f"outside of this chat can read them.\n"
+                     f"\u200e[3/27/{year}, 21:41:35] Somchai: Lens still here?\n"
+                     f"[12/31/{year}, 9:05:00 PM] Aiko: yes\nboxed\n"
+                     f"\u200e[1/12/{later}, 08:00:00] Somchai: \u200eimage omitted\n", encoding="utf-8")
+        conv = read_chat(p, tz="+09:00")
+        assert conv.format == "whatsapp", year
+        assert [(m.time.isoformat(), m.role, m.sender, m.text) for m in conv.messages][1:] == [
+            ("2022-03-27T21:41:35+09:00", "them", "Somchai", "Lens still here?"),
+            ("2022-12-31T21:05:00+09:00", "them", "Aiko", "yes\nboxed"),
+            ("2023-01-12T08:00:00+09:00", "them", "Somchai", "\u200eimage omitted")], year
+        assert (conv.messages[0].role, conv.messages[0].time.isoformat()) == ("system", "2022-03-18T14:56:01+09:00")
+    # Heisei 31 was 2019
+    p.write_text("[4/30/H31, 23:59:00] A: last day of Heisei\n[4/30/H31, 23:59:30] B: ok\n", encoding="utf-8")
+    assert {m.time.date().isoformat() for m in read_chat(p, tz="+09:00").messages} == {"2019-04-30"}

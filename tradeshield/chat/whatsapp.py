@@ -8,7 +8,8 @@ The date order depends on the phone's locale, so it is inferred from the whole s
 field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
 year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``; Finnish phones write ``13.6.2018 klo 21.25.15``.
 Lines without ``Name:`` are system lines. Some phones write the time first or in their own script; those layouts
-(``LAYOUTS``: iOS ``[14:56:01, 3/18/22]``, old Android ``19:23, 28 Aug 2013 -``, Arabic iOS ``[١٨/٣/٢٠٢٢، ٢:٥٦:٠١ م]``)
+(``LAYOUTS``: iOS ``[14:56:01, 3/18/22]``, old Android ``19:23, 28 Aug 2013 -``, Arabic iOS ``[١٨/٣/٢٠٢٢، ٢:٥٦:٠١ م]``,
+iOS in the Buddhist or Japanese calendar ``[3/18/2565 BE, 14:56:01]``, ``[3/18/R4, 14:56:01]``)
 have headers of their own, chosen by ``prepare`` when the sample has more of theirs than of ``HEADER``'s, so the
 common layouts' regex stays as it is. ``SIGNAL`` is the same grammar with signal-export's header
 ``[YYYY-MM-DD, HH:MM] Name: text`` (a bracketed ISO date followed by a comma, which WhatsApp never writes), so a
@@ -232,7 +233,27 @@ class _Arabic(WhatsApp):
         return WhatsApp.make(self, self.fields(m), ctx)
 
 
-LAYOUTS = (_TimeFirst("whatsapp", TIME_FIRST), _MonthName("whatsapp", MONTH_NAME), _Arabic("whatsapp", ARABIC))
+# iOS set to the Buddhist or the Japanese calendar: the year as ``2565 BE`` (the Gregorian year + 543) or as an era
+# and its year, ``R4`` (Reiwa 4, 2022; Heisei 1 was 1989, Showa 1 1926): ``[3/18/2565 BE, 14:56:01] Name: text``,
+# ``[3/18/R4, 14:56:01] Name: text``
+ERA = re.compile(r"\n[\u200e\ufeff]*\[(\d{1,2})[./-](\d{1,2})[./-](\d{4} BE|[SHR]\d{1,2}),? "
+                 r"(\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)" + _AMPM + r"\] ([^\n]*)$", re.M)
+_ERAS = {"S": 1925, "H": 1988, "R": 2018}
+
+
+class _Era(WhatsApp):
+    @staticmethod
+    def fields(m):
+        a, b, c, clock, ampm, rest = m.groups()
+        y = int(c[:-3]) - 543 if c[-1] == "E" else _ERAS[c[0]] + int(c[1:])
+        return _Fields((a, b, str(y), clock, ampm, rest))
+
+    def make(self, m, ctx: Context):
+        return WhatsApp.make(self, self.fields(m), ctx)
+
+
+LAYOUTS = (_TimeFirst("whatsapp", TIME_FIRST), _MonthName("whatsapp", MONTH_NAME), _Arabic("whatsapp", ARABIC),
+           _Era("whatsapp", ERA))
 
 
 # the comma after the date is signal-export's: WhatsApp's bracketed ISO header has none ([2019-04-16 02:09] A: …,
