@@ -289,3 +289,124 @@ def test_whatsapp_ios_export_with_byte_order_marks(tmp_path):
             (True, "", "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt."), (True, "", "Du hast Mallory hinzugefügt."),
             (False, "Mallory", "Hey! :)"), (False, "Bob", "Hallo\nzweite Zeile")]
         assert {m.time.isoformat() for m in conv.messages} == {f"2018-01-29T{want}+00:00"}
+
+
+def test_whatsapp_ios_time_first_vietnamese(tmp_path):
+    """iOS exports from Vietnamese phones in starkdmi/whats_json's test set (GPL-3.0, not committed:
+    ``chats_unique/iOS Vietnamese.txt``, ``ios/iOS Vietnamese.txt``, ``languages/vietnamese_ios.txt``) write the time
+    before the date, month first: ``[14:56:01, 3/18/22] Name: text``, CRLF line ends, many lines (and texts) starting
+    with U+200E, the first line WhatsApp's notice in Vietnamese (``Tin nhắn và cuộc gọi được mã hóa đầu cuối. …``).
+    They were read as pasted text (no times, the senders wrong); same layout, rewritten here."""
+    text = ("[09:05:07, 4/21/23] Lan Pham: \u200eTin nhắn và cuộc gọi được mã hóa đầu cuối. Không ai khác đọc được.\r\n"
+            "[09:06:10, 4/21/23] Lan Pham: Chào bạn, máy ảnh còn không?\r\n"
+            "\u200e[09:07:45, 4/21/23] Minh: \u200eđã bỏ qua hình ảnh\r\n"
+            "[21:30:00, 4/22/23] Minh: Còn, giá 3 triệu\r\nship được: Hà Nội\r\n"
+            "\u200e[00:01:02, 5/3/23] Lan Pham: Ok\r\n")
+    p = tmp_path / "vi.txt"
+    p.write_bytes(text.encode("utf-8"))
+    assert detect(text.replace("\r\n", "\n")).format == "whatsapp"
+    conv = read_chat(p, tz="+07:00")
+    assert conv.format == "whatsapp" and not conv.warnings
+    assert [(m.time.isoformat(), m.role, m.sender, m.text) for m in conv.messages] == [
+        ("2023-04-21T09:05:07+07:00", "system", "",
+         "Lan Pham: \u200eTin nhắn và cuộc gọi được mã hóa đầu cuối. Không ai khác đọc được."),
+        ("2023-04-21T09:06:10+07:00", "them", "Lan Pham", "Chào bạn, máy ảnh còn không?"),
+        ("2023-04-21T09:07:45+07:00", "them", "Minh", "\u200eđã bỏ qua hình ảnh"),
+        ("2023-04-22T21:30:00+07:00", "them", "Minh", "Còn, giá 3 triệu\nship được: Hà Nội"),
+        ("2023-05-03T00:01:02+07:00", "them", "Lan Pham", "Ok")]
+    assert [(m.line_start, m.line_end) for m in conv.messages][3:] == [(4, 5), (6, 6)]
+
+
+def test_whatsapp_old_android_time_first_with_month_names(tmp_path):
+    """An old Android group export in starkdmi/whats_json's test set (GPL-3.0, not committed:
+    ``chats_unique/TanayGahlot HowDataAffectDecision NITG.txt``, 2013–14) writes the time first and the month as an
+    English name: ``19:23, 28 Aug 2013 - Name: text``; the current year's dates (after ``30 Dec 2013``) have no year,
+    ``00:01, 1 Jan - Name: text``. It was read as pasted text: sender ``19``, text ``23, 28 Aug 2013 - …``. Same
+    layout, rewritten here: the year-less dates read as the year after the last one written, with a warning."""
+    text = ("19:23, 28 Aug 2013 - Ravi K: Ravi changed the subject to “Bike sale 2013”\n"
+            "8:05, 3 Sep 2013 - \u202a+91 98 76 543210\u202c: Is the bike still for sale?\nwhat km?\n"
+            "23:59, 31 Dec 2013 - Ravi K: Yes: 12,000 km\n"
+            "00:01, 1 Jan - Ravi K: Happy new year\n"
+            "10:46, 15 Feb - Anil: Paid 5000 today\n")
+    p = tmp_path / "old.txt"
+    p.write_text(text, encoding="utf-8")
+    assert detect(text).format == "whatsapp"
+    conv = read_chat(p, tz="+05:30")
+    assert conv.format == "whatsapp"
+    assert [(m.time.isoformat(), m.sender, m.text, m.line_start) for m in conv.messages] == [
+        ("2013-08-28T19:23:00+05:30", "Ravi K", "Ravi changed the subject to “Bike sale 2013”", 1),
+        ("2013-09-03T08:05:00+05:30", "\u202a+91 98 76 543210\u202c", "Is the bike still for sale?\nwhat km?", 2),
+        ("2013-12-31T23:59:00+05:30", "Ravi K", "Yes: 12,000 km", 4),
+        ("2014-01-01T00:01:00+05:30", "Ravi K", "Happy new year", 5),
+        ("2014-02-15T10:46:00+05:30", "Anil", "Paid 5000 today", 6)]
+    assert [w["code"] for w in conv.warnings] == ["whatsapp_year"] and "2014" in conv.warnings[0]["zh"]
+    # 12-hour clocks; a year-less date before any year is written is kept without a time
+    p.write_text("7:23 PM, 28 Aug 2013 - A: x\n7:24 PM, 28 Aug 2013 - B: y\n", encoding="utf-8")
+    assert [m.time.isoformat() for m in read_chat(p, tz="+00:00").messages] == [
+        "2013-08-28T19:23:00+00:00", "2013-08-28T19:24:00+00:00"]
+    p.write_text("09:00, 2 Mar - A: x\n09:01, 2 Mar - B: y\n09:02, 2 Mar 2013 - A: z\n", encoding="utf-8")
+    conv = read_chat(p, tz="+00:00", stream=True)
+    assert [(m.time, m.sender) for m in conv.messages][:2] == [(None, "A"), (None, "B")]
+
+
+def test_whatsapp_ios_arabic(tmp_path):
+    """Arabic iOS exports in starkdmi/whats_json's test set (GPL-3.0, not committed: ``languages/arabic_ios.txt``,
+    ``chats_unique/WhatsApp Chat - Arabic_NoMedia Dmitry S.txt``; ``languages/arabic2_ios.txt`` and
+    ``… Elon Musk (Arabic).txt`` with Western digits) write the date with U+200F marks after its fields, the Arabic
+    comma, Arabic-Indic digits and م/ص (PM/AM): ``[١٨/٣/٢٠٢٢، ٢:٥٦:٠١ م] Name: text`` — or Western digits, a 24-hour
+    clock and a mark inside the bracket: ``[18/3/2022، 14:56:01] Name: text``; lines after the first start with
+    U+200F; the first line is WhatsApp's notice in Arabic. They were read as pasted text; same layouts, rewritten here."""
+    notice = "\u200f\u0627\u0644\u0631\u0633\u0627\u0626\u0644 \u0648\u0627\u0644\u0645\u0643\u0627\u0644\u0645\u0627\u062a " \
+             "\u0645\u0634\u0641\u0631\u0629 \u062a\u0645\u0627\u0645\u064b\u0627 \u0628\u064a\u0646 " \
+             "\u0627\u0644\u0637\u0631\u0641\u064a\u0646\u060c \u0644\u0627 \u0623\u062d\u062f \u063a\u064a\u0631\u0643\u0645\u0627."
+    salam = "\u0645\u0631\u062d\u0628\u0627"      # مرحبا
+    ind = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+
+    def indic(date, clock, ampm):
+        d, mo, y = date.translate(ind).split("/")
+        return f"[{d}\u200f/{mo}\u200f/{y}\u060c {clock.translate(ind)}\xa0{ampm}]"
+
+    def western(date, clock):
+        d, mo, y = date.split("/")
+        return f"[\u200f{d}\u200f/{mo}\u200f/{y}\u060c {clock}]"
+
+    want = [("2023-04-19T14:05:00+03:00", "system", ""), ("2023-04-19T14:06:30+03:00", "them", "Sami"),
+            ("2023-04-20T09:15:00+03:00", "them", "\u202a+966 50 123 4567\u202c"), ("2023-04-20T00:30:00+03:00", "them", "Sami")]
+    rows = [("19/4/2023", "2:05:00", "\u0645", "14:05:00", "Sami: " + notice),
+            ("19/4/2023", "2:06:30", "\u0645", "14:06:30", "Sami: " + salam + "\nPrice: 300?"),
+            ("20/4/2023", "9:15:00", "\u0635", "09:15:00", "\u202a+966 50 123 4567\u202c: \u200f" + salam),
+            ("20/4/2023", "12:30:00", "\u0635", "00:30:00", "Sami: ok")]
+    for name, head in (("indic", lambda r: indic(r[0], r[1], r[2])), ("western", lambda r: western(r[0], r[3]))):
+        text = "".join(("\u200f" if k else "") + head(r) + " " + r[4] + "\r\n" for k, r in enumerate(rows))
+        p = tmp_path / f"{name}.txt"
+        p.write_bytes(text.encode("utf-8"))
+        conv = read_chat(p, tz="+03:00", stream=True)
+        msgs = list(conv.messages)
+        assert conv.format == "whatsapp", name
+        assert [(m.time.isoformat(), m.role, m.sender) for m in msgs] == want, name
+        assert [m.text for m in msgs][1:] == [salam + "\nPrice: 300?", "\u200f" + salam, "ok"], name
+
+
+def test_whatsapp_ios_buddhist_and_japanese_calendars(tmp_path):
+    """iOS exports from phones set to another calendar in starkdmi/whats_json's test set (GPL-3.0, not committed:
+    ``calendars/Buddhist iOS.txt``, ``calendars/Japanese iOS.txt`` and their copies in ``chats_unique/``) write the
+    year as ``2565 BE`` (Buddhist era: the Gregorian year + 543) or as a Japanese era and its year, ``R4`` (Reiwa 4 =
+    2022, R5 = 2023): ``[3/18/2565 BE, 14:56:01] Name: text``, ``[1/12/R5, 15:34:36] Name: text``, lines after the
+    first starting with U+200E. They were read as pasted text; same layouts, rewritten here."""
+    for year, later in (("2565 BE", "2566 BE"), ("R4", "R5")):
+        p = tmp_path / "cal.txt"
+        p.write_text(f"[3/18/{year}, 14:56:01] Somchai: \u200eMessages and calls are end-to-end encrypted. No one "
+                     f"outside of this chat can read them.\n"
+                     f"\u200e[3/27/{year}, 21:41:35] Somchai: Lens still here?\n"
+                     f"[12/31/{year}, 9:05:00 PM] Aiko: yes\nboxed\n"
+                     f"\u200e[1/12/{later}, 08:00:00] Somchai: \u200eimage omitted\n", encoding="utf-8")
+        conv = read_chat(p, tz="+09:00")
+        assert conv.format == "whatsapp", year
+        assert [(m.time.isoformat(), m.role, m.sender, m.text) for m in conv.messages][1:] == [
+            ("2022-03-27T21:41:35+09:00", "them", "Somchai", "Lens still here?"),
+            ("2022-12-31T21:05:00+09:00", "them", "Aiko", "yes\nboxed"),
+            ("2023-01-12T08:00:00+09:00", "them", "Somchai", "\u200eimage omitted")], year
+        assert (conv.messages[0].role, conv.messages[0].time.isoformat()) == ("system", "2022-03-18T14:56:01+09:00")
+    # Heisei 31 was 2019
+    p.write_text("[4/30/H31, 23:59:00] A: last day of Heisei\n[4/30/H31, 23:59:30] B: ok\n", encoding="utf-8")
+    assert {m.time.date().isoformat() for m in read_chat(p, tz="+09:00").messages} == {"2019-04-30"}
