@@ -1071,16 +1071,16 @@ def dialogue_state(state: dict) -> dict:
 def _speaker(R: Rules, info, mrole: str, side) -> tuple:
     """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s, ``side``) for a
     text said by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
-    _text, _cl, _first, cand, hits, reply_ok, blocked = info[:7]
-    follow_hits, echo_hits = info[8], info[10]
+    cand, hits, _reply_ok, blocked = info[3:7]
     fixed, dyn = [], []
-    for i in cand:
-        rule = R.kinds[i]
+    kinds = R.kinds
+    for i in cand:     # (``_analyse``'s candidates: each holds a hit, a reply, a follow or an echo)
+        if i in blocked:
+            continue
+        rule = kinds[i]
         if rule.speaker != "any" and rule.speaker != mrole:
             continue
         if rule.by != "any" and side is not None and rule.by != side:
-            continue
-        if i not in hits and i not in reply_ok and i not in follow_hits and i not in echo_hits or i in blocked:
             continue
         if rule.after or i not in hits or rule.context or rule.not_after_previous is not None:
             dyn.append(i)
@@ -1094,7 +1094,8 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     on ``side`` when the kinds ``found_ids`` (rule indices, ascending) hold in it."""
     text, cl, _none, _cand, hits, reply_ok = info[:6]
     follow_hits, echo_hits = info[8], info[10]
-    if not found_ids and not (with_money and cl and any(map(_HAS_MONEY, cl))):
+    may_money = with_money and cl and any(map(_HAS_MONEY, cl))
+    if not found_ids and not may_money:
         return _NOTHING
     found = [hits[i] if i in hits else follow_hits[i] if i in follow_hits else
              (R.kinds[i], reply_ok[i][1], cl[reply_ok[i][1]][0]) if i in reply_ok else
@@ -1109,8 +1110,7 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     else:
         kinds = set()
     money = []
-    if with_money and cl and any(map(_HAS_MONEY, cl)) and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)
-                                                           or "deposit-terms" in kinds):
+    if may_money and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text) or "deposit-terms" in kinds):
         at: dict = {}
         for r, cc, _t in found:
             at.setdefault(cc, []).append(r.kind)
@@ -1447,30 +1447,41 @@ def _analyse(R: Rules, text: str, with_money: bool):
                         hits[i] = (kinds[i], j, matched)
     low = None if wide else text.lower()
     if R.whole and (bits & R.whole_mask if wide else R.whole_any.search(low)):     # whole-message patterns: 「行，280」
-        if wide:     # only the rules whose bits the pieces hold (per set of bits: a loop over every rule cost each text)
+        if wide:
+            # only the rules whose bits the pieces hold, each with only the patterns whose bits they hold (per set
+            # of bits: a loop over every rule, then over each rule's patterns, cost each text): (rule index, the
+            # patterns, or None for the rule's one ``message`` pattern)
             wb = bits & R.whole_mask
             todo = R.whole_for.get(wb)
             if todo is None:
                 if len(R.whole_for) >= _FORMATS:
                     R.whole_for.clear()
-                todo = R.whole_for[wb] = tuple(i for i in R.whole if wb & R.whole_bit[i])
+                todo = R.whole_for[wb] = tuple(
+                    (i, None if i not in R.whole_parts else tuple(rx for b, rx, _pre in R.whole_parts[i] if wb & b))
+                    for i in R.whole if wb & R.whole_bit[i])
         else:
-            todo = R.whole
-        for i in todo:
+            todo = [(i, None if i not in R.whole_parts else R.whole_parts[i]) for i in R.whole]
+        for i, parts in todo:
             rule = kinds[i]
             if i in hits or not (wide or rule.message_any.search(low)):
                 continue
-            parts = R.whole_parts.get(i)
             if parts is None:
                 found = rule.message.search(text)
                 found = () if found is None else (found,)
             else:
-                # only the patterns whose anchors the text holds (its pieces' bits, or their literal scan); each one's
-                # match, leftmost first (the first pattern on a tie): the first whose clause it may stand in counts
-                # (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the question gives way to 「才78」)
+                # only the patterns whose anchors the text holds (its pieces' bits — sorted out above —, or their
+                # literal scan); each one's match, leftmost first (the first pattern on a tie): the first whose
+                # clause it may stand in counts (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the
+                # question gives way to 「才78」)
                 found = ()
-                for b, rx, pre in parts:
-                    if (bits & b if wide else pre.search(low)) and (m2 := rx.search(text)) is not None:
+                for part in parts:
+                    if wide:
+                        rx = part
+                    elif part[2].search(low):
+                        rx = part[1]
+                    else:
+                        continue
+                    if (m2 := rx.search(text)) is not None:
                         found = [m2] if not found else found + [m2]
                 if len(found) > 1:
                     found.sort(key=_MATCH_START)      # (stable: the first pattern on a tie)
@@ -1546,7 +1557,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 at = 1
     if not hits and not reply_ok and not follow_hits and not echo_hits:
         return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
-    cand = hits.keys() | reply_ok.keys() | follow_hits.keys() | echo_hits.keys()
+    cand = {*hits, *reply_ok, *follow_hits, *echo_hits}
     blocked = _NO_SET
     maybe = R.blockable.intersection(cand)
     if maybe:
