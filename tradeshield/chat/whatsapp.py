@@ -43,6 +43,9 @@ _NOTICE = re.compile(r"\u200e?(?:Messages and calls are end-to-end encrypted\. (
                      r"Messages (?:you send )?to this (?:group|chat)(?: and calls)? are now secured with end-to-end "
                      r"encryption\.|消息和通话都?(?:已|已经)?(?:进行|经过)?端到端加密。(?:对话之外|只有)|"
                      r"訊息和通話(?:都)?(?:已)?(?:經過|進行)?端對端加密。)")
+# every text ``_NOTICE`` matches starts with one of these: ``str.startswith`` first (~0.06 µs a message against the
+# match's ~0.13; hardly any message is a notice)
+_NOTICE_FIRST = ("\u200e", "M", "消", "訊")
 
 
 class WhatsApp(LineFormat):
@@ -117,7 +120,7 @@ class WhatsApp(LineFormat):
             hm = ctx.clock(clock, ampm)
         iso = date + "T" + hm + ctx.offset if date and hm else None
         sm = _sender(rest)
-        if sm is None or sm[0].startswith("http") or _NOTICE.match(sm[1]):
+        if sm is None or sm[0].startswith("http") or (sm[1].startswith(_NOTICE_FIRST) and _NOTICE.match(sm[1])):
             return iso, "", "system", rest
         sender = sm[0].strip()
         role = ctx.roles.get(sender)       # (``Context.role_of``'s own cache)

@@ -921,7 +921,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if got is None:
                 if len(found_cache) >= _CACHE_SIZE:
                     found_cache.clear()
-                got = found_cache[text, side] = finder.found_in([c[0] for c in info[1]], side, len(text))
+                got = found_cache[text, side] = finder.found_in(list(map(_CLAUSE_TEXT, info[1])), side, len(text))
             if got and kinds:     # beside the rules' own events it must be surer, and adds only what they missed
                 lim = finder.logit_beside
                 replaced = R.replaced_by(kinds)
@@ -935,7 +935,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if mget is None:
                 t, sender, l0, l1, src = m[0], m[1], m[4], m[5], m[6]
                 t = t if type(t) is str or not hasattr(t, "isoformat") else t.isoformat()
-                lines = (l0, l1)
+                id_key = f"{src or ''}:{l0}-{l1}:"    # as event_id
             else:
                 t = mget("time")
                 t = t if type(t) is str or not hasattr(t, "isoformat") else t.isoformat()
@@ -943,7 +943,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 src = mget("source")
                 sender = mget("sender")
                 l0, l1 = lines[0], lines[1]
-            id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
+                id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
                 if src is not last_src:      # (one source per batch, mostly)
                     last_src, q_src = src, _q(src) if type(src) is str else _json(src)
@@ -1249,6 +1249,7 @@ def _line_format(tpl: dict) -> str:
     parts.append("}")
     return "".join(parts)
 _MATCH_START = methodcaller("start")
+_CLAUSE_TEXT = itemgetter(0)             # a piece's info: its clause's text
 _HAS_MONEY = itemgetter(5)               # a piece's info: whether it may hold money terms (``money``'s pre-check)
 
 
