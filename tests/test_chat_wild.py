@@ -410,3 +410,21 @@ def test_whatsapp_ios_buddhist_and_japanese_calendars(tmp_path):
     # Heisei 31 was 2019
     p.write_text("[4/30/H31, 23:59:00] A: last day of Heisei\n[4/30/H31, 23:59:30] B: ok\n", encoding="utf-8")
     assert {m.time.date().isoformat() for m in read_chat(p, tz="+09:00").messages} == {"2019-04-30"}
+
+
+def test_every_whatsapp_notice_starts_with_a_first_character_looked_for():
+    """The notice pattern is tried only on texts starting with one of ``_NOTICE_FIRST`` (a per-message shortcut): each
+    language's notice, with and without its direction mark, must start with one of them."""
+    from tradeshield.chat.whatsapp import _NOTICE, _NOTICE_FIRST
+
+    notices = ["Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read",
+               "Messages to this group are now secured with end-to-end encryption.",
+               "消息和通话都已进行端到端加密。对话之外的任何人", "訊息和通話都已經過端對端加密。",
+               "Tin nhắn và cuộc gọi được mã hóa đầu cuối. Không ai ngoài",
+               "\u0627\u0644\u0631\u0633\u0627\u0626\u0644 \u0648\u0627\u0644\u0645\u0643\u0627\u0644\u0645\u0627\u062a "
+               "\u0645\u0634\u0641\u0631\u0629 \u062a\u0645\u0627\u0645\u064b\u0627 \u0628\u064a\u0646 "
+               "\u0627\u0644\u0637\u0631\u0641\u064a\u0646\u060c \u0644\u0627"]
+    for text in notices:
+        for mark in ("", "\u200e", "\u200f"):
+            assert _NOTICE.match(mark + text), (mark, text)
+            assert (mark + text).startswith(_NOTICE_FIRST), (mark, text)

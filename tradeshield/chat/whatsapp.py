@@ -58,6 +58,9 @@ _NOTICE = re.compile(r"[\u200e\u200f]?(?:Messages and calls are end-to-end encry
                      "\u0627\u0644\u0631\u0633\u0627\u0626\u0644 \u0648\u0627\u0644\u0645\u0643\u0627\u0644\u0645\u0627\u062a "
                      "\u0645\u0634\u0641\u0631\u0629 \u062a\u0645\u0627\u0645\u064b\u0627 \u0628\u064a\u0646 "
                      "\u0627\u0644\u0637\u0631\u0641\u064a\u0646\u060c)")     # الرسائل والمكالمات مشفرة تمامًا بين الطرفين،
+# every text ``_NOTICE`` matches starts with one of these: ``str.startswith`` first (~0.06 µs a message against the
+# match's ~0.13; hardly any message is a notice)
+_NOTICE_FIRST = ("\u200e", "\u200f", "M", "消", "訊", "T", "\u0627")
 
 
 class WhatsApp(LineFormat):
@@ -148,7 +151,7 @@ class WhatsApp(LineFormat):
             hm = ctx.clock(clock, ampm)
         iso = date + "T" + hm + ctx.offset if date and hm else None
         sm = _sender(rest)
-        if sm is None or sm[0].startswith("http") or _NOTICE.match(sm[1]):
+        if sm is None or sm[0].startswith("http") or (sm[1].startswith(_NOTICE_FIRST) and _NOTICE.match(sm[1])):
             return iso, "", "system", rest
         sender = sm[0].strip()
         role = ctx.roles.get(sender)       # (``Context.role_of``'s own cache)

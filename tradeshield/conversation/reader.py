@@ -219,6 +219,7 @@ class Rules:
     block_split: dict = field(default_factory=dict)
     whole_mask: int = 0
     replaced_cache: dict = field(default_factory=dict)   # ``replaced_by``
+    kept_cache: dict = field(default_factory=dict)       # ``kept``
     whole_for: dict = field(default_factory=dict)   # the whole-rule bits a text holds → the rules they stand for
     builtin: bool = False                   # the packaged rules file (the learned veto, ``model``, is made for it)
 
@@ -227,6 +228,20 @@ class Rules:
         got = self.replaced_cache.get(kinds)
         if got is None:
             got = self.replaced_cache[kinds] = frozenset(x for r in self.kinds if r.kind in kinds for x in r.replaces)
+        return got
+
+    def kept(self, ids: tuple) -> tuple:
+        """(the rule indices of ``ids`` whose kind none of the others replaces, the kinds they make) — per set of rule
+        indices found in a text (47 on the bench chat's 200,000 messages; worked out per text, in each of ~79,000
+        ``_outcome``s)."""
+        got = self.kept_cache.get(ids)
+        if got is None:
+            kinds = {self.kinds[i].kind for i in ids}
+            drop = {k for i in ids for k in self.kinds[i].replaces} if not self.replacers.isdisjoint(ids) else ()
+            keep = tuple(i for i in ids if self.kinds[i].kind not in drop) if drop else ids
+            if len(self.kept_cache) >= _FORMATS:
+                self.kept_cache.clear()
+            got = self.kept_cache[ids] = (keep, frozenset(kinds.difference(drop)))
         return got
 
 
@@ -906,7 +921,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if got is None:
                 if len(found_cache) >= _CACHE_SIZE:
                     found_cache.clear()
-                got = found_cache[text, side] = finder.found_in([c[0] for c in info[1]], side, len(text))
+                got = found_cache[text, side] = finder.found_in(list(map(_CLAUSE_TEXT, info[1])), side, len(text))
             if got and kinds:     # beside the rules' own events it must be surer, and adds only what they missed
                 lim = finder.logit_beside
                 replaced = R.replaced_by(kinds)
@@ -920,7 +935,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if mget is None:
                 t, sender, l0, l1, src = m[0], m[1], m[4], m[5], m[6]
                 t = t if type(t) is str or not hasattr(t, "isoformat") else t.isoformat()
-                lines = (l0, l1)
+                id_key = f"{src or ''}:{l0}-{l1}:"    # as event_id
             else:
                 t = mget("time")
                 t = t if type(t) is str or not hasattr(t, "isoformat") else t.isoformat()
@@ -928,7 +943,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 src = mget("source")
                 sender = mget("sender")
                 l0, l1 = lines[0], lines[1]
-            id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
+                id_key = f"{src or ''}:{lines[0] if lines else ''}-{lines[-1] if lines else ''}:"    # as event_id
             if as_lines:
                 if src is not last_src:      # (one source per batch, mostly)
                     last_src, q_src = src, _q(src) if type(src) is str else _json(src)
@@ -1071,16 +1086,16 @@ def dialogue_state(state: dict) -> dict:
 def _speaker(R: Rules, info, mrole: str, side) -> tuple:
     """(kinds that hold whatever came before, kinds the dialogue decides, {} for ``_outcome``s, ``side``) for a
     text said by ``mrole`` on ``side``: the speaker and side filters, and the kinds a word in the message cancels."""
-    _text, _cl, _first, cand, hits, reply_ok, blocked = info[:7]
-    follow_hits, echo_hits = info[8], info[10]
+    cand, hits, _reply_ok, blocked = info[3:7]
     fixed, dyn = [], []
-    for i in cand:
-        rule = R.kinds[i]
+    kinds = R.kinds
+    for i in cand:     # (``_analyse``'s candidates: each holds a hit, a reply, a follow or an echo)
+        if i in blocked:
+            continue
+        rule = kinds[i]
         if rule.speaker != "any" and rule.speaker != mrole:
             continue
         if rule.by != "any" and side is not None and rule.by != side:
-            continue
-        if i not in hits and i not in reply_ok and i not in follow_hits and i not in echo_hits or i in blocked:
             continue
         if rule.after or i not in hits or rule.context or rule.not_after_previous is not None:
             dyn.append(i)
@@ -1094,23 +1109,15 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     on ``side`` when the kinds ``found_ids`` (rule indices, ascending) hold in it."""
     text, cl, _none, _cand, hits, reply_ok = info[:6]
     follow_hits, echo_hits = info[8], info[10]
-    if not found_ids and not (with_money and cl and any(map(_HAS_MONEY, cl))):
+    may_money = with_money and cl and any(map(_HAS_MONEY, cl))
+    if not found_ids and not may_money:
         return _NOTHING
+    keep, kinds = R.kept(found_ids)      # (a found kind another one replaces is no event)
     found = [hits[i] if i in hits else follow_hits[i] if i in follow_hits else
              (R.kinds[i], reply_ok[i][1], cl[reply_ok[i][1]][0]) if i in reply_ok else
-             (R.kinds[i], echo_hits[i][0], cl[echo_hits[i][0]][0]) for i in found_ids]     # (rule, clause index, matched)
-    if found:
-        kinds = {h[0].kind for h in found}
-        if not R.replacers.isdisjoint(found_ids):
-            drop = {k for r, _c, _t in found for k in r.replaces if r.kind in kinds}
-            if drop:
-                found = [h for h in found if h[0].kind not in drop]
-                kinds -= drop
-    else:
-        kinds = set()
+             (R.kinds[i], echo_hits[i][0], cl[echo_hits[i][0]][0]) for i in keep]     # (rule, clause index, matched)
     money = []
-    if with_money and cl and any(map(_HAS_MONEY, cl)) and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text)
-                                                           or "deposit-terms" in kinds):
+    if may_money and (_DIGIT.search(text) or _DEPOSIT_WORD.search(text) or "deposit-terms" in kinds):
         at: dict = {}
         for r, cc, _t in found:
             at.setdefault(cc, []).append(r.kind)
@@ -1123,8 +1130,10 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
     evs = []
     amount_at = ()
     if found:
-        amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
-        with_amount = [money[j] for j in amount_at]
+        # (most texts with an event name no amount: then every event's money is ``_NO_MONEY``, no call per event)
+        if money:
+            amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
+            with_amount = [money[j] for j in amount_at]
         if len(found) > 1:
             found.sort(key=lambda h: (h[1], R.order[h[0].kind]))
             if R.twins:      # a kind's context rule and its own both hold: the first clause's
@@ -1132,12 +1141,15 @@ def _outcome(R: Rules, info, found_ids: tuple, mrole: str, side, with_money: boo
                 found = [h for h in found if not (h[0].kind in seen or seen.add(h[0].kind))]
         for rule, j, matched in found:
             kind = rule.kind
-            mode, mine_key, amount = _event_money(kind, money, with_amount)
+            mode, mine_key, amount = _event_money(kind, money, with_amount) if money else _NO_MONEY
             # what the event says whatever message says it (``_template``); the rest is filled per message
             evs.append((kind, (kind, mrole, side, matched, cl[j][0], j, mine_key, amount), f"{kind}:{j}", mode))
     if not kinds and not money:
         return _NOTHING
-    return frozenset(kinds), tuple(money), tuple(evs), amount_at
+    return kinds, tuple(money), tuple(evs), amount_at
+
+
+_NO_MONEY = (0, (), None)      # ``_event_money`` of an event in a message without money terms
 
 
 def _event_money(kind: str, money: list, with_amount: list) -> tuple:
@@ -1237,6 +1249,7 @@ def _line_format(tpl: dict) -> str:
     parts.append("}")
     return "".join(parts)
 _MATCH_START = methodcaller("start")
+_CLAUSE_TEXT = itemgetter(0)             # a piece's info: its clause's text
 _HAS_MONEY = itemgetter(5)               # a piece's info: whether it may hold money terms (``money``'s pre-check)
 
 
@@ -1447,30 +1460,41 @@ def _analyse(R: Rules, text: str, with_money: bool):
                         hits[i] = (kinds[i], j, matched)
     low = None if wide else text.lower()
     if R.whole and (bits & R.whole_mask if wide else R.whole_any.search(low)):     # whole-message patterns: 「行，280」
-        if wide:     # only the rules whose bits the pieces hold (per set of bits: a loop over every rule cost each text)
+        if wide:
+            # only the rules whose bits the pieces hold, each with only the patterns whose bits they hold (per set
+            # of bits: a loop over every rule, then over each rule's patterns, cost each text): (rule index, the
+            # patterns, or None for the rule's one ``message`` pattern)
             wb = bits & R.whole_mask
             todo = R.whole_for.get(wb)
             if todo is None:
                 if len(R.whole_for) >= _FORMATS:
                     R.whole_for.clear()
-                todo = R.whole_for[wb] = tuple(i for i in R.whole if wb & R.whole_bit[i])
+                todo = R.whole_for[wb] = tuple(
+                    (i, None if i not in R.whole_parts else tuple(rx for b, rx, _pre in R.whole_parts[i] if wb & b))
+                    for i in R.whole if wb & R.whole_bit[i])
         else:
-            todo = R.whole
-        for i in todo:
+            todo = [(i, None if i not in R.whole_parts else R.whole_parts[i]) for i in R.whole]
+        for i, parts in todo:
             rule = kinds[i]
             if i in hits or not (wide or rule.message_any.search(low)):
                 continue
-            parts = R.whole_parts.get(i)
             if parts is None:
                 found = rule.message.search(text)
                 found = () if found is None else (found,)
             else:
-                # only the patterns whose anchors the text holds (its pieces' bits, or their literal scan); each one's
-                # match, leftmost first (the first pattern on a tie): the first whose clause it may stand in counts
-                # (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the question gives way to 「才78」)
+                # only the patterns whose anchors the text holds (its pieces' bits — sorted out above —, or their
+                # literal scan); each one's match, leftmost first (the first pattern on a tie): the first whose
+                # clause it may stand in counts (「收到了 电池健康才78啊 你不是说88吗」: the contrast ending in the
+                # question gives way to 「才78」)
                 found = ()
-                for b, rx, pre in parts:
-                    if (bits & b if wide else pre.search(low)) and (m2 := rx.search(text)) is not None:
+                for part in parts:
+                    if wide:
+                        rx = part
+                    elif part[2].search(low):
+                        rx = part[1]
+                    else:
+                        continue
+                    if (m2 := rx.search(text)) is not None:
                         found = [m2] if not found else found + [m2]
                 if len(found) > 1:
                     found.sort(key=_MATCH_START)      # (stable: the first pattern on a tie)
@@ -1546,7 +1570,7 @@ def _analyse(R: Rules, text: str, with_money: bool):
                 at = 1
     if not hits and not reply_ok and not follow_hits and not echo_hits:
         return text, cl, None, (), hits, _NO_DICT, _NO_SET, {}, _NO_DICT, False, _NO_DICT
-    cand = hits.keys() | reply_ok.keys() | follow_hits.keys() | echo_hits.keys()
+    cand = {*hits, *reply_ok, *follow_hits, *echo_hits}
     blocked = _NO_SET
     maybe = R.blockable.intersection(cand)
     if maybe:
