@@ -360,6 +360,29 @@ def test_bagit_python_validates_newline_percent_and_cjk_names(case, tmp_path):
     assert {f"data/evidence/{n}" for n in ["line\nbreak.txt", "发票 2024.pdf"]} <= set(bag.payload_entries())
 
 
+def test_a_name_too_long_for_its_copy_is_cut_and_the_bundle_verifies(case, tmp_path):
+    """A real WhatsApp export kept its URL-encoded name (starkdmi/whats_json: 「… WhatsApp%20Chat%20with%20%E0%A4…
+    sdike.txt」, 230 bytes): each "%" became the 3-byte "％" in the copy's name, 255 bytes were passed and `chat` ended
+    in "internal error: File name too long". The copy's name is cut (the file's hash keeps it its own), the full name
+    stays in custody, and the bundle verifies."""
+    src = tmp_path / "src"
+    src.mkdir()
+    long = "WhatsApp" + "%20Chat%E0%A4%AE" * 14 + "x.txt"          # 237 bytes, 267 with ％
+    twin = "WhatsApp" + "%20Chat%E0%A4%AE" * 14 + "y.txt"          # cut to the same prefix
+    (src / long).write_bytes(b"one\n")
+    (src / twin).write_bytes(b"two\n")
+    case.add([src / long, src / twin])
+    items = case.evidence()
+    assert len(items) == 2 and len({it.path for it in items}) == 2
+    for it in items:
+        name = Path(it.path).name
+        assert len(name.encode("utf-8")) <= 180 and name.endswith(".txt") and it.sha256[:8] in name
+        assert it.original_path in (long, twin)
+    out = tmp_path / "case.zip"
+    res = build_bundle(case, out, sign=True)
+    assert verify(out, key=res["fingerprint"]).ok
+
+
 def test_manifest_paths_are_percent_encoded_both_ways():
     from tradeshield.evidence.bundle import bagit_decode, bagit_encode
 

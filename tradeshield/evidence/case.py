@@ -231,6 +231,7 @@ def _price(value) -> int | float | None:
 
 
 LOCAL_DIR = ".tradeshield"      # stays on this machine: never bundled, packed or reported
+_NAME_MAX = 180     # bytes of an evidence copy's name (``_free_name``)
 SOURCES_FILE = "sources.jsonl"  # where each original was copied from (full path), by SHA-256
 
 
@@ -516,6 +517,14 @@ class Case:
         # "%" is written as the full-width "％": a bag path then needs no %25, which RFC 8493 requires but
         # bagit-python and most BagIt tools do not decode (bagit-python #157); the true name stays in custody
         name = name.replace("/", "_").replace("\\", "_").replace("%", "\uff05") or "file"
+        if len(name.encode("utf-8")) > _NAME_MAX:
+            # a long name cut (filesystems allow 255 bytes; ％ is 3 of them; derived files and temp names add to it);
+            # the hash makes the cut name the file's own, and the full name stays in custody (``original_path``)
+            stem, suffix = os.path.splitext(name)
+            if len(suffix.encode("utf-8")) > 16:
+                stem, suffix = name, ""
+            keep = _NAME_MAX - len(suffix.encode("utf-8")) - 9
+            name = f"{stem.encode('utf-8')[:keep].decode('utf-8', 'ignore')}-{sha[:8]}{suffix}"
         dest = self.evidence_dir / name
         if not dest.exists():
             return dest
