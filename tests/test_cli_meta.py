@@ -77,3 +77,44 @@ def test_help_does_not_import_heavy_modules():
             "print(sorted(heavy & set(sys.modules)), file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.stderr.strip().splitlines()[-1] == "[]", r.stderr
+
+
+def _keys_used(path: Path) -> set:
+    """The message keys a CLI module asks for by name: ``i18n.t("key", …)``, and ``"cli.col." + col`` inside
+    ``for col in ("time", "kind", …)``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    keys = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "t" \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "i18n" and node.args \
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            keys.add(node.args[0].value)
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Tuple):
+            names = [e.value for e in node.iter.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Add) and isinstance(sub.left, ast.Constant) \
+                        and isinstance(sub.left.value, str) and isinstance(sub.right, ast.Name) \
+                        and sub.right.id == node.target.id:
+                    keys.update(sub.left.value + n for n in names)
+    return keys
+
+
+def test_each_command_module_registers_the_messages_it_prints():
+    """A command imports only its own module (fast start-up), so every message key it prints must be registered
+    once that module alone is imported — `tradeshield chat` printed its table's header as 「cli.col.time」 and
+    「cli.col.kind」, keys registered only by the events and core modules."""
+    import json
+
+    mods = sorted(p for p in (ROOT / "tradeshield" / "cli").glob("*.py") if p.stem not in ("__init__", "__main__"))
+    assert len(mods) >= 5
+    missing = {}
+    for p in mods:
+        keys = sorted(k for k in _keys_used(p) if k.startswith("cli."))     # (a library's own, e.g. verify.*, come
+        # with the library module the command calls before it prints them)
+        code = ("import json, sys; import tradeshield.cli.%s; from tradeshield import i18n; "
+                "print(json.dumps([k for k in json.loads(sys.argv[1]) if not i18n.has(k)]))" % p.stem)
+        out = subprocess.run([sys.executable, "-c", code, json.dumps(keys)], capture_output=True, text=True,
+                             cwd=ROOT, check=True).stdout
+        if json.loads(out):
+            missing[p.stem] = json.loads(out)
+    assert missing == {}, f"message keys printed but not registered when the module is loaded alone: {missing}"

@@ -22,6 +22,15 @@ from tradeshield.textsafe import clean, clean_json_text
 if TYPE_CHECKING:
     from rich.console import Console
 
+# table columns several commands print: registered here, where every command's module looks for its options (a
+# command imports its own module only; ``tests/test_cli_meta.py`` checks each module's keys when loaded alone)
+i18n.register({
+    "cli.col.time": ("时间", "time"), "cli.col.kind": ("类型", "kind"), "cli.col.source": ("来源", "source"),
+    "cli.col.note": ("备注", "note"), "cli.col.path": ("路径", "path"), "cli.col.seq": ("序号", "#"),
+    "cli.col.status": ("状态", "status"), "cli.col.file": ("文件", "file"), "cli.col.lines": ("行", "lines"),
+    "cli.col.text": ("内容", "text"),
+})
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout. / 输出 JSON。")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors and warnings (--json still "
                                                               "prints). / 只输出错误和警告。")]

@@ -25,7 +25,8 @@ i18n.register({
                           "usage: tradeshield compare --before PHOTO… --after PHOTO…"),
     "cli.compare.verdict": ("结论：{verdict}", "verdict: {verdict}"),
     "cli.compare.image": ("对比图：{path}", "side-by-side image: {path}"),
-    "cli.col.photo": ("照片", "photo"), "cli.col.device": ("设备", "device"), "cli.col.codes": ("条码/串号", "codes / serials"),
+    "cli.photo.col.photo": ("照片", "photo"), "cli.photo.col.device": ("设备", "device"),
+    "cli.photo.col.codes": ("条码/串号", "codes / serials"),
 })
 
 
@@ -76,7 +77,7 @@ def photo(
 
         t = Table(show_edge=False)
         for col in ("photo", "capture", "device", "codes"):
-            t.add_column(i18n.t("cli.col." + col) if i18n.has("cli.col." + col) else i18n.t("cli.photo.col." + col))
+            t.add_column(i18n.t("cli.photo.col." + col))
         for p in res["photos"]:
             cap = (f"{show_time(p['capture_time'], c.tz)}（{label('capture', p['capture_source'])}）"
                    if p["capture_time"] else "-")
