@@ -184,7 +184,8 @@ class Finder:
         if len(clauses) < 2:
             return 0
         shift = _BITS * self.kinds.index(kind)
-        scores = [(self._clause(self._normal(c)) >> shift) & _FIELD for c in clauses]
+        get = self._written.get
+        scores = [((get(c) or self._clause(self._normal(c))) >> shift) & _FIELD for c in clauses]
         return scores.index(max(scores))
 
 
