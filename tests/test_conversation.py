@@ -441,6 +441,22 @@ def test_events_list_confirm_reject_and_custody(custom_case):
     assert r.exit_code == 2
 
 
+def test_events_table_names_kinds_and_money_roles_in_the_users_language(custom_case, monkeypatch):
+    """The table shows each kind as the user reads it (the rules' names) and each money term's role in the user's
+    language, never the codes (「deposit-terms」「deposit 200」 in a Chinese table); ``--kind`` still takes the code."""
+    from tradeshield.timeline import kind_label
+
+    monkeypatch.setenv("COLUMNS", "200")        # (a narrow table folds 「定金 200」 over two lines)
+    for lang, dep in (("zh", "定金 200"), ("en", "deposit 200")):
+        r = run(["--lang", lang, "events", "--kind", "deposit-terms"], custom_case.root)
+        assert r.exit_code == 0, r.output
+        label = kind_label("deposit-terms", lang)
+        assert label != "deposit-terms" and label.split()[0] in r.output
+        assert dep in r.output
+        if lang == "zh":
+            assert "deposit" not in r.output
+
+
 def test_fact_add_with_source_and_time(custom_case):
     from tradeshield.conversation.facts import confirmed_events
 

@@ -32,6 +32,12 @@ i18n.register({
     "events.status.suggested.model": ("待确认（模型推测）", "suggested (model's guess)"),
     "events.who.me": ("我", "me"), "events.who.them": ("对方", "them"), "events.who.user": ("我（陈述）", "me (stated)"),
     "events.who.system": ("系统", "system"),
+    # money terms' roles (docs/ARCHITECTURE.md "chat")
+    "events.money.asking": ("要价", "asking"), "events.money.offer": ("出价", "offer"),
+    "events.money.agreed": ("成交价", "agreed"), "events.money.deposit": ("定金", "deposit"),
+    "events.money.refund": ("退款", "refund"), "events.money.discount": ("优惠", "discount"),
+    "events.money.partial": ("部分价款", "partial"), "events.money.extra": ("加价", "extra"),
+    "events.money.amount": ("金额", "amount"),
 })
 
 
@@ -40,7 +46,8 @@ def _money(ev) -> str:
     for m in ev.get("money") or []:
         amt = "" if m.get("amount") is None else str(m["amount"])
         ref = {False: "不退" if i18n.get_lang() == "zh" else " non-refundable", True: "可退" if i18n.get_lang() == "zh" else " refundable"}.get(m.get("refundable"), "")
-        parts.append(f"{m['role']} {amt}{ref}".strip())
+        role = m.get("role") or "amount"
+        parts.append(f"{i18n.t('events.money.' + role) if i18n.has('events.money.' + role) else role} {amt}{ref}".strip())
     return ", ".join(parts)
 
 
@@ -71,17 +78,19 @@ def events(
     evs = [e for e in found if (not kind or e["kind"] == kind) and (not status or e["status"] == status)]
 
     def render(con):
+        from tradeshield.timeline import kind_label     # (the rules' zh_name / en_name; ``--kind`` takes the code)
+
         if not evs:
             con.print(i18n.t("cli.events.none"))
             return
         t = Table(show_edge=False)
         for col in ("id", "status", "time", "kind", "who", "clause", "lines", "money"):
-            t.add_column(i18n.t("cli.col." + col), no_wrap=col in ("id", "kind", "lines"),
+            t.add_column(i18n.t("cli.col." + col), no_wrap=col in ("id", "lines"),
                          overflow="fold", ratio=3 if col == "clause" else None)
         for e in evs:
             st = e["status"] + (".model" if e["status"] == "suggested" and e.get("found") == "model" else "")
             t.add_row(e["id"][:6], i18n.t("events.status." + st), str(e.get("time") or "")[5:16].replace("T", " "),
-                      e["kind"], i18n.t("events.who." + str(e.get("by") or "them")), e.get("clause") or e.get("text") or "",
+                      kind_label(e["kind"]), i18n.t("events.who." + str(e.get("by") or "them")), e.get("clause") or e.get("text") or "",
                       _lines(e), _money(e))
         con.print(t)
         con.print(i18n.t("cli.events.hint"))
