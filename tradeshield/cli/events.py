@@ -104,11 +104,12 @@ EventId = Annotated[str, typer.Argument(metavar="ID", help="The event's id (firs
 def _decide(short_id: str, status: str, case, json_out, lang) -> None:
     from tradeshield.conversation.facts import decide
     from tradeshield.evidence.case import Case
+    from tradeshield.timeline import kind_label
 
     out = start(lang, json_out)
     ev = decide(Case.find(case), short_id, status)
     key = "cli.events.confirmed" if status == "confirmed" else "cli.events.rejected"
-    out.emit(ev, lambda c: c.print(i18n.t(key, id=ev["id"][:6], kind=ev["kind"], clause=ev.get("clause", ""))))
+    out.emit(ev, lambda c: c.print(i18n.t(key, id=ev["id"][:6], kind=kind_label(ev["kind"]), clause=ev.get("clause", ""))))
 
 
 @events_app.command("confirm")
@@ -151,4 +152,6 @@ def fact_add(
 
     out = start(lang, json_out)
     f = add_fact(Case.find(case), kind, text, time=time, source=source)
-    out.emit(f, lambda c: c.print(i18n.t("cli.fact.added", id=f["id"][:6], kind=f["kind"], text=f["text"])))
+    from tradeshield.timeline import kind_label
+
+    out.emit(f, lambda c: c.print(i18n.t("cli.fact.added", id=f["id"][:6], kind=kind_label(f["kind"]), text=f["text"])))
