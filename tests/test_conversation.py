@@ -1510,3 +1510,27 @@ def test_session8_other_kinds(role, who, text, want):
 ])
 def test_session8_other_kinds_replies(role, msgs, want):
     assert kinds(msgs, role) == want
+
+
+@pytest.mark.parametrize("text,kind,found", [
+    # English words inside other words were read as events in real WhatsApp chats (starkdmi/whats_json, session 10)
+    ("tapi di malay sampe 1 miliar harganya", "insult", False),           # Indonesian "billion", not "liar"
+    ("you liar, that's not the phone I sent", "insult", True),
+    ("what's the issue you're having with it?", "threat", False),          # "issue you" is no "sue you"
+    ("refund me or I'll sue you", "threat", True),
+    ("it's important to report your hours to the shop", "threat", False),
+    ("it comes in sustainable packaging", "defect-claim", False),         # "sustainable" is no stain
+    ("there's a stain on the sleeve", "defect-claim", True),
+    ("the fluctuations invalidate the reading", "defect-claim", False),
+    ("please text me once the parcel is sent", "off-platform", False),    # "text me on…ce"
+    ("text me on whatsapp for a better price", "off-platform", True),
+    ("how long for an unfrozen card to work again", "fake-service", False),
+    ("your account is frozen, pay the verification fee to release it", "fake-service", True),
+    ("such a moron", "insult", True),
+    ("lawrance moroney's course on the bike", "insult", False),
+])
+def test_english_words_are_read_as_words(text, kind, found):
+    msgs = [{"role": "them", "text": "I bought your jacket, paid 40", "lines": [1, 1], "time": None, "sender": "b", "source": "c"},
+            {"role": "them", "text": text, "lines": [2, 2], "time": None, "sender": "b", "source": "c"}]
+    got = {e["kind"] for e in read_conversation(msgs, role="seller") if e["ref"]["lines"][0] == 2 and e.get("found") != "model"}
+    assert (kind in got) is found, got
