@@ -105,17 +105,10 @@ def cmd_cv(a) -> int:
     ths = [float(x) for x in a.th.split(",")]
 
     def table(pred):
-        tp, fp, fn = Counter(), Counter(), Counter()
+        counts = Counter(), Counter(), Counter()
         for k in test:
-            got, want = pred(k), rows[k][4]
-            for x in got | want:
-                if x in got and x in want:
-                    tp[x] += 1
-                elif x in got:
-                    fp[x] += 1
-                else:
-                    fn[x] += 1
-        return tp, fp, fn
+            em.tally(counts, pred(k), rows[k][4])
+        return counts
 
     def rules(k):
         return rule_kinds.get((rows[k][1], rows[k][2]), set())

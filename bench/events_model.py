@@ -372,20 +372,25 @@ def prf(tp, fp, fn):
     return p, r
 
 
+def tally(counts, got: set, want: set) -> None:
+    """Count one message into ``counts`` (tp, fp, fn: Counters per kind): what it found against its labels."""
+    tp, fp, fn = counts
+    for k in got | want:
+        if k in got and k in want:
+            tp[k] += 1
+        elif k in got:
+            fp[k] += 1
+        else:
+            fn[k] += 1
+
+
 def score_sets(chats, pred):
     """tp/fp/fn per kind; ``pred(chat, i)`` → set of kinds."""
-    tp, fp, fn = Counter(), Counter(), Counter()
+    counts = Counter(), Counter(), Counter()
     for c in chats:
         for i, m in enumerate(c["messages"]):
-            got = pred(c, i)
-            for k in got | m["kinds"]:
-                if k in got and k in m["kinds"]:
-                    tp[k] += 1
-                elif k in got:
-                    fp[k] += 1
-                else:
-                    fn[k] += 1
-    return tp, fp, fn
+            tally(counts, pred(c, i), m["kinds"])
+    return counts
 
 
 def print_table(title, chats, preds: dict, kinds=None):

@@ -30,12 +30,11 @@ Its events are suggestions like every other (``"status": "suggested"``): the use
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 from tradeshield.conversation.clauses import split_clauses
-from tradeshield.conversation.model import gram_set, norm
+from tradeshield.conversation.model import gram_set, load_model, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
 QUIET = 10      # messages after the last one with a rule event (or the chat's start) where the finder still reads
@@ -85,13 +84,12 @@ class Finder:
         self._allowed = {side: frozenset(k for k, name in enumerate(self.kinds)
                                          if name not in self.sides or side in self.sides[name])
                          for side in ("buyer", "seller")}
-        self._packed_base = {side: _pack([_fixed(x) for x in self._base[side]]) for side in ("buyer", "seller")}
+        self._packed_base = {side: _pack([_fixed(x) for x in self._base[side]]) for side in ("buyer", "seller", None)}
         self._mask = {side: sum(_TOP << (_BITS * k) for k in ok) for side, ok in self._allowed.items()}
         lim = math.ceil(self._logit * _UNIT)      # a logit reaches the threshold when its thousandths reach lim
         self._lim = lim
         self._top: dict = {}        # clauses → what a message of that many adds (``_top_of``)
         self._memo: dict = {}           # clause as normalized → its packed logits
-        self._norm_memo: dict = {}      # clause as written → as normalized
         self._written: dict = {}        # clause as written → its packed logits (one look-up a clause seen before)
         self._sided = frozenset(data["side"])       # it learnt every message with its side: none, no reading
 
@@ -102,14 +100,15 @@ class Finder:
             t = self._top[m] = _pack([_TOP - self._lim - (m + 2) * _OFF] * len(self.kinds))     # (_pack adds one _OFF)
         return t
 
-    def _normal(self, c: str) -> str:
-        """A clause as the model reads it (``model.norm``: 「订单号：6101…」 and 「订单号：5302…」 are one clause to it)."""
-        n = self._norm_memo.get(c)
-        if n is None:
-            if len(self._norm_memo) >= _MEMO:
-                self._norm_memo.clear()
-            n = self._norm_memo[c] = norm(c)
-        return n
+    def _packed(self, c: str) -> int:
+        """The packed logits of a clause as written (cached; the clause as the model reads it is ``model.norm``'s:
+        「订单号：6101…」 and 「订单号：5302…」 are one clause to it, cached once in ``_clause``)."""
+        v = self._written.get(c)
+        if v is None:
+            if len(self._written) >= _MEMO:
+                self._written.clear()
+            v = self._written[c] = self._clause(norm(c))
+        return v
 
     def _clause(self, n: str) -> int:
         """The packed logits of a normalized clause (cached)."""
@@ -134,10 +133,8 @@ class Finder:
 
     def logits_of(self, clauses, side) -> tuple:
         """Each kind's logit for a message of ``clauses`` (texts) said on ``side`` (exact: the weights' thousandths added)."""
-        ns = [self._clause(self._normal(c)) for c in clauses]
-        base = self._packed_base.get(side)
-        if base is None:        # (no side: the bias alone)
-            base = _pack([_fixed(x) for x in self._base[None]])
+        ns = [self._packed(c) for c in clauses]
+        base = self._packed_base.get(side, self._packed_base[None])      # (no side: the bias alone)
         return tuple(self._unpack(sum(ns, base), len(ns)))
 
     def logits(self, text: str, side) -> list:
@@ -152,13 +149,7 @@ class Finder:
         get = self._written.get
         packed = self._packed_base[side]
         for c in clauses:
-            v = get(c)
-            if v is None:
-                written = self._written
-                if len(written) >= _MEMO:
-                    written.clear()
-                v = written[c] = self._clause(self._normal(c))
-            packed += v
+            packed += get(c) or self._packed(c)      # (a packed value is never 0: every field holds its offset)
         m = len(clauses)
         hit = (packed + (self._top.get(m) or self._top_of(m))) & self._mask[side]
         if not hit:
@@ -184,8 +175,7 @@ class Finder:
         if len(clauses) < 2:
             return 0
         shift = _BITS * self.kinds.index(kind)
-        get = self._written.get
-        scores = [((get(c) or self._clause(self._normal(c))) >> shift) & _FIELD for c in clauses]
+        scores = [(self._packed(c) >> shift) & _FIELD for c in clauses]
         return scores.index(max(scores))
 
 
@@ -207,8 +197,4 @@ _LOADED: list = []
 
 def load_finder(path: Path | None = None) -> Finder:
     """The packaged model (loaded once)."""
-    if path is not None:
-        return Finder(json.loads(Path(path).read_text(encoding="utf-8")))
-    if not _LOADED:
-        _LOADED.append(Finder(json.loads(DATA.read_text(encoding="utf-8"))))
-    return _LOADED[0]
+    return load_model(Finder, DATA, path, _LOADED)

@@ -196,8 +196,13 @@ _LOADED: list = []
 
 def load_veto(path: Path | None = None) -> Veto:
     """The packaged model (loaded once)."""
+    return load_model(Veto, DATA, path, _LOADED)
+
+
+def load_model(cls, packaged: Path, path: Path | None, loaded: list):
+    """``cls`` made from a JSON file of weights: ``path``, or the ``packaged`` one (made once, kept in ``loaded``)."""
     if path is not None:
-        return Veto(json.loads(Path(path).read_text(encoding="utf-8")))
-    if not _LOADED:
-        _LOADED.append(Veto(json.loads(DATA.read_text(encoding="utf-8"))))
-    return _LOADED[0]
+        return cls(json.loads(Path(path).read_text(encoding="utf-8")))
+    if not loaded:
+        loaded.append(cls(json.loads(packaged.read_text(encoding="utf-8"))))
+    return loaded[0]
