@@ -170,6 +170,13 @@ class _Fields(tuple):
         return self
 
 
+class _Layout(WhatsApp):
+    """A layout of its own: ``fields`` puts a header's fields in ``HEADER``'s order for the common ``make``."""
+
+    def make(self, m, ctx: Context):
+        return WhatsApp.make(self, self.fields(m), ctx)
+
+
 _AMPM = r"(?:[\s\u202f]?([aApP]\.?\s?[mM]\.?))?"
 # iOS on Vietnamese phones: the time first, then the date (month first), ``[14:56:01, 3/18/22] Name: text``; lines
 # may start with U+200E
@@ -177,14 +184,11 @@ TIME_FIRST = re.compile(r"\n[\u200e\u200f\ufeff]*\[(\d{1,2}[:.]\d{2}(?:[:.]\d{2}
                         r", (\d{1,4})[./-](\d{1,2})[./-](\d{1,4})\] ([^\n]*)$", re.M)
 
 
-class _TimeFirst(WhatsApp):
+class _TimeFirst(_Layout):
     @staticmethod
     def fields(m):
         clock, ampm, a, b, c, rest = m.groups()
         return _Fields((a, b, c, clock, ampm, rest))
-
-    def make(self, m, ctx: Context):
-        return WhatsApp.make(self, self.fields(m), ctx)
 
 
 # old Android (2013–14): the time, then the day, an English month name and the year, ``19:23, 28 Aug 2013 - Name:
@@ -225,15 +229,12 @@ _DIGITS = str.maketrans("\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\
 _ARABIC_AMPM = {"\u0645": "PM", "\u0635": "AM"}      # مساءً, صباحًا
 
 
-class _Arabic(WhatsApp):
+class _Arabic(_Layout):
     @staticmethod
     def fields(m):
         a, b, c, clock, ampm, rest = m.groups()
         return _Fields((a.translate(_DIGITS), b.translate(_DIGITS), c.translate(_DIGITS), clock.translate(_DIGITS),
                         _ARABIC_AMPM.get(ampm, ampm), rest))
-
-    def make(self, m, ctx: Context):
-        return WhatsApp.make(self, self.fields(m), ctx)
 
 
 # iOS set to the Buddhist or the Japanese calendar: the year as ``2565 BE`` (the Gregorian year + 543) or as an era
@@ -244,15 +245,12 @@ ERA = re.compile(r"\n[\u200e\ufeff]*\[(\d{1,2})[./-](\d{1,2})[./-](\d{4} BE|[SHR
 _ERAS = {"S": 1925, "H": 1988, "R": 2018}
 
 
-class _Era(WhatsApp):
+class _Era(_Layout):
     @staticmethod
     def fields(m):
         a, b, c, clock, ampm, rest = m.groups()
         y = int(c[:-3]) - 543 if c[-1] == "E" else _ERAS[c[0]] + int(c[1:])
         return _Fields((a, b, str(y), clock, ampm, rest))
-
-    def make(self, m, ctx: Context):
-        return WhatsApp.make(self, self.fields(m), ctx)
 
 
 LAYOUTS = (_TimeFirst("whatsapp", TIME_FIRST), _MonthName("whatsapp", MONTH_NAME), _Arabic("whatsapp", ARABIC),
