@@ -24,9 +24,8 @@ i18n.register({
     "cli.events.confirmed": ("已确认 {id} {kind}：{clause}", "confirmed {id} {kind}: {clause}"),
     "cli.events.rejected": ("已否认 {id} {kind}：{clause}", "rejected {id} {kind}: {clause}"),
     "cli.fact.added": ("已记录事实 {id} {kind}：{text}", "fact recorded {id} {kind}: {text}"),
-    "cli.col.id": ("编号", "id"), "cli.col.status": ("状态", "status"), "cli.col.who": ("谁", "who"),
-    "cli.col.time": ("时间", "time"), "cli.col.kind": ("类型", "kind"),
-    "cli.col.clause": ("原话（分句）", "clause"), "cli.col.lines": ("行", "lines"), "cli.col.money": ("金额", "money"),
+    "cli.col.id": ("编号", "id"), "cli.col.who": ("谁", "who"),
+    "cli.col.clause": ("原话（分句）", "clause"), "cli.col.money": ("金额", "money"),
     "events.status.suggested": ("待确认", "suggested"), "events.status.confirmed": ("已确认", "confirmed"),
     "events.status.rejected": ("已否认", "rejected"),
     "events.status.suggested.model": ("待确认（模型推测）", "suggested (model's guess)"),
@@ -149,9 +148,8 @@ def fact_add(
     """
     from tradeshield.conversation.facts import add_fact
     from tradeshield.evidence.case import Case
+    from tradeshield.timeline import kind_label
 
     out = start(lang, json_out)
     f = add_fact(Case.find(case), kind, text, time=time, source=source)
-    from tradeshield.timeline import kind_label
-
     out.emit(f, lambda c: c.print(i18n.t("cli.fact.added", id=f["id"][:6], kind=kind_label(f["kind"]), text=f["text"])))

@@ -24,7 +24,7 @@ i18n.register({
     "cli.col.required": ("必需事实", "required facts"),
     "cli.statement.needs": ("需要：{need}", "needs: {need}"), "cli.col.fact": ("事实", "fact"),
     "cli.col.how": ("如何补充", "how to supply it"), "cli.col.word": ("词", "word"),
-    "cli.col.kind": ("类别", "kind"), "cli.col.alt": ("建议改为", "say instead"), "cli.col.where": ("位置", "where"),
+    "cli.col.alt": ("建议改为", "say instead"), "cli.col.where": ("位置", "where"),
     "cli.lint.clean": ("未发现问题", "nothing found"),
     "cli.lint.quoted": ("（引用原话中）", "(inside a quotation)"),
     "cli.split.bad_encoding": ("无法识别文本编码：{path}（请另存为 UTF-8）", "cannot read the text encoding of {path} "
