@@ -56,7 +56,12 @@ FOLDS = [("w", "d84c5cf"), ("x", "65a6dcf"), ("y", "897c08d"), ("z", "bd0c74d"),
          # scored blind at 11f0e27 before session 7's rules round)
          ("h2", "6153f50"), ("s6i", "1dadaf2"), ("s6j", "1dadaf2"), ("s6k", "1dadaf2"), ("s6l", "1dadaf2"),
          ("s7a", "11f0e27"), ("s7b", "11f0e27"), ("s7c", "11f0e27"), ("s7d", "11f0e27"), ("s7e", "11f0e27"),
-         ("s7f", "11f0e27")]
+         ("s7f", "11f0e27"),
+         # session 11: session 10's fresh blind check (parts 50–53), scored once blind at main e12375e
+         ("s10a", "e12375e"), ("s10b", "e12375e"), ("s10c", "e12375e"), ("s10d", "e12375e"),
+         # session 11: six new blind batches (parts 54–59), scored once blind at main bf5ed36
+         ("s11a", "bf5ed36"), ("s11b", "bf5ed36"), ("s11c", "bf5ed36"), ("s11d", "bf5ed36"), ("s11e", "bf5ed36"),
+         ("s11f", "bf5ed36")]
 # training-only parts: 1–4 (the rules were written on them) and the retired held-out part 27 (looked at, not tuned
 # on, until session 5)
 EXTRA = [("p1-4", "d84c5cf"), ("h", "d9c69fe")]
@@ -64,7 +69,7 @@ BLIND = [g for g, _c in FOLDS]
 
 
 def group(cid: str) -> str:
-    m = re.match(r"(s7[a-f]|s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
+    m = re.match(r"(s1[01][a-h]|s7[a-f]|s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
     if m:
         return m.group(1)
     if re.match(r"h2[ab]\d\d", cid):
@@ -121,7 +126,7 @@ def run_reader(root: str | None, chats) -> dict:
     """{chat id: {message index (str): [[kind, clause, clause index], …]}} of the reader under ``root`` (None: this
     checkout's)."""
     root = root or str(ROOT)
-    env = dict(os.environ, PYTHONPATH=root, TRADESHIELD_CHAT_RULES="", TRADESHIELD_EVENT_VETO="0")
+    env = dict(os.environ, PYTHONPATH=root, TRADESHIELD_CHAT_RULES="", TRADESHIELD_EVENT_VETO="0", TRADESHIELD_EVENT_FINDER="0")
     env.pop("TRADESHIELD_CHAT_RULES")
     p = subprocess.run([sys.executable, "-c", _RUN, root], input=json.dumps(_plain(chats), ensure_ascii=False),
                        capture_output=True, text=True, env=env, check=True)
