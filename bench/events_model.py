@@ -61,7 +61,10 @@ FOLDS = [("w", "d84c5cf"), ("x", "65a6dcf"), ("y", "897c08d"), ("z", "bd0c74d"),
          ("s10a", "e12375e"), ("s10b", "e12375e"), ("s10c", "e12375e"), ("s10d", "e12375e"),
          # session 11: six new blind batches (parts 54–59), scored once blind at main bf5ed36
          ("s11a", "bf5ed36"), ("s11b", "bf5ed36"), ("s11c", "bf5ed36"), ("s11d", "bf5ed36"), ("s11e", "bf5ed36"),
-         ("s11f", "bf5ed36")]
+         ("s11f", "bf5ed36"),
+         # and eight more (parts 60–67), scored once blind at main ca2145a (the same rules)
+         ("s11i", "ca2145a"), ("s11j", "ca2145a"), ("s11k", "ca2145a"), ("s11l", "ca2145a"), ("s11m", "ca2145a"),
+         ("s11n", "ca2145a"), ("s11o", "ca2145a"), ("s11p", "ca2145a")]
 # training-only parts: 1–4 (the rules were written on them) and the retired held-out part 27 (looked at, not tuned
 # on, until session 5)
 EXTRA = [("p1-4", "d84c5cf"), ("h", "d9c69fe")]
@@ -69,7 +72,7 @@ BLIND = [g for g, _c in FOLDS]
 
 
 def group(cid: str) -> str:
-    m = re.match(r"(s1[01][a-h]|s7[a-f]|s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
+    m = re.match(r"(s1[01][a-p]|s7[a-f]|s6[a-l]|s5[a-c]|s4[a-e]|s[a-d])\d", cid)
     if m:
         return m.group(1)
     if re.match(r"h2[ab]\d\d", cid):
