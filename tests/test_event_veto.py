@@ -122,8 +122,8 @@ def test_the_events_kept_are_the_rules_own_and_the_schema_is_unchanged():
     # (session 7: the model retrained with parts 39–42 among its training chats drops 67 events there, all false alarms
     # of the four kinds it judges: bench_events.py --split tune --errors, VETO lines; session 8: retrained with parts 43–49
     # among its training chats, it drops 124 there, all false alarms — rules alone 4258 true / 268 false, with it 4258 / 144;
-    # session 11: retrained with parts 50–67 among them, it drops 232, all false alarms)
-    assert 5 <= dropped <= 260
+    # session 11: retrained with parts 50–75 among them, it drops 283, all false alarms)
+    assert 5 <= dropped <= 320
 
 
 def test_veto_is_off_by_env_and_with_a_users_own_rules(tmp_path):
