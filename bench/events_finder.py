@@ -8,10 +8,10 @@ Data: ``bench/data/events/tune.txt`` only — this script never opens the held-o
 message's clauses as the reader cuts them (``model.gram_set(model.norm(clause), 3)``) and the speaker's side; scikit-learn's liblinear fits it (a test extra:
 the tool itself only sums the packaged weights).
 
-``cv``: the 44 blind batches of ``events_model.FOLDS`` (each written by someone who had not seen the rules) go into
-8 groups round robin; each group is scored by a finder trained on every other part of tune.txt, and its rule events
-are those of the reader that scored each batch blind (``events_model.py hits``), so neither side of the union has
-seen the batch. A kind counts as ``bench_events.py`` counts it (per message). Thresholds are printed side by side;
+``cv``: the blind batches of ``events_model.FOLDS`` (70 since session 11; each written by someone who had not seen
+the rules) go into 8 groups round robin; each group is scored by a finder trained on every other part of tune.txt,
+and its rule events are those of the reader that scored each batch blind (``events_model.py hits``), so neither side
+of the union has seen the batch. A kind counts as ``bench_events.py`` counts it (per message). Thresholds are printed side by side;
 the packaged one was chosen on this table (README.md "Session 9").
 """
 from __future__ import annotations
