@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tradeshield.errors import InputError, UsageError
-from tradeshield.watchlist import FILENAME, Watchlist
+from tradeshield.watchlist import APP_ID, FILENAME, Watchlist
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,6 +151,48 @@ def test_two_processes_at_once(tmp_path):
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_first_use_while_another_process_creates_it(tmp_path, monkeypatch):
+    """The other flake of test_two_processes_at_once (CI, session 11), made deterministic.
+
+    On first use a process read the file's application id (0: new), then counted its tables to tell a new
+    file from another program's. A second process creating the watchlist between the two reads made the
+    count 1 with the id still read as 0: "not a tradeshield watchlist", exit 1. Here another connection
+    creates it the moment the count is asked for: it must wait (the two reads are one transaction), and
+    the first process goes on.
+    """
+    path = tmp_path / "w.sqlite3"
+    real_connect = sqlite3.connect
+    other = real_connect(path, isolation_level=None, timeout=0.2)
+    tried = []
+
+    def create(stmt):
+        if "FROM sqlite_master" in stmt and not tried:
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("CREATE TABLE entries (id TEXT NOT NULL COLLATE NOCASE, platform TEXT NOT NULL, "
+                              "reason TEXT NOT NULL, date TEXT NOT NULL, case_path TEXT, seal_code TEXT, "
+                              "PRIMARY KEY (platform, id))")
+                other.execute(f"PRAGMA application_id = {APP_ID}")
+                other.execute("COMMIT")
+                tried.append("committed")
+            except sqlite3.OperationalError as e:
+                tried.append(str(e))
+                if other.in_transaction:
+                    other.execute("ROLLBACK")
+
+    def connect(*a, **k):
+        con = real_connect(*a, **k)
+        con.set_trace_callback(create)
+        return con
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    Watchlist(path, timeout=10).add("tb1", platform="xianyu", reason="first use")
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    other.close()
+    assert tried and "locked" in tried[0], tried
+    assert [e.id for e in Watchlist(path).entries()] == ["tb1"]
 
 
 def test_first_use_while_another_process_writes(tmp_path, monkeypatch):

@@ -149,16 +149,13 @@ class Watchlist:
             con.close()
 
     def _prepare(self, con: sqlite3.Connection) -> None:
-        app_id = con.execute("PRAGMA application_id").fetchone()[0]
-        if app_id == APP_ID:
+        if con.execute("PRAGMA application_id").fetchone()[0] == APP_ID:
             return
-        self._foreign(con, app_id)
+        self._foreign(con)
         self._wal(con)
         con.execute("BEGIN IMMEDIATE")   # first use: two processes may race to create the table
         try:
-            app_id = con.execute("PRAGMA application_id").fetchone()[0]
-            self._foreign(con, app_id)
-            if app_id != APP_ID:
+            if self._foreign(con) != APP_ID:
                 con.execute("CREATE TABLE entries (id TEXT NOT NULL COLLATE NOCASE, platform TEXT NOT NULL, "
                             "reason TEXT NOT NULL, date TEXT NOT NULL, case_path TEXT, seal_code TEXT, "
                             "PRIMARY KEY (platform, id))")
@@ -168,10 +165,23 @@ class Watchlist:
             con.execute("ROLLBACK")
             raise
 
-    def _foreign(self, con: sqlite3.Connection, app_id: int) -> None:
-        """Refuse another program's SQLite file before anything in it is changed."""
-        if app_id != APP_ID and (app_id != 0 or con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]):
+    def _foreign(self, con: sqlite3.Connection) -> int:
+        """The file's application id; another program's SQLite file is refused before anything in it is changed.
+
+        The id and the tables are read in one transaction: read apart, a second process creating the
+        watchlist in between made a new, empty file look like another program's (id 0 but a table)."""
+        own = not con.in_transaction
+        if own:
+            con.execute("BEGIN")
+        try:
+            app_id = con.execute("PRAGMA application_id").fetchone()[0]
+            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        finally:
+            if own:
+                con.execute("COMMIT")
+        if app_id != APP_ID and (app_id != 0 or tables):
             raise InputError("watch.corrupt", path=str(self.path), reason="not a tradeshield watchlist")
+        return app_id
 
     def _wal(self, con: sqlite3.Connection) -> None:
         """Switch the file to WAL before the table exists (the mode is stored in the file).
