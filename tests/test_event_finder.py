@@ -140,6 +140,27 @@ def test_finder_finds_what_the_rules_miss(role, pairs, line, kind):
     assert ev["clause"] and ev["clause"] in ev["text"]
 
 
+@pytest.mark.parametrize("text", ["不用加我微信", "你就别加我微信了", "don't add me on WhatsApp"])
+def test_a_negator_opening_the_clause_cancels_what_it_finds(text):
+    """Issue 19, negation: 「不用加我微信」 has every gram of 「加我微信」, and the model scores them as an off-platform
+    ask; a clause opened by a prohibitive or no-need negator says no such thing (``finder.negated``). The rules say
+    the same: 「加我微信」 is their event, the negated forms are not."""
+    msgs = _msgs([("me", "iPhone 13 还在的"), ("them", text)])
+    assert "off-platform" in finder.load_finder().found(text, "buyer")      # the model alone would say it
+    assert [e for e in _read(msgs, "seller") if e["ref"]["lines"][0] == 2] == []
+    assert [e["kind"] for e in _read(_msgs([("me", "iPhone 13 还在的"), ("them", "加我微信")]), "seller")
+            if e["ref"]["lines"][0] == 2] == ["off-platform"]
+
+
+def test_kinds_said_in_negative_words_keep_them():
+    """A refusal, a defect, a requirement, an insult are said in negative words: the gate leaves them (「不要了」, no
+    longer wanted, is not a prohibition either)."""
+    for kind, clause in [("defect-claim", "不能开机了"), ("requirement", "别太花哨"), ("refund-refused", "不退"),
+                         ("insult", "别装了 骗子"), ("return-request", "我不要了")]:
+        assert not finder.negated(kind, clause), (kind, clause)
+    assert finder.negated("off-platform", "别加我微信") and finder.negated("agreement", "不用了")
+
+
 def test_its_events_keep_their_side():
     """A buyer's kind said by the seller is not found (「你先发货吧，到了我再付」 is the buyer's ship-before-pay)."""
     f = finder.load_finder()

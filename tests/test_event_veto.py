@@ -125,8 +125,8 @@ def test_the_events_kept_are_the_rules_own_and_the_schema_is_unchanged():
     # (session 7: the model retrained with parts 39–42 among its training chats drops 67 events there, all false alarms
     # of the four kinds it judges: bench_events.py --split tune --errors, VETO lines; session 8: retrained with parts 43–49
     # among its training chats, it drops 124 there, all false alarms — rules alone 4258 true / 268 false, with it 4258 / 144;
-    # session 11: retrained with parts 50–75 among them, it drops 283, all false alarms)
-    assert 5 <= dropped <= 320
+    # session 11: retrained with parts 50–83 among them, it drops 340, all false alarms)
+    assert 5 <= dropped <= 400
     assert true_dropped == 0      # (what it drops there are false alarms only: it was trained on these chats)
 
 

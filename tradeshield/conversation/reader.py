@@ -51,7 +51,7 @@ from tradeshield.chat.events import rules_path  # one place says where the rules
 from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
-from tradeshield.conversation.finder import QUIET  # (its weights load only when a chat is read)
+from tradeshield.conversation.finder import QUIET, negated  # (its weights load only when a chat is read)
 from tradeshield.errors import InputError
 
 SIDES = ("buyer", "seller")
@@ -927,8 +927,10 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 replaced = R.replaced_by(kinds)
                 got = tuple(x for x in got if x[1] >= lim and x[0] not in kinds and x[0] not in replaced)
             if got and (not texts or trade.search(" ".join(texts + [read])) is not None):     # (in trade talk only)
-                evs_t, money_t, amount_at = _found_events(finder, R, info, tuple(k for k, _z in got), mrole, side,
-                                                          with_money, money_t, evs_t)
+                new = tuple(k for k, _z in got if not _negated_found(finder, info, side, k))
+                if new:
+                    evs_t, money_t, amount_at = _found_events(finder, R, info, new, mrole, side, with_money, money_t,
+                                                              evs_t)
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
@@ -1163,6 +1165,12 @@ def _event_money(kind: str, money: list, with_amount: list) -> tuple:
     first = next((x["amount"] for x in mine if x.get("amount") is not None and x["role"] == want),
                  next((x["amount"] for x in mine if x.get("amount") is not None), None))
     return (1 if mine is money else 2), tuple(tuple(x.items()) for x in mine), None if first is None else str(first)
+
+
+def _negated_found(finder, info, side, kind: str) -> bool:
+    """Whether the finder's ``kind`` falls on a clause a negator opens (``finder.negated``: 「不用加我微信」)."""
+    cl = info[1]
+    return negated(kind, cl[finder.best_clause([c[0] for c in cl], side, kind)][0] if cl else info[0])
 
 
 def _found_events(finder, R: Rules, info, new: tuple, mrole: str, side, with_money: bool, money_t: tuple, evs_t: tuple):
