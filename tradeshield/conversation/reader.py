@@ -927,10 +927,10 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
                 replaced = R.replaced_by(kinds)
                 got = tuple(x for x in got if x[1] >= lim and x[0] not in kinds and x[0] not in replaced)
             if got and (not texts or trade.search(" ".join(texts + [read])) is not None):     # (in trade talk only)
-                new = tuple(k for k, _z in got if not _negated_found(finder, info, side, k))
-                if new:
-                    evs_t, money_t, amount_at = _found_events(finder, R, info, new, mrole, side, with_money, money_t,
-                                                              evs_t)
+                found = _found_events(finder, R, info, tuple(k for k, _z in got), mrole, side, with_money, money_t,
+                                      evs_t)
+                if found is not None:
+                    evs_t, money_t, amount_at = found
         money = [dict(x) for x in money_t] if money_t and not as_lines else []
         evs = []
         if evs_t:
@@ -1167,28 +1167,29 @@ def _event_money(kind: str, money: list, with_amount: list) -> tuple:
     return (1 if mine is money else 2), tuple(tuple(x.items()) for x in mine), None if first is None else str(first)
 
 
-def _negated_found(finder, info, side, kind: str) -> bool:
-    """Whether the finder's ``kind`` falls on a clause a negator opens (``finder.negated``: 「不用加我微信」)."""
-    cl = info[1]
-    return negated(kind, cl[finder.best_clause([c[0] for c in cl], side, kind)][0] if cl else info[0])
-
-
 def _found_events(finder, R: Rules, info, new: tuple, mrole: str, side, with_money: bool, money_t: tuple, evs_t: tuple):
     """(``evs_t`` and the event templates of the kinds ``new`` the finder found in a message, its money terms, the
     indices of those with an amount). ``new`` holds only kinds the rules did not find there, nor one a kind they found
     replaces (「那就1800吧」: price-agreed, not agreement). The events say whose they are: ``matched`` is None (no rule
     word matched) and ``found`` is ``"model"``; each is on the clause the model scores highest and carries the
-    message's money terms as a rule's event does."""
+    message's money terms as a rule's event does. A kind on a clause a negator opens is left out (``finder.negated``:
+    「不用加我微信」); None when no kind is left."""
     cl = info[1]
+    picks = []
+    for kind in new:
+        j = finder.best_clause([c[0] for c in cl], side, kind) if cl else 0
+        clause = cl[j][0] if cl else info[0]
+        if not negated(kind, clause):
+            picks.append((kind, j, clause))
+    if not picks:
+        return None
     if with_money and not money_t:
         money_t = _outcome(R, info, (), mrole, side, True)[1]      # (the rules found nothing: not worked out)
     money = [dict(x) for x in money_t]
     amount_at = tuple(j for j, x in enumerate(money) if x.get("amount") is not None)
     with_amount = [money[j] for j in amount_at]
     evs = []
-    for kind in new:
-        j = finder.best_clause([c[0] for c in cl], side, kind) if cl else 0
-        clause = cl[j][0] if cl else info[0]
+    for kind, j, clause in picks:
         mode, mine_key, amount = _event_money(kind, money, with_amount)
         evs.append((kind, (kind, mrole, side, None, clause, j, mine_key, amount), f"{kind}:{j}", mode))
     return evs_t + tuple(evs), tuple(money_t), amount_at
