@@ -178,6 +178,15 @@ def negated_before(text: str, pos: int) -> bool:
 
 
 _POST_NEG = re.compile(r"^(?:不了|不出|不到|不起来|不成|没了)")
+# a prohibitive or no-need negator opening a clause, after at most two of a subject and adverbs: 「不用加我微信」
+# (「不要了」, no longer wanted, is no prohibition)
+_PROHIBITED = re.compile(r"^(?:我|你|您|咱|咱们|我们|他|她|就|也|都|还|先|亲|可以){0,2}(?:不用|不要(?!了)|别|不必|无需|没必要|用不着|甭)|"
+                         r"^(?:no need\b|don'?t\b|do not\b|never\b|please don'?t\b)", re.I)
+
+
+def prohibited(text: str) -> bool:
+    """Whether a prohibitive or no-need negator opens the clause ``text`` (「不用加我微信」「你就别加我微信了」, "don't …")."""
+    return _PROHIBITED.match(text.strip()) is not None
 
 
 def negated_after(text: str, end: int) -> bool:

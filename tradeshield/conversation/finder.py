@@ -31,10 +31,9 @@ Its events are suggestions like every other (``"status": "suggested"``): the use
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
-from tradeshield.conversation.clauses import split_clauses
+from tradeshield.conversation.clauses import prohibited, split_clauses
 from tradeshield.conversation.model import gram_set, load_model, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
@@ -43,18 +42,16 @@ _MEMO = 4096      # entries per cache (bounded: a 1,000,000-message import must 
                   # are ~0.2 KB)
 
 
-# The model reads grams, not scope: 「不用加我微信」 has every gram of 「加我微信」. A kind it finds on a clause that opens
-# with a prohibitive or no-need negator (after at most two of a subject and adverbs) is not said there; the refusals, and
-# the kinds whose own words are negative (「不能开机」 a defect, 「别太花哨」 a requirement, 「别烦我 神经病」), keep it.
-_PROHIBITED = re.compile(r"^(?:我|你|您|咱|咱们|我们|他|她|就|也|都|还|先|亲|可以){0,2}(?:不用|不要(?!了)|别|不必|无需|没必要|用不着|甭)|"
-                         r"^(?:no need\b|don'?t\b|do not\b|never\b|please don'?t\b)", re.I)
+# The model reads grams, not scope: 「不用加我微信」 has every gram of 「加我微信」. A kind it finds on a clause a
+# prohibitive or no-need negator opens (``clauses.prohibited``) is not said there; the refusals, and the kinds whose own
+# words are negative (「不能开机」 a defect, 「别太花哨」 a requirement, 「别烦我 神经病」), keep it.
 _SAYS_NO = frozenset({"discount-refused", "refund-refused", "defect-claim", "partial-delivery", "requirement", "insult"})
 
 
 def negated(kind: str, clause: str) -> bool:
     """Whether the finder's ``kind`` on ``clause`` is under a negator that opens the clause (「不用加我微信」: no
     off-platform ask), so is not an event there."""
-    return kind not in _SAYS_NO and _PROHIBITED.match(clause.strip()) is not None
+    return kind not in _SAYS_NO and prohibited(clause)
 
 
 def pieces(text: str) -> list:
