@@ -79,12 +79,51 @@ def test_fast_score_is_the_sum_of_the_weights():
                 for k, w in data["grams"].get(g, []):
                     want[k] += w
         assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(f.logits(text, side), want)), text
+        # its place in the talk adds the weights of its features (``talk_features``), whatever the bits
+        for bits in (finder.talk_bits(text, False, True, "150", "130吧"), finder.talk_bits(text, True, False, None, None)):
+            more = list(want)
+            for feat in finder.talk_features(bits, side):
+                for k, w in data["dialogue"].get(feat, []):
+                    more[k] += w
+            assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in zip(f.logits(text, side, bits), more)), (text, bits)
+
+
+@pytest.mark.parametrize("text,first,again,mine,theirs,want", [
+    # an amount against the other side's last one (lower, equal, higher; one of theirs) and against one's own last one
+    ("行 130", False, False, "150", "130吧", {"amt", "oamt", "eq", "inoa", "mylt", "oprop", "acc", "short"}),
+    ("2400行不", False, False, None, "2600 包邮", {"amt", "oamt", "lt", "short"}),
+    ("2550吧 顺丰包邮", False, False, "2650", "2500出吗", {"amt", "oamt", "gt", "mylt", "oprop"}),
+    ("那就1100", False, False, None, "1050不行 1100给你包顺丰", {"amt", "oamt", "eq", "inoa", "acc", "short"}),
+    # numbers that are not money (an order number, a quantity) are no amount; a question ends with a proposal
+    ("订单号12345678901 麻烦查一下", False, True, "发了吗", "发了 单号给你", {"cont"}),
+    ("要3件", True, False, None, None, {"short", "first"}),
+    ("sure, bulb included", False, False, None, "22 if you throw in the bulb?", {"oamt", "oprop", "acc"}),
+])
+def test_the_place_in_the_talk(text, first, again, mine, theirs, want):
+    bits = finder.talk_bits(text, first, again, mine, theirs)
+    feats = finder.talk_features(bits, "buyer")
+    assert {x for x in feats if x in finder._TALK} == want
+    assert {x for x in feats if x.startswith("b") and "&" not in x} == {"b" + x for x in want}
+    assert sum("&" in x for x in feats) == len(want) * (len(want) - 1) // 2
+
+
+@pytest.mark.parametrize("quote,found", [("三个页面1500 两周交", True), ("三个页面 两周交", False)])
+def test_the_talk_decides_a_bare_yes(quote, found):
+    """A bare 「行」 after the seller's quote for custom work accepts the price (``agreement``, the data's conventions);
+    after a plain promise it only acknowledges. The words are the same: the finder tells them apart by the amount in
+    the message it answers (``talk_bits``), and the rules alone find neither."""
+    msgs = _msgs([("me", "能做三个页面的官网吗 企业展示用"), ("them", quote), ("me", "行")])
+    got = [e for e in _read(msgs, "buyer") if e["ref"]["lines"][0] == 3]
+    assert [(e["kind"], e["found"]) for e in got] == ([("agreement", "model")] if found else [])
+    assert not [e for e in _read(msgs, "buyer", on=False) if e["ref"]["lines"][0] == 3]
+    assert "agreement" not in finder.load_finder().found("行", "buyer")     # the words alone say nothing
 
 
 def test_the_weights_have_three_decimals():
     """The finder adds thousandths (exact, in any order): the packaged weights must be exactly that."""
     data = json.loads(finder.DATA.read_text(encoding="utf-8"))
     ws = [w for row in data["grams"].values() for _k, w in row] + data["bias"] + [x for v in data["side"].values() for x in v]
+    ws += [w for row in data["dialogue"].values() for _k, w in row]
     assert len(ws) > 10_000
     assert all(abs(w * 1000 - round(w * 1000)) < 1e-9 for w in ws)
 

@@ -8,8 +8,10 @@
     ()
 
 The rules (``data/chat_rules.toml``) find what their words say; on chats written by people who never saw them they
-find about two events in three. This model reads each message on its own — the char 1–3-grams of each of its
-clauses (numbers as 0) and the speaker's side — and gives each kind a probability; a kind at or above the threshold
+find about two events in three. This model reads each message — the char 1–3-grams of each of its clauses
+(numbers as 0), the speaker's side, and its place in the talk (``talk_bits``: its amount against the one the other
+side named last, whether they put something up, a bare acceptance word …: 「行」 after 「三个页面1500 两周交」 accepts
+a price, after 「三个页面 两周交」 only acknowledges) — and gives each kind a probability; a kind at or above the threshold
 (``threshold_beside``, higher, in a message where the rules found a kind) that the rules did not find in the message
 is added as an event with ``"found": "model"`` and ``"matched": null`` (no rule word matched), on the
 clause the model scores highest. It never takes an event away and never changes what the rules find after it (the
@@ -31,9 +33,11 @@ Its events are suggestions like every other (``"status": "suggested"``): the use
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from tradeshield.conversation.clauses import prohibited, split_clauses
+from tradeshield.conversation.money import amounts
 from tradeshield.conversation.model import gram_set, load_model, norm
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "event_finder.json"
@@ -52,6 +56,64 @@ def negated(kind: str, clause: str) -> bool:
     """Whether the finder's ``kind`` on ``clause`` is under a negator that opens the clause (「不用加我微信」: no
     off-platform ask), so is not an event there."""
     return kind not in _SAYS_NO and prohibited(clause)
+
+
+# The message's place in the talk (session 12): what a bare 「行 130」, 「那就120」, 「两千五行不」 or 「2550吧」 is depends on the
+# amounts around it. Read from the texts alone (no event of the rules: what the finder learnt and what it reads agree).
+_PROPOSES = re.compile(r"(?:吧|吗|嘛|不|么|呢|[?？]|行不行|可以不|ok\??|okay\??|deal\??)\s*$", re.I)
+_ACCEPTS = re.compile(r"\s*(?:好|行|可以|成|没问题|ok|okay|deal|sure|fine|同意|嗯|那就|就)", re.I)
+_SIDE_MARK = {"buyer": "b", "seller": "s"}
+
+
+_TALK = ("amt", "oamt", "lt", "eq", "gt", "inoa", "mylt", "myeq", "mygt", "oprop", "acc", "short", "first", "cont")
+_BIT = {f: 1 << k for k, f in enumerate(_TALK)}
+
+
+def talk_bits(text: str, first: bool, again: bool, mine: str | None, theirs: str | None) -> int:
+    """A message's place in the talk, as bits of ``_TALK`` (texts as read): whether it names an amount, and how that
+    compares with the amounts of the other side's last message (``theirs``: lower, equal, higher; one of them) and of
+    the speaker's own last one (``mine``); whether their last message puts something up (ends in 吧/吗/?…); whether
+    it opens with an acceptance word, is short (≤ 6 characters), is the chat's ``first``, or follows the speaker's own
+    message (``again``)."""
+    a = amounts(text)
+    bits = _BIT["amt"] if a else 0
+    if theirs is not None:
+        oa = [x[0] for x in amounts(theirs)]
+        if oa:
+            bits |= _BIT["oamt"]
+            if a:
+                x, y = a[0][0], oa[-1]
+                bits |= _BIT["lt" if x < y else "eq" if x == y else "gt"]
+                if x in oa:
+                    bits |= _BIT["inoa"]
+        if _PROPOSES.search(theirs):
+            bits |= _BIT["oprop"]
+    if a and mine is not None:
+        ma = amounts(mine)
+        if ma:
+            x, y = a[0][0], ma[-1][0]
+            bits |= _BIT["mylt" if x < y else "myeq" if x == y else "mygt"]
+    if _ACCEPTS.match(text):
+        bits |= _BIT["acc"]
+    if len(text.strip()) <= 6:
+        bits |= _BIT["short"]
+    if first:
+        bits |= _BIT["first"]
+    if again:
+        bits |= _BIT["cont"]
+    return bits
+
+
+def talk_features(bits: int, side) -> tuple:
+    """The finder's features of ``talk_bits`` said on ``side``: each alone, with the side, and each pair with the side.
+
+    >>> talk_features(talk_bits("行 130", False, False, "150", "130吧"), "seller")[:6]
+    ('amt', 'oamt', 'eq', 'inoa', 'mylt', 'oprop')
+    """
+    f = [x for x in _TALK if bits & _BIT[x]]
+    sd = _SIDE_MARK.get(side, "n")
+    fs = sorted(f)
+    return (*f, *(sd + x for x in f), *(sd + p + "&" + q for k, p in enumerate(fs) for q in fs[k + 1:]))
 
 
 def pieces(text: str) -> list:
@@ -104,6 +166,28 @@ class Finder:
         self._memo: dict = {}           # clause as normalized → its packed logits
         self._written: dict = {}        # clause as written → its packed logits (one look-up a clause seen before)
         self._sided = frozenset(data["side"])       # it learnt every message with its side: none, no reading
+        self._dialogue: dict = {f: tuple([(k, round(w * _UNIT)) for k, w in row])
+                                for f, row in data.get("dialogue", {}).items()}
+        self._dmemo: dict = {}          # (talk bits, side) → their features' packed logits (None: no weight)
+
+    def _talk(self, bits: int, side):
+        """The packed logits of a message's place in the talk (``talk_bits``) said on ``side``, as one more clause;
+        None when no feature of it has a weight (cached: a chat's messages have few combinations)."""
+        v = self._dmemo.get((bits, side), _NONE)
+        if v is _NONE:
+            z = [0] * len(self.kinds)
+            get = self._dialogue.get
+            hit = False
+            for f in talk_features(bits, side):
+                row = get(f)
+                if row is not None:
+                    hit = True
+                    for k, w in row:
+                        z[k] += w
+            if len(self._dmemo) >= _MEMO:
+                self._dmemo.clear()
+            v = self._dmemo[bits, side] = _pack(z) if hit else None
+        return v
 
     def _top_of(self, m: int) -> int:
         """What sets a field's top bit of a message of ``m`` clauses exactly when its kind reached the threshold."""
@@ -143,19 +227,24 @@ class Finder:
         off = (m + 1) * _OFF
         return [(((packed >> (_BITS * k)) & _FIELD) - off) / _UNIT for k in range(len(self.kinds))]
 
-    def logits_of(self, clauses, side) -> tuple:
-        """Each kind's logit for a message of ``clauses`` (texts) said on ``side`` (exact: the weights' thousandths added)."""
+    def logits_of(self, clauses, side, talk: int = 0) -> tuple:
+        """Each kind's logit for a message of ``clauses`` (texts) said on ``side`` at ``talk`` (``talk_bits``; exact:
+        the weights' thousandths added)."""
         ns = [self._packed(c) for c in clauses]
+        d = self._talk(talk, side) if talk else None
+        if d is not None:
+            ns.append(d)
         base = self._packed_base.get(side, self._packed_base[None])      # (no side: the bias alone)
         return tuple(self._unpack(sum(ns, base), len(ns)))
 
-    def logits(self, text: str, side) -> list:
-        """Each kind's logit for ``text`` said on ``side``."""
-        return list(self.logits_of(pieces(text), side))
+    def logits(self, text: str, side, talk: int = 0) -> list:
+        """Each kind's logit for ``text`` said on ``side`` (``talk``: its place in the talk, ``talk_bits``)."""
+        return list(self.logits_of(pieces(text), side, talk))
 
-    def found_in(self, clauses, side, length: int) -> tuple:
-        """``found`` for a message of ``clauses`` (texts) and ``length`` characters, each kind with its logit: its
-        clauses' packed logits added to its side's base, then one AND with the fields the side may say."""
+    def found_in(self, clauses, side, length: int, talk: int = 0) -> tuple:
+        """``found`` for a message of ``clauses`` (texts) and ``length`` characters at ``talk`` (``talk_bits``), each
+        kind with its logit: its clauses' packed logits (and its features', as one more clause) added
+        to its side's base, then one AND with the fields the side may say."""
         if length > self.max_chars or side not in self._sided:
             return ()
         get = self._written.get
@@ -163,6 +252,11 @@ class Finder:
         for c in clauses:
             packed += get(c) or self._packed(c)      # (a packed value is never 0: every field holds its offset)
         m = len(clauses)
+        if talk:
+            d = self._talk(talk, side)
+            if d is not None:
+                packed += d
+                m += 1
         hit = (packed + (self._top.get(m) or self._top_of(m))) & self._mask[side]
         if not hit:
             return ()
@@ -174,12 +268,12 @@ class Finder:
             got.append((self.kinds[k], (((packed >> (_BITS * k)) & _FIELD) - off) / _UNIT))
         return tuple(got)
 
-    def found(self, text: str, side, beside: bool = False) -> tuple:
+    def found(self, text: str, side, beside: bool = False, talk: int = 0) -> tuple:
         """The kinds at or above the threshold that ``side`` may say; none in a text longer than the longest it learnt
         from, nor with no side (a chat read without the case's role: it learnt every message with its side). ``beside``: the rules found a kind in the message — the finder must be
         surer there (``threshold_beside``)."""
         lim = self.logit_beside if beside else self._logit
-        return tuple(k for k, v in self.found_in(pieces(text), side, len(text)) if v >= lim)
+        return tuple(k for k, v in self.found_in(pieces(text), side, len(text), talk) if v >= lim)
 
     def best_clause(self, clauses, side, kind: str) -> int:
         """The index of the clause (texts) the model scores highest for ``kind`` (the first of equals; the side's
@@ -204,6 +298,7 @@ def _pack(z) -> int:
     return v
 
 
+_NONE = object()
 _LOADED: list = []
 
 
