@@ -107,6 +107,23 @@ def test_the_place_in_the_talk(text, first, again, mine, theirs, want):
     assert sum("&" in x for x in feats) == len(want) * (len(want) - 1) // 2
 
 
+def test_the_quick_checks_before_each_pattern_change_nothing():
+    """``finder._clause_own`` looks at a clause's first and last characters, and for a numeral, before it runs the
+    patterns: on every clause of the labelled chats (and edge cases) it says what the bare patterns say."""
+    from bench import events_model as em
+    from tradeshield.conversation.money import amount_values
+
+    clauses = {c for ch in em.load_tune() for m in ch["messages"] for c in finder.pieces(m["text"])}
+    clauses |= {" 好的", "OK", "ok", "Ok?", "okay", "DEAL", "sure", "\u017fure", "o\u212a", "行不行", "可以不", "１２０吧",
+                "便宜二十吧", "二十", "那就这样 ", "fine by me", "吧", ""}
+    assert len(clauses) > 10_000
+    for c in clauses:
+        want = (amount_values(c), (finder._ACC if finder._ACCEPTS.match(c) else 0)
+                | (finder._PUTS_UP if finder._PROPOSES.search(c) else 0))
+        finder._CLAUSE_OWN.pop(c, None)
+        assert finder._clause_own(c) == want, c
+
+
 @pytest.mark.parametrize("quote,found", [("三个页面1500 两周交", True), ("三个页面 两周交", False)])
 def test_the_talk_decides_a_bare_yes(quote, found):
     """A bare 「行」 after the seller's quote for custom work accepts the price (``agreement``, the data's conventions);

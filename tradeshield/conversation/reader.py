@@ -51,7 +51,8 @@ from tradeshield.chat.events import rules_path  # one place says where the rules
 from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
-from tradeshield.conversation.finder import QUIET, negated, talk_bits  # (its weights load only when a chat is read)
+from tradeshield.conversation.finder import (QUIET, TALK_CLAUSES, negated,  # (its weights load only when a chat is read)
+                                             talk_bits)
 from tradeshield.errors import InputError
 
 SIDES = ("buyer", "seller")
@@ -772,6 +773,7 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
     # the learned finder (``finder``): the kinds the rules missed in a message, read from its text alone
     finder = _NONE if R.builtin and os.environ.get("TRADESHIELD_EVENT_FINDER", "1") != "0" else None
     found_cache = state.setdefault("finder", {})      # (text, side, talk bits) → the kinds the finder gives it
+    talk_of, talk_max = talk_bits, TALK_CLAUSES       # (a message's place in the talk: ``finder.talk_bits``)
     quiet = state.get("quiet", 0)     # messages since the last with a rule event or the chat's start (capped)
     turn = state.get("turn")      # who spoke last (the veto asks whether the speaker spoke again since the other side)
     sides = {"me": side_of("me", role), "them": side_of("them", role)}    # side_of is None for any other role
@@ -913,9 +915,12 @@ def _read(R: Rules, messages: list, role, me, with_money: bool, state: dict, out
             if drop:
                 evs_t = tuple(e for e in evs_t if e not in drop)
         if finder is not None and (kinds or quiet < _QUIET):
-            mine_l, theirs_l = last.get(mrole), last.get("them" if mrole == "me" else "me")
-            talk = talk_bits(read, not texts, turn == mrole, mine_l[1] if mine_l is not None else None,
-                             theirs_l[1] if theirs_l is not None else None)
+            if len(info[1]) > talk_max:
+                talk = 0
+            else:       # (``finder.talk_bits``)
+                mine_l, theirs_l = last.get(mrole), last.get("them" if mrole == "me" else "me")
+                talk = talk_of(read, not texts, turn == mrole, mine_l[1] if mine_l is not None else None,
+                               theirs_l[1] if theirs_l is not None else None, info[1])
             got = found_cache.get((text, side, talk))
             if finder is _NONE and (got is None or got):
                 from tradeshield.conversation.finder import load_finder
