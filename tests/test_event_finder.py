@@ -343,3 +343,18 @@ def test_no_side_no_reading():
     assert f.found("那你给我退20块吧", "buyer") and f.found("那你给我退20块吧", None) == ()
     msgs = _msgs([("them", "这个相机还在吗"), ("them", "那你给我退20块吧")])
     assert not any(e.get("found") == "model" for e in _read(msgs, None))
+
+
+def test_what_the_talk_read_is_a_cache():
+    """What ``talk_bits`` read of each text is a cache: ``reader.clear_caches`` empties it, and a chat reads the same
+    with it cold as with it warm."""
+    from tradeshield.conversation import reader
+
+    msgs = _msgs([("me", "能做三个页面的官网吗 企业展示用"), ("them", "三个页面1500 两周交"), ("me", "1200行不"),
+                  ("them", "最低1400"), ("me", "行")])
+    warm = _read(msgs, "buyer")
+    assert finder._OWN and finder._CLAUSE_OWN
+    reader.clear_caches()
+    assert not finder._OWN and not finder._CLAUSE_OWN
+    assert _read(msgs, "buyer") == warm
+    assert [e["kind"] for e in warm if e["ref"]["lines"][0] >= 3] == ["discount-request", "discount-refused", "agreement"]

@@ -153,6 +153,13 @@ def _own(text: str, clauses=None) -> tuple:
     return v
 
 
+def clear_talk() -> None:
+    """Empty what was read of texts and clauses for ``talk_bits`` (``reader.clear_caches``)."""
+    _OWN.clear()
+    _CLAUSE_OWN.clear()
+    amount_values.cache_clear()
+
+
 def _clause_own(c: str) -> tuple:
     """A clause's amounts and own bits (``_own``; cached)."""
     first, end = c[:1], c[-1:]

@@ -51,8 +51,8 @@ from tradeshield.chat.events import rules_path  # one place says where the rules
 from tradeshield.conversation.clauses import (_PUNCT_PIECE, _SCOPE as _SCOPE_IN, Clause, negated_after, negated_before,
                                               piece_clause, plain_cut, raw_pieces)
 from tradeshield.conversation.money import _MAYBE as _MAYBE_MONEY, _terms as _money_terms
-from tradeshield.conversation.finder import (QUIET, TALK_CLAUSES, negated,  # (its weights load only when a chat is read)
-                                             talk_bits)
+from tradeshield.conversation.finder import (QUIET, TALK_CLAUSES, clear_talk,  # (its weights load only when a chat
+                                             negated, talk_bits)                 # is read)
 from tradeshield.errors import InputError
 
 SIDES = ("buyer", "seller")
@@ -587,12 +587,14 @@ def _literal_prefilter(patterns) -> re.Pattern | None:
 
 
 def clear_caches() -> None:
-    """Empty the per-piece, per-clause and line-format caches of every rules file loaded, and the money terms
-    per clause (they refill as texts are read; nothing read depends on them)."""
+    """Empty the per-piece, per-clause and line-format caches of every rules file loaded, the money terms per
+    clause, and what the finder read of each text's place in the talk (they refill as texts are read; nothing read
+    depends on them)."""
     for R in list(_LOADED.values()):
         for cache in (R.piece_cache, R.clause_cache, R.formats, R.templates):
             cache.clear()
     _money_terms.cache_clear()       # money terms per clause (functools.lru_cache)
+    clear_talk()
 
 
 def kind_names(path: str | None = None) -> list[str]:
