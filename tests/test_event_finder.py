@@ -98,6 +98,9 @@ def test_fast_score_is_the_sum_of_the_weights():
     ("订单号12345678901 麻烦查一下", False, True, "发了吗", "发了 单号给你", {"cont"}),
     ("要3件", True, False, None, None, {"short", "first"}),
     ("sure, bulb included", False, False, None, "22 if you throw in the bulb?", {"oamt", "oprop", "acc"}),
+    # an empty last message puts nothing up; a question mark after spaces still does
+    ("好", False, False, None, "", {"acc", "short"}),
+    ("好", False, False, None, "周六能送过来吗？  ", {"oprop", "acc", "short"}),
 ])
 def test_the_place_in_the_talk(text, first, again, mine, theirs, want):
     bits = finder.talk_bits(text, first, again, mine, theirs)

@@ -11,8 +11,8 @@ The rules (``data/chat_rules.toml``) find what their words say; on chats written
 find about two events in three. This model reads each message — the char 1–3-grams of each of its clauses
 (numbers as 0), the speaker's side, and its place in the talk (``talk_bits``: its amount against the one the other
 side named last, whether they put something up, a bare acceptance word …: 「行」 after 「三个页面1500 两周交」 accepts
-a price, after 「三个页面 两周交」 only acknowledges) — and gives each kind a probability; a kind at or above the threshold
-(``threshold_beside``, higher, in a message where the rules found a kind) that the rules did not find in the message
+a price, after 「三个页面 两周交」 only acknowledges) — and gives each kind a probability; a kind at or above the
+threshold (``threshold_beside``, higher, in a message where the rules found a kind) that the rules did not find in the message
 is added as an event with ``"found": "model"`` and ``"matched": null`` (no rule word matched), on the
 clause the model scores highest. It never takes an event away and never changes what the rules find after it (the
 dialogue goes on from the rules' own events), a kind keeps its side (a discount request is the buyer's), and it
@@ -70,7 +70,7 @@ _NUMERAL = re.compile(r"[\d一二两三四五六七八九十百千]")        # (
 
 TALK_CLAUSES = 3       # the place in the talk is read for messages of at most this many clauses: replies, counter-offers,
                        # bare acceptances (96 % of the labelled messages; batch-out the same scores as with no limit;
-                       # the bench chat's messages run to 4.6 clauses on average and its 200,000 cost ~0.5 s less)
+                       # the bench chat's canned messages run to 4.6 clauses on average: most of them skip it)
 _TALK = ("amt", "oamt", "lt", "eq", "gt", "inoa", "mylt", "myeq", "mygt", "oprop", "acc", "short", "first", "cont")
 _BIT = {f: 1 << k for k, f in enumerate(_TALK)}
 (_AMT, _OAMT, _LT, _EQ, _GT, _INOA, _MYLT, _MYEQ, _MYGT, _OPROP, _ACC, _SHORT, _FIRST, _CONT) = (_BIT[f] for f in _TALK)
@@ -143,7 +143,7 @@ def _own(text: str, clauses=None) -> tuple:
                     if cv:
                         vals += cv
         end = text[-1:]
-        if end in "?？" or end.isspace() and text.rstrip()[-1:] in ("?", "？"):
+        if end in ("?", "？") or end.isspace() and text.rstrip()[-1:] in ("?", "？"):
             bits |= _PUTS_UP
         if len(text) <= 6 or len(text.strip()) <= 6:
             bits |= _SHORT
