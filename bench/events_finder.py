@@ -6,14 +6,14 @@
 Data: ``bench/data/events/tune.txt`` only — this script never opens the held-out part. The model
 (``tradeshield.conversation.finder``) is one logistic regression per kind over the char 1–3-grams of each of a
 message's clauses as the reader cuts them (``model.gram_set(model.norm(clause), 3)``), its place in the talk
-(``finder.talk_bits``: amounts against the other side's last ones, a bare acceptance …; session 12) and the speaker's side; scikit-learn's liblinear fits it (a test extra:
-the tool itself only sums the packaged weights).
+(``finder.talk_bits``: amounts against the other side's last ones, a bare acceptance …; session 12) and the
+speaker's side; scikit-learn's liblinear fits it (a test extra: the tool itself only sums the packaged weights).
 
 ``cv``: the blind batches of ``events_model.FOLDS`` (78 since session 11; each written by someone who had not seen
 the rules) go into 8 groups round robin; each group is scored by a finder trained on every other part of tune.txt,
 and its rule events are those of the reader that scored each batch blind (``events_model.py hits``), so neither side
-of the union has seen the batch. A kind counts as ``bench_events.py`` counts it (per message). Thresholds are printed side by side;
-the packaged one was chosen on this table (README.md "Session 9").
+of the union has seen the batch. A kind counts as ``bench_events.py`` counts it (per message). Thresholds are
+printed side by side; the packaged one was chosen on this table (README.md "Session 9").
 """
 from __future__ import annotations
 
@@ -34,39 +34,35 @@ from tradeshield.conversation.model import gram_set  # noqa: E402  (the finder's
 C, PRUNE, THRESHOLD, BESIDE, GROUPS = 1.0, 0.1, 0.5, 0.7, 8
 
 
-def features(text: str, side, talk: int = 0) -> list[str]:
-    """The features of a message said on ``side``, as the reader has ``finder.Finder`` read them: its side, the
-    char 1–3-grams of each of its clauses (a gram in two clauses counts twice), and ``talk``, its place in the talk
-    (``finder.talk_bits``)."""
+def features(clauses: list, side, talk: int = 0) -> list[str]:
+    """The features of a message of ``clauses`` (as the reader cuts the text it reads) said on ``side``, as the reader
+    has ``finder.Finder`` read them: its side, the char 1–3-grams of each clause (a gram in two clauses counts twice),
+    and ``talk``, its place in the talk (``finder.talk_bits``)."""
     from tradeshield.conversation.finder import talk_features
     from tradeshield.conversation.model import norm
-    from tradeshield.conversation.reader import _analyse, load_rules
 
-    clauses = [c[0] for c in _analyse(load_rules(None), text, True)[1]]     # (the text as the reader reads it)
-    return ["s=" + str(side)] + sorted("m:" + g for c in clauses for g in gram_set(norm(c), 3)) + ["d:" + f for f in talk_features(talk, side)]
-
-
-def talks(chat) -> list:
-    """Each message's place in the talk (``finder.talk_bits``), from the texts as the reader reads them, as the reader
-    gives it."""
-    from tradeshield.conversation.finder import talk_bits
-    from tradeshield.conversation.reader import _analyse, load_rules
-
-    out, last, turn = [], {}, None
-    for i, m in enumerate(chat["messages"]):
-        read = _analyse(load_rules(None), m["text"], True)[0]
-        other = "them" if m["role"] == "me" else "me"
-        out.append(talk_bits(read, i == 0, turn == m["role"], last.get(m["role"]), last.get(other)))
-        last[m["role"]], turn = read, m["role"]
-    return out
+    return (["s=" + str(side)] + sorted("m:" + g for c in clauses for g in gram_set(norm(c), 3))
+            + ["d:" + f for f in talk_features(talk, side)])
 
 
 def rows_of(chats):
+    """(batch, chat id, index, features, kinds, side) of every message; each text read once as the reader reads it
+    (``reader._analyse``), its place in the talk as the reader gives it."""
+    from tradeshield.conversation.finder import talk_bits
+    from tradeshield.conversation.reader import _analyse, load_rules
+
+    R = load_rules(None)
     rows = []
     for c in chats:
-        for i, (m, talk) in enumerate(zip(c["messages"], talks(c))):
+        last, turn = {}, None
+        for i, m in enumerate(c["messages"]):
+            info = _analyse(R, m["text"], True)
+            read, clauses = info[0], [x[0] for x in info[1]]
+            other = "them" if m["role"] == "me" else "me"
+            talk = talk_bits(read, i == 0, turn == m["role"], last.get(m["role"]), last.get(other), clauses)
+            last[m["role"]], turn = read, m["role"]
             side = em.side_of(c["role"], m["role"])
-            rows.append((em.group(c["id"]), c["id"], i, features(m["text"], side, talk), m["kinds"], side))
+            rows.append((em.group(c["id"]), c["id"], i, features(clauses, side, talk), m["kinds"], side))
     return rows
 
 
@@ -199,7 +195,8 @@ def cmd_train(a) -> int:
             else:
                 grams.setdefault(f[2:], []).append([j, w])
     data = {"about": "events the rules missed: one logistic regression per kind over a message's char 1-3-grams, "
-                     "its place in the talk (dialogue) and the speaker's side (tradeshield.conversation.finder); made by bench/events_finder.py train",
+                     "its place in the talk (dialogue) and the speaker's side (tradeshield.conversation.finder); "
+                     "made by bench/events_finder.py train",
             "trained_on": {"messages": len(rows), "events": sum(len(r[4]) for r in rows), "C": C, "prune": a.prune},
             "threshold": THRESHOLD, "threshold_beside": BESIDE, "max_chars": max(len(m["text"]) for c in chats for m in c["messages"]),
             "kinds": kinds, "sides": kind_sides(), "bias": bias,

@@ -65,7 +65,8 @@ _ACCEPTS = re.compile(r"\s*(?:好|行|可以|成|没问题|ok|okay|deal|sure|fin
 _SIDE_MARK = {"buyer": "b", "seller": "s"}
 _ACC_FIRST = frozenset("好行可成没同嗯那就OoDdSsFf\u017f")        # (the first characters ``_ACCEPTS`` can match)
 _PUT_LAST = frozenset("吧吗嘛不么呢?？行KkYyLl\u212a")            # (the last characters ``_PROPOSES`` can match)
-_NUMERAL = re.compile(r"[\d一二两三四五六七八九十百千]")        # (``money.amount_values`` finds none without one)
+_NUMERAL = re.compile(r"[\d一二两三四五六七八九十百千]")        # (a text without one has no amount: its clauses
+                                                             #  are not looked at for ``money.amount_values``)
 
 
 TALK_CLAUSES = 3       # the place in the talk is read for messages of at most this many clauses: replies, counter-offers,
@@ -157,7 +158,6 @@ def clear_talk() -> None:
     """Empty what was read of texts and clauses for ``talk_bits`` (``reader.clear_caches``)."""
     _OWN.clear()
     _CLAUSE_OWN.clear()
-    amount_values.cache_clear()
 
 
 def _clause_own(c: str) -> tuple:
@@ -168,7 +168,7 @@ def _clause_own(c: str) -> tuple:
         bits |= _PUTS_UP
     if len(_CLAUSE_OWN) >= _MEMO:
         _CLAUSE_OWN.clear()
-    v = _CLAUSE_OWN[c] = (amount_values(c) if _NUMERAL.search(c) else (), bits)
+    v = _CLAUSE_OWN[c] = (amount_values(c), bits)
     return v
 
 

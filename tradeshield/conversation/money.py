@@ -68,10 +68,9 @@ def amounts(text: str) -> list[tuple[float, int, int]]:
 _ANY_NUM = re.compile(r"\d|(?<=[便宜少减让退补优惠我你])[一二两三四五六七八九十百千]")      # what ``_NUM`` needs to match
 
 
-@functools.lru_cache(maxsize=4096)
 def amount_values(text: str) -> tuple:
-    """The money-looking amounts in ``text``, in order (``amounts`` without their places; cached: the finder asks for a
-    message's, then for it as the last message of its speaker)."""
+    """The money-looking amounts in ``text``, in order (``amounts`` without their places; the finder caches them per
+    clause). A text without a digit or a numeral ``_NUM`` could read skips the search."""
     return tuple(x[0] for x in _amounts(text)) if _ANY_NUM.search(text) else ()
 
 
