@@ -428,3 +428,42 @@ def test_every_whatsapp_notice_starts_with_a_first_character_looked_for():
         for mark in ("", "\u200e", "\u200f"):
             assert _NOTICE.match(mark + text), (mark, text)
             assert (mark + text).startswith(_NOTICE_FIRST), (mark, text)
+
+
+def test_whatsapp_old_android_date_first_with_month_names(tmp_path):
+    """Two old Android exports in starkdmi/whats_json's test set (GPL-3.0, not committed) write the date first with
+    the month as an English name and no year (the phone's current year): US English
+    ``chats_unique/girish95k FaceMatch wa.txt``, ``Mar 5, 8:11 PM - Name: text`` (1,373 messages), and UK English
+    ``chats_unique/swarbrickjones Horde_Analysis mike_raw.txt``, ``8 Aug 15:49 - Name: text`` (4,798 messages,
+    ``18 Mar 12:14 - Shaggy changed the subject to …`` system lines). Both were read as pasted text with the sender
+    cut at the colon inside the time (sender ``Mar 13, 9``, text ``11 PM - Aravind Cm: …``). Same layouts, rewritten
+    here: the senders are the names; with no year written anywhere the messages are kept without a time, in file
+    order, with a warning; a year written on a line dates it and the year-less lines after it."""
+    us = ("Mar 5, 8:11 PM - Aravind Cm: Is the phone still for sale?\n"
+          "Mar 5, 8:29 PM - Akshay Somayaji: Yes: 1500\nboxed\n"
+          "Apr 12, 10:02 AM - Aravind Cm: ok\n")
+    uk = ("18 Mar 12:14 - Shaggy changed the subject to “The horde”\n"
+          "18 Mar 12:15 - Shaggy: selling my bike, 200 quid\n"
+          "8 Aug 15:49 - Henry Dranks: not to be confused with hooverisation\n")
+    for text, want in ((us, [("Aravind Cm", "Is the phone still for sale?", 1),
+                             ("Akshay Somayaji", "Yes: 1500\nboxed", 2), ("Aravind Cm", "ok", 4)]),
+                       (uk, [("", "Shaggy changed the subject to “The horde”", 1),
+                             ("Shaggy", "selling my bike, 200 quid", 2),
+                             ("Henry Dranks", "not to be confused with hooverisation", 3)])):
+        p = tmp_path / "old.txt"
+        p.write_text(text, encoding="utf-8")
+        assert detect(text).format == "whatsapp"
+        conv = read_chat(p, tz="+00:00")
+        assert conv.format == "whatsapp"
+        assert [(m.sender, m.text, m.line_start) for m in conv.messages] == want
+        assert [m.time for m in conv.messages] == [None] * 3
+        assert [w["code"] for w in conv.warnings] == ["whatsapp_no_year"]
+        assert "没有年份" in conv.warnings[0]["zh"] and "without a time" in conv.warnings[0]["en"]
+    # with a year on the dated lines (and a 24-hour clock in the US layout)
+    p.write_text("Dec 31, 2014, 11:59 PM - A: x\nJan 1, 0:01 AM - B: y\n", encoding="utf-8")
+    conv = read_chat(p, tz="+00:00")
+    assert [m.time.isoformat() for m in conv.messages] == ["2014-12-31T23:59:00+00:00", "2015-01-01T00:01:00+00:00"]
+    assert [w["code"] for w in conv.warnings] == ["whatsapp_year"]
+    p.write_text("8 Aug 2014 15:49 - A: x\n9 Aug 16:03 - B: y\n", encoding="utf-8")
+    assert [m.time.isoformat() for m in read_chat(p, tz="+01:00").messages] == [
+        "2014-08-08T15:49:00+01:00", "2015-08-09T16:03:00+01:00"]

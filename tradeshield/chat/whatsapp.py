@@ -8,7 +8,8 @@ The date order depends on the phone's locale, so it is inferred from the whole s
 field above 12 means day-first, a second field above 12 month-first, a 4-digit first field
 year-first. 12-hour clocks may say ``PM``, ``p. m.``, ``下午``; Finnish phones write ``13.6.2018 klo 21.25.15``.
 Lines without ``Name:`` are system lines. Some phones write the time first or in their own script; those layouts
-(``LAYOUTS``: iOS ``[14:56:01, 3/18/22]``, old Android ``19:23, 28 Aug 2013 -``, Arabic iOS ``[١٨/٣/٢٠٢٢، ٢:٥٦:٠١ م]``,
+(``LAYOUTS``: iOS ``[14:56:01, 3/18/22]``, old Android ``19:23, 28 Aug 2013 -``, ``Mar 5, 8:11 PM -`` and
+``8 Aug 15:49 -``, Arabic iOS ``[١٨/٣/٢٠٢٢، ٢:٥٦:٠١ م]``,
 iOS in the Buddhist or Japanese calendar ``[3/18/2565 BE, 14:56:01]``, ``[3/18/R4, 14:56:01]``)
 have headers of their own, chosen by ``prepare`` when the sample has more of theirs than of ``HEADER``'s, so the
 common layouts' regex stays as it is. ``SIGNAL`` is the same grammar with signal-export's header
@@ -26,6 +27,9 @@ i18n.register({
     "chat.whatsapp_year": ("WhatsApp 部分日期没有年份（旧版安卓不写当年的年份），按最后一个写明的年份加一读作 {year} 年（请核对）",
                            "some WhatsApp dates have no year (old Android left out the current year); read as {year}, "
                            "the year after the last one written (check it)"),
+    "chat.whatsapp_no_year": ("WhatsApp 日期没有年份（旧版安卓不写当年的年份），这些消息不带时间保存，按文件中的顺序",
+                              "WhatsApp dates have no year (old Android left out the current year): those messages are "
+                              "kept without a time, in the file's order"),
 })
 
 HEADER = re.compile(r"\n[\u200e\ufeff]*\[?\ufeff*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),?(?: klo)? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
@@ -201,9 +205,10 @@ _MONTHS = {m: str(i) for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep 
 
 class _MonthName(WhatsApp):
     fixed_order = "dmy"
+    named = staticmethod(re.Match.groups)       # a header's (clock, ampm, day, month name, year or None, rest)
 
     def make(self, m, ctx: Context):
-        clock, ampm, d, mon, y, rest = m.groups()
+        clock, ampm, d, mon, y, rest = self.named(m)
         if y is not None:
             ctx.cache["whatsapp-year"] = y
             return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
@@ -211,6 +216,9 @@ class _MonthName(WhatsApp):
         # oldest-first); before any year is written, the message is kept without a time
         last = ctx.cache.get("whatsapp-year")
         if last is None:
+            if not ctx.cache.get("whatsapp-no-year-note"):
+                ctx.cache["whatsapp-no-year-note"] = True
+                ctx.notes.append(("chat.whatsapp_no_year", {}))
             head = WhatsApp.make(self, _Fields((d, _MONTHS[mon], "0", clock, ampm, rest)), ctx)
             return None if head is None else (False, *head[1:])
         y = str(int(last) + 1)
@@ -218,6 +226,31 @@ class _MonthName(WhatsApp):
             ctx.cache["whatsapp-year-note"] = y
             ctx.notes.append(("chat.whatsapp_year", {"year": y}))
         return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
+
+
+# old Android with the date first and the month as a name, no year for the current year's dates (the only ones in
+# both real exports seen, starkdmi/whats_json's ``girish95k FaceMatch wa.txt`` and ``swarbrickjones Horde_Analysis
+# mike_raw.txt``): US English ``Mar 5, 8:11 PM - Name: text``, UK English ``8 Aug 15:49 - Name: text``; with a year,
+# ``Mar 5, 2014, 8:11 PM -`` and ``8 Aug 2014 15:49 -`` (the layouts of that Android's dated lines)
+_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+MONTH_DAY = re.compile(r"\n[\u200e\ufeff]*" + _MONTH + r" (\d{1,2}),(?: (\d{4}),)? (\d{1,2}:\d{2})" + _AMPM
+                       + r" - ([^\n]*)$", re.M)
+DAY_MONTH = re.compile(r"\n[\u200e\ufeff]*(\d{1,2}) " + _MONTH + r"(?: (\d{4}))?,? (\d{1,2}:\d{2})" + _AMPM
+                       + r" - ([^\n]*)$", re.M)
+
+
+class _MonthDay(_MonthName):
+    @staticmethod
+    def named(m):
+        mon, d, y, clock, ampm, rest = m.groups()
+        return clock, ampm, d, mon, y, rest
+
+
+class _DayMonth(_MonthName):
+    @staticmethod
+    def named(m):
+        d, mon, y, clock, ampm, rest = m.groups()
+        return clock, ampm, d, mon, y, rest
 
 
 # iOS in Arabic: U+200F marks around the date's fields, the Arabic comma (U+060C), Arabic-Indic or Western digits,
@@ -253,8 +286,8 @@ class _Era(_Layout):
         return _Fields((a, b, str(y), clock, ampm, rest))
 
 
-LAYOUTS = (_TimeFirst("whatsapp", TIME_FIRST), _MonthName("whatsapp", MONTH_NAME), _Arabic("whatsapp", ARABIC),
-           _Era("whatsapp", ERA))
+LAYOUTS = (_TimeFirst("whatsapp", TIME_FIRST), _MonthName("whatsapp", MONTH_NAME), _MonthDay("whatsapp", MONTH_DAY),
+           _DayMonth("whatsapp", DAY_MONTH), _Arabic("whatsapp", ARABIC), _Era("whatsapp", ERA))
 
 
 # the comma after the date is signal-export's: WhatsApp's bracketed ISO header has none ([2019-04-16 02:09] A: …,
