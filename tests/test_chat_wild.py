@@ -467,3 +467,27 @@ def test_whatsapp_old_android_date_first_with_month_names(tmp_path):
     p.write_text("8 Aug 2014 15:49 - A: x\n9 Aug 16:03 - B: y\n", encoding="utf-8")
     assert [m.time.isoformat() for m in read_chat(p, tz="+01:00").messages] == [
         "2014-08-08T15:49:00+01:00", "2015-08-09T16:03:00+01:00"]
+
+
+def test_an_export_without_years_is_dated_by_the_day_it_was_exported(tmp_path, cli):
+    """The year-less old Android layouts above (``Mar 5, 8:11 PM - Name: text``): the user knows the day they
+    exported the chat; ``chat --date`` gives it, and the dates without a year are read in that year, with a warning
+    naming it, and the provenance records the year. A bad date is one line and exit 2, the case untouched."""
+    p = tmp_path / "wa.txt"
+    p.write_text("Mar 5, 8:11 PM - Aravind Cm: Is the phone still for sale?\n"
+                 "Apr 12, 10:02 AM - Akshay Somayaji: Yes, 1500\n", encoding="utf-8")
+    conv = read_chat(p, tz="+05:30", year=2015)
+    assert [m.time.isoformat() for m in conv.messages] == ["2015-03-05T20:11:00+05:30", "2015-04-12T10:02:00+05:30"]
+    assert [w["code"] for w in conv.warnings] == ["whatsapp_year_given"] and "2015" in conv.warnings[0]["en"]
+    assert cli("init", "case", "--role", "seller").code == 0
+    bad = cli("chat", p, "--case", "case", "--date", "5/3/2015", env={"TRADESHIELD_LANG": "zh-CN"})
+    assert bad.code == 2 and bad.stderr.strip().splitlines() == ["tradeshield: 日期格式不对：5/3/2015（应为 YYYY-MM-DD）"], bad
+    assert not (tmp_path / "case" / "derived" / "chat.jsonl").exists()
+    r = cli("chat", p, "--case", "case", "--date", "2015-06-01", "--tz", "+05:30", "--json")
+    assert r.code == 0, r
+    assert (r.json["first"], r.json["last"]) == ("2015-03-05T20:11:00+05:30", "2015-04-12T10:02:00+05:30")
+    assert [w["code"] for w in r.json["warnings"]] == ["whatsapp_year_given"]
+    import json
+
+    prov = [json.loads(ln) for ln in (tmp_path / "case" / "custody.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert any(e["details"].get("params", {}).get("year") == 2015 for e in prov if e["action"] == "chat")

@@ -24,6 +24,7 @@ from tradeshield.chat.model import Conversation, Message, message_from_record  #
 
 i18n.register({
     "chat.skipped": ("跳过 {n} 条时间无效的消息（行 {lines}）", "skipped {n} messages with invalid times (lines {lines})"),
+    "chat.bad_date": ("日期格式不对：{value}（应为 YYYY-MM-DD）", "bad date: {value} (use YYYY-MM-DD)"),
     "chat.nothing": ("没有读到任何消息：{path}（格式 {fmt}）", "no messages could be read from {path} (format {fmt})"),
     "chat.whatsapp_ambiguous": ("WhatsApp 日期顺序无法确定，按 日/月/年 读取（如不对，请检查）",
                                 "WhatsApp date order is ambiguous; read as day/month/year (check it)"),
@@ -38,9 +39,11 @@ def warning(key: str, **params) -> dict:
     return {"code": key.split(".", 1)[-1], "zh": i18n.t(key, "zh", **params), "en": i18n.t(key, "en", **params)}
 
 
-def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=None, progress=None, name=None):
+def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=None, progress=None, name=None,
+                 year: int | None = None):
     """(Source, Detection, Context, record iterator in file order) — the shared front half. ``name``: the file as
-    messages call it (the user's path when ``path`` is the case's copy)."""
+    messages call it (the user's path when ``path`` is the case's copy); ``year``: the year the export was made in,
+    for dates it writes without one (old Android WhatsApp)."""
     from tradeshield.chat.detect import FORMATS, Detection, choose, resolve
     from tradeshield.chat.engine import Context
     from tradeshield.chat.source import Source
@@ -51,7 +54,7 @@ def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=
         det = choose(sample, src.name)
     else:
         det = Detection(resolve(fmt), 1.0)
-    ctx = Context(tz, me, side)
+    ctx = Context(tz, me, side, year)
     return src, det, ctx, FORMATS[det.format].records(src, ctx, sample, progress)
 
 
@@ -83,13 +86,14 @@ def order_of(times: list) -> str:
 
 def read_chat(path: str | os.PathLike, fmt: str = "auto", me: str | None = None, tz=None,
               encoding: str | None = None, *, side: str | None = None, stream: bool = False,
-              progress=None) -> Conversation:
-    """Read an export into a ``Conversation`` (messages oldest-first; ``stream=True``: an iterator in file order)."""
+              progress=None, year: int | None = None) -> Conversation:
+    """Read an export into a ``Conversation`` (messages oldest-first; ``stream=True``: an iterator in file order;
+    ``year``: the year it was exported in, for dates written without one)."""
     from tradeshield.errors import InputError
     from tradeshield.evidence.fsutil import hash_file
 
     sha, _ = hash_file(path)
-    src, det, ctx, records = open_records(path, fmt, me, tz, encoding, side, progress)
+    src, det, ctx, records = open_records(path, fmt, me, tz, encoding, side, progress, year=year)
     conv = Conversation(format=det.format, confidence=det.confidence, sha256=sha, messages=[],
                         encoding=src.encoding, path=str(path))
     if stream:

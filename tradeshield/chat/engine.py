@@ -27,7 +27,8 @@ MAX_BAD_LINES = 20  # line numbers quoted in the warning; the count is always co
 class Context:
     """Per-parse state: timezone, who "me" is, caches and skipped-line bookkeeping."""
 
-    def __init__(self, tz=None, me: str | None = None, side: str | None = None):
+    def __init__(self, tz=None, me: str | None = None, side: str | None = None, year: int | None = None):
+        self.year = year                  # the export's year, for dates written without one (the user's ``--date``)
         self.tzinfo = tz if isinstance(tz, dt.tzinfo) else parse_offset(tz)
         self.offset = format_offset(self.tzinfo)
         self.me = (me or "").strip() or None

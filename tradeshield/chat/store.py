@@ -198,18 +198,34 @@ def _head_events(path: str, limit: int) -> list[dict]:
     return json.loads(b"[" + b",".join(lines) + b"]") if lines else []     # (one parse: ~2x faster than per line)
 
 
+def export_year(date: str | None) -> int | None:
+    """The year of ``--date`` (YYYY-MM-DD) given with a chat export; a bad date is the user's one-line error."""
+    if date is None:
+        return None
+    import datetime as dt
+
+    from tradeshield.errors import InputError
+
+    try:
+        return dt.date.fromisoformat(date.strip()).year
+    except ValueError:
+        raise InputError("chat.bad_date", value=date) from None
+
+
 def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, encoding: str | None = None,
                 side: str | None = None, progress=None, date: str | None = None, render: bool = False) -> dict:
     """One chat export (``path``), or screenshots of a chat (``path`` an image, a folder of them, or a list of
     either; ``fmt`` "screenshot" or "auto"): screenshots are one more source format — OCR and layout give the
-    messages (``ocr.chatstore``), the same writer and ``find_events`` give the lines and events. ``date`` and
-    ``render`` concern screenshots only (their reference date; check sheets)."""
+    messages (``ocr.chatstore``), the same writer and ``find_events`` give the lines and events. ``date``: the
+    screenshots' reference date, or the day an export was made (its year dates the dates it writes without one:
+    old Android WhatsApp); ``render`` concerns screenshots only (check sheets)."""
     paths = list(path) if isinstance(path, (list, tuple)) else [path]
     if fmt == "screenshot" or (fmt == "auto" and _screenshots(paths)):
         from tradeshield.ocr.chatstore import import_screenshots
 
         return import_screenshots(case, paths, me=me, tz=tz, date=date, progress=progress, render=render)
     path = paths[0]
+    year = export_year(date)
     tz = tz or case.info.get("timezone")
     side = side or case.info.get("role")
     spools = []
@@ -227,7 +243,8 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     gc.disable()      # no reference cycles are made here; the collector's passes cost ~10 % of the import
     try:
         sha = pending.sha256
-        src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress, name=str(path))
+        src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress, name=str(path),
+                                              year=year)
         sink = _open_spools(case, sha, spools, pending.size)
         try:
             stats = _spool(records, sha, sink, {"role": side, "me": me}, bg)
@@ -264,7 +281,8 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     stats_d = {"messages": stats.n, "order": order, "kinds": stats.kinds}
     facts = _write_facts(case, item, det, stats_d, me, edest, etotal)
     case.record_derived([mdest, edest], action="chat", sources=[sha],
-                        params={"format": det.format, "encoding": src.encoding, "me": me, "order": order},
+                        params={"format": det.format, "encoding": src.encoding, "me": me, "order": order,
+                                **({"year": year} if year is not None else {})},
                         hashes={mdest: (msha, msize), edest: (esha, esize)})
     return {"source": item.path, "sha256": sha, "format": det.format, "confidence": det.confidence,
             "candidates": det.candidates, "encoding": src.encoding, "messages": stats.n,

@@ -27,9 +27,13 @@ i18n.register({
     "chat.whatsapp_year": ("WhatsApp 部分日期没有年份（旧版安卓不写当年的年份），按最后一个写明的年份加一读作 {year} 年（请核对）",
                            "some WhatsApp dates have no year (old Android left out the current year); read as {year}, "
                            "the year after the last one written (check it)"),
-    "chat.whatsapp_no_year": ("WhatsApp 日期没有年份（旧版安卓不写当年的年份），这些消息不带时间保存，按文件中的顺序",
+    "chat.whatsapp_no_year": ("WhatsApp 日期没有年份（旧版安卓不写当年的年份），这些消息不带时间保存，按文件中的顺序；"
+                              "用 --date 导出日期（YYYY-MM-DD）给出年份",
                               "WhatsApp dates have no year (old Android left out the current year): those messages are "
-                              "kept without a time, in the file's order"),
+                              "kept without a time, in the file's order; give the export's date with --date YYYY-MM-DD"),
+    "chat.whatsapp_year_given": ("WhatsApp 部分日期没有年份（旧版安卓不写当年的年份），按 --date 读作 {year} 年",
+                                 "some WhatsApp dates have no year (old Android left out the current year): read as "
+                                 "{year}, the year of --date"),
 })
 
 HEADER = re.compile(r"\n[\u200e\ufeff]*\[?\ufeff*(\d{1,4})[./-](\d{1,2})[./-](\d{1,4}),?(?: klo)? (\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)"
@@ -211,6 +215,12 @@ class _MonthName(WhatsApp):
         clock, ampm, d, mon, y, rest = self.named(m)
         if y is not None:
             ctx.cache["whatsapp-year"] = y
+            return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
+        if ctx.year is not None:        # the user's ``--date``: the export's year is the phone's current year
+            y = str(ctx.year)
+            if ctx.cache.get("whatsapp-year-note") != y:
+                ctx.cache["whatsapp-year-note"] = y
+                ctx.notes.append(("chat.whatsapp_year_given", {"year": y}))
             return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
         # a date without its year is the phone's current year: after the last year written (a chat's dates run
         # oldest-first); before any year is written, the message is kept without a time
