@@ -201,9 +201,9 @@ class _TimeFirst(_Layout):
 
 # old Android (2013–14): the time, then the day, an English month name and the year, ``19:23, 28 Aug 2013 - Name:
 # text``; the current year's dates had no year (``00:01, 1 Jan - Name: text``)
-MONTH_NAME = re.compile(r"\n[\u200e\ufeff]*(\d{1,2}:\d{2})" + _AMPM + r", (\d{1,2}) "
-                        r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?(?: (\d{4}))? - ([^\n]*)$",
-                        re.M)
+_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"      # (an English month name)
+MONTH_NAME = re.compile(r"\n[\u200e\ufeff]*(\d{1,2}:\d{2})" + _AMPM + r", (\d{1,2}) " + _MONTH
+                        + r"(?: (\d{4}))? - ([^\n]*)$", re.M)
 _MONTHS = {m: str(i) for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 
 
@@ -240,9 +240,9 @@ class _MonthName(WhatsApp):
 
 # old Android with the date first and the month as a name, no year for the current year's dates (the only ones in
 # both real exports seen, starkdmi/whats_json's ``girish95k FaceMatch wa.txt`` and ``swarbrickjones Horde_Analysis
-# mike_raw.txt``): US English ``Mar 5, 8:11 PM - Name: text``, UK English ``8 Aug 15:49 - Name: text``; with a year,
-# ``Mar 5, 2014, 8:11 PM -`` and ``8 Aug 2014 15:49 -`` (the layouts of that Android's dated lines)
-_MONTH = r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}\.?"
+# mike_raw.txt``): US English ``Mar 5, 8:11 PM - Name: text``, UK English ``8 Aug 15:49 - Name: text``. Neither file
+# writes a year; where a line does, it is read where these locales put it (``Mar 5, 2014, 8:11 PM -``,
+# ``8 Aug 2014 15:49 -``: not seen in a real export)
 MONTH_DAY = re.compile(r"\n[\u200e\ufeff]*" + _MONTH + r" (\d{1,2}),(?: (\d{4}),)? (\d{1,2}:\d{2})" + _AMPM
                        + r" - ([^\n]*)$", re.M)
 DAY_MONTH = re.compile(r"\n[\u200e\ufeff]*(\d{1,2}) " + _MONTH + r"(?: (\d{4}))?,? (\d{1,2}:\d{2})" + _AMPM

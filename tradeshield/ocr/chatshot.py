@@ -62,7 +62,6 @@ i18n.register({
     "shot.time_basis": ("截图中的消息时间取自其上方的时间分隔条（精确到分钟）",
                         "message times in screenshots are those of the separator above them (to the minute)"),
     "shot.no_text": ("截图中没有读到聊天内容：{path}", "no chat content could be read in screenshot {path}"),
-    "shot.bad_date": ("日期格式不对：{value}（应为 YYYY-MM-DD）", "bad date: {value} (use YYYY-MM-DD)"),
 })
 
 _CN = {"日": 6, "天": 6, "一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5}
@@ -141,7 +140,7 @@ def reference_time(path, im=None, date: str | None = None) -> tuple[dt.datetime 
         except ValueError:
             from tradeshield.errors import InputError
 
-            raise InputError("shot.bad_date", value=date) from None
+            raise InputError("chat.bad_date", value=date) from None
     if im is not None:
         from tradeshield.meta import exif_time
 
