@@ -491,3 +491,33 @@ def test_an_export_without_years_is_dated_by_the_day_it_was_exported(tmp_path, c
 
     prov = [json.loads(ln) for ln in (tmp_path / "case" / "custody.jsonl").read_text(encoding="utf-8").splitlines()]
     assert any(e["details"].get("params", {}).get("year") == 2015 for e in prov if e["action"] == "chat")
+
+
+def test_wechat_csv_of_liuhen_with_its_twelve_columns(tmp_path):
+    """留痕 (MemoTrace, LC044/WeChatMsg)'s 「导出 csv」 as public importers' tests copy it (a UTF-8 BOM, CRLF, 12
+    columns ``localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender``,
+    the contact's remark, nickname and wxid on every row, an emoji row of type 47 whose XML is quoted with doubled
+    quotes, a type-10000 notice). It read right but was reported as an unsure guess: the generic CSV grammar also
+    knows StrTime, NickName and StrContent. It is wechat-csv's alone now, and no warning is given."""
+    rows = ["localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender",
+            "1854662,217,1,0,0,1628863878,,我通过了你的朋友验证请求，现在我们可以开始聊天了,2021-08-13 22:11:18,21-新传-宋悦,"
+            "Viζa.,wxid_h6cbjnu4re9722",
+            "1854663,217,1,0,1,1628863886,,你好,2021-08-13 22:11:26,21-新传-宋悦,Viζa.,wxid_h6cbjnu4re9722",
+            '1854664,217,47,0,1,1628863895,,"<msg><emoji fromusername=""wxid_h6cbjnu4re9722"" type=""2"" /></msg>",'
+            "2021-08-13 22:11:35,21-新传-宋悦,Viζa.,wxid_h6cbjnu4re9722",
+            '1854665,217,1,0,0,1628863999,,"这个耳机还在吗,能便宜50吗",2021-08-13 22:13:19,21-新传-宋悦,Viζa.,'
+            "wxid_h6cbjnu4re9722",
+            "1854666,217,10000,0,0,1628864000,,你撤回了一条消息,2021-08-13 22:13:20,21-新传-宋悦,Viζa.,wxid_h6cbjnu4re9722"]
+    p = tmp_path / "21-新传-宋悦.csv"
+    p.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+    conv = read_chat(p, tz="+08:00")
+    assert (conv.format, conv.warnings) == ("wechat-csv", [])
+    assert [(m.time.isoformat(), m.role, m.sender, m.text) for m in conv.messages] == [
+        ("2021-08-13T22:11:18+08:00", "them", "21-新传-宋悦", "我通过了你的朋友验证请求，现在我们可以开始聊天了"),
+        ("2021-08-13T22:11:26+08:00", "me", "我", "你好"),
+        ("2021-08-13T22:11:35+08:00", "me", "我", "[表情包]"),
+        ("2021-08-13T22:13:19+08:00", "them", "21-新传-宋悦", "这个耳机还在吗,能便宜50吗"),
+        ("2021-08-13T22:13:20+08:00", "system", "", "你撤回了一条消息")]
+    # a CSV with the same time/sender/text names but not WeChatMsg's columns is still the generic grammar's
+    p.write_text("StrTime,NickName,StrContent\n2021-08-13 22:11:18,Viζa.,你好\n", encoding="utf-8")
+    assert read_chat(p, tz="+08:00").format == "csv"

@@ -16,6 +16,7 @@ import io
 import re
 
 from tradeshield.chat.engine import Context
+from tradeshield.chat.wechat import CSV_COLUMNS
 
 TIME = {"time", "timestamp", "date", "datetime", "时间", "日期", "发送时间", "消息时间", "createtime", "strtime"}
 SENDER = {"sender", "from", "name", "author", "user", "speaker", "发送者", "发送人", "发言人", "昵称", "用户", "nickname"}
@@ -49,7 +50,11 @@ class GenericCsv:
         if not first or first.count(_dialect(sample)) < 2:
             return 0.0
         row = next(csv.reader(io.StringIO(first), delimiter=_dialect(sample)), [])
-        return 0.9 if _columns(row) else 0.0
+        if _columns(row) is None:
+            return 0.0
+        # a WeChatMsg / 留痕 header is ``wechat-csv``'s: read here, its IsSender and Type columns would be lost (the
+        # 12-column 留痕 header also names StrTime, NickName and StrContent, and made every such import "unsure")
+        return 0.0 if all(c in first for c in CSV_COLUMNS) else 0.9
 
     def records(self, source, ctx: Context, sample: str, progress=None):
         delim = _dialect(sample)
