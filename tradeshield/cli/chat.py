@@ -12,7 +12,7 @@ from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, s
 
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, qq-window (text copied from a QQ "
                                                              "window), wechat-txt, wechat-csv, wechat-html, signal, "
-                                                             "whatsapp, telegram, instagram, csv, paste (typed or "
+                                                             "whatsapp, telegram, telegram-html, instagram, csv, paste (typed or "
                                                              "copied by hand, 闲鱼/转转). / 格式。")]
 MeOpt = Annotated[Optional[str], typer.Option("--me", help="Your nickname in the export (marks your messages). / 你的昵称。")]
 TzOpt = Annotated[Optional[str], typer.Option("--tz", help="UTC offset of the export's times (default: the case's). / 时区。")]
