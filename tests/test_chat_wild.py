@@ -634,3 +634,71 @@ def test_telegram_desktop_html_export(tmp_path):
                            'download.</div></div></div>'), encoding="utf-8")
     conv = read_chat(p, tz="+08:00")
     assert [(m.sender, m.text) for m in conv.messages][1:] == [("卡密小店", "[视频]\n[图片]"), ("Li Ming", "付了，卡密呢？")]
+
+
+QQ_MHT = ("From:<Save by Tencent MsgMgr>\r\n"
+          "Subject:Tencent IM Message\r\n"
+          "MIME-Version:1.0\r\n"
+          "Content-Type:multipart/related;charset=\"utf-8\";type=\"text/html\";"
+          "boundary=\"----=_NextPart_A240C18D_603F_466a_8338.0D1C1796EFC3\"\r\n"
+          "\r\n"
+          "------=_NextPart_A240C18D_603F_466a_8338.0D1C1796EFC3\r\n"
+          "Content-Type:text/html\r\n"
+          "Content-Transfer-Encoding:7bit\r\n"
+          "\r\n"
+          "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><meta http-equiv=\"Content-Type\" content=\"text/html; "
+          "charset=UTF-8\" /><title>QQ Message</title><style type=\"text/css\">body{font-size:12px; line-height:22px; "
+          "margin:2px;}td{font-size:12px; line-height:22px;}</style></head><body><table width=100% cellspacing=0>\r\n"
+          "<tr><td><div style=padding-left:10px;><br><b>消息记录（此消息记录为文本格式，不支持重新导入）</b></div>"
+          "<div style=padding-left:10px;>================================================================</div>"
+          "<div style=padding-left:10px;>消息分组:我的好友</div><div style=padding-left:10px;>"
+          "================================================================</div><div style=padding-left:10px;>"
+          "消息对象:风自由</div><div style=padding-left:10px;>"
+          "================================================================</div></td></tr>\r\n"
+          "<tr><td style=border-bottom-width:1px;border-bottom-color:#8EC3EB;border-bottom-style:solid;color:#3568BB;"
+          "font-weight:bold;height:24px;line-height:24px;padding-left:10px;margin-bottom:5px;>日期: 2012/4/11</td></tr>\r\n"
+          "<tr><td><div style=color:#006EFE;padding-left:10px;><div style=float:left;margin-right:6px;>大魔头&lt;"
+          "notyycn@gmail.com&gt;</div>12:28:18</div><div style=padding-left:20px;><font style=\"font-size:16pt;"
+          "font-family:'华文楷体','MS Sans Serif',sans-serif;\" color='000000'>这个耳机还在吗&nbsp;能便宜50吗</font></div>"
+          "</td></tr>\r\n"
+          "<tr><td><div style=color:#42B475;padding-left:10px;><div style=float:left;margin-right:6px;>风自由(23246779)"
+          "</div>20:11:16</div><div style=padding-left:20px;><font style=\"font-size:10pt;font-family:'微软雅黑',"
+          "'MS Sans Serif',sans-serif;\" color='000000'>不行，价格之前已经谈好了<br>包邮 &amp; 顺丰</font></div>"
+          "</td></tr>\r\n"
+          "<tr><td style=border-bottom-width:1px;border-bottom-color:#8EC3EB;border-bottom-style:solid;color:#3568BB;"
+          "font-weight:bold;height:24px;line-height:24px;padding-left:10px;margin-bottom:5px;>日期: 2012-04-12</td></tr>\r\n"
+          "<tr><td><div style=color:#006EFE;padding-left:10px;><div style=float:left;margin-right:6px;>519870018"
+          "(519870018)</div>9:04:43</div><div style=padding-left:20px;><IMG src=\"{3D48C238-CD47-4d17-9C8F-"
+          "3593C6D4738B}.dat\"></div></td></tr>\r\n"
+          "</table></body></html>\r\n"
+          "------=_NextPart_A240C18D_603F_466a_8338.0D1C1796EFC3\r\n"
+          "Content-Type:image/jpeg\r\n"
+          "Content-Transfer-Encoding:base64\r\n"
+          "Content-Location:{3D48C238-CD47-4d17-9C8F-3593C6D4738B}.dat\r\n"
+          "\r\n"
+          "/9j/4AAQSkZJRgABAQEAYABgAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5\r\n"
+          "------=_NextPart_A240C18D_603F_466a_8338.0D1C1796EFC3--\r\n")
+
+
+def test_qq_message_manager_mht_export(tmp_path):
+    """QQ 消息管理器's 「导出为 mht」 (QQ for Windows before 9.7.25; the one export that keeps pictures), in the layout
+    public converters quote from real files (a C# MHT converter's comments, a Python converter's parser; their files
+    are not committed): a MIME multipart/related file with a ``----=_NextPart_…`` boundary, the chat as a 7bit HTML
+    part, one table row per day (``日期: 2012/4/11``, also ``2012-04-12``) and per message (the name ``昵称(QQ号)`` or
+    ``昵称&lt;email&gt;`` in a floated div, the time after it, the content in a ``padding-left:20px`` div with
+    ``<font>``, ``<br>``, entities and ``<IMG src="{GUID}.dat">``), the pictures as base64 parts after the HTML.
+    Before: "unknown chat format"."""
+    p = tmp_path / "风自由.mht"
+    p.write_bytes(QQ_MHT.encode("utf-8"))
+    assert detect(QQ_MHT).format == "qq-mht"
+    conv = read_chat(p, tz="+08:00", me="23246779")
+    assert (conv.format, conv.warnings) == ("qq-mht", [])
+    assert [(m.time.isoformat(), m.sender, m.role, m.text, m.line_start) for m in conv.messages] == [
+        ("2012-04-11T12:28:18+08:00", "大魔头", "them", "这个耳机还在吗 能便宜50吗", 13),
+        ("2012-04-11T20:11:16+08:00", "风自由", "me", "不行，价格之前已经谈好了\n包邮 & 顺丰", 14),
+        ("2012-04-12T09:04:43+08:00", "519870018", "them", "[图片]", 16)]
+    # --me by nickname; a message row before any day row has no date: skipped and counted
+    assert [m.role for m in read_chat(p, tz="+08:00", me="大魔头").messages] == ["me", "them", "them"]
+    p.write_bytes(QQ_MHT.replace("日期: 2012/4/11", "").encode("utf-8"))
+    conv = read_chat(p, tz="+08:00")
+    assert len(conv.messages) == 1 and [w["code"] for w in conv.warnings] == ["skipped"]

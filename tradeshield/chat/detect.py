@@ -14,17 +14,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tradeshield import i18n
-from tradeshield.chat import csvfmt, paste, qq, qqwin, taobao, telegram, wechat, whatsapp
+from tradeshield.chat import csvfmt, paste, qq, qqmht, qqwin, taobao, telegram, wechat, whatsapp
 from tradeshield.errors import InputError, UsageError
 
 FORMATS = {
-    "taobao": taobao.FORMAT, "qq": qq.FORMAT, "qq-window": qqwin.FORMAT, "wechat-txt": wechat.TXT,
+    "taobao": taobao.FORMAT, "qq": qq.FORMAT, "qq-mht": qqmht.FORMAT, "qq-window": qqwin.FORMAT,
+    "wechat-txt": wechat.TXT,
     "wechat-csv": wechat.CSV, "wechat-html": wechat.HTML, "signal": whatsapp.SIGNAL, "whatsapp": whatsapp.FORMAT,
     "telegram": telegram.TELEGRAM, "telegram-html": telegram.TELEGRAM_HTML,
     "instagram": telegram.INSTAGRAM, "csv": csvfmt.GENERIC, "paste": paste.FORMAT,
 }
 ALIASES = {"wangwang": "taobao", "qianniu": "taobao", "旺旺": "taobao", "千牛": "taobao", "wechat": "wechat-txt",
-           "generic-csv": "csv", "tg-html": "telegram-html", "qqwin": "qq-window", "qq-copy": "qq-window", "meta": "instagram", "xianyu": "paste", "闲鱼": "paste",
+           "generic-csv": "csv", "tg-html": "telegram-html", "mht": "qq-mht",
+           "qqwin": "qq-window", "qq-copy": "qq-window", "meta": "instagram", "xianyu": "paste", "闲鱼": "paste",
            "zhuanzhuan": "paste", "转转": "paste"}
 UNKNOWN = 0.3
 CLOSE = 0.1

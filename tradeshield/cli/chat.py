@@ -10,7 +10,7 @@ from tradeshield import i18n
 from tradeshield.cli import app
 from tradeshield.cli.common import CaseOpt, JsonOpt, LangOpt, QuietOpt, Table, start
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, qq-window (text copied from a QQ "
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="auto, taobao, qq, qq-mht, qq-window (text copied from a QQ "
                                                              "window), wechat-txt, wechat-csv, wechat-html, signal, "
                                                              "whatsapp, telegram, telegram-html, instagram, csv, paste (typed or "
                                                              "copied by hand, 闲鱼/转转). / 格式。")]
