@@ -19,21 +19,27 @@ HEADER = re.compile(r"\n(\d{4})-(\d{1,2})-(\d{1,2}) (\d{1,2}:\d{2}:\d{2})(?: ?([
 _NOISE = re.compile(r"\n*(?:={16,}\n?|消息分组:[^\n]*\n?|消息对象:[^\n]*\n?)+\s*$")
 
 
+def sender_role(ctx: Context, name: str, ident: str | None) -> tuple[str, str]:
+    """(sender, role) of a QQ 昵称 and its QQ number or e-mail (``ident``): ``--me`` may give either; 系统消息(10000)
+    is the system (the TXT and the MHT export)."""
+    sender = name or ident or ""
+    if ident == "10000" or name == "系统消息":
+        hint = "system"
+    elif ctx.me and ctx.me in (name, ident):
+        hint = "me"
+    else:
+        hint = None
+    return sender, ctx.role_of(sender, hint)
+
+
 class QQ(LineFormat):
     per_message = 2.5
     markers = ("消息记录（此消息记录为文本格式", "消息对象:", "消息分组:")
 
     def make(self, m, ctx: Context):
         name, qq, mail = m[6].strip(), m[7], m[8]
-        ident = qq or mail
-        sender = name or ident
-        if ident == "10000" or name == "系统消息":
-            hint = "system"
-        elif ctx.me and ctx.me in (name, ident):
-            hint = "me"
-        else:
-            hint = None
-        return ctx.iso(f"{m[1]}-{m[2]}-{m[3]}", m[4], m[5]), sender, ctx.role_of(sender, hint), None
+        sender, role = sender_role(ctx, name, qq or mail)
+        return ctx.iso(f"{m[1]}-{m[2]}-{m[3]}", m[4], m[5]), sender, role, None
 
     def clean(self, body: str) -> str:
         return _NOISE.sub("", body) if "=====" in body or "消息对象" in body else body

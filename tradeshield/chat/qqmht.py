@@ -24,6 +24,7 @@ import re
 from bisect import bisect_right
 
 from tradeshield.chat.engine import Context
+from tradeshield.chat.qq import sender_role
 
 _DAY = re.compile(r"日期[:：]\s*(?:(\d{4})[-/](\d{1,2})[-/](\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))")
 _ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.S | re.I)
@@ -76,21 +77,16 @@ class QQMht:
             if m is None:
                 continue
             a, b = line_of(row.start()), line_of(row.end() - 1)
-            iso = None if day is None else (day + "T" + ctx.clock(m[2]) + ctx.offset if ctx.clock(m[2]) else None)
+            hms = ctx.clock(m[2])
+            iso = None if day is None or hms is None else day + "T" + hms + ctx.offset
             if iso is None:
                 ctx.skip(a)
                 continue
             who = html.unescape(_TAG.sub("", m[1])).strip()
             nm = _NAME.match(who)
             name, ident = (nm[1].strip(), nm[2] or nm[3]) if nm else (who, None)
-            sender = name or ident or who
-            if ident == "10000" or name == "系统消息":
-                hint = "system"
-            elif ctx.me and ctx.me in (name, ident):
-                hint = "me"
-            else:
-                hint = None
-            yield iso, sender, ctx.role_of(sender, hint), _text(m[3]), a, b
+            sender, role = sender_role(ctx, name, ident)
+            yield iso, sender, role, _text(m[3]), a, b
 
 
 FORMAT = QQMht()
