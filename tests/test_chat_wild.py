@@ -621,6 +621,8 @@ def test_telegram_desktop_html_export(tmp_path):
     assert [m.line_end for m in conv.messages] == [43, 55, 72]      # (the message div's closing tag)
     # an older export writes no offset: the case's is used; a message without a readable time is skipped and counted
     old = TG_HTML.replace(" UTC+03:00", "").replace('title="15.12.2021 09:01:13"', 'title="soon"')
+    p.write_text(TG_HTML.replace("UTC+03:00\">\n23:43", "UTC+99:00\">\n23:43"), encoding="utf-8")     # no such offset
+    assert [m.text for m in read_chat(p, tz="+08:00").messages] == ["[图片]", "付了，卡密呢？"]
     p.write_text(old, encoding="utf-8")
     conv = read_chat(p, tz="+08:00")
     assert [m.time.isoformat() for m in conv.messages] == ["2021-12-14T23:43:49+08:00", "2021-12-14T23:44:02+08:00"]

@@ -218,7 +218,7 @@ class TelegramHtml:
                 continue
             d, mo, y, clock, oh, om = m.groups()
             day, hms = ctx.date(y, mo, d), ctx.clock(clock)
-            if day is None or hms is None:
+            if day is None or hms is None or (oh is not None and (abs(int(oh)) > 14 or int(om) > 59)):
                 ctx.skip(a)
                 continue
             iso = day + "T" + hms + (ctx.offset if oh is None else f"{oh}:{om}")     # (the offset the export wrote)
