@@ -476,7 +476,9 @@ def test_an_export_without_years_is_dated_by_the_day_it_was_exported(tmp_path, c
     p = tmp_path / "wa.txt"
     p.write_text("Mar 5, 8:11 PM - Aravind Cm: Is the phone still for sale?\n"
                  "Apr 12, 10:02 AM - Akshay Somayaji: Yes, 1500\n", encoding="utf-8")
-    conv = read_chat(p, tz="+05:30", year=2015)
+    import datetime as dt
+
+    conv = read_chat(p, tz="+05:30", ref=dt.date(2015, 6, 1))
     assert [m.time.isoformat() for m in conv.messages] == ["2015-03-05T20:11:00+05:30", "2015-04-12T10:02:00+05:30"]
     assert [w["code"] for w in conv.warnings] == ["whatsapp_year_given"] and "2015" in conv.warnings[0]["en"]
     assert cli("init", "case", "--role", "seller").code == 0
@@ -490,7 +492,30 @@ def test_an_export_without_years_is_dated_by_the_day_it_was_exported(tmp_path, c
     import json
 
     prov = [json.loads(ln) for ln in (tmp_path / "case" / "custody.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert any(e["details"].get("params", {}).get("year") == 2015 for e in prov if e["action"] == "chat")
+    assert any(e["details"].get("params", {}).get("date") == "2015-06-01" for e in prov if e["action"] == "chat")
+
+
+def test_today_and_yesterday_in_a_pasted_chat_count_from_the_users_file_or_date(tmp_path, cli):
+    """A chat typed or pasted from 闲鱼 (``买家：…`` lines, ``昨天 21:16`` separators) dates 今天/昨天 from the day it was
+    written. The import read them from the case's copy of the file, made at import time: a chat saved on 2024-05-20
+    and imported today said 昨天 was yesterday. They now count from the user's file's date, or from ``--date``."""
+    import os
+    import time
+
+    p = tmp_path / "xianyu.txt"
+    p.write_text("买家：在吗\n昨天 21:16\n卖家：在的\n买家：能便宜点吗\n", encoding="utf-8")
+    stamp = time.mktime((2024, 5, 20, 12, 0, 0, 0, 0, -1))
+    os.utime(p, (stamp, stamp))
+    assert cli("init", "case", "--role", "seller").code == 0
+    r = cli("chat", p, "--case", "case", "--me", "卖家", "--tz", "+00:00", "--json")
+    assert r.code == 0, r
+    assert r.json["first"].startswith("2024-05-19T21:16") and "paste_relative" in [w["code"] for w in r.json["warnings"]]
+    assert os.stat(p).st_mtime == stamp         # (the original untouched)
+    assert cli("init", "case2", "--role", "seller").code == 0
+    r = cli("chat", p, "--case", "case2", "--me", "卖家", "--tz", "+00:00", "--date", "2024-06-01", "--json")
+    assert r.code == 0, r
+    assert r.json["first"].startswith("2024-05-31T21:16")
+    assert "paste_relative_given" in [w["code"] for w in r.json["warnings"]]
 
 
 def test_wechat_csv_of_liuhen_with_its_twelve_columns(tmp_path):

@@ -28,7 +28,10 @@ i18n.register({
     "chat.nothing": ("没有读到任何消息：{path}（格式 {fmt}）", "no messages could be read from {path} (format {fmt})"),
     "chat.whatsapp_ambiguous": ("WhatsApp 日期顺序无法确定，按 日/月/年 读取（如不对，请检查）",
                                 "WhatsApp date order is ambiguous; read as day/month/year (check it)"),
-    "chat.paste_relative": ("“今天/昨天”按文件修改日期 {date} 推算", "\"today/yesterday\" counted from the file date {date}"),
+    "chat.paste_relative": ("“今天/昨天”按文件修改日期 {date} 推算（不对请用 --date 给出记录的日期）",
+                            "\"today/yesterday\" counted from the file date {date} (if wrong, give the chat's date with "
+                            "--date)"),
+    "chat.paste_relative_given": ("“今天/昨天”按 --date {date} 推算", "\"today/yesterday\" counted from --date {date}"),
     "chat.newest_first": ("记录为倒序（最新在前），已按时间正序输出", "the export is newest-first; output is oldest-first"),
     "chat.mixed_order": ("记录时间顺序混乱，已按时间排序（同一时间保持原顺序）",
                          "the export's times are out of order; sorted by time (equal times keep file order)"),
@@ -40,10 +43,11 @@ def warning(key: str, **params) -> dict:
 
 
 def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=None, progress=None, name=None,
-                 year: int | None = None):
+                 ref=None, file_date=None):
     """(Source, Detection, Context, record iterator in file order) — the shared front half. ``name``: the file as
-    messages call it (the user's path when ``path`` is the case's copy); ``year``: the year the export was made in,
-    for dates it writes without one (old Android WhatsApp)."""
+    messages call it (the user's path when ``path`` is the case's copy); ``ref``: the day the export was made (the
+    user's ``--date``: the year of dates written without one, the day of 今天/昨天); ``file_date``: the user's file's
+    modification date, the fallback guess for 今天/昨天 (default: ``path``'s)."""
     from tradeshield.chat.detect import FORMATS, Detection, choose, resolve
     from tradeshield.chat.engine import Context
     from tradeshield.chat.source import Source
@@ -54,7 +58,9 @@ def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=
         det = choose(sample, src.name)
     else:
         det = Detection(resolve(fmt), 1.0)
-    ctx = Context(tz, me, side, year)
+    if file_date is None:
+        file_date = _mtime_date(path, tz)
+    ctx = Context(tz, me, side, ref, file_date)
     return src, det, ctx, FORMATS[det.format].records(src, ctx, sample, progress)
 
 
@@ -84,16 +90,29 @@ def order_of(times: list) -> str:
     return tr.order
 
 
+def _mtime_date(path, tz):
+    """The modification date of the file at ``path`` in ``tz`` (None when it cannot be read)."""
+    import datetime as dt
+
+    from tradeshield.timeutil import parse_offset
+
+    try:
+        return dt.datetime.fromtimestamp(os.stat(path).st_mtime,
+                                         tz if isinstance(tz, dt.tzinfo) else parse_offset(tz)).date()
+    except (OSError, ValueError, OverflowError):
+        return None
+
+
 def read_chat(path: str | os.PathLike, fmt: str = "auto", me: str | None = None, tz=None,
               encoding: str | None = None, *, side: str | None = None, stream: bool = False,
-              progress=None, year: int | None = None) -> Conversation:
+              progress=None, ref=None) -> Conversation:
     """Read an export into a ``Conversation`` (messages oldest-first; ``stream=True``: an iterator in file order;
-    ``year``: the year it was exported in, for dates written without one)."""
+    ``ref``: the day it was exported, a ``datetime.date``: see ``open_records``)."""
     from tradeshield.errors import InputError
     from tradeshield.evidence.fsutil import hash_file
 
     sha, _ = hash_file(path)
-    src, det, ctx, records = open_records(path, fmt, me, tz, encoding, side, progress, year=year)
+    src, det, ctx, records = open_records(path, fmt, me, tz, encoding, side, progress, ref=ref)
     conv = Conversation(format=det.format, confidence=det.confidence, sha256=sha, messages=[],
                         encoding=src.encoding, path=str(path))
     if stream:

@@ -27,8 +27,11 @@ MAX_BAD_LINES = 20  # line numbers quoted in the warning; the count is always co
 class Context:
     """Per-parse state: timezone, who "me" is, caches and skipped-line bookkeeping."""
 
-    def __init__(self, tz=None, me: str | None = None, side: str | None = None, year: int | None = None):
-        self.year = year                  # the export's year, for dates written without one (the user's ``--date``)
+    def __init__(self, tz=None, me: str | None = None, side: str | None = None, ref: dt.date | None = None,
+                 file_date: dt.date | None = None):
+        self.ref = ref                    # the day the export was made (the user's ``--date``), or None
+        self.year = ref.year if ref is not None else None      # (dates written without a year are in it)
+        self.file_date = file_date        # the user's file's modification date (a guess when ``ref`` is None)
         self.tzinfo = tz if isinstance(tz, dt.tzinfo) else parse_offset(tz)
         self.offset = format_offset(self.tzinfo)
         self.me = (me or "").strip() or None

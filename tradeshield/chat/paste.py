@@ -43,7 +43,7 @@ class Paste:
         return min(0.45, 0.1 + (times + speak) / len(lines) * 0.4) if times or speak else 0.05
 
     def records(self, source, ctx: Context, sample: str, progress=None):
-        ref = dt.datetime.fromtimestamp(source.path.stat().st_mtime, ctx.tzinfo).date()
+        ref = ctx.ref or ctx.file_date or dt.datetime.fromtimestamp(source.path.stat().st_mtime, ctx.tzinfo).date()
         names = {ctx.me} if ctx.me else set()
         state = {"date": None, "clock": None, "year": ref.year}
         cur = None
@@ -107,7 +107,8 @@ class Paste:
             date = ctx.date(str(state["year"]), mo2, d2)
         elif rel:
             date = (ref - dt.timedelta(days=_REL[rel])).isoformat()
-            ctx.notes.append(("chat.paste_relative", {"date": ref.isoformat()}))
+            ctx.notes.append(("chat.paste_relative_given" if ctx.ref else "chat.paste_relative",
+                              {"date": ref.isoformat()}))
         else:
             date = state["date"] or ref.isoformat()
         c = ctx.clock(clock, ampm)

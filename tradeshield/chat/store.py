@@ -198,8 +198,8 @@ def _head_events(path: str, limit: int) -> list[dict]:
     return json.loads(b"[" + b",".join(lines) + b"]") if lines else []     # (one parse: ~2x faster than per line)
 
 
-def export_year(date: str | None) -> int | None:
-    """The year of ``--date`` (YYYY-MM-DD) given with a chat export; a bad date is the user's one-line error."""
+def export_date(date: str | None):
+    """``--date`` (YYYY-MM-DD) given with a chat export, as a date; a bad date is the user's one-line error."""
     if date is None:
         return None
     import datetime as dt
@@ -207,7 +207,7 @@ def export_year(date: str | None) -> int | None:
     from tradeshield.errors import InputError
 
     try:
-        return dt.date.fromisoformat(date.strip()).year
+        return dt.date.fromisoformat(date.strip())
     except ValueError:
         raise InputError("chat.bad_date", value=date) from None
 
@@ -217,16 +217,20 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     """One chat export (``path``), or screenshots of a chat (``path`` an image, a folder of them, or a list of
     either; ``fmt`` "screenshot" or "auto"): screenshots are one more source format — OCR and layout give the
     messages (``ocr.chatstore``), the same writer and ``find_events`` give the lines and events. ``date``: the
-    screenshots' reference date, or the day an export was made (its year dates the dates it writes without one:
-    old Android WhatsApp); ``render`` concerns screenshots only (check sheets)."""
+    screenshots' reference date, or the day an export was made (its year dates the dates it writes without one, old
+    Android WhatsApp; 今天/昨天 in a pasted chat count from it); ``render`` concerns screenshots only (check
+    sheets)."""
     paths = list(path) if isinstance(path, (list, tuple)) else [path]
     if fmt == "screenshot" or (fmt == "auto" and _screenshots(paths)):
         from tradeshield.ocr.chatstore import import_screenshots
 
         return import_screenshots(case, paths, me=me, tz=tz, date=date, progress=progress, render=render)
     path = paths[0]
-    year = export_year(date)
+    ref = export_date(date)
     tz = tz or case.info.get("timezone")
+    from tradeshield.chat import _mtime_date
+
+    file_date = _mtime_date(path, tz)       # the user's file's, not the case copy's (made now)
     side = side or case.info.get("role")
     spools = []
     from tradeshield.chat import background
@@ -244,7 +248,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     try:
         sha = pending.sha256
         src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress, name=str(path),
-                                              year=year)
+                                              ref=ref, file_date=file_date)
         sink = _open_spools(case, sha, spools, pending.size)
         try:
             stats = _spool(records, sha, sink, {"role": side, "me": me}, bg)
@@ -282,7 +286,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     facts = _write_facts(case, item, det, stats_d, me, edest, etotal)
     case.record_derived([mdest, edest], action="chat", sources=[sha],
                         params={"format": det.format, "encoding": src.encoding, "me": me, "order": order,
-                                **({"year": year} if year is not None else {})},
+                                **({"date": ref.isoformat()} if ref is not None else {})},
                         hashes={mdest: (msha, msize), edest: (esha, esize)})
     return {"source": item.path, "sha256": sha, "format": det.format, "confidence": det.confidence,
             "candidates": det.candidates, "encoding": src.encoding, "messages": stats.n,
