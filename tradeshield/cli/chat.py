@@ -20,9 +20,10 @@ EncOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force an enco
 RenderOpt = Annotated[bool, typer.Option("--render", help="Also draw the chat as phone-style images (screenshots: each "
                                                           "message's crop beside the text read). / 生成聊天图片。")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="Screenshots: the day they were taken (YYYY-MM-DD), for "
-                                                               "昨天/星期三/20:11 (default: EXIF, PNG time or file name). An "
-                                                               "export whose dates have no year (old Android WhatsApp): "
-                                                               "the day it was exported. / 截图日期；导出记录日期没有年份时为导出日期。")]
+                                                               "昨天/星期三/20:11 (default: EXIF, PNG time or file name). A "
+                                                               "chat file: the day it was saved, for dates without a year "
+                                                               "(old Android WhatsApp) and 今天/昨天 in a pasted chat "
+                                                               "(default: the file's date). / 截图日期；聊天记录文件保存的日期。")]
 
 i18n.register({
     "cli.chat.summary": ("{messages} 条消息（{fmt}，{enc}，置信度 {conf:.0%}，{order}），{first} → {last}",
