@@ -23,7 +23,8 @@ DateOpt = Annotated[Optional[str], typer.Option("--date", help="Screenshots: the
                                                                "昨天/星期三/20:11 (default: EXIF, PNG time or file name). A "
                                                                "chat file: the day it was saved, for dates without a year "
                                                                "(old Android WhatsApp) and 今天/昨天 in a pasted chat "
-                                                               "(default: the file's date). / 截图日期；聊天记录文件保存的日期。")]
+                                                               "(those default to the file's date). / 截图日期；聊天记录"
+                                                               "文件保存的日期。")]
 
 i18n.register({
     "cli.chat.summary": ("{messages} 条消息（{fmt}，{enc}，置信度 {conf:.0%}，{order}），{first} → {last}",
