@@ -43,11 +43,11 @@ def warning(key: str, **params) -> dict:
 
 
 def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=None, progress=None, name=None,
-                 ref=None, file_date=None):
-    """(Source, Detection, Context, record iterator in file order) — the shared front half. ``name``: the file as
-    messages call it (the user's path when ``path`` is the case's copy); ``ref``: the day the export was made (the
-    user's ``--date``: the year of dates written without one, the day of 今天/昨天); ``file_date``: the user's file's
-    modification date, the fallback guess for 今天/昨天 (default: ``path``'s)."""
+                 ref=None):
+    """(Source, Detection, Context, record iterator in file order) — the shared front half. ``name``: the user's file
+    (its path, as messages call it) when ``path`` is the case's copy: its modification date, not the copy's (made at
+    import), is the fallback guess for 今天/昨天; ``ref``: the day the export was made (the user's ``--date``: the
+    year of dates written without one, the day of 今天/昨天)."""
     from tradeshield.chat.detect import FORMATS, Detection, choose, resolve
     from tradeshield.chat.engine import Context
     from tradeshield.chat.source import Source
@@ -58,9 +58,7 @@ def open_records(path, fmt: str = "auto", me=None, tz=None, encoding=None, side=
         det = choose(sample, src.name)
     else:
         det = Detection(resolve(fmt), 1.0)
-    if file_date is None:
-        file_date = _mtime_date(path, tz)
-    ctx = Context(tz, me, side, ref, file_date)
+    ctx = Context(tz, me, side, ref, _mtime_date(path if name is None else name, tz))
     return src, det, ctx, FORMATS[det.format].records(src, ctx, sample, progress)
 
 

@@ -30,7 +30,6 @@ class Context:
     def __init__(self, tz=None, me: str | None = None, side: str | None = None, ref: dt.date | None = None,
                  file_date: dt.date | None = None):
         self.ref = ref                    # the day the export was made (the user's ``--date``), or None
-        self.year = ref.year if ref is not None else None      # (dates written without a year are in it)
         self.file_date = file_date        # the user's file's modification date (a guess when ``ref`` is None)
         self.tzinfo = tz if isinstance(tz, dt.tzinfo) else parse_offset(tz)
         self.offset = format_offset(self.tzinfo)

@@ -43,7 +43,7 @@ class Paste:
         return min(0.45, 0.1 + (times + speak) / len(lines) * 0.4) if times or speak else 0.05
 
     def records(self, source, ctx: Context, sample: str, progress=None):
-        ref = ctx.ref or ctx.file_date or dt.datetime.fromtimestamp(source.path.stat().st_mtime, ctx.tzinfo).date()
+        ref = ctx.ref or ctx.file_date or dt.datetime.now(ctx.tzinfo).date()      # (the file's date: ``open_records``)
         names = {ctx.me} if ctx.me else set()
         state = {"date": None, "clock": None, "year": ref.year}
         cur = None

@@ -228,9 +228,6 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     path = paths[0]
     ref = export_date(date)
     tz = tz or case.info.get("timezone")
-    from tradeshield.chat import _mtime_date
-
-    file_date = _mtime_date(path, tz)       # the user's file's, not the case copy's (made now)
     side = side or case.info.get("role")
     spools = []
     from tradeshield.chat import background
@@ -248,7 +245,7 @@ def import_chat(case, path, fmt: str = "auto", me: str | None = None, tz=None, e
     try:
         sha = pending.sha256
         src, det, ctx, records = open_records(pending.path, fmt, me, tz, encoding, side, progress, name=str(path),
-                                              ref=ref, file_date=file_date)
+                                              ref=ref)
         sink = _open_spools(case, sha, spools, pending.size)
         try:
             stats = _spool(records, sha, sink, {"role": side, "me": me}, bg)

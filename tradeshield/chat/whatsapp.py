@@ -216,8 +216,8 @@ class _MonthName(WhatsApp):
         if y is not None:
             ctx.cache["whatsapp-year"] = y
             return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
-        if ctx.year is not None:        # the user's ``--date``: the export's year is the phone's current year
-            y = str(ctx.year)
+        if ctx.ref is not None:        # the user's ``--date``: the export's year is the phone's current year
+            y = str(ctx.ref.year)
             if ctx.cache.get("whatsapp-year-note") != y:
                 ctx.cache["whatsapp-year-note"] = y
                 ctx.notes.append(("chat.whatsapp_year_given", {"year": y}))
