@@ -143,7 +143,8 @@ class _TgPage(HTMLParser):
             if self.grab == "text":
                 self.msg[5].append("\n")
             return
-        cls = (dict(attrs).get("class") or "").split()
+        attrs = dict(attrs)
+        cls = (attrs.get("class") or "").split()
         if tag != "div":      # a photo is an <a class="photo_wrap …">, a voice message or a file a div
             if self.grab == "sender" and tag == "span" and "details" in cls:
                 self.mute = True
@@ -158,7 +159,7 @@ class _TgPage(HTMLParser):
         if self.skip or self.grab:
             return
         if "date" in cls and "details" in cls and self.msg[3] is None:
-            self.msg[3] = dict(attrs).get("title")
+            self.msg[3] = attrs.get("title")
         elif "reply_to" in cls or "forwarded" in cls:
             self.skip = self.depth
         elif "from_name" in cls and self.msg[4] is None:
@@ -224,8 +225,7 @@ class TelegramHtml:
             iso = day + "T" + hms + (ctx.offset if oh is None else f"{oh}:{om}")     # (the offset the export wrote)
             if name is not None:
                 sender = " ".join("".join(name).split())
-            text = "".join(parts).strip("\n ")
-            text = "\n".join(ln.strip() for ln in text.split("\n")).strip()
+            text = "\n".join(ln.strip() for ln in "".join(parts).split("\n")).strip()
             if media:
                 text = (text + "\n" + "\n".join(media)).strip()
             yield iso, sender, ctx.role_of(sender), text, a, b

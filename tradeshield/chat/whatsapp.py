@@ -215,27 +215,25 @@ class _MonthName(WhatsApp):
         clock, ampm, d, mon, y, rest = self.named(m)
         if y is not None:
             ctx.cache["whatsapp-year"] = y
-            return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
-        if ctx.ref is not None:        # the user's ``--date``: the export's year is the phone's current year
-            y = str(ctx.ref.year)
-            if ctx.cache.get("whatsapp-year-note") != y:
-                ctx.cache["whatsapp-year-note"] = y
-                ctx.notes.append(("chat.whatsapp_year_given", {"year": y}))
-            return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
-        # a date without its year is the phone's current year: after the last year written (a chat's dates run
-        # oldest-first); before any year is written, the message is kept without a time
-        last = ctx.cache.get("whatsapp-year")
-        if last is None:
-            if not ctx.cache.get("whatsapp-no-year-note"):
-                ctx.cache["whatsapp-no-year-note"] = True
-                ctx.notes.append(("chat.whatsapp_no_year", {}))
+        elif ctx.ref is not None:        # the user's ``--date``: the export's year is the phone's current year
+            y = _year_note(ctx, str(ctx.ref.year), "chat.whatsapp_year_given")
+        elif ctx.cache.get("whatsapp-year") is not None:
+            # a date without its year is the phone's current year: after the last year written (a chat's dates run
+            # oldest-first)
+            y = _year_note(ctx, str(int(ctx.cache["whatsapp-year"]) + 1), "chat.whatsapp_year")
+        else:       # before any year is written, the message is kept without a time
+            _year_note(ctx, "", "chat.whatsapp_no_year")
             head = WhatsApp.make(self, _Fields((d, _MONTHS[mon], "0", clock, ampm, rest)), ctx)
             return None if head is None else (False, *head[1:])
-        y = str(int(last) + 1)
-        if ctx.cache.get("whatsapp-year-note") != y:
-            ctx.cache["whatsapp-year-note"] = y
-            ctx.notes.append(("chat.whatsapp_year", {"year": y}))
         return WhatsApp.make(self, _Fields((d, _MONTHS[mon], y, clock, ampm, rest)), ctx)
+
+
+def _year_note(ctx: Context, y: str, key: str) -> str:
+    """``y``, the year read into year-less dates, with warning ``key`` noted once for it (``y`` empty: no year)."""
+    if ctx.cache.get("whatsapp-year-note") != (key, y):
+        ctx.cache["whatsapp-year-note"] = (key, y)
+        ctx.notes.append((key, {"year": y} if y else {}))
+    return y
 
 
 # old Android with the date first and the month as a name, no year for the current year's dates (the only ones in
